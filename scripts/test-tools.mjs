@@ -1,0 +1,14 @@
+// The Debian packages the test suite needs, and the command each one provides.
+// `npm test` installs what is missing when it runs as root, otherwise prints the command.
+export const TEST_TOOLS = [
+  { pkg: 'gcc-xtensa-lx106', cmd: 'xtensa-lx106-elf-gcc' },
+  { pkg: 'binutils-xtensa-lx106', cmd: 'xtensa-lx106-elf-objcopy' },
+  { pkg: 'picolibc-xtensa-lx106-elf', file: '/usr/lib/xtensa-lx106-elf/include' },
+  { pkg: 'gcc-riscv64-unknown-elf', cmd: 'riscv64-unknown-elf-gcc' },
+  { pkg: 'picolibc-riscv64-unknown-elf', file: '/usr/lib/picolibc/riscv64-unknown-elf' },
+  { pkg: 'qemu-system-misc', cmd: 'qemu-system-xtensa' },
+  { pkg: 'binutils-multiarch', cmd: 'objdump' },
+  { pkg: 'socat', cmd: 'socat' },
+  { pkg: 'scons', cmd: 'scons' },
+  { pkg: 'build-essential', cmd: 'make' },
+];

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests (pure TypeScript, committed fixtures) and the slower
+// tiers that run real cross compilers, QEMU and serial ports.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
+      { test: { name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+    ],
+  },
+});
