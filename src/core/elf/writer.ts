@@ -1,0 +1,376 @@
+// ELF writer: a new file with chosen sections removed (and optionally non-allocated
+// sections added). Program headers are fixed (dropped when they only held removed
+// sections, shrunk when removed sections sat at an edge), the symbol and string tables are
+// rebuilt with indices remapped, and file offsets are compacted. Sections that stay keep
+// their bytes and addresses.
+import type { ElfFile } from './reader';
+import {
+  ElfError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE,
+  type ProgramHeader, type Section, type Symbol,
+} from './types';
+
+export interface AddedSection {
+  name: string;
+  data: Uint8Array;
+  type?: SectionType;
+}
+
+/** A removed section inside a segment that stays: its bytes are zeroed but still take space. */
+export interface SegmentHole {
+  section: string;
+  segment: number;
+  /** Bytes of file image the hole still occupies (0 for NOBITS). */
+  fileBytes: number;
+}
+
+export interface RemoveResult {
+  bytes: Uint8Array;
+  removed: Section[];
+  droppedSegments: ProgramHeader[];
+  shrunkSegments: { before: ProgramHeader; after: ProgramHeader }[];
+  holes: SegmentHole[];
+  droppedSymbols: number;
+}
+
+interface Chunk { oldStart: number; oldEnd: number; newStart: number; align: number }
+
+const isRelocation = (s: Section) => s.type === SectionType.REL || s.type === SectionType.RELA;
+
+/** Sections to remove: the named ones plus relocation sections that apply to them. */
+function removalSet(elf: ElfFile, names: Set<string>): Set<number> {
+  const removed = new Set<number>();
+  for (const s of elf.sections) if (s.index !== 0 && names.has(s.name)) removed.add(s.index);
+  for (const s of elf.sections) {
+    if ((isRelocation(s) || (s.flags & SHF_INFO_LINK) !== 0) && removed.has(s.info)) removed.add(s.index);
+  }
+  for (const s of elf.sections) {
+    if (removed.has(s.index)) continue;
+    const linksToRemoved = s.link !== 0 && removed.has(s.link);
+    if (linksToRemoved || s.type === SectionType.SYMTAB_SHNDX || s.type === SectionType.GROUP) {
+      throw new ElfError(elf.sectionHeaderOffset(s), `cannot remove sections: ${s.name} (type ${s.type}) depends on a removed section or uses an unsupported feature`);
+    }
+  }
+  return removed;
+}
+
+/** New program headers, before file offsets are remapped. */
+function planSegments(elf: ElfFile, removed: Set<number>) {
+  const kept: ProgramHeader[] = [];
+  const dropped: ProgramHeader[] = [];
+  const shrunk: { before: ProgramHeader; after: ProgramHeader }[] = [];
+  const holes: SegmentHole[] = [];
+  for (const p of elf.segments) {
+    const members = elf.sectionsInSegment(p).filter((s) => s.size > 0);
+    const keptMembers = members.filter((s) => !removed.has(s.index));
+    if (members.length > 0 && keptMembers.length === 0) { dropped.push(p); continue; }
+    if (members.length === keptMembers.length || p.type !== SegmentType.LOAD) { kept.push({ ...p }); continue; }
+    const next = trimLoadSegment(p, members, removed);
+    if (next.vaddr !== p.vaddr || next.memsz !== p.memsz) shrunk.push({ before: p, after: next });
+    for (const s of members) {
+      if (!removed.has(s.index)) continue;
+      const inside = s.addr >= next.vaddr && s.addr + s.size <= next.vaddr + next.memsz;
+      if (inside) holes.push({ section: s.name, segment: p.index, fileBytes: s.type === SectionType.NOBITS ? 0 : s.size });
+    }
+    kept.push(next);
+  }
+  return { kept, dropped, shrunk, holes };
+}
+
+/** Cut removed sections off the start and end of a loadable segment. */
+function trimLoadSegment(p: ProgramHeader, members: Section[], removed: Set<number>): ProgramHeader {
+  const byAddr = [...members].sort((a, b) => a.addr - b.addr);
+  let first = 0;
+  let last = byAddr.length - 1;
+  // Only trim the start when the segment begins exactly at a section (no headers before it).
+  if (byAddr[0].addr === p.vaddr) while (removed.has(byAddr[first].index)) first++;
+  while (removed.has(byAddr[last].index)) last--;
+  const start = byAddr[first].addr;
+  const delta = start - p.vaddr;
+  const memEnd = byAddr[last].addr + byAddr[last].size;
+  const fileMembers = byAddr.slice(first, last + 1).filter((s) => s.type !== SectionType.NOBITS);
+  const fileEnd = fileMembers.length ? Math.max(...fileMembers.map((s) => s.offset + s.size)) : p.offset + delta;
+  const offset = p.offset + delta;
+  return { ...p, vaddr: start, paddr: p.paddr + delta, offset, memsz: memEnd - start,
+    filesz: Math.min(Math.max(0, fileEnd - offset), p.filesz - delta) };
+}
+
+/** Merge the file ranges that must be copied into chunks laid out in original order. */
+function planChunks(ranges: { start: number; end: number; align: number }[]): Chunk[] {
+  const sorted = ranges.filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
+  const chunks: Chunk[] = [];
+  for (const r of sorted) {
+    const last = chunks[chunks.length - 1];
+    if (last && r.start <= last.oldEnd) {
+      last.oldEnd = Math.max(last.oldEnd, r.end);
+      last.align = Math.max(last.align, r.align);
+    } else {
+      chunks.push({ oldStart: r.start, oldEnd: r.end, newStart: 0, align: r.align });
+    }
+  }
+  // Keep every chunk at its old offset modulo its alignment, so each section and segment
+  // inside keeps its alignment and loadable segments keep offset ≡ vaddr (mod p_align).
+  let cursor = 0;
+  for (const c of chunks) {
+    const a = Math.max(1, c.align);
+    const want = c.oldStart % a;
+    c.newStart = cursor + ((want - (cursor % a) + a) % a);
+    if (c.oldStart === 0) c.newStart = 0;
+    cursor = c.newStart + (c.oldEnd - c.oldStart);
+  }
+  return chunks;
+}
+
+function mapOffset(chunks: Chunk[], old: number): number {
+  let best: Chunk | undefined;
+  for (const c of chunks) {
+    if (c.oldStart <= old) best = c;
+    if (c.oldStart <= old && old <= c.oldEnd) return c.newStart + (old - c.oldStart);
+  }
+  return best ? best.newStart + (best.oldEnd - best.oldStart) : 0;
+}
+
+/** Little/big-endian field writer for the output buffer. */
+class ByteWriter {
+  readonly view: DataView;
+  constructor(readonly bytes: Uint8Array, readonly le: boolean, readonly is64: boolean) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  u8(o: number, v: number) { this.view.setUint8(o, v); }
+  u16(o: number, v: number) { this.view.setUint16(o, v, this.le); }
+  u32(o: number, v: number) { this.view.setUint32(o, v >>> 0, this.le); }
+  u64(o: number, v: number) { this.view.setBigUint64(o, BigInt(v), this.le); }
+  addr(o: number, v: number) { if (this.is64) this.u64(o, v); else this.u32(o, v); }
+}
+
+/** A string table built from scratch; equal strings share one entry. */
+class StringTable {
+  private parts: Uint8Array[] = [new Uint8Array(1)];
+  private size = 1;
+  private index = new Map<string, number>([['', 0]]);
+  private enc = new TextEncoder();
+  add(s: string): number {
+    const known = this.index.get(s);
+    if (known !== undefined) return known;
+    const at = this.size;
+    const b = this.enc.encode(s + '\0');
+    this.parts.push(b);
+    this.size += b.length;
+    this.index.set(s, at);
+    return at;
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let o = 0;
+    for (const p of this.parts) { out.set(p, o); o += p.length; }
+    return out;
+  }
+}
+
+function encodeSymbols(elf: ElfFile, symbols: Symbol[], strings: StringTable, sectionMap: Map<number, number>): Uint8Array {
+  const entsize = elf.is64 ? 24 : 16;
+  const out = new Uint8Array((symbols.length + 1) * entsize);
+  const w = new ByteWriter(out, elf.littleEndian, elf.is64);
+  symbols.forEach((s, i) => {
+    const o = (i + 1) * entsize;
+    const shndx = s.shndx > 0 && s.shndx < SHN_LORESERVE ? sectionMap.get(s.shndx)! : s.shndx;
+    const info = (s.binding << 4) | s.type;
+    w.u32(o, strings.add(s.name));
+    if (elf.is64) { w.u8(o + 4, info); w.u8(o + 5, s.other); w.u16(o + 6, shndx); w.u64(o + 8, s.value); w.u64(o + 16, s.size); }
+    else { w.u32(o + 4, s.value); w.u32(o + 8, s.size); w.u8(o + 12, info); w.u8(o + 13, s.other); w.u16(o + 14, shndx); }
+  });
+  return out;
+}
+
+/** Rewrite symbol indices in a REL/RELA section; entries naming dropped symbols are dropped. */
+function remapRelocations(elf: ElfFile, s: Section, symbolMap: Map<number, number>): Uint8Array {
+  const data = elf.sectionData(s);
+  const entsize = s.entsize || (elf.is64 ? (s.type === SectionType.RELA ? 24 : 16) : (s.type === SectionType.RELA ? 12 : 8));
+  const out = new Uint8Array(data.length);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const w = new ByteWriter(out, elf.littleEndian, elf.is64);
+  let n = 0;
+  for (let o = 0; o + entsize <= data.length; o += entsize) {
+    const infoAt = o + (elf.is64 ? 8 : 4);
+    const info = elf.is64 ? view.getBigUint64(infoAt, elf.littleEndian) : BigInt(view.getUint32(infoAt, elf.littleEndian));
+    const sym = Number(elf.is64 ? info >> 32n : info >> 8n);
+    const type = elf.is64 ? info & 0xffffffffn : info & 0xffn;
+    const mapped = sym === 0 ? 0 : symbolMap.get(sym);
+    if (mapped === undefined) continue;
+    out.set(data.subarray(o, o + entsize), n);
+    if (elf.is64) w.view.setBigUint64(n + 8, (BigInt(mapped) << 32n) | type, elf.littleEndian);
+    else w.u32(n + 4, (mapped << 8) | Number(type));
+    n += entsize;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * Write `elf` without the sections named in `remove`, adding `add` as non-allocated
+ * sections. The input is not modified.
+ */
+export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = []): RemoveResult {
+  const h = elf.header;
+  if (h.shnum === 0 && elf.sections.length > 0) throw new ElfError(0, 'files with extended section numbering are not supported by the writer');
+  const removed = removalSet(elf, new Set(remove));
+  const seg = planSegments(elf, removed);
+  const kept = elf.sections.filter((s) => !removed.has(s.index));
+  const sectionMap = new Map<number, number>(kept.map((s, i) => [s.index, i]));
+
+  // Tables we rebuild get fresh contents; every other kept section is copied in place.
+  const symtab = kept.find((s) => s.type === SectionType.SYMTAB);
+  const rebuilt = new Map<number, Uint8Array>();
+  let droppedSymbols = 0;
+  let symtabLocals = 0;
+  // Section names share the symbol string table when the linker made them one section.
+  const symbolStrings = new StringTable();
+  const sharedStrings = symtab !== undefined && symtab.link === h.shstrndx;
+  const shstrtab = sharedStrings ? symbolStrings : new StringTable();
+  if (symtab) {
+    const all = elf.symbolsOf(symtab);
+    const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx)));
+    droppedSymbols = all.length - keepSym.length;
+    const symbolMap = new Map<number, number>(keepSym.map((s, i) => [s.index, i + 1]));
+    rebuilt.set(symtab.index, encodeSymbols(elf, keepSym, symbolStrings, sectionMap));
+    symtabLocals = 1 + keepSym.filter((s) => s.binding === 0).length;
+    for (const s of kept) if (isRelocation(s) && s.link === symtab.index) rebuilt.set(s.index, remapRelocations(elf, s, symbolMap));
+  }
+  const oldShstrndx = h.shstrndx;
+
+  // Copy ranges: the headers, every kept segment's file image, kept sections not rebuilt.
+  const headerEnd = Math.max(h.ehsize, h.phnum ? h.phoff + h.phnum * h.phentsize : 0);
+  const ranges = [{ start: 0, end: headerEnd, align: 1 }];
+  for (const p of seg.kept) if (p.filesz > 0) ranges.push({ start: p.offset, end: p.offset + p.filesz, align: p.type === SegmentType.LOAD ? p.align : 1 });
+  for (const s of kept) {
+    const isRebuilt = rebuilt.has(s.index) || s.index === oldShstrndx || s.index === symtab?.link;
+    if (s.index === 0 || s.type === SectionType.NOBITS || isRebuilt) continue;
+    ranges.push({ start: s.offset, end: s.offset + s.size, align: s.addralign });
+  }
+  const chunks = planChunks(ranges);
+  if (h.phnum && h.phoff < headerEnd && mapOffset(chunks, h.phoff) !== h.phoff) {
+    throw new ElfError(h.phoff, 'program header table is not in the leading header block');
+  }
+
+  // Names go into the new .shstrtab; appended sections after the kept ones.
+  const outSections = kept.map((s) => ({ ...s }));
+  for (const a of add) {
+    outSections.push({ index: outSections.length, name: a.name, nameOffset: 0, type: a.type ?? SectionType.PROGBITS,
+      flags: 0, addr: 0, offset: 0, size: a.data.length, link: 0, info: 0, addralign: 1, entsize: 0 });
+  }
+  for (const s of outSections) s.nameOffset = s.index === 0 ? 0 : shstrtab.add(s.name);
+  const shstrBytes = shstrtab.bytes();
+  if (symtab) rebuilt.set(symtab.link, sharedStrings ? shstrBytes : symbolStrings.bytes());
+
+  // Lay out: chunks, then rebuilt/added tables, then the section header table.
+  const copied = chunks.length ? chunks[chunks.length - 1].newStart + (chunks[chunks.length - 1].oldEnd - chunks[chunks.length - 1].oldStart) : 0;
+  let cursor = copied;
+  const fresh = new Map<number, { offset: number; data: Uint8Array }>();
+  const place = (key: number, data: Uint8Array, align: number) => {
+    cursor = alignUp(cursor, Math.max(1, align));
+    fresh.set(key, { offset: cursor, data });
+    cursor += data.length;
+  };
+  for (const s of kept) {
+    const data = rebuilt.get(s.index) ?? (s.index === oldShstrndx ? shstrBytes : undefined);
+    if (data) place(s.index, data, s.addralign);
+  }
+  add.forEach((a, i) => place(-1 - i, a.data, 1));
+  const shentsize = elf.is64 ? 64 : 40;
+  const shoff = alignUp(cursor, elf.is64 ? 8 : 4);
+  const total = shoff + outSections.length * shentsize;
+
+  const out = new Uint8Array(total);
+  for (const c of chunks) out.set(elf.bytes.subarray(c.oldStart, c.oldEnd), c.newStart);
+  for (const f of fresh.values()) out.set(f.data, f.offset);
+  // Removed sections that stay inside a kept segment: zero their bytes (no library code
+  // may remain in the image), which keeps the segment's layout.
+  for (const s of elf.sections) {
+    if (!removed.has(s.index) || s.type === SectionType.NOBITS || s.size === 0) continue;
+    for (const c of chunks) {
+      const from = Math.max(s.offset, c.oldStart), to = Math.min(s.offset + s.size, c.oldEnd);
+      if (from < to) out.fill(0, c.newStart + from - c.oldStart, c.newStart + to - c.oldStart);
+    }
+  }
+
+  const w = new ByteWriter(out, elf.littleEndian, elf.is64);
+  writeProgramHeaders(w, h.phoff, h.phentsize, seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 })));
+  outSections.forEach((s, i) => {
+    let offset = s.offset;
+    if (i >= kept.length) offset = fresh.get(-1 - (i - kept.length))!.offset;
+    else if (fresh.has(s.index)) offset = fresh.get(s.index)!.offset;
+    else if (s.index !== 0) offset = mapOffset(chunks, s.offset);
+    const data = i < kept.length ? (fresh.get(s.index)?.data) : undefined;
+    const size = data ? data.length : s.size;
+    const remapIndex = (idx: number) => (idx === 0 ? 0 : sectionMap.get(idx) ?? 0);
+    const link = i < kept.length && s.link ? remapIndex(s.link) : s.link;
+    let info = s.info;
+    if (i < kept.length && (isRelocation(s) || (s.flags & SHF_INFO_LINK) !== 0)) info = remapIndex(s.info);
+    if (symtab && s.index === symtab.index && i < kept.length) info = symtabLocals;
+    writeSectionHeader(w, shoff + i * shentsize, { ...s, offset: s.index === 0 && i === 0 ? 0 : offset, size, link, info });
+  });
+  writeFileHeader(w, { phnum: seg.kept.length, shoff, shnum: outSections.length, shstrndx: sectionMap.get(oldShstrndx) ?? 0, shentsize });
+  // Unused program header slots (fewer segments than before) are zeroed PT_NULL entries.
+  if (seg.kept.length < h.phnum) out.fill(0, h.phoff + seg.kept.length * h.phentsize, h.phoff + h.phnum * h.phentsize);
+
+  return { bytes: out, removed: elf.sections.filter((s) => removed.has(s.index)), droppedSegments: seg.dropped,
+    shrunkSegments: seg.shrunk, holes: seg.holes, droppedSymbols };
+}
+
+function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+function writeFileHeader(w: ByteWriter, f: { phnum: number; shoff: number; shnum: number; shstrndx: number; shentsize: number }) {
+  const a = w.is64 ? 8 : 4;
+  w.addr(24 + 2 * a, f.shoff);
+  w.u16(32 + 3 * a, f.phnum);
+  w.u16(34 + 3 * a, f.shentsize);
+  w.u16(36 + 3 * a, f.shnum);
+  w.u16(38 + 3 * a, f.shstrndx);
+}
+
+function writeProgramHeaders(w: ByteWriter, phoff: number, phentsize: number, segments: ProgramHeader[]) {
+  segments.forEach((p, i) => {
+    const at = phoff + i * phentsize;
+    if (w.is64) {
+      w.u32(at, p.type); w.u32(at + 4, p.flags); w.u64(at + 8, p.offset); w.u64(at + 16, p.vaddr);
+      w.u64(at + 24, p.paddr); w.u64(at + 32, p.filesz); w.u64(at + 40, p.memsz); w.u64(at + 48, p.align);
+    } else {
+      w.u32(at, p.type); w.u32(at + 4, p.offset); w.u32(at + 8, p.vaddr); w.u32(at + 12, p.paddr);
+      w.u32(at + 16, p.filesz); w.u32(at + 20, p.memsz); w.u32(at + 24, p.flags); w.u32(at + 28, p.align);
+    }
+  });
+}
+
+function writeSectionHeader(w: ByteWriter, at: number, s: Section) {
+  if (w.is64) {
+    w.u32(at, s.nameOffset); w.u32(at + 4, s.type); w.u64(at + 8, s.flags); w.u64(at + 16, s.addr);
+    w.u64(at + 24, s.offset); w.u64(at + 32, s.size); w.u32(at + 40, s.link); w.u32(at + 44, s.info);
+    w.u64(at + 48, s.addralign); w.u64(at + 56, s.entsize);
+  } else {
+    w.u32(at, s.nameOffset); w.u32(at + 4, s.type); w.u32(at + 8, s.flags); w.u32(at + 12, s.addr);
+    w.u32(at + 16, s.offset); w.u32(at + 20, s.size); w.u32(at + 24, s.link); w.u32(at + 28, s.info);
+    w.u32(at + 32, s.addralign); w.u32(at + 36, s.entsize);
+  }
+}
+
+/** File offset and length of a symbol's bytes, for patching its initial value. */
+export function symbolFileRange(elf: ElfFile, sym: Symbol): { offset: number; size: number } {
+  const s = elf.sections[sym.shndx];
+  if (!s || sym.shndx === 0 || sym.shndx >= SHN_LORESERVE) throw new ElfError(0, `symbol ${sym.name} is not defined in a section`);
+  if (s.type === SectionType.NOBITS) throw new ElfError(elf.sectionHeaderOffset(s), `symbol ${sym.name} is in ${s.name}, which has no file contents (bss)`);
+  if ((s.flags & SHF_ALLOC) === 0 || sym.value < s.addr || sym.value + sym.size > s.addr + s.size) {
+    throw new ElfError(elf.sectionHeaderOffset(s), `symbol ${sym.name} (0x${sym.value.toString(16)}, ${sym.size} bytes) lies outside its section ${s.name}`);
+  }
+  return { offset: s.offset + (sym.value - s.addr), size: sym.size };
+}
+
+/** Overwrite the bytes of symbol `name` in a copy of the file; the value must fit exactly. */
+export function patchSymbol(elf: ElfFile, name: string, value: Uint8Array): Uint8Array {
+  const sym = elf.symbol(name);
+  if (!sym) throw new ElfError(0, `symbol ${name} not found`);
+  const { offset, size } = symbolFileRange(elf, sym);
+  if (size !== value.length) throw new ElfError(offset, `symbol ${name} is ${size} bytes, the new value is ${value.length}`);
+  const out = elf.bytes.slice();
+  out.set(value, offset);
+  return out;
+}

@@ -1,0 +1,207 @@
+// The split: cut the dynamic libraries out of a linked firmware. Pure part
+// (`splitFirmware`: bytes in, bytes out) and file part (`splitFile`: reads the ELF, writes
+// every output through temporary files, renames at the end).
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { readElf, type ElfFile } from '../elf/reader';
+import { SectionType, SegmentType, type Section } from '../elf/types';
+import { patchSymbol, removeSections, type SegmentHole } from '../elf/writer';
+import { crc32 } from '../util/crc32';
+import { writeFilesAtomically } from '../util/atomic';
+import { BUILD_ID_SYMBOL, computeBuildId, toHex } from './buildid';
+import { encodeLibraryFile, FLAG_CTORS_REVERSED, type FileKind } from './format';
+import { findDynamicLibraries, type DynamicLibrary } from './libraries';
+
+/** Marks a stripped firmware; its presence means the ELF was already split. */
+export const SPLIT_MARKER_SECTION = '.esp32mm';
+
+export class SplitError extends Error {}
+
+export interface SplitFile {
+  file: string;
+  kind: FileKind;
+  bytes: Uint8Array;
+  loadAddress: number;
+  payloadLength: number;
+  bssLength?: number;
+}
+
+export interface SplitLibraryReport {
+  name: string;
+  textAddress?: number;
+  textSize: number;
+  dataAddress?: number;
+  dataSize: number;
+  bssSize: number;
+  ctorCount: number;
+  files: SplitFile[];
+}
+
+export interface SplitResult {
+  buildId: string;
+  libraries: SplitLibraryReport[];
+  strippedElf: Uint8Array;
+  /** Bytes of loadable segment contents (what goes to flash) before and after. */
+  loadableBytesBefore: number;
+  loadableBytesAfter: number;
+  holes: SegmentHole[];
+  warnings: string[];
+  manifest: Manifest;
+}
+
+export interface Manifest {
+  format: 1;
+  buildId: string;
+  firmware: string;
+  libraries: { name: string; files: ManifestFile[] }[];
+}
+
+export interface ManifestFile {
+  file: string;
+  kind: FileKind;
+  size: number;
+  crc32: string;
+  loadAddress: string;
+  payloadLength: number;
+  bssLength?: number;
+}
+
+const hex32 = (n: number) => '0x' + n.toString(16).padStart(8, '0');
+
+export function loadableBytes(elf: ElfFile): number {
+  return elf.segments.filter((p) => p.type === SegmentType.LOAD).reduce((sum, p) => sum + p.filesz, 0);
+}
+
+/** The libraries to split: all found, or exactly the requested ones. */
+function chooseLibraries(elf: ElfFile, requested: string[] | undefined): DynamicLibrary[] {
+  const found = findDynamicLibraries(elf);
+  if (!requested || requested.length === 0) {
+    if (found.length === 0) {
+      throw new SplitError('no dynamic libraries in this firmware: no sections named .mm.<lib>.text/.data/.bss. ' +
+        'Install the build integration (esp32mm init) and rebuild, or check that custom_mm_libs names your lib/ folders.');
+    }
+    return found;
+  }
+  const missing = requested.filter((name) => !found.some((l) => l.name === name));
+  if (missing.length) {
+    const known = found.length ? found.map((l) => l.name).join(', ') : 'none';
+    throw new SplitError(`library ${missing.join(', ')} not found in the firmware (no .mm.<lib>.* sections); libraries found: ${known}`);
+  }
+  return found.filter((l) => requested.includes(l.name));
+}
+
+function payloadOf(elf: ElfFile, s: Section | undefined): Uint8Array {
+  if (!s) return new Uint8Array(0);
+  if (s.type === SectionType.NOBITS) throw new SplitError(`${s.name} has no contents in the file (NOBITS); its library cannot be loaded from a file`);
+  return elf.sectionData(s);
+}
+
+function libraryFiles(elf: ElfFile, lib: DynamicLibrary, buildId: Uint8Array): SplitFile[] {
+  const text = payloadOf(elf, lib.text);
+  const data = payloadOf(elf, lib.data);
+  const bssLength = lib.bss?.size ?? 0;
+  const base = { name: lib.name, buildId, bssAddress: 0, bssLength: 0, ctorAddress: 0, ctorCount: 0, flags: 0 };
+  const code = encodeLibraryFile({ ...base, kind: 'code', loadAddress: lib.text?.addr ?? 0 }, text);
+  const dataFile = encodeLibraryFile({
+    ...base, kind: 'data', loadAddress: lib.data?.addr ?? 0,
+    bssAddress: lib.bss?.addr ?? 0, bssLength,
+    ctorAddress: lib.ctors?.address ?? 0, ctorCount: lib.ctors?.count ?? 0,
+    flags: lib.ctors?.reversed ? FLAG_CTORS_REVERSED : 0,
+  }, data);
+  return [
+    { file: `${lib.name}_e`, kind: 'code', bytes: code, loadAddress: lib.text?.addr ?? 0, payloadLength: text.length },
+    { file: `${lib.name}_d`, kind: 'data', bytes: dataFile, loadAddress: lib.data?.addr ?? 0, payloadLength: data.length, bssLength },
+  ];
+}
+
+function checkLibrary(lib: DynamicLibrary, warnings: string[]): void {
+  if (lib.text && lib.text.size % 4 !== 0) {
+    throw new SplitError(`.mm.${lib.name}.text is ${lib.text.size} bytes, not a multiple of 4: IRAM accepts only 32-bit writes (align the section end in the linker script)`);
+  }
+  if (lib.ctors && lib.data && (lib.ctors.address < lib.data.addr || lib.ctors.address + lib.ctors.count * 4 > lib.data.addr + lib.data.size)) {
+    throw new SplitError(`the constructor table of ${lib.name} (${hex32(lib.ctors.address)}) is not inside .mm.${lib.name}.data`);
+  }
+  if (!lib.text && !lib.data) warnings.push(`${lib.name} has only bss; nothing to load`);
+  else if ((lib.text?.size ?? 0) === 0 && (lib.data?.size ?? 0) === 0) {
+    warnings.push(`${lib.name}: its .mm sections are empty — the linker placed the library elsewhere (an earlier rule matched first?)`);
+  }
+}
+
+export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; firmwareName?: string } = {}): SplitResult {
+  const elf = readElf(bytes);
+  const marker = elf.section(SPLIT_MARKER_SECTION);
+  if (marker) {
+    const text = new TextDecoder().decode(elf.sectionData(marker)).trim();
+    throw new SplitError(`this firmware was already split (${text}); split the original (.full.elf) or rebuild`);
+  }
+  const libs = chooseLibraries(elf, options.libs);
+  const warnings: string[] = [];
+  libs.forEach((l) => checkLibrary(l, warnings));
+  const buildId = computeBuildId(elf);
+  const files = libs.map((lib) => libraryFiles(elf, lib, buildId));
+
+  const removed = libs.flatMap((l) => [l.text, l.data, l.bss]).filter((s): s is Section => !!s).map((s) => s.name);
+  const markerText = new TextEncoder().encode(`esp32mm-split v1 build-id ${toHex(buildId)}\n`);
+  const stripped = removeSections(elf, removed, [{ name: SPLIT_MARKER_SECTION, data: markerText }]);
+  let strippedElf = stripped.bytes;
+  const strippedParsed = readElf(strippedElf);
+  if (strippedParsed.symbol(BUILD_ID_SYMBOL)) strippedElf = patchSymbol(strippedParsed, BUILD_ID_SYMBOL, buildId);
+  else warnings.push(`the firmware has no ${BUILD_ID_SYMBOL} symbol: the device cannot check that library files match this firmware (link the Memory Manager device library)`);
+  for (const hole of stripped.holes) {
+    warnings.push(`${hole.section} sat inside a firmware segment: its ${hole.fileBytes} bytes were zeroed but still take space in the image (give the .mm sections their own PHDRS)`);
+  }
+
+  const libraries = libs.map((lib, i) => ({
+    name: lib.name, textAddress: lib.text?.addr, textSize: lib.text?.size ?? 0, dataAddress: lib.data?.addr,
+    dataSize: lib.data?.size ?? 0, bssSize: lib.bss?.size ?? 0, ctorCount: lib.ctors?.count ?? 0, files: files[i],
+  }));
+  return {
+    buildId: toHex(buildId), libraries, strippedElf, holes: stripped.holes, warnings,
+    loadableBytesBefore: loadableBytes(elf), loadableBytesAfter: loadableBytes(strippedParsed),
+    manifest: buildManifest(toHex(buildId), options.firmwareName ?? 'firmware.elf', libraries),
+  };
+}
+
+function buildManifest(buildId: string, firmware: string, libraries: SplitLibraryReport[]): Manifest {
+  return {
+    format: 1, buildId, firmware,
+    libraries: libraries.map((l) => ({
+      name: l.name,
+      files: l.files.map((f) => ({
+        file: f.file, kind: f.kind, size: f.bytes.length, crc32: hex32(crc32(f.bytes)),
+        loadAddress: hex32(f.loadAddress), payloadLength: f.payloadLength,
+        ...(f.bssLength !== undefined ? { bssLength: f.bssLength } : {}),
+      })),
+    })),
+  };
+}
+
+/** `firmware.elf` → `firmware.full.elf`, beside it. */
+export function fullElfPath(elfPath: string): string {
+  const name = basename(elfPath);
+  const stem = name.endsWith('.elf') ? name.slice(0, -4) : name;
+  return join(dirname(elfPath), `${stem}.full.elf`);
+}
+
+/**
+ * Split `elfPath` in place: library files and manifest.json into `outDir`, the original
+ * kept as `<name>.full.elf`, the stripped ELF replacing the input. Nothing is changed
+ * unless every output could be written.
+ */
+export async function splitFile(elfPath: string, outDir: string, libs?: string[]): Promise<SplitResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(elfPath));
+  } catch (e) {
+    throw new SplitError(`cannot read ${elfPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (build the project first)' : (e as Error).message}`);
+  }
+  const result = splitFirmware(bytes, { libs, firmwareName: basename(elfPath) });
+  await writeFilesAtomically([
+    ...result.libraries.flatMap((l) => l.files.map((f) => ({ path: join(outDir, f.file), data: f.bytes }))),
+    { path: join(outDir, 'manifest.json'), data: JSON.stringify(result.manifest, null, 2) + '\n' },
+    { path: fullElfPath(elfPath), data: bytes },
+    // Last: once the stripped ELF is in place, the split is complete.
+    { path: elfPath, data: result.strippedElf },
+  ]);
+  return result;
+}
