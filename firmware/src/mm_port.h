@@ -1,0 +1,18 @@
+/* ESP32 Memory Manager: chip ports. mm_port_memory() returns the memory writer of the
+ * chip the firmware is built for:
+ *   mm_port_esp.c      ESP32, -S2, -S3, -C3, -C6 (ESP_PLATFORM, i.e. ESP-IDF / Arduino-ESP32)
+ *   mm_port_generic.c  everything else: bare Xtensa and RISC-V (the QEMU tests), hosts
+ */
+#ifndef MM_PORT_H
+#define MM_PORT_H
+#include "mm_loader.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+mm_memory_t mm_port_memory(void);
+/* Name of the port ("esp32", "esp32c3", "xtensa-generic", "riscv-generic", "host"). */
+const char *mm_port_name(void);
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,467 @@
+/* Host unit tests of the loader core (firmware/src/mm_loader.c), built with
+ * -fsanitize=address,undefined. Files are written by an independent writer below (zlib's
+ * crc32, not the firmware's), read back through the real POSIX storage backend, and
+ * loaded into memory_model.c, which faults on any non-word store to IRAM.
+ * Output: one line per test, "ok - name" or "not ok - name: why"; exit status 1 if any
+ * failed. `test_loader <dir> <name>` runs one test only. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "memory_model.h"
+#include "mm_loader.h"
+#include "mm_storage.h"
+
+/* ---- the firmware's layout: slot "ai" with Alpha and Beta, slot "solo" with Gamma ---- */
+#define AI_TEXT 0x40090000u
+#define AI_TEXT_END 0x40091000u
+#define AI_DATA 0x3FFD0000u
+#define AI_DATA_END 0x3FFD0800u
+#define SOLO_TEXT 0x40091000u
+#define SOLO_TEXT_END 0x40091400u
+#define SOLO_DATA 0x3FFD0800u
+#define SOLO_DATA_END 0x3FFD0A00u
+
+static mm_slot_t slot_ai = {"ai", AI_TEXT, AI_TEXT_END, AI_DATA, AI_DATA_END, 0, 0};
+static mm_slot_t slot_solo = {"solo", SOLO_TEXT, SOLO_TEXT_END, SOLO_DATA, SOLO_DATA_END, 0, 0};
+static mm_library_t lib_alpha = {"Alpha", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
+static mm_library_t lib_beta = {"Beta", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
+static mm_library_t lib_gamma = {"Gamma", &slot_solo, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
+
+static uint8_t fw_id[32];
+static char dir[512];
+static mm_loader_t ld;
+static char failure[512];
+
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            snprintf(failure, sizeof failure, __VA_ARGS__);                     \
+            return 0;                                                          \
+        }                                                                      \
+    } while (0)
+#define CHECK_ERR(expr, want)                                                  \
+    do {                                                                       \
+        mm_err_t got_ = (expr);                                                \
+        CHECK(got_ == (want), "%s: got %s, want %s", #expr, mm_errname(got_), mm_errname(want)); \
+    } while (0)
+
+/* ---- an independent file writer ------------------------------------------------------ */
+typedef struct {
+    char name[40];
+    uint8_t kind, flags;
+    uint16_t version;
+    uint32_t header_size, load, bss_addr, bss_len, ctor_addr, ctor_count;
+    const uint8_t *payload;
+    uint32_t len;
+    uint8_t build_id[32];
+    /* damage applied after sealing */
+    int flip_header_byte, flip_payload_byte; /* -1 none */
+    int cut, extra;                          /* bytes removed / appended at the end */
+} spec_t;
+
+static void put32(uint8_t *p, uint32_t v) { p[0] = v, p[1] = v >> 8, p[2] = v >> 16, p[3] = v >> 24; }
+
+static spec_t spec(const char *name, uint8_t kind, uint32_t load, const uint8_t *payload, uint32_t len) {
+    spec_t s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.name, sizeof s.name, "%s", name);
+    s.kind = kind, s.version = 1, s.header_size = 128, s.load = load, s.payload = payload, s.len = len;
+    memcpy(s.build_id, fw_id, 32);
+    s.flip_header_byte = s.flip_payload_byte = -1;
+    return s;
+}
+
+static void write_spec(const char *file, const spec_t *s) {
+    uint8_t h[128] = {'M', 'M', 'L', 'B'};
+    h[4] = s->version & 0xFF, h[5] = s->version >> 8, h[6] = s->kind, h[7] = s->flags;
+    put32(h + 8, s->header_size), put32(h + 12, s->load), put32(h + 16, s->len);
+    put32(h + 20, (uint32_t)crc32(0, s->payload, s->len));
+    put32(h + 24, s->bss_addr), put32(h + 28, s->bss_len), put32(h + 32, s->ctor_addr);
+    put32(h + 36, s->ctor_count);
+    memcpy(h + 48, s->name, strlen(s->name) < 32 ? strlen(s->name) : 32);
+    memcpy(h + 80, s->build_id, 32);
+    put32(h + 124, (uint32_t)crc32(0, h, 124));
+    uint32_t total = 128 + s->len;
+    uint8_t *buf = calloc(1, total + s->extra + 1);
+    memcpy(buf, h, 128);
+    memcpy(buf + 128, s->payload, s->len);
+    if (s->flip_header_byte >= 0) buf[s->flip_header_byte] ^= 0x01;
+    if (s->flip_payload_byte >= 0) buf[128 + s->flip_payload_byte] ^= 0x01;
+    total = total - s->cut + s->extra;
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "wb");
+    fwrite(buf, 1, total, f);
+    fclose(f);
+    free(buf);
+}
+
+/* ---- library images ------------------------------------------------------------------- */
+static uint8_t alpha_code[256], beta_code[128], gamma_code[64];
+/* Alpha data: 16 bytes of data, then a 2-entry constructor table; bss 32 bytes after */
+static uint8_t alpha_data[24], beta_data[13], gamma_data[8];
+#define ALPHA_CTOR1 (AI_TEXT + 0x10)
+#define ALPHA_CTOR2 (AI_TEXT + 0x40)
+#define ALPHA_BSS (AI_DATA + 0x100)
+
+static void fill(uint8_t *p, uint32_t n, uint8_t seed) {
+    for (uint32_t i = 0; i < n; i++) p[i] = (uint8_t)(seed + i * 7);
+}
+
+static spec_t alpha_e(void) { return spec("Alpha", 'E', AI_TEXT, alpha_code, sizeof alpha_code); }
+static spec_t alpha_d(void) {
+    spec_t s = spec("Alpha", 'D', AI_DATA, alpha_data, sizeof alpha_data);
+    s.bss_addr = ALPHA_BSS, s.bss_len = 32, s.ctor_addr = AI_DATA + 16, s.ctor_count = 2;
+    return s;
+}
+static spec_t beta_e(void) { return spec("Beta", 'E', AI_TEXT, beta_code, sizeof beta_code); }
+static spec_t beta_d(void) {
+    spec_t s = spec("Beta", 'D', AI_DATA, beta_data, sizeof beta_data); /* odd length */
+    s.bss_addr = AI_DATA + 0x20, s.bss_len = 5;
+    return s;
+}
+static spec_t gamma_e(void) { return spec("Gamma", 'E', SOLO_TEXT, gamma_code, sizeof gamma_code); }
+static spec_t gamma_d(void) { return spec("Gamma", 'D', SOLO_DATA, gamma_data, sizeof gamma_data); }
+
+static void write_good_files(void) {
+    spec_t s;
+    s = alpha_e(), write_spec("Alpha_e", &s);
+    s = alpha_d(), write_spec("Alpha_d", &s);
+    s = beta_e(), write_spec("Beta_e", &s);
+    s = beta_d(), write_spec("Beta_d", &s);
+    s = gamma_e(), write_spec("Gamma_e", &s);
+    s = gamma_d(), write_spec("Gamma_d", &s);
+}
+
+/* destructor bookkeeping */
+static char dtor_log[64];
+static void dtor(void *arg) { strncat(dtor_log, (const char *)arg, sizeof dtor_log - strlen(dtor_log) - 1); }
+static void alpha_ctor1(uint32_t a) { (void)a; mm_register_destructor(dtor, "a1"); }
+static void alpha_ctor2(uint32_t a) { (void)a; mm_register_destructor(dtor, "a2"); }
+
+static void setup(void) {
+    model_reset();
+    model.code_region_answer = MM_OK;
+    memset(model.dram, 0xAA, sizeof model.dram); /* garbage: bss must be zeroed */
+    dtor_log[0] = 0;
+    for (int i = 0; i < 32; i++) fw_id[i] = (uint8_t)(0xC0 + i);
+    fill(alpha_code, sizeof alpha_code, 1);
+    fill(beta_code, sizeof beta_code, 50);
+    fill(gamma_code, sizeof gamma_code, 90);
+    fill(alpha_data, 16, 3);
+    put32(alpha_data + 16, ALPHA_CTOR1);
+    put32(alpha_data + 20, ALPHA_CTOR2);
+    fill(beta_data, sizeof beta_data, 77);
+    fill(gamma_data, sizeof gamma_data, 33);
+    model_on_call(ALPHA_CTOR1, alpha_ctor1);
+    model_on_call(ALPHA_CTOR2, alpha_ctor2);
+    slot_ai.occupant = slot_solo.occupant = 0;
+    lib_alpha.ndtors = lib_beta.ndtors = lib_gamma.ndtors = 0;
+    lib_alpha.code_len = lib_beta.code_len = lib_gamma.code_len = 0;
+    mm_register_library(&lib_alpha);
+    mm_register_library(&lib_beta);
+    mm_register_library(&lib_gamma);
+    write_good_files();
+    mm_storage_t st = mm_storage_posix();
+    mm_memory_t mem = model_memory();
+    mm_loader_init(&ld, &st, dir, &mem, fw_id);
+    mm_set_default_loader(&ld);
+}
+
+static int mem_equals(uint32_t addr, const uint8_t *want, uint32_t n) {
+    uint8_t *p = model_ptr(addr, n);
+    return p && memcmp(p, want, n) == 0;
+}
+static int mem_is(uint32_t addr, uint8_t v, uint32_t n) {
+    uint8_t *p = model_ptr(addr, n);
+    for (uint32_t i = 0; p && i < n; i++)
+        if (p[i] != v) return 0;
+    return p != 0;
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+static int t_load_copies_code_data_zeroes_bss_runs_ctors(void) {
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK(mm_is_loaded("Alpha"), "not marked loaded");
+    CHECK(mem_equals(AI_TEXT, alpha_code, sizeof alpha_code), "code not copied");
+    CHECK(mem_equals(AI_DATA, alpha_data, sizeof alpha_data), "data not copied");
+    CHECK(mem_is(ALPHA_BSS, 0, 32), "bss not zeroed");
+    CHECK(mem_is(ALPHA_BSS + 32, 0xAA, 4), "zeroed past bss");
+    CHECK(model.syncs >= 1, "code not synced");
+    CHECK(model.ncalls == 2 && model.calls[0] == ALPHA_CTOR1 && model.calls[1] == ALPHA_CTOR2,
+          "ctors: %u calls, first 0x%lx", model.ncalls, (unsigned long)model.calls[0]);
+    unsigned w = model.writes;
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK(model.writes == w && model.ncalls == 2, "second load of a loaded library copied again");
+    return 1;
+}
+
+static int t_ctors_table_reversed_flag(void) {
+    spec_t s = alpha_d();
+    s.flags = MM_FLAG_CTORS_REVERSED;
+    write_spec("Alpha_d", &s);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK(model.ncalls == 2 && model.calls[0] == ALPHA_CTOR2 && model.calls[1] == ALPHA_CTOR1,
+          "expected .ctors order last-to-first");
+    return 1;
+}
+
+static int t_ctors_markers_skipped(void) {
+    put32(alpha_data + 16, 0xFFFFFFFFu); /* .ctors list markers */
+    put32(alpha_data + 20, 0);
+    spec_t e = alpha_d();
+    write_spec("Alpha_d", &e);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK(model.ncalls == 0, "called a marker entry");
+    return 1;
+}
+
+static int t_slot_eviction_and_swap_back(void) {
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK_ERR(mm_load(&ld, "Gamma"), MM_OK);
+    CHECK_ERR(mm_load(&ld, "Beta"), MM_OK);
+    CHECK(!mm_is_loaded("Alpha") && mm_is_loaded("Beta"), "Beta did not evict Alpha");
+    CHECK(mm_is_loaded("Gamma"), "other slot affected");
+    CHECK(strcmp(dtor_log, "a2a1") == 0, "Alpha's destructors on eviction: '%s'", dtor_log);
+    CHECK(mem_equals(AI_TEXT, beta_code, sizeof beta_code), "Beta code not in slot");
+    CHECK(mem_equals(AI_DATA, beta_data, sizeof beta_data), "Beta data not in slot");
+    CHECK(mem_is(AI_DATA + 0x20, 0, 5), "Beta bss not zeroed");
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK(mm_is_loaded("Alpha") && !mm_is_loaded("Beta"), "swap back failed");
+    CHECK(mem_equals(AI_TEXT, alpha_code, sizeof alpha_code), "Alpha code not restored");
+    CHECK(mem_equals(SOLO_TEXT, gamma_code, sizeof gamma_code), "Gamma code damaged");
+    return 1;
+}
+
+static int t_unload_runs_destructors_and_poisons_code(void) {
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK_ERR(mm_unload(&ld, "Alpha"), MM_OK);
+    CHECK(strcmp(dtor_log, "a2a1") == 0, "destructors '%s' (want last registered first)", dtor_log);
+    CHECK(!mm_is_loaded("Alpha"), "still loaded");
+    CHECK(mem_is(AI_TEXT, 0, sizeof alpha_code), "code not filled with zeros (illegal instr.)");
+    CHECK_ERR(mm_unload(&ld, "Alpha"), MM_ERR_NOT_LOADED);
+    CHECK_ERR(mm_unload(&ld, "Nope"), MM_ERR_UNKNOWN_LIBRARY);
+    return 1;
+}
+
+/* Every refusal: the right code, the file named, nothing written, previous occupant intact. */
+static int refused(const char *file, const spec_t *s, mm_err_t want, const char *lib) {
+    CHECK_ERR(mm_load(&ld, "Beta"), MM_OK);
+    unsigned writes = model.writes, calls = model.ncalls;
+    write_spec(file, s);
+    CHECK_ERR(mm_load(&ld, lib), want);
+    CHECK(ld.last_error == want, "last_error %s", mm_errname(ld.last_error));
+    CHECK(strcmp(ld.last_file, file) == 0, "last_file '%s', want '%s'", ld.last_file, file);
+    CHECK(model.writes == writes, "memory written before the checks passed");
+    CHECK(model.ncalls == calls, "a constructor was called");
+    CHECK(!mm_is_loaded(lib), "refused library marked loaded");
+    CHECK(mm_is_loaded("Beta") && mem_equals(AI_TEXT, beta_code, sizeof beta_code),
+          "previous occupant lost");
+    CHECK_ERR(mm_verify(&ld, lib), want);
+    return 1;
+}
+
+static int t_refuse_bad_magic(void) { spec_t s = alpha_e(); s.flip_header_byte = 0; return refused("Alpha_e", &s, MM_ERR_MAGIC, "Alpha"); }
+static int t_refuse_version(void) { spec_t s = alpha_e(); s.version = 2; return refused("Alpha_e", &s, MM_ERR_VERSION, "Alpha"); }
+static int t_refuse_kind(void) { spec_t s = alpha_d(); return refused("Alpha_e", &s, MM_ERR_KIND, "Alpha"); }
+static int t_refuse_header_size(void) { spec_t s = alpha_e(); s.header_size = 64; return refused("Alpha_e", &s, MM_ERR_HEADER_SIZE, "Alpha"); }
+static int t_refuse_header_crc(void) { spec_t s = alpha_e(); s.flip_header_byte = 13; return refused("Alpha_e", &s, MM_ERR_HEADER_CRC, "Alpha"); }
+static int t_refuse_other_name(void) { spec_t s = gamma_e(); return refused("Alpha_e", &s, MM_ERR_NAME, "Alpha"); }
+static int t_refuse_build_id(void) { spec_t s = alpha_d(); s.build_id[31] ^= 0x80; return refused("Alpha_d", &s, MM_ERR_BUILD_ID, "Alpha"); }
+static int t_refuse_truncated(void) { spec_t s = alpha_e(); s.cut = 4; return refused("Alpha_e", &s, MM_ERR_TRUNCATED, "Alpha"); }
+static int t_refuse_header_only_truncated(void) { spec_t s = alpha_e(); s.cut = 256 + 60; return refused("Alpha_e", &s, MM_ERR_TRUNCATED, "Alpha"); }
+static int t_refuse_trailing_bytes(void) { spec_t s = alpha_d(); s.extra = 1; return refused("Alpha_d", &s, MM_ERR_FILE_SIZE, "Alpha"); }
+static int t_refuse_payload_crc_one_byte(void) { spec_t s = alpha_e(); s.flip_payload_byte = 200; return refused("Alpha_e", &s, MM_ERR_PAYLOAD_CRC, "Alpha"); }
+static int t_refuse_data_payload_crc(void) { spec_t s = alpha_d(); s.flip_payload_byte = 3; return refused("Alpha_d", &s, MM_ERR_PAYLOAD_CRC, "Alpha"); }
+static int t_refuse_code_too_big(void) {
+    static uint8_t big[AI_TEXT_END - AI_TEXT + 4];
+    spec_t s = spec("Alpha", 'E', AI_TEXT, big, sizeof big);
+    return refused("Alpha_e", &s, MM_ERR_TOO_BIG, "Alpha");
+}
+static int t_refuse_data_too_big(void) {
+    static uint8_t big[AI_DATA_END - AI_DATA + 1];
+    spec_t s = spec("Alpha", 'D', AI_DATA, big, sizeof big);
+    return refused("Alpha_d", &s, MM_ERR_TOO_BIG, "Alpha");
+}
+static int t_refuse_code_outside_slot(void) { spec_t s = alpha_e(); s.load = SOLO_TEXT; return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
+static int t_refuse_code_straddling_slot_end(void) { spec_t s = alpha_e(); s.load = AI_TEXT_END - 128; return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
+static int t_refuse_code_wraparound(void) { spec_t s = alpha_e(); s.load = 0xFFFFFF00u; return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
+static int t_refuse_data_outside_slot(void) { spec_t s = alpha_d(); s.load = AI_DATA - 4; s.ctor_count = 0; return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
+static int t_refuse_bss_outside_slot(void) { spec_t s = alpha_d(); s.bss_addr = AI_DATA_END - 16; return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
+static int t_refuse_unaligned_code(void) { spec_t s = alpha_e(); s.load = AI_TEXT + 2; return refused("Alpha_e", &s, MM_ERR_ALIGN, "Alpha"); }
+static int t_refuse_ctor_table_outside_payload(void) { spec_t s = alpha_d(); s.ctor_addr = AI_DATA + 20; return refused("Alpha_d", &s, MM_ERR_CTOR_RANGE, "Alpha"); }
+static int t_refuse_missing_file(void) {
+    char p[600];
+    CHECK_ERR(mm_load(&ld, "Beta"), MM_OK);
+    snprintf(p, sizeof p, "%s/Alpha_d", dir);
+    unlink(p);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_OPEN);
+    CHECK(strcmp(ld.last_file, "Alpha_d") == 0, "last_file %s", ld.last_file);
+    CHECK(mm_is_loaded("Beta"), "previous occupant lost");
+    return 1;
+}
+static int t_refuse_unknown_library(void) {
+    CHECK_ERR(mm_load(&ld, "Nope"), MM_ERR_UNKNOWN_LIBRARY);
+    CHECK_ERR(mm_load(&ld, "A_name_that_is_far_too_long_for_a_header"), MM_ERR_ARGUMENT);
+    return 1;
+}
+static int t_refuse_when_firmware_not_split(void) {
+    static const uint8_t zeros[32];
+    mm_storage_t st = mm_storage_posix();
+    mm_memory_t mem = model_memory();
+    mm_loader_init(&ld, &st, dir, &mem, zeros);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_NOT_SPLIT);
+    CHECK(model.writes == 0, "wrote memory");
+    return 1;
+}
+static int t_refuse_code_region_of_chip(void) {
+    model.code_region_answer = MM_ERR_CODE_REGION; /* e.g. classic ESP32 + PSRAM code */
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_CODE_REGION);
+    CHECK(model.writes == 0, "wrote memory");
+    return 1;
+}
+
+static int t_ctor_pointing_outside_code_never_called(void) {
+    put32(alpha_data + 20, SOLO_TEXT); /* valid IRAM, but not Alpha's code */
+    spec_t s = alpha_d();
+    write_spec("Alpha_d", &s);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_CTOR_RANGE);
+    CHECK(model.ncalls == 0, "called %u constructors", model.ncalls);
+    CHECK(!mm_is_loaded("Alpha"), "marked loaded");
+    CHECK(mem_is(AI_TEXT, 0, sizeof alpha_code), "code left in place");
+    return 1;
+}
+
+/* Storage that delivers 1..7 bytes per read and, if asked, other content on the 2nd open. */
+static int opens, change_on_open;
+static void *flaky_open(void *c, const char *path) {
+    opens++;
+    if (change_on_open && opens == change_on_open) {
+        spec_t s = alpha_e();
+        alpha_code[5] ^= 0xFF; /* the card content changes between verify and copy */
+        write_spec("Alpha_e", &s);
+        alpha_code[5] ^= 0xFF;
+    }
+    return mm_storage_posix().ops->open(c, path);
+}
+static int32_t flaky_read(void *c, void *f, void *buf, uint32_t n) {
+    static uint32_t k;
+    uint32_t m = 1 + (k++ % 7);
+    return mm_storage_posix().ops->read(c, f, buf, n < m ? n : m);
+}
+static int32_t posix_size_(void *c, void *f) { return mm_storage_posix().ops->size(c, f); }
+static void posix_close_(void *c, void *f) { mm_storage_posix().ops->close(c, f); }
+static const mm_storage_ops_t flaky_ops = {flaky_open, posix_size_, flaky_read, posix_close_};
+
+static int t_short_reads_load_correctly(void) {
+    mm_storage_t st = {&flaky_ops, 0};
+    mm_memory_t mem = model_memory();
+    opens = change_on_open = 0;
+    mm_loader_init(&ld, &st, dir, &mem, fw_id);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    CHECK(mem_equals(AI_TEXT, alpha_code, sizeof alpha_code), "code differs");
+    return 1;
+}
+static int t_file_changed_between_verify_and_copy(void) {
+    mm_storage_t st = {&flaky_ops, 0};
+    mm_memory_t mem = model_memory();
+    opens = 0, change_on_open = 3; /* opens: verify e, verify d, copy e */
+    mm_loader_init(&ld, &st, dir, &mem, fw_id);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_CHANGED);
+    CHECK(!mm_is_loaded("Alpha") && model.ncalls == 0, "changed file was used");
+    return 1;
+}
+
+static int lazy_calls;
+static int fake_lib_fn(int a) { lazy_calls++; return a + 1; }
+MM_LAZY(Gamma, int, fake_lib_fn, (int a), (a), -1)
+static int t_lazy_wrapper_loads_on_first_call(void) {
+    CHECK(!mm_is_loaded("Gamma"), "precondition");
+    CHECK(mm_fake_lib_fn(41) == 42, "wrapper result");
+    CHECK(mm_is_loaded("Gamma"), "wrapper did not load");
+    unsigned w = model.writes;
+    CHECK(mm_fake_lib_fn(1) == 2 && model.writes == w, "second call reloaded");
+    spec_t s = gamma_e();
+    s.flip_payload_byte = 0;
+    write_spec("Gamma_e", &s);
+    CHECK_ERR(mm_unload(&ld, "Gamma"), MM_OK);
+    lazy_calls = 0;
+    CHECK(mm_fake_lib_fn(1) == -1, "fallback not returned");
+    CHECK(lazy_calls == 0, "called into a library that failed its checks");
+    mm_set_default_loader(0);
+    CHECK(mm_require("Gamma") == MM_ERR_NO_LOADER, "no loader");
+    return 1;
+}
+
+static int t_error_texts(void) {
+    for (int e = 0; e < MM_ERR__COUNT; e++) {
+        CHECK(mm_strerror((mm_err_t)e)[0] && strcmp(mm_errname((mm_err_t)e), "UNKNOWN"), "code %d", e);
+        for (int f = 0; f < e; f++)
+            CHECK(strcmp(mm_errname((mm_err_t)e), mm_errname((mm_err_t)f)), "duplicate name %d", e);
+    }
+    CHECK(strcmp(mm_errname(MM_ERR_PAYLOAD_CRC), "PAYLOAD_CRC") == 0, "name table out of order");
+    CHECK(strcmp(mm_errname(MM_ERR_NO_LOADER), "NO_LOADER") == 0, "name table out of order");
+    CHECK(strcmp(mm_strerror((mm_err_t)999), "unknown error") == 0, "out of range");
+    return 1;
+}
+
+/* The model itself must fault on a byte store to IRAM: run it in a child process. */
+static int t_model_faults_on_byte_store_to_iram(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", 1);
+        dup2(devnull, 2);
+        model_store_byte(AI_TEXT + 1, 0x55);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "byte store to IRAM did not fault");
+    return 1;
+}
+
+typedef struct { const char *name; int (*fn)(void); } test_t;
+#define T(f) {#f + 2, f}
+static const test_t tests[] = {
+    T(t_load_copies_code_data_zeroes_bss_runs_ctors), T(t_ctors_table_reversed_flag),
+    T(t_ctors_markers_skipped), T(t_slot_eviction_and_swap_back),
+    T(t_unload_runs_destructors_and_poisons_code), T(t_refuse_bad_magic), T(t_refuse_version),
+    T(t_refuse_kind), T(t_refuse_header_size), T(t_refuse_header_crc), T(t_refuse_other_name),
+    T(t_refuse_build_id), T(t_refuse_truncated), T(t_refuse_header_only_truncated),
+    T(t_refuse_trailing_bytes), T(t_refuse_payload_crc_one_byte), T(t_refuse_data_payload_crc),
+    T(t_refuse_code_too_big), T(t_refuse_data_too_big), T(t_refuse_code_outside_slot),
+    T(t_refuse_code_straddling_slot_end), T(t_refuse_code_wraparound),
+    T(t_refuse_data_outside_slot), T(t_refuse_bss_outside_slot), T(t_refuse_unaligned_code),
+    T(t_refuse_ctor_table_outside_payload), T(t_refuse_missing_file), T(t_refuse_unknown_library),
+    T(t_refuse_when_firmware_not_split), T(t_refuse_code_region_of_chip),
+    T(t_ctor_pointing_outside_code_never_called), T(t_short_reads_load_correctly),
+    T(t_file_changed_between_verify_and_copy), T(t_lazy_wrapper_loads_on_first_call),
+    T(t_error_texts), T(t_model_faults_on_byte_store_to_iram),
+};
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_loader <scratch dir> [test name]\n");
+        return 2;
+    }
+    snprintf(dir, sizeof dir, "%s", argv[1]);
+    int failed = 0, ran = 0;
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        if (argc > 2 && strcmp(argv[2], tests[i].name)) continue;
+        setup();
+        failure[0] = 0;
+        int ok = tests[i].fn();
+        ran++;
+        if (ok) printf("ok - %s\n", tests[i].name);
+        else printf("not ok - %s: %s\n", tests[i].name, failure), failed++;
+        fflush(stdout);
+    }
+    printf("# %d tests, %d failed\n", ran, failed);
+    return failed || !ran ? 1 : 0;
+}
