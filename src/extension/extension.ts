@@ -1,0 +1,474 @@
+// The VS Code shell of the ESP32 Memory Manager. It only adapts VS Code to src/core:
+// it finds PlatformIO projects, watches their builds, runs the core split/map/upload with
+// progress and cancellation, and shows the results (webview, tree, status bar, Problems).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { MemoryMapModel, WebviewToHost } from '../../webview-ui/model';
+import { kib } from '../../webview-ui/format';
+import * as core from './core';
+import { KeyedDebouncer } from './debounce';
+import { LibraryTree, collectLibraries } from './libraryTree';
+import { errorText, log, showError } from './log';
+import { MemoryMapView } from './mapView';
+import {
+  type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
+  fullElf, mapFile, outputDir, storageOf, targetOfElf,
+} from './projects';
+
+const SELECTED_KEY = 'esp32mm.selected';
+const UPLOADED_KEY = 'esp32mm.uploaded';
+
+interface LastUpload { ok: boolean; text: string; at: number }
+
+class Controller implements vscode.Disposable {
+  private projects: Project[] = [];
+  private target?: Target;
+  private model: MemoryMapModel | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly debounce = new KeyedDebouncer(400);
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('esp32mm');
+  private readonly status = vscode.window.createStatusBarItem('esp32mm.upload', vscode.StatusBarAlignment.Left, 50);
+  private readonly tree = new LibraryTree();
+  private readonly view: MemoryMapView;
+  private lastUpload?: LastUpload;
+  /** ELF paths this extension itself just rewrote (split): their watcher events are not builds. */
+  private readonly ownWrites = new Map<string, number>();
+  private refreshSeq = 0;
+  private busy = new Set<string>();
+
+  constructor(private readonly ctx: vscode.ExtensionContext) {
+    this.view = new MemoryMapView(ctx.extensionUri, (m) => this.onWebviewMessage(m), () => void this.refresh());
+    this.status.name = 'Memory Manager Upload';
+    this.status.command = 'esp32mm.upload';
+    this.disposables.push(
+      this.diagnostics, this.status, this.view, this.debounce,
+      vscode.window.registerWebviewViewProvider(MemoryMapView.id, this.view, { webviewOptions: { retainContextWhenHidden: false } }),
+      vscode.window.createTreeView(LibraryTree.id, { treeDataProvider: this.tree, showCollapseAll: false }),
+    );
+  }
+
+  async start(): Promise<void> {
+    this.registerCommands();
+    this.watch();
+    await this.reloadProjects();
+  }
+
+  // ---- projects and selection -------------------------------------------------------------
+
+  private async reloadProjects(): Promise<void> {
+    this.projects = await discoverProjects();
+    const saved = this.ctx.workspaceState.get<{ root: string; env: string }>(SELECTED_KEY);
+    const savedProject = saved && this.projects.find((p) => p.root === saved.root);
+    const savedEnv = savedProject?.envs.find((e) => e.name === saved!.env);
+    if (savedProject && savedEnv) this.target = { project: savedProject, env: savedEnv };
+    else {
+      const p = this.projects[0];
+      const env = p && defaultEnv(p);
+      this.target = p && env ? { project: p, env } : undefined;
+    }
+    log.info(`PlatformIO projects: ${this.projects.map((p) => `${p.label} [${p.envs.map((e) => e.name).join(', ')}]`).join('; ') || 'none'}`);
+    this.updateStatus();
+    await this.refresh();
+  }
+
+  private async select(t: Target, remember: boolean): Promise<void> {
+    this.target = t;
+    if (remember) await this.ctx.workspaceState.update(SELECTED_KEY, { root: t.project.root, env: t.env.name });
+    this.updateStatus();
+    await this.refresh();
+  }
+
+  private requireTarget(): Target | undefined {
+    if (this.target) return this.target;
+    void showError('No PlatformIO project found in this workspace: open the folder that contains platformio.ini.',
+      { title: 'Open Folder', run: () => vscode.commands.executeCommand('vscode.openFolder') });
+    return undefined;
+  }
+
+  // ---- build watcher ----------------------------------------------------------------------
+
+  private watch(): void {
+    const onElf = (uri: vscode.Uri) => this.debounce.run(uri.fsPath, () => void this.onFirmwareChanged(uri.fsPath));
+    const addFolderWatchers = (folders: readonly vscode.WorkspaceFolder[]) => {
+      for (const folder of folders) {
+        const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/.pio/build/*/firmware.elf'));
+        this.disposables.push(w, w.onDidChange(onElf), w.onDidCreate(onElf));
+        const ini = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/platformio.ini'));
+        const reload = () => this.debounce.run('platformio.ini', () => void this.reloadProjects());
+        this.disposables.push(ini, ini.onDidChange(reload), ini.onDidCreate(reload), ini.onDidDelete(reload));
+      }
+    };
+    addFolderWatchers(vscode.workspace.workspaceFolders ?? []);
+    this.disposables.push(
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => { addFolderWatchers(e.added); void this.reloadProjects(); }),
+      // PlatformIO builds run as tasks; when one ends, the outputs are complete.
+      vscode.tasks.onDidEndTaskProcess((e) => {
+        const def = e.execution.task.definition;
+        if (def.type === 'PlatformIO' || /platformio|pio/i.test(e.execution.task.source)) {
+          this.debounce.run('task', () => void this.refresh());
+        }
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('esp32mm')) { this.updateStatus(); void this.refresh(); }
+      }),
+    );
+  }
+
+  private async onFirmwareChanged(elf: string): Promise<void> {
+    const own = this.ownWrites.get(elf);
+    if (own && Date.now() - own < 5000) return;
+    const t = targetOfElf(this.projects, elf);
+    if (!t) return;
+    log.info(`Build output changed: ${vscode.workspace.asRelativePath(elf)}`);
+    const explicitlySelected = !!this.ctx.workspaceState.get(SELECTED_KEY);
+    if (!this.target || (!explicitlySelected && (this.target.project !== t.project || this.target.env !== t.env))) {
+      this.target = t; // follow the build that just finished unless the user pinned an env
+      this.updateStatus();
+    }
+    const cfg = vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root));
+    if (cfg.get<boolean>('autoSplit') && dynamicLibraryNames(t).length && !this.looksSplit(t)) {
+      await this.split(t);
+      return;
+    }
+    if (this.target.project === t.project && this.target.env === t.env) await this.refresh();
+  }
+
+  /** The splitter keeps the original as firmware.full.elf; a newer firmware.elf is a fresh link. */
+  private looksSplit(t: Target): boolean {
+    try {
+      return fs.statSync(fullElf(t)).mtimeMs >= fs.statSync(firmwareElf(t)).mtimeMs - 2000;
+    } catch { return false; }
+  }
+
+  // ---- memory map -------------------------------------------------------------------------
+
+  async refresh(): Promise<void> {
+    const seq = ++this.refreshSeq;
+    const t = this.target;
+    if (!t) {
+      this.model = null;
+      this.view.show({ project: 'No PlatformIO project', env: '', elf: '', after: null, before: null, updatedAt: Date.now(),
+        message: { text: 'Open a folder that contains platformio.ini to see its memory map.' } });
+      this.updateTree();
+      return;
+    }
+    const elf = firmwareElf(t);
+    const base = { project: t.project.label, env: t.env.name, elf, updatedAt: Date.now() };
+    if (!fs.existsSync(elf)) {
+      this.model = null;
+      this.view.show({ ...base, after: null, before: null, message: {
+        text: `No build of environment "${t.env.name}" yet. Build it with PlatformIO (pio run -e ${t.env.name}); the map appears when .pio/build/${t.env.name}/firmware.elf exists.`,
+        actions: [{ title: 'Select Environment', command: 'esp32mm.selectEnvironment' }],
+      } });
+      this.updateTree();
+      return;
+    }
+    try {
+      const chipHint = t.env.options.board;
+      const map = mapFile(t);
+      const after = await core.memoryMap(elf, map, chipHint);
+      const before = fs.existsSync(fullElf(t)) ? await core.memoryMap(fullElf(t), map, chipHint) : null;
+      if (seq !== this.refreshSeq) return; // a newer refresh started meanwhile
+      this.model = after;
+      this.view.show({ ...base, after, before });
+      log.info(`Memory map of ${t.project.label}/${t.env.name}: ${after.regions.map((r) => `${r.name} ${r.used}/${r.size}`).join(', ')}`);
+    } catch (e) {
+      if (seq !== this.refreshSeq) return;
+      this.model = null;
+      log.error(`Memory map of ${elf} failed: ${errorText(e)}`);
+      this.view.show({ ...base, after: null, before: null, message: {
+        text: `Could not read the memory map of ${path.basename(elf)}: ${errorText(e)}`,
+        actions: [{ title: 'Show Log', command: 'esp32mm.showLog' }, { title: 'Retry', command: 'esp32mm.refresh' }],
+      } });
+    }
+    this.updateTree();
+  }
+
+  private updateTree(): void {
+    const t = this.target;
+    if (!t) { this.tree.set([]); return; }
+    const record = this.uploadRecord(t);
+    const libs = collectLibraries(dynamicLibraryNames(t), this.model, outputDir(t),
+      (file, size, mtime) => record[path.basename(file)] === `${size}:${Math.round(mtime)}`);
+    this.tree.set(libs);
+  }
+
+  private onWebviewMessage(msg: WebviewToHost): void {
+    if (msg.type === 'reveal') void this.revealLibrary(msg.library, msg.archive);
+    else if (msg.type === 'command' && msg.command.startsWith('esp32mm.')) void vscode.commands.executeCommand(msg.command);
+  }
+
+  private async revealLibrary(name: string | { lib: { name: string } }, archive = ''): Promise<void> {
+    if (typeof name !== 'string') name = name.lib.name; // from the tree's context menu
+    const t = this.target;
+    if (!t) return;
+    const candidates = [
+      path.join(t.project.root, 'lib', name),
+      path.join(t.project.root, '.pio', 'libdeps', t.env.name, name),
+    ];
+    const folder = candidates.find((c) => fs.existsSync(c));
+    if (folder) {
+      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(folder));
+      return;
+    }
+    void vscode.window.showInformationMessage(
+      `${name} has no folder in this project: it comes from ${archive || 'an archive'} of the framework or a package. Only lib/ folders can be made dynamic.`);
+  }
+
+  // ---- split ------------------------------------------------------------------------------
+
+  async split(t = this.requireTarget()): Promise<void> {
+    if (!t) return;
+    const key = `split:${t.project.root}:${t.env.name}`;
+    if (this.busy.has(key)) { void vscode.window.showInformationMessage('A split of this environment is already running.'); return; }
+    const libs = dynamicLibraryNames(t);
+    const elf = firmwareElf(t);
+    if (!libs.length) {
+      return showError(`No dynamic libraries chosen for env:${t.env.name}. Add custom_mm_libs = <lib folder names> to its section in platformio.ini, rebuild, then split.`,
+        { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) });
+    }
+    if (!fs.existsSync(elf) && !fs.existsSync(fullElf(t))) {
+      return showError(`Build env:${t.env.name} first: ${vscode.workspace.asRelativePath(elf)} does not exist.`);
+    }
+    this.busy.add(key);
+    this.view.busy('Splitting libraries…');
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: splitting ${t.env.name}`, cancellable: true },
+        async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          this.ownWrites.set(elf, Date.now());
+          try {
+            return await core.splitFirmware(
+              { projectRoot: t.project.root, env: t.env.name, elf, mapFile: mapFile(t), libraries: libs, outDir: outputDir(t) },
+              { report: (message, fraction) => progress.report({ message, increment: fraction !== undefined ? fraction * 100 : undefined }) },
+              abort.signal);
+          } finally {
+            this.ownWrites.set(elf, Date.now());
+          }
+        });
+      this.setSplitDiagnostics(t, outcome.warnings);
+      log.info(`Split ${t.project.label}/${t.env.name}: ${outcome.summary}`);
+      for (const w of outcome.warnings) log.warn(w.message);
+      void vscode.window.showInformationMessage(`Split ${libs.length} librar${libs.length === 1 ? 'y' : 'ies'}: ${outcome.summary}`);
+      await this.refresh();
+      if (vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<boolean>('autoUpload')) {
+        await this.upload(t, storageOf(t) === 'sd' ? 'sd' : 'fs');
+      }
+    } catch (e) {
+      if (isCancel(e)) { log.info('Split cancelled; the previous outputs are unchanged.'); void vscode.window.showInformationMessage('Split cancelled; the previous files are unchanged.'); return; }
+      if (e instanceof core.NotAvailableError) return showError(e.message);
+      return showError(`Split failed: ${errorText(e)}`, { title: 'Retry', run: () => this.split(t) });
+    } finally {
+      this.busy.delete(key);
+      this.view.busy(null);
+    }
+  }
+
+  private setSplitDiagnostics(t: Target, warnings: core.SplitWarning[]): void {
+    const uri = vscode.Uri.file(t.project.iniPath);
+    const lines = fs.readFileSync(t.project.iniPath, 'utf8').split(/\r?\n/);
+    const envLine = lines.findIndex((l) => l.trim() === `[env:${t.env.name}]`);
+    const libsLine = lines.findIndex((l, i) => i > envLine && /^\s*custom_mm_libs\s*=/.test(l));
+    const line = Math.max(0, libsLine >= 0 ? libsLine : envLine);
+    const diags = warnings.map((w) => {
+      const col = w.library ? Math.max(0, lines[line]?.indexOf(w.library) ?? 0) : 0;
+      const len = w.library && col > 0 ? w.library.length : (lines[line]?.length ?? 1);
+      const d = new vscode.Diagnostic(new vscode.Range(line, col, line, col + len), w.message, vscode.DiagnosticSeverity.Warning);
+      d.source = 'Memory Manager';
+      return d;
+    });
+    this.diagnostics.set(uri, diags);
+  }
+
+  // ---- upload -----------------------------------------------------------------------------
+
+  private uploadRecord(t: Target): Record<string, string> {
+    const all = this.ctx.workspaceState.get<Record<string, Record<string, string>>>(UPLOADED_KEY, {});
+    return all[this.uploadKey(t)] ?? {};
+  }
+
+  private uploadKey(t: Target): string {
+    return `${this.port(t)}|${deviceFolder(t)}|${t.project.root}`;
+  }
+
+  private port(t: Target): string {
+    return vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<string>('serialPort', '');
+  }
+
+  async upload(t = this.requireTarget(), where: 'sd' | 'fs' = t && storageOf(t) !== 'sd' ? 'fs' : 'sd'): Promise<void> {
+    if (!t) return;
+    let port = this.port(t);
+    if (!port) {
+      port = (await this.selectPort(t)) ?? '';
+      if (!port) return;
+    }
+    const dir = outputDir(t);
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(dir).filter((f) => /_[ed]$/.test(f) || f === 'manifest.json').map((f) => path.join(dir, f));
+    } catch { /* handled below */ }
+    if (!files.length) {
+      return showError(`Nothing to upload: ${vscode.workspace.asRelativePath(dir)} has no library files. Run Split Libraries first.`,
+        { title: 'Split Libraries', run: () => this.split(t) });
+    }
+    const cfg = vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root));
+    const baudRate = cfg.get<number>('baudRate', 921600);
+    const folder = deviceFolder(t);
+    const target = where === 'sd' ? 'SD card' : storageOf(t) === 'littlefs' ? 'LittleFS' : 'SPIFFS';
+    this.status.text = `$(sync~spin) ${where === 'sd' ? 'SD' : 'FS'}`;
+    const t0 = Date.now();
+    try {
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: uploading to ${target} on ${port}`, cancellable: true },
+        async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          let last = 0;
+          return core.uploadFiles({ port, baudRate, deviceFolder: folder, files },
+            { report: (message, fraction) => {
+              const inc = fraction !== undefined ? (fraction - last) * 100 : undefined;
+              if (fraction !== undefined) last = fraction;
+              progress.report({ message, increment: inc });
+            } }, abort.signal);
+        });
+      const secs = ((Date.now() - t0) / 1000).toFixed(1);
+      const text = `Uploaded ${outcome.uploaded.length} file${outcome.uploaded.length === 1 ? '' : 's'} (${kib(outcome.bytes)}) to ${folder} on ${port} in ${secs} s` +
+        (outcome.skipped.length ? `; ${outcome.skipped.length} unchanged` : '');
+      this.lastUpload = { ok: true, text, at: Date.now() };
+      await this.rememberUploaded(t, files);
+      log.info(text);
+      void vscode.window.showInformationMessage(text);
+    } catch (e) {
+      const cancelled = isCancel(e);
+      this.lastUpload = { ok: false, text: cancelled ? 'Upload cancelled' : `Upload failed: ${errorText(e)}`, at: Date.now() };
+      if (cancelled) {
+        log.info('Upload cancelled; files already on the board are unchanged.');
+        void vscode.window.showInformationMessage('Upload cancelled; files already on the board are unchanged.');
+      } else if (e instanceof core.NotAvailableError) {
+        void showError(e.message);
+      } else {
+        void showError(`Upload to ${port} failed: ${errorText(e)}`,
+          { title: 'Select Serial Port', run: () => this.selectPort(t) },
+          { title: 'Retry', run: () => this.upload(t, where) });
+      }
+    } finally {
+      this.updateStatus();
+      this.updateTree();
+    }
+  }
+
+  private async rememberUploaded(t: Target, files: string[]): Promise<void> {
+    const all = { ...this.ctx.workspaceState.get<Record<string, Record<string, string>>>(UPLOADED_KEY, {}) };
+    const rec: Record<string, string> = {};
+    for (const f of files) {
+      const st = fs.statSync(f);
+      rec[path.basename(f)] = `${st.size}:${Math.round(st.mtimeMs)}`;
+    }
+    all[this.uploadKey(t)] = rec;
+    await this.ctx.workspaceState.update(UPLOADED_KEY, all);
+  }
+
+  private updateStatus(): void {
+    const t = this.target;
+    if (!t) { this.status.hide(); return; }
+    const sd = storageOf(t) === 'sd';
+    const port = this.port(t);
+    const icon = this.lastUpload ? (this.lastUpload.ok ? ' $(check)' : ' $(error)') : '';
+    this.status.text = `$(cloud-upload) ${sd ? 'SD' : 'FS'}${port ? ' ' + path.basename(port) : ''}${icon}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**Upload libraries to the ${sd ? 'SD card' : storageOf(t)}** of env:${t.env.name}\n\n`);
+    md.appendMarkdown(`Port: ${port ? `\`${port}\`` : '_not selected_'} · folder \`${deviceFolder(t)}\`\n\n`);
+    if (this.lastUpload) md.appendMarkdown(`Last: ${this.lastUpload.text} (${new Date(this.lastUpload.at).toLocaleTimeString()})`);
+    this.status.tooltip = md;
+    this.status.accessibilityInformation = { label: `Upload libraries to ${sd ? 'SD card' : 'flash file system'}${port ? ' on ' + port : ''}${this.lastUpload ? '. ' + this.lastUpload.text : ''}` };
+    this.status.show();
+  }
+
+  // ---- pickers ----------------------------------------------------------------------------
+
+  async selectPort(t = this.requireTarget()): Promise<string | undefined> {
+    if (!t) return undefined;
+    let ports: { path: string; description: string }[] = [];
+    try { ports = await core.listSerialPorts(); } catch (e) { log.warn(`Listing serial ports failed: ${errorText(e)}`); }
+    const typed = '$(edit) Enter a port path…';
+    const pick = await vscode.window.showQuickPick(
+      [...ports.map((p) => ({ label: p.path, description: p.description })), { label: typed, description: 'e.g. /dev/ttyUSB0, COM3, a pty' }],
+      { title: 'Memory Manager: serial port of the board', placeHolder: ports.length ? 'Choose the port' : 'No serial ports found — is the board connected?' });
+    if (!pick) return undefined;
+    let port = pick.label;
+    if (port === typed) {
+      port = (await vscode.window.showInputBox({ title: 'Serial port path', value: this.port(t), validateInput: (v) => (v.trim() ? undefined : 'Enter a path') }))?.trim() ?? '';
+      if (!port) return undefined;
+    }
+    await vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).update('serialPort', port, vscode.ConfigurationTarget.Workspace);
+    this.updateStatus();
+    return port;
+  }
+
+  async selectEnvironment(): Promise<void> {
+    if (!this.projects.length) { this.requireTarget(); return; }
+    const items = this.projects.flatMap((project) => project.envs.map((env) => ({
+      label: env.name, description: this.projects.length > 1 ? project.label : undefined,
+      detail: [env.options.board && `board ${env.options.board}`, dynamicLibraryNames({ project, env }).length ? `dynamic: ${dynamicLibraryNames({ project, env }).join(', ')}` : '',
+        fs.existsSync(firmwareElf({ project, env })) ? 'built' : 'not built'].filter(Boolean).join(' · '),
+      picked: this.target?.project === project && this.target.env === env,
+      target: { project, env },
+    })));
+    const pick = await vscode.window.showQuickPick(items, { title: 'Memory Manager: PlatformIO environment', matchOnDescription: true, matchOnDetail: true });
+    if (pick) await this.select(pick.target, true);
+  }
+
+  async installIntegration(): Promise<void> {
+    const t = this.requireTarget();
+    if (!t) return;
+    try {
+      const what = await core.installBuildIntegration(t.project.root, t.env.name);
+      log.info(what);
+      void vscode.window.showInformationMessage(what, 'Open platformio.ini').then((a) => {
+        if (a) void vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath));
+      });
+      await this.reloadProjects();
+    } catch (e) {
+      return showError(e instanceof core.NotAvailableError ? e.message : `Installing the build integration failed: ${errorText(e)}`);
+    }
+  }
+
+  // ---- commands ---------------------------------------------------------------------------
+
+  private registerCommands(): void {
+    const reg = (id: string, fn: (...args: any[]) => unknown) =>
+      this.disposables.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try { await fn(...args); } catch (e) { void showError(`${id}: ${errorText(e)}`); }
+      }));
+    reg('esp32mm.splitLibraries', () => this.split());
+    reg('esp32mm.showMemoryMap', async () => { await vscode.commands.executeCommand(`${MemoryMapView.id}.focus`); await this.refresh(); });
+    reg('esp32mm.refresh', () => this.refresh());
+    reg('esp32mm.upload', () => this.upload());
+    reg('esp32mm.uploadSd', () => this.upload(undefined, 'sd'));
+    reg('esp32mm.uploadFs', () => this.upload(undefined, 'fs'));
+    reg('esp32mm.selectPort', () => this.selectPort());
+    reg('esp32mm.selectEnvironment', () => this.selectEnvironment());
+    reg('esp32mm.installIntegration', () => this.installIntegration());
+    reg('esp32mm.showLog', () => log.show());
+    reg('esp32mm.revealLibrary', (arg: string | { lib: { name: string } }) => this.revealLibrary(arg));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function isCancel(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || /cancel|abort/i.test(e.name));
+}
+
+export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
+  const c = new Controller(ctx);
+  ctx.subscriptions.push(c, log);
+  await c.start();
+}
+
+export function deactivate(): void { /* disposables are released by VS Code */ }

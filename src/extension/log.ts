@@ -1,0 +1,16 @@
+// One output channel for everything the extension does ("Memory Manager: Show Log").
+import * as vscode from 'vscode';
+
+export const log: vscode.LogOutputChannel = vscode.window.createOutputChannel('ESP32 Memory Manager', { log: true });
+
+/** Shows an error with the actions that fix it, and records it in the log. */
+export async function showError(message: string, ...actions: { title: string; run: () => unknown }[]): Promise<void> {
+  log.error(message);
+  const picked = await vscode.window.showErrorMessage(message, ...actions.map((a) => a.title), 'Show Log');
+  if (picked === 'Show Log') log.show(true);
+  else actions.find((a) => a.title === picked)?.run();
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,109 @@
+// The "Memory Map" webview view: hosts dist/webview.js under a strict CSP and forwards
+// ViewState objects to it. It keeps the last state so a re-opened view shows it at once.
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { HostToWebview, ViewState, WebviewToHost } from '../../webview-ui/model';
+import { log } from './log';
+
+export class MemoryMapView implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly id = 'esp32mm.memoryMap';
+  private view?: vscode.WebviewView;
+  private state?: ViewState;
+  private ready = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly onMessage: (msg: WebviewToHost) => void,
+    private readonly onVisible: () => void,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist, media] };
+    view.webview.html = this.html(view.webview);
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((msg: WebviewToHost) => {
+        if (msg.type === 'ready') {
+          this.ready = true;
+          if (this.state) this.post({ type: 'state', state: this.state });
+          else this.onVisible();
+        } else if (msg.type === 'rendered') {
+          log.debug(`memory map rendered: ${msg.libraries} libraries × ${msg.regions} regions in ${msg.ms.toFixed(1)} ms`);
+        } else {
+          this.onMessage(msg);
+        }
+      }),
+      view.onDidChangeVisibility(() => { if (view.visible) this.onVisible(); }),
+      view.onDidDispose(() => { this.view = undefined; this.ready = false; }),
+    );
+  }
+
+  get visible(): boolean {
+    return !!this.view?.visible;
+  }
+
+  show(state: ViewState): void {
+    this.state = state;
+    if (this.view) this.view.description = `${state.project} · ${state.env}`;
+    if (this.ready) this.post({ type: 'state', state });
+  }
+
+  busy(text: string | null): void {
+    if (this.state) this.state = { ...this.state, busy: text ?? undefined };
+    if (this.ready) this.post({ type: 'busy', text });
+  }
+
+  private post(msg: HostToWebview): void {
+    void this.view?.webview.postMessage(msg);
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${css}">
+<title>Memory Map</title>
+</head>
+<body>
+<header class="top">
+  <div class="where"><span id="project"></span><vscode-badge id="env" variant="counter"></vscode-badge></div>
+  <vscode-radio-group id="mode" aria-label="Firmware shown" hidden>
+    <vscode-radio name="mode" value="after" label="After split">After split</vscode-radio>
+    <vscode-radio name="mode" value="before" label="Before split">Before split</vscode-radio>
+  </vscode-radio-group>
+</header>
+<div id="busy" role="status" hidden><vscode-progress-ring></vscode-progress-ring><span id="busy-text"></span></div>
+<section id="message" role="status" hidden></section>
+<main id="content" hidden>
+  <section id="summary" aria-label="Summary"></section>
+  <h2 id="regions-title">Regions</h2>
+  <section id="regions" aria-labelledby="regions-title"></section>
+  <h2 id="libraries-title">Libraries</h2>
+  <div class="table-wrap" id="table" aria-labelledby="libraries-title"></div>
+</main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,79 @@
+// The extension shell in a real VS Code, on a project that was never built: activation on
+// platformio.ini, the activity-bar container, every command in the palette under
+// "Memory Manager", the status-bar item, and an actionable message instead of a map.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import {
+  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, paletteEntries, prepareRun, runCommand, shot,
+  startCodeServer, vsixPath, type CodeServer, type RunDirs,
+} from './harness';
+
+let dirs: RunDirs;
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  dirs = prepareRun('shell', join(REPO, 'test/e2e/fixtures/unbuilt'));
+  server = await startCodeServer(dirs, vsixPath());
+  browser = await launchBrowser();
+  page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('extension shell on an unbuilt project', () => {
+  it('lists every command under the Memory Manager category', async () => {
+    const entries = await paletteEntries(page, 'Memory Manager:');
+    for (const title of ['Split Libraries', 'Show Memory Map', 'Upload Libraries to SD Card', 'Upload Libraries to SPIFFS/LittleFS',
+      'Select Serial Port', 'Select Environment', 'Install Build Integration', 'Show Log']) {
+      expect(entries).toContain(`Memory Manager: ${title}`);
+    }
+    expect(entries.some((e) => /Reveal Library Folder/.test(e))).toBe(false); // internal command stays hidden
+  });
+
+  it('shows the status-bar upload item', async () => {
+    const item = page.locator('.part.statusbar [id="esp32mm.esp32-memory-manager.esp32mm.upload"], .part.statusbar .statusbar-item', { hasText: 'SD' }).first();
+    await item.waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await item.textContent()).toMatch(/SD/);
+  });
+
+  it('explains in the Memory Map view that the environment must be built', async () => {
+    await activityIcon(page).click();
+    const frame = await frameWith(page, '#message:not([hidden]) p');
+    const text = await frame.locator('#message p').textContent();
+    expect(text).toContain('No build of environment "esp32dev" yet');
+    expect(text).toContain('pio run -e esp32dev');
+    expect(await frame.locator('#env').textContent()).toBe('esp32dev');
+    await shot(page, 'shell-unbuilt');
+  });
+
+  it('Select Environment switches the view to another env', async () => {
+    await runCommand(page, 'Memory Manager: Select Environment');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'esp32s3' }).first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await row.click();
+    const frame = await frameWith(page, '#env');
+    await expect.poll(() => frame.locator('#env').textContent(), { timeout: 10_000 }).toBe('esp32s3');
+    expect(await frame.locator('#message p').textContent()).toContain('"esp32s3"');
+  });
+
+  it('Split Libraries on an unbuilt env gives an actionable error', async () => {
+    await runCommand(page, 'Memory Manager: Split Libraries');
+    // esp32s3 has no custom_mm_libs: the error says what to add and where
+    const toast = page.locator('.notification-toast', { hasText: 'custom_mm_libs' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await toast.textContent()).toContain('platformio.ini');
+    await shot(page, 'shell-split-error');
+  });
+
+  it('raises no CSP violations or page errors from the webview', () => {
+    const ours = consoleErrors.filter((e) => /Content Security Policy|esp32mm|webview\.js/i.test(e));
+    expect(ours).toEqual([]);
+  });
+});

@@ -1,0 +1,169 @@
+// DOM rendering of the memory-map model. Pure functions from model (+ UI state) to DOM nodes,
+// built with createElement (no innerHTML: nothing from the model is ever parsed as HTML) and
+// with widths set through CSSOM, which the strict CSP allows (style attributes would not be).
+import type { MapLibrary, MapRegion, MemoryMapModel, MapSlot } from './model';
+import { bytes, kib, percent } from './format';
+
+export type SortKey = { column: string; descending: boolean };
+
+/** Libraries drawn as their own bar segment; the rest of a region is one "other" segment. */
+const SEGMENTS_PER_BAR = 8;
+const COLOR_COUNT = 6;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const c of children) el.append(c);
+  return el;
+}
+
+/** A stable colour per library name, so a library keeps its colour across bars and rebuilds. */
+export function colorIndex(name: string): number {
+  let x = 0;
+  for (let i = 0; i < name.length; i++) x = (x * 31 + name.charCodeAt(i)) >>> 0;
+  return x % COLOR_COUNT;
+}
+
+function librariesIn(model: MemoryMapModel, region: string): MapLibrary[] {
+  return model.libraries
+    .filter((l) => (l.byRegion[region] ?? 0) > 0)
+    .sort((a, b) => b.byRegion[region] - a.byRegion[region]);
+}
+
+function segment(cls: string, width: number, total: number, label: string): HTMLElement {
+  const s = h('span', { class: `seg ${cls}`, title: label });
+  s.style.width = `${Math.max(0, (100 * width) / total)}%`;
+  return s;
+}
+
+export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElement {
+  const libs = librariesIn(model, region.name);
+  const shown = libs.slice(0, SEGMENTS_PER_BAR);
+  const others = libs.slice(SEGMENTS_PER_BAR);
+  const capacity = Math.max(region.size, region.used, 1);
+  const free = Math.max(0, region.size - region.used);
+  const attributed = libs.reduce((s, l) => s + l.byRegion[region.name], 0);
+
+  const bar = h('div', { class: 'bar', role: 'img' });
+  const described: string[] = [];
+  for (const l of shown) {
+    const n = l.byRegion[region.name];
+    const cls = `c${colorIndex(l.name)}${l.dynamic ? ' dynamic' : ''}`;
+    bar.append(segment(cls, n, capacity, `${l.name}${l.dynamic ? ' (dynamic)' : ''}: ${bytes(n)} B`));
+    described.push(`${l.name} ${kib(n)}`);
+  }
+  const othersBytes = others.reduce((s, l) => s + l.byRegion[region.name], 0);
+  if (othersBytes > 0) {
+    bar.append(segment('other', othersBytes, capacity, `${others.length} other libraries: ${bytes(othersBytes)} B`));
+    described.push(`${others.length} other libraries ${kib(othersBytes)}`);
+  }
+  // Bytes the model counts as used but attributes to no library: linker fill, padding.
+  const unattributed = region.used - attributed;
+  if (unattributed > 0) bar.append(segment('fill', unattributed, capacity, `fill and unattributed: ${bytes(unattributed)} B`));
+  if (free > 0) bar.append(segment('free', free, capacity, `free: ${bytes(free)} B`));
+  bar.setAttribute('aria-label',
+    `${region.name}: ${kib(region.used)} used of ${kib(region.size)}, ${kib(free)} free. ${described.join(', ')}`);
+
+  const head = h('div', { class: 'region-head' },
+    h('span', { class: 'region-name' }, region.name),
+    h('span', { class: 'region-numbers' },
+      h('span', { class: 'used', 'data-bytes': String(region.used) }, bytes(region.used)),
+      ' / ',
+      h('span', { class: 'size', 'data-bytes': String(region.size) }, bytes(region.size)),
+      ` B · ${percent(region.used, region.size)}`));
+  const legend = h('div', { class: 'legend' });
+  for (const l of shown.slice(0, 3)) {
+    legend.append(h('span', { class: 'legend-item' },
+      h('span', { class: `swatch c${colorIndex(l.name)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
+      `${l.name} ${kib(l.byRegion[region.name])}`));
+  }
+  legend.append(h('span', { class: 'legend-item' }, h('span', { class: 'swatch free', 'aria-hidden': 'true' }), `free ${kib(free)}`));
+  return h('div', { class: 'region', 'data-region': region.name, 'data-used': String(region.used), 'data-size': String(region.size) },
+    head, bar, legend);
+}
+
+function slotMembers(slot: MapSlot): string[] {
+  const m = slot.libraries ?? slot.members ?? [];
+  return Array.isArray(m) ? m.map(String) : [];
+}
+
+export function renderSummary(model: MemoryMapModel): HTMLElement {
+  const box = h('div', { class: 'summary' });
+  const dynamic = model.libraries.filter((l) => l.dynamic);
+  const facts: (Node | string)[] = [
+    h('span', { class: 'fact' }, `chip ${model.chip}`),
+    h('span', { class: 'fact' }, `${model.libraries.length} libraries`),
+  ];
+  if (dynamic.length) facts.push(h('span', { class: 'fact' }, `${dynamic.length} dynamic`));
+  if (typeof model.flashSaved === 'number') {
+    facts.push(h('span', { class: 'fact saved', 'data-bytes': String(model.flashSaved) }, `flash saved ${kib(model.flashSaved)}`));
+  }
+  box.append(h('div', { class: 'facts' }, ...facts));
+  const slots = model.slots ?? [];
+  if (slots.length) {
+    const list = h('ul', { class: 'slots', 'aria-label': 'Slots' });
+    for (const s of slots) {
+      const parts = [`slot ${s.name}`];
+      if (s.region) parts.push(String(s.region));
+      if (typeof s.size === 'number') parts.push(kib(s.size));
+      const members = slotMembers(s);
+      const li = h('li', { class: 'slot', 'data-slot': s.name }, h('strong', {}, parts.join(' · ')));
+      if (members.length) li.append(': ', members.join(', '));
+      if (typeof s.flashSaved === 'number') li.append(` — saves ${kib(s.flashSaved)} flash`);
+      list.append(li);
+    }
+    box.append(list);
+  }
+  for (const note of model.notes ?? []) box.append(h('p', { class: 'note' }, String(note)));
+  return box;
+}
+
+export function sortLibraries(libs: MapLibrary[], key: SortKey): MapLibrary[] {
+  const value = (l: MapLibrary): number | string =>
+    key.column === 'name' ? l.name.toLowerCase() : key.column === 'total' ? l.total : l.byRegion[key.column] ?? 0;
+  const sign = key.descending ? -1 : 1;
+  return [...libs].sort((a, b) => {
+    const va = value(a), vb = value(b);
+    const c = va < vb ? -1 : va > vb ? 1 : a.name.localeCompare(b.name);
+    return sign * c;
+  });
+}
+
+export function renderTable(model: MemoryMapModel, key: SortKey): HTMLTableElement {
+  const columns = [
+    { id: 'name', label: 'Library' },
+    { id: 'total', label: 'Total' },
+    ...model.regions.map((r) => ({ id: r.name, label: r.name })),
+  ];
+  const headRow = h('tr');
+  for (const c of columns) {
+    const active = key.column === c.id;
+    const th = h('th', { scope: 'col', 'data-column': c.id, class: c.id === 'name' ? 'name' : 'num' });
+    if (active) th.setAttribute('aria-sort', key.descending ? 'descending' : 'ascending');
+    th.append(h('button', { class: 'sort', 'data-sort': c.id, title: `Sort by ${c.label}` },
+      c.label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (key.descending ? ' ▼' : ' ▲') : '')));
+    headRow.append(th);
+  }
+  const body = h('tbody');
+  for (const l of sortLibraries(model.libraries, key)) {
+    const tr = h('tr', { 'data-library': l.name, class: l.dynamic ? 'dynamic' : '' });
+    const name = h('th', { scope: 'row', class: 'name' },
+      h('span', { class: `swatch c${colorIndex(l.name)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
+      h('button', { class: 'lib', 'data-library': l.name, 'data-archive': l.archive, title: `${l.archive} — reveal in Explorer` }, l.name));
+    if (l.dynamic) name.append(h('span', { class: 'tag', title: l.slot ? `dynamic, slot ${l.slot}` : 'dynamic library' }, l.slot ? `dyn·${l.slot}` : 'dyn'));
+    tr.append(name, h('td', { class: 'num', 'data-bytes': String(l.total) }, bytes(l.total)));
+    for (const r of model.regions) {
+      const n = l.byRegion[r.name] ?? 0;
+      tr.append(h('td', { class: n ? 'num' : 'num zero', 'data-bytes': String(n) }, n ? bytes(n) : '·'));
+    }
+    body.append(tr);
+  }
+  const foot = h('tfoot', {}, h('tr', {},
+    h('th', { scope: 'row', class: 'name' }, 'linker fill'),
+    h('td', { class: 'num', 'data-bytes': String(model.fill) }, bytes(model.fill)),
+    ...model.regions.map(() => h('td', { class: 'num zero' }, ''))));
+  return h('table', { class: 'libs', 'aria-label': 'Libraries by region (bytes)' },
+    h('thead', {}, headRow), body, foot);
+}
