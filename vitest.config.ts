@@ -7,6 +7,8 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
       { test: { name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+      // real VS Code (code-server) + Chromium; `npm run test:e2e` installs and packages first
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false } },
     ],
   },
 });

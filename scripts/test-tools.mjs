@@ -11,4 +11,12 @@ export const TEST_TOOLS = [
   { pkg: 'socat', cmd: 'socat' },
   { pkg: 'scons', cmd: 'scons' },
   { pkg: 'build-essential', cmd: 'make' },
+  // e2e (test/e2e): Chromium drives code-server; code-server's install needs these
+  { pkg: 'chromium', cmd: 'chromium' },
+  { pkg: 'ripgrep', cmd: 'rg' },
+  { pkg: 'pkg-config', cmd: 'pkg-config' },
+  { pkg: 'libkrb5-dev', file: '/usr/include/krb5.h' },
+  { pkg: 'libx11-dev', file: '/usr/include/X11/Xlib.h' },
+  { pkg: 'libxkbfile-dev', file: '/usr/include/X11/extensions/XKBfile.h' },
+  { pkg: 'libsecret-1-dev', file: '/usr/include/libsecret-1/libsecret/secret.h' },
 ];
