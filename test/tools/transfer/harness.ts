@@ -1,0 +1,153 @@
+// Test/bench harness: real socat pty pairs, the real host agent (the device C code), and a
+// fault proxy that sits between two pty pairs and corrupts, drops, throttles and hangs up.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SerialPort } from 'serialport';
+
+export const REPO = resolve(__dirname, '../../..');
+export const AGENT = join(REPO, 'build/host-agent/mm-agent');
+export const AGENT_ASAN = join(REPO, 'build/host-agent/mm-agent-asan');
+
+/** Builds both agent binaries (make: only when sources changed). */
+export function buildAgent(): void {
+  execFileSync('npm', ['run', '-s', 'build:agent'], { cwd: REPO, stdio: 'inherit' });
+  if (!existsSync(AGENT) || !existsSync(AGENT_ASAN)) throw new Error('npm run build:agent did not produce the agent binaries');
+}
+
+export interface PtyPair { a: string; b: string; stop(): void }
+
+/** `socat -d -d pty,raw,echo=0 pty,raw,echo=0`: two connected pseudo-terminals. */
+export function ptyPair(): Promise<PtyPair> {
+  return new Promise((resolvePair, reject) => {
+    const p = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const ptys: string[] = [];
+    p.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      for (const m of d.toString().matchAll(/PTY is (\S+)/g)) ptys.push(m[1]);
+      if (/starting data transfer loop/.test(err) && ptys.length === 2) {
+        resolvePair({ a: ptys[0], b: ptys[1], stop: () => { if (p.exitCode === null) p.kill('SIGTERM'); } });
+      }
+    });
+    p.on('error', reject);
+    p.on('exit', (code) => reject(new Error(`socat exited (${code}): ${err}`)));
+  });
+}
+
+export interface AgentProcess { proc: ChildProcess; stderr: () => string; stop(): Promise<void> }
+
+export function startAgent(tty: string, card: string, extra: string[] = [], binary = AGENT_ASAN): Promise<AgentProcess> {
+  return new Promise((res, reject) => {
+    const proc = spawn(binary, ['--tty', tty, '--root', card, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const handle: AgentProcess = {
+      proc,
+      stderr: () => err,
+      stop: () => new Promise((done) => {
+        if (proc.exitCode !== null) { done(); return; }
+        proc.once('exit', () => done());
+        proc.kill('SIGTERM');
+      }),
+    };
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/serving /.test(err)) res(handle);
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code) => { if (!/serving /.test(err)) reject(new Error(`mm-agent exited (${code}): ${err}`)); });
+  });
+}
+
+export interface ProxyOptions {
+  /** Per-byte probability of corrupting a byte (both directions). */
+  corrupt?: number;
+  /** Per-byte probability of dropping a byte. */
+  drop?: number;
+  /** Simulated line rate in bytes/s (921600 baud 8N1 = 92160); 0 = as fast as the ptys. */
+  bytesPerSecond?: number;
+  /** One-way latency added to every byte. */
+  latencyMs?: number;
+  seed?: number;
+}
+
+/** Deterministic PRNG so a failing fault run can be replayed. */
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Forwards bytes between the client's pty pair (end `hostSide`) and the agent's pty pair
+ * (end `deviceSide`), applying faults and a simulated line (rate + latency) per direction.
+ */
+export class FaultProxy {
+  stats = { bytes: 0, corrupted: 0, dropped: 0, hangups: 0 };
+  private down = false;
+  private readonly rnd: () => number;
+  private ports: SerialPort[] = [];
+  private busyUntil = [0, 0];
+
+  constructor(public opts: ProxyOptions = {}) { this.rnd = mulberry32(opts.seed ?? 1); }
+
+  async start(hostSide: string, deviceSide: string): Promise<void> {
+    const open = (path: string) => new Promise<SerialPort>((res, rej) => {
+      const p = new SerialPort({ path, baudRate: 921600, lock: false }, (e) => (e ? rej(e) : res(p)));
+    });
+    const [h, d] = [await open(hostSide), await open(deviceSide)];
+    this.ports = [h, d];
+    h.on('data', (b: Buffer) => this.forward(b, d, 0));
+    d.on('data', (b: Buffer) => this.forward(b, h, 1));
+  }
+
+  /** The cable is pulled for `ms`: everything sent meanwhile is lost. */
+  hangup(ms: number): void {
+    this.down = true;
+    this.stats.hangups++;
+    setTimeout(() => { this.down = false; }, ms);
+  }
+
+  private forward(chunk: Buffer, to: SerialPort, dir: number): void {
+    if (this.down) { this.stats.dropped += chunk.length; return; }
+    const { corrupt = 0, drop = 0, bytesPerSecond = 0, latencyMs = 0 } = this.opts;
+    let out = chunk;
+    if (corrupt || drop) {
+      const bytes: number[] = [];
+      for (const b of chunk) {
+        if (drop && this.rnd() < drop) { this.stats.dropped++; continue; }
+        if (corrupt && this.rnd() < corrupt) { this.stats.corrupted++; bytes.push(b ^ (1 + Math.floor(this.rnd() * 255))); continue; }
+        bytes.push(b);
+      }
+      out = Buffer.from(bytes);
+    }
+    this.stats.bytes += chunk.length;
+    if (!bytesPerSecond && !latencyMs) { to.write(out); return; }
+    // The line sends one byte after the other: a chunk leaves when the previous one has.
+    const now = performance.now();
+    const start = Math.max(now, this.busyUntil[dir]);
+    const end = start + (bytesPerSecond ? (out.length * 1000) / bytesPerSecond : 0);
+    this.busyUntil[dir] = end;
+    setTimeout(() => { if (!this.down) to.write(out); }, end + latencyMs - now);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.ports.map((p) => new Promise<void>((r) => (p.isOpen ? p.close(() => r()) : r()))));
+  }
+}
+
+/** A client pty pair + agent pty pair + proxy + agent, torn down together. */
+export async function proxiedAgent(card: string, proxyOpts: ProxyOptions, agentArgs: string[] = [], binary = AGENT_ASAN) {
+  const client = await ptyPair();
+  const device = await ptyPair();
+  const proxy = new FaultProxy(proxyOpts);
+  await proxy.start(client.b, device.a);
+  const agent = await startAgent(device.b, card, agentArgs, binary);
+  return {
+    port: client.a, proxy, agent,
+    stop: async () => { await agent.stop(); await proxy.stop(); client.stop(); device.stop(); },
+  };
+}
