@@ -293,5 +293,22 @@ export function readElf(bytes: Uint8Array): ElfFile {
       throw new ElfError(header.shoff + s.index * header.shentsize, `section ${s.name} links to section ${s.link}, which does not exist`);
     }
   }
+  checkNoFileOverlap(sections, header);
   return new ElfFile(bytes, header, sections, segments, reader);
+}
+
+/**
+ * Sections may share addresses (overlay members have equal VMAs) but never file bytes:
+ * two sections claiming the same bytes would make the writer copy one over the other.
+ */
+function checkNoFileOverlap(sections: Section[], h: FileHeader): void {
+  const withBytes = sections.filter((s) => s.type !== SectionType.NOBITS && s.type !== SectionType.NULL && s.size > 0)
+    .sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < withBytes.length; i++) {
+    const prev = withBytes[i - 1], cur = withBytes[i];
+    if (cur.offset < prev.offset + prev.size) {
+      throw new ElfError(h.shoff + cur.index * h.shentsize,
+        `sections ${prev.name} and ${cur.name} overlap in the file (0x${cur.offset.toString(16)} < 0x${(prev.offset + prev.size).toString(16)})`);
+    }
+  }
 }

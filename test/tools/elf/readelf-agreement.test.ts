@@ -9,7 +9,7 @@ import { SectionType } from '../../../src/core/elf/types';
 import { fixtureElfs, readelfSections, readelfSegments, readelfSymbols, runOk, tempDir } from '../../helpers/tools';
 
 const SEGMENT_TYPES: Record<number, string> = { 1: 'LOAD', 2: 'DYNAMIC', 3: 'INTERP', 4: 'NOTE', 6: 'PHDR', 7: 'TLS',
-  0x6474e550: 'GNU_EH_FRAME', 0x6474e551: 'GNU_STACK', 0x6474e552: 'GNU_RELRO', 0x6474e553: 'GNU_PROPERTY' };
+  0x70000003: 'RISCV_ATTRIBUT', 0x6474e550: 'GNU_EH_FRAME', 0x6474e551: 'GNU_STACK', 0x6474e552: 'GNU_RELRO', 0x6474e553: 'GNU_PROPERTY' };
 
 function extraElfs(): string[] {
   const dir = tempDir('esp32mm-elf64-');

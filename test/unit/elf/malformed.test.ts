@@ -92,6 +92,14 @@ describe('malformed ELF input', () => {
     expect(() => readElf(mutate(original, (_b, v) => v.setUint32(at, original.length, true)))).toThrow(/contents of section 1/);
   });
 
+  it('equal addresses are legal (overlays), overlapping file ranges are not', () => {
+    const codec = elf.section('.mm.codec.text')!, filters = elf.section('.mm.filters.text')!;
+    expect(codec.addr).toBe(filters.addr);
+    const at = h.shoff + codec.index * h.shentsize + 16; // sh_offset of .mm.codec.text
+    const bad = mutate(original, (_b, v) => v.setUint32(at, filters.offset + 4, true));
+    expect(() => readElf(bad)).toThrow(/sections \.mm\.filters\.text and \.mm\.codec\.text overlap in the file/);
+  });
+
   it('a string index out of range names the section or symbol', () => {
     const nameAt = h.shoff + 1 * h.shentsize; // sh_name of section 1
     expect(() => readElf(mutate(original, (_b, v) => v.setUint32(nameAt, 0xfffff, true)))).toThrow(/section 1 name index 1048575 is outside/);
