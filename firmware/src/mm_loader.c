@@ -217,9 +217,13 @@ static mm_err_t check_ranges(mm_loader_t *ld, const mm_slot_t *slot, const file_
         return MM_OK;
     }
     uintptr_t size = slot->data_end - slot->data_start;
-    if (fi->payload_len > size || fi->bss_len > size) return MM_ERR_TOO_BIG;
-    if (!inside_or_empty(fi->load_addr, fi->payload_len, slot->data_start, slot->data_end) ||
-        !inside_or_empty(fi->bss_addr, fi->bss_len, slot->data_start, slot->data_end))
+    uintptr_t bss_size = slot->bss_end > slot->bss_start ? slot->bss_end - slot->bss_start : 0;
+    if (fi->payload_len > size || fi->bss_len > (size > bss_size ? size : bss_size)) return MM_ERR_TOO_BIG;
+    if (!inside_or_empty(fi->load_addr, fi->payload_len, slot->data_start, slot->data_end))
+        return MM_ERR_OUT_OF_SLOT;
+    /* bss: inside the data range, or inside the slot's own bss range if it has one */
+    if (!inside_or_empty(fi->bss_addr, fi->bss_len, slot->data_start, slot->data_end) &&
+        !(bss_size && inside(fi->bss_addr, fi->bss_len, slot->bss_start, slot->bss_end)))
         return MM_ERR_OUT_OF_SLOT;
     if (fi->ctor_count) {
         /* the table must be word aligned and lie inside the payload we copy */

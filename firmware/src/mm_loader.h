@@ -85,6 +85,7 @@ typedef struct mm_slot {
     const char *name;
     uintptr_t text_start, text_end; /* _mm_slot_<slot>_text_start/_end */
     uintptr_t data_start, data_end; /* _mm_slot_<slot>_data_start/_end (data + bss) */
+    uintptr_t bss_start, bss_end;   /* optional _mm_slot_<slot>_bss_start/_end, else 0 */
     struct mm_library *occupant;    /* runtime: the loaded member, or NULL */
     struct mm_slot *next;
 } mm_slot_t;
@@ -113,29 +114,45 @@ mm_library_t *mm_first_library(void); /* iterate with lib->next */
 
 #if defined(__GNUC__)
 #define MM__CTOR __attribute__((constructor))
+#define MM__WEAK __attribute__((weak))
 #else
 #define MM__CTOR
+#define MM__WEAK
+#endif
+#ifdef __cplusplus
+#define MM__EXTERN_C extern "C"
+#else
+#define MM__EXTERN_C extern
 #endif
 
-/* MM_SLOT(ai) declares the slot `ai` from the linker symbols _mm_slot_ai_*. */
+/* MM_SLOT(ai) declares the slot `ai` from the linker symbols _mm_slot_ai_{text,data}_
+ * {start,end}. The data range should cover the members' data and bss; if the linker
+ * script bounds bss separately (_mm_slot_ai_bss_start/_end, optional, weak here), bss
+ * may lie in either range. */
 #define MM_SLOT(slot)                                                                     \
-    extern char _mm_slot_##slot##_text_start[], _mm_slot_##slot##_text_end[];             \
-    extern char _mm_slot_##slot##_data_start[], _mm_slot_##slot##_data_end[];             \
+    MM__EXTERN_C char _mm_slot_##slot##_text_start[], _mm_slot_##slot##_text_end[];       \
+    MM__EXTERN_C char _mm_slot_##slot##_data_start[], _mm_slot_##slot##_data_end[];       \
+    MM__EXTERN_C char _mm_slot_##slot##_bss_start[] MM__WEAK;                             \
+    MM__EXTERN_C char _mm_slot_##slot##_bss_end[] MM__WEAK;                               \
+    MM__EXTERN_C mm_slot_t mm_slot_##slot;                                                \
     mm_slot_t mm_slot_##slot = {#slot, (uintptr_t)_mm_slot_##slot##_text_start,           \
                                 (uintptr_t)_mm_slot_##slot##_text_end,                    \
                                 (uintptr_t)_mm_slot_##slot##_data_start,                  \
-                                (uintptr_t)_mm_slot_##slot##_data_end, 0, 0};             \
+                                (uintptr_t)_mm_slot_##slot##_data_end,                    \
+                                (uintptr_t)_mm_slot_##slot##_bss_start,                   \
+                                (uintptr_t)_mm_slot_##slot##_bss_end, 0, 0};              \
     static MM__CTOR void mm__register_slot_##slot(void) { mm_register_slot(&mm_slot_##slot); }
 
 /* MM_LIBRARY(TinyClassifier, ai) declares a library living in slot `ai` (declared with
- * MM_SLOT in any file; use MM_SLOT_EXTERN(ai) to refer to it from another file). */
-#define MM_SLOT_EXTERN(slot) extern mm_slot_t mm_slot_##slot
+ * MM_SLOT in this or another file of the firmware). */
+#define MM_SLOT_EXTERN(slot) MM__EXTERN_C mm_slot_t mm_slot_##slot
 #define MM_LIBRARY(lib, slot)                                                             \
     MM_SLOT_EXTERN(slot);                                                                 \
-    extern char _mm_##lib##_text_start[], _mm_##lib##_text_end[];                         \
-    extern char _mm_##lib##_data_start[], _mm_##lib##_data_end[];                         \
-    extern char _mm_##lib##_bss_start[], _mm_##lib##_bss_end[];                           \
-    extern char _mm_##lib##_ctors_start[], _mm_##lib##_ctors_end[];                       \
+    MM__EXTERN_C char _mm_##lib##_text_start[], _mm_##lib##_text_end[];                   \
+    MM__EXTERN_C char _mm_##lib##_data_start[], _mm_##lib##_data_end[];                   \
+    MM__EXTERN_C char _mm_##lib##_bss_start[], _mm_##lib##_bss_end[];                     \
+    MM__EXTERN_C char _mm_##lib##_ctors_start[], _mm_##lib##_ctors_end[];                 \
+    MM__EXTERN_C mm_library_t mm_library_##lib;                                           \
     mm_library_t mm_library_##lib = {                                                     \
         #lib, &mm_slot_##slot, (uintptr_t)_mm_##lib##_text_start,                         \
         (uintptr_t)_mm_##lib##_text_end, (uintptr_t)_mm_##lib##_data_start,               \

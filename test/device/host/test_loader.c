@@ -27,8 +27,11 @@
 #define SOLO_DATA 0x3FFD0800u
 #define SOLO_DATA_END 0x3FFD0A00u
 
-static mm_slot_t slot_ai = {"ai", AI_TEXT, AI_TEXT_END, AI_DATA, AI_DATA_END, 0, 0};
-static mm_slot_t slot_solo = {"solo", SOLO_TEXT, SOLO_TEXT_END, SOLO_DATA, SOLO_DATA_END, 0, 0};
+static mm_slot_t slot_ai = {"ai", AI_TEXT, AI_TEXT_END, AI_DATA, AI_DATA_END, 0, 0, 0, 0};
+/* solo bounds its bss separately (like a linker script whose data range excludes bss) */
+#define SOLO_BSS 0x3FFD0A00u
+#define SOLO_BSS_END 0x3FFD0A40u
+static mm_slot_t slot_solo = {"solo", SOLO_TEXT, SOLO_TEXT_END, SOLO_DATA, SOLO_DATA_END, SOLO_BSS, SOLO_BSS_END, 0, 0};
 static mm_library_t lib_alpha = {"Alpha", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
 static mm_library_t lib_beta = {"Beta", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
 static mm_library_t lib_gamma = {"Gamma", &slot_solo, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
@@ -127,7 +130,11 @@ static spec_t beta_d(void) {
     return s;
 }
 static spec_t gamma_e(void) { return spec("Gamma", 'E', SOLO_TEXT, gamma_code, sizeof gamma_code); }
-static spec_t gamma_d(void) { return spec("Gamma", 'D', SOLO_DATA, gamma_data, sizeof gamma_data); }
+static spec_t gamma_d(void) {
+    spec_t s = spec("Gamma", 'D', SOLO_DATA, gamma_data, sizeof gamma_data);
+    s.bss_addr = SOLO_BSS, s.bss_len = 0x40;
+    return s;
+}
 
 static void write_good_files(void) {
     spec_t s;
@@ -236,6 +243,7 @@ static int t_slot_eviction_and_swap_back(void) {
     CHECK(mm_is_loaded("Alpha") && !mm_is_loaded("Beta"), "swap back failed");
     CHECK(mem_equals(AI_TEXT, alpha_code, sizeof alpha_code), "Alpha code not restored");
     CHECK(mem_equals(SOLO_TEXT, gamma_code, sizeof gamma_code), "Gamma code damaged");
+    CHECK(mem_is(SOLO_BSS, 0, 0x40), "Gamma bss (separate slot bss range) not zeroed");
     return 1;
 }
 
@@ -294,6 +302,7 @@ static int t_refuse_code_straddling_slot_end(void) { spec_t s = alpha_e(); s.loa
 static int t_refuse_code_wraparound(void) { spec_t s = alpha_e(); s.load = 0xFFFFFF00u; return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
 static int t_refuse_data_outside_slot(void) { spec_t s = alpha_d(); s.load = AI_DATA - 4; s.ctor_count = 0; return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
 static int t_refuse_bss_outside_slot(void) { spec_t s = alpha_d(); s.bss_addr = AI_DATA_END - 16; return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
+static int t_refuse_bss_past_separate_bss_range(void) { spec_t s = gamma_d(); s.bss_len = 0x44; return refused("Gamma_d", &s, MM_ERR_OUT_OF_SLOT, "Gamma"); }
 static int t_refuse_unaligned_code(void) { spec_t s = alpha_e(); s.load = AI_TEXT + 2; return refused("Alpha_e", &s, MM_ERR_ALIGN, "Alpha"); }
 static int t_refuse_ctor_table_outside_payload(void) { spec_t s = alpha_d(); s.ctor_addr = AI_DATA + 20; return refused("Alpha_d", &s, MM_ERR_CTOR_RANGE, "Alpha"); }
 static int t_refuse_missing_file(void) {
@@ -437,7 +446,7 @@ static const test_t tests[] = {
     T(t_refuse_trailing_bytes), T(t_refuse_payload_crc_one_byte), T(t_refuse_data_payload_crc),
     T(t_refuse_code_too_big), T(t_refuse_data_too_big), T(t_refuse_code_outside_slot),
     T(t_refuse_code_straddling_slot_end), T(t_refuse_code_wraparound),
-    T(t_refuse_data_outside_slot), T(t_refuse_bss_outside_slot), T(t_refuse_unaligned_code),
+    T(t_refuse_data_outside_slot), T(t_refuse_bss_outside_slot), T(t_refuse_bss_past_separate_bss_range), T(t_refuse_unaligned_code),
     T(t_refuse_ctor_table_outside_payload), T(t_refuse_missing_file), T(t_refuse_unknown_library),
     T(t_refuse_when_firmware_not_split), T(t_refuse_code_region_of_chip),
     T(t_ctor_pointing_outside_code_never_called), T(t_short_reads_load_correctly),
