@@ -3,8 +3,10 @@
 import { type Command, UsageError, parseCommandArgs } from './cli/command';
 import { splitCommand } from './cli/split';
 import { inspectCommand } from './cli/inspect';
+import { fragmentCommand } from './cli/fragment';
+import { initCommand } from './cli/init';
 
-const COMMANDS: Command[] = [splitCommand, inspectCommand];
+const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,190 @@
+# ESP32 Memory Manager: PlatformIO build hook (esp32mm-managed file).
+#
+# `esp32mm init` copies this file next to platformio.ini and adds
+# `extra_scripts = post:memory_manager.py`; `esp32mm init --uninstall` removes both.
+#
+# For an environment with `custom_mm_libs` it
+#   1. writes the linker fragment $BUILD_DIR/esp32mm.ld (`esp32mm fragment`) and passes it
+#      with -T BEFORE the framework's linker scripts (after them ld stops with
+#      ".iram0.text not found for insert");
+#   2. makes ld write a map file (-Wl,-Map) if the build does not already;
+#   3. right after ${PROGNAME}.elf is linked, and so before ${PROGNAME}.bin is made from it:
+#      checks the map (`esp32mm fragment --check-map`, warnings only) and splits the ELF
+#      (`esp32mm split`) into <lib>_e / <lib>_d files in data/mm (spiffs, littlefs) or
+#      sd/mm (sd). A failure stops the build.
+#
+# Options (platformio.ini, [env:...]): custom_mm_libs, custom_mm_slots, custom_mm_code,
+# custom_mm_data, custom_mm_storage, custom_mm_dir, custom_mm_chip (default: the board's
+# MCU), custom_mm_ctors (init_array | ctors), custom_mm_psram_code_addr.
+#
+# Where the esp32mm command comes from (the first that applies):
+#   1. the ESP32MM_CLI environment variable: a path to cli.js (run with node) or to an
+#      executable;
+#   2. the CLI that installed this script (INSTALLED_CLI below, written by `esp32mm init`),
+#      e.g. the one bundled with the VS Code extension, if that file still exists;
+#   3. `esp32mm` on PATH;
+#   4. `npx --no-install esp32mm` (the package installed in the project with npm).
+# node is ESP32MM_NODE if set, else `node` on PATH.
+
+Import("env")  # noqa: F821 (provided by SCons)
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+INSTALLED_CLI = None  # set by `esp32mm init`
+
+FRAGMENT_NAME = "esp32mm.ld"
+TAG = "esp32mm"
+
+
+def _fail(message):
+    sys.stderr.write("\n%s: error: %s\n\n" % (TAG, message))
+    sys.stderr.flush()
+    Exit(1)  # noqa: F821 (provided by SCons)
+
+
+def _option(name, default=""):
+    value = env.GetProjectOption("custom_mm_" + name, default)  # noqa: F821
+    if value is None:
+        return default
+    return value.strip() if isinstance(value, str) else value
+
+
+def _as_command(path, origin):
+    if not os.path.exists(path):
+        _fail("%s points to %s, which does not exist" % (origin, path))
+    if path.lower().endswith((".js", ".cjs", ".mjs")):
+        node = os.environ.get("ESP32MM_NODE") or shutil.which("node")
+        if not node:
+            _fail("node was not found to run %s: install Node.js 20+ or set ESP32MM_NODE" % path)
+        return [node, path]
+    return [path]
+
+
+def _cli():
+    if os.environ.get("ESP32MM_CLI"):
+        return _as_command(os.environ["ESP32MM_CLI"], "ESP32MM_CLI")
+    if INSTALLED_CLI and os.path.exists(INSTALLED_CLI):
+        return _as_command(INSTALLED_CLI, "INSTALLED_CLI")
+    found = shutil.which("esp32mm")
+    if found:
+        return [found]
+    npx = shutil.which("npx")
+    if npx:
+        return [npx, "--no-install", "esp32mm"]
+    _fail("the esp32mm command was not found: set ESP32MM_CLI to the path of esp32mm's cli.js, "
+          "or run `esp32mm init` again from the VS Code extension or an npm install")
+
+
+def _run(args, what):
+    command = _cli() + args
+    print("%s: %s" % (TAG, " ".join(_quote(a) for a in args)))
+    sys.stdout.flush()
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if result.stdout:
+        sys.stdout.write(result.stdout)
+    if result.stderr:
+        sys.stderr.write(result.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if result.returncode != 0:
+        sys.stderr.write("\n%s: error: %s failed (exit code %d); see the message above\n\n" % (TAG, what, result.returncode))
+        return False
+    return True
+
+
+def _quote(arg):
+    return '"%s"' % arg if (" " in arg or not arg) else arg
+
+
+def _split_list(value):
+    return [v for v in re.split(r"[\s,]+", value) if v]
+
+
+def _chip():
+    chip = _option("chip")
+    if chip:
+        return chip
+    try:
+        return env.BoardConfig().get("build.mcu", "esp32")  # noqa: F821
+    except Exception:  # no board (plain SCons test harness): the classic ESP32
+        return "esp32"
+
+
+def _out_dir(storage):
+    project = env.subst("$PROJECT_DIR")  # noqa: F821
+    if storage == "sd":
+        return os.path.join(project, "sd", "mm")
+    data_dir = env.subst("$PROJECT_DATA_DIR") or os.path.join(project, "data")  # noqa: F821
+    return os.path.join(data_dir, "mm")
+
+
+def _is_script_flag(flag):
+    # -T <file>, -T<file>, -Wl,-T,<file>, -Wl,--script=<file>; not -Ttext=/-Tdata=/-Tbss=
+    return bool(re.match(r"^(-T(?!text|data|bss|ldata)|-Wl,-T|-Wl,--script)", flag))
+
+
+def _map_path(flags, default):
+    for i, flag in enumerate(flags):
+        m = re.match(r"^-Wl,-Map[=,](.+)$", flag) or re.match(r"^-Map=(.+)$", flag)
+        if m:
+            return env.subst(m.group(1))  # noqa: F821
+        if flag in ("-Map", "-Wl,-Map") and i + 1 < len(flags):
+            return env.subst(flags[i + 1])  # noqa: F821
+    return default
+
+
+def _setup():
+    libs = _split_list(_option("libs"))
+    if not libs:
+        print("%s: custom_mm_libs is empty, nothing to do" % TAG)
+        return
+    storage = _option("storage", "sd")
+    if storage not in ("sd", "spiffs", "littlefs"):
+        _fail("custom_mm_storage = %s: use sd, spiffs or littlefs" % storage)
+    build_dir = env.subst("$BUILD_DIR")  # noqa: F821
+    elf = os.path.join(build_dir, env.subst("${PROGNAME}.elf"))  # noqa: F821
+    fragment = os.path.join(build_dir, FRAGMENT_NAME)
+    if not os.path.isdir(build_dir):
+        os.makedirs(build_dir)
+
+    args = ["fragment", "--chip", _chip(), "--libs", ",".join(libs), "-o", fragment]
+    for slot in [s.strip() for s in _option("slots").splitlines() if s.strip()]:
+        args += ["--slot", slot]
+    for name in ("code", "data", "ctors"):
+        if _option(name):
+            args += ["--" + name, _option(name)]
+    if _option("psram_code_addr"):
+        args += ["--psram-code-addr", _option("psram_code_addr")]
+    if not _run(args, "writing the linker fragment"):
+        Exit(1)  # noqa: F821
+
+    flags = list(env.get("LINKFLAGS", []))  # noqa: F821
+    if fragment not in flags:
+        first_script = next((i for i, f in enumerate(flags) if _is_script_flag(str(f))), len(flags))
+        flags[first_script:first_script] = ["-T", fragment]
+    map_file = _map_path([str(f) for f in flags], None)
+    if map_file is None:
+        map_file = os.path.join(build_dir, env.subst("${PROGNAME}.map"))  # noqa: F821
+        flags.append("-Wl,-Map=" + map_file)
+    env.Replace(LINKFLAGS=flags)  # noqa: F821
+    # A changed fragment (other libraries, slots) must relink, and so split again.
+    env.Depends(elf, fragment)  # noqa: F821
+
+    out_dir = _out_dir(storage)
+
+    def after_link(target, source, env):
+        elf_path = str(target[0])
+        if not _run(["fragment", "--check-map", map_file, "--libs", ",".join(libs)], "checking the link map"):
+            return 1
+        if not _run(["split", elf_path, "--out", out_dir, "--libs", ",".join(libs)], "splitting %s" % elf_path):
+            return 1
+        return 0
+
+    env.AddPostAction(elf, env.Action(after_link, "%s: check the map, split $TARGET" % TAG))  # noqa: F821
+
+
+_setup()

@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { writeFilesAtomically } from '../core/util/atomic';
+import { IniError, chooseEnv, parseIni } from '../core/platformio/ini';
+import { HOOK_SCRIPT, installIntegration, uninstallIntegration } from '../core/platformio/install';
+import { PLATFORMIO_INI } from '../core/platformio/project';
+import { type Command, UsageError } from './command';
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'install (or --uninstall) the PlatformIO build integration in a project',
+  usage: `Usage: esp32mm init <projectDir> --env <env> --libs A,B --storage sd|spiffs|littlefs [options]
+       esp32mm init <projectDir> --uninstall [--env <env>]
+
+Adds to [env:<env>] of platformio.ini: extra_scripts = post:${HOOK_SCRIPT} (merged with
+any existing extra_scripts) and the custom_mm_* options, inside a marked block, and writes
+${HOOK_SCRIPT} next to platformio.ini. Every build of that environment then links the
+libraries at fixed addresses and splits them out of firmware.elf before firmware.bin.
+Running init again replaces the block. --uninstall restores platformio.ini byte for byte
+and removes ${HOOK_SCRIPT}.
+
+Options:
+  --env <env>          the environment (default: default_envs, or the only one)
+  --libs A,B           lib/ folders to make dynamic                          [required]
+  --storage <kind>     sd | spiffs | littlefs: where the device reads the files [required]
+  --slot <name>:A,B    libraries sharing one address range (repeatable)
+  --code iram|psram    where code runs                                        [iram]
+  --data dram|psram    where data lives                                       [dram]
+  --dir <path>         folder on the device filesystem                        [/mm]
+  --chip <id>          override the board's MCU (esp32, esp32s3, esp32c3, …)
+  --uninstall          remove the integration
+  -h, --help           show this help`,
+  options: {
+    env: { type: 'string' },
+    libs: { type: 'string' },
+    storage: { type: 'string' },
+    slot: { type: 'string', multiple: true },
+    code: { type: 'string' },
+    data: { type: 'string' },
+    dir: { type: 'string' },
+    chip: { type: 'string' },
+    uninstall: { type: 'boolean' },
+  },
+  async run(positionals, values) {
+    if (positionals.length !== 1) throw new UsageError(`expected one project folder, got ${positionals.length}\n\n${this.usage}`);
+    const projectDir = resolve(positionals[0]);
+    const iniPath = join(projectDir, PLATFORMIO_INI);
+    if (!existsSync(iniPath)) throw new UsageError(`${iniPath} not found: give the folder of a PlatformIO project`);
+    const text = readFileSync(iniPath, 'utf8');
+    const scriptPath = join(projectDir, HOOK_SCRIPT);
+    try {
+      if (values.uninstall) return await uninstall(text, iniPath, scriptPath, values.env as string | undefined);
+      return await install(text, iniPath, scriptPath, values);
+    } catch (e) {
+      if (e instanceof IniError) throw new UsageError(`${iniPath}: ${e.message}`);
+      throw e;
+    }
+  },
+};
+
+async function install(text: string, iniPath: string, scriptPath: string, values: Record<string, unknown>): Promise<number> {
+  if (typeof values.libs !== 'string') throw new UsageError('--libs A,B is required');
+  const storage = values.storage;
+  if (storage !== 'sd' && storage !== 'spiffs' && storage !== 'littlefs') throw new UsageError('--storage sd|spiffs|littlefs is required');
+  const env = chooseEnv(parseIni(text), values.env as string | undefined);
+  if (existsSync(scriptPath) && !isOurScript(readFileSync(scriptPath, 'utf8'))) {
+    throw new UsageError(`${scriptPath} exists and was not written by esp32mm: rename it, then run init again`);
+  }
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const updated = installIntegration(text, {
+    env,
+    libs: values.libs.split(',').map((s) => s.trim()).filter(Boolean),
+    storage,
+    slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni),
+    code: str('code'),
+    data: str('data'),
+    dir: str('dir'),
+    chip: str('chip'),
+  });
+  // The script first: platformio.ini must never name a script that is not there.
+  await writeFilesAtomically([{ path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
+  console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
+  console.log(`Wrote ${scriptPath}; build with \`pio run -e ${env}\``);
+  return 0;
+}
+
+async function uninstall(text: string, iniPath: string, scriptPath: string, env?: string): Promise<number> {
+  const restored = uninstallIntegration(text, env);
+  if (restored !== text) await writeFilesAtomically([{ path: iniPath, data: restored }]);
+  const stillUsed = restored.includes(`post:${HOOK_SCRIPT}`);
+  if (existsSync(scriptPath) && isOurScript(readFileSync(scriptPath, 'utf8')) && !stillUsed) await rm(scriptPath);
+  console.log(restored === text ? `Nothing to remove in ${iniPath}` : `Removed the build integration from ${iniPath}`);
+  return 0;
+}
+
+/** `--slot ai:A,B` → `ai: A B`, the form custom_mm_slots uses. */
+function slotToIni(spec: string): string {
+  const colon = spec.indexOf(':');
+  if (colon < 0) throw new UsageError(`--slot ${spec}: write it as <name>:A,B`);
+  return `${spec.slice(0, colon).trim()}: ${spec.slice(colon + 1).split(/[\s,]+/).filter(Boolean).join(' ')}`;
+}
+
+const MARKER = 'esp32mm-managed';
+
+function isOurScript(text: string): boolean {
+  return text.includes(MARKER);
+}
+
+/**
+ * The hook script, with the path of this CLI recorded so the build finds the same
+ * esp32mm that installed it (e.g. the copy bundled with the VS Code extension).
+ */
+export function hookScriptText(): string {
+  const template = readFileSync(findHookTemplate(), 'utf8');
+  const cli = process.argv[1] && /cli\.[cm]?js$/.test(process.argv[1]) ? resolve(process.argv[1]) : undefined;
+  if (!cli) return template;
+  return template.replace(/^INSTALLED_CLI = None .*$/m, `INSTALLED_CLI = ${pythonString(cli)}  # set by \`esp32mm init\``);
+}
+
+function pythonString(s: string): string {
+  return JSON.stringify(s); // a JSON string is a valid Python string literal for paths
+}
+
+/** firmware/extra_script/memory_manager.py beside dist/ (package, VSIX) or src/cli (tests). */
+export function findHookTemplate(): string {
+  const candidates = [
+    process.env.ESP32MM_HOOK_TEMPLATE,
+    join(__dirname, '..', 'firmware', 'extra_script', HOOK_SCRIPT),
+    join(__dirname, '..', '..', 'firmware', 'extra_script', HOOK_SCRIPT),
+    join(dirname(process.argv[1] ?? '.'), '..', 'firmware', 'extra_script', HOOK_SCRIPT),
+  ].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`cannot find ${HOOK_SCRIPT} (looked in ${candidates.join(', ')}): reinstall esp32mm`);
+  return found;
+}

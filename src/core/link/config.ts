@@ -1,0 +1,141 @@
+// What the linker fragment is generated from: the chip, the dynamic libraries, how they
+// share address ranges (slots) and where code and data live. Mirrors the `custom_mm_*`
+// options of platformio.ini (DESIGN §3); `validateLinkConfig` turns user input into one.
+
+export type CodePlacement = 'iram' | 'psram';
+export type DataPlacement = 'dram' | 'psram';
+/** Which constructor table the toolchain emits for C++ static objects (DESIGN §4). */
+export type CtorKind = 'init_array' | 'ctors';
+
+export interface Slot {
+  name: string;
+  libs: string[];
+}
+
+export interface LinkConfig {
+  chip: ChipId;
+  /** Every dynamic library, in the order the user listed them. */
+  libs: string[];
+  /** Each library in exactly one slot; libraries of one slot share an address range. */
+  slots: Slot[];
+  code: CodePlacement;
+  data: DataPlacement;
+  ctors: CtorKind;
+  /** Execution address for code in PSRAM (ESP32-S3 only; the runtime maps PSRAM there). */
+  psramCodeAddress?: number;
+  psramCodeLength?: number;
+}
+
+export type ChipId = 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c3' | 'esp32c6';
+
+interface ChipTraits {
+  arch: 'xtensa' | 'riscv';
+  /** The chip has PSRAM that the framework maps as `extern_ram_seg`. */
+  psramData: boolean;
+  /** The chip can execute code from PSRAM (through an instruction-bus alias). */
+  psramCode: boolean;
+}
+
+// Only what the fragment needs; the full memory maps live in src/core/chips (DESIGN §8).
+const CHIPS: Record<ChipId, ChipTraits> = {
+  esp32: { arch: 'xtensa', psramData: true, psramCode: false },
+  esp32s2: { arch: 'xtensa', psramData: true, psramCode: false },
+  esp32s3: { arch: 'xtensa', psramData: true, psramCode: true },
+  esp32c3: { arch: 'riscv', psramData: false, psramCode: false },
+  esp32c6: { arch: 'riscv', psramData: false, psramCode: false },
+};
+
+export function chipTraits(chip: ChipId): ChipTraits {
+  return CHIPS[chip];
+}
+
+export class LinkConfigError extends Error {}
+
+/**
+ * Library names become part of section names (`.mm.<lib>.text`), archive patterns
+ * (`lib<lib>.a`) and C symbols (`_mm_<lib>_text_start`, MM_LIBRARY(lib, slot) on the
+ * device), so they must be C identifiers.
+ */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface LinkConfigInput {
+  chip: string;
+  libs: string[];
+  /** `name: A B` / `name:A,B` strings as in custom_mm_slots, or already split. */
+  slots?: (string | Slot)[];
+  code?: string;
+  data?: string;
+  ctors?: string;
+  psramCodeAddress?: number;
+  psramCodeLength?: number;
+}
+
+export function parseSlotSpec(spec: string): Slot {
+  const colon = spec.indexOf(':');
+  if (colon < 0) throw new LinkConfigError(`slot '${spec}' has no ':' — write it as <slot>: <lib> <lib>…, e.g. "ai: TinyClassifier ImageFilters"`);
+  const name = spec.slice(0, colon).trim();
+  const libs = splitList(spec.slice(colon + 1));
+  return { name, libs };
+}
+
+/** Splits a list written with commas and/or whitespace (both appear in platformio.ini). */
+export function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
+  const chip = input.chip.toLowerCase().replace(/-/g, '') as ChipId;
+  if (!(chip in CHIPS)) throw new LinkConfigError(`unknown chip '${input.chip}': use one of ${Object.keys(CHIPS).join(', ')}`);
+  const libs = input.libs.map((l) => l.trim()).filter(Boolean);
+  if (!libs.length) throw new LinkConfigError('no libraries given: name at least one lib/ folder to make dynamic (custom_mm_libs / --libs)');
+  for (const lib of libs) checkIdentifier(lib, 'library');
+  const dup = libs.find((l, i) => libs.indexOf(l) !== i);
+  if (dup) throw new LinkConfigError(`library '${dup}' is listed twice`);
+  const slots = buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)));
+  const code = (input.code ?? 'iram') as CodePlacement;
+  const data = (input.data ?? 'dram') as DataPlacement;
+  const ctors = (input.ctors ?? 'init_array') as CtorKind;
+  if (code !== 'iram' && code !== 'psram') throw new LinkConfigError(`code placement '${input.code}' is not supported: use iram or psram`);
+  if (data !== 'dram' && data !== 'psram') throw new LinkConfigError(`data placement '${input.data}' is not supported: use dram or psram`);
+  if (ctors !== 'init_array' && ctors !== 'ctors') throw new LinkConfigError(`constructor table '${input.ctors}' is unknown: use init_array or ctors`);
+  const traits = CHIPS[chip];
+  if (data === 'psram' && !traits.psramData) throw new LinkConfigError(`${chip} has no PSRAM: use data = dram`);
+  if (code === 'psram') {
+    if (!traits.psramCode) throw new LinkConfigError(`${chip} cannot execute code from PSRAM: use code = iram (only the ESP32-S3 runs code from PSRAM)`);
+    if (input.psramCodeAddress === undefined) {
+      throw new LinkConfigError('code = psram needs the execution address the runtime maps PSRAM code at (custom_mm_psram_code_addr / --psram-code-addr)');
+    }
+  }
+  return { chip, libs, slots, code, data, ctors, psramCodeAddress: input.psramCodeAddress, psramCodeLength: input.psramCodeLength ?? 0x100000 };
+}
+
+function checkIdentifier(name: string, what: string): void {
+  if (!IDENTIFIER.test(name)) {
+    throw new LinkConfigError(
+      `${what} name '${name}' cannot be used: it becomes a section name and C symbols (_mm_${name}_text_start), ` +
+        'so it may contain only letters, digits and _ and must not start with a digit — rename the lib/ folder',
+    );
+  }
+}
+
+/** Explicit slots first (in the order given); every library not named gets its own slot. */
+function buildSlots(libs: string[], explicit: Slot[]): Slot[] {
+  const owner = new Map<string, string>();
+  for (const slot of explicit) {
+    checkIdentifier(slot.name, 'slot');
+    if (!slot.libs.length) throw new LinkConfigError(`slot '${slot.name}' names no libraries`);
+    for (const lib of slot.libs) {
+      if (!libs.includes(lib)) throw new LinkConfigError(`slot '${slot.name}' names '${lib}', which is not in the library list (${libs.join(', ')})`);
+      const prev = owner.get(lib);
+      if (prev) throw new LinkConfigError(`library '${lib}' is in two slots ('${prev}' and '${slot.name}')`);
+      owner.set(lib, slot.name);
+    }
+  }
+  const names = explicit.map((s) => s.name);
+  const dupSlot = names.find((n, i) => names.indexOf(n) !== i);
+  if (dupSlot) throw new LinkConfigError(`slot '${dupSlot}' is defined twice`);
+  const own = libs.filter((l) => !owner.has(l)).map((l) => ({ name: l, libs: [l] }));
+  const clash = own.find((s) => names.includes(s.name));
+  if (clash) throw new LinkConfigError(`library '${clash.name}' has no slot of its own but a slot with that name exists: add it to a slot or rename the slot`);
+  return [...explicit.map((s) => ({ name: s.name, libs: [...s.libs] })), ...own];
+}

@@ -1,0 +1,191 @@
+// After the link: did every library really land in its `.mm.*` sections? GNU ld gives an
+// input section to the first rule that matches it, so a library can silently stay in
+// flash/IRAM when an earlier rule takes it, when its archive is not named lib<Name>.a, or
+// when PlatformIO links it as loose objects (`lib_archive = no`). Only the map file tells.
+//
+// This is a minimal scan of the "Linker script and memory map" part of a GNU ld map: output
+// sections and the input sections placed in them. (The full parser is src/core/mapfile;
+// this scan can move onto it once it exists.)
+
+export interface MapInputSection {
+  /** Input section name, e.g. `.text.foo`, `.iram1.3`, `COMMON`. */
+  name: string;
+  address: number;
+  size: number;
+  /** As ld prints it: `path/libX.a(member.o)` or `path/file.o`. */
+  file: string;
+  /** Symbols ld lists right after the input section (functions / variables in it). */
+  symbols: string[];
+}
+
+export interface MapOutputSection {
+  name: string;
+  address: number;
+  size: number;
+  inputs: MapInputSection[];
+}
+
+const HEX = '0x([0-9a-fA-F]+)';
+const OUTPUT_LINE = new RegExp(`^([./A-Za-z_][^\\s]*)(?:\\s+${HEX}\\s+${HEX})?`);
+const INPUT_LINE = new RegExp(`^ ([^\\s*][^\\s]*)(?:\\s+${HEX}\\s+${HEX}\\s+(.+))?$`);
+const CONTINUATION = new RegExp(`^\\s+${HEX}\\s+${HEX}(?:\\s+(.*))?$`);
+const SYMBOL_LINE = new RegExp(`^\\s{16,}${HEX}\\s+([^\\s=]+)\\s*$`);
+const NOT_SECTIONS = /^(LOAD|OUTPUT|START|END|INSERT|OVERLAY|TARGET)\b/;
+
+/** Output sections with their input sections, in map order. */
+export function scanMemoryMap(mapText: string): MapOutputSection[] {
+  const lines = mapText.split(/\r?\n/);
+  const start = lines.findIndex((l) => l.startsWith('Linker script and memory map'));
+  const sections: MapOutputSection[] = [];
+  let current: MapOutputSection | undefined;
+  let lastInput: MapInputSection | undefined;
+  for (let i = start < 0 ? 0 : start + 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.trim()) continue;
+    if (line[0] !== ' ') {
+      lastInput = undefined;
+      const m = OUTPUT_LINE.exec(line);
+      if (!m || NOT_SECTIONS.test(line) || line.startsWith('*')) continue;
+      let addr = m[2];
+      let size = m[3];
+      if (addr === undefined) {
+        const next = CONTINUATION.exec(lines[i + 1] ?? '');
+        if (!next) continue; // a symbol assignment or other statement at column 0
+        [addr, size] = [next[1], next[2]];
+        i++;
+      }
+      current = { name: m[1], address: parseInt(addr, 16), size: parseInt(size!, 16), inputs: [] };
+      sections.push(current);
+      continue;
+    }
+    const sym = SYMBOL_LINE.exec(line);
+    if (sym && lastInput) {
+      lastInput.symbols.push(sym[2]);
+      continue;
+    }
+    const m = INPUT_LINE.exec(line);
+    if (!m || !current || m[1] === '*fill*') continue;
+    let [addr, size, file] = [m[2], m[3], m[4]];
+    if (addr === undefined) {
+      // Long input-section names wrap: the address, size and file follow on the next line.
+      const next = CONTINUATION.exec(lines[i + 1] ?? '');
+      if (!next || next[3] === undefined) continue;
+      [addr, size, file] = [next[1], next[2], next[3]];
+      i++;
+    }
+    lastInput = { name: m[1], address: parseInt(addr, 16), size: parseInt(size!, 16), file: file!.trim(), symbols: [] };
+    current.inputs.push(lastInput);
+  }
+  return sections;
+}
+
+export type LinkWarningKind = 'rule-lost' | 'not-linked' | 'iram-resident' | 'dram-resident';
+
+export interface LinkWarning {
+  kind: LinkWarningKind;
+  lib: string;
+  message: string;
+}
+
+type InputKind = 'text' | 'data' | 'bss' | 'iram1' | 'dram1';
+
+function inputKind(name: string): InputKind | undefined {
+  if (/^\.(literal|text)(\.|$)/.test(name)) return 'text';
+  if (/^\.(data|rodata|sdata|srodata|init_array|ctors)(\.|$)/.test(name)) return 'data';
+  if (/^\.(bss|sbss)(\.|$)/.test(name) || name === 'COMMON') return 'bss';
+  if (/^\.iram1(\.|$)/.test(name)) return 'iram1';
+  if (/^\.dram1(\.|$)/.test(name)) return 'dram1';
+  return undefined;
+}
+
+/** Which dynamic library an input file belongs to, if any (archive or loose object). */
+export function libraryOfInput(file: string, libs: string[]): { lib: string; loose: boolean } | undefined {
+  const archive = /([^/\\]+)\.a\((.*)\)$/.exec(file);
+  if (archive) {
+    const lib = libs.find((l) => archive[1] === `lib${l}`);
+    return lib ? { lib, loose: false } : undefined;
+  }
+  // PlatformIO with `lib_archive = no` links $BUILD_DIR/lib<hash>/<Name>/….o directly.
+  const dirs = file.split(/[/\\]/).slice(0, -1);
+  const lib = libs.find((l) => dirs.includes(l));
+  return lib ? { lib, loose: true } : undefined;
+}
+
+interface Misplaced {
+  section: string;
+  bytes: number;
+  names: string[];
+}
+
+/**
+ * Warnings for every library whose code or data did not end up in its `.mm.<lib>.*`
+ * sections, and for IRAM_ATTR / DRAM_ATTR parts that stay resident in the firmware.
+ */
+export function checkLinkMap(mapText: string, libs: string[]): LinkWarning[] {
+  const sections = scanMemoryMap(mapText);
+  const warnings: LinkWarning[] = [];
+  for (const lib of libs) {
+    const lost = new Map<string, Misplaced>();
+    const resident: Record<'iram1' | 'dram1', Misplaced[]> = { iram1: [], dram1: [] };
+    let seen = false;
+    let loose = false;
+    for (const out of sections) {
+      for (const input of out.inputs) {
+        const owner = libraryOfInput(input.file, [lib]);
+        if (!owner) continue;
+        seen = true;
+        loose ||= owner.loose;
+        const kind = inputKind(input.name);
+        if (!kind || input.size === 0 || out.name === '/DISCARD/') continue;
+        const names = input.symbols.length ? input.symbols : [input.name];
+        if (kind === 'iram1' || kind === 'dram1') {
+          resident[kind].push({ section: out.name, bytes: input.size, names });
+        } else if (out.name !== `.mm.${lib}.${kind}`) {
+          const m = lost.get(out.name) ?? { section: out.name, bytes: 0, names: [] };
+          m.bytes += input.size;
+          m.names.push(...names);
+          lost.set(out.name, m);
+        }
+      }
+    }
+    if (!seen) {
+      warnings.push({
+        kind: 'not-linked',
+        lib,
+        message: `${lib}: nothing from lib${lib}.a is in the link map — is the lib/ folder named '${lib}' and does the program call it? (.mm.${lib}.* stay empty)`,
+      });
+      continue;
+    }
+    if (lost.size) warnings.push(lostWarning(lib, [...lost.values()], loose, sections));
+    for (const m of resident.iram1) {
+      warnings.push({
+        kind: 'iram-resident',
+        lib,
+        message: `${lib}: ${m.bytes} B of IRAM_ATTR code stays resident in ${m.section} (${list(m.names)}): the framework's IRAM rule takes .iram1* sections; remove IRAM_ATTR to move it with the library`,
+      });
+    }
+    for (const m of resident.dram1) {
+      warnings.push({
+        kind: 'dram-resident',
+        lib,
+        message: `${lib}: ${m.bytes} B of DRAM_ATTR data stays resident in ${m.section} (${list(m.names)})`,
+      });
+    }
+  }
+  return warnings;
+}
+
+function lostWarning(lib: string, lost: Misplaced[], loose: boolean, sections: MapOutputSection[]): LinkWarning {
+  const text = sections.find((s) => s.name === `.mm.${lib}.text`);
+  const where = lost.map((m) => `${m.bytes} B in ${m.section} (${list(m.names)})`).join('; ');
+  const state = !text || text.size === 0 ? `.mm.${lib}.text is empty` : `part of it is outside .mm.${lib}.*`;
+  const hint = loose
+    ? `it is linked as loose object files, not lib${lib}.a — set \`lib_archive = yes\` (the default) for this environment`
+    : 'an earlier linker rule matched first: pass the esp32mm fragment with -T before every other linker script';
+  return { kind: 'rule-lost', lib, message: `${lib}: the library's rules lost — ${state}; ${where}. Cause: ${hint}` };
+}
+
+function list(names: string[]): string {
+  const shown = names.slice(0, 4).join(', ');
+  return names.length > 4 ? `${shown}, … ${names.length - 4} more` : shown;
+}

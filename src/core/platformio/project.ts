@@ -1,0 +1,82 @@
+// A PlatformIO project as the Memory Manager sees it: its environments, where a build of
+// one leaves firmware.elf / firmware.map, and the `custom_mm_*` options (DESIGN §3).
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { type IniDocument, chooseEnv, envOption, parseIni, platformioOption } from './ini';
+
+export const PLATFORMIO_INI = 'platformio.ini';
+
+export interface PlatformioProject {
+  dir: string;
+  iniPath: string;
+  doc: IniDocument;
+}
+
+export function loadProject(projectDir: string): PlatformioProject {
+  const dir = resolve(projectDir);
+  const iniPath = join(dir, PLATFORMIO_INI);
+  let text: string;
+  try {
+    text = readFileSync(iniPath, 'utf8');
+  } catch {
+    throw new Error(`${iniPath} not found: point to the folder that holds the PlatformIO project's platformio.ini`);
+  }
+  return { dir, iniPath, doc: parseIni(text) };
+}
+
+export interface BuildOutputs {
+  buildDir: string;
+  elf: string;
+  /** The unsplit ELF the splitter keeps beside the stripped one. */
+  fullElf: string;
+  map: string;
+  bin: string;
+}
+
+function projectPath(project: PlatformioProject, p: string): string {
+  return isAbsolute(p) ? p : join(project.dir, p);
+}
+
+/** `<build_dir>/<env>/firmware.*`; build_dir defaults to `.pio/build`. */
+export function buildOutputs(project: PlatformioProject, env: string, progName = 'firmware'): BuildOutputs {
+  const buildDir = join(projectPath(project, platformioOption(project.doc, 'build_dir')!), env);
+  const file = (ext: string) => join(buildDir, `${progName}${ext}`);
+  return { buildDir, elf: file('.elf'), fullElf: file('.full.elf'), map: file('.map'), bin: file('.bin') };
+}
+
+export type Storage = 'sd' | 'spiffs' | 'littlefs';
+
+export interface MmOptions {
+  env: string;
+  libs: string[];
+  /** Raw `custom_mm_slots` entries, one per line (`ai: A B`). */
+  slots: string[];
+  code?: string;
+  data?: string;
+  storage?: Storage;
+  /** Folder on the device filesystem (custom_mm_dir), default /mm. */
+  deviceDir: string;
+  /** Where the split writes <lib>_e/<lib>_d in the project (DESIGN §5). */
+  outDir?: string;
+}
+
+const LIST = /[\s,]+/;
+
+/** The Memory Manager options of an environment (`custom_mm_*`), with inheritance resolved. */
+export function readMmOptions(project: PlatformioProject, requestedEnv?: string): MmOptions {
+  const env = chooseEnv(project.doc, requestedEnv);
+  const get = (name: string) => envOption(project.doc, env, `custom_mm_${name}`);
+  const libs = (get('libs') ?? '').split(LIST).filter(Boolean);
+  const slots = (get('slots') ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
+  const storage = get('storage') as Storage | undefined;
+  if (storage && !['sd', 'spiffs', 'littlefs'].includes(storage)) {
+    throw new Error(`[env:${env}] custom_mm_storage = ${storage}: use sd, spiffs or littlefs`);
+  }
+  return { env, libs, slots, code: get('code'), data: get('data'), storage, deviceDir: get('dir') ?? '/mm', outDir: storage ? libraryOutDir(project, storage) : undefined };
+}
+
+/** spiffs/littlefs: `<data_dir>/mm` (PlatformIO's filesystem image); sd: `sd/mm`. */
+export function libraryOutDir(project: PlatformioProject, storage: Storage): string {
+  if (storage === 'sd') return join(project.dir, 'sd', 'mm');
+  return join(projectPath(project, platformioOption(project.doc, 'data_dir')!), 'mm');
+}
