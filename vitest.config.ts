@@ -6,7 +6,9 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
-      { test: { name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+      { test: { name: 'tools', include: ['test/tools/**/*.test.ts'], exclude: ['test/tools/device/**'], testTimeout: 300_000, hookTimeout: 300_000 } },
+      // device runtime: host C tests (ASan/UBSan) + QEMU xtensa/riscv; `npm run test:device`
+      { test: { name: 'device', include: ['test/tools/device/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
       // real VS Code (code-server) + Chromium; `npm run test:e2e` installs and packages first
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 300_000, fileParallelism: false } },
     ],

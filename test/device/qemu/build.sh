@@ -31,8 +31,9 @@ case "$ARCH" in
     LIBS=""
     EXTRA="$HERE/riscv/io.c"
     # the firmware's own sections: the SECTIONS body of Debian's picolibc.ld
-    PLD=$(${P}gcc $ARCHF -print-file-name=picolibc.ld)
-    awk '/^SECTIONS/ {inside=1; getline; next} inside {print}' "$PLD" | sed '$d' > "$OUT/picolibc_sections.ld" ;;
+    PLD=/usr/lib/picolibc/riscv64-unknown-elf/lib/picolibc.ld
+    [ -f "$PLD" ] || { echo "build.sh: $PLD missing: apt-get install picolibc-riscv64-unknown-elf" >&2; exit 1; }
+    awk '/^SECTIONS/ {inside=1; getline; next} inside && /^}/ {exit} inside {print}' "$PLD" > "$OUT/picolibc_sections.ld" ;;
   *) echo "build.sh: unknown arch '$ARCH' (xtensa or riscv)" >&2; exit 2 ;;
 esac
 
@@ -64,7 +65,8 @@ for f in $EXTRA; do
   n=$((n + 1))
   ${P}gcc $CF -c "$f" -o "$OUT/obj/start$n.o"
 done
-${P}g++ $ARCHF $LINK -Wl,--gc-sections -Wl,--wrap=__cxa_atexit -Wl,-Map="$OUT/fw.map" \
+# linked with gcc: no libstdc++ on these targets (the C++ code needs none)
+${P}gcc $ARCHF $LINK -Wl,--gc-sections -Wl,--wrap=__cxa_atexit -Wl,-Map="$OUT/fw.map" \
   "$OUT"/obj/start*.o "$OUT/obj/main.o" $(for m in $RUNTIME; do echo "$OUT/obj/$m.o"; done) "$OUT/obj/MemoryManager.o" \
   "$OUT/lib/libAdder.a" "$OUT/lib/libMultiplier.a" "$OUT/lib/libShapes.a" $LIBS -o "$OUT/fw.elf"
 echo "built $OUT/fw.elf"

@@ -1,0 +1,173 @@
+// End to end on two emulators: the device-test firmware (test/device/qemu) is built with
+// the real cross compilers, split by `esp32mm split` (the real pipeline), and run in QEMU
+// with the split files as its "SD card" (semihosting). The Memory Manager runtime loads
+// the libraries; the firmware prints what it got, and every line is checked here.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeLibraryFile, encodeLibraryFile } from '../../../src/core/split/format';
+import { crc32 } from '../../../src/core/util/crc32';
+import { REPO, esp32mm, readelfSections, run, runOk, tempDir } from '../../helpers/tools';
+
+interface Arch { name: 'xtensa' | 'riscv'; qemu: string; args: string[]; binutils: string }
+const ARCHES: Arch[] = [
+  { name: 'xtensa', qemu: 'qemu-system-xtensa', binutils: 'xtensa-lx106-elf-',
+    args: ['-M', 'sim', '-cpu', 'lx106', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting'] },
+  { name: 'riscv', qemu: 'qemu-system-riscv32', binutils: 'riscv64-unknown-elf-',
+    args: ['-M', 'virt', '-bios', 'none', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native'] },
+];
+
+interface Firmware { dir: string; elf: string; fullElf: string; mm: string; manifest: { buildId: string; libraries: { name: string; files: { file: string; loadAddress: string }[] }[] } }
+
+function buildAndSplit(arch: Arch): Firmware {
+  const dir = tempDir(`esp32mm-device-${arch.name}-`);
+  runOk('sh', [join(REPO, 'test/device/qemu/build.sh'), arch.name, dir]);
+  const elf = join(dir, 'fw.elf');
+  const mm = join(dir, 'mm');
+  const split = esp32mm(['split', elf, '--out', mm]);
+  if (split.status !== 0) throw new Error(`esp32mm split failed:\n${split.stderr}${split.stdout}`);
+  return { dir, elf, fullElf: join(dir, 'fw.full.elf'), mm, manifest: JSON.parse(readFileSync(join(mm, 'manifest.json'), 'utf8')) };
+}
+
+/** Run the (split) firmware with `scenario`, the good files in mm/ and `bad` files in bad/. */
+function runScenario(arch: Arch, fw: Firmware, scenario: string, bad: Record<string, Uint8Array> = {}, elf = fw.elf) {
+  const cwd = tempDir(`esp32mm-run-${arch.name}-`);
+  cpSync(fw.mm, join(cwd, 'mm'), { recursive: true });
+  mkdirSync(join(cwd, 'bad'));
+  for (const f of ['Multiplier_e', 'Multiplier_d']) copyFileSync(join(fw.mm, f), join(cwd, 'bad', f));
+  for (const [f, bytes] of Object.entries(bad)) writeFileSync(join(cwd, 'bad', f), bytes);
+  writeFileSync(join(cwd, 'scenario'), `${scenario}\n`);
+  const t0 = Date.now();
+  const r = run('timeout', ['20', arch.qemu, ...arch.args, '-kernel', elf], { cwd });
+  // program output arrives on stdout (Xtensa) or stderr (RISC-V semihosting)
+  return { status: r.status, out: r.stdout + r.stderr, ms: Date.now() - t0 };
+}
+
+const read = (fw: Firmware, f: string) => new Uint8Array(readFileSync(join(fw.mm, f)));
+
+/** Re-encode a valid file with changed header fields and/or payload (valid CRCs again). */
+function reseal(file: Uint8Array, change: { loadAddress?: number; buildId?: Uint8Array; payload?: Uint8Array }): Uint8Array {
+  const { header, payload } = decodeLibraryFile(file);
+  const { payloadLength: _l, payloadCrc32: _c, ...h } = header;
+  return encodeLibraryFile({ ...h, ...(change.loadAddress !== undefined ? { loadAddress: change.loadAddress } : {}),
+    ...(change.buildId ? { buildId: change.buildId } : {}) }, change.payload ?? payload);
+}
+function flip(file: Uint8Array, offset: number): Uint8Array {
+  const out = file.slice();
+  out[offset] ^= 0x01;
+  return out;
+}
+/** Flip a byte of the stored payload CRC and re-seal the header CRC, so the header is valid. */
+function flipStoredPayloadCrc(file: Uint8Array): Uint8Array {
+  const out = flip(file, 20);
+  new DataView(out.buffer).setUint32(124, crc32(out.subarray(0, 124)), true);
+  return out;
+}
+
+for (const arch of ARCHES) {
+  describe(`${arch.name}: Memory Manager runtime in ${arch.qemu}`, () => {
+    let fw: Firmware;
+    beforeAll(() => { fw = buildAndSplit(arch); });
+
+    it(`${arch.name}: esp32mm split cut the libraries out of the firmware (readelf)`, () => {
+      const names = readelfSections(fw.elf).map((s) => s.name);
+      expect(names.filter((n) => n.startsWith('.mm.'))).toEqual([]);
+      expect(readelfSections(fw.fullElf).map((s) => s.name)).toEqual(expect.arrayContaining(['.mm.Adder.text', '.mm.Multiplier.text', '.mm.Shapes.text']));
+      expect(fw.manifest.libraries.map((l) => l.name).sort()).toEqual(['Adder', 'Multiplier', 'Shapes']);
+      // the build id the splitter patched into mm_build_id equals the one in the file headers
+      const sym = runOk(`${arch.binutils}nm`, [fw.elf]).split('\n').find((l) => / mm_build_id$/.test(l));
+      expect(sym).toBeDefined();
+      const dump = runOk(`${arch.binutils}objdump`, ['-s', '--start-address', `0x${sym!.split(' ')[0]}`, '--stop-address',
+        `0x${(parseInt(sym!.split(' ')[0], 16) + 32).toString(16)}`, fw.elf]);
+      const hex = [...dump.matchAll(/^ [0-9a-f]+ ((?:[0-9a-f]{2,8} ?){1,4})/gm)].map((m) => m[1].replace(/ /g, '')).join('');
+      expect(hex).toBe(fw.manifest.buildId);
+    });
+
+    it(`${arch.name}: loads Adder from its files and calls it (data copied, bss zeroed)`, () => {
+      const r = runScenario(arch, fw, 'basic');
+      expect(r.out).toContain('load Adder: OK\n[fw_log] Adder: adding\nadder_calc(2,5) = 71\n');
+      expect(r.out).toContain('adder_calc(2,5) = 79\nloaded: Adder\nexit 0');
+      expect(r.status).toBe(0);
+    });
+
+    it(`${arch.name}: swaps Adder and Multiplier in one slot back and forth (MM_LAZY wrappers)`, () => {
+      const r = runScenario(arch, fw, 'swap');
+      const results = [...r.out.matchAll(/^(Adder 2,5|Multiplier 3,4|loaded:.*?)(?: = (\d+))?$/gm)].map((m) => m[2] ? `${m[1]}=${m[2]}` : m[1]);
+      expect(results).toEqual([
+        'Adder 2,5=71', 'Adder 2,5=79', 'Multiplier 3,4=1112', 'loaded: Multiplier',
+        'Adder 2,5=71', 'loaded: Adder', 'Multiplier 3,4=1112', 'Multiplier 3,4=1212', 'Adder 2,5=71', 'loaded: Adder',
+      ]);
+      expect(r.status).toBe(0);
+    });
+
+    it(`${arch.name}: C++ object with virtual methods, static constructor, destructor at unload`, () => {
+      const r = runScenario(arch, fw, 'cpp');
+      expect(r.out).toContain([
+        '[fw_log] Shapes: static constructor ran', 'shape->name() = square', 'shape->area() = 25',
+        'shape->scaled_area() = 75', 'shapes_registry_size() = 2', 'shapes_total_area() = 22',
+        'unload Shapes: [fw_log] Shapes: destructor ran', 'OK', 'loaded:',
+        '[fw_log] Shapes: static constructor ran', 'load Shapes: OK', 'shapes_registry_size() = 2', 'exit 0',
+      ].join('\n'));
+      expect(r.status).toBe(0);
+    });
+
+    it(`${arch.name}: a raw call without loading faults (the code only comes from the file)`, () => {
+      const r = runScenario(arch, fw, 'noload');
+      expect(r.out).toContain('calling adder_calc without loading');
+      expect(r.out).not.toContain('adder_calc(2,5) =');
+      expect(r.status).toBe(99);
+    });
+
+    it(`${arch.name}: a call after unload faults (unload fills the code with illegal instructions)`, () => {
+      const r = runScenario(arch, fw, 'after_unload');
+      expect(r.out).toContain('adder_calc(2,5) = 71\nunload Adder: OK\ncalling adder_calc after unload\n');
+      expect(r.out.match(/adder_calc\(2,5\) =/g)).toHaveLength(1);
+      expect(r.status).toBe(99);
+    });
+
+    it(`${arch.name}: the unsplit firmware (mm_build_id all zeros) refuses to load anything`, () => {
+      const r = runScenario(arch, fw, 'basic', {}, fw.fullElf);
+      expect(r.out).toContain('begin: this firmware\'s mm_build_id is all zeros');
+      expect(r.status).toBe(2);
+    });
+
+    // Damaged Multiplier files in bad/: refused with the right code, Adder (already in the
+    // slot) keeps working, then the good Multiplier loads and the firmware carries on.
+    const negatives: [string, string, (fw: Firmware) => Record<string, Uint8Array>][] = [
+      ['wrong build id', 'BUILD_ID Multiplier_e', (f) => {
+        const id = decodeLibraryFile(read(f, 'Multiplier_e')).header.buildId.slice();
+        id[0] ^= 0xff;
+        return { Multiplier_e: reseal(read(f, 'Multiplier_e'), { buildId: id }) };
+      }],
+      ['one flipped payload byte', 'PAYLOAD_CRC Multiplier_e', (f) => ({ Multiplier_e: flip(read(f, 'Multiplier_e'), 128 + 8) })],
+      ['one flipped byte of the stored payload CRC', 'PAYLOAD_CRC Multiplier_d', (f) => ({ Multiplier_d: flipStoredPayloadCrc(read(f, 'Multiplier_d')) })],
+      ['one flipped byte of the header CRC', 'HEADER_CRC Multiplier_e', (f) => ({ Multiplier_e: flip(read(f, 'Multiplier_e'), 125) })],
+      ['truncated file', 'TRUNCATED Multiplier_d', (f) => ({ Multiplier_d: read(f, 'Multiplier_d').slice(0, -4) })],
+      ['oversize file (payload larger than the slot)', 'TOO_BIG Multiplier_e', (f) => {
+        const file = read(f, 'Multiplier_e');
+        const big = new Uint8Array(0x4000 + 4); // larger than the whole code slot region
+        big.set(decodeLibraryFile(file).payload);
+        return { Multiplier_e: reseal(file, { payload: big }) };
+      }],
+      ['file longer than its header says', 'FILE_SIZE Multiplier_e', (f) => {
+        const file = read(f, 'Multiplier_e');
+        const longer = new Uint8Array(file.length + 16);
+        longer.set(file);
+        return { Multiplier_e: longer };
+      }],
+      ['load address outside the slot (onto the Shapes slot)', 'OUT_OF_SLOT Multiplier_e', (f) => {
+        const shapes = f.manifest.libraries.find((l) => l.name === 'Shapes')!.files.find((x) => x.file === 'Shapes_e')!;
+        return { Multiplier_e: reseal(read(f, 'Multiplier_e'), { loadAddress: parseInt(shapes.loadAddress, 16) }) };
+      }],
+    ];
+    for (const [what, expected, damage] of negatives) {
+      it(`${arch.name}: refuses a ${what} with ${expected.split(' ')[0]} and keeps running`, () => {
+        const r = runScenario(arch, fw, 'refuse', damage(fw));
+        expect(r.out).toContain(`load Adder: OK\n[fw_log] Adder: adding\nadder_calc(2,5) = 71\nload Multiplier: ${expected} (`);
+        expect(r.out).toContain('loaded: Adder\n[fw_log] Adder: adding\nadder_calc(2,5) = 79\n');
+        expect(r.out).toContain('load Multiplier: OK\n[fw_log] Multiplier: multiplying\nmultiplier_calc(3,4) = 1112\nstill running\nexit 0');
+        expect(r.status).toBe(0);
+      });
+    }
+  });
+}
