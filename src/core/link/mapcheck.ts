@@ -126,7 +126,7 @@ export function checkLinkMap(mapText: string, libs: string[]): LinkWarning[] {
   const warnings: LinkWarning[] = [];
   for (const lib of libs) {
     const lost = new Map<string, Misplaced>();
-    const resident: Record<'iram1' | 'dram1', Misplaced[]> = { iram1: [], dram1: [] };
+    const resident: Record<'iram1' | 'dram1', Map<string, Misplaced>> = { iram1: new Map(), dram1: new Map() };
     let seen = false;
     let loose = false;
     for (const out of sections) {
@@ -139,12 +139,9 @@ export function checkLinkMap(mapText: string, libs: string[]): LinkWarning[] {
         if (!kind || input.size === 0 || out.name === '/DISCARD/') continue;
         const names = input.symbols.length ? input.symbols : [input.name];
         if (kind === 'iram1' || kind === 'dram1') {
-          resident[kind].push({ section: out.name, bytes: input.size, names });
+          addTo(resident[kind], out.name, input.size, names);
         } else if (out.name !== `.mm.${lib}.${kind}`) {
-          const m = lost.get(out.name) ?? { section: out.name, bytes: 0, names: [] };
-          m.bytes += input.size;
-          m.names.push(...names);
-          lost.set(out.name, m);
+          addTo(lost, out.name, input.size, names);
         }
       }
     }
@@ -157,14 +154,14 @@ export function checkLinkMap(mapText: string, libs: string[]): LinkWarning[] {
       continue;
     }
     if (lost.size) warnings.push(lostWarning(lib, [...lost.values()], loose, sections));
-    for (const m of resident.iram1) {
+    for (const m of resident.iram1.values()) {
       warnings.push({
         kind: 'iram-resident',
         lib,
         message: `${lib}: ${m.bytes} B of IRAM_ATTR code stays resident in ${m.section} (${list(m.names)}): the framework's IRAM rule takes .iram1* sections; remove IRAM_ATTR to move it with the library`,
       });
     }
-    for (const m of resident.dram1) {
+    for (const m of resident.dram1.values()) {
       warnings.push({
         kind: 'dram-resident',
         lib,
@@ -173,6 +170,13 @@ export function checkLinkMap(mapText: string, libs: string[]): LinkWarning[] {
     }
   }
   return warnings;
+}
+
+function addTo(byOutput: Map<string, Misplaced>, section: string, bytes: number, names: string[]): void {
+  const m = byOutput.get(section) ?? { section, bytes: 0, names: [] };
+  m.bytes += bytes;
+  for (const n of names) if (!m.names.includes(n)) m.names.push(n);
+  byOutput.set(section, m);
 }
 
 function lostWarning(lib: string, lost: Misplaced[], loose: boolean, sections: MapOutputSection[]): LinkWarning {

@@ -1,0 +1,178 @@
+// The generated fragment against ESP32-framework-like memory.ld + sections.ld, linked by
+// the real Xtensa GNU ld (Debian lx106). Checked with objdump/nm, and the map checker.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { validateLinkConfig } from '../../../src/core/link/config';
+import { generateFragment, MM_LOAD_REGION_ORIGIN } from '../../../src/core/link/fragment';
+import { checkLinkMap } from '../../../src/core/link/mapcheck';
+import { runOk, tempDir } from '../../helpers/tools';
+import { type Built, LIBS, X, compileFixture, copyInto, link, sectionsOf, symbolsOf } from './xtensa';
+
+let work: string;
+let built: Built;
+let fragment: string;
+
+function writeFragment(name: string, slots: string[] = ['ai: TinyClassifier ImageFilters'], ctors = 'ctors'): string {
+  const path = join(work, name);
+  writeFileSync(path, generateFragment(validateLinkConfig({ chip: 'esp32', libs: LIBS, slots, ctors })));
+  return path;
+}
+
+beforeAll(() => {
+  work = tempDir('esp32mm-fragment-');
+  built = compileFixture(work);
+  fragment = writeFragment('esp32mm.ld');
+});
+
+const archives = () => [built.main, ...LIBS.map((l) => built.archives[l])];
+
+describe('fragment given first (-T esp32mm.ld -T memory.ld -T sections.ld)', () => {
+  let elf: string;
+  let map: string;
+  beforeAll(() => {
+    const r = link(work, 'fw', [fragment, 'memory.ld', 'sections.ld'], archives());
+    expect(r.status, r.stderr).toBe(0);
+    // The only complaints: regions named before memory.ld declares them (harmless).
+    const other = r.stderr.split('\n').filter((l) => l.trim() && !/memory region `\w+' not declared|redeclaration of memory region/.test(l));
+    expect(other).toEqual([]);
+    ({ elf, map } = r);
+  });
+
+  it('puts each library in its own .mm sections, ahead of the generic flash rules', () => {
+    const secs = sectionsOf(elf);
+    const syms = symbolsOf(elf);
+    const inside = (sym: string, sec: string) => {
+      const s = secs.get(sec)!;
+      const a = syms.get(sym)!;
+      return a >= s.vma && a < s.vma + s.size;
+    };
+    expect(inside('tc_classify', '.mm.TinyClassifier.text')).toBe(true);
+    expect(inside('tc_weights', '.mm.TinyClassifier.data')).toBe(true);
+    expect(inside('tc_labels', '.mm.TinyClassifier.data')).toBe(true);
+    expect(inside('tc_calls', '.mm.TinyClassifier.bss')).toBe(true);
+    expect(inside('if_blur', '.mm.ImageFilters.text')).toBe(true);
+    expect(inside('fl_apply', '.mm.Filters.text')).toBe(true);
+    expect(inside('call_start_cpu0', '.flash.text')).toBe(true);
+    // libFilters.a's rule did not take libImageFilters.a's code (the [/\\] separator).
+    expect(inside('if_blur', '.mm.Filters.text')).toBe(false);
+    // Literals (no -mtext-section-literals) moved with the code.
+    const mapText = readFileSync(map, 'utf8');
+    expect(mapText).toMatch(/\.mm\.TinyClassifier\.text[\s\S]*?\.literal\.tc_classify[\s\S]*?\.mm\.ImageFilters\.text/);
+  });
+
+  it('lets two libraries of one slot share an address; the slot spans the larger', () => {
+    const secs = sectionsOf(elf);
+    const syms = symbolsOf(elf);
+    const tc = secs.get('.mm.TinyClassifier.text')!;
+    const img = secs.get('.mm.ImageFilters.text')!;
+    expect(tc.vma).toBe(img.vma);
+    expect(secs.get('.mm.TinyClassifier.data')!.vma).toBe(secs.get('.mm.ImageFilters.data')!.vma);
+    expect(syms.get('_mm_slot_ai_text_start')).toBe(tc.vma);
+    expect(syms.get('_mm_slot_ai_text_end')).toBe(tc.vma + Math.max(tc.size, img.size));
+    // The single-library slot Filters starts after the whole ai slot.
+    expect(secs.get('.mm.Filters.text')!.vma).toBeGreaterThanOrEqual(syms.get('_mm_slot_ai_text_end')!);
+    for (const lib of LIBS) {
+      for (const k of ['text', 'data', 'bss', 'ctors']) {
+        expect(syms.get(`_mm_${lib}_${k}_end`)! >= syms.get(`_mm_${lib}_${k}_start`)!, `${lib} ${k}`).toBe(true);
+      }
+    }
+    const dataEnd = Math.max(...['TinyClassifier', 'ImageFilters'].map((l) => syms.get(`_mm_${l}_bss_end`)!));
+    expect(syms.get('_mm_slot_ai_data_end')).toBe(dataEnd);
+  });
+
+  it('puts _iram_end (IRAM heap start) and _heap_start after every slot', () => {
+    const syms = symbolsOf(elf);
+    const lastText = Math.max(...['ai', 'Filters'].map((s) => syms.get(`_mm_slot_${s}_text_end`)!));
+    const lastData = Math.max(...['ai', 'Filters'].map((s) => syms.get(`_mm_slot_${s}_data_end`)!));
+    expect(syms.get('_iram_end')!).toBeGreaterThanOrEqual(lastText);
+    expect(syms.get('_iram_text_end')!).toBeGreaterThanOrEqual(lastText);
+    expect(syms.get('_heap_start')!).toBeGreaterThanOrEqual(lastData);
+    expect(syms.get('_mm_slot_ai_text_start')!).toBeGreaterThanOrEqual(syms.get('_iram_text_start')!);
+  });
+
+  it('keeps the library constructor out of the firmware table', () => {
+    const syms = symbolsOf(elf);
+    expect(syms.get('__init_array_end')! - syms.get('__init_array_start')!).toBe(0);
+    expect(syms.get('_mm_ImageFilters_ctors_end')! - syms.get('_mm_ImageFilters_ctors_start')!).toBe(4);
+    expect(syms.has('_mm_ImageFilters_ctors_reversed')).toBe(true); // lx106 emits .ctors
+  });
+
+  it('loads .mm sections in mm_load_seg, so the framework keeps LMA = VMA and each .mm section has its own segment', () => {
+    const secs = sectionsOf(elf);
+    for (const s of secs.values()) {
+      if (!s.size) continue;
+      if (s.name.startsWith('.mm.')) expect(s.lma, s.name).toBeGreaterThanOrEqual(MM_LOAD_REGION_ORIGIN);
+      else if (s.vma) expect(s.lma, s.name).toBe(s.vma);
+    }
+    // Every segment holding a loadable .mm section holds nothing else (readelf also lists
+    // NOBITS sections under any segment whose address range covers them: ignore those).
+    const segs = runOk(`${X}readelf`, ['-lW', elf]);
+    const mapping = segs.slice(segs.indexOf('Section to Segment mapping')).split('\n');
+    const loadableMm = [...secs.values()].filter((s) => s.name.startsWith('.mm.') && s.loadable && s.size).map((s) => s.name);
+    expect(loadableMm.length).toBe(6); // 3 × text, 3 × data
+    for (const name of loadableMm) {
+      const rows = mapping.filter((l) => l.split(/\s+/).includes(name));
+      expect(rows.length, name).toBe(1);
+      expect(rows[0].trim().split(/\s+/).slice(1).filter((n) => secs.get(n)?.loadable), rows[0]).toEqual([name]);
+    }
+  });
+
+  it('warns only about the IRAM_ATTR function that stays resident', () => {
+    const warnings = checkLinkMap(readFileSync(map, 'utf8'), LIBS);
+    expect(warnings.map((w) => [w.kind, w.lib])).toEqual([['iram-resident', 'TinyClassifier']]);
+    expect(warnings[0].message).toContain('tc_isr');
+    expect(warnings[0].message).toContain('.iram0.text');
+  });
+});
+
+describe('when a rule loses', () => {
+  it('warns when the library is linked as loose objects (lib_archive = no) and its code stays in flash', () => {
+    const inputs = [built.main, ...built.objects.TinyClassifier, built.archives.ImageFilters, built.archives.Filters];
+    const r = link(work, 'loose', [fragment, 'memory.ld', 'sections.ld'], inputs);
+    expect(r.status, r.stderr).toBe(0);
+    expect(sectionsOf(r.elf).get('.mm.TinyClassifier.text')?.size ?? 0).toBe(0);
+    const lost = checkLinkMap(readFileSync(r.map, 'utf8'), LIBS).filter((w) => w.kind === 'rule-lost');
+    expect(lost.map((w) => w.lib)).toEqual(['TinyClassifier']);
+    expect(lost[0].message).toMatch(/\.flash\.text.*tc_classify/);
+    expect(lost[0].message).toContain('lib_archive');
+  });
+
+  it('warns when an earlier linker script matches the library first', () => {
+    // A user script given before ours takes one function into its own IRAM section.
+    const early = join(work, 'user-early.ld');
+    writeFileSync(early, 'SECTIONS { .iram0.user : { *(.text.tc_label .literal.tc_label) } > iram0_0_seg }\nINSERT AFTER .iram0.text;\n');
+    const r = link(work, 'early', [early, fragment, 'memory.ld', 'sections.ld'], archives());
+    expect(r.status, r.stderr).toBe(0);
+    const lost = checkLinkMap(readFileSync(r.map, 'utf8'), LIBS).filter((w) => w.kind === 'rule-lost');
+    expect(lost.map((w) => w.lib)).toEqual(['TinyClassifier']);
+    expect(lost[0].message).toMatch(/in \.iram0\.user \(.*tc_label/);
+    expect(lost[0].message).toContain('earlier linker rule');
+  });
+
+  it('reports a library that is not in the link at all', () => {
+    const r = link(work, 'nolib', [fragment, 'memory.ld', 'sections.ld'], [built.main, built.archives.TinyClassifier, built.archives.ImageFilters, built.archives.Filters]);
+    const w = checkLinkMap(readFileSync(r.map, 'utf8'), [...LIBS, 'Missing']).filter((x) => x.kind === 'not-linked');
+    expect(w.map((x) => x.lib)).toEqual(['Missing']);
+  });
+
+  it('fails to link when the fragment comes after the framework scripts (DESIGN §4)', () => {
+    const r = link(work, 'after', ['memory.ld', 'sections.ld', fragment], archives());
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('.iram0.text not found for insert');
+  });
+});
+
+describe('archive paths', () => {
+  it('matches an archive named with Windows separators (backslashes)', () => {
+    const dir = join(work, 'win');
+    mkdirSync(dir, { recursive: true });
+    // On Linux a backslash is an ordinary file-name character: the file name ld sees is
+    // `build\lib1\libTinyClassifier.a`, as on Windows.
+    const renamed = LIBS.map((l) => copyInto(built.archives[l], join(dir, `build\\lib1\\lib${l}.a`)));
+    const r = link(dir, 'win', [fragment, 'memory.ld', 'sections.ld'], [built.main, ...renamed]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(sectionsOf(r.elf).get('.mm.TinyClassifier.text')!.size).toBeGreaterThan(0);
+    expect(checkLinkMap(readFileSync(r.map, 'utf8'), LIBS).filter((w) => w.kind !== 'iram-resident')).toEqual([]);
+  });
+});
