@@ -1,0 +1,345 @@
+// GNU ld map-file parser (`-Wl,-Map=firmware.map`), as written by ld 2.3x/2.40 for Xtensa
+// and RISC-V. Reads the archive-member list, discarded input sections, the memory
+// configuration and the memory map (output sections with their input sections, `*fill*`
+// and data statements). Paths are kept as written: Unix or Windows (`C:\…`, `.pio\build\…`).
+//
+// The parser is strict about every line that carries numbers: a record it cannot read, a
+// record cut off at the end of the file or a map without its closing OUTPUT(...) line is an
+// error naming the line. Lines without numbers (input-section patterns such as
+// ` *(.text .text.*)`, assignments, comments) are skipped.
+
+export class MapFileError extends Error {
+  constructor(readonly line: number, readonly problem: string) {
+    super(line > 0 ? `map file line ${line}: ${problem}` : `map file: ${problem}`);
+    this.name = 'MapFileError';
+  }
+}
+
+/** One contribution to an output section: an input section, linker padding or a data statement. */
+export interface MapInput {
+  kind: 'input' | 'fill' | 'data';
+  /** Input section name (`.text.foo`, `COMMON`), `*fill*`, or the data statement (`LONG`). */
+  name: string;
+  address: number;
+  size: number;
+  /** As written in the map: `lib/libfoo.a(foo.o)`, `obj/main.o`, `C:\…\libc.a(x.o)`. */
+  file?: string;
+  /** 1-based line of the record (of the name, when the name was wrapped onto its own line). */
+  line: number;
+}
+
+export interface MapOutputSection {
+  name: string;
+  address: number;
+  size: number;
+  loadAddress?: number;
+  line: number;
+  inputs: MapInput[];
+}
+
+export interface MapMemoryRegion {
+  name: string;
+  origin: number;
+  length: number;
+  attributes: string;
+}
+
+export interface MapArchiveMember {
+  /** `lib/libfoo.a(foo.o)` split into archive and member. */
+  archive: string;
+  member: string;
+  /** The file whose reference pulled the member in, and the symbol. */
+  referencedBy: string;
+  symbol: string;
+  line: number;
+}
+
+export interface MapFile {
+  archiveMembers: MapArchiveMember[];
+  discarded: MapInput[];
+  memory: MapMemoryRegion[];
+  sections: MapOutputSection[];
+  /** Number of lines read. */
+  lines: number;
+}
+
+type Phase = 'start' | 'archives' | 'common' | 'discarded' | 'memory' | 'map' | 'tail';
+
+const HEADINGS: [string, Phase][] = [
+  ['Archive member included to satisfy reference by file (symbol)', 'archives'],
+  ['Allocating common symbols', 'common'],
+  ['Discarded input sections', 'discarded'],
+  ['Memory Configuration', 'memory'],
+  ['Linker script and memory map', 'map'],
+  ['Cross Reference Table', 'tail'],
+];
+
+/** Control characters other than tab, CR and LF: no map file contains them. */
+const BINARY = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+/** Column-0 statements of the memory map that carry no sizes. */
+const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_FORMAT', 'OUTPUT_ARCH', 'SEARCH_DIR', 'INSERT ', 'Address of section', 'OVERLAY'];
+/** A name ld may wrap onto its own line (section names; not patterns like `*(.text)`). */
+const SECTION_NAME = /^[A-Za-z_.$][\w.$@+\-]*$/;
+const DATA_STATEMENT = /^(LONG|QUAD|SQUAD|SHORT|BYTE)\b/;
+
+function hex(token: string, line: number, what: string): number {
+  if (!HEX.test(token)) throw new MapFileError(line, `${what} '${token}' is not a hexadecimal number (corrupted map file?)`);
+  const n = parseInt(token.slice(2), 16);
+  if (!Number.isSafeInteger(n)) throw new MapFileError(line, `${what} ${token} is too large`);
+  return n;
+}
+
+/** Splits on runs of spaces/tabs; at most `limit` fields, the last one keeps the rest of the line. */
+function fields(text: string, limit: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n && out.length < limit - 1) {
+    while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    if (i >= n) break;
+    let j = i;
+    while (j < n && text.charCodeAt(j) !== 32 && text.charCodeAt(j) !== 9) j++;
+    out.push(text.slice(i, j));
+    i = j;
+  }
+  while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  if (i < n) out.push(text.slice(i).trimEnd());
+  return out;
+}
+
+/** Rejects bytes no map file contains (a binary file, or a map damaged on disk). */
+function checkText(text: string): void {
+  const bad = BINARY.exec(text);
+  if (!bad) return;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < bad.index; i = text.indexOf('\n', i + 1)) line++;
+  const column = bad.index - (text.lastIndexOf('\n', bad.index - 1) + 1) + 1;
+  throw new MapFileError(line, `unexpected binary data (byte 0x${bad[0].charCodeAt(0).toString(16)} at column ${column}); this is not a GNU ld map file or it is damaged`);
+}
+
+class Parser {
+  readonly result: MapFile = { archiveMembers: [], discarded: [], memory: [], sections: [], lines: 0 };
+  private phase: Phase = 'start';
+  private sawMap = false;
+  private sawOutput = false;
+  /** An input-section name that ld wrapped onto its own line; the numbers follow on the next. */
+  private pendingInput?: { name: string; line: number };
+  /** An output-section name on its own line (long name, or a header without address). */
+  private pendingSection?: { name: string; line: number };
+  private pendingArchive?: { text: string; line: number };
+  private current?: MapOutputSection;
+
+  line(text: string, no: number): void {
+    const heading = HEADINGS.find(([h]) => text === h);
+    if (heading) return this.enter(heading[1], no);
+    switch (this.phase) {
+      case 'archives': return this.archiveLine(text, no);
+      case 'discarded': this.recordLine(text, no, (input) => this.result.discarded.push(input)); return;
+      case 'memory': return this.memoryLine(text, no);
+      case 'map': return this.mapLine(text, no);
+      default: return;
+    }
+  }
+
+  private enter(phase: Phase, no: number): void {
+    this.finishPending(no);
+    if (phase === 'map') this.sawMap = true;
+    this.phase = phase;
+  }
+
+  /** A record left open at a heading or at the end of the file: the map was cut short. */
+  private finishPending(no: number): void {
+    if (this.pendingInput) {
+      throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size (the map ends or breaks off at line ${no})`);
+    }
+    if (this.pendingArchive) {
+      throw new MapFileError(this.pendingArchive.line, `archive member ${this.pendingArchive.text} is not followed by the file that referenced it`);
+    }
+    this.pendingSection = undefined;
+  }
+
+  end(lines: number): MapFile {
+    this.finishPending(lines);
+    if (!this.sawMap) {
+      throw new MapFileError(0, `no "Linker script and memory map" section in ${lines} lines: this is not a GNU ld map file (link with -Wl,-Map=<file>)`);
+    }
+    if (!this.sawOutput) {
+      throw new MapFileError(lines, 'the memory map ends without its OUTPUT(...) line: the map file is truncated (was the link interrupted? rebuild)');
+    }
+    this.result.lines = lines;
+    return this.result;
+  }
+
+  private archiveLine(text: string, no: number): void {
+    if (text.trim() === '') return;
+    if (this.pendingArchive) {
+      const ref = text.trim();
+      this.pushArchive(this.pendingArchive.text, ref, this.pendingArchive.line);
+      this.pendingArchive = undefined;
+      return;
+    }
+    if (text.charCodeAt(0) === 32) throw new MapFileError(no, `expected an archive member 'archive(member)', found an indented line`);
+    // ld pads archive(member) to column 30 and writes the referencing file there, or on
+    // the next line when archive(member) is 30 characters or longer.
+    if (text.length > 30 && text[29] === ' ' && text.slice(0, 30).trimEnd().endsWith(')')) {
+      this.pushArchive(text.slice(0, 30).trimEnd(), text.slice(30).trim(), no);
+    } else {
+      this.pendingArchive = { text: text.trimEnd(), line: no };
+    }
+  }
+
+  private pushArchive(memberText: string, ref: string, no: number): void {
+    const split = splitArchiveMember(memberText);
+    if (!split.member) throw new MapFileError(no, `'${memberText}' is not of the form archive(member)`);
+    const sym = /^(.*\S)\s+\((.*)\)$/.exec(ref);
+    this.result.archiveMembers.push({ archive: split.path, member: split.member, referencedBy: sym ? sym[1] : ref, symbol: sym ? sym[2] : '', line: no });
+  }
+
+  private memoryLine(text: string, no: number): void {
+    const f = fields(text, 4);
+    if (f.length === 0 || (f[0] === 'Name' && f[1] === 'Origin')) return;
+    if (f.length < 3) throw new MapFileError(no, `memory region line '${text.trim()}' needs a name, origin and length`);
+    this.result.memory.push({ name: f[0], origin: hex(f[1], no, 'origin'), length: hex(f[2], no, 'length'), attributes: f[3] ?? '' });
+  }
+
+  /** An input-section record: ` name 0xADDR 0xSIZE file`, possibly with the name wrapped. */
+  private recordLine(text: string, no: number, push: (input: MapInput) => void): boolean {
+    if (text.length === 0) return false;
+    const indented = text.charCodeAt(0) === 32 && text.charCodeAt(1) !== 32;
+    if (indented) {
+      const f = fields(text, 4);
+      if (f.length === 1) {
+        // ld puts a long input-section name on its own line; other lone words are patterns.
+        if (!SECTION_NAME.test(f[0])) return false;
+        if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
+        this.pendingInput = { name: f[0], line: no };
+        return true;
+      }
+      if (f[1].startsWith('0x')) {
+        if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
+        if (f.length < 3) throw new MapFileError(no, `input section ${f[0]} has an address but no size`);
+        push(this.input(f[0], f[1], f[2], f[3], no));
+        return true;
+      }
+      return false;
+    }
+    if (this.pendingInput && text.charCodeAt(0) === 32) {
+      const f = fields(text, 3);
+      if (f.length >= 2 && f[0].startsWith('0x') && f[1].startsWith('0x')) {
+        const p = this.pendingInput;
+        this.pendingInput = undefined;
+        push(this.input(p.name, f[0], f[1], f[2], p.line, no));
+        return true;
+      }
+      throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} is not followed by its address and size (line ${no} instead)`);
+    }
+    return false;
+  }
+
+  private input(name: string, addr: string, size: string, file: string | undefined, line: number, numbersLine = line): MapInput {
+    const kind = name === '*fill*' ? 'fill' : 'input';
+    const sizeValue = hex(size, numbersLine, `size of ${name}`);
+    return { kind, name, address: hex(addr, numbersLine, `address of ${name}`), size: sizeValue, file: kind === 'fill' ? undefined : file, line };
+  }
+
+  private mapLine(text: string, no: number): void {
+    if (text.length === 0) {
+      if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} is not followed by its address and size`);
+      return;
+    }
+    const c0 = text.charCodeAt(0);
+    if (c0 !== 32 && c0 !== 9) return this.columnZeroLine(text, no);
+    if (this.pendingSection) {
+      const f = fields(text, 5);
+      if (f.length >= 2 && f[0].startsWith('0x') && f[1].startsWith('0x')) {
+        const p = this.pendingSection;
+        this.pendingSection = undefined;
+        this.openSection(p.name, f[0], f[1], f.slice(2).join(' '), p.line, no);
+        return;
+      }
+      // A header without address (`/DISCARD/`, an empty section): its lines belong to nothing.
+      this.pendingSection = undefined;
+      this.current = undefined;
+    }
+    if (this.recordLine(text, no, (input) => this.addInput(input))) return;
+    this.numbersLine(text, no);
+  }
+
+  /** Indented lines that start with a number: symbols, assignments, data statements. */
+  private numbersLine(text: string, no: number): void {
+    const f = fields(text, 3);
+    if (f.length === 0 || !f[0].startsWith('0x')) return;
+    const value = hex(f[0], no, 'address');
+    if (f.length >= 3 && f[1].startsWith('0x') && DATA_STATEMENT.test(f[2])) {
+      this.addInput({ kind: 'data', name: DATA_STATEMENT.exec(f[2])![1], address: value, size: hex(f[1], no, 'size of data statement'), line: no });
+      return;
+    }
+    if (f.length >= 2 && f[1].startsWith('0x')) {
+      // Two numbers and no pending name: a record that lost its name.
+      hex(f[1], no, 'size');
+      throw new MapFileError(no, `address ${f[0]} and size ${f[1]} without an input-section name before them (corrupted map file?)`);
+    }
+  }
+
+  private columnZeroLine(text: string, no: number): void {
+    if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
+    if (text.startsWith('OUTPUT(')) { this.sawOutput = true; this.current = undefined; return; }
+    if (MAP_STATEMENTS.some((s) => text.startsWith(s))) return;
+    const f = fields(text, 5);
+    if (f.length === 1) {
+      this.pendingSection = { name: f[0], line: no };
+      this.current = undefined;
+      return;
+    }
+    if (!f[1].startsWith('0x')) return; // a script statement ld echoes, not a section
+    if (f.length < 3) throw new MapFileError(no, `output section ${f[0]} has an address but no size`);
+    this.pendingSection = undefined;
+    this.openSection(f[0], f[1], f[2], f.slice(3).join(' '), no, no);
+  }
+
+  private openSection(name: string, addr: string, size: string, rest: string, line: number, numbersLine: number): void {
+    let loadAddress: number | undefined;
+    const load = /^load address (\S+)/.exec(rest);
+    if (load) loadAddress = hex(load[1], numbersLine, `load address of ${name}`);
+    else if (rest.trim()) throw new MapFileError(numbersLine, `unexpected text '${rest.trim()}' after the size of output section ${name}`);
+    this.current = { name, address: hex(addr, numbersLine, `address of ${name}`), size: hex(size, numbersLine, `size of ${name}`), loadAddress, line, inputs: [] };
+    this.result.sections.push(this.current);
+  }
+
+  private addInput(input: MapInput): void {
+    // Records outside any output section (under /DISCARD/) take no memory.
+    this.current?.inputs.push(input);
+  }
+}
+
+/** `dir/libfoo.a(foo.o)` → path `dir/libfoo.a`, member `foo.o`; an object file has no member. */
+export function splitArchiveMember(file: string): { path: string; member?: string } {
+  if (!file.endsWith(')')) return { path: file };
+  const open = file.lastIndexOf('(');
+  if (open <= 0) return { path: file };
+  return { path: file.slice(0, open), member: file.slice(open + 1, -1) };
+}
+
+/** The last path component, for `/` and `\` separators alike. */
+export function baseName(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+export function parseMapFile(text: string): MapFile {
+  checkText(text);
+  const p = new Parser();
+  let start = 0;
+  let no = 0;
+  const n = text.length;
+  while (start < n) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    no++;
+    p.line(text.slice(start, lineEnd), no);
+    start = end + 1;
+  }
+  return p.end(no);
+}

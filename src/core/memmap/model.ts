@@ -1,0 +1,521 @@
+// The memory-map model: chip regions × libraries, built from the ELF (the truth about
+// sections, sizes and addresses) and the linker map (which archive or object each byte came
+// from). The webview and `esp32mm map --json` show this object as it is; see
+// docs/memmap-json.md for the fields.
+//
+// Invariants the tests check on every fixture:
+//  - every section's size is the ELF's (what `size -A` prints);
+//  - a region's `used` is the bytes its sections cover (their sum; overlay members that share
+//    addresses count once);
+//  - the libraries' totals plus `fill` equal the sum of the section sizes, exactly.
+import { readElf, type ElfFile } from '../elf/reader';
+import { SectionType, SegmentType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SymbolType, SymbolBinding, type Section, type Symbol } from '../elf/types';
+import { regionSize, rangeOf, type Chip, type ChipId, type ChipRegion } from '../chips/chips';
+import { detectChip, regionHintFromLinkerRegion, regionHintFromSectionName, regionOfSection, type ChipSource } from '../chips/detect';
+import { baseName, MapFileError, parseMapFile, splitArchiveMember, type MapFile, type MapOutputSection } from '../mapfile/parse';
+import { findDynamicLibraries } from '../split/libraries';
+
+/** The split marker section (same name as src/core/split/split.ts; not imported to keep this module light). */
+const SPLIT_MARKER = '.esp32mm';
+const OTHER = 'Other';
+
+export type SectionKind = 'text' | 'rodata' | 'data' | 'bss';
+
+export interface RegionEntry {
+  name: string;
+  start: number;
+  size: number;
+  used: number;
+  /** Bytes from the end of static use (last section, slot or boundary symbol) to the region's end. */
+  free: number;
+  /** Linker padding inside this region's sections. */
+  fill: number;
+  /** The firmware symbol that marks the end of static use, when one lies in the region. */
+  boundary?: { symbol: string; address: number };
+  /** IRAM and DRAM that are two views of one SRAM: `free` is the pool's, shared by both. */
+  pool?: { name: string; size: number };
+  flash: boolean;
+}
+
+export interface SectionEntry {
+  name: string;
+  region: string;
+  address: number;
+  size: number;
+  kind: SectionKind;
+  /** Set when the load address (LMA) differs from the address (overlay members). */
+  loadAddress?: number;
+  fill: number;
+  /** The dynamic library this `.mm.<lib>.*` section belongs to. */
+  library?: string;
+}
+
+export interface LibraryEntry {
+  name: string;
+  archive: string;
+  dynamic: boolean;
+  total: number;
+  byRegion: Record<string, number>;
+  byKind: Partial<Record<SectionKind, number>>;
+  /** Dynamic libraries: their slot, what was moved out, and the flash image bytes that saves. */
+  slot?: string;
+  moved?: { text: number; data: number; bss: number };
+  flashSaved?: number;
+}
+
+export interface SlotEntry {
+  name: string;
+  libraries: string[];
+  region: string;
+  /** Bytes the slot reserves (text + data + bss ranges; an overlay reserves its largest member). */
+  size: number;
+  ranges: { kind: 'text' | 'data' | 'bss'; region: string; start: number; size: number }[];
+  flashSaved: number;
+}
+
+export interface MemoryMapModel {
+  chip: ChipId;
+  chipName: string;
+  chipSource: ChipSource;
+  /** 'map': bytes attributed through the linker map; 'symbols': no map, coarser. */
+  attribution: 'map' | 'symbols';
+  split: boolean;
+  regions: RegionEntry[];
+  sections: SectionEntry[];
+  libraries: LibraryEntry[];
+  fill: number;
+  fillDetail: { padding: number; linkerData: number; unattributed: number };
+  slots: SlotEntry[];
+  /** Bytes of loadable segment contents: what the image written to flash holds. */
+  imageBytes: number;
+  /** Flash the dynamic libraries save (split: measured against the .full.elf; else what a split would save). */
+  flashSaved: number;
+  notes: string[];
+  /** For a split ELF analysed with its .full.elf: the model of the original. */
+  before?: MemoryMapModel;
+}
+
+export interface BuildMemoryMapInput {
+  elf: ElfFile | Uint8Array;
+  /** The text of the linker map file (`firmware.map`). */
+  mapText?: string;
+  /** Or the parsed map (when the caller analyses several ELFs of one link). */
+  map?: MapFile;
+  /** `--chip` override. */
+  chip?: string;
+  /** PlatformIO board id. */
+  board?: string;
+  /** For a split ELF: the original (`firmware.full.elf`) to compare with. */
+  fullElf?: ElfFile | Uint8Array;
+}
+
+interface DynamicSection { library: string; kind: 'text' | 'data' | 'bss'; name: string; address: number; size: number; progbits: boolean }
+
+const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
+
+const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e) : e);
+
+export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
+  const elf = asElf(input.elf);
+  const map = input.map ?? (input.mapText !== undefined ? parseMapFile(input.mapText) : undefined);
+  const model = new ModelBuilder(elf, map, input).build();
+  if (input.fullElf && model.split) {
+    const before = buildMemoryMap({ elf: input.fullElf, map, chip: model.chip, board: undefined });
+    model.before = before;
+    model.flashSaved = before.imageBytes - model.imageBytes;
+  }
+  return model;
+}
+
+export function loadableImageBytes(elf: ElfFile): number {
+  return elf.segments.filter((p) => p.type === SegmentType.LOAD).reduce((sum, p) => sum + p.filesz, 0);
+}
+
+/** `libdriver.a` → `driver`; `main.cpp.o` → `main.cpp`. */
+export function libraryName(file: string): string {
+  const m = /^lib(.+)\.a$/.exec(file);
+  if (m) return m[1];
+  return file.replace(/\.(o|obj)$/, '');
+}
+
+function sectionKind(s: Section): SectionKind {
+  if (s.type === SectionType.NOBITS) return 'bss';
+  if (s.flags & SHF_EXECINSTR) return 'text';
+  if (!(s.flags & SHF_WRITE)) return 'rodata';
+  return 'data';
+}
+
+/** The kind of an input section inside an output section of kind `outer`. */
+function inputKind(name: string, outer: SectionKind): SectionKind {
+  if (outer === 'bss' || outer === 'text') return outer;
+  if (name === 'COMMON' || /\.s?bss(\.|$)/.test(name)) return 'bss';
+  if (/^\.s?rodata|^\.srodata/.test(name)) return 'rodata';
+  return outer;
+}
+
+class LibraryTotals {
+  readonly entries = new Map<string, LibraryEntry>();
+
+  add(name: string, archive: string, region: string, kind: SectionKind, bytes: number): void {
+    if (bytes === 0) return;
+    let e = this.entries.get(archive + '\0' + name);
+    if (!e) {
+      e = { name, archive, dynamic: false, total: 0, byRegion: {}, byKind: {} };
+      this.entries.set(archive + '\0' + name, e);
+    }
+    e.total += bytes;
+    e.byRegion[region] = (e.byRegion[region] ?? 0) + bytes;
+    e.byKind[kind] = (e.byKind[kind] ?? 0) + bytes;
+  }
+}
+
+class ModelBuilder {
+  private readonly chip: Chip;
+  private readonly chipSource: ChipSource;
+  private readonly notes: string[] = [];
+  private readonly libs = new LibraryTotals();
+  private readonly fillDetail = { padding: 0, linkerData: 0, unattributed: 0 };
+  private readonly split: boolean;
+  private symbolsCache?: Symbol[];
+  /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
+  private readonly outsideOwnSections = new Map<string, number>();
+
+  constructor(private readonly elf: ElfFile, private readonly map: MapFile | undefined, input: BuildMemoryMapInput) {
+    const choice = detectChip(elf, { override: input.chip, board: input.board });
+    this.chip = choice.chip;
+    this.chipSource = choice.source;
+    this.split = elf.section(SPLIT_MARKER) !== undefined;
+  }
+
+  private symbols(): Symbol[] {
+    return (this.symbolsCache ??= this.elf.symbols());
+  }
+
+  build(): MemoryMapModel {
+    const elfSections = this.elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER);
+    const sections = elfSections.map((s) => this.sectionEntry(s));
+    const dynamic = this.dynamicSections();
+    if (this.map) this.attributeFromMap(elfSections, sections);
+    else this.attributeFromSymbols(elfSections, sections);
+    for (const e of sections) {
+      const m = MM_SECTION.exec(e.name);
+      if (m) e.library = m[1];
+    }
+    const slots = this.slots(dynamic);
+    const libraries = this.libraryList(dynamic, slots);
+    const regions = this.regions(sections, slots);
+    const fill = this.fillDetail.padding + this.fillDetail.linkerData + this.fillDetail.unattributed;
+    const dynamicSaved = libraries.reduce((sum, l) => sum + (l.flashSaved ?? 0), 0);
+    return {
+      chip: this.chip.id, chipName: this.chip.name, chipSource: this.chipSource,
+      attribution: this.map ? 'map' : 'symbols', split: this.split,
+      regions, sections, libraries, fill, fillDetail: { ...this.fillDetail }, slots,
+      imageBytes: loadableImageBytes(this.elf), flashSaved: dynamicSaved, notes: this.notes,
+    };
+  }
+
+  // ---- sections and regions ----------------------------------------------------------
+
+  private sectionEntry(s: Section): SectionEntry {
+    const entry: SectionEntry = { name: s.name, region: this.regionNameOf(s), address: s.addr, size: s.size, kind: sectionKind(s), fill: 0 };
+    const lma = this.loadAddressOf(s);
+    if (lma !== undefined && lma !== s.addr) entry.loadAddress = lma;
+    return entry;
+  }
+
+  private loadAddressOf(s: Section): number | undefined {
+    const seg = this.elf.segments.find((p) => p.type === SegmentType.LOAD && s.addr >= p.vaddr && s.addr + s.size <= p.vaddr + p.memsz && p.memsz > 0
+      && (s.type === SectionType.NOBITS || (s.offset >= p.offset && s.offset + s.size <= p.offset + p.filesz)));
+    return seg ? s.addr - seg.vaddr + seg.paddr : undefined;
+  }
+
+  private regionNameOf(s: Section): string {
+    const region = regionOfSection(this.chip, s);
+    if (region) return region.name;
+    // Outside every window of the chip table: trust the linker region the map says holds
+    // the address (ESP-IDF names, DESIGN §4), then the section's own name.
+    const linkerRegion = this.map?.memory.find((m) => m.name !== '*default*' && s.addr >= m.origin && s.addr < m.origin + m.length);
+    const hint = (linkerRegion && regionHintFromLinkerRegion(linkerRegion.name)) ?? regionHintFromSectionName(s.name);
+    const where = `${s.name} at 0x${s.addr.toString(16)} lies outside the ${this.chip.name} memory map`;
+    if (hint && this.chip.regions.some((g) => g.name === hint)) {
+      this.notes.push(`${where}; counted as ${hint} (${linkerRegion ? `linker region ${linkerRegion.name}` : 'its name'})`);
+      return hint;
+    }
+    this.notes.push(`${where}; shown as ${OTHER}`);
+    return OTHER;
+  }
+
+  private regions(sections: SectionEntry[], slots: SlotEntry[]): RegionEntry[] {
+    const out: RegionEntry[] = [];
+    const tops = new Map<ChipRegion, number>();
+    for (const g of this.chip.regions) {
+      const mine = sections.filter((s) => s.region === g.name);
+      const entry: RegionEntry = { name: g.name, start: g.ranges[0].start, size: regionSize(g), used: coveredBytes(mine), free: 0, fill: sum(mine.map((s) => s.fill)), flash: g.flash };
+      // The highest address in use, seen through the region's main window. Sections placed
+      // here by a fallback (outside every window) do not move it.
+      let top = g.ranges[0].start;
+      const raise = (addr: number, size: number) => {
+        const r = rangeOf(g, addr);
+        if (r) top = Math.max(top, addr - r.start + g.ranges[0].start + size);
+      };
+      for (const s of mine) raise(s.address, s.size);
+      for (const slot of slots) for (const r of slot.ranges) if (r.region === g.name) raise(r.start, r.size);
+      const boundary = this.boundaryOf(g);
+      if (boundary) { entry.boundary = boundary; raise(boundary.address, 0); }
+      tops.set(g, top);
+      entry.free = Math.max(0, g.ranges[0].end - top);
+      out.push(entry);
+    }
+    this.poolFree(out, tops);
+    const other = sections.filter((s) => s.region === OTHER);
+    if (other.length) {
+      const start = Math.min(...other.map((s) => s.address));
+      out.push({ name: OTHER, start, size: coveredBytes(other), used: coveredBytes(other), free: 0, fill: sum(other.map((s) => s.fill)), flash: false });
+    }
+    return out;
+  }
+
+  /** IRAM and DRAM of one SRAM: free space is what lies above the higher of both, in data addresses. */
+  private poolFree(entries: RegionEntry[], tops: Map<ChipRegion, number>): void {
+    const pools = new Map<string, ChipRegion[]>();
+    for (const g of this.chip.regions) if (g.pool) pools.set(g.pool.name, [...(pools.get(g.pool.name) ?? []), g]);
+    for (const [name, members] of pools) {
+      const start = Math.min(...members.map((g) => g.ranges[0].start - g.pool!.dataOffset));
+      const end = Math.max(...members.map((g) => g.ranges[0].end - g.pool!.dataOffset));
+      const top = Math.max(...members.map((g) => tops.get(g)! - g.pool!.dataOffset));
+      for (const g of members) {
+        const e = entries.find((x) => x.name === g.name)!;
+        e.free = Math.max(0, end - Math.max(top, start));
+        e.pool = { name, size: end - start };
+      }
+    }
+  }
+
+  private boundaryOf(g: ChipRegion): { symbol: string; address: number } | undefined {
+    let best: { symbol: string; address: number } | undefined;
+    if (g.boundarySymbols.length === 0) return undefined;
+    for (const sym of this.symbols()) {
+      if (!g.boundarySymbols.includes(sym.name) || !rangeOf(g, sym.value)) continue;
+      if (!best || sym.value > best.address) best = { symbol: sym.name, address: sym.value };
+    }
+    return best;
+  }
+
+  // ---- attribution through the map ---------------------------------------------------
+
+  private attributeFromMap(elfSections: Section[], entries: SectionEntry[]): void {
+    const map = this.map!;
+    const byName = new Map<string, MapOutputSection[]>();
+    for (const s of map.sections) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+    elfSections.forEach((s, i) => {
+      const candidates = byName.get(s.name);
+      if (!candidates) {
+        throw new MapFileError(0, `section ${s.name} (${s.size} bytes at 0x${s.addr.toString(16)}) of the ELF is not in the map file: the map belongs to another link (rebuild, or pass the right --map)`);
+      }
+      const out = candidates.find((c) => c.address === s.addr) ?? candidates[0];
+      if (out.address !== s.addr || out.size !== s.size) {
+        throw new MapFileError(out.line, `${s.name} is ${out.size} bytes at 0x${out.address.toString(16)} in the map but ${s.size} bytes at 0x${s.addr.toString(16)} in the ELF: the map belongs to another link (rebuild, or pass the right --map)`);
+      }
+      this.attributeSection(out, entries[i]);
+    });
+  }
+
+  private attributeSection(out: MapOutputSection, entry: SectionEntry): void {
+    const end = out.address + out.size;
+    let cursor = out.address;
+    let covered = 0;
+    for (const item of out.inputs) {
+      if (item.address < out.address || item.address > end) {
+        throw new MapFileError(item.line, `${item.name} at 0x${item.address.toString(16)} lies outside its output section ${out.name} (0x${out.address.toString(16)}–0x${end.toString(16)}): corrupted map file`);
+      }
+      // Merged sections (strings) can be listed over each other: the first claim wins.
+      const from = Math.max(item.address, cursor);
+      const to = Math.min(item.address + item.size, end);
+      const bytes = Math.max(0, to - from);
+      cursor = Math.max(cursor, to);
+      if (bytes === 0) continue;
+      covered += bytes;
+      if (item.kind === 'fill') { this.fillDetail.padding += bytes; entry.fill += bytes; continue; }
+      if (item.kind === 'data') { this.fillDetail.linkerData += bytes; entry.fill += bytes; continue; }
+      const { name, archive } = this.libraryOfFile(item.file);
+      this.libs.add(name, archive, entry.region, inputKind(item.name, entry.kind), bytes);
+      if (!out.name.startsWith(`.mm.${name}.`)) this.outsideOwnSections.set(name, (this.outsideOwnSections.get(name) ?? 0) + bytes);
+    }
+    const gap = out.size - covered;
+    if (gap > 0) {
+      this.fillDetail.unattributed += gap;
+      entry.fill += gap;
+      this.notes.push(`${out.name}: ${gap} bytes not listed in the map (counted as fill)`);
+    }
+  }
+
+  private readonly fileCache = new Map<string, { name: string; archive: string }>();
+
+  private libraryOfFile(file: string | undefined): { name: string; archive: string } {
+    const key = file ?? '';
+    let hit = this.fileCache.get(key);
+    if (!hit) {
+      if (!file) hit = { name: '(linker)', archive: '' };
+      else if (file === 'linker stubs') hit = { name: '(linker stubs)', archive: '' };
+      else {
+        const archive = baseName(splitArchiveMember(file).path);
+        hit = { name: libraryName(archive), archive };
+      }
+      this.fileCache.set(key, hit);
+    }
+    return hit;
+  }
+
+  // ---- attribution through symbols (no map file) ------------------------------------
+
+  private attributeFromSymbols(elfSections: Section[], entries: SectionEntry[]): void {
+    this.notes.push('No map file: bytes are attributed by symbols and the source-file names in the symbol table; archives and linker padding are unknown (coarser). Pass --map <firmware.map> for exact attribution.');
+    const bySection = new Map<number, { start: number; end: number; file: string }[]>();
+    let file = '';
+    for (const sym of this.symbols()) {
+      if (sym.type === SymbolType.FILE) { file = sym.name; continue; }
+      if (sym.size === 0 || (sym.type !== SymbolType.FUNC && sym.type !== SymbolType.OBJECT)) continue;
+      const owner = sym.binding === SymbolBinding.LOCAL ? file : '';
+      const list = bySection.get(sym.shndx) ?? [];
+      list.push({ start: sym.value, end: sym.value + sym.size, file: owner });
+      bySection.set(sym.shndx, list);
+    }
+    elfSections.forEach((s, i) => {
+      const entry = entries[i];
+      const mm = MM_SECTION.exec(s.name);
+      if (mm) { this.libs.add(mm[1], `lib${mm[1]}.a`, entry.region, entry.kind, s.size); return; }
+      const spans = (bySection.get(s.index) ?? []).sort((a, b) => a.start - b.start);
+      let cursor = s.addr;
+      let covered = 0;
+      const end = s.addr + s.size;
+      for (const span of spans) {
+        const from = Math.max(span.start, cursor);
+        const to = Math.min(span.end, end);
+        if (to <= from) continue;
+        cursor = to;
+        covered += to - from;
+        this.libs.add(span.file ? span.file : '(global symbols)', span.file, entry.region, entry.kind, to - from);
+      }
+      this.libs.add('(no symbol)', '', entry.region, entry.kind, s.size - covered);
+    });
+  }
+
+  // ---- dynamic libraries and slots ----------------------------------------------------
+
+  /** The `.mm.<lib>.*` sections: from the ELF, or (split ELF) from the map's record of the link. */
+  private dynamicSections(): DynamicSection[] {
+    const fromElf = findDynamicLibraries(this.elf).flatMap((l) => (['text', 'data', 'bss'] as const).flatMap((kind) => {
+      const s = l[kind];
+      return s ? [{ library: l.name, kind, name: s.name, address: s.addr, size: s.size, progbits: s.type !== SectionType.NOBITS }] : [];
+    }));
+    if (fromElf.length || !this.split) return fromElf;
+    if (!this.map) {
+      this.notes.push('This ELF was split, but there is no map file (nor .full.elf) to tell which libraries were moved out.');
+      return [];
+    }
+    return this.map.sections.flatMap((s) => {
+      const m = MM_SECTION.exec(s.name);
+      return m ? [{ library: m[1], kind: m[2] as 'text' | 'data' | 'bss', name: s.name, address: s.address, size: s.size, progbits: m[2] !== 'bss' }] : [];
+    });
+  }
+
+  private slots(dynamic: DynamicSection[]): SlotEntry[] {
+    if (dynamic.length === 0) return [];
+    const ranges = this.slotSymbols();
+    const slotOf = new Map<string, string>();
+    for (const d of dynamic) {
+      if (slotOf.has(d.library)) continue;
+      const hit = ranges.find((r) => r.kind === d.kind && d.address >= r.start && d.address < Math.max(r.end, r.start + 1));
+      slotOf.set(d.library, hit?.slot ?? this.overlaySlot(d, dynamic, slotOf));
+    }
+    const names = [...new Set(slotOf.values())];
+    return names.map((name) => {
+      const libraries = [...slotOf.entries()].filter(([, s]) => s === name).map(([l]) => l);
+      const members = dynamic.filter((d) => libraries.includes(d.library));
+      const kinds = (['text', 'data', 'bss'] as const).flatMap((kind) => {
+        const sym = ranges.find((r) => r.slot === name && r.kind === kind);
+        const parts = members.filter((d) => d.kind === kind);
+        if (sym) return sym.end > sym.start ? [{ kind, start: sym.start, size: sym.end - sym.start }] : [];
+        if (!parts.length) return [];
+        // No slot symbols: an overlay reserves from its lowest address to its largest member's end.
+        const start = Math.min(...parts.map((p) => p.address));
+        const size = Math.max(...parts.map((p) => p.address + p.size)) - start;
+        return size > 0 ? [{ kind, start, size }] : [];
+      });
+      const withRegions = kinds.map((k) => ({ ...k, region: this.regionOfAddress(k.start, k.kind) }));
+      return {
+        name, libraries, region: withRegions.find((k) => k.kind === 'text')?.region ?? withRegions[0]?.region ?? OTHER,
+        size: sum(withRegions.map((k) => k.size)), ranges: withRegions,
+        flashSaved: sum(members.filter((d) => d.progbits).map((d) => d.size)),
+      };
+    });
+  }
+
+  private overlaySlot(d: DynamicSection, all: DynamicSection[], known: Map<string, string>): string {
+    const sharing = all.find((o) => o.library !== d.library && o.kind === d.kind && o.address === d.address && known.has(o.library));
+    return sharing ? known.get(sharing.library)! : d.library;
+  }
+
+  private regionOfAddress(address: number, kind: 'text' | 'data' | 'bss'): string {
+    const region = regionOfSection(this.chip, { name: '', addr: address, flags: kind === 'text' ? SHF_EXECINSTR : SHF_WRITE, type: kind === 'bss' ? SectionType.NOBITS : SectionType.PROGBITS });
+    return region?.name ?? OTHER;
+  }
+
+  /** `_mm_slot_<slot>_<text|data|bss>_<start|end>` written by the linker fragment. */
+  private slotSymbols(): { slot: string; kind: 'text' | 'data' | 'bss'; start: number; end: number }[] {
+    const found = new Map<string, { slot: string; kind: 'text' | 'data' | 'bss'; start: number; end: number }>();
+    for (const sym of this.symbols()) {
+      const m = /^_mm_slot_(.+)_(text|data|bss)_(start|end)$/.exec(sym.name);
+      if (!m) continue;
+      const key = `${m[1]}\0${m[2]}`;
+      const r = found.get(key) ?? { slot: m[1], kind: m[2] as 'text' | 'data' | 'bss', start: 0, end: 0 };
+      r[m[3] as 'start' | 'end'] = sym.value;
+      found.set(key, r);
+    }
+    return [...found.values()];
+  }
+
+  private libraryList(dynamic: DynamicSection[], slots: SlotEntry[]): LibraryEntry[] {
+    const list = [...this.libs.entries.values()];
+    const dynamicNames = [...new Set(dynamic.map((d) => d.library))];
+    for (const name of dynamicNames) {
+      let lib = list.find((l) => l.name === name && (l.archive === `lib${name}.a` || l.archive === ''))
+        ?? list.find((l) => l.name === name);
+      if (!lib) {
+        // Split out entirely: nothing of it is left in this ELF, but it is still part of the program.
+        lib = { name, archive: `lib${name}.a`, dynamic: true, total: 0, byRegion: {}, byKind: {} };
+        list.push(lib);
+      }
+      const parts = dynamic.filter((d) => d.library === name);
+      const size = (kind: string) => sum(parts.filter((p) => p.kind === kind).map((p) => p.size));
+      lib.dynamic = true;
+      lib.slot = slots.find((s) => s.libraries.includes(name))?.name;
+      lib.moved = { text: size('text'), data: size('data'), bss: size('bss') };
+      lib.flashSaved = sum(parts.filter((p) => p.progbits).map((p) => p.size));
+      const resident = this.outsideOwnSections.get(name) ?? 0;
+      if (resident > 0) {
+        this.notes.push(`${name}: ${resident} bytes stay in the firmware outside its .mm sections (IRAM_ATTR code or data matched by an earlier linker rule)`);
+      }
+    }
+    return list.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
+  }
+}
+
+function sum(values: number[]): number {
+  let t = 0;
+  for (const v of values) t += v;
+  return t;
+}
+
+/** Bytes covered by the union of the sections' address ranges (overlay members count once). */
+export function coveredBytes(sections: { address: number; size: number }[]): number {
+  const sorted = [...sections].sort((a, b) => a.address - b.address);
+  let total = 0;
+  let cursor = -Infinity;
+  for (const s of sorted) {
+    const from = Math.max(s.address, cursor);
+    const to = s.address + s.size;
+    if (to > from) { total += to - from; cursor = to; }
+  }
+  return total;
+}
