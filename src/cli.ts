@@ -5,8 +5,9 @@ import { splitCommand } from './cli/split';
 import { inspectCommand } from './cli/inspect';
 import { fragmentCommand } from './cli/fragment';
 import { initCommand } from './cli/init';
+import { mapCommand } from './cli/map';
 
-const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand];
+const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
