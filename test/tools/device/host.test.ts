@@ -49,6 +49,13 @@ describe('device sources that cannot run here still compile', () => {
     expect(r.status).toBe(0);
   });
 
+  it('example library (examples/SdCardClassifier/lib/TinyClassifier) with g++ -Wall -Wextra -Werror', () => {
+    const lib = join(REPO, 'firmware/examples/SdCardClassifier/lib/TinyClassifier');
+    const r = run('g++', ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${lib}`, join(lib, 'TinyClassifier.cpp')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   // mm_port_esp.c with ESP-IDF's target macro (from a one-line sdkconfig.h); the S3 branch
   // needs ESP-IDF's cache headers and is not compiled here.
   const targets: [string, string, string[]][] = [
