@@ -177,14 +177,14 @@ def _setup():
     out_dir = _out_dir(storage)
 
     def after_link(target, source, env):
-        elf_path = str(target[0])
+        elf_path = target[0].get_abspath()
         if not _run(["fragment", "--check-map", map_file, "--libs", ",".join(libs)], "checking the link map"):
             return 1
         if not _run(["split", elf_path, "--out", out_dir, "--libs", ",".join(libs)], "splitting %s" % elf_path):
             return 1
         return 0
 
-    env.AddPostAction(elf, env.Action(after_link, "%s: check the map, split $TARGET" % TAG))  # noqa: F821
+    env.AddPostAction(elf, env.Action(after_link, "%s: checking the link map and splitting the ELF" % TAG))  # noqa: F821
 
 
 _setup()

@@ -1,0 +1,169 @@
+// The real build hook (firmware/extra_script/memory_manager.py), installed by `esp32mm init`,
+// driven by Debian's scons through a PlatformIO-like SConstruct and linked by the real
+// Xtensa cross linker. Checks: each library in its .mm sections (map + objdump/nm), the
+// split runs after the link and before the .bin step, and the .bin lacks the library bytes.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { scanMemoryMap } from '../../../src/core/link/mapcheck';
+import { CLI, REPO, esp32mm, runOk, tempDir } from '../../helpers/tools';
+import { LD_DIR, PROJECT, X, sectionsOf, symbolsOf } from './xtensa';
+
+const HARNESS = join(REPO, 'test/tools/buildhook/scons');
+const INI = join(REPO, 'test/fixtures/platformio/hook-esp32.ini');
+const LIBS = ['TinyClassifier', 'ImageFilters', 'Filters'];
+
+function scons(project: string, extraEnv: Record<string, string | undefined> = {}) {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`,
+    MM_PROJECT: project,
+    MM_ENV: 'esp32dev',
+    MM_LD_DIR: LD_DIR,
+    MM_HARNESS_DIR: HARNESS,
+    ESP32MM_CLI: undefined,
+    ...extraEnv,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const r = spawnSync('scons', ['-Q', '-f', join(HARNESS, 'SConstruct')], { cwd: project, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function newProject(): string {
+  const dir = tempDir('esp32mm-hook-');
+  cpSync(PROJECT, dir, { recursive: true });
+  cpSync(INI, join(dir, 'platformio.ini'));
+  const r = esp32mm(['init', dir, '--env', 'esp32dev', '--libs', LIBS.join(','), '--storage', 'sd', '--slot', 'ai:TinyClassifier,ImageFilters', '--chip', 'esp32']);
+  expect(r.status, r.stderr).toBe(0);
+  return dir;
+}
+
+/** The bytes of one section of an ELF, by the cross objcopy. */
+function sectionBytes(elf: string, section: string, work: string): Buffer {
+  const out = join(work, `${section.replace(/\W/g, '_')}.bin`);
+  runOk(`${X}objcopy`, ['-O', 'binary', '-j', section, elf, out]);
+  return readFileSync(out);
+}
+
+describe('PlatformIO-like scons build with the installed hook', () => {
+  let project: string;
+  let build: string;
+  let first: ReturnType<typeof scons>;
+  beforeAll(() => {
+    project = newProject();
+    build = join(project, '.pio/build/esp32dev');
+    first = scons(project);
+  });
+
+  it('init wrote the hook with the path of the CLI that installed it', () => {
+    const hook = readFileSync(join(project, 'memory_manager.py'), 'utf8');
+    expect(hook).toContain(`INSTALLED_CLI = ${JSON.stringify(CLI)}`);
+    expect(readFileSync(join(project, 'platformio.ini'), 'utf8')).toContain('extra_scripts = post:memory_manager.py');
+  });
+
+  it('builds: fragment first in the link line, map written, split before the .bin step', () => {
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    const out = first.stdout;
+    // The link command has -T <fragment> before the framework's -T memory.ld.
+    const linkLine = out.split('\n').find((l) => l.startsWith(`${X}gcc -o `) && l.includes('firmware.elf'))!;
+    expect(linkLine).toBeDefined();
+    expect(linkLine.indexOf(join(build, 'esp32mm.ld'))).toBeGreaterThan(0);
+    expect(linkLine.indexOf(join(build, 'esp32mm.ld'))).toBeLessThan(linkLine.indexOf('memory.ld'));
+    expect(linkLine).toContain(`-Wl,-Map=${join(build, 'firmware.map')}`);
+    const split = out.indexOf('esp32mm: split ');
+    const bin = out.indexOf('elf2image: ');
+    expect(split).toBeGreaterThan(0);
+    expect(bin).toBeGreaterThan(split);
+    expect(out).toContain('input already split: yes');
+  });
+
+  it('links every library into its .mm sections (map, then objdump/nm on the full ELF)', () => {
+    const map = scanMemoryMap(readFileSync(join(build, 'firmware.map'), 'utf8'));
+    const full = join(build, 'firmware.full.elf');
+    const secs = sectionsOf(full);
+    const syms = symbolsOf(full);
+    const owner: Record<string, string> = { tc_classify: 'TinyClassifier', if_blur: 'ImageFilters', fl_apply: 'Filters' };
+    for (const [fn, lib] of Object.entries(owner)) {
+      const inMap = map.find((s) => s.inputs.some((i) => i.symbols.includes(fn)));
+      expect(inMap?.name, fn).toBe(`.mm.${lib}.text`);
+      const s = secs.get(`.mm.${lib}.text`)!;
+      expect(syms.get(fn)! >= s.vma && syms.get(fn)! < s.vma + s.size, fn).toBe(true);
+    }
+    expect(secs.get('.mm.TinyClassifier.text')!.vma).toBe(secs.get('.mm.ImageFilters.text')!.vma);
+    // The stripped ELF has no .mm sections left.
+    expect([...sectionsOf(join(build, 'firmware.elf')).keys()].filter((n) => n.startsWith('.mm.') && secs.get(n)!.size)).toEqual([]);
+  });
+
+  it('the .bin lacks the library bytes (and an image of the unsplit ELF has them)', () => {
+    const image = readFileSync(join(build, 'firmware.bin'));
+    const control = join(project, 'control.bin');
+    runOk('python3', [join(HARNESS, 'elf2image.py'), join(build, 'firmware.full.elf'), control]);
+    const controlImage = readFileSync(control);
+    for (const lib of LIBS) {
+      const code = sectionBytes(join(build, 'firmware.full.elf'), `.mm.${lib}.text`, project);
+      expect(code.length, lib).toBeGreaterThan(8);
+      expect(controlImage.includes(code), `${lib} in the unsplit image`).toBe(true);
+      expect(image.includes(code), `${lib} in firmware.bin`).toBe(false);
+    }
+    expect(image.length).toBeLessThan(controlImage.length);
+  });
+
+  it('writes <lib>_e / <lib>_d and manifest.json into sd/mm', () => {
+    for (const lib of LIBS) {
+      expect(existsSync(join(project, 'sd/mm', `${lib}_e`)), lib).toBe(true);
+      expect(existsSync(join(project, 'sd/mm', `${lib}_d`)), lib).toBe(true);
+    }
+    const manifest = JSON.parse(readFileSync(join(project, 'sd/mm/manifest.json'), 'utf8'));
+    expect(manifest.libraries.map((l: { name: string }) => l.name).sort()).toEqual([...LIBS].sort());
+  });
+
+  it('prints the IRAM_ATTR warning from the map check', () => {
+    expect(first.stdout + first.stderr).toMatch(/warning: TinyClassifier: \d+ B of IRAM_ATTR code stays resident.*tc_isr/);
+  });
+
+  it('a second build does nothing and leaves the outputs as they are', () => {
+    const before = ['firmware.elf', 'firmware.bin'].map((f) => statSync(join(build, f)).mtimeMs);
+    const again = scons(project);
+    expect(again.status, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('esp32mm: split');
+    expect(again.stdout).not.toContain('elf2image');
+    expect(['firmware.elf', 'firmware.bin'].map((f) => statSync(join(build, f)).mtimeMs)).toEqual(before);
+  });
+});
+
+describe('failures stop the build', () => {
+  it('a failing split stops the build before the .bin step, with a clear message', () => {
+    const project = newProject();
+    // The split cannot create sd/mm: a file named sd is in the way.
+    writeFileSync(join(project, 'sd'), 'not a folder');
+    const r = scons(project);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/esp32mm: error: splitting .*firmware\.elf failed/);
+    expect(existsSync(join(project, '.pio/build/esp32dev/firmware.bin'))).toBe(false);
+    // Fixed, the next build links and splits again.
+    rmSync(join(project, 'sd'));
+    const ok = scons(project);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('input already split: yes');
+  });
+
+  it('a missing CLI named by ESP32MM_CLI stops the build with the variable named', () => {
+    const project = newProject();
+    const r = scons(project, { ESP32MM_CLI: join(project, 'no-such-cli.js') });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ESP32MM_CLI points to');
+  });
+
+  it('a library name the fragment refuses stops the build before linking', () => {
+    const project = newProject();
+    const ini = join(project, 'platformio.ini');
+    writeFileSync(ini, readFileSync(ini, 'utf8').replace('custom_mm_libs = TinyClassifier', 'custom_mm_libs = Tiny-Classifier'));
+    const r = scons(project);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("library name 'Tiny-Classifier' cannot be used");
+    expect(existsSync(join(project, '.pio/build/esp32dev/firmware.elf'))).toBe(false);
+  });
+});
+
