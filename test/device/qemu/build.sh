@@ -1,15 +1,20 @@
 #!/bin/sh
 # Builds the device-test firmware for one emulator with the real cross compilers.
 #
-#   test/device/qemu/build.sh xtensa|riscv <outdir>
+#   test/device/qemu/build.sh xtensa|riscv|xtensa-fragment <outdir>
+#
+# xtensa and riscv place the libraries with the hand-written scripts xtensa/fw.ld and
+# riscv/fw.ld; xtensa-fragment with the build integration's generated fragment
+# (`esp32mm fragment`, needs `npm run build`) in front of xtensa/fw_base.ld, as a real
+# ESP32 build does.
 #
 # Leaves <outdir>/fw.elf (unsplit; `esp32mm split` cuts the libraries out), fw.map and
 # <outdir>/size.txt (the cross `size` of the loader objects). The runtime is compiled
 # from firmware/src exactly as a user's build would, plus -DMM_SEMIHOSTING (storage =
 # the emulator's working directory) and -DMM_NO_STDIO (no stdio on the lx106 target).
 set -eu
-ARCH=${1:?usage: build.sh xtensa|riscv <outdir>}
-OUT=${2:?usage: build.sh xtensa|riscv <outdir>}
+ARCH=${1:?usage: build.sh xtensa|riscv|xtensa-fragment <outdir>}
+OUT=${2:?usage: build.sh xtensa|riscv|xtensa-fragment <outdir>}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 SRC=$ROOT/firmware/src
@@ -23,6 +28,14 @@ case "$ARCH" in
     LINK="-nostdlib -nostartfiles -T $HERE/xtensa/fw.ld"
     LIBS="-lc -lgcc"
     EXTRA="$HERE/xtensa/crt.S $HERE/xtensa/io.c" ;;
+  xtensa-fragment)
+    P=xtensa-lx106-elf-
+    ARCHF="-mlongcalls"
+    node "$ROOT/dist/cli.js" fragment --chip esp32 --libs Adder,Multiplier,Shapes --slot math:Adder,Multiplier \
+      --ctors ctors -o "$OUT/esp32mm.ld"
+    LINK="-nostdlib -nostartfiles -T $OUT/esp32mm.ld -T $HERE/xtensa/fw_base.ld"
+    LIBS="-lc -lgcc"
+    EXTRA="$HERE/xtensa/crt.S $HERE/xtensa/io.c" ;;
   riscv)
     P=riscv64-unknown-elf-
     # gcc 12: -misa-spec=2.2 keeps fence.i in rv32imac and selects picolibc's rv32imac multilib
@@ -34,7 +47,7 @@ case "$ARCH" in
     PLD=/usr/lib/picolibc/riscv64-unknown-elf/lib/picolibc.ld
     [ -f "$PLD" ] || { echo "build.sh: $PLD missing: apt-get install picolibc-riscv64-unknown-elf" >&2; exit 1; }
     awk '/^SECTIONS/ {inside=1; getline; next} inside && /^}/ {exit} inside {print}' "$PLD" > "$OUT/picolibc_sections.ld" ;;
-  *) echo "build.sh: unknown arch '$ARCH' (xtensa or riscv)" >&2; exit 2 ;;
+  *) echo "build.sh: unknown arch '$ARCH' (xtensa, riscv or xtensa-fragment)" >&2; exit 2 ;;
 esac
 
 CF="-Os -g -ffunction-sections -fdata-sections -Wall -Wextra -Werror $ARCHF -I$SRC -I$HERE/libs -DMM_SEMIHOSTING -DMM_NO_STDIO"
