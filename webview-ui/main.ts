@@ -1,7 +1,8 @@
 // The Memory Map webview. Receives one ViewState from the extension host and renders it;
 // it computes nothing about memory. UI state (sort order, before/after) survives reloads
-// through the webview state API, and a new model replaces the content in place, keeping
-// the scroll position.
+// through the webview state API, and a new model replaces the content in place: the old
+// and new nodes swap within one task, so the browser keeps the scroll position (reading or
+// restoring scrollTop here would force a synchronous layout of the whole table).
 import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-radio/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -57,7 +58,6 @@ function renderMessage(state: ViewState): void {
 function render(): void {
   if (!current) return;
   const t0 = performance.now();
-  const scroll = document.scrollingElement?.scrollTop ?? 0;
   renderHeader(current);
   renderMessage(current);
   const model = modelToShow(current);
@@ -70,7 +70,6 @@ function render(): void {
     document.body.dataset.mode = model === current.before ? 'before' : 'after';
   }
   document.body.dataset.updated = String(current.updatedAt);
-  if (document.scrollingElement) document.scrollingElement.scrollTop = scroll;
   const ms = performance.now() - t0;
   vscode.postMessage({ type: 'rendered', ms, libraries: model?.libraries.length ?? 0, regions: model?.regions.length ?? 0 });
 }

@@ -19,11 +19,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** A stable colour per library name, so a library keeps its colour across bars and rebuilds. */
-export function colorIndex(name: string): number {
-  let x = 0;
-  for (let i = 0; i < name.length; i++) x = (x * 31 + name.charCodeAt(i)) >>> 0;
-  return x % COLOR_COUNT;
+/** Colours go by position in the bar, so neighbouring segments always differ; the legend
+ *  under each bar and the segment tooltips name them. */
+function colorClass(position: number): string {
+  return `c${position % COLOR_COUNT}`;
 }
 
 function librariesIn(model: MemoryMapModel, region: string): MapLibrary[] {
@@ -48,9 +47,9 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
 
   const bar = h('div', { class: 'bar', role: 'img' });
   const described: string[] = [];
-  for (const l of shown) {
+  for (const [i, l] of shown.entries()) {
     const n = l.byRegion[region.name];
-    const cls = `c${colorIndex(l.name)}${l.dynamic ? ' dynamic' : ''}`;
+    const cls = `${colorClass(i)}${l.dynamic ? ' dynamic' : ''}`;
     bar.append(segment(cls, n, capacity, `${l.name}${l.dynamic ? ' (dynamic)' : ''}: ${bytes(n)} B`));
     described.push(`${l.name} ${kib(n)}`);
   }
@@ -74,9 +73,9 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
       h('span', { class: 'size', 'data-bytes': String(region.size) }, bytes(region.size)),
       ` B · ${percent(region.used, region.size)}`));
   const legend = h('div', { class: 'legend' });
-  for (const l of shown.slice(0, 3)) {
+  for (const [i, l] of shown.slice(0, 3).entries()) {
     legend.append(h('span', { class: 'legend-item' },
-      h('span', { class: `swatch c${colorIndex(l.name)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
+      h('span', { class: `swatch ${colorClass(i)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
       `${l.name} ${kib(l.byRegion[region.name])}`));
   }
   legend.append(h('span', { class: 'legend-item' }, h('span', { class: 'swatch free', 'aria-hidden': 'true' }), `free ${kib(free)}`));
@@ -150,7 +149,6 @@ export function renderTable(model: MemoryMapModel, key: SortKey): HTMLTableEleme
   for (const l of sortLibraries(model.libraries, key)) {
     const tr = h('tr', { 'data-library': l.name, class: l.dynamic ? 'dynamic' : '' });
     const name = h('th', { scope: 'row', class: 'name' },
-      h('span', { class: `swatch c${colorIndex(l.name)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
       h('button', { class: 'lib', 'data-library': l.name, 'data-archive': l.archive, title: `${l.archive} — reveal in Explorer` }, l.name));
     if (l.dynamic) name.append(h('span', { class: 'tag', title: l.slot ? `dynamic, slot ${l.slot}` : 'dynamic library' }, l.slot ? `dyn·${l.slot}` : 'dyn'));
     tr.append(name, h('td', { class: 'num', 'data-bytes': String(l.total) }, bytes(l.total)));

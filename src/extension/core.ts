@@ -5,41 +5,8 @@ import * as path from 'node:path';
 import { readElf } from '../core/elf/reader';
 import { SPLIT_MARKER_SECTION, fullElfPath, splitFile } from '../core/split/split';
 import { writeFilesAtomically } from '../core/util/atomic';
+import { TransferError, type TransferErrorCode, collectFiles, connectAgent, listEsp32Ports, runUploadFs, uploadFiles } from '../core/transfer';
 import type { MemoryMapModel } from '../../webview-ui/model';
-
-export interface PioEnvironment {
-  name: string;
-  /** Options of this [env:NAME] section after `extends` and [env] defaults. */
-  options: Record<string, string>;
-}
-
-export interface PioProjectConfig {
-  envs: PioEnvironment[];
-  defaultEnvs: string[];
-}
-
-/** Reads platformio.ini. TEMPORARY until src/core/platformio lands: sections and key = value only. */
-export function readPlatformioIni(iniPath: string): PioProjectConfig {
-  const text = fs.readFileSync(iniPath, 'utf8');
-  const sections = new Map<string, Record<string, string>>();
-  let cur: Record<string, string> | null = null;
-  let lastKey = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/\s[;#].*$/, '');
-    if (/^\s*[;#]/.test(raw) || !line.trim()) continue;
-    const sec = /^\[([^\]]+)\]/.exec(line);
-    if (sec) { cur = {}; sections.set(sec[1].trim(), cur); continue; }
-    if (!cur) continue;
-    if (/^\s/.test(line) && lastKey) { cur[lastKey] += '\n' + line.trim(); continue; }
-    const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
-    if (kv) { lastKey = kv[1].trim(); cur[lastKey] = kv[2].trim(); }
-  }
-  const base = sections.get('env') ?? {};
-  const envs = [...sections.keys()].filter((k) => k.startsWith('env:'))
-    .map((k) => ({ name: k.slice(4), options: { ...base, ...sections.get(k) } }));
-  const defaultEnvs = (sections.get('platformio')?.default_envs ?? '').split(/[\s,]+/).filter(Boolean);
-  return { envs, defaultEnvs };
-}
 
 export class NotAvailableError extends Error {}
 
@@ -86,22 +53,57 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) { const e = new Error('cancelled'); e.name = 'AbortError'; throw e; }
 }
 
-export interface UploadOutcome { uploaded: string[]; skipped: string[]; bytes: number }
+export interface UploadOutcome { uploaded: string[]; skipped: string[]; bytes: number; warnings: string[] }
 
-export async function uploadFiles(
-  _opts: { port: string; baudRate: number; deviceFolder: string; files: string[] },
-  _progress: Progress, _signal: AbortSignal,
+/** Uploads a split's output folder (files listed in manifest.json, then the manifest) to the agent. */
+export async function uploadFolder(
+  opts: { port: string; baudRate: number; deviceFolder: string; folder: string; ignoreBuildId?: boolean; onLog?: (text: string) => void },
+  progress: Progress, signal: AbortSignal,
 ): Promise<UploadOutcome> {
-  throw new NotAvailableError('The serial transfer client (src/core/transfer) is not part of this build yet.');
+  const set = collectFiles([opts.folder]);
+  const total = set.files.reduce((s, f) => s + f.data.length, 0) || 1;
+  progress.report(`connecting to ${opts.port}`, 0);
+  const client = await connectAgent(opts.port, opts.baudRate, { onLog: opts.onLog });
+  const warnings: string[] = [];
+  let doneBefore = 0;
+  try {
+    const summary = await uploadFiles(client, set, {
+      dest: opts.deviceFolder, signal, ignoreBuildId: opts.ignoreBuildId,
+      onEvent: (e) => {
+        if (e.kind === 'warning') warnings.push(e.message);
+        else if (e.kind === 'progress') progress.report(`${e.name} ${Math.round((100 * e.done) / Math.max(1, e.total))}%`, (doneBefore + e.done) / total);
+        else if (e.kind === 'done' || e.kind === 'skip') {
+          doneBefore += set.files.find((f) => f.name === e.name)?.data.length ?? 0;
+          progress.report(`${e.name} ${e.kind === 'skip' ? 'unchanged' : 'done'}`, doneBefore / total);
+        }
+      },
+    });
+    return { ...summary, warnings };
+  } finally {
+    await client.close();
+  }
+}
+
+/** PlatformIO's own `uploadfs` (the whole data/ image), the path for boards without the agent. */
+export async function uploadFilesystemImage(opts: { projectRoot: string; env: string; port?: string }, progress: Progress, signal: AbortSignal): Promise<void> {
+  await runUploadFs({
+    project: opts.projectRoot, env: opts.env, port: opts.port, signal,
+    onEvent: (e) => {
+      if (e.kind === 'phase') progress.report(e.text);
+      else if (e.kind === 'progress') progress.report(`writing ${e.percent}%`, e.percent / 100);
+    },
+  });
+}
+
+export function isTransferError(e: unknown, code?: TransferErrorCode): e is TransferError {
+  return e instanceof TransferError && (!code || e.code === code);
 }
 
 export async function installBuildIntegration(_projectRoot: string, _env: string): Promise<string> {
   throw new NotAvailableError('The build integration installer (src/core/platformio) is not part of this build yet.');
 }
 
-/** Serial ports the OS lists (ptys are not listed; the picker also accepts a typed path). */
+/** Serial ports the OS lists, known ESP32 USB bridges first (ptys are not listed). */
 export async function listSerialPorts(): Promise<{ path: string; description: string }[]> {
-  const { SerialPort } = await import('serialport');
-  const ports = await SerialPort.list();
-  return ports.map((p) => ({ path: p.path, description: [p.manufacturer, p.serialNumber].filter(Boolean).join(' ') }));
+  return (await listEsp32Ports()).map((p) => ({ path: p.path, description: p.description }));
 }

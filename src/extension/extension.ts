@@ -32,7 +32,7 @@ class Controller implements vscode.Disposable {
   private readonly tree = new LibraryTree();
   private readonly view: MemoryMapView;
   private lastUpload?: LastUpload;
-  /** ELF paths this extension itself just rewrote (split): their watcher events are not builds. */
+  /** mtime of ELFs this extension itself wrote (split): their watcher events are not builds. */
   private readonly ownWrites = new Map<string, number>();
   private refreshSeq = 0;
   private busy = new Set<string>();
@@ -116,8 +116,7 @@ class Controller implements vscode.Disposable {
   }
 
   private async onFirmwareChanged(elf: string): Promise<void> {
-    const own = this.ownWrites.get(elf);
-    if (own && Date.now() - own < 5000) return;
+    if (this.ownWrites.get(elf) === mtimeOf(elf)) return;
     const t = targetOfElf(this.projects, elf);
     if (!t) return;
     log.info(`Build output changed: ${vscode.workspace.asRelativePath(elf)}`);
@@ -165,7 +164,7 @@ class Controller implements vscode.Disposable {
       return;
     }
     try {
-      const chipHint = t.env.options.board;
+      const chipHint = t.env.board;
       const map = mapFile(t);
       const after = await core.memoryMap(elf, map, chipHint);
       const before = fs.existsSync(fullElf(t)) ? await core.memoryMap(fullElf(t), map, chipHint) : null;
@@ -239,14 +238,13 @@ class Controller implements vscode.Disposable {
         async (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          this.ownWrites.set(elf, Date.now());
           try {
             return await core.splitFirmware(
               { projectRoot: t.project.root, env: t.env.name, elf, mapFile: mapFile(t), libraries: libs, outDir: outputDir(t) },
               { report: (message, fraction) => progress.report({ message, increment: fraction !== undefined ? fraction * 100 : undefined }) },
               abort.signal);
           } finally {
-            this.ownWrites.set(elf, Date.now());
+            this.ownWrites.set(elf, mtimeOf(elf));
           }
         });
       this.setSplitDiagnostics(t, outcome.warnings);
@@ -298,7 +296,7 @@ class Controller implements vscode.Disposable {
     return vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<string>('serialPort', '');
   }
 
-  async upload(t = this.requireTarget(), where: 'sd' | 'fs' = t && storageOf(t) !== 'sd' ? 'fs' : 'sd'): Promise<void> {
+  async upload(t = this.requireTarget(), where: 'sd' | 'fs' = t && storageOf(t) !== 'sd' ? 'fs' : 'sd', ignoreBuildId = false): Promise<void> {
     if (!t) return;
     let port = this.port(t);
     if (!port) {
@@ -314,49 +312,77 @@ class Controller implements vscode.Disposable {
       return showError(`Nothing to upload: ${vscode.workspace.asRelativePath(dir)} has no library files. Run Split Libraries first.`,
         { title: 'Split Libraries', run: () => this.split(t) });
     }
-    const cfg = vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root));
-    const baudRate = cfg.get<number>('baudRate', 921600);
+    const baudRate = vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<number>('baudRate', 921600);
     const folder = deviceFolder(t);
-    const target = where === 'sd' ? 'SD card' : storageOf(t) === 'littlefs' ? 'LittleFS' : 'SPIFFS';
+    const medium = where === 'sd' ? 'SD card' : storageOf(t) === 'littlefs' ? 'LittleFS' : 'SPIFFS';
     this.status.text = `$(sync~spin) ${where === 'sd' ? 'SD' : 'FS'}`;
     const t0 = Date.now();
     try {
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: uploading to ${target} on ${port}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: uploading to the ${medium} on ${port}`, cancellable: true },
         async (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           let last = 0;
-          return core.uploadFiles({ port, baudRate, deviceFolder: folder, files },
+          return core.uploadFolder({ port, baudRate, deviceFolder: folder, folder: dir, ignoreBuildId, onLog: (text) => log.info(`[board] ${text.trimEnd()}`) },
             { report: (message, fraction) => {
-              const inc = fraction !== undefined ? (fraction - last) * 100 : undefined;
-              if (fraction !== undefined) last = fraction;
+              const inc = fraction !== undefined ? Math.max(0, fraction - last) * 100 : undefined;
+              if (fraction !== undefined) last = Math.max(last, fraction);
               progress.report({ message, increment: inc });
             } }, abort.signal);
         });
+      for (const w of outcome.warnings) log.warn(w);
       const secs = ((Date.now() - t0) / 1000).toFixed(1);
-      const text = `Uploaded ${outcome.uploaded.length} file${outcome.uploaded.length === 1 ? '' : 's'} (${kib(outcome.bytes)}) to ${folder} on ${port} in ${secs} s` +
+      const n = outcome.uploaded.length;
+      const text = `Uploaded ${n} file${n === 1 ? '' : 's'} (${kib(outcome.bytes)}) to ${folder} on ${port} in ${secs} s` +
         (outcome.skipped.length ? `; ${outcome.skipped.length} unchanged` : '');
       this.lastUpload = { ok: true, text, at: Date.now() };
       await this.rememberUploaded(t, files);
       log.info(text);
-      void vscode.window.showInformationMessage(text);
+      void vscode.window.showInformationMessage(text + (outcome.warnings.length ? ` — warning: ${outcome.warnings[0]}` : ''));
     } catch (e) {
       const cancelled = isCancel(e);
       this.lastUpload = { ok: false, text: cancelled ? 'Upload cancelled' : `Upload failed: ${errorText(e)}`, at: Date.now() };
       if (cancelled) {
         log.info('Upload cancelled; files already on the board are unchanged.');
-        void vscode.window.showInformationMessage('Upload cancelled; files already on the board are unchanged.');
-      } else if (e instanceof core.NotAvailableError) {
-        void showError(e.message);
+        void vscode.window.showInformationMessage('Upload cancelled; the files on the board are unchanged (a partial file stays as .part and resumes next time).');
+      } else if (core.isTransferError(e, 'WRONG_BUILD_ID')) {
+        void showError(errorText(e), { title: 'Upload Anyway', run: () => this.upload(t, where, true) });
+      } else if (core.isTransferError(e, 'NO_AGENT') && where === 'fs') {
+        void showError(`${errorText(e)} Without the agent, PlatformIO can write the whole file-system image (data/).`,
+          { title: 'Write File-System Image (uploadfs)', run: () => this.uploadFilesystemImage(t, port) },
+          { title: 'Select Serial Port', run: () => this.selectPort(t) });
       } else {
         void showError(`Upload to ${port} failed: ${errorText(e)}`,
-          { title: 'Select Serial Port', run: () => this.selectPort(t) },
-          { title: 'Retry', run: () => this.upload(t, where) });
+          { title: 'Retry', run: () => this.upload(t, where, ignoreBuildId) },
+          { title: 'Select Serial Port', run: () => this.selectPort(t) });
       }
     } finally {
       this.updateStatus();
       this.updateTree();
+    }
+  }
+
+  private async uploadFilesystemImage(t: Target, port: string): Promise<void> {
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: pio run -t uploadfs -e ${t.env.name}`, cancellable: true },
+        (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          let last = 0;
+          return core.uploadFilesystemImage({ projectRoot: t.project.root, env: t.env.name, port }, { report: (message, fraction) => {
+            progress.report({ message, increment: fraction !== undefined ? Math.max(0, fraction - last) * 100 : undefined });
+            if (fraction !== undefined) last = Math.max(last, fraction);
+          } }, abort.signal);
+        });
+      this.lastUpload = { ok: true, text: `File-system image written on ${port}`, at: Date.now() };
+      void vscode.window.showInformationMessage(this.lastUpload.text);
+    } catch (e) {
+      this.lastUpload = { ok: false, text: `uploadfs failed: ${errorText(e)}`, at: Date.now() };
+      void showError(this.lastUpload.text);
+    } finally {
+      this.updateStatus();
     }
   }
 
@@ -377,7 +403,7 @@ class Controller implements vscode.Disposable {
     const sd = storageOf(t) === 'sd';
     const port = this.port(t);
     const icon = this.lastUpload ? (this.lastUpload.ok ? ' $(check)' : ' $(error)') : '';
-    this.status.text = `$(cloud-upload) ${sd ? 'SD' : 'FS'}${port ? ' ' + path.basename(port) : ''}${icon}`;
+    this.status.text = `$(cloud-upload) ${sd ? 'SD' : 'FS'}${port ? ' ' + port.replace(/^\/dev\//, '') : ''}${icon}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**Upload libraries to the ${sd ? 'SD card' : storageOf(t)}** of env:${t.env.name}\n\n`);
     md.appendMarkdown(`Port: ${port ? `\`${port}\`` : '_not selected_'} · folder \`${deviceFolder(t)}\`\n\n`);
@@ -412,7 +438,7 @@ class Controller implements vscode.Disposable {
     if (!this.projects.length) { this.requireTarget(); return; }
     const items = this.projects.flatMap((project) => project.envs.map((env) => ({
       label: env.name, description: this.projects.length > 1 ? project.label : undefined,
-      detail: [env.options.board && `board ${env.options.board}`, dynamicLibraryNames({ project, env }).length ? `dynamic: ${dynamicLibraryNames({ project, env }).join(', ')}` : '',
+      detail: [env.board && `board ${env.board}`, env.problem, dynamicLibraryNames({ project, env }).length ? `dynamic: ${dynamicLibraryNames({ project, env }).join(', ')}` : '',
         fs.existsSync(firmwareElf({ project, env })) ? 'built' : 'not built'].filter(Boolean).join(' · '),
       picked: this.target?.project === project && this.target.env === env,
       target: { project, env },
@@ -461,8 +487,12 @@ class Controller implements vscode.Disposable {
   }
 }
 
+function mtimeOf(f: string): number {
+  try { return fs.statSync(f).mtimeMs; } catch { return 0; }
+}
+
 function isCancel(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'AbortError' || /cancel|abort/i.test(e.name));
+  return core.isTransferError(e, 'CANCELLED') || (e instanceof Error && (e.name === 'AbortError' || /cancel|abort/i.test(e.name)));
 }
 
 export async function activate(ctx: vscode.ExtensionContext): Promise<void> {

@@ -1,24 +1,38 @@
-// PlatformIO projects in the workspace (multi-root: any folder holding a platformio.ini),
-// their environments, and the build outputs the extension reads.
-import * as path from 'node:path';
+// PlatformIO projects in the workspace (multi-root: any folder holding a platformio.ini) and
+// their environments, read with src/core/platformio; plus the VS Code settings that override
+// platformio.ini (storage, device folder).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readPlatformioIni, type PioEnvironment } from './core';
+import {
+  type BuildOutputs, type MmOptions, type PlatformioProject, type Storage, buildOutputs, libraryOutDir, loadProject as loadPio,
+  readMmOptions,
+} from '../core/platformio/project';
+import { defaultEnvs, envOption, listEnvs } from '../core/platformio/ini';
+import { log } from './log';
 
-export type Storage = 'sd' | 'spiffs' | 'littlefs';
+export interface Environment {
+  name: string;
+  board?: string;
+  mm: MmOptions;
+  outputs: BuildOutputs;
+  /** A problem reading this env's custom_mm_* options (shown, not fatal). */
+  problem?: string;
+}
 
 export interface Project {
   root: string;
-  /** Short name for the UI: the folder name (workspace-relative when nested). */
+  /** Short name for the UI: the folder name, workspace-relative when nested. */
   label: string;
   iniPath: string;
-  envs: PioEnvironment[];
+  pio: PlatformioProject;
+  envs: Environment[];
   defaultEnvs: string[];
 }
 
 export interface Target {
   project: Project;
-  env: PioEnvironment;
+  env: Environment;
 }
 
 const EXCLUDE = '{**/.pio/**,**/node_modules/**,**/.git/**}';
@@ -28,59 +42,55 @@ export async function discoverProjects(): Promise<Project[]> {
   const projects: Project[] = [];
   for (const uri of inis.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
     try {
-      projects.push(loadProject(uri.fsPath));
+      projects.push(loadProject(path.dirname(uri.fsPath)));
     } catch (e) {
-      // An unreadable platformio.ini must not hide the others; the log says which one.
-      const { log } = await import('./log');
+      // One unreadable platformio.ini must not hide the other projects.
       log.warn(`Skipping ${uri.fsPath}: ${(e as Error).message}`);
     }
   }
   return projects;
 }
 
-export function loadProject(iniPath: string): Project {
-  const root = path.dirname(iniPath);
-  const cfg = readPlatformioIni(iniPath);
-  const rel = vscode.workspace.asRelativePath(root, true);
-  return { root, iniPath, envs: cfg.envs, defaultEnvs: cfg.defaultEnvs, label: rel && rel !== root ? rel : path.basename(root) };
+export function loadProject(root: string): Project {
+  const pio = loadPio(root);
+  const envs = listEnvs(pio.doc).map((name): Environment => {
+    let mm: MmOptions;
+    let problem: string | undefined;
+    try {
+      mm = readMmOptions(pio, name);
+    } catch (e) {
+      problem = (e as Error).message;
+      mm = { env: name, libs: [], slots: [], deviceDir: '/mm' };
+    }
+    return { name, board: envOption(pio.doc, name, 'board'), mm, outputs: buildOutputs(pio, name), problem };
+  });
+  const rel = vscode.workspace.asRelativePath(pio.dir, true);
+  return { root: pio.dir, iniPath: pio.iniPath, pio, envs, defaultEnvs: defaultEnvs(pio.doc), label: rel && rel !== pio.dir ? rel : path.basename(pio.dir) };
 }
 
-export function buildDir(t: Target): string {
-  return path.join(t.project.root, '.pio', 'build', t.env.name);
-}
+export const firmwareElf = (t: Target) => t.env.outputs.elf;
+/** The original ELF the splitter keeps (DESIGN §5). */
+export const fullElf = (t: Target) => t.env.outputs.fullElf;
+export const mapFile = (t: Target) => (fs.existsSync(t.env.outputs.map) ? t.env.outputs.map : undefined);
+export const dynamicLibraryNames = (t: Target) => t.env.mm.libs;
 
-export function firmwareElf(t: Target): string {
-  return path.join(buildDir(t), 'firmware.elf');
-}
-
-/** The original ELF kept by the splitter (DESIGN §5). */
-export function fullElf(t: Target): string {
-  return path.join(buildDir(t), 'firmware.full.elf');
-}
-
-export function mapFile(t: Target): string | undefined {
-  const f = path.join(buildDir(t), 'firmware.map');
-  return fs.existsSync(f) ? f : undefined;
+function settings(t: Target) {
+  return vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root));
 }
 
 export function storageOf(t: Target): Storage {
-  const setting = vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<string>('storage', 'auto');
-  const v = (setting !== 'auto' ? setting : t.env.options.custom_mm_storage ?? 'sd').trim().toLowerCase();
-  return v === 'spiffs' || v === 'littlefs' ? v : 'sd';
+  const setting = settings(t).get<string>('storage', 'auto');
+  if (setting === 'sd' || setting === 'spiffs' || setting === 'littlefs') return setting;
+  return t.env.mm.storage ?? 'sd';
 }
 
-/** Project folder holding the split files: sd/mm for SD cards, data/mm for SPIFFS/LittleFS. */
+/** Project folder holding the split files: sd/mm for SD cards, <data_dir>/mm for SPIFFS/LittleFS. */
 export function outputDir(t: Target): string {
-  return path.join(t.project.root, storageOf(t) === 'sd' ? 'sd' : 'data', 'mm');
+  return libraryOutDir(t.project.pio, storageOf(t));
 }
 
 export function deviceFolder(t: Target): string {
-  const setting = vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<string>('deviceFolder', '');
-  return setting || t.env.options.custom_mm_dir?.trim() || '/mm';
-}
-
-export function dynamicLibraryNames(t: Target): string[] {
-  return (t.env.options.custom_mm_libs ?? '').split(/[\s,]+/).filter(Boolean);
+  return settings(t).get<string>('deviceFolder', '') || t.env.mm.deviceDir;
 }
 
 function mtime(f: string): number {
@@ -88,22 +98,22 @@ function mtime(f: string): number {
 }
 
 /** The environment to show by default: the most recently built, else default_envs, else the first. */
-export function defaultEnv(p: Project): PioEnvironment | undefined {
-  let best: PioEnvironment | undefined;
+export function defaultEnv(p: Project): Environment | undefined {
+  let best: Environment | undefined;
   let bestTime = 0;
   for (const env of p.envs) {
-    const t = mtime(firmwareElf({ project: p, env }));
+    const t = mtime(env.outputs.elf);
     if (t > bestTime) { best = env; bestTime = t; }
   }
   return best ?? p.envs.find((e) => p.defaultEnvs.includes(e.name)) ?? p.envs[0];
 }
 
-/** Which project + env an ELF path belongs to (for watcher events). */
+/** Which project + env a changed firmware.elf belongs to (watcher events). */
 export function targetOfElf(projects: Project[], elf: string): Target | undefined {
-  const m = /[\\/]\.pio[\\/]build[\\/]([^\\/]+)[\\/]firmware\.elf$/.exec(elf);
-  if (!m) return undefined;
-  const root = elf.slice(0, m.index);
-  const project = projects.find((p) => path.resolve(p.root) === path.resolve(root));
-  const env = project?.envs.find((e) => e.name === m[1]);
-  return project && env ? { project, env } : undefined;
+  const wanted = path.resolve(elf);
+  for (const project of projects) {
+    const env = project.envs.find((e) => path.resolve(e.outputs.elf) === wanted);
+    if (env) return { project, env };
+  }
+  return undefined;
 }

@@ -1,0 +1,163 @@
+// The whole user flow in a real VS Code (code-server) + Chromium, on a copy of the example
+// project: the Memory Map view shows what `esp32mm map --json` says; "Split Libraries"
+// from the command palette writes the library files and updates the view; touching
+// firmware.elf refreshes it; the status-bar upload sends the files over a real pty to the
+// host build of the device agent.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { ptyPair, startAgent, AGENT, type AgentProcess, type PtyPair } from '../tools/transfer/harness';
+import {
+  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
+  waitFor, type CodeServer, type RunDirs,
+} from './harness';
+import { e2eProject } from './project';
+import type { MemoryMapModel } from '../../webview-ui/model';
+import { bytes } from '../../webview-ui/format';
+
+const project = e2eProject();
+let dirs: RunDirs;
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+let pty: PtyPair;
+let agent: AgentProcess | undefined;
+let card: string;
+const consoleErrors: string[] = [];
+
+const build = () => join(dirs.ws, '.pio', 'build', project.env);
+const outDir = () => join(dirs.ws, project.storage === 'sd' ? 'sd' : 'data', 'mm');
+
+function cliMap(elf: string): MemoryMapModel {
+  const args = [join(REPO, 'dist', 'cli.js'), 'map', elf, '--json'];
+  const map = join(build(), 'firmware.map');
+  if (existsSync(map)) args.push('--map', map);
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }));
+}
+
+async function mapFrame(): Promise<Frame> {
+  return frameWith(page, 'body[data-updated]');
+}
+
+async function updatedStamp(): Promise<number> {
+  return Number(await (await mapFrame()).locator('body').getAttribute('data-updated'));
+}
+
+beforeAll(async () => {
+  console.log(`e2e project: ${project.source} (${project.dir})`);
+  dirs = prepareRun('flow', project.dir);
+  pty = await ptyPair();
+  card = join(dirs.root, 'card');
+  mkdirSync(card, { recursive: true });
+  mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
+  writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ 'esp32mm.serialPort': pty.a, 'esp32mm.baudRate': 921600 }, null, 2));
+  server = await startCodeServer(dirs, vsixPath());
+  browser = await launchBrowser();
+  page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
+  await activityIcon(page).click();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await agent?.stop();
+  pty?.stop();
+});
+
+describe(`user flow on the ${project.source} project`, () => {
+  it('Memory Map shows the regions and libraries with the numbers of esp32mm map --json', async () => {
+    const expected = cliMap(join(build(), 'firmware.elf'));
+    const frame = await mapFrame();
+    await frame.locator('.region').first().waitFor({ timeout: 30_000 });
+    for (const r of expected.regions) {
+      const el = frame.locator(`.region[data-region="${r.name}"]`);
+      expect(await el.getAttribute('data-used')).toBe(String(r.used));
+      expect(await el.getAttribute('data-size')).toBe(String(r.size));
+      const text = await el.locator('.region-numbers').textContent();
+      expect(text).toContain(`${bytes(r.used)} / ${bytes(r.size)} B`);
+    }
+    expect(await frame.locator('.region').count()).toBe(expected.regions.length);
+    const rows = await frame.locator('table.libs tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ name: tr.getAttribute('data-library'), total: tr.querySelector('td')?.textContent })));
+    expect(rows.map((r) => r.name).sort()).toEqual(expected.libraries.map((l) => l.name).sort());
+    for (const l of expected.libraries) expect(rows.find((r) => r.name === l.name)?.total).toBe(bytes(l.total));
+    for (const lib of project.libs) expect(rows.map((r) => r.name)).toContain(lib);
+    await shot(page, 'flow-1-memory-map');
+  });
+
+  it('Split Libraries from the palette writes the files and updates the view', async () => {
+    const before = await updatedStamp();
+    await runCommand(page, 'Memory Manager: Split Libraries');
+    await waitFor('the split files', () => {
+      const files = existsSync(outDir()) ? readdirSync(outDir()) : [];
+      return project.libs.every((l) => files.includes(`${l}_e`) || files.includes(`${l}_d`)) && files.includes('manifest.json');
+    });
+    const toast = page.locator('.notification-toast', { hasText: /Split \d+ librar/ }).first();
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    await waitFor('the view to update after the split', async () => (await updatedStamp()) > before);
+    // the Dynamic Libraries tree lists the libraries with their files
+    for (const lib of project.libs) {
+      await page.locator('.pane-body .monaco-list-row', { hasText: lib }).first().waitFor({ timeout: 10_000 });
+    }
+    await shot(page, 'flow-2-after-split');
+  });
+
+  it('after the split the view shows the stripped firmware, and the toggle the original', async () => {
+    const frame = await mapFrame();
+    await waitFor('the before/after toggle', async () => (await frame.locator('#mode').getAttribute('hidden')) === null);
+    const after = cliMap(join(build(), 'firmware.elf'));
+    for (const r of after.regions) {
+      expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
+    }
+    const full = cliMap(join(build(), 'firmware.full.elf'));
+    await frame.locator('vscode-radio[value="before"]').click();
+    await waitFor('the before view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'before');
+    for (const r of full.regions) {
+      expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
+    }
+    await shot(page, 'flow-3-before-split');
+    await frame.locator('vscode-radio[value="after"]').click();
+    await waitFor('the after view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'after');
+  });
+
+  it('touching firmware.elf refreshes the view', async () => {
+    const before = await updatedStamp();
+    const elf = join(build(), 'firmware.elf');
+    const now = new Date();
+    utimesSync(elf, now, now);
+    await waitFor('a refresh after the touch', async () => (await updatedStamp()) > before, 15_000);
+  });
+
+  it('clicking a library reveals its folder in the Explorer', async () => {
+    const frame = await mapFrame();
+    const lib = project.libs[0];
+    await frame.locator(`button.lib[data-library="${lib}"]`).click();
+    await page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: lib }).first().waitFor({ timeout: 15_000 });
+    await shot(page, 'flow-4-reveal');
+    await activityIcon(page).click();
+  });
+
+  it('the status-bar upload sends the files to the agent and reports success', async () => {
+    const manifest = JSON.parse(readFileSync(join(outDir(), 'manifest.json'), 'utf8'));
+    agent = await startAgent(pty.b, card, ['--build-id', manifest.buildId], AGENT);
+    const item = page.locator('.part.statusbar .statusbar-item', { hasText: /SD|FS/ }).first();
+    await item.click();
+    const toast = page.locator('.notification-toast', { hasText: /Uploaded \d+ files?/ }).first();
+    await toast.waitFor({ state: 'visible', timeout: 60_000 });
+    const sent = readdirSync(outDir()).filter((f) => /_[ed]$/.test(f) || f === 'manifest.json');
+    const arrived = readdirSync(join(card, 'mm'));
+    for (const f of sent) {
+      expect(arrived).toContain(f);
+      expect(readFileSync(join(card, 'mm', f)).equals(readFileSync(join(outDir(), f)))).toBe(true);
+    }
+    expect(await toast.textContent()).toContain(`Uploaded ${sent.length} files`);
+    await waitFor('the status bar to show success', async () => /check/.test((await item.innerHTML()) ?? ''));
+    await shot(page, 'flow-5-uploaded');
+  });
+
+  it('raises no CSP violations or errors from the extension webview', () => {
+    expect(consoleErrors.filter((e) => /Content Security Policy|esp32mm|webview\.js/i.test(e))).toEqual([]);
+  });
+});
