@@ -111,6 +111,8 @@ export interface BuildMemoryMapInput {
 
 interface DynamicSection { library: string; kind: 'text' | 'data' | 'bss'; name: string; address: number; size: number; progbits: boolean }
 
+/** Input sections ld merges (SEC_MERGE): `.rodata.str1.1`, `.rodata.cst4`, `.comment`. */
+const MERGEABLE = /\.(str|cst)\d+(\.\d+)?$|^\.comment$/;
 const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
 
 const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e) : e);
@@ -194,6 +196,7 @@ class ModelBuilder {
   build(): MemoryMapModel {
     const elfSections = this.elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER);
     const sections = elfSections.map((s) => this.sectionEntry(s));
+    this.outsideNotes();
     const dynamic = this.dynamicSections();
     if (this.map) this.attributeFromMap(elfSections, sections);
     else this.attributeFromSymbols(elfSections, sections);
@@ -236,13 +239,26 @@ class ModelBuilder {
     // the address (ESP-IDF names, DESIGN §4), then the section's own name.
     const linkerRegion = this.map?.memory.find((m) => m.name !== '*default*' && s.addr >= m.origin && s.addr < m.origin + m.length);
     const hint = (linkerRegion && regionHintFromLinkerRegion(linkerRegion.name)) ?? regionHintFromSectionName(s.name);
-    const where = `${s.name} at 0x${s.addr.toString(16)} lies outside the ${this.chip.name} memory map`;
+    const where = `${s.name} (0x${s.addr.toString(16)})`;
     if (hint && this.chip.regions.some((g) => g.name === hint)) {
-      this.notes.push(`${where}; counted as ${hint} (${linkerRegion ? `linker region ${linkerRegion.name}` : 'its name'})`);
+      this.outside(`counted as ${hint} (${linkerRegion ? `linker region ${linkerRegion.name}` : 'by section name'})`, where);
       return hint;
     }
-    this.notes.push(`${where}; shown as ${OTHER}`);
+    this.outside(`shown as ${OTHER}`, where);
     return OTHER;
+  }
+
+  /** Sections outside the chip's windows, grouped by where they were counted (one note per group). */
+  private readonly outsideGroups = new Map<string, string[]>();
+
+  private outside(how: string, section: string): void {
+    this.outsideGroups.set(how, [...(this.outsideGroups.get(how) ?? []), section]);
+  }
+
+  private outsideNotes(): void {
+    for (const [how, names] of this.outsideGroups) {
+      this.notes.push(`${names.join(', ')} ${names.length === 1 ? 'lies' : 'lie'} outside the ${this.chip.name} memory map; ${how}`);
+    }
   }
 
   private regions(sections: SectionEntry[], slots: SlotEntry[]): RegionEntry[] {
@@ -328,7 +344,12 @@ class ModelBuilder {
       if (item.address < out.address || item.address > end) {
         throw new MapFileError(item.line, `${item.name} at 0x${item.address.toString(16)} lies outside its output section ${out.name} (0x${out.address.toString(16)}–0x${end.toString(16)}): corrupted map file`);
       }
-      // Merged sections (strings) can be listed over each other: the first claim wins.
+      // ld lists merged string/constant sections whose contents went into an earlier copy
+      // at overlapping addresses; the first claim wins. Any other overlap means the numbers
+      // in the map are damaged, and a table from them would be wrong.
+      if ((item.address < cursor || item.address + item.size > end) && !MERGEABLE.test(item.name)) {
+        throw new MapFileError(item.line, `${item.name} (0x${item.address.toString(16)}, ${item.size} bytes) overlaps the bytes before it or runs past the end of ${out.name} at 0x${end.toString(16)}: corrupted map file`);
+      }
       const from = Math.max(item.address, cursor);
       const to = Math.min(item.address + item.size, end);
       const bytes = Math.max(0, to - from);
