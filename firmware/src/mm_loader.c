@@ -347,20 +347,22 @@ static void run_destructors(mm_library_t *lib) {
     }
 }
 
-static void release_slot(mm_loader_t *ld, mm_library_t *lib, int poison) {
-    mm_slot_t *slot = lib->slot;
-    run_destructors(lib);
-    slot->occupant = 0;
-    if (poison && lib->code_len) {
-        /* zeros are an illegal instruction on Xtensa (ill) and RISC-V (c.unimp) */
-        uint32_t zero[CHUNK_WORDS] = {0};
-        for (uint32_t off = 0; off < lib->code_len; off += sizeof zero) {
-            uint32_t n = lib->code_len - off;
-            if (n > sizeof zero) n = sizeof zero;
-            ld->memory.write_code(ld->memory.ctx, lib->code_addr + off, zero, n / 4);
-        }
-        if (ld->memory.sync_code) ld->memory.sync_code(ld->memory.ctx, lib->code_addr, lib->code_len);
+/* Fill code memory with zeros: an illegal instruction on Xtensa (ill) and RISC-V
+ * (c.unimp), so a stale raw call faults instead of running half-replaced code. */
+static void poison_code(mm_loader_t *ld, uint32_t addr, uint32_t len) {
+    static const uint32_t zero[16] = {0};
+    for (uint32_t off = 0; off < len; off += sizeof zero) {
+        uint32_t n = len - off;
+        if (n > sizeof zero) n = sizeof zero;
+        ld->memory.write_code(ld->memory.ctx, addr + off, zero, n / 4);
     }
+    if (ld->memory.sync_code) ld->memory.sync_code(ld->memory.ctx, addr, len);
+}
+
+static void release_slot(mm_loader_t *ld, mm_library_t *lib, int poison) {
+    run_destructors(lib);
+    lib->slot->occupant = 0;
+    if (poison && lib->code_len) poison_code(ld, lib->code_addr, lib->code_len);
     lib->code_len = 0;
 }
 
@@ -401,10 +403,16 @@ mm_err_t mm_load(mm_loader_t *ld, const char *name) {
     /* Everything checked: from here on the slot's previous contents are given up. */
     if (lib->slot->occupant) release_slot(ld, lib->slot->occupant, 0);
     lib->ndtors = 0;
-    if ((e = copy_file(ld, &fe, sink_code)) != MM_OK) return fail(ld, e, name, 'e');
-    if ((e = copy_file(ld, &fd, sink_data)) != MM_OK) return fail(ld, e, name, 'd');
-    if (fd.bss_len && ld->memory.zero_data(ld->memory.ctx, fd.bss_addr, fd.bss_len))
-        return fail(ld, MM_ERR_WRITE, name, 'd');
+    char failed = 0;
+    if ((e = copy_file(ld, &fe, sink_code)) != MM_OK) failed = 'e';
+    else if ((e = copy_file(ld, &fd, sink_data)) != MM_OK) failed = 'd';
+    else if (fd.bss_len && ld->memory.zero_data(ld->memory.ctx, fd.bss_addr, fd.bss_len))
+        e = MM_ERR_WRITE, failed = 'd';
+    if (failed) {
+        /* the slot now holds a partial copy: make it fault rather than run */
+        poison_code(ld, fe.load_addr, fe.payload_len);
+        return fail(ld, e, name, failed);
+    }
     if (ld->memory.sync_code) ld->memory.sync_code(ld->memory.ctx, fe.load_addr, fe.payload_len);
     lib->code_addr = fe.load_addr;
     lib->code_len = fe.payload_len;

@@ -1,7 +1,7 @@
 /* Memory writer for ESP32-family chips (ESP-IDF and Arduino-ESP32 define ESP_PLATFORM).
  *
  * What each chip needs (DESIGN.md section 8):
- *  - ESP32:    IRAM 0x40080000-0x400C0000 accepts only aligned 32-bit stores (a byte store
+ *  - ESP32:    IRAM 0x40080000-0x400A0000 accepts only aligned 32-bit stores (a byte store
  *              raises LoadStoreError), so code is written word by word at its own
  *              address. The chip cannot execute from PSRAM: such files are refused.
  *  - ESP32-S2: IRAM 0x40020000-0x40070000 is written through its data alias (I - 0x70000).
@@ -26,7 +26,9 @@
 typedef struct { uintptr_t start, end; intptr_t data_offset; } code_region_t;
 
 #if CONFIG_IDF_TARGET_ESP32
-static const code_region_t code_regions[] = {{0x40080000u, 0x400C0000u, 0}};
+/* the application IRAM (SRAM0); SRAM1's instruction alias 0x400A0000-0x400C0000 is the
+ * heap's DRAM and is not offered for library code */
+static const code_region_t code_regions[] = {{0x40080000u, 0x400A0000u, 0}};
 #define MM_PORT_NAME "esp32"
 #elif CONFIG_IDF_TARGET_ESP32S2
 static const code_region_t code_regions[] = {{0x40020000u, 0x40070000u, -0x70000}};

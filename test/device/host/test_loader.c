@@ -384,6 +384,7 @@ static int t_file_changed_between_verify_and_copy(void) {
     mm_loader_init(&ld, &st, dir, &mem, fw_id);
     CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_CHANGED);
     CHECK(!mm_is_loaded("Alpha") && model.ncalls == 0, "changed file was used");
+    CHECK(mem_is(AI_TEXT, 0, sizeof alpha_code), "partial copy left executable");
     return 1;
 }
 
