@@ -49,6 +49,13 @@ describe('device sources that cannot run here still compile', () => {
     expect(r.status).toBe(0);
   });
 
+  it('Arduino fs::FS backend against the FS.h API signatures (declarations only; no Arduino core here)', () => {
+    const r = run('g++', ['-std=gnu++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', '-DARDUINO=10819', '-DESP_PLATFORM',
+      `-I${join(HOST, 'arduino_stub')}`, `-I${SRC}`, join(SRC, 'mm_storage_arduino.cpp')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('example library (examples/SdCardClassifier/lib/TinyClassifier) with g++ -Wall -Wextra -Werror', () => {
     const lib = join(REPO, 'firmware/examples/SdCardClassifier/lib/TinyClassifier');
     const r = run('g++', ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${lib}`, join(lib, 'TinyClassifier.cpp')]);
