@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateLinkConfig, type LinkConfigInput } from '../../../src/core/link/config';
+import { archivePattern, generateFragment } from '../../../src/core/link/fragment';
+
+const gen = (input: LinkConfigInput) => generateFragment(validateLinkConfig(input));
+
+describe('link config', () => {
+  it('gives every library not named in a slot its own slot, named after it', () => {
+    const c = validateLinkConfig({ chip: 'ESP32-S3', libs: ['A', 'B', 'C'], slots: ['ai: A, B'] });
+    expect(c.chip).toBe('esp32s3');
+    expect(c.slots).toEqual([{ name: 'ai', libs: ['A', 'B'] }, { name: 'C', libs: ['C'] }]);
+    expect(c).toMatchObject({ code: 'iram', data: 'dram', ctors: 'init_array' });
+  });
+
+  it.each<[string, LinkConfigInput, RegExp]>([
+    ['unknown chip', { chip: 'esp8266', libs: ['A'] }, /unknown chip 'esp8266': use one of esp32, esp32s2/],
+    ['no libraries', { chip: 'esp32', libs: [] }, /no libraries given/],
+    ['name not an identifier', { chip: 'esp32', libs: ['Tiny-Classifier'] }, /'Tiny-Classifier' cannot be used.*letters, digits and _/],
+    ['library in two slots', { chip: 'esp32', libs: ['A', 'B'], slots: ['x: A', 'y: A B'] }, /'A' is in two slots \('x' and 'y'\)/],
+    ['slot names an unknown library', { chip: 'esp32', libs: ['A'], slots: ['x: A Z'] }, /names 'Z', which is not in the library list/],
+    ['slot without colon', { chip: 'esp32', libs: ['A'], slots: ['x A'] }, /has no ':'/],
+    ['PSRAM data without PSRAM', { chip: 'esp32c3', libs: ['A'], data: 'psram' }, /esp32c3 has no PSRAM/],
+    ['PSRAM code on the ESP32', { chip: 'esp32', libs: ['A'], code: 'psram' }, /cannot execute code from PSRAM/],
+    ['PSRAM code without address', { chip: 'esp32s3', libs: ['A'], code: 'psram' }, /needs the execution address/],
+    ['flash code (later)', { chip: 'esp32', libs: ['A'], code: 'flash' }, /code placement 'flash' is not supported/],
+  ])('refuses %s with a message saying what to do', (_name, input, message) => {
+    expect(() => validateLinkConfig(input)).toThrow(message);
+  });
+});
+
+describe('fragment text', () => {
+  it('inserts code after .iram0.text and data after .dram0.data, loading in mm_load_seg', () => {
+    const f = gen({ chip: 'esp32', libs: ['TinyClassifier'] });
+    expect(f.indexOf('INSERT AFTER .iram0.text;')).toBeLessThan(f.indexOf('INSERT AFTER .dram0.data;'));
+    expect(f).toContain(`${archivePattern('TinyClassifier')}(.literal .literal.* .text .text.*)`);
+    expect(f).toContain('*[/\\\\]libTinyClassifier.a:*(.literal');
+    expect(f).toMatch(/\.mm\.TinyClassifier\.text : ALIGN\(4\)\n  \{[\s\S]*?\} > iram0_0_seg AT> mm_load_seg/);
+    expect(f).toMatch(/\.mm\.TinyClassifier\.bss \(NOLOAD\) : ALIGN\(4\)/);
+    expect(f).toContain('_mm_slot_TinyClassifier_text_start = _mm_TinyClassifier_text_start;');
+    expect(f).toContain('_mm_slot_TinyClassifier_data_end = MAX(_mm_TinyClassifier_data_end, _mm_TinyClassifier_bss_end);');
+    expect(f).not.toContain('OVERLAY :');
+    expect(f).not.toContain('.sdata');
+    expect(f).not.toContain('_ctors_reversed');
+    for (const k of ['text', 'data', 'bss', 'ctors']) {
+      expect(f).toContain(`_mm_TinyClassifier_${k}_start = ABSOLUTE(.);`);
+      expect(f).toContain(`_mm_TinyClassifier_${k}_end = ABSOLUTE(.);`);
+    }
+  });
+
+  it('puts the libraries of one slot into OVERLAYs (data, then bss)', () => {
+    const f = gen({ chip: 'esp32', libs: ['A', 'B'], slots: ['ai: A B'] });
+    expect(f.match(/OVERLAY : NOCROSSREFS/g)).toHaveLength(3);
+    expect(f).toContain('_mm_slot_ai_text_end = MAX(_mm_A_text_end, _mm_B_text_end);');
+    expect(f).toContain('_mm_slot_ai_data_end = MAX(_mm_A_data_end, MAX(_mm_A_bss_end, MAX(_mm_B_data_end, _mm_B_bss_end)));');
+  });
+
+  it('moves RISC-V small data with the library', () => {
+    const f = gen({ chip: 'esp32c3', libs: ['A'] });
+    expect(f).toContain('(.data .data.* .rodata .rodata.* .sdata .sdata.* .srodata .srodata.*)');
+    expect(f).toContain('(.bss .bss.* .sbss .sbss.* COMMON)');
+  });
+
+  it('places PSRAM data in extern_ram_seg and S3 PSRAM code in its own region', () => {
+    const f = gen({ chip: 'esp32s3', libs: ['A'], data: 'psram', code: 'psram', psramCodeAddress: 0x42800000 });
+    expect(f).toContain('mm_psram_code_seg (RX) : org = 0x42800000, len = 0x00100000');
+    expect(f).toMatch(/\.mm\.A\.text[^}]*\}\s*> mm_psram_code_seg AT> mm_load_seg/);
+    expect(f).toMatch(/\.mm\.A\.data[^}]*\}\s*> extern_ram_seg AT> mm_load_seg/);
+  });
+
+  it('marks .ctors tables as reversed when the toolchain emits .ctors', () => {
+    expect(gen({ chip: 'esp32', libs: ['A'], ctors: 'ctors' })).toContain('_mm_A_ctors_reversed = 1;');
+  });
+
+  it('is what the committed test maps were linked with (rerun test/fixtures/esp32-ld/build-maps.sh if not)', () => {
+    const committed = readFileSync(join(__dirname, '../../fixtures/esp32-ld/maps/esp32mm.ld'), 'utf8');
+    expect(gen({ chip: 'esp32', libs: ['TinyClassifier', 'ImageFilters', 'Filters'], slots: ['ai:TinyClassifier,ImageFilters'], ctors: 'ctors' })).toBe(committed);
+  });
+});
