@@ -163,6 +163,25 @@ describe('when a rule loses', () => {
   });
 });
 
+describe('data in PSRAM', () => {
+  it('places library data in extern_ram_seg before .ext_ram.bss, so the PSRAM heap starts after it', () => {
+    const psram = join(work, 'esp32mm-psram.ld');
+    writeFileSync(psram, generateFragment(validateLinkConfig({ chip: 'esp32', libs: LIBS, data: 'psram', ctors: 'ctors' })));
+    const r = link(work, 'psram', [psram, 'memory.ld', 'sections.ld'], archives());
+    expect(r.status, r.stderr).toBe(0);
+    const secs = sectionsOf(r.elf);
+    const syms = symbolsOf(r.elf);
+    for (const lib of LIBS) {
+      const d = secs.get(`.mm.${lib}.data`)!;
+      expect(d.vma, lib).toBeGreaterThanOrEqual(0x3f800000);
+      expect(d.vma, lib).toBeLessThan(0x3fc00000);
+    }
+    expect(syms.get('tc_weights')!).toBeGreaterThanOrEqual(0x3f800000);
+    expect(syms.get('_ext_ram_bss_end')!).toBeGreaterThanOrEqual(syms.get('_mm_slot_Filters_data_end')!);
+    expect(syms.get('_mm_TinyClassifier_text_start')!).toBeGreaterThanOrEqual(0x40080000); // code stays in IRAM
+  });
+});
+
 describe('archive paths', () => {
   it('matches an archive named with Windows separators (backslashes)', () => {
     const dir = join(work, 'win');
