@@ -1,8 +1,8 @@
 // Host unit tests of the device loader core (firmware/src/mm_loader.c), compiled with gcc
 // and AddressSanitizer + UBSan, against a memory model that faults on any non-word store
 // to IRAM (test/device/host/). Each C test case is one vitest test.
-import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, run, tempDir } from '../../helpers/tools';
 
@@ -22,6 +22,7 @@ const result = build.status === 0 ? run(exe, [work]) : undefined;
 const lines = result ? result.stdout.split('\n').filter((l) => /^(not )?ok - /.test(l)) : [];
 
 describe('device loader core on the host (gcc, ASan + UBSan, IRAM word-only model)', () => {
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
   it('compiles with -Wall -Wextra -Werror and the sanitizers', () => {
     expect(build.stderr + build.stdout).toBe('');
     expect(build.status).toBe(0);
@@ -77,6 +78,7 @@ describe('device sources that cannot run here still compile', () => {
       writeFileSync(join(inc, 'sdkconfig.h'), `#define CONFIG_IDF_TARGET_${target} 1\n`);
       const r = run(cc, [...flags, '-std=gnu11', '-Os', '-Wall', '-Wextra', '-Werror', '-DESP_PLATFORM', `-I${inc}`, `-I${SRC}`,
         '-c', join(SRC, 'mm_port_esp.c'), '-o', join(inc, 'port.o')]);
+      rmSync(inc, { recursive: true, force: true });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     });

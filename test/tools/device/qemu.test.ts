@@ -2,8 +2,8 @@
 // the real cross compilers, split by `esp32mm split` (the real pipeline), and run in QEMU
 // with the split files as its "SD card" (semihosting). The Memory Manager runtime loads
 // the libraries; the firmware prints what it got, and every line is checked here.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLibraryFile, encodeLibraryFile } from '../../../src/core/split/format';
 import { crc32 } from '../../../src/core/util/crc32';
@@ -43,6 +43,7 @@ function runScenario(arch: Arch, fw: Firmware, scenario: string, bad: Record<str
   writeFileSync(join(cwd, 'scenario'), `${scenario}\n`);
   const t0 = Date.now();
   const r = run('timeout', ['20', arch.qemu, ...arch.args, '-kernel', elf], { cwd });
+  rmSync(cwd, { recursive: true, force: true });
   // program output arrives on stdout (Xtensa) or stderr (RISC-V semihosting)
   return { status: r.status, out: r.stdout + r.stderr, ms: Date.now() - t0 };
 }
@@ -72,6 +73,7 @@ for (const arch of ARCHES) {
   describe(`${arch.name}: Memory Manager runtime in ${arch.qemu}`, () => {
     let fw: Firmware;
     beforeAll(() => { fw = buildAndSplit(arch); });
+    afterAll(() => { if (fw) rmSync(fw.dir, { recursive: true, force: true }); });
 
     it(`${arch.name}: esp32mm split cut the libraries out of the firmware (readelf)`, () => {
       const names = readelfSections(fw.elf).map((s) => s.name);
