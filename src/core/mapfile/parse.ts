@@ -164,6 +164,9 @@ class Parser {
     if (!this.sawMap) {
       throw new MapFileError(0, `no "Linker script and memory map" section in ${lines} lines: this is not a GNU ld map file (link with -Wl,-Map=<file>)`);
     }
+    if (!this.result.memory.some((m) => m.name === '*default*')) {
+      throw new MapFileError(0, 'the "Memory Configuration" table (ending with the *default* region) is missing or damaged');
+    }
     if (!this.sawOutput) {
       throw new MapFileError(lines, 'the memory map ends without its OUTPUT(...) line: the map file is truncated (was the link interrupted? rebuild)');
     }
@@ -209,6 +212,7 @@ class Parser {
     const indented = text.charCodeAt(0) === 32 && text.charCodeAt(1) !== 32;
     if (indented) {
       const f = fields(text, 4);
+      if (f.length === 0) return false;
       if (f.length === 1) {
         // ld puts a long input-section name on its own line; other lone words are patterns.
         if (!SECTION_NAME.test(f[0])) return false;

@@ -84,7 +84,7 @@ export interface MemoryMapModel {
   sections: SectionEntry[];
   libraries: LibraryEntry[];
   fill: number;
-  fillDetail: { padding: number; linkerData: number; unattributed: number };
+  fillDetail: { padding: number; linkerData: number };
   slots: SlotEntry[];
   /** Bytes of loadable segment contents: what the image written to flash holds. */
   imageBytes: number;
@@ -176,7 +176,7 @@ class ModelBuilder {
   private readonly chipSource: ChipSource;
   private readonly notes: string[] = [];
   private readonly libs = new LibraryTotals();
-  private readonly fillDetail = { padding: 0, linkerData: 0, unattributed: 0 };
+  private readonly fillDetail = { padding: 0, linkerData: 0 };
   private readonly split: boolean;
   private symbolsCache?: Symbol[];
   /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
@@ -207,7 +207,7 @@ class ModelBuilder {
     const slots = this.slots(dynamic);
     const libraries = this.libraryList(dynamic, slots);
     const regions = this.regions(sections, slots);
-    const fill = this.fillDetail.padding + this.fillDetail.linkerData + this.fillDetail.unattributed;
+    const fill = this.fillDetail.padding + this.fillDetail.linkerData;
     const dynamicSaved = libraries.reduce((sum, l) => sum + (l.flashSaved ?? 0), 0);
     return {
       chip: this.chip.id, chipName: this.chip.name, chipSource: this.chipSource,
@@ -312,7 +312,10 @@ class ModelBuilder {
     if (g.boundarySymbols.length === 0) return undefined;
     for (const sym of this.symbols()) {
       if (!g.boundarySymbols.includes(sym.name) || !rangeOf(g, sym.value)) continue;
-      if (!best || sym.value > best.address) best = { symbol: sym.name, address: sym.value };
+      // The highest wins; at equal addresses the symbol listed first (`_heap_start` before `_bss_end`).
+      const better = !best || sym.value > best.address
+        || (sym.value === best.address && g.boundarySymbols.indexOf(sym.name) < g.boundarySymbols.indexOf(best.symbol));
+      if (better) best = { symbol: sym.name, address: sym.value };
     }
     return best;
   }
@@ -350,6 +353,9 @@ class ModelBuilder {
       if ((item.address < cursor || item.address + item.size > end) && !MERGEABLE.test(item.name)) {
         throw new MapFileError(item.line, `${item.name} (0x${item.address.toString(16)}, ${item.size} bytes) overlaps the bytes before it or runs past the end of ${out.name} at 0x${end.toString(16)}: corrupted map file`);
       }
+      // ld accounts for every byte of an output section (padding is a *fill* record), so a
+      // hole between records means a record is missing from the file.
+      if (item.address > cursor) throw holeError(out, cursor, item.address, item.line);
       const from = Math.max(item.address, cursor);
       const to = Math.min(item.address + item.size, end);
       const bytes = Math.max(0, to - from);
@@ -362,12 +368,8 @@ class ModelBuilder {
       this.libs.add(name, archive, entry.region, inputKind(item.name, entry.kind), bytes);
       if (!out.name.startsWith(`.mm.${name}.`)) this.outsideOwnSections.set(name, (this.outsideOwnSections.get(name) ?? 0) + bytes);
     }
-    const gap = out.size - covered;
-    if (gap > 0) {
-      this.fillDetail.unattributed += gap;
-      entry.fill += gap;
-      this.notes.push(`${out.name}: ${gap} bytes not listed in the map (counted as fill)`);
-    }
+    if (cursor < end) throw holeError(out, cursor, end, out.line);
+    if (covered !== out.size) throw new MapFileError(out.line, `the records of ${out.name} cover ${covered} of its ${out.size} bytes: corrupted map file`);
   }
 
   private readonly fileCache = new Map<string, { name: string; archive: string }>();
@@ -520,6 +522,10 @@ class ModelBuilder {
     }
     return list.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
   }
+}
+
+function holeError(out: MapOutputSection, from: number, to: number, line: number): MapFileError {
+  return new MapFileError(line, `${out.name}: bytes 0x${from.toString(16)}–0x${to.toString(16)} are not covered by any record of the map (a line is missing: corrupted map file)`);
 }
 
 function sum(values: number[]): number {

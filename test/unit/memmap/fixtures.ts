@@ -1,0 +1,26 @@
+// Every linked firmware the memory-map tests run on, with the chip each one must be seen as.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export interface Fixture { name: string; elf: string; map: string; chip: string; arch: 'xtensa' | 'riscv' }
+
+const root = resolve(__dirname, '../../..');
+const fw = (arch: 'xtensa' | 'riscv', stem: string, chip: string): Fixture => ({
+  name: `${arch}/${stem}`, elf: `test/fixtures/firmware/out/${arch}/${stem}.elf`, map: `test/fixtures/firmware/out/${arch}/${stem}.map`, chip, arch,
+});
+const chip = (id: string, arch: 'xtensa' | 'riscv'): Fixture => ({
+  name: `mapfiles/${id}`, elf: `test/fixtures/mapfiles/out/${id}/fw.elf`, map: `test/fixtures/mapfiles/out/${id}/fw.map`, chip: id, arch,
+});
+
+export const FIXTURES: Fixture[] = [
+  // The QEMU fixtures: ESP32 addresses (lx106) and a RISC-V virt layout (no ESP32 windows:
+  // detected as the RISC-V default, sections outside the table shown through their regions).
+  fw('xtensa', 'fw', 'esp32'), fw('xtensa', 'fw_nomm', 'esp32'),
+  fw('riscv', 'fw', 'esp32c3'), fw('riscv', 'fw_nomm', 'esp32c3'),
+  chip('esp32', 'xtensa'), chip('esp32s2', 'xtensa'), chip('esp32s3', 'xtensa'),
+  chip('esp32c3', 'riscv'), chip('esp32c6', 'riscv'),
+];
+
+export const bytes = (path: string) => new Uint8Array(readFileSync(resolve(root, path)));
+export const text = (path: string) => readFileSync(resolve(root, path), 'utf8');
+export const abs = (path: string) => resolve(root, path);

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { open } from 'elfinfo';
+import { buildMemoryMap } from '../../../src/core/memmap/model';
+import { parseMapFile } from '../../../src/core/mapfile/parse';
+import { ChipError } from '../../../src/core/chips/detect';
+import { readElf } from '../../../src/core/elf/reader';
+import { splitFirmware } from '../../../src/core/split/split';
+import { FIXTURES, bytes, text } from './fixtures';
+import { checkInvariants } from './invariants';
+
+/** Allocated, non-empty sections as the independent parser (elfinfo) sees them. */
+async function oracleSections(path: string) {
+  const r = await open(bytes(path));
+  expect(r.success, r.errors.join('; ')).toBe(true);
+  return r.elf!.sections.filter((s) => (s.flags & 2) !== 0 && s.size > 0).map((s) => ({ name: s.name, address: Number(s.addr), size: s.size }));
+}
+
+describe.each(FIXTURES)('memory map of $name', (f) => {
+  it('with the map: sections match the ELF, chip is detected, totals add up', async () => {
+    const m = buildMemoryMap({ elf: bytes(f.elf), mapText: text(f.map) });
+    expect(m.chip).toBe(f.chip);
+    expect(m.attribution).toBe('map');
+    expect(m.sections.map(({ name, address, size }) => ({ name, address, size }))).toEqual(await oracleSections(f.elf));
+    checkInvariants(m);
+  });
+
+  it('fill equals the *fill* records and data statements inside allocated sections', () => {
+    const m = buildMemoryMap({ elf: bytes(f.elf), mapText: text(f.map) });
+    // Independent of the parser: every `*fill*` line, placed by address into the ELF sections.
+    let expected = 0;
+    for (const line of text(f.map).split('\n')) {
+      const fill = /^ \*fill\*\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)/.exec(line);
+      const data = /^\s{16}0x([0-9a-f]+)\s+0x([0-9a-f]+) (LONG|SHORT|BYTE|QUAD)/.exec(line);
+      const hit = fill ?? data;
+      if (!hit) continue;
+      const addr = parseInt(hit[1], 16);
+      if (m.sections.some((s) => addr >= s.address && addr < s.address + s.size)) expected += parseInt(hit[2], 16);
+    }
+    expect(m.fill).toBe(expected);
+  });
+
+  it('without a map: falls back to symbols, says so, totals still add up', () => {
+    const m = buildMemoryMap({ elf: bytes(f.elf) });
+    expect(m.attribution).toBe('symbols');
+    expect(m.notes.join('\n')).toMatch(/No map file.*coarser/);
+    checkInvariants(m);
+  });
+});
+
+describe('dynamic libraries and slots (xtensa fixture)', () => {
+  const elfBytes = bytes('test/fixtures/firmware/out/xtensa/fw.elf');
+  const mapText = text('test/fixtures/firmware/out/xtensa/fw.map');
+  const elf = readElf(elfBytes);
+  const size = (name: string) => elf.section(name)!.size;
+
+  it('shows each library in its slot with the flash it saves', () => {
+    const m = buildMemoryMap({ elf: elfBytes, mapText });
+    expect(m.slots.map((s) => [s.name, s.libraries])).toEqual([['fastmath', ['fastmath']], ['shapes', ['shapes']], ['dsp', ['filters', 'codec']]]);
+    for (const name of ['fastmath', 'shapes', 'filters', 'codec']) {
+      const lib = m.libraries.find((l) => l.name === name)!;
+      expect(lib.dynamic).toBe(true);
+      expect(lib.archive).toBe(`lib${name}.a`);
+      expect(lib.moved).toEqual({ text: size(`.mm.${name}.text`), data: size(`.mm.${name}.data`), bss: size(`.mm.${name}.bss`) });
+      expect(lib.flashSaved).toBe(size(`.mm.${name}.text`) + size(`.mm.${name}.data`));
+      // All of the library is in its .mm sections: its bytes there plus their fill = the sections.
+      const mine = m.sections.filter((s) => s.library === name);
+      expect(lib.total + mine.reduce((a, s) => a + s.fill, 0)).toBe(mine.reduce((a, s) => a + s.size, 0));
+    }
+    const dsp = m.slots.find((s) => s.name === 'dsp')!;
+    // An overlay reserves its largest member.
+    expect(dsp.ranges.find((r) => r.kind === 'text')!.size).toBe(Math.max(size('.mm.filters.text'), size('.mm.codec.text')));
+    expect(dsp.region).toBe('IRAM');
+    expect(m.libraries.find((l) => l.name === 'main')!.dynamic).toBe(false);
+  });
+
+  it('a split ELF with its .full.elf gives before and after, and the flash saved', () => {
+    const split = splitFirmware(elfBytes);
+    const after = buildMemoryMap({ elf: split.strippedElf, mapText, fullElf: elfBytes });
+    expect(after.split).toBe(true);
+    expect(after.before).toBeDefined();
+    expect(after.before!.split).toBe(false);
+    expect(after.flashSaved).toBe(split.loadableBytesBefore - split.loadableBytesAfter);
+    expect(after.flashSaved).toBeGreaterThan(0);
+    expect(after.imageBytes).toBe(split.loadableBytesAfter);
+    expect(after.before!.imageBytes).toBe(split.loadableBytesBefore);
+    expect(after.sections.some((s) => s.name.startsWith('.mm.'))).toBe(false);
+    // The moved libraries are still listed, in their slots, with nothing left in the image.
+    const fastmath = after.libraries.find((l) => l.name === 'fastmath')!;
+    expect(fastmath).toMatchObject({ dynamic: true, total: 0, slot: 'fastmath', flashSaved: size('.mm.fastmath.text') + size('.mm.fastmath.data') });
+    expect(after.slots.map((s) => s.name)).toEqual(['fastmath', 'shapes', 'dsp']);
+    const iram = (m: typeof after) => m.regions.find((r) => r.name === 'IRAM')!;
+    expect(iram(after).used).toBeLessThan(iram(after.before!).used);
+    checkInvariants(after);
+    checkInvariants(after.before!);
+  });
+});
+
+describe('chip choice', () => {
+  const elf = bytes('test/fixtures/mapfiles/out/esp32/fw.elf');
+  it('--chip and the board id override detection', () => {
+    expect(buildMemoryMap({ elf, chip: 'esp32-s3' })).toMatchObject({ chip: 'esp32s3', chipSource: 'option' });
+    expect(buildMemoryMap({ elf, board: 'esp32-c3-devkitm-1' })).toMatchObject({ chip: 'esp32c3', chipSource: 'board' });
+    expect(buildMemoryMap({ elf, board: 'esp32cam' })).toMatchObject({ chip: 'esp32', chipSource: 'board' });
+  });
+  it('rejects an unknown chip with the list of known ones', () => {
+    expect(() => buildMemoryMap({ elf, chip: 'esp8266' })).toThrow(ChipError);
+    expect(() => buildMemoryMap({ elf, chip: 'esp8266' })).toThrow(/esp32, esp32s2, esp32s3, esp32c3, esp32c6/);
+  });
+  it('places PSRAM, RTC and IRAM_ATTR sections in their regions on every chip', () => {
+    for (const id of ['esp32', 'esp32s2', 'esp32s3', 'esp32c3', 'esp32c6']) {
+      const m = buildMemoryMap({ elf: bytes(`test/fixtures/mapfiles/out/${id}/fw.elf`), mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`) });
+      const region = (name: string) => m.sections.find((s) => s.name === name)?.region;
+      expect(region('.iram0.text'), id).toBe('IRAM');
+      expect(region('.dram0.data'), id).toBe('DRAM');
+      expect(region('.flash.text'), id).toBe('Flash Code');
+      expect(region('.flash.rodata'), id).toBe('Flash Data');
+      expect(region('.rtc.data'), id).toBe(id === 'esp32' || id === 'esp32s2' ? 'RTC Slow' : id === 'esp32s3' ? 'RTC Fast' : 'RTC Fast');
+      if (id === 'esp32' || id === 'esp32s2' || id === 'esp32s3') expect(region('.ext_ram.bss'), id).toBe('PSRAM');
+      expect(m.notes.filter((n) => /outside/.test(n)), id).toEqual([]);
+      expect(m.libraries.find((l) => l.name === 'app')!.byRegion.IRAM, `${id}: IRAM_ATTR function`).toBeGreaterThan(0);
+    }
+  });
+  it('computes free space from the boundary symbols and, for one SRAM seen twice, for the pool', () => {
+    const c3 = buildMemoryMap({ elf: bytes('test/fixtures/mapfiles/out/esp32c3/fw.elf'), mapText: text('test/fixtures/mapfiles/out/esp32c3/fw.map') });
+    const elf = readElf(bytes('test/fixtures/mapfiles/out/esp32c3/fw.elf'));
+    const heapStart = elf.symbol('_heap_start')!.value;
+    const iram = c3.regions.find((r) => r.name === 'IRAM')!;
+    const dram = c3.regions.find((r) => r.name === 'DRAM')!;
+    expect(dram.boundary).toEqual({ symbol: '_heap_start', address: heapStart });
+    // C3 SRAM: data addresses up to 0x3FCE0000; everything above the heap start is free.
+    expect(dram.free).toBe(0x3fce0000 - heapStart);
+    expect(iram.free).toBe(dram.free);
+    expect(iram.pool).toEqual({ name: 'SRAM', size: 0x3fce0000 - 0x3fc7c000 });
+    const esp32 = buildMemoryMap({ elf: bytes('test/fixtures/mapfiles/out/esp32/fw.elf'), mapText: text('test/fixtures/mapfiles/out/esp32/fw.map') });
+    const iramEnd = readElf(bytes('test/fixtures/mapfiles/out/esp32/fw.elf')).symbol('_iram_end')!.value;
+    expect(esp32.regions.find((r) => r.name === 'IRAM')!.free).toBe(0x400a0000 - iramEnd);
+  });
+});
+
+describe('map and ELF must belong to one link', () => {
+  it('refuses a map of another link, naming the section and line', () => {
+    const elf = bytes('test/fixtures/firmware/out/xtensa/fw.elf');
+    const other = text('test/fixtures/firmware/out/xtensa/fw_nomm.map');
+    expect(() => buildMemoryMap({ elf, mapText: other })).toThrow(/another link/);
+  });
+  it('accepts a parsed map as well as its text', () => {
+    const mapText = text('test/fixtures/mapfiles/out/esp32s3/fw.map');
+    const elf = bytes('test/fixtures/mapfiles/out/esp32s3/fw.elf');
+    expect(buildMemoryMap({ elf, map: parseMapFile(mapText) })).toEqual(buildMemoryMap({ elf, mapText }));
+  });
+});
