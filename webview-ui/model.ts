@@ -1,55 +1,11 @@
-// The messages between the extension host and the Memory Map webview, and the memory-map
-// model as printed by `esp32mm map --json` (issue 3 / src/core/memmap). The webview renders
-// these objects as they are: every number on screen comes from the model, none is derived
-// here except percentages for bar widths.
+// The messages between the extension host and the Memory Map webview. The memory-map model
+// is src/core/memmap's, the object `esp32mm map --json` prints (docs/memmap-json.md); the
+// webview renders it as it is: every number on screen comes from the model.
 
-export interface MapRegion {
-  name: string;
-  start: number;
-  size: number;
-  used: number;
-  /** Bytes not usable by the program (e.g. reserved by the framework); optional. */
-  [extra: string]: unknown;
-}
-
-export interface MapSection {
-  name: string;
-  region: string;
-  address: number;
-  size: number;
-}
-
-export interface MapLibrary {
-  name: string;
-  archive: string;
-  dynamic: boolean;
-  total: number;
-  byRegion: Record<string, number>;
-  slot?: string;
-  [extra: string]: unknown;
-}
-
-export interface MapSlot {
-  name: string;
-  libraries?: string[];
-  members?: string[];
-  region?: string;
-  size?: number;
-  flashSaved?: number;
-  [extra: string]: unknown;
-}
-
-export interface MemoryMapModel {
-  chip: string;
-  regions: MapRegion[];
-  sections: MapSection[];
-  libraries: MapLibrary[];
-  fill: number;
-  slots?: MapSlot[];
-  flashSaved?: number;
-  notes?: string[];
-  [extra: string]: unknown;
-}
+export type {
+  MemoryMapModel, RegionEntry as MapRegion, SectionEntry as MapSection, LibraryEntry as MapLibrary, SlotEntry as MapSlot,
+} from '../src/core/memmap/model';
+import type { MemoryMapModel } from '../src/core/memmap/model';
 
 /** What the host sends for one project + environment. */
 export interface ViewState {

@@ -1,7 +1,7 @@
 // DOM rendering of the memory-map model. Pure functions from model (+ UI state) to DOM nodes,
 // built with createElement (no innerHTML: nothing from the model is ever parsed as HTML) and
 // with widths set through CSSOM, which the strict CSP allows (style attributes would not be).
-import type { MapLibrary, MapRegion, MemoryMapModel, MapSlot } from './model';
+import type { MapLibrary, MapRegion, MemoryMapModel } from './model';
 import { bytes, kib, percent } from './format';
 
 export type SortKey = { column: string; descending: boolean };
@@ -42,7 +42,6 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
   const shown = libs.slice(0, SEGMENTS_PER_BAR);
   const others = libs.slice(SEGMENTS_PER_BAR);
   const capacity = Math.max(region.size, region.used, 1);
-  const free = Math.max(0, region.size - region.used);
   const attributed = libs.reduce((s, l) => s + l.byRegion[region.name], 0);
 
   const bar = h('div', { class: 'bar', role: 'img' });
@@ -50,7 +49,7 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
   for (const [i, l] of shown.entries()) {
     const n = l.byRegion[region.name];
     const cls = `${colorClass(i)}${l.dynamic ? ' dynamic' : ''}`;
-    bar.append(segment(cls, n, capacity, `${l.name}${l.dynamic ? ' (dynamic)' : ''}: ${bytes(n)} B`));
+    bar.append(segment(cls, n, capacity, `${l.name}${l.dynamic ? ` (dynamic${l.slot ? `, slot ${l.slot}` : ''})` : ''}: ${bytes(n)} B`));
     described.push(`${l.name} ${kib(n)}`);
   }
   const othersBytes = others.reduce((s, l) => s + l.byRegion[region.name], 0);
@@ -58,15 +57,19 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
     bar.append(segment('other', othersBytes, capacity, `${others.length} other libraries: ${bytes(othersBytes)} B`));
     described.push(`${others.length} other libraries ${kib(othersBytes)}`);
   }
-  // Bytes the model counts as used but attributes to no library: linker fill, padding.
-  const unattributed = region.used - attributed;
-  if (unattributed > 0) bar.append(segment('fill', unattributed, capacity, `fill and unattributed: ${bytes(unattributed)} B`));
+  // The model's linker fill of this region; bytes used but in no library (e.g. overlay
+  // members counted once) are drawn with it.
+  const fill = Math.max(region.fill, region.used - attributed);
+  if (fill > 0) bar.append(segment('fill', fill, capacity, `linker fill: ${bytes(region.fill)} B`));
+  // Flash windows are address space, not memory to fill: no "free" for them.
+  const free = region.flash ? 0 : region.free;
   if (free > 0) bar.append(segment('free', free, capacity, `free: ${bytes(free)} B`));
+  const pool = region.pool ? ` (shares ${region.pool.name}, ${kib(region.pool.size)})` : '';
   bar.setAttribute('aria-label',
-    `${region.name}: ${kib(region.used)} used of ${kib(region.size)}, ${kib(free)} free. ${described.join(', ')}`);
+    `${region.name}: ${kib(region.used)} used of ${kib(region.size)}${region.flash ? '' : `, ${kib(free)} free${pool}`}. ${described.join(', ')}`);
 
   const head = h('div', { class: 'region-head' },
-    h('span', { class: 'region-name' }, region.name),
+    h('span', { class: 'region-name', title: region.boundary ? `static use ends at ${region.boundary.symbol}` : '' }, region.name),
     h('span', { class: 'region-numbers' },
       h('span', { class: 'used', 'data-bytes': String(region.used) }, bytes(region.used)),
       ' / ',
@@ -78,44 +81,40 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
       h('span', { class: `swatch ${colorClass(i)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
       `${l.name} ${kib(l.byRegion[region.name])}`));
   }
-  legend.append(h('span', { class: 'legend-item' }, h('span', { class: 'swatch free', 'aria-hidden': 'true' }), `free ${kib(free)}`));
-  return h('div', { class: 'region', 'data-region': region.name, 'data-used': String(region.used), 'data-size': String(region.size) },
+  if (!region.flash) {
+    legend.append(h('span', { class: 'legend-item', 'data-free': String(region.free) },
+      h('span', { class: 'swatch free', 'aria-hidden': 'true' }), `free ${kib(region.free)}${pool}`));
+  }
+  return h('div', { class: region.used ? 'region' : 'region unused', 'data-region': region.name, 'data-used': String(region.used), 'data-size': String(region.size) },
     head, bar, legend);
-}
-
-function slotMembers(slot: MapSlot): string[] {
-  const m = slot.libraries ?? slot.members ?? [];
-  return Array.isArray(m) ? m.map(String) : [];
 }
 
 export function renderSummary(model: MemoryMapModel): HTMLElement {
   const box = h('div', { class: 'summary' });
   const dynamic = model.libraries.filter((l) => l.dynamic);
   const facts: (Node | string)[] = [
-    h('span', { class: 'fact' }, `chip ${model.chip}`),
+    h('span', { class: 'fact', title: `chip from ${model.chipSource}` }, model.chipName),
+    h('span', { class: 'fact', 'data-bytes': String(model.imageBytes) }, `image ${kib(model.imageBytes)}`),
     h('span', { class: 'fact' }, `${model.libraries.length} libraries`),
   ];
   if (dynamic.length) facts.push(h('span', { class: 'fact' }, `${dynamic.length} dynamic`));
-  if (typeof model.flashSaved === 'number') {
-    facts.push(h('span', { class: 'fact saved', 'data-bytes': String(model.flashSaved) }, `flash saved ${kib(model.flashSaved)}`));
+  if (model.slots.length) {
+    facts.push(h('span', { class: 'fact saved', 'data-bytes': String(model.flashSaved) },
+      model.split ? `flash saved ${kib(model.flashSaved)}` : `a split would save ${kib(model.flashSaved)}`));
   }
   box.append(h('div', { class: 'facts' }, ...facts));
-  const slots = model.slots ?? [];
-  if (slots.length) {
+  if (model.slots.length) {
     const list = h('ul', { class: 'slots', 'aria-label': 'Slots' });
-    for (const s of slots) {
-      const parts = [`slot ${s.name}`];
-      if (s.region) parts.push(String(s.region));
-      if (typeof s.size === 'number') parts.push(kib(s.size));
-      const members = slotMembers(s);
-      const li = h('li', { class: 'slot', 'data-slot': s.name }, h('strong', {}, parts.join(' · ')));
-      if (members.length) li.append(': ', members.join(', '));
-      if (typeof s.flashSaved === 'number') li.append(` — saves ${kib(s.flashSaved)} flash`);
+    for (const s of model.slots) {
+      const li = h('li', { class: 'slot', 'data-slot': s.name },
+        h('strong', {}, `slot ${s.name}`), ` · ${s.region} · ${kib(s.size)}: ${s.libraries.join(', ')}`);
+      if (s.flashSaved) li.append(` — saves ${kib(s.flashSaved)} flash`);
       list.append(li);
     }
     box.append(list);
   }
-  for (const note of model.notes ?? []) box.append(h('p', { class: 'note' }, String(note)));
+  if (model.attribution === 'symbols') box.append(h('p', { class: 'note' }, 'No linker map file: bytes are attributed by symbols, which is coarser.'));
+  for (const note of model.notes) box.append(h('p', { class: 'note' }, note));
   return box;
 }
 
@@ -131,10 +130,12 @@ export function sortLibraries(libs: MapLibrary[], key: SortKey): MapLibrary[] {
 }
 
 export function renderTable(model: MemoryMapModel, key: SortKey): HTMLTableElement {
+  // Regions nothing lives in get a bar (so their free space shows) but no column.
+  const regions = model.regions.filter((r) => r.used > 0);
   const columns = [
     { id: 'name', label: 'Library' },
     { id: 'total', label: 'Total' },
-    ...model.regions.map((r) => ({ id: r.name, label: r.name })),
+    ...regions.map((r) => ({ id: r.name, label: r.name })),
   ];
   const headRow = h('tr');
   for (const c of columns) {
@@ -152,7 +153,7 @@ export function renderTable(model: MemoryMapModel, key: SortKey): HTMLTableEleme
       h('button', { class: 'lib', 'data-library': l.name, 'data-archive': l.archive, title: `${l.archive} — reveal in Explorer` }, l.name));
     if (l.dynamic) name.append(h('span', { class: 'tag', title: l.slot ? `dynamic, slot ${l.slot}` : 'dynamic library' }, l.slot ? `dyn·${l.slot}` : 'dyn'));
     tr.append(name, h('td', { class: 'num', 'data-bytes': String(l.total) }, bytes(l.total)));
-    for (const r of model.regions) {
+    for (const r of regions) {
       const n = l.byRegion[r.name] ?? 0;
       tr.append(h('td', { class: n ? 'num' : 'num zero', 'data-bytes': String(n) }, n ? bytes(n) : '·'));
     }
@@ -161,7 +162,7 @@ export function renderTable(model: MemoryMapModel, key: SortKey): HTMLTableEleme
   const foot = h('tfoot', {}, h('tr', {},
     h('th', { scope: 'row', class: 'name' }, 'linker fill'),
     h('td', { class: 'num', 'data-bytes': String(model.fill) }, bytes(model.fill)),
-    ...model.regions.map(() => h('td', { class: 'num zero' }, ''))));
+    ...regions.map((r) => h('td', { class: 'num', 'data-bytes': String(r.fill) }, bytes(r.fill)))));
   return h('table', { class: 'libs', 'aria-label': 'Libraries by region (bytes)' },
     h('thead', {}, headRow), body, foot);
 }

@@ -1,6 +1,8 @@
 // The one place where the extension calls into src/core. Everything here is a thin
 // adaptation (paths, cancellation, progress callbacks); the logic lives in core.
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { buildMemoryMap } from '../core/memmap/model';
 import * as path from 'node:path';
 import { readElf } from '../core/elf/reader';
 import { SPLIT_MARKER_SECTION, fullElfPath, splitFile } from '../core/split/split';
@@ -10,9 +12,18 @@ import type { MemoryMapModel } from '../../webview-ui/model';
 
 export class NotAvailableError extends Error {}
 
-/** The memory-map model of `esp32mm map --json`. */
-export async function memoryMap(_elf: string, _mapFile: string | undefined, _chipHint: string | undefined): Promise<MemoryMapModel> {
-  throw new NotAvailableError('The memory-map analysis (src/core/memmap) is not part of this build yet.');
+/**
+ * The memory-map model of `esp32mm map --json` (src/core/memmap). For a split ELF with its
+ * firmware.full.elf beside it, the model carries the original as `before`.
+ */
+export async function memoryMap(elf: string, mapFile: string | undefined, board: string | undefined): Promise<MemoryMapModel> {
+  const full = fullElfPath(elf);
+  const [elfBytes, mapText, fullBytes] = await Promise.all([
+    fsp.readFile(elf),
+    mapFile ? fsp.readFile(mapFile, 'utf8') : Promise.resolve(undefined),
+    fs.existsSync(full) ? fsp.readFile(full) : Promise.resolve(undefined),
+  ]);
+  return buildMemoryMap({ elf: new Uint8Array(elfBytes), mapText, board, fullElf: fullBytes && new Uint8Array(fullBytes) });
 }
 
 export interface SplitWarning { message: string; library?: string }

@@ -167,10 +167,10 @@ class Controller implements vscode.Disposable {
       const chipHint = t.env.board;
       const map = mapFile(t);
       const after = await core.memoryMap(elf, map, chipHint);
-      const before = fs.existsSync(fullElf(t)) ? await core.memoryMap(fullElf(t), map, chipHint) : null;
+      const before = after.before ?? null;
       if (seq !== this.refreshSeq) return; // a newer refresh started meanwhile
       this.model = after;
-      this.view.show({ ...base, after, before });
+      this.view.show({ ...base, after: { ...after, before: undefined }, before });
       log.info(`Memory map of ${t.project.label}/${t.env.name}: ${after.regions.map((r) => `${r.name} ${r.used}/${r.size}`).join(', ')}`);
     } catch (e) {
       if (seq !== this.refreshSeq) return;

@@ -65,7 +65,7 @@ export function collectLibraries(
   const slotOf = (name: string): string | undefined => {
     const lib = model?.libraries.find((l) => l.name === name);
     if (lib?.slot) return String(lib.slot);
-    const s = model?.slots?.find((s) => (s.libraries ?? s.members ?? []).includes(name));
+    const s = model?.slots.find((s) => s.libraries.includes(name));
     return s?.name;
   };
   return [...all].sort().map((name) => {
