@@ -108,12 +108,14 @@ function isOurScript(text: string): boolean {
 }
 
 /**
- * The hook script, with the path of this CLI recorded so the build finds the same
- * esp32mm that installed it (e.g. the copy bundled with the VS Code extension).
+ * The hook script, with the path of a CLI recorded so the build finds the same esp32mm
+ * that installed it. Default: this process's cli.js; the VS Code extension passes the path
+ * of the CLI it bundles.
  */
-export function hookScriptText(): string {
+export function hookScriptText(cliPath?: string): string {
   const template = readFileSync(findHookTemplate(), 'utf8');
-  const cli = process.argv[1] && /cli\.[cm]?js$/.test(process.argv[1]) ? resolve(process.argv[1]) : undefined;
+  const self = process.argv[1] && /cli\.[cm]?js$/.test(process.argv[1]) ? resolve(process.argv[1]) : undefined;
+  const cli = cliPath ?? self;
   if (!cli) return template;
   return template.replace(/^INSTALLED_CLI = None .*$/m, `INSTALLED_CLI = ${pythonString(cli)}  # set by \`esp32mm init\``);
 }

@@ -133,6 +133,18 @@ describe('PlatformIO-like scons build with the installed hook', () => {
   });
 });
 
+describe('a build that already writes a map', () => {
+  it('keeps the framework\'s -Wl,-Map and checks that map', () => {
+    const project = newProject();
+    const r = scons(project, { MM_MAP_FLAG: '-Wl,-Map=${BUILD_DIR}/${PROGNAME}.custom.map' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const linkLine = r.stdout.split('\n').find((l) => l.startsWith(`${X}gcc -o `) && l.includes('firmware.elf'))!;
+    expect(linkLine.match(/-Map/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/fragment --check-map \S*firmware\.custom\.map/);
+    expect(existsSync(join(project, '.pio/build/esp32dev/firmware.custom.map'))).toBe(true);
+  });
+});
+
 describe('failures stop the build', () => {
   it('a failing split stops the build before the .bin step, with a clear message', () => {
     const project = newProject();
