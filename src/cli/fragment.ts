@@ -25,7 +25,7 @@ Options:
   --slot <name>:A,B        libraries sharing one address range (repeatable)
   --code iram|psram        where code runs (psram: ESP32-S3 only)             [iram]
   --data dram|psram        where data lives                                   [dram]
-  --ctors init_array|ctors the toolchain's constructor table (ctors: lx106)   [init_array]
+  --ctors init_array|ctors constructor table the toolchain emits [Xtensa chips: ctors, RISC-V: init_array]
   --psram-code-addr <hex>  execution address of PSRAM code (with --code psram)
   -o, --output <file>      write the fragment to a file instead of stdout
   --check-map <file>       check a map file instead of printing a fragment

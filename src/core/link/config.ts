@@ -94,7 +94,9 @@ export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
   const slots = buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)));
   const code = (input.code ?? 'iram') as CodePlacement;
   const data = (input.data ?? 'dram') as DataPlacement;
-  const ctors = (input.ctors ?? 'init_array') as CtorKind;
+  // ESP-IDF's Xtensa toolchains emit .ctors (their sections.ld collects only .ctors into
+  // __init_array_start..end); the RISC-V ones are built with --enable-initfini-array.
+  const ctors = (input.ctors ?? (CHIPS[chip].arch === 'xtensa' ? 'ctors' : 'init_array')) as CtorKind;
   if (code !== 'iram' && code !== 'psram') throw new LinkConfigError(`code placement '${input.code}' is not supported: use iram or psram`);
   if (data !== 'dram' && data !== 'psram') throw new LinkConfigError(`data placement '${input.data}' is not supported: use dram or psram`);
   if (ctors !== 'init_array' && ctors !== 'ctors') throw new LinkConfigError(`constructor table '${input.ctors}' is unknown: use init_array or ctors`);

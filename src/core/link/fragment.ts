@@ -39,8 +39,17 @@ export function generateFragment(config: LinkConfig): string {
   out.push('}', 'INSERT AFTER .iram0.text;', '');
   out.push('SECTIONS', '{');
   out.push(...joinBlocks(config.slots.map((slot) => dataSlot(slot, place, config))));
-  out.push('}', 'INSERT AFTER .dram0.data;', '');
+  out.push('}', dataAnchor(config), '');
   return out.join('\n');
+}
+
+/**
+ * DRAM data goes right after the framework's .dram0.data. PSRAM data goes before
+ * .ext_ram.bss: on the S2/S3 the framework first skips the flash-rodata part of the shared
+ * address window (.ext_ram.dummy), and the PSRAM heap starts after _ext_ram_bss_end.
+ */
+function dataAnchor(config: LinkConfig): string {
+  return config.data === 'psram' ? 'INSERT BEFORE .ext_ram.bss;' : 'INSERT AFTER .dram0.data;';
 }
 
 function joinBlocks(blocks: string[][]): string[] {

@@ -7,7 +7,7 @@ import { validateLinkConfig } from '../../../src/core/link/config';
 import { generateFragment, MM_LOAD_REGION_ORIGIN } from '../../../src/core/link/fragment';
 import { checkLinkMap } from '../../../src/core/link/mapcheck';
 import { runOk, tempDir } from '../../helpers/tools';
-import { type Built, LIBS, X, compileFixture, copyInto, link, sectionsOf, symbolsOf } from './xtensa';
+import { type Built, LD_DIR, LIBS, X, compileFixture, copyInto, link, sectionsOf, symbolsOf } from './xtensa';
 
 let work: string;
 let built: Built;
@@ -166,7 +166,7 @@ describe('when a rule loses', () => {
 describe('data in PSRAM', () => {
   it('places library data in extern_ram_seg before .ext_ram.bss, so the PSRAM heap starts after it', () => {
     const psram = join(work, 'esp32mm-psram.ld');
-    writeFileSync(psram, generateFragment(validateLinkConfig({ chip: 'esp32', libs: LIBS, data: 'psram', ctors: 'ctors' })));
+    writeFileSync(psram, generateFragment(validateLinkConfig({ chip: 'esp32', libs: LIBS, data: 'psram' })));
     const r = link(work, 'psram', [psram, 'memory.ld', 'sections.ld'], archives());
     expect(r.status, r.stderr).toBe(0);
     const secs = sectionsOf(r.elf);
@@ -177,8 +177,24 @@ describe('data in PSRAM', () => {
       expect(d.vma, lib).toBeLessThan(0x3fc00000);
     }
     expect(syms.get('tc_weights')!).toBeGreaterThanOrEqual(0x3f800000);
-    expect(syms.get('_ext_ram_bss_end')!).toBeGreaterThanOrEqual(syms.get('_mm_slot_Filters_data_end')!);
+    const dataEnd = Math.max(...LIBS.map((l) => syms.get(`_mm_slot_${l}_data_end`)!));
+    expect(syms.get('_ext_ram_bss_start')!).toBeGreaterThanOrEqual(dataEnd);
     expect(syms.get('_mm_TinyClassifier_text_start')!).toBeGreaterThanOrEqual(0x40080000); // code stays in IRAM
+  });
+});
+
+describe('data in PSRAM behind an S3-style .ext_ram.dummy', () => {
+  it('comes after the skipped flash-rodata window', () => {
+    // ESP32-S2/S3 scripts first skip the part of the shared window used by flash rodata.
+    const s3 = join(work, 'sections-s3.ld');
+    const dummy = '  .ext_ram.dummy (NOLOAD) :\n  {\n    . = ORIGIN(extern_ram_seg);\n    . = . + 0x10000;\n  } > extern_ram_seg\n\n  .ext_ram.bss (NOLOAD) :';
+    writeFileSync(s3, readFileSync(join(LD_DIR, 'sections.ld'), 'utf8').replace('  .ext_ram.bss (NOLOAD) :', dummy));
+    const psram = join(work, 'esp32mm-psram-s3.ld');
+    writeFileSync(psram, generateFragment(validateLinkConfig({ chip: 'esp32s3', libs: LIBS, data: 'psram' })));
+    const r = link(work, 'psram-s3', [psram, 'memory.ld', s3], archives());
+    expect(r.status, r.stderr).toBe(0);
+    const secs = sectionsOf(r.elf);
+    for (const lib of LIBS) expect(secs.get(`.mm.${lib}.data`)!.vma, lib).toBeGreaterThanOrEqual(0x3f800000 + 0x10000);
   });
 });
 

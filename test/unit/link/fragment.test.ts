@@ -11,7 +11,8 @@ describe('link config', () => {
     const c = validateLinkConfig({ chip: 'ESP32-S3', libs: ['A', 'B', 'C'], slots: ['ai: A, B'] });
     expect(c.chip).toBe('esp32s3');
     expect(c.slots).toEqual([{ name: 'ai', libs: ['A', 'B'] }, { name: 'C', libs: ['C'] }]);
-    expect(c).toMatchObject({ code: 'iram', data: 'dram', ctors: 'init_array' });
+    expect(c).toMatchObject({ code: 'iram', data: 'dram', ctors: 'ctors' }); // Xtensa toolchains emit .ctors
+    expect(validateLinkConfig({ chip: 'esp32c6', libs: ['A'] }).ctors).toBe('init_array');
   });
 
   it.each<[string, LinkConfigInput, RegExp]>([
@@ -32,7 +33,7 @@ describe('link config', () => {
 
 describe('fragment text', () => {
   it('inserts code after .iram0.text and data after .dram0.data, loading in mm_load_seg', () => {
-    const f = gen({ chip: 'esp32', libs: ['TinyClassifier'] });
+    const f = gen({ chip: 'esp32', libs: ['TinyClassifier'], ctors: 'init_array' });
     expect(f.indexOf('INSERT AFTER .iram0.text;')).toBeLessThan(f.indexOf('INSERT AFTER .dram0.data;'));
     expect(f).toContain(`${archivePattern('TinyClassifier')}(.literal .literal.* .text .text.*)`);
     expect(f).toContain('*[/\\\\]libTinyClassifier.a:*(.literal');
@@ -67,6 +68,8 @@ describe('fragment text', () => {
     expect(f).toContain('mm_psram_code_seg (RX) : org = 0x42800000, len = 0x00100000');
     expect(f).toMatch(/\.mm\.A\.text[^}]*\}\s*> mm_psram_code_seg AT> mm_load_seg/);
     expect(f).toMatch(/\.mm\.A\.data[^}]*\}\s*> extern_ram_seg AT> mm_load_seg/);
+    expect(f).toContain('INSERT BEFORE .ext_ram.bss;');
+    expect(f).not.toContain('INSERT AFTER .dram0.data;');
   });
 
   it('marks .ctors tables as reversed when the toolchain emits .ctors', () => {
