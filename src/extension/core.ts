@@ -1,5 +1,6 @@
 // The one place where the extension calls into src/core. Everything here is a thin
 // adaptation (paths, cancellation, progress callbacks); the logic lives in core.
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { buildMemoryMap } from '../core/memmap/model';
@@ -10,7 +11,6 @@ import { writeFilesAtomically } from '../core/util/atomic';
 import { TransferError, type TransferErrorCode, collectFiles, connectAgent, listEsp32Ports, runUploadFs, uploadFiles } from '../core/transfer';
 import type { MemoryMapModel } from '../../webview-ui/model';
 
-export class NotAvailableError extends Error {}
 
 /**
  * The memory-map model of `esp32mm map --json` (src/core/memmap). For a split ELF with its
@@ -54,7 +54,8 @@ export async function splitFirmware(
   return { files, warnings, summary: `${files.length} files in ${path.basename(path.dirname(opts.outDir))}/${path.basename(opts.outDir)}, flash image ${r.loadableBytesBefore} → ${r.loadableBytesAfter} bytes (${saved} saved)` };
 }
 
-function isSplitElf(elf: string): boolean {
+/** The splitter marks a stripped ELF with a section; a fresh link has none. */
+export function isSplitElf(elf: string): boolean {
   try {
     return !!readElf(new Uint8Array(fs.readFileSync(elf))).section(SPLIT_MARKER_SECTION);
   } catch { return false; }
@@ -110,8 +111,21 @@ export function isTransferError(e: unknown, code?: TransferErrorCode): e is Tran
   return e instanceof TransferError && (!code || e.code === code);
 }
 
-export async function installBuildIntegration(_projectRoot: string, _env: string): Promise<string> {
-  throw new NotAvailableError('The build integration installer (src/core/platformio) is not part of this build yet.');
+/**
+ * `esp32mm init` from the CLI bundled in the extension (dist/cli.js), run as a child
+ * process so the hook script records that CLI's path for the build to call.
+ */
+export function installBuildIntegration(
+  cli: string, opts: { projectRoot: string; env: string; libs: string[]; storage: string },
+): Promise<string> {
+  const args = [cli, 'init', opts.projectRoot, '--env', opts.env, '--libs', opts.libs.join(','), '--storage', opts.storage];
+  return new Promise((resolve, reject) => {
+    // In VS Code desktop the extension host runs in Electron: make it behave as node.
+    execFile(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error((stderr || err.message).trim().replace(/^esp32mm init: /, '')));
+      else resolve(stdout.trim());
+    });
+  });
 }
 
 /** Serial ports the OS lists, known ESP32 USB bridges first (ptys are not listed). */

@@ -11,6 +11,7 @@ import { KeyedDebouncer } from './debounce';
 import { LibraryTree, collectLibraries } from './libraryTree';
 import { errorText, log, showError } from './log';
 import { MemoryMapView } from './mapView';
+import { platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
   fullElf, mapFile, outputDir, storageOf, targetOfElf,
@@ -133,11 +134,9 @@ class Controller implements vscode.Disposable {
     if (this.target.project === t.project && this.target.env === t.env) await this.refresh();
   }
 
-  /** The splitter keeps the original as firmware.full.elf; a newer firmware.elf is a fresh link. */
+  /** A firmware the build hook (or we) already split carries the splitter's marker section. */
   private looksSplit(t: Target): boolean {
-    try {
-      return fs.statSync(fullElf(t)).mtimeMs >= fs.statSync(firmwareElf(t)).mtimeMs - 2000;
-    } catch { return false; }
+    return core.isSplitElf(firmwareElf(t));
   }
 
   // ---- memory map -------------------------------------------------------------------------
@@ -257,7 +256,6 @@ class Controller implements vscode.Disposable {
       }
     } catch (e) {
       if (isCancel(e)) { log.info('Split cancelled; the previous outputs are unchanged.'); void vscode.window.showInformationMessage('Split cancelled; the previous files are unchanged.'); return; }
-      if (e instanceof core.NotAvailableError) return showError(e.message);
       return showError(`Split failed: ${errorText(e)}`, { title: 'Retry', run: () => this.split(t) });
     } finally {
       this.busy.delete(key);
@@ -450,15 +448,34 @@ class Controller implements vscode.Disposable {
   async installIntegration(): Promise<void> {
     const t = this.requireTarget();
     if (!t) return;
+    const libDir = path.join(t.project.root, platformioOption(t.project.pio.doc, 'lib_dir') ?? 'lib');
+    let folders: string[] = [];
+    try { folders = fs.readdirSync(libDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort(); } catch { /* none */ }
+    if (!folders.length) {
+      return showError(`env:${t.env.name} has no libraries to make dynamic: only folders in ${vscode.workspace.asRelativePath(libDir)} can be moved out of the firmware. Put the library there first.`);
+    }
+    const current = new Set(t.env.mm.libs);
+    const libs = await vscode.window.showQuickPick(folders.map((f) => ({ label: f, picked: current.has(f) })),
+      { title: `Memory Manager: libraries of env:${t.env.name} to load at run time`, canPickMany: true, placeHolder: 'Each chosen lib/ folder is linked at a fixed address and moved to a file' });
+    if (!libs?.length) return;
+    const storages = [
+      { label: 'sd', description: 'SD card (project folder sd/mm)' },
+      { label: 'spiffs', description: 'SPIFFS (project folder data/mm)' },
+      { label: 'littlefs', description: 'LittleFS (project folder data/mm)' },
+    ];
+    const storage = await vscode.window.showQuickPick(storages.map((s) => ({ ...s, picked: s.label === storageOf(t) })),
+      { title: 'Memory Manager: where the device reads the library files' });
+    if (!storage) return;
     try {
-      const what = await core.installBuildIntegration(t.project.root, t.env.name);
-      log.info(what);
-      void vscode.window.showInformationMessage(what, 'Open platformio.ini').then((a) => {
-        if (a) void vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath));
-      });
+      const cli = vscode.Uri.joinPath(this.ctx.extensionUri, 'dist', 'cli.js').fsPath;
+      const out = await core.installBuildIntegration(cli, { projectRoot: t.project.root, env: t.env.name, libs: libs.map((l) => l.label), storage: storage.label });
+      log.info(out);
+      void vscode.window.showInformationMessage(`Build integration installed in env:${t.env.name}: the next build links ${libs.map((l) => l.label).join(', ')} at fixed addresses and splits them out.`, 'Open platformio.ini')
+        .then((a) => { if (a) void vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)); });
       await this.reloadProjects();
     } catch (e) {
-      return showError(e instanceof core.NotAvailableError ? e.message : `Installing the build integration failed: ${errorText(e)}`);
+      return showError(`Installing the build integration failed: ${errorText(e)}`,
+        { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) });
     }
   }
 

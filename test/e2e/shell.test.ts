@@ -2,6 +2,7 @@
 // platformio.ini, the activity-bar container, every command in the palette under
 // "Memory Manager", the status-bar item, and an actionable message instead of a map.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -9,6 +10,7 @@ import {
   startCodeServer, vsixPath, type CodeServer, type RunDirs,
 } from './harness';
 
+const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 let dirs: RunDirs;
 let server: CodeServer;
 let browser: Browser;
@@ -70,6 +72,29 @@ describe('extension shell on an unbuilt project', () => {
     await toast.waitFor({ state: 'visible', timeout: 15_000 });
     expect(await toast.textContent()).toContain('platformio.ini');
     await shot(page, 'shell-split-error');
+  });
+
+  it('Install Build Integration edits platformio.ini and writes the hook pointing at the bundled CLI', async () => {
+    await runCommand(page, 'Memory Manager: Install Build Integration');
+    const camera = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Camera' }).first();
+    await camera.waitFor({ state: 'visible', timeout: 10_000 });
+    await camera.locator('.quick-input-list-checkbox, input[type=checkbox], .monaco-checkbox').first().click();
+    await page.locator('.quick-input-widget .quick-input-action a, .quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
+    const littlefs = page.locator('.quick-input-list .monaco-list-row', { hasText: 'littlefs' }).first();
+    await littlefs.waitFor({ state: 'visible', timeout: 10_000 });
+    await littlefs.click();
+    await page.locator('.notification-toast', { hasText: 'Build integration installed in env:esp32s3' }).first().waitFor({ timeout: 20_000 });
+    const ini = readFileSync(join(dirs.ws, 'platformio.ini'), 'utf8');
+    const s3 = ini.slice(ini.indexOf('[env:esp32s3]'));
+    expect(s3).toMatch(/extra_scripts = post:memory_manager.py/);
+    expect(s3).toMatch(/custom_mm_libs = Camera/);
+    expect(s3).toMatch(/custom_mm_storage = littlefs/);
+    expect(ini.slice(0, ini.indexOf('[env:esp32s3]'))).not.toMatch(/memory_manager/); // other env untouched
+    const hook = readFileSync(join(dirs.ws, 'memory_manager.py'), 'utf8');
+    const cli = /^INSTALLED_CLI = "(.+)"/m.exec(hook)?.[1];
+    expect(cli).toBe(join(dirs.extensions, `esp32mm.esp32-memory-manager-${PKG.version}`, 'dist', 'cli.js'));
+    expect(existsSync(cli!)).toBe(true);
+    await shot(page, 'shell-installed');
   });
 
   it('raises no CSP violations or page errors from the webview', () => {
