@@ -2,10 +2,9 @@
 // input section to the first rule that matches it, so a library can silently stay in
 // flash/IRAM when an earlier rule takes it, when its archive is not named lib<Name>.a, or
 // when PlatformIO links it as loose objects (`lib_archive = no`). Only the map file tells.
-//
-// This is a minimal scan of the "Linker script and memory map" part of a GNU ld map: output
-// sections and the input sections placed in them. (The full parser is src/core/mapfile;
-// this scan can move onto it once it exists.)
+// The map is read by src/core/mapfile; this module adds the symbol names ld lists under
+// each input section, so warnings can name functions instead of section numbers.
+import { parseMapFile } from '../mapfile/parse';
 
 export interface MapInputSection {
   /** Input section name, e.g. `.text.foo`, `.iram1.3`, `COMMON`. */
@@ -25,58 +24,35 @@ export interface MapOutputSection {
   inputs: MapInputSection[];
 }
 
-const HEX = '0x([0-9a-fA-F]+)';
-const OUTPUT_LINE = new RegExp(`^([./A-Za-z_][^\\s]*)(?:\\s+${HEX}\\s+${HEX})?`);
-const INPUT_LINE = new RegExp(`^ ([^\\s*][^\\s]*)(?:\\s+${HEX}\\s+${HEX}\\s+(.+))?$`);
-const CONTINUATION = new RegExp(`^\\s+${HEX}\\s+${HEX}(?:\\s+(.*))?$`);
-const SYMBOL_LINE = new RegExp(`^\\s{16,}${HEX}\\s+([^\\s=]+)\\s*$`);
-const NOT_SECTIONS = /^(LOAD|OUTPUT|START|END|INSERT|OVERLAY|TARGET)\b/;
+const SYMBOL_LINE = /^\s{16,}0x[0-9a-fA-F]+\s+([^\s=]+)\s*$/;
+const NUMBERS_LINE = /^\s+0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+/;
 
-/** Output sections with their input sections, in map order. */
+/** Output sections with their input sections (and the symbols in them), in map order. */
 export function scanMemoryMap(mapText: string): MapOutputSection[] {
+  const map = parseMapFile(mapText);
   const lines = mapText.split(/\r?\n/);
-  const start = lines.findIndex((l) => l.startsWith('Linker script and memory map'));
-  const sections: MapOutputSection[] = [];
-  let current: MapOutputSection | undefined;
-  let lastInput: MapInputSection | undefined;
-  for (let i = start < 0 ? 0 : start + 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (!line.trim()) continue;
-    if (line[0] !== ' ') {
-      lastInput = undefined;
-      const m = OUTPUT_LINE.exec(line);
-      if (!m || NOT_SECTIONS.test(line) || line.startsWith('*')) continue;
-      let addr = m[2];
-      let size = m[3];
-      if (addr === undefined) {
-        const next = CONTINUATION.exec(lines[i + 1] ?? '');
-        if (!next) continue; // a symbol assignment or other statement at column 0
-        [addr, size] = [next[1], next[2]];
-        i++;
-      }
-      current = { name: m[1], address: parseInt(addr, 16), size: parseInt(size!, 16), inputs: [] };
-      sections.push(current);
-      continue;
-    }
-    const sym = SYMBOL_LINE.exec(line);
-    if (sym && lastInput) {
-      lastInput.symbols.push(sym[2]);
-      continue;
-    }
-    const m = INPUT_LINE.exec(line);
-    if (!m || !current || m[1] === '*fill*') continue;
-    let [addr, size, file] = [m[2], m[3], m[4]];
-    if (addr === undefined) {
-      // Long input-section names wrap: the address, size and file follow on the next line.
-      const next = CONTINUATION.exec(lines[i + 1] ?? '');
-      if (!next || next[3] === undefined) continue;
-      [addr, size, file] = [next[1], next[2], next[3]];
-      i++;
-    }
-    lastInput = { name: m[1], address: parseInt(addr, 16), size: parseInt(size!, 16), file: file!.trim(), symbols: [] };
-    current.inputs.push(lastInput);
+  return map.sections.map((s) => ({
+    name: s.name,
+    address: s.address,
+    size: s.size,
+    inputs: s.inputs
+      .filter((i) => i.kind === 'input' && i.file !== undefined)
+      .map((i) => ({ name: i.name, address: i.address, size: i.size, file: i.file!, symbols: symbolsAfter(lines, i.line) })),
+  }));
+}
+
+/** The `0xADDR name` lines that follow an input-section record (1-based `line`). */
+function symbolsAfter(lines: string[], line: number): string[] {
+  const symbols: string[] = [];
+  let i = line; // index of the line after the record
+  if (!/\s0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+/.test(lines[line - 1] ?? '') && NUMBERS_LINE.test(lines[i] ?? '')) i++; // wrapped name
+  for (; i < lines.length; i++) {
+    if (/^\s+0x[0-9a-fA-F]+ \(size before relaxing\)\s*$/.test(lines[i])) continue;
+    const m = SYMBOL_LINE.exec(lines[i]);
+    if (!m) break;
+    symbols.push(m[1]);
   }
-  return sections;
+  return symbols;
 }
 
 export type LinkWarningKind = 'rule-lost' | 'not-linked' | 'iram-resident' | 'dram-resident';
