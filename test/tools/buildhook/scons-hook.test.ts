@@ -145,6 +145,20 @@ describe('a build that already writes a map', () => {
   });
 });
 
+describe('an environment without libraries', () => {
+  it('builds as if the hook were not there', () => {
+    const project = newProject();
+    const ini = join(project, 'platformio.ini');
+    writeFileSync(ini, readFileSync(ini, 'utf8').replace(/^custom_mm_libs = .*$/m, 'custom_mm_libs ='));
+    const r = scons(project);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('esp32mm: custom_mm_libs is empty, nothing to do');
+    expect(r.stdout).toContain('input already split: no');
+    expect(r.stdout).not.toContain('esp32mm.ld');
+    expect(existsSync(join(project, '.pio/build/esp32dev/firmware.full.elf'))).toBe(false);
+  });
+});
+
 describe('failures stop the build', () => {
   it('a failing split stops the build before the .bin step, with a clear message', () => {
     const project = newProject();
