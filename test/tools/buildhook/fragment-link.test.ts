@@ -2,12 +2,12 @@
 // the real Xtensa GNU ld (Debian lx106). Checked with objdump/nm, and the map checker.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateLinkConfig } from '../../../src/core/link/config';
 import { generateFragment, MM_LOAD_REGION_ORIGIN } from '../../../src/core/link/fragment';
 import { checkLinkMap } from '../../../src/core/link/mapcheck';
-import { runOk, tempDir } from '../../helpers/tools';
-import { type Built, LD_DIR, LIBS, X, compileFixture, copyInto, link, sectionsOf, symbolsOf } from './xtensa';
+import { runOk } from '../../helpers/tools';
+import { type Built, LD_DIR, LIBS, X, compileFixture, copyInto, link, sectionsOf, symbolsOf, removeScratch, scratch } from './xtensa';
 
 let work: string;
 let built: Built;
@@ -20,13 +20,15 @@ function writeFragment(name: string, slots: string[] = ['ai: TinyClassifier Imag
 }
 
 beforeAll(() => {
-  work = tempDir('esp32mm-fragment-');
+  work = scratch('esp32mm-fragment-');
   built = compileFixture(work);
   fragment = writeFragment('esp32mm.ld');
 });
 
 const archives = () => [built.main, ...LIBS.map((l) => built.archives[l])];
 
+
+afterAll(removeScratch);
 describe('fragment given first (-T esp32mm.ld -T memory.ld -T sections.ld)', () => {
   let elf: string;
   let map: string;

@@ -3,12 +3,12 @@
 // ends before _iram_end, and the DRAM data does not overlap the SRAM used through IRAM.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateLinkConfig } from '../../../src/core/link/config';
 import { generateFragment } from '../../../src/core/link/fragment';
 import { checkLinkMap } from '../../../src/core/link/mapcheck';
-import { run, runOk, tempDir } from '../../helpers/tools';
-import { LD_DIR, PROJECT } from './xtensa';
+import { run, runOk } from '../../helpers/tools';
+import { LD_DIR, PROJECT, removeScratch, scratch } from './xtensa';
 
 const R = 'riscv64-unknown-elf-';
 const CFLAGS = ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '-msmall-data-limit=8', '-ffunction-sections', '-fdata-sections', '-Os'];
@@ -33,11 +33,13 @@ function sections(elf: string): Map<string, { addr: number; size: number }> {
   return m;
 }
 
+
+afterAll(removeScratch);
 describe('ESP32-C3 (RISC-V) fragment with the real riscv ld', () => {
   let elf: string;
   let map: string;
   beforeAll(() => {
-    const work = tempDir('esp32mm-riscv-');
+    const work = scratch('esp32mm-riscv-');
     const archives = LIBS.map((lib) => {
       const dir = join(work, 'build', 'lib0f0', lib);
       mkdirSync(dir, { recursive: true });

@@ -5,10 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanMemoryMap } from '../../../src/core/link/mapcheck';
-import { CLI, REPO, esp32mm, runOk, tempDir } from '../../helpers/tools';
-import { LD_DIR, PROJECT, X, sectionsOf, symbolsOf } from './xtensa';
+import { CLI, REPO, esp32mm, runOk } from '../../helpers/tools';
+import { LD_DIR, PROJECT, X, sectionsOf, symbolsOf, removeScratch, scratch } from './xtensa';
 
 const HARNESS = join(REPO, 'test/tools/buildhook/scons');
 const INI = join(REPO, 'test/fixtures/platformio/hook-esp32.ini');
@@ -32,7 +32,7 @@ function scons(project: string, extraEnv: Record<string, string | undefined> = {
 }
 
 function newProject(): string {
-  const dir = tempDir('esp32mm-hook-');
+  const dir = scratch('esp32mm-hook-');
   cpSync(PROJECT, dir, { recursive: true });
   cpSync(INI, join(dir, 'platformio.ini'));
   const r = esp32mm(['init', dir, '--env', 'esp32dev', '--libs', LIBS.join(','), '--storage', 'sd', '--slot', 'ai:TinyClassifier,ImageFilters', '--chip', 'esp32']);
@@ -47,6 +47,8 @@ function sectionBytes(elf: string, section: string, work: string): Buffer {
   return readFileSync(out);
 }
 
+
+afterAll(removeScratch);
 describe('PlatformIO-like scons build with the installed hook', () => {
   let project: string;
   let build: string;

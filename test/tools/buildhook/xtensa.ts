@@ -1,8 +1,8 @@
 // Compiling the esp32-ld fixture project with Debian's lx106 cross compiler and linking it
 // the way PlatformIO does (lib/<Name> → lib<hash>/lib<Name>.a; gcc as the linker driver).
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, run, runOk } from '../../helpers/tools';
+import { REPO, run, runOk, tempDir } from '../../helpers/tools';
 
 export const X = 'xtensa-lx106-elf-';
 export const LD_DIR = join(REPO, 'test/fixtures/esp32-ld');
@@ -81,4 +81,18 @@ export function symbolsOf(elf: string): Map<string, number> {
     if (m) map.set(m[2], parseInt(m[1], 16));
   }
   return map;
+}
+
+const scratchDirs: string[] = [];
+
+/** A temporary folder removed by `removeScratch` (kept when ESP32MM_KEEP_TEST_DIRS is set). */
+export function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratchDirs.push(dir);
+  return dir;
+}
+
+export function removeScratch(): void {
+  if (process.env.ESP32MM_KEEP_TEST_DIRS) return;
+  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { initCommand } from '../../../src/cli/init';
 import { envOption, parseIni, splitMultiValue } from '../../../src/core/platformio/ini';
 import { type InstallOptions, installIntegration, isInstalled, uninstallIntegration } from '../../../src/core/platformio/install';
@@ -100,6 +100,14 @@ describe('install / uninstall on real-world-shaped platformio.ini files', () => 
 });
 
 describe('esp32mm init', () => {
+  const dirs: string[] = [];
+  const newDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'esp32mm-init-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
   const quiet = async <T>(f: () => Promise<T>): Promise<T> => {
     const log = console.log;
     console.log = () => {};
@@ -111,7 +119,7 @@ describe('esp32mm init', () => {
   };
 
   it('installs the script and options, then --uninstall restores the file byte for byte', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'esp32mm-init-'));
+    const dir = newDir();
     const original = read('windows-crlf.ini');
     writeFileSync(join(dir, 'platformio.ini'), original);
     const code = await quiet(() => initCommand.run([dir], { libs: 'TinyClassifier,ImageFilters', storage: 'littlefs', slot: ['ai:TinyClassifier,ImageFilters'] }));
@@ -133,7 +141,7 @@ describe('esp32mm init', () => {
   });
 
   it('does not overwrite a memory_manager.py it did not write', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'esp32mm-init-'));
+    const dir = newDir();
     writeFileSync(join(dir, 'platformio.ini'), read('arduino-basic.ini'));
     writeFileSync(join(dir, 'memory_manager.py'), '# my own script\n');
     await expect(initCommand.run([dir], { libs: 'A', storage: 'sd' })).rejects.toThrow(/was not written by esp32mm/);
