@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { buildMemoryMap } from '../core/memmap/model';
+import { checkLinkMap } from '../core/link/mapcheck';
 import * as path from 'node:path';
 import { readElf } from '../core/elf/reader';
 import { SPLIT_MARKER_SECTION, fullElfPath, splitFile } from '../core/split/split';
@@ -28,6 +29,11 @@ export async function memoryMap(elf: string, mapFile: string | undefined, board:
 
 export interface SplitWarning { message: string; library?: string }
 export interface SplitOutcome { files: string[]; warnings: SplitWarning[]; summary: string }
+/** Libraries that did not land in their .mm sections, IRAM_ATTR parts left resident (the link map). */
+export async function linkWarnings(mapFile: string, libs: string[]): Promise<SplitWarning[]> {
+  return checkLinkMap(await fsp.readFile(mapFile, 'utf8'), libs).map((w) => ({ message: w.message, library: w.lib }));
+}
+
 export interface Progress { report(message: string, fraction?: number): void }
 
 /**

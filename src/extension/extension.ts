@@ -11,7 +11,7 @@ import { KeyedDebouncer } from './debounce';
 import { LibraryTree, collectLibraries } from './libraryTree';
 import { errorText, log, showError } from './log';
 import { MemoryMapView } from './mapView';
-import { platformioOption } from '../core/platformio/ini';
+import { optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
   fullElf, mapFile, outputDir, storageOf, targetOfElf,
@@ -36,6 +36,8 @@ class Controller implements vscode.Disposable {
   /** mtime of ELFs this extension itself wrote (split): their watcher events are not builds. */
   private readonly ownWrites = new Map<string, number>();
   private refreshSeq = 0;
+  private readonly splitWarnings = new Map<string, core.SplitWarning[]>();
+  private readonly linkWarnings = new Map<string, core.SplitWarning[]>();
   private busy = new Set<string>();
 
   constructor(private readonly ctx: vscode.ExtensionContext) {
@@ -170,6 +172,13 @@ class Controller implements vscode.Disposable {
       if (seq !== this.refreshSeq) return; // a newer refresh started meanwhile
       this.model = after;
       this.view.show({ ...base, after: { ...after, before: undefined }, before });
+      const libs = dynamicLibraryNames(t);
+      try {
+        this.linkWarnings.set(targetKey(t), map && libs.length ? await core.linkWarnings(map, libs) : []);
+      } catch (e) {
+        log.warn(`Checking the link map ${map} failed: ${errorText(e)}`);
+      }
+      this.publishDiagnostics(t);
       log.info(`Memory map of ${t.project.label}/${t.env.name}: ${after.regions.map((r) => `${r.name} ${r.used}/${r.size}`).join(', ')}`);
     } catch (e) {
       if (seq !== this.refreshSeq) return;
@@ -264,15 +273,23 @@ class Controller implements vscode.Disposable {
   }
 
   private setSplitDiagnostics(t: Target, warnings: core.SplitWarning[]): void {
+    this.splitWarnings.set(targetKey(t), warnings);
+    this.publishDiagnostics(t);
+  }
+
+  /** Split and link warnings as Problems on the custom_mm_libs line of platformio.ini. */
+  private publishDiagnostics(t: Target): void {
+    const key = targetKey(t);
+    const warnings = [...(this.splitWarnings.get(key) ?? []), ...(this.linkWarnings.get(key) ?? [])];
     const uri = vscode.Uri.file(t.project.iniPath);
     const lines = fs.readFileSync(t.project.iniPath, 'utf8').split(/\r?\n/);
+    const src = optionSource(t.project.pio.doc, t.env.name, 'custom_mm_libs');
     const envLine = lines.findIndex((l) => l.trim() === `[env:${t.env.name}]`);
-    const libsLine = lines.findIndex((l, i) => i > envLine && /^\s*custom_mm_libs\s*=/.test(l));
-    const line = Math.max(0, libsLine >= 0 ? libsLine : envLine);
+    const line = Math.max(0, src ? src.option.line : envLine);
     const diags = warnings.map((w) => {
-      const col = w.library ? Math.max(0, lines[line]?.indexOf(w.library) ?? 0) : 0;
-      const len = w.library && col > 0 ? w.library.length : (lines[line]?.length ?? 1);
-      const d = new vscode.Diagnostic(new vscode.Range(line, col, line, col + len), w.message, vscode.DiagnosticSeverity.Warning);
+      const col = w.library ? (lines[line] ?? '').search(new RegExp(`\\b${w.library.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`)) : -1;
+      const range = col >= 0 ? new vscode.Range(line, col, line, col + w.library!.length) : new vscode.Range(line, 0, line, (lines[line] ?? '').length);
+      const d = new vscode.Diagnostic(range, w.message, vscode.DiagnosticSeverity.Warning);
       d.source = 'Memory Manager';
       return d;
     });
@@ -502,6 +519,10 @@ class Controller implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function targetKey(t: Target): string {
+  return `${t.project.root}\0${t.env.name}`;
 }
 
 function mtimeOf(f: string): number {

@@ -157,6 +157,19 @@ describe(`user flow on the ${project.source} project`, () => {
     await shot(page, 'flow-5-uploaded');
   });
 
+  it('a library that is not in the link shows up in Problems on its platformio.ini line', async () => {
+    const iniPath = join(dirs.ws, 'platformio.ini');
+    const ini = readFileSync(iniPath, 'utf8');
+    writeFileSync(iniPath, ini.replace(/^(custom_mm_libs\s*=.*)$/m, '$1, ghost'));
+    await runCommand(page, 'Focus on Problems View');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost: nothing from libghost.a' }).first();
+    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await page.locator('.markers-panel .monaco-list-row', { hasText: 'platformio.ini' }).count()).toBeGreaterThan(0);
+    await shot(page, 'flow-6-problems');
+    writeFileSync(iniPath, ini);
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost' }).first().waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
   it('raises no CSP violations or errors from the extension webview', () => {
     expect(consoleErrors.filter((e) => /Content Security Policy|esp32mm|webview\.js/i.test(e))).toEqual([]);
   });
