@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writeFilesAtomically } from '../core/util/atomic';
-import { IniError, chooseEnv, parseIni } from '../core/platformio/ini';
+import { IniError, chooseEnv, envOption, parseIni, platformioOption } from '../core/platformio/ini';
 import { HOOK_SCRIPT, installIntegration, uninstallIntegration } from '../core/platformio/install';
-import { PLATFORMIO_INI } from '../core/platformio/project';
+import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
 import { type Command, UsageError } from './command';
 
 export const initCommand: Command = {
@@ -78,6 +78,7 @@ async function install(text: string, iniPath: string, scriptPath: string, values
     dir: str('dir'),
     chip: str('chip'),
   });
+  for (const w of installWarnings(iniPath, env, values.libs.split(',').map((l) => l.trim()).filter(Boolean))) console.error(`warning: ${w}`);
   // The script first: platformio.ini must never name a script that is not there.
   await writeFilesAtomically([{ path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
   console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
@@ -92,6 +93,20 @@ async function uninstall(text: string, iniPath: string, scriptPath: string, env?
   if (existsSync(scriptPath) && isOurScript(readFileSync(scriptPath, 'utf8')) && !stillUsed) await rm(scriptPath);
   console.log(restored === text ? `Nothing to remove in ${iniPath}` : `Removed the build integration from ${iniPath}`);
   return 0;
+}
+
+/** Things that make the build integration silently ineffective, found before the first build. */
+function installWarnings(iniPath: string, env: string, libs: string[]): string[] {
+  const project = loadProject(dirname(iniPath));
+  const warnings: string[] = [];
+  if (envOption(project.doc, env, 'lib_archive')?.trim() === 'no') {
+    warnings.push(`[env:${env}] sets lib_archive = no: libraries are then linked as loose objects and the linker rules (which select lib<Name>.a) cannot move them; remove that line`);
+  }
+  const libDir = join(project.dir, platformioOption(project.doc, 'lib_dir') ?? 'lib');
+  for (const lib of libs) {
+    if (!existsSync(join(libDir, lib))) warnings.push(`no folder ${join(libDir, lib)}: the library must be built as lib${lib}.a (a lib/ folder of that exact name)`);
+  }
+  return warnings;
 }
 
 /** `--slot ai:A,B` → `ai: A B`, the form custom_mm_slots uses. */

@@ -140,6 +140,21 @@ describe('esp32mm init', () => {
     expect(existsSync(join(dir, 'memory_manager.py'))).toBe(false);
   });
 
+  it('warns about lib_archive = no and library folders that do not exist', async () => {
+    const dir = newDir();
+    writeFileSync(join(dir, 'platformio.ini'), read('arduino-basic.ini').replace('monitor_speed', 'lib_archive = no\nmonitor_speed'));
+    const errors: string[] = [];
+    const err = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      await quiet(() => initCommand.run([dir], { libs: 'Missing', storage: 'sd' }));
+    } finally {
+      console.error = err;
+    }
+    expect(errors.join('\n')).toMatch(/lib_archive = no: libraries are then linked as loose objects/);
+    expect(errors.join('\n')).toMatch(/no folder .*Missing: the library must be built as libMissing\.a/);
+  });
+
   it('does not overwrite a memory_manager.py it did not write', async () => {
     const dir = newDir();
     writeFileSync(join(dir, 'platformio.ini'), read('arduino-basic.ini'));
