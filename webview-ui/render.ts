@@ -63,6 +63,9 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
   if (fill > 0) bar.append(segment('fill', fill, capacity, `linker fill: ${bytes(region.fill)} B`));
   // Flash windows are address space, not memory to fill: no "free" for them.
   const free = region.flash ? 0 : region.free;
+  // Between the last section and the free space: slot reservations, alignment, framework use.
+  const reserved = region.flash ? 0 : region.size - region.used - region.free;
+  if (reserved > 0) bar.append(segment('reserved', reserved, capacity, `reserved (slots, alignment, framework): ${bytes(reserved)} B`));
   if (free > 0) bar.append(segment('free', free, capacity, `free: ${bytes(free)} B`));
   const pool = region.pool ? ` (shares ${region.pool.name}, ${kib(region.pool.size)})` : '';
   bar.setAttribute('aria-label',

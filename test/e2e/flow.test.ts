@@ -5,12 +5,12 @@
 // host build of the device agent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { ptyPair, startAgent, AGENT, type AgentProcess, type PtyPair } from '../tools/transfer/harness';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
+  REPO, SHOTS, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
   waitFor, type CodeServer, type RunDirs,
 } from './harness';
 import { e2eProject } from './project';
@@ -118,7 +118,13 @@ describe(`user flow on the ${project.source} project`, () => {
       expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
     }
     await shot(page, 'flow-3-before-split');
+    // a picture of the view alone for the README: the tree folded away, the sidebar only
+    const treeHeader = page.locator('.pane-header', { hasText: 'Dynamic Libraries' }).first();
+    await treeHeader.click();
     await frame.locator('vscode-radio[value="after"]').click();
+    await page.waitForTimeout(300);
+    await page.locator('.part.sidebar').screenshot({ path: join(SHOTS, 'readme-memory-map.png') });
+    await treeHeader.click();
     await waitFor('the after view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'after');
   });
 
@@ -168,6 +174,22 @@ describe(`user flow on the ${project.source} project`, () => {
     await shot(page, 'flow-6-problems');
     writeFileSync(iniPath, ini);
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost' }).first().waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  it('with autoSplit + autoUpload, a new link is split and uploaded without a click', async () => {
+    writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({
+      'esp32mm.serialPort': pty.a, 'esp32mm.baudRate': 921600, 'esp32mm.autoSplit': true, 'esp32mm.autoUpload': true }, null, 2));
+    for (const f of readdirSync(join(card, 'mm'))) rmSync(join(card, 'mm', f));
+    for (const f of readdirSync(outDir())) rmSync(join(outDir(), f));
+    await page.waitForTimeout(1000); // the settings change reaches the extension host
+    // what a rebuild does: a fresh, unsplit firmware.elf appears
+    const elf = join(build(), 'firmware.elf');
+    writeFileSync(elf + '.new', readFileSync(join(build(), 'firmware.full.elf')));
+    renameSync(elf + '.new', elf);
+    await waitFor('auto-split files', () => existsSync(join(outDir(), 'manifest.json')), 30_000);
+    await waitFor('auto-upload to the agent', () => existsSync(join(card, 'mm', 'manifest.json')), 30_000);
+    for (const f of readdirSync(outDir())) expect(readFileSync(join(card, 'mm', f)).equals(readFileSync(join(outDir(), f)))).toBe(true);
+    await shot(page, 'flow-7-auto');
   });
 
   it('raises no CSP violations or errors from the extension webview', () => {
