@@ -275,7 +275,6 @@ static int on_open(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   a->size = size;
   a->expect = part_len;
   a->crc = part_crc;
-  a->nak_sent_for = UINT32_MAX;
   wr32(a->body + 4, part_len);
   wr32(a->body + 8, part_crc);
   *len = 8;
@@ -286,13 +285,8 @@ static void on_data(mm_agent_t *a, uint16_t seq, const uint8_t *p, size_t n) {
   if (!a->file || n < 4) { send_ack(a, seq, MM_PROTOCOL); return; }
   uint32_t off = rd32(p), count = (uint32_t)(n - 4);
   if (off < a->expect) { send_ack(a, seq, MM_OK); return; } /* a retransmission */
-  if (off > a->expect) {
-    /* A gap: NAK once per gap, and again when the host's go-back-N resend shows a gap too. */
-    if (a->nak_sent_for != a->expect || off <= a->nak_trigger) {
-      a->nak_sent_for = a->expect;
-      a->nak_trigger = off;
-      send_ack(a, seq, MM_OUT_OF_ORDER);
-    }
+  if (off > a->expect) { /* a frame before it was lost: NAK; the host ignores stale NAKs */
+    send_ack(a, seq, MM_OUT_OF_ORDER);
     return;
   }
   if (count > a->size - a->expect) { send_ack(a, seq, MM_BAD_SIZE); return; }
@@ -307,7 +301,6 @@ static void on_data(mm_agent_t *a, uint16_t seq, const uint8_t *p, size_t n) {
   }
   a->crc = mm_crc32(a->crc, p + 4, count);
   a->expect += count;
-  a->nak_sent_for = UINT32_MAX;
   send_ack(a, seq, MM_OK);
 }
 

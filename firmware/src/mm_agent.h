@@ -102,8 +102,6 @@ typedef struct {
   uint32_t expect;          /* next byte offset */
   uint32_t size;
   uint32_t crc;             /* CRC of bytes [0, expect) */
-  uint32_t nak_sent_for;    /* offset a NAK was already sent for, or UINT32_MAX */
-  uint32_t nak_trigger;     /* offset of the frame that caused that NAK */
   char part_path[MM_AGENT_FULL_PATH];
   char final_path[MM_AGENT_FULL_PATH];
   char scratch[MM_AGENT_FULL_PATH];

@@ -5,7 +5,7 @@ import { crc32 } from '../util/crc32';
 import { TransferError, deviceError } from './errors';
 import {
   type Capabilities, type DirEntry, type Frame, FrameSplitter, FrameType, Status, abortPayload,
-  ackOffset, closePayload, dataPayload, encodeFrame, helloPayload, listPayload, openPayload,
+  PROTOCOL_VERSION, ackOffset, closePayload, dataPayload, encodeFrame, helloPayload, listPayload, openPayload,
   parseCapabilities, parseDfReply, parseListReply, parseOpenReply, parseStatReply, removePayload,
   statPayload,
 } from './frame';
@@ -23,6 +23,8 @@ export interface ClientOptions {
   requestTries?: number;
   /** How long to wait for the HELLO answer before saying no agent is there. */
   helloTimeoutMs?: number;
+  /** HELLO is sent this many times within helloTimeoutMs. */
+  helloTries?: number;
   /** Lower bound of the data retransmission timeout. */
   minRtoMs?: number;
   /** Give up an upload after this long without any acknowledged progress. */
@@ -56,10 +58,10 @@ export interface UploadResult {
 }
 
 const DEFAULTS = {
-  requestTimeoutMs: 300, requestTries: 8, helloTimeoutMs: 1500, minRtoMs: 100, linkLostMs: 3000,
+  requestTimeoutMs: 300, requestTries: 8, helloTimeoutMs: 1500, helloTries: 3, minRtoMs: 100, linkLostMs: 3000,
   maxData: 1 << 30, window: 1 << 30, adaptiveFrames: true,
 };
-const MIN_FRAME = 64;
+const MIN_FRAME = 32;
 
 export class AgentClient {
   readonly caps: Capabilities;
@@ -70,6 +72,8 @@ export class AgentClient {
   private ackListener?: (f: Frame) => void;
   private splitter: FrameSplitter;
   private idleTimer?: NodeJS.Timeout;
+  /** Frame size and window learnt from losses, carried over to the next file. */
+  private learnt?: { chunk: number; cwnd: number; srtt: number };
 
   private constructor(private readonly link: ByteLink, opts: ClientOptions, caps?: Capabilities) {
     this.opts = { ...DEFAULTS, ...opts };
@@ -90,7 +94,7 @@ export class AgentClient {
   static async connect(link: ByteLink, opts: ClientOptions = {}): Promise<AgentClient> {
     const c = new AgentClient(link, opts);
     const o = c.opts;
-    const tries = 3;
+    const tries = o.helloTries;
     const reply = await c.request(FrameType.HELLO, helloPayload(), { tries, timeoutMs: o.helloTimeoutMs / tries, fixed: true })
       .catch((e: unknown) => {
         if (e instanceof TransferError && e.code === 'LINK_LOST') {
@@ -102,7 +106,7 @@ export class AgentClient {
         throw e;
       });
     if (reply.status === Status.VERSION) {
-      throw new TransferError('VERSION', `the agent speaks protocol version ${reply.payload[0]}, this client ${1}: update the firmware library or esp32mm`);
+      throw new TransferError('VERSION', `the agent speaks protocol version ${reply.payload[0]}, this client ${PROTOCOL_VERSION}: update the firmware library or esp32mm`);
     }
     if (reply.status !== Status.OK) throw deviceError('HELLO', reply.status);
     (c as { caps: Capabilities }).caps = parseCapabilities(reply.payload);
@@ -211,11 +215,14 @@ export class AgentClient {
     const { minRtoMs, linkLostMs, adaptiveFrames } = this.opts;
     let acked = start;
     let next = start;
-    let chunk = maxChunk;
+    // Frame size and congestion window: halved on each loss, grown back on clean ACKs
+    // (AIMD, as TCP). A lossy line then gets short frames and little go-back-N waste.
+    let chunk = Math.min(maxChunk, this.learnt?.chunk ?? maxChunk);
+    let cwnd = Math.min(window, this.learnt?.cwnd ?? window);
     let cleanAcks = 0;
     let bytesSent = 0;
     let goBacks = 0;
-    let srtt = 0;
+    let srtt = this.learnt?.srtt ?? 0;
     let lastProgress = Date.now();
     // end offset -> send time; -1 once retransmitted (Karn: no RTT sample from those)
     const sentAt = new Map<number, number>();
@@ -227,23 +234,34 @@ export class AgentClient {
       const finish = (err?: Error) => {
         if (finished) return;
         finished = true;
+        this.learnt = { chunk, cwnd, srtt };
         clearTimeout(timer);
         this.ackListener = undefined;
         o.signal?.removeEventListener('abort', onAbort);
         if (err) reject(err); else resolve({ bytesSent, goBacks });
       };
-      const rto = () => (srtt ? Math.max(minRtoMs, 3 * srtt) : Math.max(minRtoMs, 1000));
+      // Before the first RTT sample: 250 ms. Doubled per timeout without progress (as TCP),
+      // so a slow line whose window takes longer than the RTO to drain still gets samples.
+      let backoff = 1;
+      const rto = () => Math.min(linkLostMs, (srtt ? Math.max(minRtoMs, 3 * srtt) : Math.max(minRtoMs, 250)) * backoff);
       const armTimer = () => { clearTimeout(timer); timer = setTimeout(onTimeout, rto()); };
+      // DATA seq of the first frame sent after the latest go-back: NAKs caused by frames
+      // sent before it describe a gap that is already being resent.
+      let goBackSeq = this.dataSeq;
       const goBack = () => {
         goBacks++;
+        goBackSeq = this.dataSeq & 0xffff;
         next = acked;
         cleanAcks = 0;
-        if (adaptiveFrames) chunk = Math.max(Math.min(MIN_FRAME, maxChunk), chunk >> 1);
+        if (adaptiveFrames) {
+          chunk = Math.max(Math.min(MIN_FRAME, maxChunk), chunk >> 1);
+          cwnd = Math.max(8 * chunk, cwnd >> 1);
+        }
       };
       const pump = () => {
         while (next < size) {
           const n = Math.min(chunk, size - next);
-          if (next > acked && next - acked + n > window) break;
+          if (next > acked && next - acked + n > cwnd) break;
           const end = next + n;
           this.link.write(encodeFrame({ type: FrameType.DATA, status: 0, seq: this.dataSeq++ & 0xffff, payload: dataPayload(next, data.subarray(next, end)) }));
           sentAt.set(end, sentAt.has(end) ? -1 : Date.now());
@@ -257,7 +275,9 @@ export class AgentClient {
           finish(new TransferError('LINK_LOST', `upload of ${path} stalled at ${acked} of ${size} bytes for ${linkLostMs} ms (cable pulled, board reset or port taken?). The partial file is kept as ${path}.part on the device; upload again to resume. The previous ${path} is unchanged.`));
           return;
         }
+        backoff = Math.min(backoff * 2, 8);
         goBack();
+        if (adaptiveFrames) chunk = Math.max(Math.min(MIN_FRAME, maxChunk), chunk >> 1); // nothing got through: shrink faster
         pump();
       };
       const onAbort = () => finish(new TransferError('CANCELLED', `upload of ${path} cancelled at ${acked} of ${size} bytes; the previous file on the device is unchanged`));
@@ -265,7 +285,8 @@ export class AgentClient {
         let off: number;
         try { off = ackOffset(f.payload); } catch { return; }
         if (f.status === Status.OUT_OF_ORDER) {
-          if (off > acked) acked = off;
+          if (off > acked) { acked = off; lastProgress = Date.now(); }
+          if (((f.seq - goBackSeq) & 0xffff) >= 0x8000) return; // stale: already going back
           goBack();
           pump();
           return;
@@ -278,10 +299,14 @@ export class AgentClient {
         acked = Math.min(off, size);
         if (next < acked) next = acked;
         lastProgress = Date.now();
+        backoff = 1;
         const t = sentAt.get(acked);
         if (t !== undefined && t > 0) srtt = srtt ? 0.875 * srtt + 0.125 * (lastProgress - t) : lastProgress - t;
         for (const k of sentAt.keys()) if (k <= acked) sentAt.delete(k);
-        if (adaptiveFrames && ++cleanAcks >= 16 && chunk < maxChunk) { chunk = Math.min(maxChunk, chunk * 2); cleanAcks = 0; }
+        if (adaptiveFrames) {
+          cwnd = Math.min(window, cwnd + chunk / 2);
+          if (++cleanAcks >= 16 && chunk < maxChunk) { chunk = Math.min(maxChunk, chunk * 2); cleanAcks = 0; }
+        }
         o.onProgress?.({ path, done: acked, total: size, resumedFrom: start });
         if (acked >= size) finish(); else pump();
       };

@@ -1,15 +1,9 @@
 // The thin serial side of the transfer client: open a port (with plain-language errors for
 // the usual failures), find candidate ports by USB VID:PID, and adapt it to a ByteLink.
 import { readdirSync, readlinkSync, readFileSync, realpathSync } from 'node:fs';
+import { SerialPort } from 'serialport';
 import type { ByteLink } from './client';
 import { TransferError } from './errors';
-
-type SerialPortCtor = typeof import('serialport').SerialPort;
-
-/** `serialport` is loaded lazily: its native binding is only needed when a port is opened. */
-async function serialPortClass(): Promise<SerialPortCtor> {
-  return (await import('serialport')).SerialPort;
-}
 
 /** USB-serial bridges found on ESP32 boards. */
 export const KNOWN_USB_IDS: { vid: string; pid: string; name: string }[] = [
@@ -34,7 +28,7 @@ export function rankPorts(ports: { path: string; vendorId?: string; productId?: 
 }
 
 export async function listEsp32Ports(): Promise<PortCandidate[]> {
-  return rankPorts(await (await serialPortClass()).list());
+  return rankPorts(await SerialPort.list());
 }
 
 /** Linux only: processes that have `path` open (e.g. `pio device monitor`), for the error text. */
@@ -71,7 +65,6 @@ export function explainOpenError(path: string, message: string, holders: string[
 }
 
 export async function openSerialLink(path: string, baudRate = 921600): Promise<ByteLink> {
-  const SerialPort = await serialPortClass();
   const port = new SerialPort({ path, baudRate, autoOpen: false, lock: true });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(explainOpenError(path, err.message, portHolders(path))) : resolve())));
   port.on('error', () => { /* reported as a timeout by the client */ });

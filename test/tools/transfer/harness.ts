@@ -2,10 +2,17 @@
 // fault proxy that sits between two pty pairs and corrupts, drops, throttles and hangs up.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
 
-export const REPO = resolve(__dirname, '../../..');
+/** The repository root: found upwards from here, so this also works bundled (bench/). */
+function findRepo(): string {
+  for (let d = __dirname; ; d = dirname(d)) {
+    if (existsSync(join(d, 'firmware/host-agent/Makefile'))) return d;
+    if (dirname(d) === d) return process.cwd();
+  }
+}
+export const REPO = findRepo();
 export const AGENT = join(REPO, 'build/host-agent/mm-agent');
 export const AGENT_ASAN = join(REPO, 'build/host-agent/mm-agent-asan');
 
