@@ -64,8 +64,16 @@ export function loadProject(root: string): Project {
     }
     return { name, board: envOption(pio.doc, name, 'board'), mm, outputs: buildOutputs(pio, name), problem };
   });
-  const rel = vscode.workspace.asRelativePath(pio.dir, true);
-  return { root: pio.dir, iniPath: pio.iniPath, pio, envs, defaultEnvs: defaultEnvs(pio.doc), label: rel && rel !== pio.dir ? rel : path.basename(pio.dir) };
+  return { root: pio.dir, iniPath: pio.iniPath, pio, envs, defaultEnvs: defaultEnvs(pio.doc), label: projectLabel(pio.dir) };
+}
+
+/** The workspace folder's name (as the Explorer shows it), plus the path below it if nested. */
+function projectLabel(root: string): string {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root));
+  if (!folder) return path.basename(root);
+  const rel = path.relative(folder.uri.fsPath, root).split(path.sep).join('/');
+  if (!rel) return folder.name;
+  return (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${folder.name}/${rel}` : rel;
 }
 
 export const firmwareElf = (t: Target) => t.env.outputs.elf;

@@ -94,7 +94,8 @@ export async function openWorkbench(browser: Browser, port: number, folder: stri
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`, { waitUntil: 'domcontentloaded' });
+  const query = folder.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  await page.goto(`http://127.0.0.1:${port}/?${query}=${encodeURIComponent(folder)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
   await activityIcon(page).waitFor({ state: 'visible', timeout: 60_000 });
