@@ -84,6 +84,9 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
       h('span', { class: `swatch ${colorClass(i)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
       `${l.name} ${kib(l.byRegion[region.name])}`));
   }
+  if (reserved > 0) {
+    legend.append(h('span', { class: 'legend-item' }, h('span', { class: 'swatch reserved', 'aria-hidden': 'true' }), `reserved ${kib(reserved)}`));
+  }
   if (!region.flash) {
     legend.append(h('span', { class: 'legend-item', 'data-free': String(region.free) },
       h('span', { class: 'swatch free', 'aria-hidden': 'true' }), `free ${kib(region.free)}${pool}`));
