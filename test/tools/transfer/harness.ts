@@ -133,15 +133,39 @@ export class FaultProxy {
     }
     this.stats.bytes += chunk.length;
     if (!bytesPerSecond && !latencyMs) { to.write(out); return; }
-    // The line sends one byte after the other: a chunk leaves when the previous one has.
+    // The line sends one byte after the other: each slice arrives when its last byte has
+    // been sent (+ latency). Slices of 64 bytes keep the store-and-forward delay small; one
+    // FIFO per direction keeps them in order (separate timers could fire out of order).
     const now = performance.now();
-    const start = Math.max(now, this.busyUntil[dir]);
-    const end = start + (bytesPerSecond ? (out.length * 1000) / bytesPerSecond : 0);
-    this.busyUntil[dir] = end;
-    setTimeout(() => { if (!this.down) to.write(out); }, end + latencyMs - now);
+    for (let i = 0; i < out.length; i += 64) {
+      const slice = out.subarray(i, i + 64);
+      const start = Math.max(now, this.busyUntil[dir]);
+      const end = start + (bytesPerSecond ? (slice.length * 1000) / bytesPerSecond : 0);
+      this.busyUntil[dir] = end;
+      this.queues[dir].push({ due: end + latencyMs, bytes: slice, to });
+    }
+    this.schedule(dir);
+  }
+
+  private queues: { due: number; bytes: Buffer; to: SerialPort }[][] = [[], []];
+  private timers: (NodeJS.Timeout | undefined)[] = [undefined, undefined];
+
+  private schedule(dir: number): void {
+    if (this.timers[dir] || !this.queues[dir].length) return;
+    this.timers[dir] = setTimeout(() => {
+      this.timers[dir] = undefined;
+      const q = this.queues[dir];
+      const now = performance.now();
+      while (q.length && q[0].due <= now + 0.5) {
+        const item = q.shift()!;
+        if (!this.down) item.to.write(item.bytes);
+      }
+      this.schedule(dir);
+    }, Math.max(0, this.queues[dir][0].due - performance.now()));
   }
 
   async stop(): Promise<void> {
+    this.timers.forEach((t) => clearTimeout(t));
     await Promise.all(this.ports.map((p) => new Promise<void>((r) => (p.isOpen ? p.close(() => r()) : r()))));
   }
 }
