@@ -6,8 +6,12 @@ import { inspectCommand } from './cli/inspect';
 import { fragmentCommand } from './cli/fragment';
 import { initCommand } from './cli/init';
 import { mapCommand } from './cli/map';
+import { uploadCommand } from './cli/upload';
+import { lsCommand } from './cli/ls';
+import { rmCommand } from './cli/rm';
+import { dfCommand } from './cli/df';
 
-const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand];
+const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

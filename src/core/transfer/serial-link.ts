@@ -28,7 +28,33 @@ export function rankPorts(ports: { path: string; vendorId?: string; productId?: 
 }
 
 export async function listEsp32Ports(): Promise<PortCandidate[]> {
-  return rankPorts(await SerialPort.list());
+  try {
+    return rankPorts(await SerialPort.list());
+  } catch (e) {
+    // serialport lists Linux ports through `udevadm`; without it, read sysfs directly.
+    if (process.platform === 'linux') return rankPorts(listLinuxUsbSerial());
+    throw e;
+  }
+}
+
+/** USB serial ports from /sys/class/tty: the VID:PID sit in an ancestor USB device folder. */
+export function listLinuxUsbSerial(sys = '/sys/class/tty') {
+  const out: { path: string; vendorId?: string; productId?: string }[] = [];
+  let names: string[] = [];
+  try { names = readdirSync(sys).filter((n) => /^tty(USB|ACM)\d+$/.test(n)); } catch { return out; }
+  for (const name of names) {
+    let dir: string;
+    try { dir = realpathSync(`${sys}/${name}/device`); } catch { continue; }
+    for (let d = dir; d.length > 1; d = d.slice(0, d.lastIndexOf('/'))) {
+      try {
+        const vendorId = readFileSync(`${d}/idVendor`, 'utf8').trim();
+        const productId = readFileSync(`${d}/idProduct`, 'utf8').trim();
+        out.push({ path: `/dev/${name}`, vendorId, productId });
+        break;
+      } catch { /* keep climbing */ }
+    }
+  }
+  return out;
 }
 
 /** Linux only: processes that have `path` open (e.g. `pio device monitor`), for the error text. */
