@@ -195,7 +195,8 @@ static int free_bytes(mm_agent_t *a, uint64_t *free_out, uint64_t *total_out) {
   uint64_t total = 0, used = 0;
   int r = a->cfg.fs->df(a->cfg.fs->ctx, &total, &used);
   if (r < 0) return r;
-  *free_out = used < total ? total - used : 0;
+  /* total 0: the filesystem cannot tell (no space callback): do not refuse for space */
+  *free_out = total == 0 ? UINT64_MAX : used < total ? total - used : 0;
   if (total_out) *total_out = total;
   return 0;
 }
@@ -226,6 +227,7 @@ static int on_hello(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   if (p[7] != MM_PROTO_VERSION) return MM_VERSION;
   uint64_t total = 0, free_ = 0;
   free_bytes(a, &free_, &total);
+  if (total == 0) free_ = 0; /* unknown */
   o[1] = MM_AGENT_MAX_PATH;
   wr16(o + 2, MM_AGENT_MAX_DATA);
   wr32(o + 4, a->cfg.window);
