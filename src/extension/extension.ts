@@ -313,6 +313,14 @@ class Controller implements vscode.Disposable {
 
   async upload(t = this.requireTarget(), where: 'sd' | 'fs' = t && storageOf(t) !== 'sd' ? 'fs' : 'sd', ignoreBuildId = false): Promise<void> {
     if (!t) return;
+    const storage = storageOf(t);
+    if ((where === 'sd') !== (storage === 'sd')) {
+      const wanted = where === 'sd' ? 'sd' : 'spiffs or littlefs';
+      return showError(`env:${t.env.name} keeps its libraries on ${storage === 'sd' ? 'the SD card' : storage} (custom_mm_storage = ${storage}), ` +
+        `so the device looks for them there. To use ${where === 'sd' ? 'an SD card' : 'the flash file system'}, set custom_mm_storage = ${wanted} in platformio.ini (or the esp32mm.storage setting), rebuild and split.`,
+        { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) },
+        { title: storage === 'sd' ? 'Upload to SD Card' : 'Upload to SPIFFS/LittleFS', run: () => this.upload(t, storage === 'sd' ? 'sd' : 'fs') });
+    }
     let port = this.port(t);
     if (!port) {
       port = (await this.selectPort(t)) ?? '';

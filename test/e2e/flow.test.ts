@@ -192,7 +192,17 @@ describe(`user flow on the ${project.source} project`, () => {
     await shot(page, 'flow-7-auto');
   });
 
+  it('Upload to SPIFFS/LittleFS on an SD-card project says what to change instead of writing the wrong place', async () => {
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'Memory Manager: Upload Libraries to SPIFFS/LittleFS');
+    await shot(page, 'flow-8-wrong-storage');
+    const toast = page.locator('.notification-toast', { hasText: 'custom_mm_storage' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await toast.textContent()).toMatch(/custom_mm_storage = spiffs or littlefs/);
+    await toast.locator('.monaco-button', { hasText: 'Open platformio.ini' }).first().waitFor({ timeout: 5000 });
+  });
+
   it('raises no CSP violations or errors from the extension webview', () => {
-    expect(consoleErrors.filter((e) => /Content Security Policy|esp32mm|webview\.js/i.test(e))).toEqual([]);
+    expect(consoleErrors.filter((e) => /Content Security Policy|Refused to|webview\.js|pageerror/i.test(e))).toEqual([]);
   });
 });

@@ -98,7 +98,7 @@ describe('extension shell on an unbuilt project', () => {
   });
 
   it('raises no CSP violations or page errors from the webview', () => {
-    const ours = consoleErrors.filter((e) => /Content Security Policy|esp32mm|webview\.js/i.test(e));
+    const ours = consoleErrors.filter((e) => /Content Security Policy|Refused to|webview\.js|pageerror/i.test(e));
     expect(ours).toEqual([]);
   });
 });
