@@ -7,7 +7,7 @@ export const TEST_TOOLS = [
   { pkg: 'gcc-riscv64-unknown-elf', cmd: 'riscv64-unknown-elf-gcc' },
   { pkg: 'picolibc-riscv64-unknown-elf', file: '/usr/lib/picolibc/riscv64-unknown-elf' },
   { pkg: 'qemu-system-misc', cmd: 'qemu-system-xtensa' },
-  { pkg: 'binutils-multiarch', cmd: 'objdump' },
+  { pkg: 'binutils-multiarch', file: '/usr/bin/x86_64-linux-gnu-objcopy.single' },
   { pkg: 'socat', cmd: 'socat' },
   { pkg: 'scons', cmd: 'scons' },
   { pkg: 'build-essential', cmd: 'make' },
