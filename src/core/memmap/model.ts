@@ -48,6 +48,11 @@ export interface SectionEntry {
   fill: number;
   /** The dynamic library this `.mm.<lib>.*` section belongs to. */
   library?: string;
+  /**
+   * ESP-IDF's `*dummy*` sections (`.dram0.dummy`, `.flash_rodata_dummy`): they only skip the
+   * addresses another region's content occupies through an alias; not counted in `used`.
+   */
+  placeholder?: true;
 }
 
 export interface LibraryEntry {
@@ -84,7 +89,7 @@ export interface MemoryMapModel {
   sections: SectionEntry[];
   libraries: LibraryEntry[];
   fill: number;
-  fillDetail: { padding: number; linkerData: number };
+  fillDetail: { padding: number; linkerData: number; placeholder: number };
   slots: SlotEntry[];
   /** Bytes of loadable segment contents: what the image written to flash holds. */
   imageBytes: number;
@@ -111,6 +116,8 @@ export interface BuildMemoryMapInput {
 
 interface DynamicSection { library: string; kind: 'text' | 'data' | 'bss'; name: string; address: number; size: number; progbits: boolean }
 
+/** ESP-IDF placeholder sections that skip an alias range (`.dram0.dummy`, `.flash_rodata_dummy`). */
+const PLACEHOLDER = /[._]dummy$/;
 /** Input sections ld merges (SEC_MERGE): `.rodata.str1.1`, `.rodata.cst4`, `.comment`. */
 const MERGEABLE = /\.(str|cst)\d+(\.\d+)?$|^\.comment$/;
 const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
@@ -176,7 +183,7 @@ class ModelBuilder {
   private readonly chipSource: ChipSource;
   private readonly notes: string[] = [];
   private readonly libs = new LibraryTotals();
-  private readonly fillDetail = { padding: 0, linkerData: 0 };
+  private readonly fillDetail = { padding: 0, linkerData: 0, placeholder: 0 };
   private readonly split: boolean;
   private symbolsCache?: Symbol[];
   /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
@@ -207,7 +214,7 @@ class ModelBuilder {
     const slots = this.slots(dynamic);
     const libraries = this.libraryList(dynamic, slots);
     const regions = this.regions(sections, slots);
-    const fill = this.fillDetail.padding + this.fillDetail.linkerData;
+    const fill = this.fillDetail.padding + this.fillDetail.linkerData + this.fillDetail.placeholder;
     const dynamicSaved = libraries.reduce((sum, l) => sum + (l.flashSaved ?? 0), 0);
     return {
       chip: this.chip.id, chipName: this.chip.name, chipSource: this.chipSource,
@@ -221,6 +228,7 @@ class ModelBuilder {
 
   private sectionEntry(s: Section): SectionEntry {
     const entry: SectionEntry = { name: s.name, region: this.regionNameOf(s), address: s.addr, size: s.size, kind: sectionKind(s), fill: 0 };
+    if (PLACEHOLDER.test(s.name)) entry.placeholder = true;
     const lma = this.loadAddressOf(s);
     if (lma !== undefined && lma !== s.addr) entry.loadAddress = lma;
     return entry;
@@ -266,7 +274,7 @@ class ModelBuilder {
     const tops = new Map<ChipRegion, number>();
     for (const g of this.chip.regions) {
       const mine = sections.filter((s) => s.region === g.name);
-      const entry: RegionEntry = { name: g.name, start: g.ranges[0].start, size: regionSize(g), used: coveredBytes(mine), free: 0, fill: sum(mine.map((s) => s.fill)), flash: g.flash };
+      const entry: RegionEntry = { name: g.name, start: g.ranges[0].start, size: regionSize(g), used: coveredBytes(mine.filter((s) => !s.placeholder)), free: 0, fill: sum(mine.map((s) => s.fill)), flash: g.flash };
       // The highest address in use, seen through the region's main window. Sections placed
       // here by a fallback (outside every window) do not move it.
       let top = g.ranges[0].start;
@@ -362,7 +370,11 @@ class ModelBuilder {
       cursor = Math.max(cursor, to);
       if (bytes === 0) continue;
       covered += bytes;
-      if (item.kind === 'fill') { this.fillDetail.padding += bytes; entry.fill += bytes; continue; }
+      if (item.kind === 'fill') {
+        if (entry.placeholder) this.fillDetail.placeholder += bytes; else this.fillDetail.padding += bytes;
+        entry.fill += bytes;
+        continue;
+      }
       if (item.kind === 'data') { this.fillDetail.linkerData += bytes; entry.fill += bytes; continue; }
       const { name, archive } = this.libraryOfFile(item.file);
       this.libs.add(name, archive, entry.region, inputKind(item.name, entry.kind), bytes);
@@ -407,6 +419,7 @@ class ModelBuilder {
       const entry = entries[i];
       const mm = MM_SECTION.exec(s.name);
       if (mm) { this.libs.add(mm[1], `lib${mm[1]}.a`, entry.region, entry.kind, s.size); return; }
+      if (entry.placeholder) { this.fillDetail.placeholder += s.size; entry.fill += s.size; return; }
       const spans = (bySection.get(s.index) ?? []).sort((a, b) => a.start - b.start);
       let cursor = s.addr;
       let covered = 0;

@@ -137,6 +137,20 @@ describe('chip choice', () => {
   });
 });
 
+describe('ESP-IDF placeholder sections', () => {
+  it.each(['esp32s2', 'esp32s3', 'esp32c3', 'esp32c6'])('%s: .dram0.dummy is listed but not counted as used DRAM', (id) => {
+    const elf = readElf(bytes(`test/fixtures/mapfiles/out/${id}/fw.elf`));
+    const m = buildMemoryMap({ elf, mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`) });
+    const dummy = elf.section('.dram0.dummy')!;
+    const iramUse = elf.symbol('_iram_end')!.value - elf.symbol('_iram_start')!.value;
+    expect(dummy.size).toBe(iramUse);
+    expect(m.sections.find((s) => s.name === '.dram0.dummy')).toMatchObject({ region: 'DRAM', size: dummy.size, placeholder: true });
+    const dram = m.sections.filter((s) => s.region === 'DRAM' && s.name !== '.dram0.dummy');
+    expect(m.regions.find((r) => r.name === 'DRAM')!.used).toBe(dram.reduce((a, s) => a + s.size, 0));
+    expect(m.fillDetail.placeholder).toBe(dummy.size);
+  });
+});
+
 describe('map and ELF must belong to one link', () => {
   it('refuses a map of another link, naming the section and line', () => {
     const elf = bytes('test/fixtures/firmware/out/xtensa/fw.elf');
