@@ -127,9 +127,10 @@ const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e)
 export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   const elf = asElf(input.elf);
   const map = input.map ?? (input.mapText !== undefined ? parseMapFile(input.mapText) : undefined);
-  const model = new ModelBuilder(elf, map, input).build();
-  if (input.fullElf && model.split) {
-    const before = buildMemoryMap({ elf: input.fullElf, map, chip: model.chip, board: undefined });
+  const fullElf = input.fullElf ? asElf(input.fullElf) : undefined;
+  const model = new ModelBuilder(elf, map, input, fullElf).build();
+  if (fullElf && model.split) {
+    const before = buildMemoryMap({ elf: fullElf, map, chip: model.chip });
     model.before = before;
     model.flashSaved = before.imageBytes - model.imageBytes;
   }
@@ -189,7 +190,7 @@ class ModelBuilder {
   /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
   private readonly outsideOwnSections = new Map<string, number>();
 
-  constructor(private readonly elf: ElfFile, private readonly map: MapFile | undefined, input: BuildMemoryMapInput) {
+  constructor(private readonly elf: ElfFile, private readonly map: MapFile | undefined, input: BuildMemoryMapInput, private readonly fullElf?: ElfFile) {
     const choice = detectChip(elf, { override: input.chip, board: input.board });
     this.chip = choice.chip;
     this.chipSource = choice.source;
@@ -438,13 +439,15 @@ class ModelBuilder {
 
   // ---- dynamic libraries and slots ----------------------------------------------------
 
-  /** The `.mm.<lib>.*` sections: from the ELF, or (split ELF) from the map's record of the link. */
+  /** The `.mm.<lib>.*` sections: from the ELF, or (split ELF) from the original ELF or the map's record of the link. */
   private dynamicSections(): DynamicSection[] {
-    const fromElf = findDynamicLibraries(this.elf).flatMap((l) => (['text', 'data', 'bss'] as const).flatMap((kind) => {
+    const of = (elf: ElfFile) => findDynamicLibraries(elf).flatMap((l) => (['text', 'data', 'bss'] as const).flatMap((kind) => {
       const s = l[kind];
       return s ? [{ library: l.name, kind, name: s.name, address: s.addr, size: s.size, progbits: s.type !== SectionType.NOBITS }] : [];
     }));
+    const fromElf = of(this.elf);
     if (fromElf.length || !this.split) return fromElf;
+    if (this.fullElf) return of(this.fullElf);
     if (!this.map) {
       this.notes.push('This ELF was split, but there is no map file (nor .full.elf) to tell which libraries were moved out.');
       return [];

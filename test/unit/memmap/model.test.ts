@@ -92,6 +92,10 @@ describe('dynamic libraries and slots (xtensa fixture)', () => {
     expect(iram(after).used).toBeLessThan(iram(after.before!).used);
     checkInvariants(after);
     checkInvariants(after.before!);
+    // Without the map, the original ELF still tells which libraries were moved and where.
+    const noMap = buildMemoryMap({ elf: split.strippedElf, fullElf: elfBytes });
+    expect(noMap.slots).toEqual(after.slots);
+    expect(noMap.libraries.find((l) => l.name === 'codec')).toMatchObject({ dynamic: true, slot: 'dsp', flashSaved: size('.mm.codec.text') + size('.mm.codec.data') });
   });
 });
 
