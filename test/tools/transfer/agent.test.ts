@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
-import { AgentClient, TransferError, collectFiles, connectAgent, openSerialLink, uploadFiles, Status } from '../../../src/core/transfer';
+import { AgentClient, FrameSplitter, FrameType, TransferError, collectFiles, connectAgent, encodeFrame, helloPayload, openSerialLink, uploadFiles, Status, type Frame } from '../../../src/core/transfer';
 import { crc32 } from '../../../src/core/util/crc32';
 import { type AgentProcess, type PtyPair, buildAgent, proxiedAgent, ptyPair, startAgent } from './harness';
 
@@ -53,6 +53,18 @@ describe('agent over a socat pty pair', () => {
     expect(client.caps).toMatchObject({ version: 1, chip: 'host', root: '/mm', buildId: BUILD_ID, maxData: 1024 });
     expect(client.caps.filesystems).toEqual(['posix']);
     expect(client.caps.window).toBeGreaterThanOrEqual(4096);
+  });
+
+  it('answers a HELLO of another protocol version with VERSION and its own version', async () => {
+    const link = await openSerialLink(pty.a);
+    const frames: Frame[] = [];
+    const splitter = new FrameSplitter((f) => frames.push(f), () => undefined);
+    link.onData((b) => splitter.push(b));
+    link.write(encodeFrame({ type: FrameType.HELLO, status: 0, seq: 77, payload: helloPayload(2) }));
+    for (let i = 0; i < 50 && frames.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await link.close();
+    expect(frames[0]).toMatchObject({ type: FrameType.HELLO | FrameType.RESPONSE, status: Status.VERSION, seq: 77 });
+    expect(frames[0].payload[0]).toBe(1);
   });
 
   it('uploads a folder with manifest.json, lists it, skips unchanged files, removes, reports df', async () => {
