@@ -1,15 +1,15 @@
 // `esp32mm upload/ls/rm/df` as a user runs them: the bundled CLI in a child process against
 // the host agent on a socat pty pair.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../../../src/core/util/crc32';
-import { type AgentProcess, type PtyPair, REPO, buildAgent, ptyPair, startAgent } from './harness';
+import { type AgentProcess, type PtyPair, REPO, buildAgent, proxiedAgent, ptyPair, startAgent } from './harness';
 
 const run = promisify(execFile);
 const CLI = join(REPO, 'build/test/esp32mm-cli.cjs');
@@ -91,5 +91,29 @@ describe('esp32mm upload / ls / rm / df', () => {
     const usage = await esp32mm('upload', '--uploadfs');
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/--uploadfs needs --env/);
+  });
+});
+
+describe('esp32mm upload, Ctrl+C', () => {
+  it('cancels on SIGINT: exit 1, a clear message, the previous file untouched', async () => {
+    const card2 = mkdtempSync(join(tmpdir(), 'mm-cli-int-'));
+    const link = await proxiedAgent(card2, { bytesPerSecond: 92160, latencyMs: 5 });
+    try {
+      mkdirSync(join(card2, 'mm'));
+      writeFileSync(join(card2, 'mm', 'big_e'), 'old');
+      const f = join(card2, 'big_e');
+      writeFileSync(f, Buffer.alloc(400_000, 3));
+      const child = spawn(process.execPath, [CLI, 'upload', '--port', link.port, f], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (/> \/mm\/big_e/.test(out) && !child.killed) setTimeout(() => child.kill('SIGINT'), 800); });
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(err).toMatch(/upload of \/mm\/big_e cancelled at \d+ of 400000 bytes; the previous file on the device is unchanged/);
+      expect(readFileSync(join(card2, 'mm', 'big_e'), 'utf8')).toBe('old');
+    } finally {
+      await link.stop();
+    }
   });
 });
