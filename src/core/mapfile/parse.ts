@@ -81,6 +81,12 @@ const HEX = /^0x[0-9a-fA-F]+$/;
 const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_FORMAT', 'OUTPUT_ARCH', 'SEARCH_DIR', 'INSERT ', 'Address of section', 'OVERLAY'];
 /** A name ld may wrap onto its own line (section names; not patterns like `*(.text)`). */
 const SECTION_NAME = /^[A-Za-z_.$][\w.$@+\-]*$/;
+/** ` name 0xADDR 0xSIZE [file]` on one line (sticky: matched at a line start). */
+const INPUT_RECORD = / ([^ \t*(][^ \t]*|\*fill\*)[ \t]+0x([0-9a-fA-F]{1,13})[ \t]+0x([0-9a-fA-F]{1,13})(?:[ \t]+([^\r\n]*[^\s]))?[ \t]*(?=\r?$)/my;
+/** ` .long.section.name` alone on its line: ld wrapped it; the numbers follow. */
+const WRAPPED_NAME = / ([A-Za-z_.$][\w.$@+\-]*)[ \t]*(?=\r?$)/my;
+/** `<spaces>0xADDR 0xSIZE file` after a wrapped name. */
+const CONTINUATION = /[ \t]+0x([0-9a-fA-F]{1,13})[ \t]+0x([0-9a-fA-F]{1,13})[ \t]+([^\r\n]*[^\s])[ \t]*(?=\r?$)/my;
 const DATA_STATEMENT = /^(LONG|QUAD|SQUAD|SHORT|BYTE)\b/;
 
 function hex(token: string, line: number, what: string): number {
@@ -130,9 +136,56 @@ class Parser {
   private pendingArchive?: { text: string; line: number };
   private current?: MapOutputSection;
 
+  /**
+   * The memory map's most common lines without copying them: symbol and assignment lines
+   * (skipped) and one-line input records (read with one regular expression). Returns false
+   * for anything else, which then takes the careful path through `line`.
+   */
+  fastLine(src: string, start: number, end: number, no: number): boolean {
+    if (this.phase !== 'map' || this.pendingSection || end - start < 4) return false;
+    const c1 = src.charCodeAt(start + 1);
+    if (src.charCodeAt(start) !== 32) return false;
+    if (this.pendingInput) {
+      // The numbers of a wrapped input-section name.
+      if (c1 !== 32) return false;
+      CONTINUATION.lastIndex = start;
+      const m = CONTINUATION.exec(src);
+      if (!m || m.index + m[0].length !== end) return false;
+      const p = this.pendingInput;
+      this.pendingInput = undefined;
+      this.addInput({ kind: 'input', name: p.name, address: parseInt(m[1], 16), size: parseInt(m[2], 16), file: m[3], line: p.line });
+      return true;
+    }
+    if (c1 === 32) {
+      // `<spaces>0xVALUE<spaces>name…`: a symbol or an assignment, unless a second number follows.
+      let p = start + 2;
+      while (p < end && src.charCodeAt(p) === 32) p++;
+      if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return src.charCodeAt(p) === 91; // `[!provide]`
+      while (p < end && src.charCodeAt(p) !== 32) p++;
+      while (p < end && src.charCodeAt(p) === 32) p++;
+      return !(src.charCodeAt(p) === 48 && src.charCodeAt(p + 1) === 120);
+    }
+    WRAPPED_NAME.lastIndex = start;
+    const w = WRAPPED_NAME.exec(src);
+    if (w && w.index + w[0].length === end) {
+      this.pendingInput = { name: w[1], line: no };
+      return true;
+    }
+    INPUT_RECORD.lastIndex = start;
+    const m = INPUT_RECORD.exec(src);
+    if (!m || m.index + m[0].length !== end) return false;
+    const name = m[1];
+    const kind = name === '*fill*' ? 'fill' : 'input';
+    this.addInput({ kind, name, address: parseInt(m[2], 16), size: parseInt(m[3], 16), file: kind === 'fill' || !m[4] ? undefined : m[4], line: no });
+    return true;
+  }
+
   line(text: string, no: number): void {
-    const heading = HEADINGS.find(([h]) => text === h);
-    if (heading) return this.enter(heading[1], no);
+    const c0 = text.charCodeAt(0);
+    if (c0 >= 65 && c0 <= 90) {
+      const heading = HEADINGS.find(([h]) => text === h);
+      if (heading) return this.enter(heading[1], no);
+    }
     switch (this.phase) {
       case 'archives': return this.archiveLine(text, no);
       case 'discarded': this.recordLine(text, no, (input) => this.result.discarded.push(input)); return;
@@ -332,17 +385,19 @@ export function baseName(path: string): string {
 }
 
 export function parseMapFile(text: string): MapFile {
-  checkText(text);
+  // The cross-reference table (ld --cref) comes last and holds nothing the model needs.
+  const cref = text.indexOf('\nCross Reference Table');
+  const n = cref >= 0 ? cref + 1 : text.length;
+  checkText(cref >= 0 ? text.slice(0, n) : text);
   const p = new Parser();
   let start = 0;
   let no = 0;
-  const n = text.length;
   while (start < n) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
     const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     no++;
-    p.line(text.slice(start, lineEnd), no);
+    if (!p.fastLine(text, start, lineEnd, no)) p.line(text.slice(start, lineEnd), no);
     start = end + 1;
   }
   return p.end(no);
