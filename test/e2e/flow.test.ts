@@ -167,7 +167,7 @@ describe(`user flow on the ${project.source} project`, () => {
     const iniPath = join(dirs.ws, 'platformio.ini');
     const ini = readFileSync(iniPath, 'utf8');
     writeFileSync(iniPath, ini.replace(/^(custom_mm_libs\s*=.*)$/m, '$1, ghost'));
-    await runCommand(page, 'Focus on Problems View');
+    await runCommand(page, 'Problems: Focus on Problems View');
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost: nothing from libghost.a' }).first();
     await row.waitFor({ state: 'visible', timeout: 20_000 });
     expect(await page.locator('.markers-panel .monaco-list-row', { hasText: 'platformio.ini' }).count()).toBeGreaterThan(0);
@@ -200,6 +200,21 @@ describe(`user flow on the ${project.source} project`, () => {
     await toast.waitFor({ state: 'visible', timeout: 15_000 });
     expect(await toast.textContent()).toMatch(/custom_mm_storage = spiffs or littlefs/);
     await toast.locator('.monaco-button', { hasText: 'Open platformio.ini' }).first().waitFor({ timeout: 5000 });
+  });
+
+  it('follows the colour theme (theme variables only): light theme repaints the view', async () => {
+    const frame = await mapFrame();
+    const dark = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await runCommand(page, 'Preferences: Color Theme');
+    await page.locator('.quick-input-widget input.input').fill('Light Modern');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().click({ timeout: 10_000 });
+    await waitFor('the light theme in the webview', async () =>
+      (await (await mapFrame()).evaluate(() => getComputedStyle(document.body).backgroundColor)) !== dark, 20_000);
+    const light = await (await mapFrame()).evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const lum = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+    expect(lum(light)).toBeGreaterThan(lum(dark));
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.locator('.part.sidebar').screenshot({ path: join(SHOTS, 'readme-memory-map-light.png') });
   });
 
   it('raises no CSP violations or errors from the extension webview', () => {

@@ -106,21 +106,24 @@ export function activityIcon(page: Page) {
   return page.locator('.part.activitybar [aria-label^="Memory Manager"]').first();
 }
 
+/** Runs a command from the palette by its exact title (clicks that entry, not the first one). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill('>' + title);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  try {
-    await row.waitFor({ state: 'visible', timeout: 5000 });
-  } catch { // the list is computed when the palette opens; reopen once
-    await page.keyboard.press('Escape');
+  const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill('>' + title);
-    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    try {
+      await row.waitFor({ state: 'visible', timeout: attempt ? 10_000 : 5000 });
+      break;
+    } catch (e) { // the list is computed when the palette opens; reopen once
+      await page.keyboard.press('Escape');
+      if (attempt) throw e;
+    }
   }
-  await page.keyboard.press('Enter');
+  await row.click();
 }
 
 /** Palette entries matching `prefix` (e.g. "Memory Manager:"). */
