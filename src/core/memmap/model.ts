@@ -320,6 +320,7 @@ class ModelBuilder {
     let best: { symbol: string; address: number } | undefined;
     if (g.boundarySymbols.length === 0) return undefined;
     for (const sym of this.symbols()) {
+      if (sym.name.charCodeAt(0) !== 95) continue; // every boundary symbol starts with '_'
       if (!g.boundarySymbols.includes(sym.name) || !rangeOf(g, sym.value)) continue;
       // The highest wins; at equal addresses the symbol listed first (`_heap_start` before `_bss_end`).
       const better = !best || sym.value > best.address
@@ -504,6 +505,7 @@ class ModelBuilder {
   private slotSymbols(): { slot: string; kind: 'text' | 'data' | 'bss'; start: number; end: number }[] {
     const found = new Map<string, { slot: string; kind: 'text' | 'data' | 'bss'; start: number; end: number }>();
     for (const sym of this.symbols()) {
+      if (!sym.name.startsWith('_mm_slot_')) continue;
       const m = /^_mm_slot_(.+)_(text|data|bss)_(start|end)$/.exec(sym.name);
       if (!m) continue;
       const key = `${m[1]}\0${m[2]}`;
