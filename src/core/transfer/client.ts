@@ -243,7 +243,9 @@ export class AgentClient {
       // Before the first RTT sample: 250 ms. Doubled per timeout without progress (as TCP),
       // so a slow line whose window takes longer than the RTO to drain still gets samples.
       let backoff = 1;
-      const rto = () => Math.min(linkLostMs, (srtt ? Math.max(minRtoMs, 3 * srtt) : Math.max(minRtoMs, 250)) * backoff);
+      // rttvar (Jacobson/Karels) widens it when the device's write times jitter (SD cards).
+      let rttvar = srtt / 2;
+      const rto = () => Math.min(linkLostMs, (srtt ? Math.max(minRtoMs, 3 * srtt, srtt + 4 * rttvar) : Math.max(minRtoMs, 250)) * backoff);
       const armTimer = () => { clearTimeout(timer); timer = setTimeout(onTimeout, rto()); };
       // DATA seq of the first frame sent after the latest go-back: NAKs caused by frames
       // sent before it describe a gap that is already being resent.
@@ -301,7 +303,11 @@ export class AgentClient {
         lastProgress = Date.now();
         backoff = 1;
         const t = sentAt.get(acked);
-        if (t !== undefined && t > 0) srtt = srtt ? 0.875 * srtt + 0.125 * (lastProgress - t) : lastProgress - t;
+        if (t !== undefined && t > 0) {
+          const sample = lastProgress - t;
+          if (srtt) { rttvar = 0.75 * rttvar + 0.25 * Math.abs(srtt - sample); srtt = 0.875 * srtt + 0.125 * sample; }
+          else { srtt = sample; rttvar = sample / 2; }
+        }
         for (const k of sentAt.keys()) if (k <= acked) sentAt.delete(k);
         if (adaptiveFrames) {
           cwnd = Math.min(window, cwnd + chunk / 2);

@@ -74,7 +74,7 @@ describe('fault injection', () => {
       else expect(onCard, name).toBeUndefined();
     }
     await client?.close();
-    console.log(`[faults] ${JSON.stringify(counts)} proxy=${JSON.stringify(link.proxy.stats)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    process.stderr.write(`[faults] ${JSON.stringify(counts)} proxy=${JSON.stringify(link.proxy.stats)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     expect(counts.attempts).toBeGreaterThanOrEqual(200);
     expect(counts.completed).toBeGreaterThan(150);
     expect(counts.failed).toBeGreaterThan(0); // the hang-ups did cut uploads
