@@ -4,6 +4,7 @@
  *
  *   mm-agent --tty <path> --root <card-dir> [--build-id <64 hex>] [--free <bytes>]
  *            [--root-name /mm] [--max-file <bytes>] [--window <bytes>] [--log-every <ms>]
+ *            [--busy 1]   (answer uploads/removes with BUSY, as when the app has the card)
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
@@ -205,7 +206,7 @@ static int parse_hex(const char *s, uint8_t out[32]) {
 static void usage(void) {
   fprintf(stderr, "usage: mm-agent --tty <path> --root <card-dir> [--build-id <64 hex digits>] "
                   "[--free <bytes>] [--root-name /mm] [--max-file <bytes>] [--window <bytes>] "
-                  "[--log-every <ms>]\n");
+                  "[--log-every <ms>] [--busy 1]\n");
   exit(2);
 }
 
@@ -220,6 +221,7 @@ int main(int argc, char **argv) {
   cfg.filesystems = "posix";
   unsigned log_every = 0;
   uint64_t free_arg = 0;
+  int busy = 0;
   for (int i = 1; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!v) usage();
@@ -230,6 +232,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--max-file")) cfg.max_file = (uint32_t)strtoul(v, NULL, 10);
     else if (!strcmp(argv[i], "--window")) cfg.window = (uint32_t)strtoul(v, NULL, 10);
     else if (!strcmp(argv[i], "--log-every")) log_every = (unsigned)strtoul(v, NULL, 10);
+    else if (!strcmp(argv[i], "--busy")) busy = !strcmp(v, "1"); /* the app holds the card */
     else if (!strcmp(argv[i], "--build-id")) {
       if (parse_hex(v, cfg.build_id) < 0) { fprintf(stderr, "mm-agent: --build-id needs 64 hex digits\n"); return 2; }
     } else usage();
@@ -249,6 +252,7 @@ int main(int argc, char **argv) {
   cfg.output = tty_write;
   cfg.passthrough = console_input;
   mm_agent_init(&agent, &cfg);
+  mm_agent_set_busy(&agent, busy);
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   fprintf(stderr, "mm-agent: serving %s%s on %s\n", g.card, cfg.root, tty);

@@ -21,6 +21,10 @@ describe('agent C core', () => {
     expect(sh(bin, [])).toMatch(/^ok \d+ checks, 0 failures/m);
   });
 
+  it('Arduino glue compiles against the Arduino-ESP32 FS/Stream declarations (g++ -fsyntax-only)', () => {
+    sh('g++', ['-std=c++11', '-DARDUINO', '-fsyntax-only', '-Wall', '-Wextra', '-Werror', `-I${join(__dirname, 'arduino-stub')}`, `-I${SRC}`, join(SRC, 'mm_agent_arduino.cpp')]);
+  });
+
   it.each([
     ['xtensa-lx106-elf-gcc', ['-mlongcalls'], 'xtensa-lx106-elf-size'],
     ['riscv64-unknown-elf-gcc', ['--specs=picolibc.specs', '-march=rv32imac', '-mabi=ilp32', '-misa-spec=2.2'], 'riscv64-unknown-elf-size'],

@@ -154,6 +154,17 @@ describe('agent over a socat pty pair', () => {
     await restartAgent();
   });
 
+  it('answers BUSY while the application holds the card, and lists meanwhile', async () => {
+    await restartAgent(['--busy', '1']);
+    client = await connectAgent(pty.a);
+    await expect(client.upload('/mm/b.bin', randomBytes(100))).rejects.toMatchObject({ status: Status.BUSY, message: /application on the board has the filesystem in use/ });
+    await expect(client.remove('/mm/keep.bin')).rejects.toMatchObject({ status: Status.BUSY });
+    expect(Array.isArray(await client.list('/mm'))).toBe(true);
+    await client.close();
+    client = undefined;
+    await restartAgent();
+  });
+
   it('says clearly when the port is busy (held by a serial monitor) and when no agent answers', async () => {
     const monitor = await new Promise<SerialPort>((r, j) => { const p = new SerialPort({ path: pty.a, baudRate: 115200, lock: true }, (e) => (e ? j(e) : r(p))); });
     const err = await connectAgent(pty.a).catch((e: unknown) => e);

@@ -85,3 +85,22 @@ Hard resetting via RTS pin...`.split('\n').map(parseUploadFsLine);
       .toMatchObject({ code: 'PORT_BUSY' });
   });
 });
+
+describe('Linux sysfs port discovery (when udevadm is missing)', () => {
+  it('finds VID:PID in the USB device folder above the tty', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, symlinkSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { listLinuxUsbSerial } = await import('../../../src/core/transfer/serial-link');
+    const root = mkdtempSync(join(tmpdir(), 'mm-sysfs-'));
+    const usb = join(root, 'devices/pci0000:00/usb1/1-2');
+    mkdirSync(join(usb, '1-2:1.0/ttyUSB0'), { recursive: true });
+    writeFileSync(join(usb, 'idVendor'), '10c4\n');
+    writeFileSync(join(usb, 'idProduct'), 'ea60\n');
+    mkdirSync(join(root, 'class/tty/ttyUSB0'), { recursive: true });
+    symlinkSync(join(usb, '1-2:1.0'), join(root, 'class/tty/ttyUSB0/device'));
+    mkdirSync(join(root, 'class/tty/ttyS0'), { recursive: true }); // not USB: ignored
+    expect(listLinuxUsbSerial(join(root, 'class/tty'))).toEqual([{ path: '/dev/ttyUSB0', vendorId: '10c4', productId: 'ea60' }]);
+    expect(rankPorts(listLinuxUsbSerial(join(root, 'class/tty')))[0]).toMatchObject({ known: true, description: 'Silicon Labs CP210x' });
+  });
+});
