@@ -10,6 +10,9 @@
 #define FLAG_DELETE 1u
 #define FLAG_CRC 1u
 
+/* C99 compile-time check: HELLO's fixed part and the LIST header must fit one frame. */
+typedef char mm_agent_max_data_too_small[MM_AGENT_MAX_DATA >= 128 ? 1 : -1];
+
 /* ---- little-endian helpers ---- */
 static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
 static uint32_t rd32(const uint8_t *p) { return rd16(p) | (rd16(p + 2) << 16); }
@@ -239,7 +242,9 @@ static int on_hello(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   const char *strs[3] = {a->cfg.chip, a->cfg.filesystems, a->cfg.root};
   for (int i = 0; i < 3; i++) {
     size_t sl = strlen(strs[i]);
+    size_t room = MM_AGENT_MAX_DATA - k - (size_t)(3 - i); /* keep a length byte for the rest */
     if (sl > 200) sl = 200;
+    if (sl > room) sl = room;
     o[k++] = (uint8_t)sl;
     memcpy(o + k, strs[i], sl);
     k += sl;
