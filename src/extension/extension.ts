@@ -61,6 +61,7 @@ class Controller implements vscode.Disposable {
 
   private async reloadProjects(): Promise<void> {
     this.projects = await discoverProjects();
+    this.watchEnvironments();
     const saved = this.ctx.workspaceState.get<{ root: string; env: string }>(SELECTED_KEY);
     const savedProject = saved && this.projects.find((p) => p.root === saved.root);
     const savedEnv = savedProject?.envs.find((e) => e.name === saved!.env);
@@ -92,7 +93,7 @@ class Controller implements vscode.Disposable {
   // ---- build watcher ----------------------------------------------------------------------
 
   private watch(): void {
-    const onElf = (uri: vscode.Uri) => this.debounce.run(uri.fsPath, () => void this.onFirmwareChanged(uri.fsPath));
+    const onElf = this.onElfEvent;
     const addFolderWatchers = (folders: readonly vscode.WorkspaceFolder[]) => {
       for (const folder of folders) {
         const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/.pio/build/*/firmware.elf'));
@@ -116,6 +117,40 @@ class Controller implements vscode.Disposable {
         if (e.affectsConfiguration('esp32mm')) { this.updateStatus(); void this.refresh(); }
       }),
     );
+  }
+
+  private readonly onElfEvent = (uri: vscode.Uri) => this.debounce.run(uri.fsPath, () => void this.onFirmwareChanged(uri.fsPath));
+  private envWatchers: vscode.Disposable[] = [];
+
+  /**
+   * Node watchers on each environment's build folder as well: users (and PlatformIO setups)
+   * often put .pio in files.watcherExclude, which silences VS Code's workspace watcher for
+   * exactly the files we need (seen in the e2e test). A watcher on `<build_dir>` itself
+   * notices environments that are built for the first time.
+   */
+  private watchEnvironments(): void {
+    for (const d of this.envWatchers) d.dispose();
+    this.envWatchers = [];
+    const watchDir = (dir: string, onName: (name: string) => void) => {
+      try {
+        const w = fs.watch(dir, { persistent: false }, (_event, name) => { if (name) onName(name.toString()); });
+        w.on('error', () => w.close()); // the folder was deleted (pio run -t clean)
+        this.envWatchers.push({ dispose: () => w.close() });
+      } catch { /* not built yet: the build_dir watcher below or the next reload covers it */ }
+    };
+    for (const p of this.projects) {
+      const roots = new Set(p.envs.map((e) => path.dirname(e.outputs.buildDir)));
+      for (const root of roots) {
+        watchDir(root, (name) => {
+          if (p.envs.some((e) => path.basename(e.outputs.buildDir) === name)) this.debounce.run('env-dirs', () => this.watchEnvironments());
+        });
+      }
+      for (const env of p.envs) {
+        watchDir(env.outputs.buildDir, (name) => {
+          if (name === path.basename(env.outputs.elf)) this.onElfEvent(vscode.Uri.file(env.outputs.elf));
+        });
+      }
+    }
   }
 
   private async onFirmwareChanged(elf: string): Promise<void> {
@@ -525,7 +560,7 @@ class Controller implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const d of this.disposables) d.dispose();
+    for (const d of [...this.disposables, ...this.envWatchers]) d.dispose();
   }
 }
 

@@ -26,6 +26,7 @@ let pty: PtyPair;
 let agent: AgentProcess | undefined;
 let card: string;
 const consoleErrors: string[] = [];
+const WORKSPACE_SETTINGS = () => ({ 'esp32mm.serialPort': pty.a, 'files.watcherExclude': { '**/.pio/**': true } });
 
 const build = () => join(dirs.ws, '.pio', 'build', project.env);
 const outDir = () => join(dirs.ws, project.storage === 'sd' ? 'sd' : 'data', 'mm');
@@ -52,7 +53,8 @@ beforeAll(async () => {
   card = join(dirs.root, 'card');
   mkdirSync(card, { recursive: true });
   mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
-  writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ 'esp32mm.serialPort': pty.a, 'esp32mm.baudRate': 921600 }, null, 2));
+  // .pio excluded from file watching, as many PlatformIO setups have it: builds must still be seen
+  writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ ...WORKSPACE_SETTINGS(), 'esp32mm.baudRate': 921600 }, null, 2));
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
@@ -178,7 +180,7 @@ describe(`user flow on the ${project.source} project`, () => {
 
   it('with autoSplit + autoUpload, a new link is split and uploaded without a click', async () => {
     writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({
-      'esp32mm.serialPort': pty.a, 'esp32mm.baudRate': 921600, 'esp32mm.autoSplit': true, 'esp32mm.autoUpload': true }, null, 2));
+      ...WORKSPACE_SETTINGS(), 'esp32mm.autoSplit': true, 'esp32mm.autoUpload': true }, null, 2));
     for (const f of readdirSync(join(card, 'mm'))) rmSync(join(card, 'mm', f));
     for (const f of readdirSync(outDir())) rmSync(join(outDir(), f));
     await page.waitForTimeout(1000); // the settings change reaches the extension host
