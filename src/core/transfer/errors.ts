@@ -4,7 +4,7 @@ import { STATUS_NAMES, Status } from './frame';
 
 export type TransferErrorCode =
   | 'PORT_BUSY' | 'PORT_NOT_FOUND' | 'PORT_ERROR' | 'NO_AGENT' | 'LINK_LOST' | 'CANCELLED'
-  | 'WRONG_BUILD_ID' | 'VERSION' | 'DEVICE' | 'PIO_MISSING' | 'PIO_FAILED';
+  | 'WRONG_BUILD_ID' | 'VERSION' | 'DEVICE' | 'PIO_MISSING' | 'PIO_FAILED' | 'LOCAL_FILE' | 'BAD_DEST';
 
 export class TransferError extends Error {
   constructor(

@@ -26,7 +26,7 @@ export function collectFiles(inputs: string[]): FileSet {
   };
   for (const input of inputs) {
     let st;
-    try { st = statSync(input); } catch { throw new TransferError('DEVICE', `no such file or folder: ${input}`); }
+    try { st = statSync(input); } catch { throw new TransferError('LOCAL_FILE', `no such file or folder: ${input}`); }
     if (!st.isDirectory()) { add(input); continue; }
     const manifestPath = join(input, 'manifest.json');
     let manifest: Manifest | undefined;
@@ -49,7 +49,7 @@ function checkAgainstManifest(set: FileSet): void {
   for (const f of (set.manifest!.libraries ?? []).flatMap((l) => l.files)) {
     const local = set.files.find((x) => x.name === f.file);
     if (local && (local.data.length !== f.size || local.crc !== parseInt(f.crc32, 16))) {
-      throw new TransferError('DEVICE', `${local.local} does not match ${set.manifestPath} (size/CRC differ): split again`);
+      throw new TransferError('LOCAL_FILE', `${local.local} does not match ${set.manifestPath} (size/CRC differ): split again`);
     }
   }
 }
@@ -81,7 +81,7 @@ export function remoteDir(dest: string, root: string): string {
   const r = root.replace(/\/+$/, '') || '/';
   if (!d.startsWith('/')) return `${r}/${d}`.replace(/^\/\//, '/');
   if (r === '/' || d === r || d.startsWith(r + '/')) return d;
-  throw new TransferError('DEVICE', `--dest ${dest} is outside the folder the agent serves (${root}); use --dest ${root}`);
+  throw new TransferError('BAD_DEST', `--dest ${dest} is outside the folder the agent serves (${root}); use --dest ${root}`);
 }
 
 export async function uploadFiles(client: AgentClient, set: FileSet, o: UploadOptions): Promise<UploadSummary> {
