@@ -82,7 +82,7 @@ export function explainOpenError(path: string, message: string, holders: string[
     return new TransferError('PORT_BUSY', `${path} is in use by another program (PlatformIO's serial monitor?).${by} Close it (Ctrl+C in the monitor terminal) and try again.`);
   }
   if (/ENOENT|No such file|File not found|cannot find/i.test(message)) {
-    return new TransferError('PORT_NOT_FOUND', `${path} does not exist: is the board plugged in? \`esp32mm ports\` lists candidates.`);
+    return new TransferError('PORT_NOT_FOUND', `${path} does not exist: is the board plugged in? Without --port, esp32mm uses the only ESP32 USB-serial port it finds.`);
   }
   if (/EACCES|Permission denied/i.test(message)) {
     return new TransferError('PORT_ERROR', `no permission to open ${path}: add your user to the dialout group (sudo usermod -aG dialout $USER, then log in again).`);
