@@ -13,213 +13,221 @@ import {
   REPO, SHOTS, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
   waitFor, type CodeServer, type RunDirs,
 } from './harness';
-import { e2eProject } from './project';
+import { e2eProjects, type E2eProject } from './project';
 import type { MemoryMapModel } from '../../webview-ui/model';
 import { bytes } from '../../webview-ui/format';
 
-const project = e2eProject();
-let dirs: RunDirs;
-let server: CodeServer;
-let browser: Browser;
-let page: Page;
-let pty: PtyPair;
-let agent: AgentProcess | undefined;
-let card: string;
-const consoleErrors: string[] = [];
-const WORKSPACE_SETTINGS = () => ({ 'esp32mm.serialPort': pty.a, 'files.watcherExclude': { '**/.pio/**': true } });
+for (const project of e2eProjects()) flow(project);
 
-const build = () => join(dirs.ws, '.pio', 'build', project.env);
-const outDir = () => join(dirs.ws, project.storage === 'sd' ? 'sd' : 'data', 'mm');
+function flow(project: E2eProject): void {
+ describe(project.source, () => {
+  let dirs: RunDirs;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let pty: PtyPair;
+  let agent: AgentProcess | undefined;
+  let card: string;
+  const consoleErrors: string[] = [];
+  const WORKSPACE_SETTINGS = () => ({ 'esp32mm.serialPort': pty.a, 'files.watcherExclude': { '**/.pio/**': true } });
 
-function cliMap(elf: string): MemoryMapModel {
-  const args = [join(REPO, 'dist', 'cli.js'), 'map', elf, '--json'];
-  const map = join(build(), 'firmware.map');
-  if (existsSync(map)) args.push('--map', map);
-  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }));
-}
+  const build = () => join(dirs.ws, '.pio', 'build', project.env);
+  const outDir = () => join(dirs.ws, project.storage === 'sd' ? 'sd' : 'data', 'mm');
 
-async function mapFrame(): Promise<Frame> {
-  return frameWith(page, 'body[data-updated]');
-}
+  function cliMap(elf: string): MemoryMapModel {
+    const args = [join(REPO, 'dist', 'cli.js'), 'map', elf, '--json'];
+    const map = join(build(), 'firmware.map');
+    if (existsSync(map)) args.push('--map', map);
+    return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' }));
+  }
 
-async function updatedStamp(): Promise<number> {
-  return Number(await (await mapFrame()).locator('body').getAttribute('data-updated'));
-}
+  async function mapFrame(): Promise<Frame> {
+    return frameWith(page, 'body[data-updated]');
+  }
 
-beforeAll(async () => {
-  console.log(`e2e project: ${project.source} (${project.dir})`);
-  dirs = prepareRun('flow', project.dir);
-  pty = await ptyPair();
-  card = join(dirs.root, 'card');
-  mkdirSync(card, { recursive: true });
-  mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
-  // .pio excluded from file watching, as many PlatformIO setups have it: builds must still be seen
-  writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ ...WORKSPACE_SETTINGS(), 'esp32mm.baudRate': 921600 }, null, 2));
-  server = await startCodeServer(dirs, vsixPath());
-  browser = await launchBrowser();
-  page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
-  await activityIcon(page).click();
-});
+  async function updatedStamp(): Promise<number> {
+    return Number(await (await mapFrame()).locator('body').getAttribute('data-updated'));
+  }
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await agent?.stop();
-  pty?.stop();
-});
-
-describe(`user flow on the ${project.source} project`, () => {
-  it('Memory Map shows the regions and libraries with the numbers of esp32mm map --json', async () => {
-    const expected = cliMap(join(build(), 'firmware.elf'));
-    const frame = await mapFrame();
-    await frame.locator('.region').first().waitFor({ timeout: 30_000 });
-    for (const r of expected.regions) {
-      const el = frame.locator(`.region[data-region="${r.name}"]`);
-      expect(await el.getAttribute('data-used')).toBe(String(r.used));
-      expect(await el.getAttribute('data-size')).toBe(String(r.size));
-      const text = await el.locator('.region-numbers').textContent();
-      expect(text).toContain(`${bytes(r.used)} / ${bytes(r.size)} B`);
-    }
-    expect(await frame.locator('.region').count()).toBe(expected.regions.length);
-    const rows = await frame.locator('table.libs tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ({ name: tr.getAttribute('data-library'), total: tr.querySelector('td')?.textContent })));
-    expect(rows.map((r) => r.name).sort()).toEqual(expected.libraries.map((l) => l.name).sort());
-    for (const l of expected.libraries) expect(rows.find((r) => r.name === l.name)?.total).toBe(bytes(l.total));
-    for (const lib of project.libs) expect(rows.map((r) => r.name)).toContain(lib);
-    await shot(page, 'flow-1-memory-map');
-  });
-
-  it('Split Libraries from the palette writes the files and updates the view', async () => {
-    const before = await updatedStamp();
-    await runCommand(page, 'Memory Manager: Split Libraries');
-    await waitFor('the split files', () => {
-      const files = existsSync(outDir()) ? readdirSync(outDir()) : [];
-      return project.libs.every((l) => files.includes(`${l}_e`) || files.includes(`${l}_d`)) && files.includes('manifest.json');
-    });
-    const toast = page.locator('.notification-toast', { hasText: /Split \d+ librar/ }).first();
-    await toast.waitFor({ state: 'visible', timeout: 15_000 });
-    await waitFor('the view to update after the split', async () => (await updatedStamp()) > before);
-    // the Dynamic Libraries tree lists the libraries with their files
-    for (const lib of project.libs) {
-      await page.locator('.pane-body .monaco-list-row', { hasText: lib }).first().waitFor({ timeout: 10_000 });
-    }
-    await shot(page, 'flow-2-after-split');
-  });
-
-  it('after the split the view shows the stripped firmware, and the toggle the original', async () => {
-    const frame = await mapFrame();
-    await waitFor('the before/after toggle', async () => (await frame.locator('#mode').getAttribute('hidden')) === null);
-    const after = cliMap(join(build(), 'firmware.elf'));
-    for (const r of after.regions) {
-      expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
-    }
-    const full = cliMap(join(build(), 'firmware.full.elf'));
-    await frame.locator('vscode-radio[value="before"]').click();
-    await waitFor('the before view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'before');
-    for (const r of full.regions) {
-      expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
-    }
-    await shot(page, 'flow-3-before-split');
-    // a picture of the view alone for the README: the tree folded away, the sidebar only
-    const treeHeader = page.locator('.pane-header', { hasText: 'Dynamic Libraries' }).first();
-    await treeHeader.click();
-    await frame.locator('vscode-radio[value="after"]').click();
-    await page.waitForTimeout(300);
-    await page.locator('.part.sidebar').screenshot({ path: join(SHOTS, 'readme-memory-map.png') });
-    await treeHeader.click();
-    await waitFor('the after view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'after');
-  });
-
-  it('touching firmware.elf refreshes the view', async () => {
-    const before = await updatedStamp();
-    const elf = join(build(), 'firmware.elf');
-    const now = new Date();
-    utimesSync(elf, now, now);
-    await waitFor('a refresh after the touch', async () => (await updatedStamp()) > before, 15_000);
-  });
-
-  it('clicking a library reveals its folder in the Explorer', async () => {
-    const frame = await mapFrame();
-    const lib = project.libs[0];
-    await frame.locator(`button.lib[data-library="${lib}"]`).click();
-    await page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: lib }).first().waitFor({ timeout: 15_000 });
-    await shot(page, 'flow-4-reveal');
+  beforeAll(async () => {
+    console.log(`e2e project: ${project.source} (${project.dir})`);
+    dirs = prepareRun(`flow-${project.source}`, project.dir);
+    pty = await ptyPair();
+    card = join(dirs.root, 'card');
+    mkdirSync(card, { recursive: true });
+    mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
+    // .pio excluded from file watching, as many PlatformIO setups have it: builds must still be seen
+    writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ ...WORKSPACE_SETTINGS(), 'esp32mm.baudRate': 921600 }, null, 2));
+    server = await startCodeServer(dirs, vsixPath());
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
     await activityIcon(page).click();
   });
 
-  it('the status-bar upload sends the files to the agent and reports success', async () => {
-    const manifest = JSON.parse(readFileSync(join(outDir(), 'manifest.json'), 'utf8'));
-    agent = await startAgent(pty.b, card, ['--build-id', manifest.buildId], AGENT);
-    const item = page.locator('.part.statusbar .statusbar-item', { hasText: /SD|FS/ }).first();
-    await item.click();
-    const toast = page.locator('.notification-toast', { hasText: /Uploaded \d+ files?/ }).first();
-    await toast.waitFor({ state: 'visible', timeout: 60_000 });
-    const sent = readdirSync(outDir()).filter((f) => /_[ed]$/.test(f) || f === 'manifest.json');
-    const arrived = readdirSync(join(card, 'mm'));
-    for (const f of sent) {
-      expect(arrived).toContain(f);
-      expect(readFileSync(join(card, 'mm', f)).equals(readFileSync(join(outDir(), f)))).toBe(true);
-    }
-    expect(await toast.textContent()).toContain(`Uploaded ${sent.length} files`);
-    await waitFor('the status bar to show success', async () => /check/.test((await item.innerHTML()) ?? ''));
-    await shot(page, 'flow-5-uploaded');
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await agent?.stop();
+    pty?.stop();
   });
 
-  it('a library that is not in the link shows up in Problems on its platformio.ini line', async () => {
-    const iniPath = join(dirs.ws, 'platformio.ini');
-    const ini = readFileSync(iniPath, 'utf8');
-    writeFileSync(iniPath, ini.replace(/^(custom_mm_libs\s*=.*)$/m, '$1, ghost'));
-    await runCommand(page, 'Problems: Focus on Problems View');
-    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost: nothing from libghost.a' }).first();
-    await row.waitFor({ state: 'visible', timeout: 20_000 });
-    expect(await page.locator('.markers-panel .monaco-list-row', { hasText: 'platformio.ini' }).count()).toBeGreaterThan(0);
-    await shot(page, 'flow-6-problems');
-    writeFileSync(iniPath, ini);
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost' }).first().waitFor({ state: 'detached', timeout: 20_000 });
-  });
+  describe(`user flow on the ${project.source} project`, () => {
+    it('Memory Map shows the regions and libraries with the numbers of esp32mm map --json', async () => {
+      const expected = cliMap(join(build(), 'firmware.elf'));
+      const frame = await mapFrame();
+      await frame.locator('.region').first().waitFor({ timeout: 30_000 });
+      for (const r of expected.regions) {
+        const el = frame.locator(`.region[data-region="${r.name}"]`);
+        expect(await el.getAttribute('data-used')).toBe(String(r.used));
+        expect(await el.getAttribute('data-size')).toBe(String(r.size));
+        const text = await el.locator('.region-numbers').textContent();
+        expect(text).toContain(`${bytes(r.used)} / ${bytes(r.size)} B`);
+      }
+      expect(await frame.locator('.region').count()).toBe(expected.regions.length);
+      const rows = await frame.locator('table.libs tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => ({ name: tr.getAttribute('data-library'), total: tr.querySelector('td')?.textContent })));
+      expect(rows.map((r) => r.name).sort()).toEqual(expected.libraries.map((l) => l.name).sort());
+      for (const l of expected.libraries) expect(rows.find((r) => r.name === l.name)?.total).toBe(bytes(l.total));
+      for (const lib of project.libs) expect(rows.map((r) => r.name)).toContain(lib);
+      await shot(page, `${project.source}-flow-1-memory-map`);
+    });
 
-  it('with autoSplit + autoUpload, a new link is split and uploaded without a click', async () => {
-    writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({
-      ...WORKSPACE_SETTINGS(), 'esp32mm.autoSplit': true, 'esp32mm.autoUpload': true }, null, 2));
-    for (const f of readdirSync(join(card, 'mm'))) rmSync(join(card, 'mm', f));
-    for (const f of readdirSync(outDir())) rmSync(join(outDir(), f));
-    await page.waitForTimeout(1000); // the settings change reaches the extension host
-    // what a rebuild does: a fresh, unsplit firmware.elf appears
-    const elf = join(build(), 'firmware.elf');
-    writeFileSync(elf + '.new', readFileSync(join(build(), 'firmware.full.elf')));
-    renameSync(elf + '.new', elf);
-    await waitFor('auto-split files', () => existsSync(join(outDir(), 'manifest.json')), 30_000);
-    await waitFor('auto-upload to the agent', () => existsSync(join(card, 'mm', 'manifest.json')), 30_000);
-    for (const f of readdirSync(outDir())) expect(readFileSync(join(card, 'mm', f)).equals(readFileSync(join(outDir(), f)))).toBe(true);
-    await shot(page, 'flow-7-auto');
-  });
+    it('Split Libraries from the palette writes the files and updates the view', async () => {
+      const before = await updatedStamp();
+      await runCommand(page, 'Memory Manager: Split Libraries');
+      await waitFor('the split files', () => {
+        const files = existsSync(outDir()) ? readdirSync(outDir()) : [];
+        return project.libs.every((l) => files.includes(`${l}_e`) || files.includes(`${l}_d`)) && files.includes('manifest.json');
+      });
+      const toast = page.locator('.notification-toast', { hasText: /Split \d+ librar/ }).first();
+      await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      await waitFor('the view to update after the split', async () => (await updatedStamp()) > before);
+      // the Dynamic Libraries tree lists the libraries with their files
+      for (const lib of project.libs) {
+        await page.locator('.pane-body .monaco-list-row', { hasText: lib }).first().waitFor({ timeout: 10_000 });
+      }
+      await shot(page, `${project.source}-flow-2-after-split`);
+    });
 
-  it('Upload to SPIFFS/LittleFS on an SD-card project says what to change instead of writing the wrong place', async () => {
-    await runCommand(page, 'Notifications: Clear All Notifications');
-    await runCommand(page, 'Memory Manager: Upload Libraries to SPIFFS/LittleFS');
-    await shot(page, 'flow-8-wrong-storage');
-    const toast = page.locator('.notification-toast', { hasText: 'custom_mm_storage' }).first();
-    await toast.waitFor({ state: 'visible', timeout: 15_000 });
-    expect(await toast.textContent()).toMatch(/custom_mm_storage = spiffs or littlefs/);
-    await toast.locator('.monaco-button', { hasText: 'Open platformio.ini' }).first().waitFor({ timeout: 5000 });
-  });
+    it('after the split the view shows the stripped firmware, and the toggle the original', async () => {
+      const frame = await mapFrame();
+      await waitFor('the before/after toggle', async () => (await frame.locator('#mode').getAttribute('hidden')) === null);
+      const after = cliMap(join(build(), 'firmware.elf'));
+      for (const r of after.regions) {
+        expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
+      }
+      const full = cliMap(join(build(), 'firmware.full.elf'));
+      await frame.locator('vscode-radio[value="before"]').click();
+      await waitFor('the before view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'before');
+      for (const r of full.regions) {
+        expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
+      }
+      await shot(page, `${project.source}-flow-3-before-split`);
+      // a picture of the view alone for the README: the tree folded away, the sidebar only
+      const treeHeader = page.locator('.pane-header', { hasText: 'Dynamic Libraries' }).first();
+      await treeHeader.click();
+      await frame.locator('vscode-radio[value="after"]').click();
+      await page.waitForTimeout(300);
+      await page.locator('.part.sidebar').screenshot({ path: join(SHOTS, `${project.source}-readme-memory-map.png`) });
+      await treeHeader.click();
+      await waitFor('the after view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'after');
+    });
 
-  it('follows the colour theme (theme variables only): light theme repaints the view', async () => {
-    const frame = await mapFrame();
-    const dark = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    await runCommand(page, 'Preferences: Color Theme');
-    await page.locator('.quick-input-widget input.input').fill('Light Modern');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().click({ timeout: 10_000 });
-    await waitFor('the light theme in the webview', async () =>
-      (await (await mapFrame()).evaluate(() => getComputedStyle(document.body).backgroundColor)) !== dark, 20_000);
-    const light = await (await mapFrame()).evaluate(() => getComputedStyle(document.body).backgroundColor);
-    const lum = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
-    expect(lum(light)).toBeGreaterThan(lum(dark));
-    await runCommand(page, 'Notifications: Clear All Notifications');
-    await page.locator('.part.sidebar').screenshot({ path: join(SHOTS, 'readme-memory-map-light.png') });
-  });
+    it('touching firmware.elf refreshes the view', async () => {
+      const before = await updatedStamp();
+      const elf = join(build(), 'firmware.elf');
+      const now = new Date();
+      utimesSync(elf, now, now);
+      await waitFor('a refresh after the touch', async () => (await updatedStamp()) > before, 15_000);
+    });
 
-  it('raises no CSP violations or errors from the extension webview', () => {
-    expect(consoleErrors.filter((e) => /Content Security Policy|Refused to|webview\.js|pageerror/i.test(e))).toEqual([]);
+    it('clicking a library reveals its folder in the Explorer', async () => {
+      const frame = await mapFrame();
+      const lib = project.libs[0];
+      await frame.locator(`button.lib[data-library="${lib}"]`).click();
+      await page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: lib }).first().waitFor({ timeout: 15_000 });
+      await shot(page, `${project.source}-flow-4-reveal`);
+      await activityIcon(page).click();
+    });
+
+    it('the status-bar upload sends the files to the agent and reports success', async () => {
+      const manifest = JSON.parse(readFileSync(join(outDir(), 'manifest.json'), 'utf8'));
+      agent = await startAgent(pty.b, card, ['--build-id', manifest.buildId], AGENT);
+      const item = page.locator('.part.statusbar .statusbar-item', { hasText: /SD|FS/ }).first();
+      await item.click();
+      const toast = page.locator('.notification-toast', { hasText: /Uploaded \d+ files?/ }).first();
+      await toast.waitFor({ state: 'visible', timeout: 60_000 });
+      const sent = readdirSync(outDir()).filter((f) => /_[ed]$/.test(f) || f === 'manifest.json');
+      const arrived = readdirSync(join(card, 'mm'));
+      for (const f of sent) {
+        expect(arrived).toContain(f);
+        expect(readFileSync(join(card, 'mm', f)).equals(readFileSync(join(outDir(), f)))).toBe(true);
+      }
+      expect(await toast.textContent()).toContain(`Uploaded ${sent.length} files`);
+      await waitFor('the status bar to show success', async () => /check/.test((await item.innerHTML()) ?? ''));
+      await shot(page, `${project.source}-flow-5-uploaded`);
+    });
+
+    it('a library that is not in the link shows up in Problems on its platformio.ini line', async () => {
+      const iniPath = join(dirs.ws, 'platformio.ini');
+      const ini = readFileSync(iniPath, 'utf8');
+      writeFileSync(iniPath, ini.replace(/^(custom_mm_libs\s*=.*)$/m, '$1, ghost'));
+      try {
+        await runCommand(page, 'Problems: Focus on Problems View');
+        const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost: nothing from libghost.a' }).first();
+        await row.waitFor({ state: 'visible', timeout: 20_000 });
+        expect(await page.locator('.markers-panel .monaco-list-row', { hasText: 'platformio.ini' }).count()).toBeGreaterThan(0);
+        await shot(page, `${project.source}-flow-6-problems`);
+      } finally {
+        writeFileSync(iniPath, ini); // later tests split again: no unknown library may stay listed
+      }
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost' }).first().waitFor({ state: 'detached', timeout: 20_000 });
+    });
+
+    it('with autoSplit + autoUpload, a new link is split and uploaded without a click', async () => {
+      writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({
+        ...WORKSPACE_SETTINGS(), 'esp32mm.autoSplit': true, 'esp32mm.autoUpload': true }, null, 2));
+      for (const f of readdirSync(join(card, 'mm'))) rmSync(join(card, 'mm', f));
+      for (const f of readdirSync(outDir())) rmSync(join(outDir(), f));
+      await page.waitForTimeout(1000); // the settings change reaches the extension host
+      // what a rebuild does: a fresh, unsplit firmware.elf appears
+      const elf = join(build(), 'firmware.elf');
+      writeFileSync(elf + '.new', readFileSync(join(build(), 'firmware.full.elf')));
+      renameSync(elf + '.new', elf);
+      await waitFor('auto-split files', () => existsSync(join(outDir(), 'manifest.json')), 30_000);
+      await waitFor('auto-upload to the agent', () => existsSync(join(card, 'mm', 'manifest.json')), 30_000);
+      for (const f of readdirSync(outDir())) expect(readFileSync(join(card, 'mm', f)).equals(readFileSync(join(outDir(), f)))).toBe(true);
+      await shot(page, `${project.source}-flow-7-auto`);
+    });
+
+    it('Upload to SPIFFS/LittleFS on an SD-card project says what to change instead of writing the wrong place', async () => {
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await runCommand(page, 'Memory Manager: Upload Libraries to SPIFFS/LittleFS');
+      await shot(page, `${project.source}-flow-8-wrong-storage`);
+      const toast = page.locator('.notification-toast', { hasText: 'custom_mm_storage' }).first();
+      await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      expect(await toast.textContent()).toMatch(/custom_mm_storage = spiffs or littlefs/);
+      await toast.locator('.monaco-button', { hasText: 'Open platformio.ini' }).first().waitFor({ timeout: 5000 });
+    });
+
+    it('follows the colour theme (theme variables only): light theme repaints the view', async () => {
+      const frame = await mapFrame();
+      const dark = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      await runCommand(page, 'Preferences: Color Theme');
+      await page.locator('.quick-input-widget input.input').fill('Light Modern');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().click({ timeout: 10_000 });
+      await waitFor('the light theme in the webview', async () =>
+        (await (await mapFrame()).evaluate(() => getComputedStyle(document.body).backgroundColor)) !== dark, 20_000);
+      const light = await (await mapFrame()).evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const lum = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+      expect(lum(light)).toBeGreaterThan(lum(dark));
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await page.locator('.part.sidebar').screenshot({ path: join(SHOTS, `${project.source}-readme-memory-map-light.png`) });
+    });
+
+    it('raises no CSP violations or errors from the extension webview', () => {
+      expect(consoleErrors.filter((e) => /Content Security Policy|Refused to|webview\.js|pageerror/i.test(e))).toEqual([]);
+    });
   });
-});
+ });
+}

@@ -9,9 +9,9 @@ import {
   activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
   type CodeServer, type RunDirs,
 } from './harness';
-import { e2eProject } from './project';
+import { fixtureProject } from './project';
 
-const source = e2eProject();
+const source = fixtureProject(); // watcher semantics; the example's flow is in flow.test.ts
 let dirs: RunDirs;
 let server: CodeServer;
 let browser: Browser;

@@ -13,12 +13,21 @@ function iniValue(ini: string, key: string): string | undefined {
   return new RegExp(`^\\s*${key}\\s*=\\s*(.+)$`, 'm').exec(ini)?.[1].replace(/\s[;#].*$/, '').trim();
 }
 
-export function e2eProject(): E2eProject {
-  if (existsSync(join(EXAMPLE, '.pio', 'build', 'esp32cam', 'firmware.elf')) && !process.env.E2E_FIXTURE) {
-    const ini = readFileSync(join(EXAMPLE, 'platformio.ini'), 'utf8');
-    const storage = (iniValue(ini, 'custom_mm_storage') ?? 'sd') as E2eProject['storage'];
-    return { dir: EXAMPLE, env: 'esp32cam', source: 'example', storage, libs: (iniValue(ini, 'custom_mm_libs') ?? '').split(/[\s,]+/).filter(Boolean) };
+/** The example (required: its absence is a failure) and the fixture stand-in. */
+export function e2eProjects(): E2eProject[] {
+  return [exampleProject(), fixtureProject()];
+}
+
+export function exampleProject(): E2eProject {
+  if (!existsSync(join(EXAMPLE, '.pio', 'build', 'esp32cam', 'firmware.elf'))) {
+    throw new Error(`${EXAMPLE}/.pio/build/esp32cam/firmware.elf is missing: the example's committed build is needed`);
   }
+  const ini = readFileSync(join(EXAMPLE, 'platformio.ini'), 'utf8');
+  const storage = (iniValue(ini, 'custom_mm_storage') ?? 'sd') as E2eProject['storage'];
+  return { dir: EXAMPLE, env: 'esp32cam', source: 'example', storage, libs: (iniValue(ini, 'custom_mm_libs') ?? '').split(/[\s,]+/).filter(Boolean) };
+}
+
+export function fixtureProject(): E2eProject {
   const dir = join(CACHE, 'fixture-project');
   rmSync(dir, { recursive: true, force: true });
   const build = join(dir, '.pio', 'build', 'esp32dev');

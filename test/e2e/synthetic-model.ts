@@ -39,7 +39,7 @@ export function syntheticModel(libraries: number, regions = 7, seed = 1): Memory
   for (const r of regs) r.free = r.flash ? 0 : r.size - r.used;
   return {
     chip: 'esp32', chipName: 'ESP32', chipSource: 'board', attribution: 'map', split: true,
-    regions: regs, fill: 1680, fillDetail: { padding: 1680, linkerData: 0 }, libraries: libs,
+    regions: regs, fill: 1680, fillDetail: { padding: 1680, linkerData: 0, placeholder: 0 }, libraries: libs,
     sections: regs.map((r) => ({ name: `.${r.name.toLowerCase().replace(/ /g, '')}`, region: r.name, address: r.start, size: r.used, kind: 'text' as const, fill: r.fill })),
     slots: [{ name: 'ai', region: 'IRAM', size: 24576, libraries: ['TinyClassifier', 'ImageFilters'], flashSaved: 41230,
       ranges: [{ kind: 'text', region: 'IRAM', start: 0x40090000, size: 24576 }] }],
