@@ -119,7 +119,6 @@ export function renderSummary(model: MemoryMapModel): HTMLElement {
     }
     box.append(list);
   }
-  if (model.attribution === 'symbols') box.append(h('p', { class: 'note' }, 'No linker map file: bytes are attributed by symbols, which is coarser.'));
   for (const note of model.notes) box.append(h('p', { class: 'note' }, note));
   return box;
 }

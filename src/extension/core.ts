@@ -4,12 +4,13 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { buildMemoryMap } from '../core/memmap/model';
+import { MapFileError } from '../core/mapfile/parse';
 import { checkLinkMap } from '../core/link/mapcheck';
 import * as path from 'node:path';
 import { readElf } from '../core/elf/reader';
 import { SPLIT_MARKER_SECTION, fullElfPath, splitFile } from '../core/split/split';
 import { writeFilesAtomically } from '../core/util/atomic';
-import { TransferError, type TransferErrorCode, collectFiles, connectAgent, listEsp32Ports, runUploadFs, uploadFiles } from '../core/transfer';
+import { TransferError, type TransferErrorCode } from '../core/transfer/errors';
 import type { MemoryMapModel } from '../../webview-ui/model';
 
 
@@ -24,7 +25,16 @@ export async function memoryMap(elf: string, mapFile: string | undefined, board:
     mapFile ? fsp.readFile(mapFile, 'utf8') : Promise.resolve(undefined),
     fs.existsSync(full) ? fsp.readFile(full) : Promise.resolve(undefined),
   ]);
-  return buildMemoryMap({ elf: new Uint8Array(elfBytes), mapText, board, fullElf: fullBytes && new Uint8Array(fullBytes) });
+  const input = { elf: new Uint8Array(elfBytes), board, fullElf: fullBytes && new Uint8Array(fullBytes) };
+  try {
+    return buildMemoryMap({ ...input, mapText });
+  } catch (e) {
+    if (!(e instanceof MapFileError) || !mapFile) throw e;
+    // A map core cannot read must not hide the whole view: show the symbol-based model and say why.
+    const model = buildMemoryMap(input);
+    model.notes.unshift(`${path.basename(mapFile)} could not be read (${e.message}); bytes are attributed by symbols instead.`);
+    return model;
+  }
 }
 
 export interface SplitWarning { message: string; library?: string }
@@ -71,6 +81,14 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) { const e = new Error('cancelled'); e.name = 'AbortError'; throw e; }
 }
 
+/**
+ * The transfer client, loaded on first use: it loads `serialport` and its native binding,
+ * which a failed load must not take activation (and the memory map) down with it.
+ */
+function transfer() {
+  return import('../core/transfer');
+}
+
 export interface UploadOutcome { uploaded: string[]; skipped: string[]; bytes: number; warnings: string[] }
 
 /** Uploads a split's output folder (files listed in manifest.json, then the manifest) to the agent. */
@@ -78,6 +96,7 @@ export async function uploadFolder(
   opts: { port: string; baudRate: number; deviceFolder: string; folder: string; ignoreBuildId?: boolean; onLog?: (text: string) => void },
   progress: Progress, signal: AbortSignal,
 ): Promise<UploadOutcome> {
+  const { collectFiles, connectAgent, uploadFiles } = await transfer();
   const set = collectFiles([opts.folder]);
   const total = set.files.reduce((s, f) => s + f.data.length, 0) || 1;
   progress.report(`connecting to ${opts.port}`, 0);
@@ -104,6 +123,7 @@ export async function uploadFolder(
 
 /** PlatformIO's own `uploadfs` (the whole data/ image), the path for boards without the agent. */
 export async function uploadFilesystemImage(opts: { projectRoot: string; env: string; port?: string }, progress: Progress, signal: AbortSignal): Promise<void> {
+  const { runUploadFs } = await transfer();
   await runUploadFs({
     project: opts.projectRoot, env: opts.env, port: opts.port, signal,
     onEvent: (e) => {
@@ -136,5 +156,5 @@ export function installBuildIntegration(
 
 /** Serial ports the OS lists, known ESP32 USB bridges first (ptys are not listed). */
 export async function listSerialPorts(): Promise<{ path: string; description: string }[]> {
-  return (await listEsp32Ports()).map((p) => ({ path: p.path, description: p.description }));
+  return (await (await transfer()).listEsp32Ports()).map((p) => ({ path: p.path, description: p.description }));
 }
