@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { ptyPair, startAgent, AGENT, type AgentProcess, type PtyPair } from '../tools/transfer/harness';
+import { ptyPair, proxiedAgent, startAgent, AGENT, type AgentProcess, type PtyPair } from '../tools/transfer/harness';
 import {
   REPO, SHOTS, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
   waitFor, type CodeServer, type RunDirs,
@@ -166,6 +166,35 @@ function flow(project: E2eProject): void {
       expect(await toast.textContent()).toContain(`Uploaded ${sent.length} files`);
       await waitFor('the status bar to show success', async () => /check/.test((await item.innerHTML()) ?? ''));
       await shot(page, `${project.source}-flow-5-uploaded`);
+    });
+
+    it('Cancel in the upload progress stops a slow upload and says so', async () => {
+      const manifest = JSON.parse(readFileSync(join(outDir(), 'manifest.json'), 'utf8'));
+      const slowCard = join(dirs.root, 'slow-card');
+      mkdirSync(slowCard, { recursive: true });
+      // a throttled line (1.5 KB/s) between the extension and a second agent
+      const slow = await proxiedAgent(slowCard, { bytesPerSecond: 1500 }, ['--build-id', manifest.buildId], AGENT);
+      try {
+        writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ ...WORKSPACE_SETTINGS(), 'esp32mm.serialPort': slow.port }, null, 2));
+        await waitFor('the status bar to show the new port', async () =>
+          (await page.locator('.part.statusbar .statusbar-item', { hasText: slow.port.replace(/^\/dev\//, '') }).count()) > 0, 10_000);
+        await runCommand(page, 'Memory Manager: Upload Libraries to SD Card');
+        const progress = page.locator('.notification-toast', { hasText: 'uploading to the SD card' }).first();
+        await progress.waitFor({ state: 'visible', timeout: 15_000 });
+        await page.waitForTimeout(500);
+        await progress.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+        await page.locator('.notification-toast', { hasText: 'Upload cancelled' }).first().waitFor({ timeout: 15_000 });
+        await shot(page, `${project.source}-flow-5b-cancelled`);
+        // not every file arrived complete: the cancel really stopped the transfer
+        const sent = readdirSync(outDir()).filter((f) => /_[ed]$/.test(f) || f === 'manifest.json');
+        const complete = sent.filter((f) => existsSync(join(slowCard, 'mm', f)) &&
+          readFileSync(join(slowCard, 'mm', f)).equals(readFileSync(join(outDir(), f))));
+        expect(complete.length).toBeLessThan(sent.length);
+        expect(complete).not.toContain('manifest.json'); // the manifest goes last
+      } finally {
+        writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify(WORKSPACE_SETTINGS(), null, 2));
+        await slow.stop();
+      }
     });
 
     it('a library that is not in the link shows up in Problems on its platformio.ini line', async () => {
