@@ -31,22 +31,31 @@ export class ByteReader {
 }
 
 const utf8 = new TextDecoder('utf-8');
+const latin1 = new TextDecoder('latin1');
 
-/** NUL-terminated string at `index` of a string-table section. */
-function stringAt(table: Uint8Array, tableOffset: number, index: number, what: string): string {
-  if (index >= table.length) {
-    throw new ElfError(tableOffset + index, `${what} name index ${index} is outside its string table (${table.length} bytes)`);
+/**
+ * A string table decoded once. Names are slices of one JavaScript string, which is far
+ * cheaper than decoding 100k names one by one; tables with non-ASCII bytes (rare: UTF-8
+ * symbol names) decode each name as UTF-8 instead, since byte and string indices differ.
+ */
+export class StringTable {
+  private readonly text: string;
+  private readonly ascii: boolean;
+  constructor(readonly bytes: Uint8Array, readonly fileOffset: number) {
+    this.text = latin1.decode(bytes);
+    // eslint-disable-next-line no-control-regex
+    this.ascii = !/[^\x00-\x7f]/.test(this.text);
   }
-  let end = index;
-  let ascii = true;
-  while (end < table.length && table[end] !== 0) {
-    if (table[end] > 0x7f) ascii = false;
-    end++;
+
+  /** The NUL-terminated string at `index`; `what` names the owner in errors. */
+  at(index: number, what: string): string {
+    if (index >= this.bytes.length) {
+      throw new ElfError(this.fileOffset + index, `${what} name index ${index} is outside its string table (${this.bytes.length} bytes)`);
+    }
+    const end = this.bytes.indexOf(0, index);
+    if (end < 0) throw new ElfError(this.fileOffset + index, `${what} name is not NUL-terminated`);
+    return this.ascii ? this.text.slice(index, end) : utf8.decode(this.bytes.subarray(index, end));
   }
-  if (end === table.length) throw new ElfError(tableOffset + index, `${what} name is not NUL-terminated`);
-  // Symbol names are almost always ASCII; building those directly is several times faster.
-  if (ascii && end - index < 64) return String.fromCharCode(...table.subarray(index, end));
-  return utf8.decode(table.subarray(index, end));
 }
 
 function readFileHeader(bytes: Uint8Array): { header: FileHeader; reader: ByteReader } {
@@ -110,8 +119,8 @@ function readSections(r: ByteReader, h: FileHeader): Section[] {
   if (count === 0) return [];
   if (strndx >= count) throw new ElfError(h.shoff, `section name table index ${strndx} is not a section (there are ${count})`);
   const names = raw[strndx];
-  const table = names.type === SectionType.NOBITS ? new Uint8Array(0) : r.bytes.subarray(names.offset, names.offset + names.size);
-  return raw.map((s) => ({ ...s, name: s.index === 0 && s.nameOffset === 0 ? '' : stringAt(table, names.offset, s.nameOffset, `section ${s.index}`) }));
+  const table = new StringTable(names.type === SectionType.NOBITS ? new Uint8Array(0) : r.bytes.subarray(names.offset, names.offset + names.size), names.offset);
+  return raw.map((s) => ({ ...s, name: s.index === 0 && s.nameOffset === 0 ? '' : table.at(s.nameOffset, `section ${s.index}`) }));
 }
 
 function readSegments(r: ByteReader, h: FileHeader): ProgramHeader[] {
@@ -190,7 +199,7 @@ export class ElfFile {
     if (!strs || strs.type !== SectionType.STRTAB) {
       throw new ElfError(at, `symbol table ${table.name} links to section ${table.link}, which is not a string table`);
     }
-    const names = this.sectionData(strs);
+    const names = new StringTable(this.sectionData(strs), strs.offset);
     const xindex = this.sections.find((s) => s.type === SectionType.SYMTAB_SHNDX && s.link === table.index);
     const out: Symbol[] = [];
     const count = table.size / entsize;
@@ -207,7 +216,7 @@ export class ElfFile {
         shndx = r.u32(xindex.offset + i * 4);
       }
       const nameIndex = r.u32(o);
-      out.push({ index: i, name: nameIndex === 0 ? '' : stringAt(names, strs.offset, nameIndex, `symbol ${i}`),
+      out.push({ index: i, name: nameIndex === 0 ? '' : names.at(nameIndex, `symbol ${i}`),
         value, size, type: info & 0xf, binding: info >> 4, other, shndx });
     }
     this.symbolCache.set(table.index, out);

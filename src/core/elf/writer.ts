@@ -23,8 +23,16 @@ export interface SegmentHole {
   fileBytes: number;
 }
 
+/** Bytes to overwrite, at an offset of the input file (e.g. a symbol's initial value). */
+export interface BytePatch {
+  offset: number;
+  bytes: Uint8Array;
+}
+
 export interface RemoveResult {
   bytes: Uint8Array;
+  /** The program headers of the new file. */
+  segments: ProgramHeader[];
   removed: Section[];
   droppedSegments: ProgramHeader[];
   shrunkSegments: { before: ProgramHeader; after: ProgramHeader }[];
@@ -142,31 +150,46 @@ class ByteWriter {
   addr(o: number, v: number) { if (this.is64) this.u64(o, v); else this.u32(o, v); }
 }
 
-/** A string table built from scratch; equal strings share one entry. */
-class StringTable {
-  private parts: Uint8Array[] = [new Uint8Array(1)];
+/**
+ * A string table built from scratch. Names are appended without looking for duplicates:
+ * symbol names are nearly all distinct, and a lookup table for 100k names costs more
+ * time than the few repeated bytes it would save.
+ */
+class StringTableBuilder {
+  private buffer = new Uint8Array(4096);
   private size = 1;
-  private index = new Map<string, number>([['', 0]]);
   private enc = new TextEncoder();
+
   add(s: string): number {
-    const known = this.index.get(s);
-    if (known !== undefined) return known;
+    if (s === '') return 0;
     const at = this.size;
-    const b = this.enc.encode(s + '\0');
-    this.parts.push(b);
-    this.size += b.length;
-    this.index.set(s, at);
+    this.reserve(s.length * 3 + 1);
+    // Names are nearly always ASCII: copy char codes, and fall back to UTF-8 otherwise.
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) { ascii = false; break; }
+      this.buffer[at + i] = c;
+    }
+    const length = ascii ? s.length : this.enc.encodeInto(s, this.buffer.subarray(at)).written;
+    this.buffer[at + length] = 0;
+    this.size += length + 1;
     return at;
   }
+
+  private reserve(extra: number): void {
+    if (this.size + extra <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.size + extra));
+    grown.set(this.buffer.subarray(0, this.size));
+    this.buffer = grown;
+  }
+
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let o = 0;
-    for (const p of this.parts) { out.set(p, o); o += p.length; }
-    return out;
+    return this.buffer.slice(0, this.size);
   }
 }
 
-function encodeSymbols(elf: ElfFile, symbols: Symbol[], strings: StringTable, sectionMap: Map<number, number>): Uint8Array {
+function encodeSymbols(elf: ElfFile, symbols: Symbol[], strings: StringTableBuilder, sectionMap: Map<number, number>): Uint8Array {
   const entsize = elf.is64 ? 24 : 16;
   const out = new Uint8Array((symbols.length + 1) * entsize);
   const w = new ByteWriter(out, elf.littleEndian, elf.is64);
@@ -182,7 +205,7 @@ function encodeSymbols(elf: ElfFile, symbols: Symbol[], strings: StringTable, se
 }
 
 /** Rewrite symbol indices in a REL/RELA section; entries naming dropped symbols are dropped. */
-function remapRelocations(elf: ElfFile, s: Section, symbolMap: Map<number, number>): Uint8Array {
+function remapRelocations(elf: ElfFile, s: Section, symbolMap: Int32Array): Uint8Array {
   const data = elf.sectionData(s);
   const entsize = s.entsize || (elf.is64 ? (s.type === SectionType.RELA ? 24 : 16) : (s.type === SectionType.RELA ? 12 : 8));
   const out = new Uint8Array(data.length);
@@ -194,8 +217,8 @@ function remapRelocations(elf: ElfFile, s: Section, symbolMap: Map<number, numbe
     const info = elf.is64 ? view.getBigUint64(infoAt, elf.littleEndian) : BigInt(view.getUint32(infoAt, elf.littleEndian));
     const sym = Number(elf.is64 ? info >> 32n : info >> 8n);
     const type = elf.is64 ? info & 0xffffffffn : info & 0xffn;
-    const mapped = sym === 0 ? 0 : symbolMap.get(sym);
-    if (mapped === undefined) continue;
+    const mapped = sym === 0 ? 0 : sym < symbolMap.length ? symbolMap[sym] : -1;
+    if (mapped < 0) continue;
     out.set(data.subarray(o, o + entsize), n);
     if (elf.is64) w.view.setBigUint64(n + 8, (BigInt(mapped) << 32n) | type, elf.littleEndian);
     else w.u32(n + 4, (mapped << 8) | Number(type));
@@ -208,7 +231,7 @@ function remapRelocations(elf: ElfFile, s: Section, symbolMap: Map<number, numbe
  * Write `elf` without the sections named in `remove`, adding `add` as non-allocated
  * sections. The input is not modified.
  */
-export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = []): RemoveResult {
+export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = [], patches: BytePatch[] = []): RemoveResult {
   const h = elf.header;
   if (h.shnum === 0 && elf.sections.length > 0) throw new ElfError(0, 'files with extended section numbering are not supported by the writer');
   const removed = removalSet(elf, new Set(remove));
@@ -222,14 +245,16 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
   let droppedSymbols = 0;
   let symtabLocals = 0;
   // Section names share the symbol string table when the linker made them one section.
-  const symbolStrings = new StringTable();
+  const symbolStrings = new StringTableBuilder();
   const sharedStrings = symtab !== undefined && symtab.link === h.shstrndx;
-  const shstrtab = sharedStrings ? symbolStrings : new StringTable();
+  const shstrtab = sharedStrings ? symbolStrings : new StringTableBuilder();
   if (symtab) {
     const all = elf.symbolsOf(symtab);
     const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx)));
     droppedSymbols = all.length - keepSym.length;
-    const symbolMap = new Map<number, number>(keepSym.map((s, i) => [s.index, i + 1]));
+    // Old symbol index → new index (-1: dropped), for relocation sections.
+    const symbolMap = new Int32Array(all.length + 1).fill(-1);
+    keepSym.forEach((s, i) => { symbolMap[s.index] = i + 1; });
     rebuilt.set(symtab.index, encodeSymbols(elf, keepSym, symbolStrings, sectionMap));
     symtabLocals = 1 + keepSym.filter((s) => s.binding === 0).length;
     for (const s of kept) if (isRelocation(s) && s.link === symtab.index) rebuilt.set(s.index, remapRelocations(elf, s, symbolMap));
@@ -291,8 +316,17 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
     }
   }
 
+  for (const p of patches) {
+    const at = mapOffset(chunks, p.offset);
+    if (!chunks.some((c) => p.offset >= c.oldStart && p.offset + p.bytes.length <= c.oldEnd)) {
+      throw new ElfError(p.offset, 'patched bytes are not part of a section that stays');
+    }
+    out.set(p.bytes, at);
+  }
+
   const w = new ByteWriter(out, elf.littleEndian, elf.is64);
-  writeProgramHeaders(w, h.phoff, h.phentsize, seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 })));
+  const segments = seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 }));
+  writeProgramHeaders(w, h.phoff, h.phentsize, segments);
   outSections.forEach((s, i) => {
     let offset = s.offset;
     if (i >= kept.length) offset = fresh.get(-1 - (i - kept.length))!.offset;
@@ -311,7 +345,7 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
   // Unused program header slots (fewer segments than before) are zeroed PT_NULL entries.
   if (seg.kept.length < h.phnum) out.fill(0, h.phoff + seg.kept.length * h.phentsize, h.phoff + h.phnum * h.phentsize);
 
-  return { bytes: out, removed: elf.sections.filter((s) => removed.has(s.index)), droppedSegments: seg.dropped,
+  return { bytes: out, segments, removed: elf.sections.filter((s) => removed.has(s.index)), droppedSegments: seg.dropped,
     shrunkSegments: seg.shrunk, holes: seg.holes, droppedSymbols };
 }
 
@@ -364,13 +398,11 @@ export function symbolFileRange(elf: ElfFile, sym: Symbol): { offset: number; si
   return { offset: s.offset + (sym.value - s.addr), size: sym.size };
 }
 
-/** Overwrite the bytes of symbol `name` in a copy of the file; the value must fit exactly. */
-export function patchSymbol(elf: ElfFile, name: string, value: Uint8Array): Uint8Array {
+/** A patch that overwrites symbol `name`'s bytes; the value must fit exactly. */
+export function symbolPatch(elf: ElfFile, name: string, value: Uint8Array): BytePatch {
   const sym = elf.symbol(name);
   if (!sym) throw new ElfError(0, `symbol ${name} not found`);
   const { offset, size } = symbolFileRange(elf, sym);
   if (size !== value.length) throw new ElfError(offset, `symbol ${name} is ${size} bytes, the new value is ${value.length}`);
-  const out = elf.bytes.slice();
-  out.set(value, offset);
-  return out;
+  return { offset, bytes: value };
 }

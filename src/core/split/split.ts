@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readElf, type ElfFile } from '../elf/reader';
-import { SectionType, SegmentType, type Section } from '../elf/types';
-import { patchSymbol, removeSections, type SegmentHole } from '../elf/writer';
+import { SectionType, SegmentType, type ProgramHeader, type Section } from '../elf/types';
+import { removeSections, symbolPatch, type SegmentHole } from '../elf/writer';
 import { crc32 } from '../util/crc32';
 import { writeFilesAtomically } from '../util/atomic';
 import { BUILD_ID_SYMBOL, computeBuildId, toHex } from './buildid';
@@ -68,8 +68,8 @@ export interface ManifestFile {
 
 const hex32 = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 
-export function loadableBytes(elf: ElfFile): number {
-  return elf.segments.filter((p) => p.type === SegmentType.LOAD).reduce((sum, p) => sum + p.filesz, 0);
+export function loadableBytes(segments: ProgramHeader[]): number {
+  return segments.filter((p) => p.type === SegmentType.LOAD).reduce((sum, p) => sum + p.filesz, 0);
 }
 
 /** The libraries to split: all found, or exactly the requested ones. */
@@ -142,11 +142,10 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
 
   const removed = libs.flatMap((l) => [l.text, l.data, l.bss]).filter((s): s is Section => !!s).map((s) => s.name);
   const markerText = new TextEncoder().encode(`esp32mm-split v1 build-id ${toHex(buildId)}\n`);
-  const stripped = removeSections(elf, removed, [{ name: SPLIT_MARKER_SECTION, data: markerText }]);
-  let strippedElf = stripped.bytes;
-  const strippedParsed = readElf(strippedElf);
-  if (strippedParsed.symbol(BUILD_ID_SYMBOL)) strippedElf = patchSymbol(strippedParsed, BUILD_ID_SYMBOL, buildId);
-  else warnings.push(`the firmware has no ${BUILD_ID_SYMBOL} symbol: the device cannot check that library files match this firmware (link the Memory Manager device library)`);
+  const hasIdSymbol = elf.symbol(BUILD_ID_SYMBOL) !== undefined;
+  const patches = hasIdSymbol ? [symbolPatch(elf, BUILD_ID_SYMBOL, buildId)] : [];
+  const stripped = removeSections(elf, removed, [{ name: SPLIT_MARKER_SECTION, data: markerText }], patches);
+  if (!hasIdSymbol) warnings.push(`the firmware has no ${BUILD_ID_SYMBOL} symbol: the device cannot check that library files match this firmware (link the Memory Manager device library)`);
   for (const hole of stripped.holes) {
     warnings.push(`${hole.section} sat inside a firmware segment: its ${hole.fileBytes} bytes were zeroed but still take space in the image (give the .mm sections their own PHDRS)`);
   }
@@ -156,8 +155,8 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
     dataSize: lib.data?.size ?? 0, bssSize: lib.bss?.size ?? 0, ctorCount: lib.ctors?.count ?? 0, files: files[i],
   }));
   return {
-    buildId: toHex(buildId), libraries, strippedElf, holes: stripped.holes, warnings,
-    loadableBytesBefore: loadableBytes(elf), loadableBytesAfter: loadableBytes(strippedParsed),
+    buildId: toHex(buildId), libraries, strippedElf: stripped.bytes, holes: stripped.holes, warnings,
+    loadableBytesBefore: loadableBytes(elf.segments), loadableBytesAfter: loadableBytes(stripped.segments),
     manifest: buildManifest(toHex(buildId), options.firmwareName ?? 'firmware.elf', libraries),
   };
 }

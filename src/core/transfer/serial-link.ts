@@ -1,7 +1,9 @@
 // The thin serial side of the transfer client: open a port (with plain-language errors for
 // the usual failures), find candidate ports by USB VID:PID, and adapt it to a ByteLink.
 import { readdirSync, readlinkSync, readFileSync, realpathSync } from 'node:fs';
-import { SerialPort } from 'serialport';
+// serialport (a native module) is loaded on first use, so that every other esp32mm
+// command and the extension's activation do not pay for it.
+const loadSerialPort = async () => (await import('serialport')).SerialPort;
 import type { ByteLink } from './client';
 import { TransferError } from './errors';
 
@@ -29,7 +31,7 @@ export function rankPorts(ports: { path: string; vendorId?: string; productId?: 
 
 export async function listEsp32Ports(): Promise<PortCandidate[]> {
   try {
-    return rankPorts(await SerialPort.list());
+    return rankPorts(await (await loadSerialPort()).list());
   } catch (e) {
     // serialport lists Linux ports through `udevadm`; without it, read sysfs directly.
     if (process.platform === 'linux') return rankPorts(listLinuxUsbSerial());
@@ -91,6 +93,7 @@ export function explainOpenError(path: string, message: string, holders: string[
 }
 
 export async function openSerialLink(path: string, baudRate = 921600): Promise<ByteLink> {
+  const SerialPort = await loadSerialPort();
   const port = new SerialPort({ path, baudRate, autoOpen: false, lock: true });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(explainOpenError(path, err.message, portHolders(path))) : resolve())));
   port.on('error', () => { /* reported as a timeout by the client */ });
