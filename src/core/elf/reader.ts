@@ -201,8 +201,8 @@ export class ElfFile {
     }
     const names = new StringTable(this.sectionData(strs), strs.offset);
     const xindex = this.sections.find((s) => s.type === SectionType.SYMTAB_SHNDX && s.link === table.index);
-    const out: Symbol[] = [];
     const count = table.size / entsize;
+    const out: Symbol[] = new Array(Math.max(0, count - 1));
     for (let i = 1; i < count; i++) {
       const o = table.offset + i * entsize;
       let value: number, size: number, info: number, other: number, shndx: number;
@@ -216,8 +216,8 @@ export class ElfFile {
         shndx = r.u32(xindex.offset + i * 4);
       }
       const nameIndex = r.u32(o);
-      out.push({ index: i, name: nameIndex === 0 ? '' : names.at(nameIndex, `symbol ${i}`),
-        value, size, type: info & 0xf, binding: info >> 4, other, shndx });
+      out[i - 1] = { index: i, name: nameIndex === 0 ? '' : names.at(nameIndex, `symbol ${i}`),
+        value, size, type: info & 0xf, binding: info >> 4, other, shndx };
     }
     this.symbolCache.set(table.index, out);
     return out;
