@@ -120,6 +120,26 @@ describe('fragment given first (-T esp32mm.ld -T memory.ld -T sections.ld)', () 
     }
   });
 
+  it('framework sections with contents after a slot keep load address = run address', () => {
+    // ld gives a section without its own AT the load offset of the section before it in the
+    // same region; after an .mm section that would move .iram0.data into mm_load_seg.
+    const extra = join(work, 'iram_data.c');
+    writeFileSync(extra, 'int iram_value __attribute__((used, section(".iram.data"))) = 42;\n');
+    runOk(`${X}gcc`, ['-c', extra, '-o', join(work, 'iram_data.o')]);
+    // Also without the framework's empty .iram0.text_end marker in between.
+    const noMarker = readFileSync(join(LD_DIR, 'sections.ld'), 'utf8').replace(/\.iram0\.text_end \(NOLOAD\) :\s*\{[^}]*\} > iram0_0_seg/, '');
+    writeFileSync(join(work, 'sections-nomarker.ld'), noMarker);
+    for (const sections of ['sections.ld', join(work, 'sections-nomarker.ld')]) {
+      const r = link(work, 'fw-iramdata', [fragment, 'memory.ld', sections], [...archives(), join(work, 'iram_data.o'), '-Wl,--undefined=iram_value']);
+      expect(r.status, r.stderr).toBe(0);
+      const secs = sectionsOf(r.elf);
+      const iramData = secs.get('.iram0.data')!;
+      expect(iramData.size, sections).toBe(4);
+      expect(iramData.lma, sections).toBe(iramData.vma);
+      expect(secs.get('.dram0.bss')!.lma, sections).toBe(secs.get('.dram0.bss')!.vma);
+    }
+  });
+
   it('warns only about the IRAM_ATTR function that stays resident', () => {
     const warnings = checkLinkMap(readFileSync(map, 'utf8'), LIBS);
     expect(warnings.map((w) => [w.kind, w.lib])).toEqual([['iram-resident', 'TinyClassifier']]);
