@@ -5,7 +5,7 @@ import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
-const common = { bundle: true, sourcemap: true, logLevel: 'info', target: 'node20' };
+const common = { bundle: true, sourcemap: true, logLevel: process.env.ESBUILD_LOG_LEVEL ?? 'info', target: 'node20' };
 
 const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',

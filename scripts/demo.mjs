@@ -18,6 +18,10 @@ function esp32mm(...args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// Build first (quietly): the demo runs the CLI from dist/.
+const build = spawnSync(process.execPath, [join(repo, 'esbuild.mjs')], { cwd: repo, stdio: 'inherit', env: { ...process.env, ESBUILD_LOG_LEVEL: 'warning' } });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 rmSync(work, { recursive: true, force: true });
 cpSync(example, work, { recursive: true });
 console.log(`Example copied to ${relative(process.cwd(), work)} (custom_mm_storage = sd, so the files go to sd/mm)`);
