@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildMemoryMap, type MemoryMapModel } from '../core/memmap/model';
+import { decodeMapFile } from '../core/mapfile/parse';
 import { fullElfPath } from '../core/split/split';
 import { type Command, UsageError, hex } from './command';
 
@@ -91,7 +92,7 @@ Options:
     const elfPath = resolve(positionals[0]);
     const mapPath = typeof values.map === 'string' ? resolve(values.map) : defaultMapPath(elfPath);
     const elf = new Uint8Array(await readInput(elfPath, 'ELF file'));
-    const mapText = mapPath ? (await readInput(mapPath, 'map file')).toString('utf8') : undefined;
+    const mapText = mapPath ? decodeMapFile(await readInput(mapPath, 'map file')) : undefined;
     const fullPath = fullElfPath(elfPath);
     const fullElf = fullPath !== elfPath && existsSync(fullPath) ? new Uint8Array(await readInput(fullPath, 'original ELF')) : undefined;
     const model = buildMemoryMap({

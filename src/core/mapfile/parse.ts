@@ -8,6 +8,8 @@
 // error naming the line. Lines without numbers (input-section patterns such as
 // ` *(.text .text.*)`, assignments, comments) are skipped.
 
+import { isAscii } from 'node:buffer';
+
 export class MapFileError extends Error {
   constructor(readonly line: number, readonly problem: string) {
     super(line > 0 ? `map file line ${line}: ${problem}` : `map file: ${problem}`);
@@ -74,19 +76,11 @@ const HEADINGS: [string, Phase][] = [
   ['Cross Reference Table', 'tail'],
 ];
 
-/** Control characters other than tab, CR and LF: no map file contains them. */
-const BINARY = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const HEX = /^0x[0-9a-fA-F]+$/;
 /** Column-0 statements of the memory map that carry no sizes. */
 const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_FORMAT', 'OUTPUT_ARCH', 'SEARCH_DIR', 'INSERT ', 'Address of section', 'OVERLAY'];
 /** A name ld may wrap onto its own line (section names; not patterns like `*(.text)`). */
 const SECTION_NAME = /^[A-Za-z_.$][\w.$@+\-]*$/;
-/** ` name 0xADDR 0xSIZE [file]` on one line (sticky: matched at a line start). */
-const INPUT_RECORD = / ([^ \t*(][^ \t]*|\*fill\*)[ \t]+0x([0-9a-fA-F]{1,13})[ \t]+0x([0-9a-fA-F]{1,13})(?:[ \t]+([^\r\n]*[^\s]))?[ \t]*(?=\r?$)/my;
-/** ` .long.section.name` alone on its line: ld wrapped it; the numbers follow. */
-const WRAPPED_NAME = / ([A-Za-z_.$][\w.$@+\-]*)[ \t]*(?=\r?$)/my;
-/** `<spaces>0xADDR 0xSIZE file` after a wrapped name. */
-const CONTINUATION = /[ \t]+0x([0-9a-fA-F]{1,13})[ \t]+0x([0-9a-fA-F]{1,13})[ \t]+([^\r\n]*[^\s])[ \t]*(?=\r?$)/my;
 const DATA_STATEMENT = /^(LONG|QUAD|SQUAD|SHORT|BYTE)\b/;
 
 function hex(token: string, line: number, what: string): number {
@@ -115,13 +109,15 @@ function fields(text: string, limit: number): string[] {
 }
 
 /** Rejects bytes no map file contains (a binary file, or a map damaged on disk). */
-function checkText(text: string): void {
-  const bad = BINARY.exec(text);
-  if (!bad) return;
+function checkText(text: string, end: number): void {
+  // NUL is in every binary file and every block a crash left zero-filled; one native scan
+  // finds it. Other control characters show up as unreadable records on the lines they hit.
+  const at = text.indexOf('\0');
+  if (at < 0 || at >= end) return;
   let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < bad.index; i = text.indexOf('\n', i + 1)) line++;
-  const column = bad.index - (text.lastIndexOf('\n', bad.index - 1) + 1) + 1;
-  throw new MapFileError(line, `unexpected binary data (byte 0x${bad[0].charCodeAt(0).toString(16)} at column ${column}); this is not a GNU ld map file or it is damaged`);
+  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+  const column = at - (text.lastIndexOf('\n', at - 1) + 1) + 1;
+  throw new MapFileError(line, `unexpected binary data (byte 0x0 at column ${column}); this is not a GNU ld map file or it is damaged`);
 }
 
 class Parser {
@@ -143,40 +139,61 @@ class Parser {
    */
   fastLine(src: string, start: number, end: number, no: number): boolean {
     if (this.phase !== 'map' || this.pendingSection || end - start < 4) return false;
-    const c1 = src.charCodeAt(start + 1);
     if (src.charCodeAt(start) !== 32) return false;
-    if (this.pendingInput) {
-      // The numbers of a wrapped input-section name.
-      if (c1 !== 32) return false;
-      CONTINUATION.lastIndex = start;
-      const m = CONTINUATION.exec(src);
-      if (!m || m.index + m[0].length !== end) return false;
-      const p = this.pendingInput;
-      this.pendingInput = undefined;
-      this.addInput({ kind: 'input', name: p.name, address: parseInt(m[1], 16), size: parseInt(m[2], 16), file: m[3], line: p.line });
-      return true;
-    }
+    const c1 = src.charCodeAt(start + 1);
+    if (this.pendingInput) return c1 === 32 && this.fastContinuation(src, start, end);
     if (c1 === 32) {
       // `<spaces>0xVALUE<spaces>name…`: a symbol or an assignment, unless a second number follows.
-      let p = start + 2;
-      while (p < end && src.charCodeAt(p) === 32) p++;
+      let p = src.charCodeAt(start + 15) === 32 && src.charCodeAt(start + 16) === 48 ? start + 16 : skipBlanks(src, start + 2, end);
       if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return src.charCodeAt(p) === 91; // `[!provide]`
-      while (p < end && src.charCodeAt(p) !== 32) p++;
-      while (p < end && src.charCodeAt(p) === 32) p++;
+      p = src.indexOf(' ', p);
+      if (p < 0 || p >= end) return false;
+      p = skipBlanks(src, p, end);
       return !(src.charCodeAt(p) === 48 && src.charCodeAt(p + 1) === 120);
     }
-    WRAPPED_NAME.lastIndex = start;
-    const w = WRAPPED_NAME.exec(src);
-    if (w && w.index + w[0].length === end) {
-      this.pendingInput = { name: w[1], line: no };
+    // ` name 0xADDR 0xSIZE [file]`, or ` name` alone (wrapped).
+    let q = start + 1;
+    while (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) q++;
+    const first = src.charCodeAt(start + 1);
+    if (q >= end) {
+      if (first !== 46 && first !== 95) return false; // only `.name` / `_name` here; the rest takes the careful path
+      this.pendingInput = { name: src.slice(start + 1, end), line: no };
       return true;
     }
-    INPUT_RECORD.lastIndex = start;
-    const m = INPUT_RECORD.exec(src);
-    if (!m || m.index + m[0].length !== end) return false;
-    const name = m[1];
-    const kind = name === '*fill*' ? 'fill' : 'input';
-    this.addInput({ kind, name, address: parseInt(m[2], 16), size: parseInt(m[3], 16), file: kind === 'fill' || !m[4] ? undefined : m[4], line: no });
+    const name = src.slice(start + 1, q);
+    const fill = name === '*fill*';
+    if ((first === 42 && !fill) || first === 40) return false; // `*(...)` patterns
+    const numbers = this.twoNumbers(src, skipBlanks(src, q, end), end);
+    if (numbers < 0) return false;
+    const file = fill || numbers >= end ? undefined : src.slice(numbers, trimEnd(src, numbers, end));
+    this.addInput({ kind: fill ? 'fill' : 'input', name, address: this.address, size: this.size, file, line: no });
+    return true;
+  }
+
+  private address = 0;
+  private size = 0;
+
+  /** `0xADDR<blanks>0xSIZE` at p (each followed by a blank or the line end): sets address/size, returns where the rest starts, or -1. */
+  private twoNumbers(src: string, p: number, end: number): number {
+    const a = hexEnd(src, p, end);
+    if (a < 0 || a >= end) return -1;
+    this.address = parseHex(src, p + 2, a);
+    const p2 = skipBlanks(src, a, end);
+    if (p2 === a) return -1;
+    const b = hexEnd(src, p2, end);
+    if (b < 0) return -1;
+    this.size = parseHex(src, p2 + 2, b);
+    const rest = skipBlanks(src, b, end);
+    return rest === b && b < end ? -1 : rest;
+  }
+
+  /** The numbers (and file) of a wrapped input-section name. */
+  private fastContinuation(src: string, start: number, end: number): boolean {
+    const rest = this.twoNumbers(src, skipBlanks(src, start, end), end);
+    if (rest < 0 || rest >= end) return false;
+    const p = this.pendingInput!;
+    this.pendingInput = undefined;
+    this.addInput({ kind: 'input', name: p.name, address: this.address, size: this.size, file: src.slice(rest, trimEnd(src, rest, end)), line: p.line });
     return true;
   }
 
@@ -364,7 +381,18 @@ class Parser {
     this.result.sections.push(this.current);
   }
 
+  private lastFile?: string;
+
+  /** The previous record's file string when equal: one object per run of records (hash cached). */
+  private intern(file: string | undefined): string | undefined {
+    if (file === undefined) return undefined;
+    if (file === this.lastFile) return this.lastFile;
+    this.lastFile = file;
+    return file;
+  }
+
   private addInput(input: MapInput): void {
+    input.file = this.intern(input.file);
     // Records outside any output section (under /DISCARD/) take no memory.
     this.current?.inputs.push(input);
   }
@@ -384,11 +412,57 @@ export function baseName(path: string): string {
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
+function skipBlanks(src: string, p: number, end: number): number {
+  while (p < end) {
+    const c = src.charCodeAt(p);
+    if (c !== 32 && c !== 9) break;
+    p++;
+  }
+  return p;
+}
+
+function trimEnd(src: string, from: number, end: number): number {
+  while (end > from && (src.charCodeAt(end - 1) === 32 || src.charCodeAt(end - 1) === 9)) end--;
+  return end;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** End of `0xHEX` at p when it is followed by a blank or the line end (at most 13 digits: exact in a double), else -1. */
+function hexEnd(src: string, p: number, end: number): number {
+  if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return -1;
+  let q = p + 2;
+  while (q < end && hexDigit(src.charCodeAt(q)) >= 0) q++;
+  if (q === p + 2 || q - p - 2 > 13) return -1;
+  if (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) return -1;
+  return q;
+}
+
+function parseHex(src: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 16 + hexDigit(src.charCodeAt(i));
+  return v;
+}
+
+/**
+ * The text of a map file. Maps are nearly always pure ASCII, which decodes several times
+ * faster as Latin-1 (same characters); anything else (non-ASCII user names in paths) as UTF-8.
+ */
+export function decodeMapFile(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
+}
+
 export function parseMapFile(text: string): MapFile {
   // The cross-reference table (ld --cref) comes last and holds nothing the model needs.
   const cref = text.indexOf('\nCross Reference Table');
   const n = cref >= 0 ? cref + 1 : text.length;
-  checkText(cref >= 0 ? text.slice(0, n) : text);
+  checkText(text, n);
   const p = new Parser();
   let start = 0;
   let no = 0;

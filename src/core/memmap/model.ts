@@ -166,13 +166,20 @@ function inputKind(name: string, outer: SectionKind): SectionKind {
 class LibraryTotals {
   readonly entries = new Map<string, LibraryEntry>();
 
-  add(name: string, archive: string, region: string, kind: SectionKind, bytes: number): void {
-    if (bytes === 0) return;
+  entry(name: string, archive: string): LibraryEntry {
     let e = this.entries.get(archive + '\0' + name);
     if (!e) {
       e = { name, archive, dynamic: false, total: 0, byRegion: {}, byKind: {} };
       this.entries.set(archive + '\0' + name, e);
     }
+    return e;
+  }
+
+  add(name: string, archive: string, region: string, kind: SectionKind, bytes: number): void {
+    if (bytes !== 0) this.addTo(this.entry(name, archive), region, kind, bytes);
+  }
+
+  addTo(e: LibraryEntry, region: string, kind: SectionKind, bytes: number): void {
     e.total += bytes;
     e.byRegion[region] = (e.byRegion[region] ?? 0) + bytes;
     e.byKind[kind] = (e.byKind[kind] ?? 0) + bytes;
@@ -351,6 +358,8 @@ class ModelBuilder {
 
   private attributeSection(out: MapOutputSection, entry: SectionEntry): void {
     const end = out.address + out.size;
+    const mm = MM_SECTION.exec(out.name);
+    const ownLibrary = mm ? this.libs.entry(mm[1], `lib${mm[1]}.a`) : undefined;
     let cursor = out.address;
     let covered = 0;
     for (const item of out.inputs) {
@@ -378,28 +387,34 @@ class ModelBuilder {
         continue;
       }
       if (item.kind === 'data') { this.fillDetail.linkerData += bytes; entry.fill += bytes; continue; }
-      const { name, archive } = this.libraryOfFile(item.file);
-      this.libs.add(name, archive, entry.region, inputKind(item.name, entry.kind), bytes);
-      if (!out.name.startsWith(`.mm.${name}.`)) this.outsideOwnSections.set(name, (this.outsideOwnSections.get(name) ?? 0) + bytes);
+      const lib = this.libraryOfFile(item.file);
+      this.libs.addTo(lib, entry.region, inputKind(item.name, entry.kind), bytes);
+      if (lib !== ownLibrary) this.outsideOwnSections.set(lib.name, (this.outsideOwnSections.get(lib.name) ?? 0) + bytes);
     }
     if (cursor < end) throw holeError(out, cursor, end, out.line);
     if (covered !== out.size) throw new MapFileError(out.line, `the records of ${out.name} cover ${covered} of its ${out.size} bytes: corrupted map file`);
   }
 
-  private readonly fileCache = new Map<string, { name: string; archive: string }>();
+  private readonly fileCache = new Map<string, LibraryEntry>();
+  private lastFile?: string;
+  private lastLibrary?: LibraryEntry;
 
-  private libraryOfFile(file: string | undefined): { name: string; archive: string } {
+  private libraryOfFile(file: string | undefined): LibraryEntry {
     const key = file ?? '';
+    // Records of one object follow each other: skip the lookup for a repeated file.
+    if (key === this.lastFile) return this.lastLibrary!;
     let hit = this.fileCache.get(key);
     if (!hit) {
-      if (!file) hit = { name: '(linker)', archive: '' };
-      else if (file === 'linker stubs') hit = { name: '(linker stubs)', archive: '' };
+      if (!file) hit = this.libs.entry('(linker)', '');
+      else if (file === 'linker stubs') hit = this.libs.entry('(linker stubs)', '');
       else {
         const archive = baseName(splitArchiveMember(file).path);
-        hit = { name: libraryName(archive), archive };
+        hit = this.libs.entry(libraryName(archive), archive);
       }
       this.fileCache.set(key, hit);
     }
+    this.lastFile = key;
+    this.lastLibrary = hit;
     return hit;
   }
 
@@ -517,7 +532,7 @@ class ModelBuilder {
   }
 
   private libraryList(dynamic: DynamicSection[], slots: SlotEntry[]): LibraryEntry[] {
-    const list = [...this.libs.entries.values()];
+    const list = [...this.libs.entries.values()].filter((l) => l.total > 0);
     const dynamicNames = [...new Set(dynamic.map((d) => d.library))];
     for (const name of dynamicNames) {
       let lib = list.find((l) => l.name === name && (l.archive === `lib${name}.a` || l.archive === ''))

@@ -207,3 +207,11 @@ describe('corrupted and truncated maps', () => {
     expect(failure(bad).message).toMatch(/memory region line/);
   });
 });
+
+describe('decodeMapFile', () => {
+  it('reads ASCII maps as they are and non-ASCII paths as UTF-8', async () => {
+    const { decodeMapFile } = await import('../../../src/core/mapfile/parse');
+    expect(decodeMapFile(new TextEncoder().encode('LOAD obj/main.o\n'))).toBe('LOAD obj/main.o\n');
+    expect(decodeMapFile(new TextEncoder().encode('LOAD C:\\Users\\Zoë\\main.o\n'))).toBe('LOAD C:\\Users\\Zoë\\main.o\n');
+  });
+});

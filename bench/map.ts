@@ -1,0 +1,89 @@
+// Memory-map benchmark: the whole analysis of a large firmware (read the ELF, parse the
+// ≥ 10 MB GNU ld map, attribute every byte, build the model) against elfinfo's parse of
+// the same ELF, measured in the same run.
+// Goals (issue 3): ≤ 300 ms, ≥ 20× faster than elfinfo. Exit code 1 when a goal is missed.
+// Run: npm run bench:map   (generates the large ELF + map with the cross compiler on first run)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { open as elfinfoOpen } from 'elfinfo';
+import { buildMemoryMap } from '../src/core/memmap/model';
+import { decodeMapFile, parseMapFile } from '../src/core/mapfile/parse';
+import { readElf } from '../src/core/elf/reader';
+
+const repo = resolve(__dirname, '../..');
+// Shared with bench:elf, which uses the same generated firmware.
+const largeDir = join(repo, 'build/bench/large');
+
+function ensureLarge(): { elf: string; map: string } {
+  const elf = join(largeDir, 'large.elf');
+  const map = join(largeDir, 'large.map');
+  if (!existsSync(elf) || !existsSync(map)) {
+    mkdirSync(largeDir, { recursive: true });
+    console.log('generating the large ELF + map with the cross compiler (first run only, a few minutes)...');
+    const r = spawnSync('sh', [join(repo, 'test/fixtures/firmware/gen-large.sh'), largeDir, '50000'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`gen-large.sh failed (${r.status})`);
+  }
+  return { elf, map };
+}
+
+function ms(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main(): Promise<number> {
+  const paths = ensureLarge();
+  const mapBytes = statSync(paths.map).size;
+
+  // Cold, from the files: what `esp32mm map` does once per build.
+  let t0 = process.hrtime.bigint();
+  const elfBytes = new Uint8Array(readFileSync(paths.elf));
+  const mapText = decodeMapFile(readFileSync(paths.map));
+  const first = buildMemoryMap({ elf: elfBytes, mapText });
+  const cold = ms(t0);
+
+  const runs: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    t0 = process.hrtime.bigint();
+    buildMemoryMap({ elf: new Uint8Array(readFileSync(paths.elf)), mapText: decodeMapFile(readFileSync(paths.map)) });
+    runs.push(ms(t0));
+  }
+  const ours = median(runs);
+
+  // Where the time goes (one warm run each).
+  t0 = process.hrtime.bigint();
+  const elf = readElf(elfBytes);
+  const symbols = elf.symbols().length;
+  const tElf = ms(t0);
+  t0 = process.hrtime.bigint();
+  const parsed = parseMapFile(mapText);
+  const tMap = ms(t0);
+  const inputs = parsed.sections.reduce((a, s) => a + s.inputs.length, 0);
+
+  // Baseline: elfinfo parsing the same ELF (headers, sections, symbols), once.
+  t0 = process.hrtime.bigint();
+  const baseline = await elfinfoOpen(Buffer.from(elfBytes));
+  const theirs = ms(t0);
+  if (!baseline.success) throw new Error(`elfinfo failed: ${baseline.errors.join('; ')}`);
+
+  const ratio = theirs / ours;
+  console.log(`\nmemory map of build/bench/large/large.elf: ${(elfBytes.length / 1e6).toFixed(1)} MB ELF, ${symbols} symbols; ` +
+    `map ${(mapBytes / 1e6).toFixed(1)} MB, ${parsed.lines} lines, ${inputs} input records`);
+  console.log(`  model: ${first.libraries.length} libraries, ${first.sections.length} sections, fill ${first.fill} B, ${first.slots.length} slots`);
+  console.log(`  esp32mm map analysis (read + parse ELF + parse map + model)  ${ours.toFixed(1).padStart(8)} ms (median of 9; first run ${cold.toFixed(1)} ms)`);
+  console.log(`    of which readElf + symbols ${tElf.toFixed(1)} ms, map parse ${tMap.toFixed(1)} ms`);
+  console.log(`  elfinfo open of the same ELF (baseline)                      ${theirs.toFixed(1).padStart(8)} ms`);
+  console.log(`  ratio: esp32mm map is ${ratio.toFixed(0)}x faster than elfinfo's parse (goal >= 20x)`);
+  const okSize = symbols >= 50000 && mapBytes >= 10e6;
+  const okTime = ours <= 300;
+  const okRatio = ratio >= 20;
+  console.log(`  goals: >= 50k symbols and >= 10 MB map ${okSize ? 'ok' : 'MISSED'}; <= 300 ms ${okTime ? 'ok' : 'MISSED'}; >= 20x ${okRatio ? 'ok' : 'MISSED'}`);
+  return okSize && okTime && okRatio ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
