@@ -11,7 +11,7 @@ import { KeyedDebouncer } from './debounce';
 import { LibraryTree, collectLibraries } from './libraryTree';
 import { errorText, log, showError } from './log';
 import { MemoryMapView } from './mapView';
-import { optionSource, platformioOption } from '../core/platformio/ini';
+import { envOption, optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
   fullElf, mapFile, outputDir, storageOf, targetOfElf,
@@ -293,7 +293,15 @@ class Controller implements vscode.Disposable {
       this.setSplitDiagnostics(t, outcome.warnings);
       log.info(`Split ${t.project.label}/${t.env.name}: ${outcome.summary}`);
       for (const w of outcome.warnings) log.warn(w.message);
-      void vscode.window.showInformationMessage(`Split ${libs.length} librar${libs.length === 1 ? 'y' : 'ies'}: ${outcome.summary}`);
+      // Without the post-link hook, PlatformIO made firmware.bin from the unsplit ELF (and
+      // SCons relinks an ELF changed behind its back): only the hook makes flashing use the split.
+      const hooked = /memory_manager\.py/.test(envOption(t.project.pio.doc, t.env.name, 'extra_scripts') ?? '');
+      const done = `Split ${libs.length} librar${libs.length === 1 ? 'y' : 'ies'}: ${outcome.summary}`;
+      if (hooked) void vscode.window.showInformationMessage(done);
+      else {
+        void vscode.window.showInformationMessage(`${done}. This build's firmware.bin still holds them: install the build integration so every build splits before firmware.bin.`, 'Install Build Integration')
+          .then((a) => { if (a) void this.installIntegration(); });
+      }
       await this.refresh();
       if (vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<boolean>('autoUpload')) {
         await this.upload(t, storageOf(t) === 'sd' ? 'sd' : 'fs');

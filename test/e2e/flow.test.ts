@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { ptyPair, proxiedAgent, startAgent, AGENT, type AgentProcess, type PtyPair } from '../tools/transfer/harness';
 import {
-  REPO, SHOTS, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
+  REPO, SHOTS, activityIcon, notification, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
   waitFor, type CodeServer, type RunDirs,
 } from './harness';
 import { e2eProjects, type E2eProject } from './project';
@@ -101,6 +101,8 @@ function flow(project: E2eProject): void {
       });
       const toast = page.locator('.notification-toast', { hasText: /Split \d+ librar/ }).first();
       await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      // the example's platformio.ini has the post-link hook; the stand-in has not, and is told so
+      expect(/install the build integration/.test((await toast.textContent()) ?? '')).toBe(project.source === 'fixture');
       await waitFor('the view to update after the split', async () => (await updatedStamp()) > before);
       // the Dynamic Libraries tree lists the libraries with their files
       for (const lib of project.libs) {
@@ -233,8 +235,7 @@ function flow(project: E2eProject): void {
       await runCommand(page, 'Notifications: Clear All Notifications');
       await runCommand(page, 'Memory Manager: Upload Libraries to SPIFFS/LittleFS');
       await shot(page, `${project.source}-flow-8-wrong-storage`);
-      const toast = page.locator('.notification-toast', { hasText: 'custom_mm_storage' }).first();
-      await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      const toast = await notification(page, 'custom_mm_storage');
       expect(await toast.textContent()).toMatch(/custom_mm_storage = spiffs or littlefs/);
       await toast.locator('.monaco-button', { hasText: 'Open platformio.ini' }).first().waitFor({ timeout: 5000 });
     });

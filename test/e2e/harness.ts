@@ -126,6 +126,23 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/**
+ * A notification with `text`: as a toast, or (toasts can be crowded out or already hidden)
+ * in the notification center. Returns the element holding it.
+ */
+export async function notification(page: Page, text: string | RegExp, timeoutMs = 15_000) {
+  const toast = page.locator('.notification-toast', { hasText: text }).first();
+  try {
+    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    return toast;
+  } catch {
+    await runCommand(page, 'Notifications: Show Notifications');
+    const entry = page.locator('.notifications-center .monaco-list-row', { hasText: text }).first();
+    await entry.waitFor({ state: 'visible', timeout: 5000 });
+    return entry;
+  }
+}
+
 /** Palette entries matching `prefix` (e.g. "Memory Manager:"). */
 export async function paletteEntries(page: Page, prefix: string): Promise<string[]> {
   await page.keyboard.press('F1');
