@@ -362,21 +362,26 @@ class ModelBuilder {
     const ownLibrary = mm ? this.libs.entry(mm[1], `lib${mm[1]}.a`) : undefined;
     let cursor = out.address;
     let covered = 0;
-    for (const item of out.inputs) {
+    const items = out.inputs;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       if (item.address < out.address || item.address > end) {
         throw new MapFileError(item.line, `${item.name} at 0x${item.address.toString(16)} lies outside its output section ${out.name} (0x${out.address.toString(16)}–0x${end.toString(16)}): corrupted map file`);
       }
-      // ld lists merged string/constant sections whose contents went into an earlier copy
-      // at overlapping addresses; the first claim wins. Any other overlap means the numbers
-      // in the map are damaged, and a table from them would be wrong.
-      if ((item.address < cursor || item.address + item.size > end) && !MERGEABLE.test(item.name)) {
+      // ld lists a merged string/constant section (SEC_MERGE) whose contents went into an
+      // earlier copy with the size of the merged blob, over the records that follow it: it
+      // owns no bytes beyond the next record. Any other overlap means the numbers in the
+      // map are damaged, and a table from them would be wrong.
+      const merged = MERGEABLE.test(item.name);
+      if ((item.address < cursor || item.address + item.size > end) && !merged) {
         throw new MapFileError(item.line, `${item.name} (0x${item.address.toString(16)}, ${item.size} bytes) overlaps the bytes before it or runs past the end of ${out.name} at 0x${end.toString(16)}: corrupted map file`);
       }
       // ld accounts for every byte of an output section (padding is a *fill* record), so a
       // hole between records means a record is missing from the file.
       if (item.address > cursor) throw holeError(out, cursor, item.address, item.line);
       const from = Math.max(item.address, cursor);
-      const to = Math.min(item.address + item.size, end);
+      const next = i + 1 < items.length ? Math.max(items[i + 1].address, item.address) : end;
+      const to = Math.min(item.address + item.size, end, merged ? next : end);
       const bytes = Math.max(0, to - from);
       cursor = Math.max(cursor, to);
       if (bytes === 0) continue;

@@ -19,6 +19,8 @@ export const FIXTURES: Fixture[] = [
   fw('riscv', 'fw', 'esp32c3'), fw('riscv', 'fw_nomm', 'esp32c3'),
   chip('esp32', 'xtensa'), chip('esp32s2', 'xtensa'), chip('esp32s3', 'xtensa'),
   chip('esp32c3', 'riscv'), chip('esp32c6', 'riscv'),
+  // The example PlatformIO project (ESP32-CAM + an AI library), built by its own script.
+  { name: 'example/esp32cam-ai', elf: 'examples/esp32cam-ai/.pio/build/esp32cam/firmware.elf', map: 'examples/esp32cam-ai/.pio/build/esp32cam/firmware.map', chip: 'esp32', arch: 'xtensa' },
 ];
 
 export const bytes = (path: string) => new Uint8Array(readFileSync(resolve(root, path)));
