@@ -35,8 +35,8 @@ export function formatMemoryMap(m: MemoryMapModel): string {
   const out: string[] = [];
   const shown = m.regions.filter((r) => r.used > 0 || !r.flash);
   out.push(table([
-    ['Region', 'Start', 'Used', 'Free', 'Size', 'Use%', 'Fill'],
-    ...shown.map((r) => [r.name + (r.pool ? ` (${r.pool.name} ${n(r.pool.size)})` : ''), hex(r.start), n(r.used), r.flash ? '-' : n(r.free), n(r.size), pct(r.used, r.size), n(r.fill)]),
+    ['Region', 'Start', 'Used', 'Free', 'Size', 'Use%', 'Fill', 'Slots'],
+    ...shown.map((r) => [r.name + (r.pool ? ` (${r.pool.name} ${n(r.pool.size)})` : ''), hex(r.start), n(r.used), r.flash ? '-' : n(r.free), n(r.size), pct(r.used, r.size), n(r.fill), r.slotReserved ? n(r.slotReserved) : '']),
   ], 2));
   const used = m.regions.filter((r) => r.used > 0).map((r) => r.name);
   out.push('');

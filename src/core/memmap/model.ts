@@ -30,6 +30,8 @@ export interface RegionEntry {
   free: number;
   /** Linker padding inside this region's sections. */
   fill: number;
+  /** Bytes of the region reserved for dynamic-library slots (before a split they are part of `used` too). */
+  slotReserved?: number;
   /** The firmware symbol that marks the end of static use, when one lies in the region. */
   boundary?: { symbol: string; address: number };
   /** IRAM and DRAM that are two views of one SRAM: `free` is the pool's, shared by both. */
@@ -291,7 +293,9 @@ class ModelBuilder {
         if (r) top = Math.max(top, addr - r.start + g.ranges[0].start + size);
       };
       for (const s of mine) raise(s.address, s.size);
-      for (const slot of slots) for (const r of slot.ranges) if (r.region === g.name) raise(r.start, r.size);
+      let reserved = 0;
+      for (const slot of slots) for (const r of slot.ranges) if (r.region === g.name) { raise(r.start, r.size); reserved += r.size; }
+      if (reserved > 0) entry.slotReserved = reserved;
       const boundary = this.boundaryOf(g);
       if (boundary) { entry.boundary = boundary; raise(boundary.address, 0); }
       tops.set(g, top);

@@ -90,6 +90,11 @@ describe('dynamic libraries and slots (xtensa fixture)', () => {
     expect(after.slots.map((s) => s.name)).toEqual(['fastmath', 'shapes', 'dsp']);
     const iram = (m: typeof after) => m.regions.find((r) => r.name === 'IRAM')!;
     expect(iram(after).used).toBeLessThan(iram(after.before!).used);
+    // The slots stay reserved after the split: same reservation and free space before and after.
+    const textSlots = after.slots.flatMap((s) => s.ranges.filter((r) => r.region === 'IRAM')).reduce((a, r) => a + r.size, 0);
+    expect(iram(after).slotReserved).toBe(textSlots);
+    expect(iram(after.before!).slotReserved).toBe(textSlots);
+    expect(iram(after).free).toBe(iram(after.before!).free);
     checkInvariants(after);
     checkInvariants(after.before!);
     // Without the map, the original ELF still tells which libraries were moved and where.
