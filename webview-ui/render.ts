@@ -63,13 +63,17 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
   if (fill > 0) bar.append(segment('fill', fill, capacity, `linker fill: ${bytes(region.fill)} B`));
   // Flash windows are address space, not memory to fill: no "free" for them.
   const free = region.flash ? 0 : region.free;
-  // Between the last section and the free space: slot reservations, alignment, framework use.
-  const reserved = region.flash ? 0 : region.size - region.used - region.free;
-  if (reserved > 0) bar.append(segment('reserved', reserved, capacity, `reserved (slots, alignment, framework): ${bytes(reserved)} B`));
+  // After a split the slots' bytes are no longer sections but stay reserved; before it they
+  // are the dynamic libraries' own segments above.
+  const slots = model.split && !region.flash ? region.slotReserved ?? 0 : 0;
+  if (slots > 0) bar.append(segment('slotres', slots, capacity, `reserved for slots: ${bytes(slots)} B`));
+  // Between the last section and the free space: alignment, framework use.
+  const reserved = region.flash ? 0 : region.size - region.used - region.free - slots;
+  if (reserved > 0) bar.append(segment('reserved', reserved, capacity, `reserved (alignment, framework): ${bytes(reserved)} B`));
   if (free > 0) bar.append(segment('free', free, capacity, `free: ${bytes(free)} B`));
   const pool = region.pool ? ` (shares ${region.pool.name}, ${kib(region.pool.size)})` : '';
   bar.setAttribute('aria-label',
-    `${region.name}: ${kib(region.used)} used of ${kib(region.size)}${region.flash ? '' : `, ${kib(free)} free${pool}`}. ${described.join(', ')}`);
+    `${region.name}: ${kib(region.used)} used of ${kib(region.size)}${slots ? `, ${kib(slots)} reserved for slots` : ''}${region.flash ? '' : `, ${kib(free)} free${pool}`}. ${described.join(', ')}`);
 
   const head = h('div', { class: 'region-head' },
     h('span', { class: 'region-name', title: region.boundary ? `static use ends at ${region.boundary.symbol}` : '' }, region.name),
@@ -83,6 +87,9 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion): HTMLElem
     legend.append(h('span', { class: 'legend-item' },
       h('span', { class: `swatch ${colorClass(i)}${l.dynamic ? ' dynamic' : ''}`, 'aria-hidden': 'true' }),
       `${l.name} ${kib(l.byRegion[region.name])}`));
+  }
+  if (slots > 0) {
+    legend.append(h('span', { class: 'legend-item', 'data-slots': String(slots) }, h('span', { class: 'swatch slotres', 'aria-hidden': 'true' }), `slots ${kib(slots)}`));
   }
   if (reserved > 0) {
     legend.append(h('span', { class: 'legend-item' }, h('span', { class: 'swatch reserved', 'aria-hidden': 'true' }), `reserved ${kib(reserved)}`));

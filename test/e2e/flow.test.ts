@@ -115,9 +115,14 @@ function flow(project: E2eProject): void {
       const frame = await mapFrame();
       await waitFor('the before/after toggle', async () => (await frame.locator('#mode').getAttribute('hidden')) === null);
       const after = cliMap(join(build(), 'firmware.elf'));
+      expect(after.split).toBe(true);
       for (const r of after.regions) {
-        expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used')).toBe(String(r.used));
+        const el = frame.locator(`.region[data-region="${r.name}"]`);
+        expect(await el.getAttribute('data-used')).toBe(String(r.used));
+        // the slots stay reserved after the split: the view shows the model's reservation
+        if (r.slotReserved && !r.flash) expect(await el.locator('[data-slots]').getAttribute('data-slots')).toBe(String(r.slotReserved));
       }
+      expect(await frame.locator('.fact.saved').getAttribute('data-bytes')).toBe(String(after.flashSaved));
       const full = cliMap(join(build(), 'firmware.full.elf'));
       await frame.locator('vscode-radio[value="before"]').click();
       await waitFor('the before view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'before');
