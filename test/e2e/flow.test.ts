@@ -172,6 +172,9 @@ function flow(project: E2eProject): void {
       }
       expect(await toast.textContent()).toContain(`Uploaded ${sent.length} files`);
       await waitFor('the status bar to show success', async () => /check/.test((await item.innerHTML()) ?? ''));
+      // the view came back after the Explorer visit (its webview is re-created) with the map
+      await (await mapFrame()).locator('.region').first().waitFor({ timeout: 15_000 });
+      await page.locator('.notification-toast', { hasText: 'uploading to the SD card' }).waitFor({ state: 'detached', timeout: 15_000 });
       await shot(page, `${project.source}-flow-5-uploaded`);
     });
 
