@@ -56,6 +56,18 @@ export interface MapArchiveMember {
   line: number;
 }
 
+/**
+ * Receives the records of the memory map as they are read, instead of their being stored in
+ * `inputs` (which then stay empty): the memory-map model attributes while parsing, so a
+ * 25 MB map does not turn into 270k objects that live until the end of the parse.
+ */
+export interface MapRecordSink {
+  /** An output section opened (already in `map.sections`; `map.memory` is complete). */
+  section(out: MapOutputSection, map: MapFile): void;
+  /** A record of the section last opened, in file order. */
+  record(kind: MapInput['kind'], name: string, address: number, size: number, file: string | undefined, line: number): void;
+}
+
 export interface MapFile {
   archiveMembers: MapArchiveMember[];
   discarded: MapInput[];
@@ -122,6 +134,8 @@ function checkText(text: string, end: number): void {
 
 class Parser {
   readonly result: MapFile = { archiveMembers: [], discarded: [], memory: [], sections: [], lines: 0 };
+  constructor(private readonly sink?: MapRecordSink) {}
+
   private phase: Phase = 'start';
   private sawMap = false;
   private sawOutput = false;
@@ -166,7 +180,7 @@ class Parser {
     const numbers = this.twoNumbers(src, skipBlanks(src, q, end), end);
     if (numbers < 0) return false;
     const file = fill || numbers >= end ? undefined : src.slice(numbers, trimEnd(src, numbers, end));
-    this.addInput({ kind: fill ? 'fill' : 'input', name, address: this.address, size: this.size, file, line: no });
+    this.emit(fill ? 'fill' : 'input', name, this.address, this.size, file, no);
     return true;
   }
 
@@ -193,7 +207,7 @@ class Parser {
     if (rest < 0 || rest >= end) return false;
     const p = this.pendingInput!;
     this.pendingInput = undefined;
-    this.addInput({ kind: 'input', name: p.name, address: this.address, size: this.size, file: src.slice(rest, trimEnd(src, rest, end)), line: p.line });
+    this.emit('input', p.name, this.address, this.size, src.slice(rest, trimEnd(src, rest, end)), p.line);
     return true;
   }
 
@@ -379,6 +393,7 @@ class Parser {
     else if (rest.trim()) throw new MapFileError(numbersLine, `unexpected text '${rest.trim()}' after the size of output section ${name}`);
     this.current = { name, address: hex(addr, numbersLine, `address of ${name}`), size: hex(size, numbersLine, `size of ${name}`), loadAddress, line, inputs: [] };
     this.result.sections.push(this.current);
+    this.sink?.section(this.current, this.result);
   }
 
   private lastFile?: string;
@@ -392,9 +407,15 @@ class Parser {
   }
 
   private addInput(input: MapInput): void {
-    input.file = this.intern(input.file);
+    this.emit(input.kind, input.name, input.address, input.size, input.file, input.line);
+  }
+
+  /** One record of the current output section: to the sink, or stored in its inputs. */
+  private emit(kind: MapInput['kind'], name: string, address: number, size: number, file: string | undefined, line: number): void {
     // Records outside any output section (under /DISCARD/) take no memory.
-    this.current?.inputs.push(input);
+    if (!this.current) return;
+    if (this.sink) this.sink.record(kind, name, address, size, file, line);
+    else this.current.inputs.push({ kind, name, address, size, file: this.intern(file), line });
   }
 }
 
@@ -458,12 +479,13 @@ export function decodeMapFile(bytes: Uint8Array): string {
   return isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
 }
 
-export function parseMapFile(text: string): MapFile {
+/** Parses a map; with a sink, the records go to it as they are read (and `inputs` stay empty). */
+export function parseMapFile(text: string, sink?: MapRecordSink): MapFile {
   // The cross-reference table (ld --cref) comes last and holds nothing the model needs.
   const cref = text.indexOf('\nCross Reference Table');
   const n = cref >= 0 ? cref + 1 : text.length;
   checkText(text, n);
-  const p = new Parser();
+  const p = new Parser(sink);
   let start = 0;
   let no = 0;
   while (start < n) {

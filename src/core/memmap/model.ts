@@ -12,7 +12,7 @@ import { readElf, type ElfFile } from '../elf/reader';
 import { SectionType, SegmentType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SymbolType, SymbolBinding, type Section, type Symbol } from '../elf/types';
 import { regionSize, rangeOf, type Chip, type ChipId, type ChipRegion } from '../chips/chips';
 import { detectChip, regionHintFromLinkerRegion, regionHintFromSectionName, regionOfSection, type ChipSource } from '../chips/detect';
-import { baseName, MapFileError, parseMapFile, splitArchiveMember, type MapFile, type MapOutputSection } from '../mapfile/parse';
+import { baseName, MapFileError, parseMapFile, splitArchiveMember, type MapFile, type MapInput, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
 import { findDynamicLibraries } from '../split/libraries';
 
 /** The split marker section (same name as src/core/split/split.ts; not imported to keep this module light). */
@@ -128,9 +128,12 @@ const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e)
 
 export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   const elf = asElf(input.elf);
-  const map = input.map ?? (input.mapText !== undefined ? parseMapFile(input.mapText) : undefined);
   const fullElf = input.fullElf ? asElf(input.fullElf) : undefined;
-  const model = new ModelBuilder(elf, map, input, fullElf).build();
+  // Attribute while parsing (no per-record objects), unless the parsed map is needed again
+  // for the model of the original ELF.
+  const stream = input.map === undefined && input.mapText !== undefined && !fullElf;
+  const map = input.map ?? (input.mapText !== undefined && !stream ? parseMapFile(input.mapText) : undefined);
+  const model = new ModelBuilder(elf, map, input, fullElf).build(stream ? input.mapText : undefined);
   if (fullElf && model.split) {
     const before = buildMemoryMap({ elf: fullElf, map, chip: model.chip });
     model.before = before;
@@ -199,23 +202,39 @@ class ModelBuilder {
   /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
   private readonly outsideOwnSections = new Map<string, number>();
 
-  constructor(private readonly elf: ElfFile, private readonly map: MapFile | undefined, input: BuildMemoryMapInput, private readonly fullElf?: ElfFile) {
+  constructor(private readonly elf: ElfFile, private map: MapFile | undefined, input: BuildMemoryMapInput, private readonly fullElf?: ElfFile) {
     const choice = detectChip(elf, { override: input.chip, board: input.board });
     this.chip = choice.chip;
     this.chipSource = choice.source;
     this.split = elf.section(SPLIT_MARKER) !== undefined;
   }
 
+  get mapFile(): MapFile | undefined {
+    return this.map;
+  }
+
   private symbols(): Symbol[] {
     return (this.symbolsCache ??= this.elf.symbols());
   }
 
-  build(): MemoryMapModel {
+  /** `mapText`: parse the map here and attribute its records as they are read. */
+  build(mapText?: string): MemoryMapModel {
     const elfSections = this.elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER);
-    const sections = elfSections.map((s) => this.sectionEntry(s));
+    let sections: SectionEntry[] | undefined;
+    let streamed: StreamingAttribution | undefined;
+    if (mapText !== undefined) {
+      // Section entries need the map's memory configuration, complete once the first output section opens.
+      streamed = new StreamingAttribution(this, elfSections, (map) => {
+        this.map = map;
+        return (sections ??= elfSections.map((s) => this.sectionEntry(s)));
+      });
+      this.map = parseMapFile(mapText, streamed);
+    }
+    sections ??= elfSections.map((s) => this.sectionEntry(s));
     this.outsideNotes();
     const dynamic = this.dynamicSections();
-    if (this.map) this.attributeFromMap(elfSections, sections);
+    if (streamed) streamed.finish();
+    else if (this.map) this.attributeFromMap(elfSections, sections);
     else this.attributeFromSymbols(elfSections, sections);
     for (const e of sections) {
       const m = MM_SECTION.exec(e.name);
@@ -348,60 +367,30 @@ class ModelBuilder {
     const byName = new Map<string, MapOutputSection[]>();
     for (const s of map.sections) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
     elfSections.forEach((s, i) => {
-      const candidates = byName.get(s.name);
-      if (!candidates) {
-        throw new MapFileError(0, `section ${s.name} (${s.size} bytes at 0x${s.addr.toString(16)}) of the ELF is not in the map file: the map belongs to another link (rebuild, or pass the right --map)`);
-      }
-      const out = candidates.find((c) => c.address === s.addr) ?? candidates[0];
-      if (out.address !== s.addr || out.size !== s.size) {
-        throw new MapFileError(out.line, `${s.name} is ${out.size} bytes at 0x${out.address.toString(16)} in the map but ${s.size} bytes at 0x${s.addr.toString(16)} in the ELF: the map belongs to another link (rebuild, or pass the right --map)`);
-      }
-      this.attributeSection(out, entries[i]);
+      const out = mapSectionOf(s, byName.get(s.name));
+      const a = new SectionAttribution(this, out, entries[i]);
+      for (const item of out.inputs) a.record(item.kind, item.name, item.address, item.size, item.file, item.line);
+      a.finish();
     });
   }
 
-  private attributeSection(out: MapOutputSection, entry: SectionEntry): void {
-    const end = out.address + out.size;
+  /** The library that owns a `.mm.<lib>.*` output section. */
+  ownLibraryOf(out: MapOutputSection): LibraryEntry | undefined {
     const mm = MM_SECTION.exec(out.name);
-    const ownLibrary = mm ? this.libs.entry(mm[1], `lib${mm[1]}.a`) : undefined;
-    let cursor = out.address;
-    let covered = 0;
-    const items = out.inputs;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (item.address < out.address || item.address > end) {
-        throw new MapFileError(item.line, `${item.name} at 0x${item.address.toString(16)} lies outside its output section ${out.name} (0x${out.address.toString(16)}–0x${end.toString(16)}): corrupted map file`);
-      }
-      // ld lists a merged string/constant section (SEC_MERGE) whose contents went into an
-      // earlier copy with the size of the merged blob, over the records that follow it: it
-      // owns no bytes beyond the next record. Any other overlap means the numbers in the
-      // map are damaged, and a table from them would be wrong.
-      const merged = MERGEABLE.test(item.name);
-      if ((item.address < cursor || item.address + item.size > end) && !merged) {
-        throw new MapFileError(item.line, `${item.name} (0x${item.address.toString(16)}, ${item.size} bytes) overlaps the bytes before it or runs past the end of ${out.name} at 0x${end.toString(16)}: corrupted map file`);
-      }
-      // ld accounts for every byte of an output section (padding is a *fill* record), so a
-      // hole between records means a record is missing from the file.
-      if (item.address > cursor) throw holeError(out, cursor, item.address, item.line);
-      const from = Math.max(item.address, cursor);
-      const next = i + 1 < items.length ? Math.max(items[i + 1].address, item.address) : end;
-      const to = Math.min(item.address + item.size, end, merged ? next : end);
-      const bytes = Math.max(0, to - from);
-      cursor = Math.max(cursor, to);
-      if (bytes === 0) continue;
-      covered += bytes;
-      if (item.kind === 'fill') {
-        if (entry.placeholder) this.fillDetail.placeholder += bytes; else this.fillDetail.padding += bytes;
-        entry.fill += bytes;
-        continue;
-      }
-      if (item.kind === 'data') { this.fillDetail.linkerData += bytes; entry.fill += bytes; continue; }
-      const lib = this.libraryOfFile(item.file);
-      this.libs.addTo(lib, entry.region, inputKind(item.name, entry.kind), bytes);
-      if (lib !== ownLibrary) this.outsideOwnSections.set(lib.name, (this.outsideOwnSections.get(lib.name) ?? 0) + bytes);
+    return mm ? this.libs.entry(mm[1], `lib${mm[1]}.a`) : undefined;
+  }
+
+  /** Bytes of one record, after the checks in SectionAttribution. */
+  credit(kind: MapInput['kind'], name: string, file: string | undefined, bytes: number, entry: SectionEntry, ownLibrary: LibraryEntry | undefined): void {
+    if (kind === 'fill') {
+      if (entry.placeholder) this.fillDetail.placeholder += bytes; else this.fillDetail.padding += bytes;
+      entry.fill += bytes;
+      return;
     }
-    if (cursor < end) throw holeError(out, cursor, end, out.line);
-    if (covered !== out.size) throw new MapFileError(out.line, `the records of ${out.name} cover ${covered} of its ${out.size} bytes: corrupted map file`);
+    if (kind === 'data') { this.fillDetail.linkerData += bytes; entry.fill += bytes; return; }
+    const lib = this.libraryOfFile(file);
+    this.libs.addTo(lib, entry.region, inputKind(name, entry.kind), bytes);
+    if (lib !== ownLibrary) this.outsideOwnSections.set(lib.name, (this.outsideOwnSections.get(lib.name) ?? 0) + bytes);
   }
 
   private readonly fileCache = new Map<string, LibraryEntry>();
@@ -563,6 +552,148 @@ class ModelBuilder {
       }
     }
     return list.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
+  }
+}
+
+/** The map's output section for an ELF section: same name and address, or a clear error. */
+function mapSectionOf(s: Section, candidates: MapOutputSection[] | undefined): MapOutputSection {
+  if (!candidates) {
+    throw new MapFileError(0, `section ${s.name} (${s.size} bytes at 0x${s.addr.toString(16)}) of the ELF is not in the map file: the map belongs to another link (rebuild, or pass the right --map)`);
+  }
+  const out = candidates.find((c) => c.address === s.addr) ?? candidates[0];
+  if (out.address !== s.addr || out.size !== s.size) {
+    throw new MapFileError(out.line, `${s.name} is ${out.size} bytes at 0x${out.address.toString(16)} in the map but ${s.size} bytes at 0x${s.addr.toString(16)} in the ELF: the map belongs to another link (rebuild, or pass the right --map)`);
+  }
+  return out;
+}
+
+/**
+ * Walks the records of one output section in order and credits their bytes. ld accounts for
+ * every byte (padding is a *fill* record), so the records must tile the section exactly; a
+ * hole, an overlap or a record outside it means the map is damaged and a table would be wrong.
+ * A record is credited when the next one arrives: a merged section needs the next address.
+ */
+class SectionAttribution {
+  private readonly end: number;
+  private readonly ownLibrary: LibraryEntry | undefined;
+  private cursor: number;
+  private covered = 0;
+  private waiting = false;
+  private kind: MapInput['kind'] = 'input';
+  private name = '';
+  private address = 0;
+  private size = 0;
+  private file: string | undefined;
+  private line = 0;
+
+  constructor(private readonly model: ModelBuilder, private readonly out: MapOutputSection, private readonly entry: SectionEntry) {
+    this.end = out.address + out.size;
+    this.cursor = out.address;
+    this.ownLibrary = model.ownLibraryOf(out);
+  }
+
+  record(kind: MapInput['kind'], name: string, address: number, size: number, file: string | undefined, line: number): void {
+    if (this.waiting) this.credit(Math.max(address, this.address));
+    this.waiting = true;
+    this.kind = kind; this.name = name; this.address = address; this.size = size; this.file = file; this.line = line;
+  }
+
+  finish(): void {
+    if (this.waiting) this.credit(this.end);
+    this.waiting = false;
+    const { out, end, cursor } = this;
+    if (cursor < end) throw holeError(out, cursor, end, out.line);
+    if (this.covered !== out.size) throw new MapFileError(out.line, `the records of ${out.name} cover ${this.covered} of its ${out.size} bytes: corrupted map file`);
+  }
+
+  /** The waiting record; `next`: where the next record starts (the section end for the last). */
+  private credit(next: number): void {
+    const { out, end, name, address, size } = this;
+    if (address < out.address || address > end) {
+      throw new MapFileError(this.line, `${name} at 0x${address.toString(16)} lies outside its output section ${out.name} (0x${out.address.toString(16)}–0x${end.toString(16)}): corrupted map file`);
+    }
+    // ld lists a merged string/constant section (SEC_MERGE) whose contents went into an
+    // earlier copy with the size of the merged blob, over the records that follow it: it
+    // owns no bytes beyond the next record. Any other overlap means the numbers in the
+    // map are damaged, and a table from them would be wrong.
+    const overlaps = address < this.cursor || address + size > end;
+    const merged = (overlaps || address + size > next) && MERGEABLE.test(name);
+    if (overlaps && !merged) {
+      throw new MapFileError(this.line, `${name} (0x${address.toString(16)}, ${size} bytes) overlaps the bytes before it or runs past the end of ${out.name} at 0x${end.toString(16)}: corrupted map file`);
+    }
+    // A hole between records means a record is missing from the file.
+    if (address > this.cursor) throw holeError(out, this.cursor, address, this.line);
+    const from = Math.max(address, this.cursor);
+    const to = Math.min(address + size, end, merged ? next : end);
+    const bytes = Math.max(0, to - from);
+    this.cursor = Math.max(this.cursor, to);
+    if (bytes === 0) return;
+    this.covered += bytes;
+    this.model.credit(this.kind, name, this.file, bytes, this.entry, this.ownLibrary);
+  }
+}
+
+/**
+ * Attribution while the map is parsed: each ELF section takes the records of the first output
+ * section of the map with its name and address. Errors wait for the end of the parse (a damaged
+ * map reports its parse error first) and are raised in ELF section order, as attributeFromMap does.
+ */
+class StreamingAttribution implements MapRecordSink {
+  private current?: SectionAttribution;
+  private currentIndex = -1;
+  private readonly errors = new Map<number, unknown>();
+  private readonly claimed = new Set<number>();
+  private readonly elfByName = new Map<string, number[]>();
+
+  constructor(private readonly model: ModelBuilder, private readonly elfSections: Section[], private readonly entries: (map: MapFile) => SectionEntry[]) {
+    elfSections.forEach((s, i) => this.elfByName.set(s.name, [...(this.elfByName.get(s.name) ?? []), i]));
+  }
+
+  section(out: MapOutputSection, map: MapFile): void {
+    this.close();
+    const entries = this.entries(map);
+    const i = (this.elfByName.get(out.name) ?? []).find((k) => !this.claimed.has(k) && this.elfSections[k].addr === out.address);
+    if (i === undefined) return;
+    this.claimed.add(i);
+    // A size that differs is reported by mapSectionOf at the end.
+    if (out.size !== this.elfSections[i].size) return;
+    this.current = new SectionAttribution(this.model, out, entries[i]);
+    this.currentIndex = i;
+  }
+
+  record(kind: MapInput['kind'], name: string, address: number, size: number, file: string | undefined, line: number): void {
+    if (!this.current) return;
+    try {
+      this.current.record(kind, name, address, size, file, line);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  finish(): void {
+    this.close();
+    const byName = new Map<string, MapOutputSection[]>();
+    for (const s of this.model.mapFile!.sections) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+    this.elfSections.forEach((s, i) => {
+      mapSectionOf(s, byName.get(s.name));
+      if (this.errors.has(i)) throw this.errors.get(i);
+    });
+  }
+
+  private close(): void {
+    if (!this.current) return;
+    try {
+      this.current.finish();
+    } catch (e) {
+      this.fail(e);
+    }
+    this.current = undefined;
+  }
+
+  private fail(e: unknown): void {
+    if (!(e instanceof MapFileError)) throw e;
+    this.errors.set(this.currentIndex, e);
+    this.current = undefined;
   }
 }
 
