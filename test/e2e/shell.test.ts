@@ -97,6 +97,26 @@ describe('extension shell on an unbuilt project', () => {
     await shot(page, 'shell-installed');
   });
 
+  it('Select Serial Port accepts a typed path, stores it in the workspace and shows it in the status bar', async () => {
+    await runCommand(page, 'Memory Manager: Select Serial Port');
+    const typed = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Enter a port path' }).first();
+    await typed.click({ timeout: 10_000 });
+    const input = page.locator('.quick-input-widget input.input');
+    await input.fill('/dev/ttyUSB7');
+    await page.keyboard.press('Enter');
+    await page.locator('.part.statusbar .statusbar-item', { hasText: 'ttyUSB7' }).first().waitFor({ timeout: 10_000 });
+    const settings = JSON.parse(readFileSync(join(dirs.ws, '.vscode', 'settings.json'), 'utf8'));
+    expect(settings['esp32mm.serialPort']).toBe('/dev/ttyUSB7');
+  });
+
+  it('Show Memory Map brings the view back from another container', async () => {
+    await runCommand(page, 'View: Show Explorer');
+    await page.locator('.explorer-folders-view').first().waitFor({ timeout: 10_000 });
+    await runCommand(page, 'Memory Manager: Show Memory Map');
+    const frame = await frameWith(page, '#env');
+    await expect.poll(() => frame.locator('#env').textContent(), { timeout: 10_000 }).toBe('esp32s3');
+  });
+
   it('raises no CSP violations or page errors from the webview', () => {
     const ours = consoleErrors.filter((e) => /Content Security Policy|Refused to|webview\.js|pageerror/i.test(e));
     expect(ours).toEqual([]);
