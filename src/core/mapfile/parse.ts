@@ -179,24 +179,41 @@ class Parser {
     if ((first === 42 && !fill) || first === 40) return false; // `*(...)` patterns
     const numbers = this.twoNumbers(src, skipBlanks(src, q, end), end);
     if (numbers < 0) return false;
-    const file = fill || numbers >= end ? undefined : src.slice(numbers, trimEnd(src, numbers, end));
+    const file = fill || numbers >= end ? undefined : this.fileAt(src, numbers, trimEnd(src, numbers, end));
     this.emit(fill ? 'fill' : 'input', name, this.address, this.size, file, no);
     return true;
   }
 
   private address = 0;
   private size = 0;
+  private hexValue = 0;
+
+  /** `0xHEX` at p followed by a blank or the line end (at most 13 digits: exact in a double): sets hexValue, returns its end, else -1. */
+  private hexAt(src: string, p: number, end: number): number {
+    if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return -1;
+    let q = p + 2;
+    let v = 0;
+    for (; q < end; q++) {
+      const d = hexDigit(src.charCodeAt(q));
+      if (d < 0) break;
+      v = v * 16 + d;
+    }
+    if (q === p + 2 || q - p - 2 > 13) return -1;
+    if (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) return -1;
+    this.hexValue = v;
+    return q;
+  }
 
   /** `0xADDR<blanks>0xSIZE` at p (each followed by a blank or the line end): sets address/size, returns where the rest starts, or -1. */
   private twoNumbers(src: string, p: number, end: number): number {
-    const a = hexEnd(src, p, end);
+    const a = this.hexAt(src, p, end);
     if (a < 0 || a >= end) return -1;
-    this.address = parseHex(src, p + 2, a);
+    this.address = this.hexValue;
     const p2 = skipBlanks(src, a, end);
     if (p2 === a) return -1;
-    const b = hexEnd(src, p2, end);
+    const b = this.hexAt(src, p2, end);
     if (b < 0) return -1;
-    this.size = parseHex(src, p2 + 2, b);
+    this.size = this.hexValue;
     const rest = skipBlanks(src, b, end);
     return rest === b && b < end ? -1 : rest;
   }
@@ -207,7 +224,7 @@ class Parser {
     if (rest < 0 || rest >= end) return false;
     const p = this.pendingInput!;
     this.pendingInput = undefined;
-    this.emit('input', p.name, this.address, this.size, src.slice(rest, trimEnd(src, rest, end)), p.line);
+    this.emit('input', p.name, this.address, this.size, this.fileAt(src, rest, trimEnd(src, rest, end)), p.line);
     return true;
   }
 
@@ -398,6 +415,17 @@ class Parser {
 
   private lastFile?: string;
 
+  /**
+   * The file name at src[from, to): the previous record's string when it is the same (records
+   * of one object come in runs), compared in place so that a run allocates one string and
+   * later lookups by it hit the identical object.
+   */
+  private fileAt(src: string, from: number, to: number): string {
+    const last = this.lastFile;
+    if (last !== undefined && last.length === to - from && src.startsWith(last, from)) return last;
+    return (this.lastFile = src.slice(from, to));
+  }
+
   /** The previous record's file string when equal: one object per run of records (hash cached). */
   private intern(file: string | undefined): string | undefined {
     if (file === undefined) return undefined;
@@ -452,22 +480,6 @@ function hexDigit(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
-}
-
-/** End of `0xHEX` at p when it is followed by a blank or the line end (at most 13 digits: exact in a double), else -1. */
-function hexEnd(src: string, p: number, end: number): number {
-  if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return -1;
-  let q = p + 2;
-  while (q < end && hexDigit(src.charCodeAt(q)) >= 0) q++;
-  if (q === p + 2 || q - p - 2 > 13) return -1;
-  if (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) return -1;
-  return q;
-}
-
-function parseHex(src: string, from: number, to: number): number {
-  let v = 0;
-  for (let i = from; i < to; i++) v = v * 16 + hexDigit(src.charCodeAt(i));
-  return v;
 }
 
 /**

@@ -346,11 +346,24 @@ class ModelBuilder {
     }
   }
 
+  private boundaryCandidates?: Symbol[];
+
+  /** The symbols any region names as a boundary (one pass over a symbol table of 100k). */
+  private boundarySymbols(): Symbol[] {
+    if (this.boundaryCandidates) return this.boundaryCandidates;
+    const names = new Set(this.chip.regions.flatMap((g) => g.boundarySymbols));
+    const found: Symbol[] = [];
+    for (const sym of this.symbols()) {
+      if (sym.name.charCodeAt(0) !== 95) continue; // every boundary symbol starts with '_'
+      if (names.has(sym.name)) found.push(sym);
+    }
+    return (this.boundaryCandidates = found);
+  }
+
   private boundaryOf(g: ChipRegion): { symbol: string; address: number } | undefined {
     let best: { symbol: string; address: number } | undefined;
     if (g.boundarySymbols.length === 0) return undefined;
-    for (const sym of this.symbols()) {
-      if (sym.name.charCodeAt(0) !== 95) continue; // every boundary symbol starts with '_'
+    for (const sym of this.boundarySymbols()) {
       if (!g.boundarySymbols.includes(sym.name) || !rangeOf(g, sym.value)) continue;
       // The highest wins; at equal addresses the symbol listed first (`_heap_start` before `_bss_end`).
       const better = !best || sym.value > best.address
