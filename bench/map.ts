@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { open as elfinfoOpen } from 'elfinfo';
 import { buildMemoryMap } from '../src/core/memmap/model';
-import { decodeMapFile, parseMapFile } from '../src/core/mapfile/parse';
+import { decodeMapFile, parseMapFile, type MapRecordSink } from '../src/core/mapfile/parse';
 import { readElf } from '../src/core/elf/reader';
 
 const repo = resolve(__dirname, '../..');
@@ -16,8 +16,11 @@ const repo = resolve(__dirname, '../..');
 const largeDir = join(repo, 'build/bench/large');
 
 function ensureLarge(): { elf: string; map: string } {
-  const elf = join(largeDir, 'large.elf');
-  const map = join(largeDir, 'large.map');
+  // BENCH_MAP_DIR: another generated firmware (gen-large.sh <dir> <n>), e.g. a smaller map.
+  const dir = process.env.BENCH_MAP_DIR ? resolve(process.env.BENCH_MAP_DIR) : largeDir;
+  const elf = join(dir, 'large.elf');
+  const map = join(dir, 'large.map');
+  if (dir !== largeDir && (!existsSync(elf) || !existsSync(map))) throw new Error(`no large.elf + large.map in ${dir}`);
   if (!existsSync(elf) || !existsSync(map)) {
     mkdirSync(largeDir, { recursive: true });
     console.log('generating the large ELF + map with the cross compiler (first run only, a few minutes)...');
@@ -34,6 +37,18 @@ function ms(t0: bigint): number {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** Median of `n` timed runs after one untimed warm-up run. */
+async function timed(n: number, run: () => unknown): Promise<number> {
+  await run();
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await run();
+    xs.push(ms(t0));
+  }
+  return median(xs);
 }
 
 async function main(): Promise<number> {
@@ -55,29 +70,33 @@ async function main(): Promise<number> {
   }
   const ours = median(runs);
 
-  // Where the time goes (one warm run each).
-  t0 = process.hrtime.bigint();
+  // Where the time goes (medians of 5 warm runs each).
   const elf = readElf(elfBytes);
   const symbols = elf.symbols().length;
-  const tElf = ms(t0);
-  t0 = process.hrtime.bigint();
+  const tRead = await timed(5, () => decodeMapFile(readFileSync(paths.map)));
+  const tElf = await timed(5, () => readElf(new Uint8Array(readFileSync(paths.elf))).symbols());
   const parsed = parseMapFile(mapText);
-  const tMap = ms(t0);
   const inputs = parsed.sections.reduce((a, s) => a + s.inputs.length, 0);
+  const nothing: MapRecordSink = { section() {}, record() {} };
+  const tScan = await timed(5, () => parseMapFile(mapText, nothing));
+  const tMap = await timed(5, () => parseMapFile(mapText));
 
-  // Baseline: elfinfo parsing the same ELF (headers, sections, symbols), once.
+  // Baseline: elfinfo parsing the same ELF (headers, sections, symbols), warm, median of 5.
   t0 = process.hrtime.bigint();
   const baseline = await elfinfoOpen(Buffer.from(elfBytes));
-  const theirs = ms(t0);
+  const theirsCold = ms(t0);
   if (!baseline.success) throw new Error(`elfinfo failed: ${baseline.errors.join('; ')}`);
+  const theirs = await timed(5, () => elfinfoOpen(Buffer.from(elfBytes)));
 
   const ratio = theirs / ours;
   console.log(`\nmemory map of build/bench/large/large.elf: ${(elfBytes.length / 1e6).toFixed(1)} MB ELF, ${symbols} symbols; ` +
     `map ${(mapBytes / 1e6).toFixed(1)} MB, ${parsed.lines} lines, ${inputs} input records`);
   console.log(`  model: ${first.libraries.length} libraries, ${first.sections.length} sections, fill ${first.fill} B, ${first.slots.length} slots`);
   console.log(`  esp32mm map analysis (read + parse ELF + parse map + model)  ${ours.toFixed(1).padStart(8)} ms (median of 9; first run ${cold.toFixed(1)} ms)`);
-  console.log(`    of which readElf + symbols ${tElf.toFixed(1)} ms, map parse ${tMap.toFixed(1)} ms`);
-  console.log(`  elfinfo open of the same ELF (baseline)                      ${theirs.toFixed(1).padStart(8)} ms`);
+  console.log(`    parts (medians of 5): read + decode the map ${tRead.toFixed(1)} ms; read ELF + symbols ${tElf.toFixed(1)} ms; ` +
+    `map parse with records discarded ${tScan.toFixed(1)} ms (with attribution it is part of the analysis; ` +
+    `parseMapFile returning all ${inputs} records as objects: ${tMap.toFixed(1)} ms)`);
+  console.log(`  elfinfo open of the same ELF (baseline) ${theirs.toFixed(1).padStart(8)} ms (median of 5; first run ${theirsCold.toFixed(1)} ms)`);
   console.log(`  ratio: esp32mm map is ${ratio.toFixed(0)}x faster than elfinfo's parse (goal >= 20x)`);
   const okSize = symbols >= 50000 && mapBytes >= 10e6;
   const okTime = ours <= 300;
