@@ -93,6 +93,9 @@ const HEX = /^0x[0-9a-fA-F]+$/;
 const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_FORMAT', 'OUTPUT_ARCH', 'SEARCH_DIR', 'INSERT ', 'Address of section', 'OVERLAY'];
 /** A name ld may wrap onto its own line (section names; not patterns like `*(.text)`). */
 const SECTION_NAME = /^[A-Za-z_.$][\w.$@+\-]*$/;
+const FILL = '*fill*';
+/** The 16 blanks before the numbers of a wrapped record. */
+const INDENT = ' '.repeat(16);
 const DATA_STATEMENT = /^(LONG|QUAD|SQUAD|SHORT|BYTE)\b/;
 
 function hex(token: string, line: number, what: string): number {
@@ -166,16 +169,23 @@ class Parser {
       return !(src.charCodeAt(p) === 48 && src.charCodeAt(p + 1) === 120);
     }
     // ` name 0xADDR 0xSIZE [file]`, or ` name` alone (wrapped).
-    let q = start + 1;
-    while (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) q++;
+    let q: number;
+    if (this.noTabs) {
+      // Without tabs in the file, the name ends at the next space: one native search.
+      q = src.indexOf(' ', start + 1);
+      if (q < 0 || q > end) q = end;
+    } else {
+      q = start + 1;
+      while (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) q++;
+    }
     const first = src.charCodeAt(start + 1);
     if (q >= end) {
       if (first !== 46 && first !== 95) return false; // only `.name` / `_name` here; the rest takes the careful path
       this.pendingInput = { name: src.slice(start + 1, end), line: no };
       return true;
     }
-    const name = src.slice(start + 1, q);
-    const fill = name === '*fill*';
+    const fill = q === start + 7 && src.startsWith(FILL, start + 1);
+    const name = fill ? FILL : src.slice(start + 1, q);
     if ((first === 42 && !fill) || first === 40) return false; // `*(...)` patterns
     const numbers = this.twoNumbers(src, skipBlanks(src, q, end), end);
     if (numbers < 0) return false;
@@ -187,6 +197,8 @@ class Parser {
   private address = 0;
   private size = 0;
   private hexValue = 0;
+  /** The map has no tab before its cross-reference table (ld writes none): names end at a space. */
+  noTabs = false;
 
   /** `0xHEX` at p followed by a blank or the line end (at most 13 digits: exact in a double): sets hexValue, returns its end, else -1. */
   private hexAt(src: string, p: number, end: number): number {
@@ -220,7 +232,9 @@ class Parser {
 
   /** The numbers (and file) of a wrapped input-section name. */
   private fastContinuation(src: string, start: number, end: number): boolean {
-    const rest = this.twoNumbers(src, skipBlanks(src, start, end), end);
+    // ld indents the numbers to column 16.
+    const at = src.startsWith(INDENT, start) ? skipBlanks(src, start + INDENT.length, end) : skipBlanks(src, start, end);
+    const rest = this.twoNumbers(src, at, end);
     if (rest < 0 || rest >= end) return false;
     const p = this.pendingInput!;
     this.pendingInput = undefined;
@@ -498,6 +512,8 @@ export function parseMapFile(text: string, sink?: MapRecordSink): MapFile {
   const n = cref >= 0 ? cref + 1 : text.length;
   checkText(text, n);
   const p = new Parser(sink);
+  const tab = text.indexOf('\t');
+  p.noTabs = tab < 0 || tab >= n;
   let start = 0;
   let no = 0;
   while (start < n) {
