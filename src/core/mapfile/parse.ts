@@ -94,6 +94,7 @@ const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_
 /** A name ld may wrap onto its own line (section names; not patterns like `*(.text)`). */
 const SECTION_NAME = /^[A-Za-z_.$][\w.$@+\-]*$/;
 const FILL = '*fill*';
+const CROSS_REFERENCE = 'Cross Reference Table';
 /** The 16 blanks before the numbers of a wrapped record. */
 const INDENT = ' '.repeat(16);
 const DATA_STATEMENT = /^(LONG|QUAD|SQUAD|SHORT|BYTE)\b/;
@@ -507,16 +508,22 @@ export function decodeMapFile(bytes: Uint8Array): string {
 
 /** Parses a map; with a sink, the records go to it as they are read (and `inputs` stay empty). */
 export function parseMapFile(text: string, sink?: MapRecordSink): MapFile {
-  // The cross-reference table (ld --cref) comes last and holds nothing the model needs.
-  const cref = text.indexOf('\nCross Reference Table');
-  const n = cref >= 0 ? cref + 1 : text.length;
-  checkText(text, n);
-  const p = new Parser(sink);
+  // The cross-reference table (ld --cref) comes last and holds nothing the model needs: the
+  // loop stops at its heading. Searching for the heading up front (6 ms in 25 MB) is only
+  // needed when a NUL or a tab makes it matter where the table starts.
+  let n = text.length;
   const tab = text.indexOf('\t');
+  if (tab >= 0 || text.indexOf('\0') >= 0) {
+    const cref = text.indexOf('\n' + CROSS_REFERENCE);
+    if (cref >= 0) n = cref + 1;
+    checkText(text, n);
+  }
+  const p = new Parser(sink);
   p.noTabs = tab < 0 || tab >= n;
   let start = 0;
   let no = 0;
   while (start < n) {
+    if (start > 0 && text.charCodeAt(start) === 67 && text.startsWith(CROSS_REFERENCE, start)) break;
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
     const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
