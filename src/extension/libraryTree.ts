@@ -1,14 +1,9 @@
 // The "Dynamic Libraries" tree: each library chosen in platformio.ini (custom_mm_libs), its
 // split files in sd/mm or data/mm with sizes, its slot, and whether the files on the board
 // are the current ones (as far as this workspace uploaded them).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { MemoryMapModel } from '../../webview-ui/model';
 import { kib } from '../../webview-ui/format';
-
-export interface LibraryFile { name: string; path: string; size: number; uploaded: boolean }
-export interface LibraryInfo { name: string; slot?: string; files: LibraryFile[]; folder?: string }
+import type { LibraryFile, LibraryInfo } from './libraries';
 
 type Node = { kind: 'lib'; lib: LibraryInfo } | { kind: 'file'; file: LibraryFile };
 
@@ -51,32 +46,4 @@ export class LibraryTree implements vscode.TreeDataProvider<Node> {
     item.accessibilityInformation = { label: `${l.name}, ${item.description}` };
     return item;
   }
-}
-
-/** Lists the split files of each dynamic library in `outDir` (`<lib>_e`, `<lib>_d`). */
-export function collectLibraries(
-  names: string[], model: MemoryMapModel | null, outDir: string, isUploaded: (file: string, size: number, mtime: number) => boolean,
-): LibraryInfo[] {
-  const all = new Set(names);
-  for (const l of model?.libraries ?? []) if (l.dynamic) all.add(l.name);
-  let entries: string[] = [];
-  try { entries = fs.readdirSync(outDir); } catch { /* not split yet */ }
-  for (const e of entries) { const m = /^(.+)_[ed]$/.exec(e); if (m) all.add(m[1]); }
-  const slotOf = (name: string): string | undefined => {
-    const lib = model?.libraries.find((l) => l.name === name);
-    if (lib?.slot) return String(lib.slot);
-    const s = model?.slots.find((s) => s.libraries.includes(name));
-    return s?.name;
-  };
-  return [...all].sort().map((name) => {
-    const files: LibraryFile[] = [];
-    for (const suffix of ['_e', '_d']) {
-      const p = path.join(outDir, name + suffix);
-      try {
-        const st = fs.statSync(p);
-        files.push({ name: name + suffix, path: p, size: st.size, uploaded: isUploaded(p, st.size, st.mtimeMs) });
-      } catch { /* missing */ }
-    }
-    return { name, slot: slotOf(name), files };
-  });
 }
