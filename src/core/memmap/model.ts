@@ -199,7 +199,6 @@ class ModelBuilder {
   private readonly libs = new LibraryTotals();
   private readonly fillDetail = { padding: 0, linkerData: 0, placeholder: 0 };
   private readonly split: boolean;
-  private symbolsCache?: Symbol[];
   /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
   private readonly outsideOwnSections = new Map<string, number>();
 
@@ -214,8 +213,9 @@ class ModelBuilder {
     return this.map;
   }
 
+  /** ElfFile caches its decoded symbols, so this costs one decode per ELF. */
   private symbols(): Symbol[] {
-    return (this.symbolsCache ??= this.elf.symbols());
+    return this.elf.symbols();
   }
 
   /** `mapText`: parse the map here and attribute its records as they are read. */
