@@ -293,6 +293,11 @@ export function sectionInSegment(s: Section, p: ProgramHeader): boolean {
   return true;
 }
 
+/** Bytes of loadable segment contents: what an image builder (esptool elf2image) copies. */
+export function loadableBytes(segments: ProgramHeader[]): number {
+  return segments.filter((p) => p.type === SegmentType.LOAD).reduce((sum, p) => sum + p.filesz, 0);
+}
+
 export function readElf(bytes: Uint8Array): ElfFile {
   const { header, reader } = readFileHeader(bytes);
   const sections = readSections(reader, header);

@@ -8,7 +8,7 @@
 //  - a region's `used` is the bytes its sections cover (their sum; overlay members that share
 //    addresses count once);
 //  - the libraries' totals plus `fill` equal the sum of the section sizes, exactly.
-import { readElf, type ElfFile } from '../elf/reader';
+import { loadableBytes, readElf, type ElfFile } from '../elf/reader';
 import { SectionType, SegmentType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SymbolType, SymbolBinding, type Section, type Symbol } from '../elf/types';
 import { regionSize, rangeOf, type Chip, type ChipId, type ChipRegion } from '../chips/chips';
 import { detectChip, regionHintFromLinkerRegion, regionHintFromSectionName, regionOfSection, type ChipSource } from '../chips/detect';
@@ -142,10 +142,6 @@ export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   return model;
 }
 
-export function loadableImageBytes(elf: ElfFile): number {
-  return elf.segments.filter((p) => p.type === SegmentType.LOAD).reduce((sum, p) => sum + p.filesz, 0);
-}
-
 /** `libdriver.a` → `driver`; `main.cpp.o` → `main.cpp`. */
 export function libraryName(file: string): string {
   const m = /^lib(.+)\.a$/.exec(file);
@@ -250,7 +246,7 @@ class ModelBuilder {
       chip: this.chip.id, chipName: this.chip.name, chipSource: this.chipSource,
       attribution: this.map ? 'map' : 'symbols', split: this.split,
       regions, sections, libraries, fill, fillDetail: { ...this.fillDetail }, slots,
-      imageBytes: loadableImageBytes(this.elf), flashSaved: dynamicSaved, notes: this.notes,
+      imageBytes: loadableBytes(this.elf.segments), flashSaved: dynamicSaved, notes: this.notes,
     };
   }
 

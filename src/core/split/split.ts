@@ -3,8 +3,8 @@
 // every output through temporary files, renames at the end).
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { readElf, type ElfFile } from '../elf/reader';
-import { SectionType, SegmentType, type ProgramHeader, type Section } from '../elf/types';
+import { loadableBytes, readElf, type ElfFile } from '../elf/reader';
+import { SectionType, type Section } from '../elf/types';
 import { removeSections, symbolPatch, type SegmentHole } from '../elf/writer';
 import { crc32 } from '../util/crc32';
 import { writeFilesAtomically } from '../util/atomic';
@@ -67,10 +67,6 @@ export interface ManifestFile {
 }
 
 const hex32 = (n: number) => '0x' + n.toString(16).padStart(8, '0');
-
-export function loadableBytes(segments: ProgramHeader[]): number {
-  return segments.filter((p) => p.type === SegmentType.LOAD).reduce((sum, p) => sum + p.filesz, 0);
-}
 
 /** The libraries to split: all found, or exactly the requested ones. */
 function chooseLibraries(elf: ElfFile, requested: string[] | undefined): DynamicLibrary[] {
