@@ -1,6 +1,7 @@
 // ELF reader: the file header, section and program headers, symbol tables, string tables
 // and notes of ELF32/ELF64 files in either byte order. Every malformed input raises an
 // ElfError naming the file offset where reading failed; nothing else is thrown.
+import { isAscii } from 'node:buffer';
 import {
   ElfError, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, SectionType, SegmentType,
   SHN_XINDEX,
@@ -43,8 +44,7 @@ export class StringTable {
   private readonly ascii: boolean;
   constructor(readonly bytes: Uint8Array, readonly fileOffset: number) {
     this.text = latin1.decode(bytes);
-    // eslint-disable-next-line no-control-regex
-    this.ascii = !/[^\x00-\x7f]/.test(this.text);
+    this.ascii = isAscii(bytes);
   }
 
   /** The NUL-terminated string at `index`; `owner` and `ownerIndex` name it in errors. */
@@ -186,10 +186,34 @@ export class ElfFile {
     return this.symbols().find((s) => s.name === name);
   }
 
+  /**
+   * The `.symtab` symbols whose names start with `prefix`, without decoding the others: the
+   * memory map needs a handful of `_…` boundary symbols out of 100k, and decoding every name
+   * would be most of its ELF time.
+   */
+  symbolsStartingWith(prefix: string): Symbol[] {
+    const t = this.sections.find((s) => s.type === SectionType.SYMTAB);
+    if (!t) return [];
+    const all = this.symbolCache.get(t.index);
+    if (all) return all.filter((s) => s.name.startsWith(prefix));
+    const want = new TextEncoder().encode(prefix);
+    return this.decodeSymbols(t, (strtab, nameIndex) => {
+      for (let k = 0; k < want.length; k++) if (strtab[nameIndex + k] !== want[k]) return false;
+      return true;
+    });
+  }
+
   /** The symbol entries of one SYMTAB/DYNSYM section, names resolved through its sh_link. */
   symbolsOf(table: Section): Symbol[] {
     const cached = this.symbolCache.get(table.index);
     if (cached) return cached;
+    const out = this.decodeSymbols(table);
+    this.symbolCache.set(table.index, out);
+    return out;
+  }
+
+  /** Decodes the entries of `table` (all, or those whose name bytes `keep` accepts). */
+  private decodeSymbols(table: Section, keep?: (strtab: Uint8Array, nameIndex: number) => boolean): Symbol[] {
     const r = this.reader;
     const entsize = r.is64 ? 24 : 16;
     const at = this.sectionHeaderOffset(table);
@@ -199,16 +223,19 @@ export class ElfFile {
     if (!strs || strs.type !== SectionType.STRTAB) {
       throw new ElfError(at, `symbol table ${table.name} links to section ${table.link}, which is not a string table`);
     }
-    const names = new StringTable(this.sectionData(strs), strs.offset);
+    const strtab = this.sectionData(strs);
+    const names = new StringTable(strtab, strs.offset);
     const xindex = this.sections.find((s) => s.type === SectionType.SYMTAB_SHNDX && s.link === table.index);
     const count = table.size / entsize;
-    const out: Symbol[] = new Array(Math.max(0, count - 1));
+    const out: Symbol[] = [];
     // The hot loop of the reader (100k+ symbols in big firmware): plain DataView reads
     // with the byte order hoisted, one object per symbol, names sliced from the table.
     const view = r.view, le = r.littleEndian, is64 = r.is64;
     for (let i = 1; i < count; i++) {
       const o = table.offset + i * entsize;
       const nameIndex = view.getUint32(o, le);
+      // An index outside the table is not skipped: names.at reports it.
+      if (keep && nameIndex < strtab.length && !keep(strtab, nameIndex)) continue;
       const info = view.getUint8(o + (is64 ? 4 : 12));
       const other = view.getUint8(o + (is64 ? 5 : 13));
       let shndx = view.getUint16(o + (is64 ? 6 : 14), le);
@@ -219,9 +246,8 @@ export class ElfFile {
         shndx = view.getUint32(xindex.offset + i * 4, le);
       }
       const name = nameIndex === 0 ? '' : names.at(nameIndex, 'symbol', i);
-      out[i - 1] = { index: i, name, value, size, type: info & 0xf, binding: info >> 4, other, shndx };
+      out.push({ index: i, name, value, size, type: info & 0xf, binding: info >> 4, other, shndx });
     }
-    this.symbolCache.set(table.index, out);
     return out;
   }
 

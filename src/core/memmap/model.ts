@@ -209,9 +209,14 @@ class ModelBuilder {
     return this.map;
   }
 
-  /** ElfFile caches its decoded symbols, so this costs one decode per ELF. */
-  private symbols(): Symbol[] {
-    return this.elf.symbols();
+  private underscoreSymbols?: Symbol[];
+
+  /**
+   * The symbols whose names start with `_`: every boundary and slot symbol does. With a map
+   * file the model needs no others, and skipping the rest saves decoding 100k names.
+   */
+  private linkerSymbols(): Symbol[] {
+    return (this.underscoreSymbols ??= this.elf.symbolsStartingWith('_'));
   }
 
   /** `mapText`: parse the map here and attribute its records as they are read. */
@@ -350,8 +355,7 @@ class ModelBuilder {
     if (this.boundaryCandidates) return this.boundaryCandidates;
     const names = new Set(this.chip.regions.flatMap((g) => g.boundarySymbols));
     const found: Symbol[] = [];
-    for (const sym of this.symbols()) {
-      if (sym.name.charCodeAt(0) !== 95) continue; // every boundary symbol starts with '_'
+    for (const sym of this.linkerSymbols()) {
       if (names.has(sym.name)) found.push(sym);
     }
     return (this.boundaryCandidates = found);
@@ -433,7 +437,7 @@ class ModelBuilder {
     this.notes.push('No map file: bytes are attributed by symbols and the source-file names in the symbol table; archives and linker padding are unknown (coarser). Pass --map <firmware.map> for exact attribution.');
     const bySection = new Map<number, { start: number; end: number; file: string }[]>();
     let file = '';
-    for (const sym of this.symbols()) {
+    for (const sym of this.elf.symbols()) {
       if (sym.type === SymbolType.FILE) { file = sym.name; continue; }
       if (sym.size === 0 || (sym.type !== SymbolType.FUNC && sym.type !== SymbolType.OBJECT)) continue;
       const owner = sym.binding === SymbolBinding.LOCAL ? file : '';
@@ -528,7 +532,7 @@ class ModelBuilder {
   /** `_mm_slot_<slot>_<text|data|bss>_<start|end>` written by the linker fragment. */
   private slotSymbols(): { slot: string; kind: 'text' | 'data' | 'bss'; start: number; end: number }[] {
     const found = new Map<string, { slot: string; kind: 'text' | 'data' | 'bss'; start: number; end: number }>();
-    for (const sym of this.symbols()) {
+    for (const sym of this.linkerSymbols()) {
       if (!sym.name.startsWith('_mm_slot_')) continue;
       const m = /^_mm_slot_(.+)_(text|data|bss)_(start|end)$/.exec(sym.name);
       if (!m) continue;

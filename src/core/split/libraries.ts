@@ -30,7 +30,7 @@ export function findDynamicLibraries(elf: ElfFile): DynamicLibrary[] {
 }
 
 function attachConstructorTables(elf: ElfFile, libs: DynamicLibrary[]): void {
-  const symbols = new Map(elf.symbols().filter((s) => s.name.startsWith('_mm_')).map((s) => [s.name, s]));
+  const symbols = new Map(elf.symbolsStartingWith('_mm_').map((s) => [s.name, s]));
   for (const lib of libs) {
     const start = symbols.get(`_mm_${lib.name}_ctors_start`);
     const end = symbols.get(`_mm_${lib.name}_ctors_end`);

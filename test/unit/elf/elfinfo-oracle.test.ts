@@ -25,6 +25,11 @@ describe('ELF reader agrees with elfinfo', () => {
       const symtab = t.sections.find((s) => s.name === '.symtab') as unknown as { symbols: { name: string; value: number | bigint; size: number | bigint; shndx: number; type: number; binding: number }[] };
       const theirSymbols = symtab.symbols.slice(1).map((s) => [s.name, num(s.value), num(s.size), s.shndx, s.type, s.binding]);
       expect(ours.symbols().map((s) => [s.name, s.value, s.size, s.shndx, s.type, s.binding])).toEqual(theirSymbols);
+      // The prefix lookup (the memory map's path), on a fresh reader so no full decode is cached.
+      const prefixed = readElf(new Uint8Array(bytes)).symbolsStartingWith('_');
+      const theirPrefixed = theirSymbols.filter(([name]) => (name as string).startsWith('_'));
+      expect(theirPrefixed.length).toBeGreaterThan(0);
+      expect(prefixed.map((s) => [s.name, s.value, s.size, s.shndx, s.type, s.binding])).toEqual(theirPrefixed);
     });
   }
 });

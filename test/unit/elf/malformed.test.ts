@@ -18,6 +18,7 @@ const original = new Uint8Array(readFileSync(FIXTURE));
 /** Parse fully (symbols, notes) and split: everything a user command would touch. */
 function exercise(bytes: Uint8Array): void {
   const elf = readElf(bytes);
+  readElf(bytes).symbolsStartingWith('_');
   elf.symbols();
   elf.dynamicSymbols();
   elf.notes();
@@ -106,6 +107,8 @@ describe('malformed ELF input', () => {
     const symtab = elf.sections.find((s) => s.name === '.symtab')!;
     const bad = mutate(original, (_b, v) => v.setUint32(symtab.offset + 16 * 3, 0xfffff, true));
     expect(() => readElf(bad).symbols()).toThrow(/symbol 3 name index/);
+    // The prefix lookup does not skip a name it cannot read.
+    expect(() => readElf(bad).symbolsStartingWith('_')).toThrow(/symbol 3 name index/);
   });
 
   it('1000 random mutations: typed errors only, no hang', () => {
