@@ -86,9 +86,10 @@ done
 
 cc src/main.cpp $B/src/main.cpp.o
 
-# the fragment the build hook writes, then the framework's scripts (DESIGN.md section 4)
+# the fragment the build hook writes, then the framework's scripts (DESIGN.md section 4);
+# --wrap=__cxa_atexit as the build hook adds it
 cp $SIM/ld/esp32mm.ld $B/esp32mm.ld
-${X}gcc -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--strip-debug -Wl,-z,max-page-size=0x10 \
+${X}gcc -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--strip-debug -Wl,-z,max-page-size=0x10 -Wl,--wrap=__cxa_atexit \
   -Wl,-Map=$B/firmware.map -L$SIM/ld -T $B/esp32mm.ld -T memory.ld -T sections.ld \
   -Wl,--start-group $B/src/main.cpp.o $mmobjs $B/lib6a1/libTinyClassifier.a $B/lib2f4/libImageFilters.a \
   $B/libFrameworkArduino.a $B/sdk/libdriver.a $B/sdk/libesp_system.a -lc -lgcc -Wl,--end-group \

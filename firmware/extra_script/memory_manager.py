@@ -7,7 +7,10 @@
 #   1. writes the linker fragment $BUILD_DIR/esp32mm.ld (`esp32mm fragment`) and passes it
 #      with -T BEFORE the framework's linker scripts (after them ld stops with
 #      ".iram0.text not found for insert");
-#   2. makes ld write a map file (-Wl,-Map) if the build does not already;
+#   2. makes ld write a map file (-Wl,-Map) if the build does not already, and links with
+#      -Wl,--wrap=__cxa_atexit so that a loaded library's static destructors run when it
+#      is unloaded (the device library's mm_cxa_atexit.c; without the device library the
+#      fragment points the wrapper back at the C library's __cxa_atexit);
 #   3. right after ${PROGNAME}.elf is linked, and so before ${PROGNAME}.bin is made from it:
 #      checks the map (`esp32mm fragment --check-map`, warnings only) and splits the ELF
 #      (`esp32mm split`) into <lib>_e / <lib>_d files in data/mm (spiffs, littlefs) or
@@ -37,6 +40,7 @@ import sys
 INSTALLED_CLI = None  # set by `esp32mm init`
 
 FRAGMENT_NAME = "esp32mm.ld"
+WRAP_CXA_ATEXIT = "-Wl,--wrap=__cxa_atexit"
 TAG = "esp32mm"
 
 
@@ -127,6 +131,10 @@ def _is_script_flag(flag):
     return bool(re.match(r"^(-T(?!text|data|bss|ldata)|-Wl,-T|-Wl,--script)", flag))
 
 
+def _is_wrap_cxa_atexit(flag):
+    return flag in (WRAP_CXA_ATEXIT, "-Wl,--wrap,__cxa_atexit", "--wrap=__cxa_atexit")
+
+
 def _map_path(flags, default):
     for i, flag in enumerate(flags):
         m = re.match(r"^-Wl,-Map[=,](.+)$", flag) or re.match(r"^-Map=(.+)$", flag)
@@ -170,6 +178,8 @@ def _setup():
     if map_file is None:
         map_file = os.path.join(build_dir, env.subst("${PROGNAME}.map"))  # noqa: F821
         flags.append("-Wl,-Map=" + map_file)
+    if not any(_is_wrap_cxa_atexit(str(f)) for f in flags):
+        flags.append(WRAP_CXA_ATEXIT)
     env.Replace(LINKFLAGS=flags)  # noqa: F821
     # A changed fragment (other libraries, slots) must relink, and so split again.
     env.Depends(elf, fragment)  # noqa: F821

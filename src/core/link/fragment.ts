@@ -33,7 +33,7 @@ export function generateFragment(config: LinkConfig): string {
     dataRegion: config.data === 'psram' ? 'extern_ram_seg' : 'dram0_0_seg',
     riscv: traits.arch === 'riscv',
   };
-  const out: string[] = [...header(config), ...memory(config), ''];
+  const out: string[] = [...header(config), ...memory(config), '', ...destructorFallback(), ''];
   out.push('SECTIONS', '{');
   out.push(...joinBlocks(config.slots.map((slot) => codeSlot(slot, place))));
   out.push('}', 'INSERT AFTER .iram0.text;', '');
@@ -77,6 +77,20 @@ function memory(config: LinkConfig): string[] {
     lines.push(`  ${PSRAM_CODE_REGION} (RX) : org = ${hex(config.psramCodeAddress!)}, len = ${hex(config.psramCodeLength!)}`);
   }
   return ['MEMORY', '{', ...lines, '}'];
+}
+
+/**
+ * The build hook links with --wrap=__cxa_atexit so that the device library's wrapper
+ * (mm_cxa_atexit.c) can attach a loaded library's static destructors to that library. When
+ * the device library is not in the link, this points the wrapper back at the C library's
+ * own __cxa_atexit, so the link still succeeds. (`__real___cxa_atexit`, not `__cxa_atexit`:
+ * ld applies --wrap to names in scripts too.)
+ */
+function destructorFallback(): string[] {
+  return [
+    '/* Static destructors: the device library\'s __wrap___cxa_atexit, else the C library\'s. */',
+    'PROVIDE(__wrap___cxa_atexit = __real___cxa_atexit);',
+  ];
 }
 
 function codeSlot(slot: Slot, place: Placement): string[] {

@@ -220,6 +220,42 @@ describe('data in PSRAM behind an S3-style .ext_ram.dummy', () => {
   });
 });
 
+describe('static destructors (the build hook links with --wrap=__cxa_atexit)', () => {
+  // A firmware object whose static constructor registers a destructor with __cxa_atexit,
+  // and a stand-in C library that defines it.
+  let inputs: string[];
+  beforeAll(() => {
+    const dir = join(work, 'dtors');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'logger.cpp'), 'struct Logger { int open; Logger() : open(1) {} ~Logger() { open = 0; } };\nLogger logger;\n');
+    writeFileSync(join(dir, 'libc.c'), 'void *__dso_handle;\nint __cxa_atexit(void (*fn)(void *), void *arg, void *dso) { (void)fn; (void)arg; (void)dso; return 0; }\n');
+    runOk(`${X}g++`, ['-mlongcalls', '-fuse-cxa-atexit', '-fno-exceptions', '-fno-rtti', '-c', join(dir, 'logger.cpp'), '-o', join(dir, 'logger.o')]);
+    runOk(`${X}gcc`, ['-mlongcalls', '-c', join(dir, 'libc.c'), '-o', join(dir, 'libc.o')]);
+    runOk(`${X}ar`, ['rcs', join(dir, 'libcstub.a'), join(dir, 'libc.o')]);
+    expect(runOk(`${X}nm`, [join(dir, 'logger.o')])).toMatch(/U __cxa_atexit/);
+    inputs = [...archives(), join(dir, 'logger.o'), join(dir, 'libcstub.a'), '-Wl,--wrap=__cxa_atexit'];
+  });
+
+  it('without the device library, the wrapper is the C library\'s __cxa_atexit and the link succeeds', () => {
+    const r = link(work, 'dtors-plain', [fragment, 'memory.ld', 'sections.ld'], inputs);
+    expect(r.status, r.stderr).toBe(0);
+    const syms = symbolsOf(r.elf);
+    expect(syms.get('__cxa_atexit')).toBeDefined();
+    expect(syms.get('__wrap___cxa_atexit')).toBe(syms.get('__cxa_atexit'));
+  });
+
+  it('the device library\'s __wrap___cxa_atexit, when linked, wins over the fallback', () => {
+    const wrapper = join(work, 'dtors', 'wrap.c');
+    writeFileSync(wrapper, 'int __wrap___cxa_atexit(void (*fn)(void *), void *arg, void *dso) { (void)fn; (void)arg; (void)dso; return 1; }\n');
+    runOk(`${X}gcc`, ['-mlongcalls', '-c', wrapper, '-o', `${wrapper}.o`]);
+    const r = link(work, 'dtors-wrapped', [fragment, 'memory.ld', 'sections.ld'], [...inputs, `${wrapper}.o`]);
+    expect(r.status, r.stderr).toBe(0);
+    const syms = symbolsOf(r.elf);
+    expect(syms.get('__wrap___cxa_atexit')).toBeDefined();
+    expect(syms.get('__wrap___cxa_atexit')).not.toBe(syms.get('__cxa_atexit'));
+  });
+});
+
 describe('archive paths', () => {
   it('matches an archive named with Windows separators (backslashes)', () => {
     const dir = join(work, 'win');

@@ -74,6 +74,8 @@ describe('PlatformIO-like scons build with the installed hook', () => {
     expect(linkLine.indexOf(join(build, 'esp32mm.ld'))).toBeGreaterThan(0);
     expect(linkLine.indexOf(join(build, 'esp32mm.ld'))).toBeLessThan(linkLine.indexOf('memory.ld'));
     expect(linkLine).toContain(`-Wl,-Map=${join(build, 'firmware.map')}`);
+    // Static destructors of a loaded library go through the device library's wrapper.
+    expect(linkLine.split(' ').filter((f) => f === '-Wl,--wrap=__cxa_atexit')).toHaveLength(1);
     const split = out.indexOf('esp32mm: split ');
     const bin = out.indexOf('elf2image: ');
     expect(split).toBeGreaterThan(0);
@@ -144,6 +146,16 @@ describe('a build that already writes a map', () => {
     expect(linkLine.match(/-Map/g)).toHaveLength(1);
     expect(r.stdout).toMatch(/fragment --check-map \S*firmware\.custom\.map/);
     expect(existsSync(join(project, '.pio/build/esp32dev/firmware.custom.map'))).toBe(true);
+  });
+});
+
+describe('a build that already wraps __cxa_atexit', () => {
+  it('does not add the flag a second time', () => {
+    const project = newProject();
+    const r = scons(project, { MM_EXTRA_LINKFLAGS: '-Wl,--wrap,__cxa_atexit' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const linkLine = r.stdout.split('\n').find((l) => l.startsWith(`${X}gcc -o `) && l.includes('firmware.elf'))!;
+    expect(linkLine.match(/--wrap[=,]__cxa_atexit/g)).toEqual(['--wrap,__cxa_atexit']);
   });
 });
 

@@ -80,4 +80,13 @@ describe('fragment text', () => {
     const committed = readFileSync(join(__dirname, '../../fixtures/esp32-ld/maps/esp32mm.ld'), 'utf8');
     expect(gen({ chip: 'esp32', libs: ['TinyClassifier', 'ImageFilters', 'Filters'], slots: ['ai:TinyClassifier,ImageFilters'], ctors: 'ctors' })).toBe(committed);
   });
+
+  it('is what the bundled example was linked with (copy it to examples/esp32cam-ai/tools/framework-sim/ld and rebuild the example if not)', () => {
+    const committed = readFileSync(join(__dirname, '../../../examples/esp32cam-ai/tools/framework-sim/ld/esp32mm.ld'), 'utf8');
+    expect(gen({ chip: 'esp32', libs: ['TinyClassifier', 'ImageFilters'], slots: ['ai:TinyClassifier,ImageFilters'] })).toBe(committed);
+  });
+
+  it('falls back to the C library\'s __cxa_atexit when the device library\'s wrapper is not linked', () => {
+    expect(gen({ chip: 'esp32', libs: ['A'] })).toContain('PROVIDE(__wrap___cxa_atexit = __real___cxa_atexit);');
+  });
 });
