@@ -230,24 +230,60 @@ function remapRelocations(elf: ElfFile, s: Section, symbolMap: Int32Array): Uint
 /**
  * Write `elf` without the sections named in `remove`, adding `add` as non-allocated
  * sections. The input is not modified.
+ *
+ * The steps: decide what goes (sections, then segments); rebuild the tables that index
+ * sections or symbols; copy every byte range that stays in compacted chunks; place the
+ * rebuilt tables and added sections after them; zero removed bytes that stay inside a
+ * segment; apply patches; write the headers.
  */
 export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = [], patches: BytePatch[] = []): RemoveResult {
-  const h = elf.header;
-  if (h.shnum === 0 && elf.sections.length > 0) throw new ElfError(0, 'files with extended section numbering are not supported by the writer');
+  if (elf.header.shnum === 0 && elf.sections.length > 0) throw new ElfError(0, 'files with extended section numbering are not supported by the writer');
   const removed = removalSet(elf, new Set(remove));
   const seg = planSegments(elf, removed);
   const kept = elf.sections.filter((s) => !removed.has(s.index));
-  const sectionMap = new Map<number, number>(kept.map((s, i) => [s.index, i]));
+  const tables = rebuildTables(elf, kept, removed, add);
+  const chunks = planCopy(elf, seg.kept, kept, tables.contents);
+  const layout = placeFreshContents(chunks, tables, add, elf.is64);
 
-  // Tables we rebuild get fresh contents; every other kept section is copied in place.
+  const out = new Uint8Array(layout.total);
+  for (const c of chunks) out.set(elf.bytes.subarray(c.oldStart, c.oldEnd), c.newStart);
+  for (const f of layout.fresh.values()) out.set(f.data, f.offset);
+  zeroRemovedBytes(out, elf, removed, chunks);
+  applyPatches(out, chunks, patches);
+
+  const segments = seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 }));
+  writeHeaders(out, elf, segments, tables, chunks, layout);
+  return { bytes: out, segments, removed: elf.sections.filter((s) => removed.has(s.index)), droppedSegments: seg.dropped,
+    shrunkSegments: seg.shrunk, holes: seg.holes, droppedSymbols: tables.droppedSymbols };
+}
+
+/** The section header table of the output and the new contents of the tables that index sections or symbols. */
+interface RebuiltTables {
+  /** Kept sections, then added ones, in output order, with name offsets into the new .shstrtab. */
+  sections: Section[];
+  /** How many of `sections` are kept input sections (the rest are added). */
+  keptCount: number;
+  /** Old section index → output index. */
+  sectionMap: Map<number, number>;
+  /** New contents by old section index: .symtab, its relocation sections, .strtab, .shstrtab. */
+  contents: Map<number, Uint8Array>;
+  symtab?: Section;
+  /** sh_info of the new .symtab: one past the last local symbol. */
+  symtabLocals: number;
+  droppedSymbols: number;
+}
+
+function rebuildTables(elf: ElfFile, kept: Section[], removed: Set<number>, add: AddedSection[]): RebuiltTables {
+  const h = elf.header;
+  const sectionMap = new Map<number, number>(kept.map((s, i) => [s.index, i]));
+  const contents = new Map<number, Uint8Array>();
   const symtab = kept.find((s) => s.type === SectionType.SYMTAB);
-  const rebuilt = new Map<number, Uint8Array>();
-  let droppedSymbols = 0;
-  let symtabLocals = 0;
   // Section names share the symbol string table when the linker made them one section.
   const symbolStrings = new StringTableBuilder();
   const sharedStrings = symtab !== undefined && symtab.link === h.shstrndx;
   const shstrtab = sharedStrings ? symbolStrings : new StringTableBuilder();
+  let droppedSymbols = 0;
+  let symtabLocals = 0;
   if (symtab) {
     const all = elf.symbolsOf(symtab);
     const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx)));
@@ -255,59 +291,68 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
     // Old symbol index → new index (-1: dropped), for relocation sections.
     const symbolMap = new Int32Array(all.length + 1).fill(-1);
     keepSym.forEach((s, i) => { symbolMap[s.index] = i + 1; });
-    rebuilt.set(symtab.index, encodeSymbols(elf, keepSym, symbolStrings, sectionMap));
+    contents.set(symtab.index, encodeSymbols(elf, keepSym, symbolStrings, sectionMap));
     symtabLocals = 1 + keepSym.filter((s) => s.binding === 0).length;
-    for (const s of kept) if (isRelocation(s) && s.link === symtab.index) rebuilt.set(s.index, remapRelocations(elf, s, symbolMap));
+    for (const s of kept) if (isRelocation(s) && s.link === symtab.index) contents.set(s.index, remapRelocations(elf, s, symbolMap));
   }
-  const oldShstrndx = h.shstrndx;
 
-  // Copy ranges: the headers, every kept segment's file image, kept sections not rebuilt.
+  const sections = kept.map((s) => ({ ...s }));
+  for (const a of add) {
+    sections.push({ index: sections.length, name: a.name, nameOffset: 0, type: a.type ?? SectionType.PROGBITS,
+      flags: 0, addr: 0, offset: 0, size: a.data.length, link: 0, info: 0, addralign: 1, entsize: 0 });
+  }
+  for (const s of sections) s.nameOffset = s.index === 0 ? 0 : shstrtab.add(s.name);
+  const shstrBytes = shstrtab.bytes();
+  if (h.shstrndx !== 0) contents.set(h.shstrndx, shstrBytes);
+  if (symtab) contents.set(symtab.link, sharedStrings ? shstrBytes : symbolStrings.bytes());
+  return { sections, keptCount: kept.length, sectionMap, contents, symtab, symtabLocals, droppedSymbols };
+}
+
+/** The chunks of the input copied as they are: the headers, every kept segment's image, kept sections not rebuilt. */
+function planCopy(elf: ElfFile, segments: ProgramHeader[], kept: Section[], rebuilt: Map<number, Uint8Array>): Chunk[] {
+  const h = elf.header;
   const headerEnd = Math.max(h.ehsize, h.phnum ? h.phoff + h.phnum * h.phentsize : 0);
   const ranges = [{ start: 0, end: headerEnd, align: 1 }];
-  for (const p of seg.kept) if (p.filesz > 0) ranges.push({ start: p.offset, end: p.offset + p.filesz, align: p.type === SegmentType.LOAD ? p.align : 1 });
+  for (const p of segments) if (p.filesz > 0) ranges.push({ start: p.offset, end: p.offset + p.filesz, align: p.type === SegmentType.LOAD ? p.align : 1 });
   for (const s of kept) {
-    const isRebuilt = rebuilt.has(s.index) || s.index === oldShstrndx || s.index === symtab?.link;
-    if (s.index === 0 || s.type === SectionType.NOBITS || isRebuilt) continue;
+    if (s.index === 0 || s.type === SectionType.NOBITS || rebuilt.has(s.index)) continue;
     ranges.push({ start: s.offset, end: s.offset + s.size, align: s.addralign });
   }
   const chunks = planChunks(ranges);
   if (h.phnum && h.phoff < headerEnd && mapOffset(chunks, h.phoff) !== h.phoff) {
     throw new ElfError(h.phoff, 'program header table is not in the leading header block');
   }
+  return chunks;
+}
 
-  // Names go into the new .shstrtab; appended sections after the kept ones.
-  const outSections = kept.map((s) => ({ ...s }));
-  for (const a of add) {
-    outSections.push({ index: outSections.length, name: a.name, nameOffset: 0, type: a.type ?? SectionType.PROGBITS,
-      flags: 0, addr: 0, offset: 0, size: a.data.length, link: 0, info: 0, addralign: 1, entsize: 0 });
-  }
-  for (const s of outSections) s.nameOffset = s.index === 0 ? 0 : shstrtab.add(s.name);
-  const shstrBytes = shstrtab.bytes();
-  if (symtab) rebuilt.set(symtab.link, sharedStrings ? shstrBytes : symbolStrings.bytes());
+interface Layout {
+  /** Rebuilt tables and added sections by output section index, placed after the copied chunks. */
+  fresh: Map<number, { offset: number; data: Uint8Array }>;
+  shoff: number;
+  shentsize: number;
+  total: number;
+}
 
-  // Lay out: chunks, then rebuilt/added tables, then the section header table.
-  const copied = chunks.length ? chunks[chunks.length - 1].newStart + (chunks[chunks.length - 1].oldEnd - chunks[chunks.length - 1].oldStart) : 0;
-  let cursor = copied;
+function placeFreshContents(chunks: Chunk[], tables: RebuiltTables, add: AddedSection[], is64: boolean): Layout {
+  const last = chunks[chunks.length - 1];
+  let cursor = last ? last.newStart + (last.oldEnd - last.oldStart) : 0;
   const fresh = new Map<number, { offset: number; data: Uint8Array }>();
-  const place = (key: number, data: Uint8Array, align: number) => {
+  const place = (outIndex: number, data: Uint8Array, align: number) => {
     cursor = alignUp(cursor, Math.max(1, align));
-    fresh.set(key, { offset: cursor, data });
+    fresh.set(outIndex, { offset: cursor, data });
     cursor += data.length;
   };
-  for (const s of kept) {
-    const data = rebuilt.get(s.index) ?? (s.index === oldShstrndx ? shstrBytes : undefined);
-    if (data) place(s.index, data, s.addralign);
-  }
-  add.forEach((a, i) => place(-1 - i, a.data, 1));
-  const shentsize = elf.is64 ? 64 : 40;
-  const shoff = alignUp(cursor, elf.is64 ? 8 : 4);
-  const total = shoff + outSections.length * shentsize;
+  tables.sections.forEach((s, i) => {
+    const data = i < tables.keptCount ? tables.contents.get(s.index) : add[i - tables.keptCount].data;
+    if (data) place(i, data, s.addralign);
+  });
+  const shentsize = is64 ? 64 : 40;
+  const shoff = alignUp(cursor, is64 ? 8 : 4);
+  return { fresh, shoff, shentsize, total: shoff + tables.sections.length * shentsize };
+}
 
-  const out = new Uint8Array(total);
-  for (const c of chunks) out.set(elf.bytes.subarray(c.oldStart, c.oldEnd), c.newStart);
-  for (const f of fresh.values()) out.set(f.data, f.offset);
-  // Removed sections that stay inside a kept segment: zero their bytes (no library code
-  // may remain in the image), which keeps the segment's layout.
+/** Removed sections that stay inside a kept segment keep their space but not their bytes: no library code may remain in the image. */
+function zeroRemovedBytes(out: Uint8Array, elf: ElfFile, removed: Set<number>, chunks: Chunk[]): void {
   for (const s of elf.sections) {
     if (!removed.has(s.index) || s.type === SectionType.NOBITS || s.size === 0) continue;
     for (const c of chunks) {
@@ -315,38 +360,38 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
       if (from < to) out.fill(0, c.newStart + from - c.oldStart, c.newStart + to - c.oldStart);
     }
   }
+}
 
+function applyPatches(out: Uint8Array, chunks: Chunk[], patches: BytePatch[]): void {
   for (const p of patches) {
-    const at = mapOffset(chunks, p.offset);
     if (!chunks.some((c) => p.offset >= c.oldStart && p.offset + p.bytes.length <= c.oldEnd)) {
       throw new ElfError(p.offset, 'patched bytes are not part of a section that stays');
     }
-    out.set(p.bytes, at);
+    out.set(p.bytes, mapOffset(chunks, p.offset));
   }
+}
 
+function writeHeaders(out: Uint8Array, elf: ElfFile, segments: ProgramHeader[], tables: RebuiltTables, chunks: Chunk[], layout: Layout): void {
+  const h = elf.header;
   const w = new ByteWriter(out, elf.littleEndian, elf.is64);
-  const segments = seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 }));
   writeProgramHeaders(w, h.phoff, h.phentsize, segments);
-  outSections.forEach((s, i) => {
-    let offset = s.offset;
-    if (i >= kept.length) offset = fresh.get(-1 - (i - kept.length))!.offset;
-    else if (fresh.has(s.index)) offset = fresh.get(s.index)!.offset;
-    else if (s.index !== 0) offset = mapOffset(chunks, s.offset);
-    const data = i < kept.length ? (fresh.get(s.index)?.data) : undefined;
-    const size = data ? data.length : s.size;
-    const remapIndex = (idx: number) => (idx === 0 ? 0 : sectionMap.get(idx) ?? 0);
-    const link = i < kept.length && s.link ? remapIndex(s.link) : s.link;
-    let info = s.info;
-    if (i < kept.length && (isRelocation(s) || (s.flags & SHF_INFO_LINK) !== 0)) info = remapIndex(s.info);
-    if (symtab && s.index === symtab.index && i < kept.length) info = symtabLocals;
-    writeSectionHeader(w, shoff + i * shentsize, { ...s, offset: s.index === 0 && i === 0 ? 0 : offset, size, link, info });
+  const remapIndex = (idx: number) => (idx === 0 ? 0 : tables.sectionMap.get(idx) ?? 0);
+  tables.sections.forEach((s, i) => {
+    const fresh = layout.fresh.get(i);
+    const offset = fresh ? fresh.offset : i === 0 ? 0 : mapOffset(chunks, s.offset);
+    const size = fresh ? fresh.data.length : s.size;
+    let { link, info } = s;
+    if (i < tables.keptCount) {
+      if (link) link = remapIndex(link);
+      if (isRelocation(s) || (s.flags & SHF_INFO_LINK) !== 0) info = remapIndex(info);
+      if (s.index === tables.symtab?.index) info = tables.symtabLocals;
+    }
+    writeSectionHeader(w, layout.shoff + i * layout.shentsize, { ...s, offset, size, link, info });
   });
-  writeFileHeader(w, { phnum: seg.kept.length, shoff, shnum: outSections.length, shstrndx: sectionMap.get(oldShstrndx) ?? 0, shentsize });
+  writeFileHeader(w, { phnum: segments.length, shoff: layout.shoff, shnum: tables.sections.length,
+    shstrndx: tables.sectionMap.get(h.shstrndx) ?? 0, shentsize: layout.shentsize });
   // Unused program header slots (fewer segments than before) are zeroed PT_NULL entries.
-  if (seg.kept.length < h.phnum) out.fill(0, h.phoff + seg.kept.length * h.phentsize, h.phoff + h.phnum * h.phentsize);
-
-  return { bytes: out, segments, removed: elf.sections.filter((s) => removed.has(s.index)), droppedSegments: seg.dropped,
-    shrunkSegments: seg.shrunk, holes: seg.holes, droppedSymbols };
+  if (segments.length < h.phnum) out.fill(0, h.phoff + segments.length * h.phentsize, h.phoff + h.phnum * h.phentsize);
 }
 
 function alignUp(n: number, a: number): number {
