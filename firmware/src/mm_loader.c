@@ -318,9 +318,25 @@ static mm_err_t sink_code(mm_loader_t *ld, uint32_t off, const uint32_t *buf, ui
     /* n is a multiple of 4: payload_len is (checked) and chunks are whole words */
     return ld->memory.write_code(ld->memory.ctx, fi->load_addr + off, buf, n / 4) ? MM_ERR_WRITE : MM_OK;
 }
+/* Data memory is ordinary RAM on every port so far: without a port hook, plain byte
+ * stores (volatile, so that no compiler turns the loops into memcpy/memset calls: the
+ * loader links no C library). */
+static int write_data(mm_loader_t *ld, uintptr_t dst, const void *src, uint32_t n) {
+    if (ld->memory.write_data) return ld->memory.write_data(ld->memory.ctx, dst, src, n);
+    volatile uint8_t *d = (volatile uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    for (uint32_t i = 0; i < n; i++) d[i] = s[i];
+    return 0;
+}
+static int zero_data(mm_loader_t *ld, uintptr_t dst, uint32_t n) {
+    if (ld->memory.zero_data) return ld->memory.zero_data(ld->memory.ctx, dst, n);
+    volatile uint8_t *d = (volatile uint8_t *)dst;
+    for (uint32_t i = 0; i < n; i++) d[i] = 0;
+    return 0;
+}
 static mm_err_t sink_data(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
                           const file_info_t *fi) {
-    return ld->memory.write_data(ld->memory.ctx, fi->load_addr + off, buf, n) ? MM_ERR_WRITE : MM_OK;
+    return write_data(ld, fi->load_addr + off, buf, n) ? MM_ERR_WRITE : MM_OK;
 }
 
 /* Second pass: copy while recomputing the CRC; a file that changed since verification
@@ -406,7 +422,7 @@ mm_err_t mm_load(mm_loader_t *ld, const char *name) {
     char failed = 0;
     if ((e = copy_file(ld, &fe, sink_code)) != MM_OK) failed = 'e';
     else if ((e = copy_file(ld, &fd, sink_data)) != MM_OK) failed = 'd';
-    else if (fd.bss_len && ld->memory.zero_data(ld->memory.ctx, fd.bss_addr, fd.bss_len))
+    else if (fd.bss_len && zero_data(ld, fd.bss_addr, fd.bss_len))
         e = MM_ERR_WRITE, failed = 'd';
     if (failed) {
         /* the slot now holds a partial copy: make it fault rather than run */

@@ -63,9 +63,9 @@ typedef struct mm_memory {
     mm_err_t (*check_code_region)(void *ctx, uintptr_t addr, uint32_t len);
     /* Copy whole aligned 32-bit words into code memory. Returns 0 on success. */
     int (*write_code)(void *ctx, uintptr_t dst, const uint32_t *src, uint32_t nwords);
-    /* Copy bytes into data memory (DRAM/PSRAM). Returns 0 on success. */
+    /* Copy bytes into data memory (DRAM/PSRAM). Returns 0 on success; NULL = plain stores. */
     int (*write_data)(void *ctx, uintptr_t dst, const void *src, uint32_t n);
-    /* Zero bytes of data memory (bss). Returns 0 on success. */
+    /* Zero bytes of data memory (bss). Returns 0 on success; NULL = plain stores. */
     int (*zero_data)(void *ctx, uintptr_t dst, uint32_t n);
     /* Make freshly written code visible to instruction fetch (isync, fence.i, cache). */
     void (*sync_code)(void *ctx, uintptr_t addr, uint32_t len);

@@ -11,19 +11,6 @@ static int write_code(void *ctx, uintptr_t dst, const uint32_t *src, uint32_t nw
     for (uint32_t i = 0; i < nwords; i++) d[i] = src[i];
     return 0;
 }
-static int write_data(void *ctx, uintptr_t dst, const void *src, uint32_t n) {
-    (void)ctx;
-    volatile uint8_t *d = (volatile uint8_t *)dst;
-    const uint8_t *s = (const uint8_t *)src;
-    for (uint32_t i = 0; i < n; i++) d[i] = s[i];
-    return 0;
-}
-static int zero_data(void *ctx, uintptr_t dst, uint32_t n) {
-    (void)ctx;
-    volatile uint8_t *d = (volatile uint8_t *)dst;
-    for (uint32_t i = 0; i < n; i++) d[i] = 0;
-    return 0;
-}
 static void sync_code(void *ctx, uintptr_t addr, uint32_t len) {
     (void)ctx, (void)addr, (void)len;
 #if defined(__XTENSA__)
@@ -38,7 +25,7 @@ static void call(void *ctx, uintptr_t fn) {
 }
 
 mm_memory_t mm_port_memory(void) {
-    mm_memory_t m = {0, 0, write_code, write_data, zero_data, sync_code, call, 0};
+    mm_memory_t m = {0, 0, write_code, 0, 0, sync_code, call, 0};
     return m;
 }
 const char *mm_port_name(void) {
