@@ -10,6 +10,7 @@ import { open as elfinfoOpen } from 'elfinfo';
 import { buildMemoryMap } from '../src/core/memmap/model';
 import { decodeMapFile, parseMapFile, type MapRecordSink } from '../src/core/mapfile/parse';
 import { readElf } from '../src/core/elf/reader';
+import { checkLinkMap } from '../src/core/link/mapcheck';
 
 const repo = resolve(__dirname, '../..');
 // Shared with bench:elf, which uses the same generated firmware.
@@ -118,6 +119,10 @@ async function main(): Promise<number> {
   const tScan = await timed(5, () => parseMapFile(mapText, nothing));
   const tMap = await timed(5, () => parseMapFile(mapText));
   const tBare = await timed(5, () => bareNumberScan(mapText));
+  // The build hook's check after every link (esp32mm fragment --check-map), for five libraries:
+  // two in their slots, two whose rules lost (warnings name their symbols), one not linked.
+  const checkLibs = ['gen0', 'gen1', 'gen5', 'gen7', 'absent'];
+  const tCheck = await timed(5, () => checkLinkMap(mapText, checkLibs));
 
   // Baseline: elfinfo parsing the same ELF (headers, sections, symbols), warm, median of 5.
   t0 = process.hrtime.bigint();
@@ -142,6 +147,8 @@ async function main(): Promise<number> {
   console.log(`  floor: read + decode the map ${tRead.toFixed(1)} ms + read the ELF (headers, '_' symbols) ${tElf.toFixed(1)} ms + ` +
     `a bare scan that only reads the hex numbers on every memory-map line ${tBare.toFixed(1)} ms = ${floor.toFixed(1)} ms, ` +
     `so a JavaScript analysis of this map can be at most about ${(theirs / floor).toFixed(0)}x faster than elfinfo's parse here`);
+  console.log(`  link-map check (fragment --check-map, ${checkLibs.length} libraries) ${tCheck.toFixed(1)} ms = ` +
+    `${(tCheck / tMap).toFixed(2)}x the parse that returns all records (${tMap.toFixed(1)} ms), which it needs`);
   const okSize = symbols >= 50000 && mapBytes >= 10e6;
   const okTime = ours <= 300;
   const okRatio = ratio >= 20;

@@ -4,7 +4,7 @@
 // when PlatformIO links it as loose objects (`lib_archive = no`). Only the map file tells.
 // The map is read by src/core/mapfile; this module adds the symbol names ld lists under
 // each input section, so warnings can name functions instead of section numbers.
-import { parseMapFile } from '../mapfile/parse';
+import { type MapInput, type MapOutputSection as MapFileSection, parseMapFile } from '../mapfile/parse';
 
 export interface MapInputSection {
   /** Input section name, e.g. `.text.foo`, `.iram1.3`, `COMMON`. */
@@ -30,29 +30,55 @@ const NUMBERS_LINE = /^\s+0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+/;
 /** Output sections with their input sections (and the symbols in them), in map order. */
 export function scanMemoryMap(mapText: string): MapOutputSection[] {
   const map = parseMapFile(mapText);
-  const lines = mapText.split(/\r?\n/);
+  const lines = new MapLines(mapText);
   return map.sections.map((s) => ({
     name: s.name,
     address: s.address,
     size: s.size,
     inputs: s.inputs
       .filter((i) => i.kind === 'input' && i.file !== undefined)
-      .map((i) => ({ name: i.name, address: i.address, size: i.size, file: i.file!, symbols: symbolsAfter(lines, i.line) })),
+      .map((i) => ({ name: i.name, address: i.address, size: i.size, file: i.file!, symbols: lines.symbolsAfter(i.line) })),
   }));
 }
 
-/** The `0xADDR name` lines that follow an input-section record (1-based `line`). */
-function symbolsAfter(lines: string[], line: number): string[] {
-  const symbols: string[] = [];
-  let i = line; // index of the line after the record
-  if (!/\s0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+/.test(lines[line - 1] ?? '') && NUMBERS_LINE.test(lines[i] ?? '')) i++; // wrapped name
-  for (; i < lines.length; i++) {
-    if (/^\s+0x[0-9a-fA-F]+ \(size before relaxing\)\s*$/.test(lines[i])) continue;
-    const m = SYMBOL_LINE.exec(lines[i]);
-    if (!m) break;
-    symbols.push(m[1]);
+/**
+ * Lines of the map by number, found only when asked: the symbol names under an input
+ * section are needed for the few sections a warning names, not for the 100k+ of a big map.
+ */
+class MapLines {
+  private starts?: number[];
+  constructor(private readonly text: string) {}
+
+  /** Line `n` (1-based) without its line break; '' past the end. */
+  at(n: number): string {
+    const starts = (this.starts ??= lineStarts(this.text));
+    if (n < 1 || n > starts.length) return '';
+    const from = starts[n - 1];
+    let to = n < starts.length ? starts[n] - 1 : this.text.length;
+    if (to > from && this.text.charCodeAt(to - 1) === 13) to--;
+    return this.text.slice(from, to);
   }
-  return symbols;
+
+  /** The `0xADDR name` lines that follow the input-section record on line `line`. */
+  symbolsAfter(line: number): string[] {
+    const symbols: string[] = [];
+    let n = line + 1;
+    if (!/\s0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+/.test(this.at(line)) && NUMBERS_LINE.test(this.at(n))) n++; // wrapped name
+    for (; ; n++) {
+      const text = this.at(n);
+      if (/^\s+0x[0-9a-fA-F]+ \(size before relaxing\)\s*$/.test(text)) continue;
+      const m = SYMBOL_LINE.exec(text);
+      if (!m) break;
+      symbols.push(m[1]);
+    }
+    return symbols;
+  }
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0 && i + 1 < text.length; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
 
 export type LinkWarningKind = 'rule-lost' | 'not-linked' | 'iram-resident' | 'dram-resident';
@@ -87,41 +113,54 @@ export function libraryOfInput(file: string, libs: string[]): { lib: string; loo
   return lib ? { lib, loose: true } : undefined;
 }
 
+/** Input sections of one library that ended up in one output section they should not be in. */
 interface Misplaced {
   section: string;
   bytes: number;
-  names: string[];
+  inputs: MapInput[];
+}
+
+/** What the map says about one library. */
+class Placement {
+  seen = false;
+  loose = false;
+  readonly lost = new Map<string, Misplaced>();
+  readonly resident = { iram1: new Map<string, Misplaced>(), dram1: new Map<string, Misplaced>() };
 }
 
 /**
  * Warnings for every library whose code or data did not end up in its `.mm.<lib>.*`
  * sections, and for IRAM_ATTR / DRAM_ATTR parts that stay resident in the firmware.
+ * One pass over the map's input sections, whatever the number of libraries.
  */
 export function checkLinkMap(mapText: string, libs: string[]): LinkWarning[] {
-  const sections = scanMemoryMap(mapText);
-  const warnings: LinkWarning[] = [];
-  for (const lib of libs) {
-    const lost = new Map<string, Misplaced>();
-    const resident: Record<'iram1' | 'dram1', Map<string, Misplaced>> = { iram1: new Map(), dram1: new Map() };
-    let seen = false;
-    let loose = false;
-    for (const out of sections) {
-      for (const input of out.inputs) {
-        const owner = libraryOfInput(input.file, [lib]);
-        if (!owner) continue;
-        seen = true;
-        loose ||= owner.loose;
-        const kind = inputKind(input.name);
-        if (!kind || input.size === 0 || out.name === '/DISCARD/') continue;
-        const names = input.symbols.length ? input.symbols : [input.name];
-        if (kind === 'iram1' || kind === 'dram1') {
-          addTo(resident[kind], out.name, input.size, names);
-        } else if (out.name !== `.mm.${lib}.${kind}`) {
-          addTo(lost, out.name, input.size, names);
-        }
-      }
+  const map = parseMapFile(mapText);
+  const placements = new Map(libs.map((l) => [l, new Placement()]));
+  // Records of one file come in runs and files repeat: decide each file's library once.
+  const ownerOf = new Map<string, ReturnType<typeof libraryOfInput>>();
+  for (const out of map.sections) {
+    for (const input of out.inputs) {
+      if (input.kind !== 'input' || input.file === undefined) continue;
+      if (!ownerOf.has(input.file)) ownerOf.set(input.file, libraryOfInput(input.file, libs));
+      const owner = ownerOf.get(input.file);
+      if (!owner) continue;
+      const p = placements.get(owner.lib)!;
+      p.seen = true;
+      p.loose ||= owner.loose;
+      const kind = inputKind(input.name);
+      if (!kind || input.size === 0 || out.name === '/DISCARD/') continue;
+      if (kind === 'iram1' || kind === 'dram1') addTo(p.resident[kind], out.name, input);
+      else if (out.name !== `.mm.${owner.lib}.${kind}`) addTo(p.lost, out.name, input);
     }
-    if (!seen) {
+  }
+  const lines = new MapLines(mapText);
+  const names = (m: Misplaced) => [...new Set(m.inputs.flatMap((i) => {
+    const symbols = lines.symbolsAfter(i.line);
+    return symbols.length ? symbols : [i.name];
+  }))];
+  const warnings: LinkWarning[] = [];
+  for (const [lib, p] of placements) {
+    if (!p.seen) {
       warnings.push({
         kind: 'not-linked',
         lib,
@@ -129,35 +168,35 @@ export function checkLinkMap(mapText: string, libs: string[]): LinkWarning[] {
       });
       continue;
     }
-    if (lost.size) warnings.push(lostWarning(lib, [...lost.values()], loose, sections));
-    for (const m of resident.iram1.values()) {
+    if (p.lost.size) warnings.push(lostWarning(lib, [...p.lost.values()], p.loose, map.sections, names));
+    for (const m of p.resident.iram1.values()) {
       warnings.push({
         kind: 'iram-resident',
         lib,
-        message: `${lib}: ${m.bytes} B of IRAM_ATTR code stays resident in ${m.section} (${list(m.names)}): the framework's IRAM rule takes .iram1* sections; remove IRAM_ATTR to move it with the library`,
+        message: `${lib}: ${m.bytes} B of IRAM_ATTR code stays resident in ${m.section} (${list(names(m))}): the framework's IRAM rule takes .iram1* sections; remove IRAM_ATTR to move it with the library`,
       });
     }
-    for (const m of resident.dram1.values()) {
+    for (const m of p.resident.dram1.values()) {
       warnings.push({
         kind: 'dram-resident',
         lib,
-        message: `${lib}: ${m.bytes} B of DRAM_ATTR data stays resident in ${m.section} (${list(m.names)})`,
+        message: `${lib}: ${m.bytes} B of DRAM_ATTR data stays resident in ${m.section} (${list(names(m))})`,
       });
     }
   }
   return warnings;
 }
 
-function addTo(byOutput: Map<string, Misplaced>, section: string, bytes: number, names: string[]): void {
-  const m = byOutput.get(section) ?? { section, bytes: 0, names: [] };
-  m.bytes += bytes;
-  for (const n of names) if (!m.names.includes(n)) m.names.push(n);
+function addTo(byOutput: Map<string, Misplaced>, section: string, input: MapInput): void {
+  const m = byOutput.get(section) ?? { section, bytes: 0, inputs: [] };
+  m.bytes += input.size;
+  m.inputs.push(input);
   byOutput.set(section, m);
 }
 
-function lostWarning(lib: string, lost: Misplaced[], loose: boolean, sections: MapOutputSection[]): LinkWarning {
+function lostWarning(lib: string, lost: Misplaced[], loose: boolean, sections: MapFileSection[], names: (m: Misplaced) => string[]): LinkWarning {
   const text = sections.find((s) => s.name === `.mm.${lib}.text`);
-  const where = lost.map((m) => `${m.bytes} B in ${m.section} (${list(m.names)})`).join('; ');
+  const where = lost.map((m) => `${m.bytes} B in ${m.section} (${list(names(m))})`).join('; ');
   const state = !text || text.size === 0 ? `.mm.${lib}.text is empty` : `part of it is outside .mm.${lib}.*`;
   const hint = loose
     ? `it is linked as loose object files, not lib${lib}.a — set \`lib_archive = yes\` (the default) for this environment`
