@@ -3,6 +3,7 @@ import { writeFilesAtomically } from '../core/util/atomic';
 import { LinkConfigError, validateLinkConfig } from '../core/link/config';
 import { generateFragment } from '../core/link/fragment';
 import { checkLinkMap } from '../core/link/mapcheck';
+import { decodeMapFile } from '../core/mapfile/parse';
 import { type Command, UsageError } from './command';
 
 export const fragmentCommand: Command = {
@@ -81,7 +82,7 @@ function parseAddress(text: string): number {
 function checkMap(mapPath: string, libs: string[], strict: boolean): number {
   let text: string;
   try {
-    text = readFileSync(mapPath, 'utf8');
+    text = decodeMapFile(readFileSync(mapPath));
   } catch {
     throw new Error(`cannot read the map file ${mapPath}: link with -Wl,-Map=<file> (the build hook adds it)`);
   }

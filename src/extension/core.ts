@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { buildMemoryMap } from '../core/memmap/model';
-import { MapFileError } from '../core/mapfile/parse';
+import { MapFileError, decodeMapFile } from '../core/mapfile/parse';
 import { checkLinkMap } from '../core/link/mapcheck';
 import * as path from 'node:path';
 import { readElf } from '../core/elf/reader';
@@ -22,7 +22,7 @@ export async function memoryMap(elf: string, mapFile: string | undefined, board:
   const full = fullElfPath(elf);
   const [elfBytes, mapText, fullBytes] = await Promise.all([
     fsp.readFile(elf),
-    mapFile ? fsp.readFile(mapFile, 'utf8') : Promise.resolve(undefined),
+    mapFile ? fsp.readFile(mapFile).then(decodeMapFile) : Promise.resolve(undefined),
     fs.existsSync(full) ? fsp.readFile(full) : Promise.resolve(undefined),
   ]);
   const input = { elf: new Uint8Array(elfBytes), board, fullElf: fullBytes && new Uint8Array(fullBytes) };
@@ -41,7 +41,7 @@ export interface SplitWarning { message: string; library?: string }
 export interface SplitOutcome { files: string[]; warnings: SplitWarning[]; summary: string }
 /** Libraries that did not land in their .mm sections, IRAM_ATTR parts left resident (the link map). */
 export async function linkWarnings(mapFile: string, libs: string[]): Promise<SplitWarning[]> {
-  return checkLinkMap(await fsp.readFile(mapFile, 'utf8'), libs).map((w) => ({ message: w.message, library: w.lib }));
+  return checkLinkMap(decodeMapFile(await fsp.readFile(mapFile)), libs).map((w) => ({ message: w.message, library: w.lib }));
 }
 
 export interface Progress { report(message: string, fraction?: number): void }
