@@ -10,6 +10,12 @@ const region = (id: ChipId, name: string) => CHIPS[id].regions.find((r) => r.nam
 const range = (id: ChipId, name: string) => [region(id, name).ranges[0].start, region(id, name).ranges[0].end];
 
 describe('chip tables (DESIGN §8)', () => {
+  it('names only boundary symbols that start with _ (the memory map reads no others from the ELF)', () => {
+    const names = CHIP_IDS.flatMap((id) => CHIPS[id].regions.flatMap((r) => r.boundarySymbols));
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((n) => !n.startsWith('_'))).toEqual([]);
+  });
+
   it('IRAM, DRAM, flash windows and PSRAM as in the design table', () => {
     expect(range('esp32', 'IRAM')).toEqual([0x40080000, 0x400a0000]);
     expect(regionSize(region('esp32', 'IRAM'))).toBe(128 * 1024);
