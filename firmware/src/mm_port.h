@@ -10,6 +10,15 @@
 extern "C" {
 #endif
 mm_memory_t mm_port_memory(void);
+
+/* Every port ends sync_code with this: wait for the stores, then refetch instructions. */
+static inline void mm_port_instruction_barrier(void) {
+#if defined(__XTENSA__)
+    __asm__ volatile("memw\n\tisync" ::: "memory");
+#elif defined(__riscv)
+    __asm__ volatile("fence rw, rw\n\tfence.i" ::: "memory");
+#endif
+}
 /* Name of the port ("esp32", "esp32c3", "xtensa-generic", "riscv-generic", "host"). */
 const char *mm_port_name(void);
 #ifdef __cplusplus

@@ -96,11 +96,7 @@ static void sync_code(void *ctx, uintptr_t addr, uint32_t len) {
         Cache_Invalidate_ICache_Items(addr, len);
     }
 #endif
-#if defined(__XTENSA__)
-    __asm__ volatile("memw\n\tisync" ::: "memory");
-#elif defined(__riscv)
-    __asm__ volatile("fence rw, rw\n\tfence.i" ::: "memory");
-#endif
+    mm_port_instruction_barrier();
 }
 static void call(void *ctx, uintptr_t fn) {
     (void)ctx;

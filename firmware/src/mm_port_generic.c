@@ -13,11 +13,7 @@ static int write_code(void *ctx, uintptr_t dst, const uint32_t *src, uint32_t nw
 }
 static void sync_code(void *ctx, uintptr_t addr, uint32_t len) {
     (void)ctx, (void)addr, (void)len;
-#if defined(__XTENSA__)
-    __asm__ volatile("memw\n\tisync" ::: "memory");
-#elif defined(__riscv)
-    __asm__ volatile("fence rw, rw\n\tfence.i" ::: "memory");
-#endif
+    mm_port_instruction_barrier();
 }
 static void call(void *ctx, uintptr_t fn) {
     (void)ctx;
