@@ -106,6 +106,19 @@ function hex(token: string, line: number, what: string): number {
   return n;
 }
 
+/** The 32-bit address space: what ld's all-ones `*default*` length means for these targets. */
+export const ADDRESS_SPACE = 0x1_0000_0000;
+
+/**
+ * A memory region's length. ld writes the `*default*` region (the whole address space) as
+ * all ones in the width of its own numbers: 0xffffffff, or 0xffffffffffffffff (GCC ≤ 12
+ * builds), which no double holds exactly; it is stored as the 32-bit address space.
+ */
+function regionLength(name: string, token: string, line: number): number {
+  if (name === '*default*' && /^0x(f{8}|f{16})$/i.test(token)) return ADDRESS_SPACE;
+  return hex(token, line, 'length');
+}
+
 /** Splits on runs of spaces/tabs; at most `limit` fields, the last one keeps the rest of the line. */
 function fields(text: string, limit: number): string[] {
   const out: string[] = [];
@@ -319,7 +332,7 @@ class Parser {
     const f = fields(text, 4);
     if (f.length === 0 || (f[0] === 'Name' && f[1] === 'Origin')) return;
     if (f.length < 3) throw new MapFileError(no, `memory region line '${text.trim()}' needs a name, origin and length`);
-    this.result.memory.push({ name: f[0], origin: hex(f[1], no, 'origin'), length: hex(f[2], no, 'length'), attributes: f[3] ?? '' });
+    this.result.memory.push({ name: f[0], origin: hex(f[1], no, 'origin'), length: regionLength(f[0], f[2], no), attributes: f[3] ?? '' });
   }
 
   /** An input-section record: ` name 0xADDR 0xSIZE file`, possibly with the name wrapped. */
