@@ -71,7 +71,6 @@ export class AgentClient {
   private waiting?: { type: number; seq: number; resolve: (f: Frame) => void };
   private ackListener?: (f: Frame) => void;
   private splitter: FrameSplitter;
-  private idleTimer?: NodeJS.Timeout;
   /** Frame size and window learnt from losses, carried over to the next file. */
   private learnt?: { chunk: number; cwnd: number; srtt: number };
 
@@ -79,15 +78,14 @@ export class AgentClient {
     this.opts = { ...DEFAULTS, ...opts };
     this.caps = caps as Capabilities;
     const decoder = new TextDecoder();
+    // Console text is passed on per line, or 100 ms after its first byte at the latest
+    // (a timer restarted by every chunk would hold a chatty board's log back for good).
     this.splitter = new FrameSplitter(
       (f) => this.onFrame(f),
-      (t) => opts.onLog?.(decoder.decode(t)),
+      (t) => opts.onLog?.(decoder.decode(t, { stream: true })),
+      { maxHoldMs: 100, timer: (ms, fire) => { const t = setTimeout(fire, ms); t.unref?.(); return () => clearTimeout(t); } },
     );
-    link.onData((b) => {
-      this.splitter.push(b);
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => this.splitter.flushIdle(), 100);
-    });
+    link.onData((b) => this.splitter.push(b));
   }
 
   /** Says HELLO and returns a client that knows the agent's capabilities. */
@@ -325,7 +323,6 @@ export class AgentClient {
 
   /** Ends the session (the agent goes dormant) and closes the link. */
   async close(): Promise<void> {
-    clearTimeout(this.idleTimer);
     await this.request(FrameType.BYE, new Uint8Array(0), { tries: 2, timeoutMs: 200 }).catch(() => undefined);
     this.splitter.flushIdle();
     await this.link.close();

@@ -88,29 +88,59 @@ export function decodeFrame(chunk: Uint8Array): Frame | undefined {
   return { type: body[0], status: body[1], seq: v.getUint16(2, true), payload: body.slice(4, body.length - 4) };
 }
 
+/** Starts a one-shot timer and returns its cancel function (injected: the splitter does no I/O). */
+export type OneShotTimer = (ms: number, fire: () => void) => () => void;
+
+export interface SplitterOptions {
+  /** Longest chunk held back; a longer one is passed on as log text (any frame is shorter). */
+  maxChunk?: number;
+  /**
+   * Log text after a frame is passed on at each newline and, for a partial line, at the
+   * latest this long after its FIRST held byte (bytes arriving meanwhile do not postpone
+   * it). Needs `timer`; without one, only newlines, delimiters, the cap and `flushIdle()`.
+   */
+  maxHoldMs?: number;
+  timer?: OneShotTimer;
+}
+
 /**
  * Splits the device's byte stream into frames and log text (protocol §7). Log text is what
- * lies between delimiters and is not a valid frame; text after a frame with no 0x00 yet
- * is released by `flushIdle()` (the caller calls it after ~100 ms of silence).
+ * lies between delimiters and is not a valid frame. Text after a frame (no 0x00 yet) is
+ * passed on at each newline, when the next delimiter starts, after `maxHoldMs` from its
+ * first byte, at `maxChunk` bytes, or by `flushIdle()`. Text after a lone 0x00 may be the
+ * start of a frame, so it waits for the next delimiter (or the cap).
  */
 export class FrameSplitter {
   private pending: number[] = [];
   /** true when the last delimiter closed a frame (or nothing came yet): what follows is text. */
   private textMode = true;
+  private cancelHold?: () => void;
+  private readonly maxChunk: number;
+  private readonly maxHoldMs: number;
+  private readonly timer?: OneShotTimer;
 
   constructor(
     private readonly onFrame: (f: Frame) => void,
     private readonly onLog: (text: Uint8Array) => void,
-    private readonly maxChunk = 8192,
-  ) {}
+    opts: SplitterOptions = {},
+  ) {
+    this.maxChunk = opts.maxChunk ?? 8192;
+    this.maxHoldMs = opts.maxHoldMs ?? 100;
+    this.timer = opts.timer;
+  }
 
   push(bytes: Uint8Array): void {
     for (const b of bytes) {
       if (b !== 0) {
+        // The first byte of text after a frame starts the hold timer; later bytes do not restart it.
+        if (this.textMode && this.pending.length === 0 && this.timer) {
+          this.cancelHold = this.timer(this.maxHoldMs, () => { this.cancelHold = undefined; this.flushIdle(); });
+        }
         this.pending.push(b);
-        if (this.pending.length > this.maxChunk) this.release();
+        if (this.pending.length >= this.maxChunk || (b === 0x0a && this.textMode)) this.release();
         continue;
       }
+      this.stopHold();
       if (this.pending.length === 0) { this.textMode = false; continue; }
       const chunk = Uint8Array.from(this.pending);
       this.pending = [];
@@ -125,14 +155,21 @@ export class FrameSplitter {
     }
   }
 
-  /** Called after a pause: pending bytes after a frame cannot be a frame, so they are text. */
+  /** Pending bytes after a frame cannot be a frame: pass them on as text now (e.g. at close). */
   flushIdle(): void {
     if (this.textMode && this.pending.length) this.release();
   }
 
+  private stopHold(): void {
+    this.cancelHold?.();
+    this.cancelHold = undefined;
+  }
+
   private release(): void {
-    this.onLog(Uint8Array.from(this.pending));
+    this.stopHold();
+    const text = Uint8Array.from(this.pending);
     this.pending = [];
+    this.onLog(text);
   }
 }
 

@@ -131,4 +131,61 @@ describe('FrameSplitter: frames and the application log on one port', () => {
     expect(frames).toHaveLength(0);
     expect(logs).toHaveLength(1);
   });
+
+  /** A hand-driven clock for the splitter's injected timer. */
+  const fakeTimer = () => {
+    let now = 0;
+    const due: { at: number; fire: () => void; live: boolean }[] = [];
+    const timer = (ms: number, fire: () => void) => {
+      const t = { at: now + ms, fire, live: true };
+      due.push(t);
+      return () => { t.live = false; };
+    };
+    const advance = (ms: number) => {
+      now += ms;
+      for (const t of due) if (t.live && t.at <= now) { t.live = false; t.fire(); }
+    };
+    return { timer, advance, started: () => due.length };
+  };
+
+  it('passes each line on at its newline, with no timer involved', () => {
+    const { s, frames, logs } = collect();
+    s.push(Buffer.concat([ack(1), Buffer.from('[app] heartbeat 0\r\n[app] heart')]));
+    expect(logs).toEqual(['[app] heartbeat 0\r\n']);
+    s.push(Buffer.from('beat 1\r\n'));
+    expect(logs).toEqual(['[app] heartbeat 0\r\n', '[app] heartbeat 1\r\n']);
+    expect(frames).toHaveLength(1);
+  });
+
+  it('holds a partial line at most maxHoldMs from its first byte, however often more bytes come', () => {
+    const clock = fakeTimer();
+    const logs: string[] = [];
+    const s = new FrameSplitter(() => undefined, (t) => logs.push(Buffer.from(t).toString()), { maxHoldMs: 100, timer: clock.timer });
+    s.push(ack(1));
+    s.push(Buffer.from('flashing'));
+    for (let i = 0; i < 4; i++) { clock.advance(20); s.push(Buffer.from('.')); }
+    expect(logs).toEqual([]);
+    clock.advance(20); // 100 ms after 'f'
+    expect(logs).toEqual(['flashing....']);
+    expect(clock.started()).toBe(1);
+    s.push(Buffer.from('. done\n'));
+    expect(logs).toEqual(['flashing....', '. done\n']);
+    clock.advance(1000);
+    expect(logs).toHaveLength(2); // the timer of released text never fires on later text
+  });
+
+  it('does not time out a frame in progress, and caps held bytes at maxChunk', () => {
+    const clock = fakeTimer();
+    const frames: Frame[] = [];
+    const logs: Uint8Array[] = [];
+    const s = new FrameSplitter((f) => frames.push(f), (t) => logs.push(t), { maxChunk: 16, maxHoldMs: 100, timer: clock.timer });
+    const w = encodeFrame({ type: FrameType.LIST | FrameType.RESPONSE, status: 0, seq: 3, payload: Buffer.from('a\nb') });
+    s.push(w.subarray(0, 6)); // the lone 0x00 and a newline-free start: a frame, not text
+    clock.advance(500);
+    s.push(w.subarray(6));
+    expect(frames.map((f) => f.seq)).toEqual([3]);
+    expect(logs).toEqual([]);
+    s.push(Uint8Array.of(0, ...Buffer.from('x'.repeat(40)))); // after a lone 0x00: held until the cap
+    expect(logs.map((t) => t.length)).toEqual([16, 16]);
+  });
 });
