@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../../../src/core/util/crc32';
-import { type AgentProcess, type PtyPair, REPO, buildAgent, proxiedAgent, ptyPair, startAgent } from './harness';
+import { type AgentProcess, type PtyPair, REPO, buildAgent, proxiedAgent, ptyPair, startAgent, within } from './harness';
 
 const run = promisify(execFile);
 const CLI = join(REPO, 'build/test/esp32mm-cli.cjs');
@@ -103,13 +103,17 @@ describe('esp32mm upload, Ctrl+C', () => {
       writeFileSync(join(card2, 'mm', 'big_e'), 'old');
       const f = join(card2, 'big_e');
       writeFileSync(f, Buffer.alloc(400_000, 3));
-      const child = spawn(process.execPath, [CLI, 'upload', '--port', link.port, f], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Ctrl+C once the board has acknowledged part of the file: mid-upload, whatever the machine's speed.
+      const progress = link.proxy.acked(16_384);
+      const child = spawn(process.execPath, [CLI, 'upload', '--port', link.port, f], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (/> \/mm\/big_e/.test(out) && !child.killed) setTimeout(() => child.kill('SIGINT'), 800); });
-      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-      expect(code).toBe(1);
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      const acked = await within(60_000, 'the board to acknowledge 16 KiB of big_e', Promise.race([progress, exited.then(() => { throw new Error(`the CLI exited before the upload got going: ${err}`); })]));
+      child.kill('SIGINT');
+      const code = await exited;
+      expect(code, err).toBe(1);
+      expect(acked).toBeLessThan(400_000);
       expect(err).toMatch(/upload of \/mm\/big_e cancelled at \d+ of 400000 bytes; the previous file on the device is unchanged/);
       expect(readFileSync(join(card2, 'mm', 'big_e'), 'utf8')).toBe('old');
     } finally {

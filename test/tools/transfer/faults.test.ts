@@ -3,14 +3,13 @@
 // (upload succeeded) or exactly the previous one (it did not). Plus: killing the client
 // process mid-upload leaves no half-written file under its final name.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentClient, TransferError, connectAgent } from '../../../src/core/transfer';
-import { REPO, buildAgent, proxiedAgent } from './harness';
+import { REPO, buildAgent, proxiedAgent, seededBytes, seededRandom, within } from './harness';
 
 const FAULTY = { requestTimeoutMs: 60, requestTries: 15, helloTimeoutMs: 2000, helloTries: 15, minRtoMs: 15, linkLostMs: 1000 };
 
@@ -33,6 +32,7 @@ describe('fault injection', () => {
     let retry: { name: string; data: Buffer } | undefined;
     const t0 = Date.now();
     const total = Number(process.env.MM_FAULT_TRANSFERS ?? 200);
+    const rnd = seededRandom(Number(process.env.MM_FAULT_SEED ?? 7)); // file sizes and contents
     while (counts.attempts < total) {
       if (counts.attempts % 20 === 0) console.log(`[faults] ${counts.attempts} ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(counts)}`);
       if (!client) {
@@ -40,7 +40,7 @@ describe('fault injection', () => {
         if (!client) continue;
       }
       // After a cut upload, the same file again: it must resume from the .part.
-      const { name, data } = retry ?? { name: names[counts.attempts % names.length], data: randomBytes(256 + Math.floor(Math.random() * 3 * 1024)) };
+      const { name, data } = retry ?? { name: names[counts.attempts % names.length], data: seededBytes(256 + Math.floor(rnd() * 3 * 1024), rnd) };
       retry = undefined;
       const hangHere = counts.attempts % 15 === 7;
       let hung = false;
@@ -48,7 +48,7 @@ describe('fault injection', () => {
       try {
         const r = await client.upload(`/mm/${name}`, data, {
           onProgress: (p) => {
-            if (hangHere && !hung && p.done > data.length / 3) { hung = true; counts.hangups++; link.proxy.hangup(1300); }
+            if (hangHere && !hung && p.done > data.length / 3) { hung = true; counts.hangups++; void link.proxy.hangup(1300); }
           },
         });
         counts.completed++;
@@ -65,7 +65,7 @@ describe('fault injection', () => {
           await client.close().catch(() => undefined);
           client = undefined;
         }
-        if (hung) { retry = { name, data }; await new Promise((r) => setTimeout(r, 400)); }
+        if (hung) { retry = { name, data }; await link.proxy.lineUp(); }
       }
       // After every attempt: the final name holds a complete version, never a mix.
       const onCard = existsSync(join(card, 'mm', name)) ? readFileSync(join(card, 'mm', name)) : undefined;
@@ -94,19 +94,25 @@ describe('killing the client process mid-upload', () => {
       mkdirSync(join(card, 'mm'), { recursive: true });
       writeFileSync(join(card, 'mm', 'App_e'), 'previous version');
       const file = join(card, 'upload.bin');
-      const data = randomBytes(300_000);
+      const data = seededBytes(300_000, 8);
       writeFileSync(file, data);
       const child = join(REPO, 'build/test/child-upload.cjs');
       await build({ entryPoints: [join(__dirname, 'child-upload.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['serialport'], outfile: child, logLevel: 'error', absWorkingDir: REPO, nodePaths: [join(REPO, 'node_modules')] });
       const proc = spawn(process.execPath, [child, link.port, file, '/mm/App_e'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') } });
-      const killedAt = await new Promise<number>((resolve, reject) => {
+      const exited = new Promise<NodeJS.Signals | null>((r) => proc.on('exit', (_code, sig) => r(sig)));
+      // SIGKILL once the child has seen more than 100 kB acknowledged (its own progress lines).
+      const killedAt = await within(60_000, 'the child to report 100 kB acknowledged', new Promise<number>((resolve, reject) => {
+        let out = '';
         proc.stdout.on('data', (d: Buffer) => {
-          const m = /done (\d+)/.exec(d.toString().trim().split('\n').pop() ?? '');
-          if (m && Number(m[1]) > 100_000 && proc.exitCode === null) { proc.kill('SIGKILL'); resolve(Number(m[1])); }
+          out += d.toString();
+          const lines = out.split('\n');
+          out = lines.pop() ?? ''; // a partial line waits for its end
+          const done = Math.max(0, ...lines.map((l) => Number(/^done (\d+)$/.exec(l)?.[1] ?? 0)));
+          if (done > 100_000 && proc.exitCode === null && !proc.killed) { proc.kill('SIGKILL'); resolve(done); }
         });
-        proc.on('exit', (code, sig) => { if (sig !== 'SIGKILL') reject(new Error(`child ended before the kill: ${code}`)); });
-      });
-      await new Promise((r) => setTimeout(r, 300));
+        void exited.then((sig) => { if (sig !== 'SIGKILL') reject(new Error(`child ended before the kill (${sig})`)); });
+      }));
+      expect(await exited).toBe('SIGKILL');
       expect(readFileSync(join(card, 'mm', 'App_e'), 'utf8')).toBe('previous version');
       expect(existsSync(join(card, 'mm', 'App_e.part'))).toBe(true);
 

@@ -4,6 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
+import { FrameSplitter, FrameType, Status, ackOffset } from '../../../src/core/transfer/frame';
 
 /** The repository root: found upwards from here, so this also works bundled (bench/). */
 function findRepo(): string {
@@ -78,8 +79,8 @@ export interface ProxyOptions {
   seed?: number;
 }
 
-/** Deterministic PRNG so a failing fault run can be replayed. */
-function mulberry32(seed: number) {
+/** Deterministic PRNG (mulberry32) in [0, 1): every random choice of these tests, so a failing run can be replayed. */
+export function seededRandom(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
@@ -87,6 +88,25 @@ function mulberry32(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** `n` reproducible pseudo-random bytes: the same seed gives the same file in every run. */
+export function seededBytes(n: number, seed: number | (() => number)): Buffer {
+  const rnd = typeof seed === 'number' ? seededRandom(seed) : seed;
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i += 4) {
+    const v = Math.floor(rnd() * 4294967296);
+    for (let k = 0; k < 4 && i + k < n; k++) out[i + k] = (v >>> (8 * k)) & 0xff;
+  }
+  return out;
+}
+
+/** `promise`, or a rejection naming `what` when it has not settled within `ms` (the test fails, it does not hang). */
+export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 
 /**
  * Forwards bytes between the client's pty pair (end `hostSide`) and the agent's pty pair
@@ -99,7 +119,7 @@ export class FaultProxy {
   private ports: SerialPort[] = [];
   private busyUntil = [0, 0];
 
-  constructor(public opts: ProxyOptions = {}) { this.rnd = mulberry32(opts.seed ?? 1); }
+  constructor(public opts: ProxyOptions = {}) { this.rnd = seededRandom(opts.seed ?? 1); }
 
   async start(hostSide: string, deviceSide: string): Promise<void> {
     const open = (path: string) => new Promise<SerialPort>((res, rej) => {
@@ -108,15 +128,34 @@ export class FaultProxy {
     const [h, d] = [await open(hostSide), await open(deviceSide)];
     this.ports = [h, d];
     h.on('data', (b: Buffer) => this.forward(b, d, 0));
-    d.on('data', (b: Buffer) => this.forward(b, h, 1));
+    d.on('data', (b: Buffer) => { this.fromDevice.push(b); this.forward(b, h, 1); });
   }
 
-  /** The cable is pulled for `ms`: everything sent meanwhile is lost. */
-  hangup(ms: number): void {
+  private ackWaiters: { min: number; resolve: (next: number) => void }[] = [];
+  /** Watches what the agent sends: resolves the `acked()` waiters on a DATA ACK. */
+  private fromDevice = new FrameSplitter((f) => {
+    if (f.type !== (FrameType.DATA | FrameType.RESPONSE) || f.status !== Status.OK) return;
+    const next = ackOffset(f.payload);
+    this.ackWaiters = this.ackWaiters.filter((w) => (next >= w.min ? (w.resolve(next), false) : true));
+  }, () => undefined);
+
+  /** Resolves with the offset once the agent has acknowledged at least `min` bytes of a file. */
+  acked(min: number): Promise<number> {
+    return new Promise((resolve) => this.ackWaiters.push({ min, resolve }));
+  }
+
+  private back: Promise<void> = Promise.resolve();
+
+  /** The cable is pulled for `ms`: everything sent meanwhile is lost. Resolves when it is back. */
+  hangup(ms: number): Promise<void> {
     this.down = true;
     this.stats.hangups++;
-    setTimeout(() => { this.down = false; }, ms);
+    this.back = new Promise<void>((resolve) => setTimeout(() => { this.down = false; resolve(); }, ms));
+    return this.back;
   }
+
+  /** Resolves when the line is up (at once unless a hang-up is in progress). */
+  lineUp(): Promise<void> { return this.back; }
 
   private forward(chunk: Buffer, to: SerialPort, dir: number): void {
     if (this.down) { this.stats.dropped += chunk.length; return; }
