@@ -17,7 +17,7 @@ function rng(seed: number) {
 
 export function syntheticModel(libraries: number, regions = 7, seed = 1): MemoryMapModel {
   const rand = rng(seed);
-  const regs = REGIONS.slice(0, regions).map(([name, start, size, flash]) => ({ name, start, size, used: 0, free: 0, fill: 0, flash }));
+  const regs = REGIONS.slice(0, regions).map(([name, start, size, flash]) => ({ name, start, size, sizeSource: 'chip-table', used: 0, free: 0, fill: 0, flash }));
   const libs: MemoryMapModel['libraries'] = [];
   for (let i = 0; i < libraries; i++) {
     const byRegion: Record<string, number> = {};
@@ -32,13 +32,13 @@ export function syntheticModel(libraries: number, regions = 7, seed = 1): Memory
     }
     const dynamic = i < 2;
     libs.push({ name: i < 3 ? ['TinyClassifier', 'ImageFilters', 'esp32-camera'][i] : `lib${String(i).padStart(3, '0')}`,
-      archive: `lib${i}.a`, dynamic, total, byRegion, byKind: { text: total }, ...(dynamic ? { slot: 'ai', flashSaved: total } : {}) });
+      archive: `lib${i}.a`, dynamic, total, byRegion, byKind: { text: total }, bySection: {}, ...(dynamic ? { slot: 'ai', flashSaved: total } : {}) });
   }
   regs[0].fill = 1680;
   regs[0].used += 1680;
   for (const r of regs) r.free = r.flash ? 0 : r.size - r.used;
   return {
-    chip: 'esp32', chipName: 'ESP32', chipSource: 'board', attribution: 'map', split: true,
+    chip: 'esp32', chipName: 'ESP32', chipSource: 'board', sectionsFrom: 'elf', attribution: 'map', split: true,
     regions: regs, fill: 1680, fillDetail: { padding: 1680, linkerData: 0, placeholder: 0 }, libraries: libs,
     sections: regs.map((r) => ({ name: `.${r.name.toLowerCase().replace(/ /g, '')}`, region: r.name, address: r.start, size: r.used, kind: 'text' as const, fill: r.fill })),
     slots: [{ name: 'ai', region: 'IRAM', size: 24576, libraries: ['TinyClassifier', 'ImageFilters'], flashSaved: 41230,

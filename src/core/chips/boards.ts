@@ -23,6 +23,8 @@ export const BOARD_CHIPS: Record<string, ChipId> = {
   seeed_xiao_esp32c3: 'esp32c3', 'adafruit_qtpy_esp32c3': 'esp32c3', 'airm2m_core_esp32c3': 'esp32c3',
   // ESP32-C6
   'esp32-c6-devkitc-1': 'esp32c6', 'esp32-c6-devkitm-1': 'esp32c6', seeed_xiao_esp32c6: 'esp32c6',
+  // ESP32-C2 and ESP32-H2
+  'esp32-c2-devkitm-1': 'esp32c2', 'esp32-h2-devkitm-1': 'esp32h2',
 };
 
 const BOARD_PATTERNS: [RegExp, ChipId][] = [
@@ -30,6 +32,8 @@ const BOARD_PATTERNS: [RegExp, ChipId][] = [
   [/esp32[-_]?s3/i, 'esp32s3'],
   [/esp32[-_]?c3/i, 'esp32c3'],
   [/esp32[-_]?c6/i, 'esp32c6'],
+  [/esp32[-_]?c2/i, 'esp32c2'],
+  [/esp32[-_]?h2/i, 'esp32h2'],
 ];
 
 /** The chip of a PlatformIO board id (or mcu name), or undefined when unknown. */

@@ -1,8 +1,11 @@
-// The memory maps of the ESP32 family as data (DESIGN §8; ESP-IDF soc.h / memory.ld.in).
-// Nothing here is a code path per chip: the memory-map model only reads these tables.
+// The memory maps of the ESP32 family as data (ESP-IDF's soc.h and memory.ld.in address
+// ranges), and the names ESP-IDF's linker scripts give their memory regions. Nothing here is
+// a code path per chip: the memory-map model, chip detection and the linker fragment only
+// read these tables. The chip table is the fallback; a build's own map file says how much of
+// each region the link could use (see linkerRegionsOf).
 import { EM_RISCV, EM_XTENSA } from '../elf/types';
 
-export type ChipId = 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c3' | 'esp32c6';
+export type ChipId = 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c2' | 'esp32c3' | 'esp32c6' | 'esp32h2';
 
 /** Region names as shown in the table and in the JSON model. */
 export type RegionName = 'IRAM' | 'DRAM' | 'RTC Fast' | 'RTC Slow' | 'Flash Code' | 'Flash Data' | 'PSRAM';
@@ -44,6 +47,11 @@ export interface Chip {
   aliases: BusAlias[];
   /** Whether code can run from PSRAM (S2: through the MMU; S3: data address + 0x06000000). */
   psramExec: boolean;
+  /**
+   * The offset from a PSRAM data address to the instruction address of the same byte, where
+   * the linker fragment can place code in PSRAM at a fixed address (S3 only, for now).
+   */
+  psramCodeOffset?: number;
 }
 
 const r = (start: number, end: number): AddressRange => ({ start, end });
@@ -91,7 +99,7 @@ export const CHIPS: Record<ChipId, Chip> = {
     aliases: [{ instruction: r(0x40020000, 0x40070000), data: r(0x3ffb0000, 0x40000000), inverted: false }],
   },
   esp32s3: {
-    id: 'esp32s3', name: 'ESP32-S3', machine: EM_XTENSA, psramExec: true,
+    id: 'esp32s3', name: 'ESP32-S3', machine: EM_XTENSA, psramExec: true, psramCodeOffset: 0x06000000,
     regions: [
       ram('IRAM', [r(0x40370000, 0x403e0000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0x6f0000 } }),
       ram('DRAM', [r(0x3fc88000, 0x3fd00000)], false, true, { boundarySymbols: DRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
@@ -102,6 +110,17 @@ export const CHIPS: Record<ChipId, Chip> = {
       ram('PSRAM', [r(0x3c000000, 0x3e000000)], true, true, { boundarySymbols: ['_ext_ram_bss_end'] }),
     ],
     aliases: [{ instruction: r(0x40378000, 0x403e0000), data: r(0x3fc88000, 0x3fcf0000), inverted: false }],
+  },
+  esp32c2: {
+    id: 'esp32c2', name: 'ESP32-C2', machine: EM_RISCV, psramExec: false,
+    regions: [
+      ram('IRAM', [r(0x4037c000, 0x403c0000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0x6e0000 } }),
+      ram('DRAM', [r(0x3fca0000, 0x3fce0000)], false, true, { boundarySymbols: DRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
+      // No RTC memory at all.
+      flash('Flash Code', r(0x42000000, 0x42400000)),
+      flash('Flash Data', r(0x3c000000, 0x3c400000)),
+    ],
+    aliases: [{ instruction: r(0x4037c000, 0x403c0000), data: r(0x3fc9c000, 0x3fce0000), inverted: false }],
   },
   esp32c3: {
     id: 'esp32c3', name: 'ESP32-C3', machine: EM_RISCV, psramExec: false,
@@ -130,6 +149,19 @@ export const CHIPS: Record<ChipId, Chip> = {
     ],
     aliases: [{ instruction: r(0x40800000, 0x40880000), data: r(0x40800000, 0x40880000), inverted: false }],
   },
+  esp32h2: {
+    id: 'esp32h2', name: 'ESP32-H2', machine: EM_RISCV, psramExec: false,
+    regions: [
+      // Like the C6: one 320 KB SRAM at one address for code and data.
+      ram('IRAM', [r(0x40800000, 0x40850000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
+      ram('DRAM', [r(0x40800000, 0x40850000)], false, true, { boundarySymbols: DRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
+      // 4 KB of low-power SRAM.
+      ram('RTC Fast', [r(0x50000000, 0x50001000)], true, true),
+      flash('Flash Code', r(0x42000000, 0x43000000)),
+      flash('Flash Data', r(0x42000000, 0x43000000)),
+    ],
+    aliases: [{ instruction: r(0x40800000, 0x40850000), data: r(0x40800000, 0x40850000), inverted: false }],
+  },
 };
 
 export const CHIP_IDS = Object.keys(CHIPS) as ChipId[];
@@ -150,3 +182,34 @@ export function rangeOf(region: ChipRegion, address: number): AddressRange | und
 }
 
 export { KB };
+
+/**
+ * ESP-IDF's linker memory regions (the MEMORY block of memory.ld, echoed in every map's
+ * "Memory Configuration") and the region of ours each one is. `reserved` regions are the few
+ * bytes ESP-IDF keeps at the end of RTC/LP memory for the bootloader and ROM: they belong to
+ * the region's size and use, but static use does not grow into them.
+ * ESP-IDF 5.3+ on C6/H2 (and later chips) has one `sram_seg` for code and data.
+ */
+export const LINKER_REGIONS: { name: string; regions: RegionName[]; reserved?: true }[] = [
+  { name: 'iram0_0_seg', regions: ['IRAM'] },
+  { name: 'dram0_0_seg', regions: ['DRAM'] },
+  { name: 'sram_seg', regions: ['IRAM', 'DRAM'] },
+  { name: 'iram0_2_seg', regions: ['Flash Code'] },
+  { name: 'irom_seg', regions: ['Flash Code'] },
+  { name: 'drom0_0_seg', regions: ['Flash Data'] },
+  { name: 'drom_seg', regions: ['Flash Data'] },
+  { name: 'rtc_iram_seg', regions: ['RTC Fast'] },
+  { name: 'rtc_data_seg', regions: ['RTC Fast'] },
+  { name: 'lp_ram_seg', regions: ['RTC Fast'] },
+  { name: 'rtc_fast_reserved_seg', regions: ['RTC Fast'], reserved: true },
+  { name: 'rtc_reserved_seg', regions: ['RTC Fast'], reserved: true },
+  { name: 'lp_reserved_seg', regions: ['RTC Fast'], reserved: true },
+  { name: 'rtc_slow_seg', regions: ['RTC Slow'] },
+  { name: 'rtc_slow_reserved_seg', regions: ['RTC Slow'], reserved: true },
+  { name: 'extern_ram_seg', regions: ['PSRAM'] },
+];
+
+/** Our region for a linker memory region name, or undefined for names ESP-IDF does not use. */
+export function linkerRegion(name: string): { name: string; regions: RegionName[]; reserved?: true } | undefined {
+  return LINKER_REGIONS.find((l) => l.name === name);
+}

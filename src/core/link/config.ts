@@ -1,6 +1,10 @@
 // What the linker fragment is generated from: the chip, the dynamic libraries, how they
 // share address ranges (slots) and where code and data live. Mirrors the `custom_mm_*`
-// options of platformio.ini (DESIGN §3); `validateLinkConfig` turns user input into one.
+// options of platformio.ini; `validateLinkConfig` turns user input into one.
+import { CHIPS, CHIP_IDS, parseChipId, type ChipId } from '../chips/chips';
+import { EM_XTENSA } from '../elf/types';
+
+export type { ChipId };
 
 export type CodePlacement = 'iram' | 'psram';
 export type DataPlacement = 'dram' | 'psram';
@@ -26,27 +30,22 @@ export interface LinkConfig {
   psramCodeLength?: number;
 }
 
-export type ChipId = 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c3' | 'esp32c6';
-
 interface ChipTraits {
   arch: 'xtensa' | 'riscv';
   /** The chip has PSRAM that the framework maps as `extern_ram_seg`. */
   psramData: boolean;
-  /** The chip can execute code from PSRAM (through an instruction-bus alias). */
+  /** The fragment can link code into PSRAM at a fixed instruction address. */
   psramCode: boolean;
 }
 
-// Only what the fragment needs; the full memory maps live in src/core/chips (DESIGN §8).
-const CHIPS: Record<ChipId, ChipTraits> = {
-  esp32: { arch: 'xtensa', psramData: true, psramCode: false },
-  esp32s2: { arch: 'xtensa', psramData: true, psramCode: false },
-  esp32s3: { arch: 'xtensa', psramData: true, psramCode: true },
-  esp32c3: { arch: 'riscv', psramData: false, psramCode: false },
-  esp32c6: { arch: 'riscv', psramData: false, psramCode: false },
-};
-
+/** What the fragment needs of a chip, read from the one chip table. */
 export function chipTraits(chip: ChipId): ChipTraits {
-  return CHIPS[chip];
+  const c = CHIPS[chip];
+  return {
+    arch: c.machine === EM_XTENSA ? 'xtensa' : 'riscv',
+    psramData: c.regions.some((g) => g.name === 'PSRAM'),
+    psramCode: c.psramCodeOffset !== undefined,
+  };
 }
 
 export class LinkConfigError extends Error {}
@@ -84,8 +83,8 @@ export function splitList(value: string): string[] {
 }
 
 export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
-  const chip = input.chip.toLowerCase().replace(/-/g, '') as ChipId;
-  if (!(chip in CHIPS)) throw new LinkConfigError(`unknown chip '${input.chip}': use one of ${Object.keys(CHIPS).join(', ')}`);
+  const chip = parseChipId(input.chip);
+  if (!chip) throw new LinkConfigError(`unknown chip '${input.chip}': use one of ${CHIP_IDS.join(', ')}`);
   const libs = input.libs.map((l) => l.trim()).filter(Boolean);
   if (!libs.length) throw new LinkConfigError('no libraries given: name at least one lib/ folder to make dynamic (custom_mm_libs / --libs)');
   for (const lib of libs) checkIdentifier(lib, 'library');
@@ -96,11 +95,11 @@ export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
   const data = (input.data ?? 'dram') as DataPlacement;
   // ESP-IDF's Xtensa toolchains emit .ctors (their sections.ld collects only .ctors into
   // __init_array_start..end); the RISC-V ones are built with --enable-initfini-array.
-  const ctors = (input.ctors ?? (CHIPS[chip].arch === 'xtensa' ? 'ctors' : 'init_array')) as CtorKind;
+  const traits = chipTraits(chip);
+  const ctors = (input.ctors ?? (traits.arch === 'xtensa' ? 'ctors' : 'init_array')) as CtorKind;
   if (code !== 'iram' && code !== 'psram') throw new LinkConfigError(`code placement '${input.code}' is not supported: use iram or psram`);
   if (data !== 'dram' && data !== 'psram') throw new LinkConfigError(`data placement '${input.data}' is not supported: use dram or psram`);
   if (ctors !== 'init_array' && ctors !== 'ctors') throw new LinkConfigError(`constructor table '${input.ctors}' is unknown: use init_array or ctors`);
-  const traits = CHIPS[chip];
   if (data === 'psram' && !traits.psramData) throw new LinkConfigError(`${chip} has no PSRAM: use data = dram`);
   if (code === 'psram') {
     if (!traits.psramCode) throw new LinkConfigError(`${chip} cannot execute code from PSRAM: use code = iram (only the ESP32-S3 runs code from PSRAM)`);

@@ -10,10 +10,12 @@
 //  - the libraries' totals plus `fill` equal the sum of the section sizes, exactly.
 import { loadableBytes, readElf, type ElfFile } from '../elf/reader';
 import { SectionType, SegmentType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SymbolType, SymbolBinding, type Section, type Symbol } from '../elf/types';
-import { regionSize, rangeOf, type Chip, type ChipId, type ChipRegion } from '../chips/chips';
-import { detectChip, regionHintFromLinkerRegion, regionHintFromSectionName, regionOfSection, type ChipSource } from '../chips/detect';
-import { baseName, MapFileError, parseMapFile, splitArchiveMember, type MapFile, type MapInput, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
+import { LINKER_REGIONS, linkerRegion, regionSize, rangeOf, type Chip, type ChipId, type ChipRegion, type RegionName } from '../chips/chips';
+import { detectChip, elfChipEvidence, regionHintFromLinkerRegion, regionHintFromSectionName, regionOfSection, type ChipSource } from '../chips/detect';
+import { baseName, MapFileError, parseMapFile, splitArchiveMember, type MapFile, type MapInput, type MapMemoryRegion, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
+import { sdkconfigTarget, sdkconfigUsesPsram, type Sdkconfig } from '../platformio/sdkconfig';
 import { findDynamicLibraries } from '../split/libraries';
+import { sectionsFromMap } from './map-sections';
 
 /** The split marker section (same name as src/core/split/split.ts; not imported to keep this module light). */
 const SPLIT_MARKER = '.esp32mm';
@@ -25,6 +27,11 @@ export interface RegionEntry {
   name: string;
   start: number;
   size: number;
+  /**
+   * Where `start` and `size` come from: `map:<region>` (the link's own memory region, e.g.
+   * `map:dram0_0_seg`; several joined by `+`), or `chip-table` (no map, or a map without it).
+   */
+  sizeSource: string;
   used: number;
   /** Bytes from the end of static use (last section, slot or boundary symbol) to the region's end. */
   free: number;
@@ -64,6 +71,8 @@ export interface LibraryEntry {
   total: number;
   byRegion: Record<string, number>;
   byKind: Partial<Record<SectionKind, number>>;
+  /** Bytes per output section (`.iram0.text`, `.dram0.bss`, …): esp-idf-size's parts. */
+  bySection: Record<string, number>;
   /** Dynamic libraries: their slot, what was moved out, and the flash image bytes that saves. */
   slot?: string;
   moved?: { text: number; data: number; bss: number };
@@ -80,10 +89,23 @@ export interface SlotEntry {
   flashSaved: number;
 }
 
+/** The app partition the firmware image is flashed to, and how much of it the image fills. */
+export interface AppPartitionEntry {
+  name: string;
+  offset: number;
+  size: number;
+  /** The image's loadable bytes (`imageBytes`; the image adds a few hundred bytes of headers). */
+  used: number;
+  free: number;
+  sizeSource: 'partition-table';
+}
+
 export interface MemoryMapModel {
   chip: ChipId;
   chipName: string;
   chipSource: ChipSource;
+  /** Where section sizes come from: the ELF's section headers, or the map alone (map-only mode). */
+  sectionsFrom: 'elf' | 'map';
   /** 'map': bytes attributed through the linker map; 'symbols': no map, coarser. */
   attribution: 'map' | 'symbols';
   split: boolean;
@@ -95,6 +117,8 @@ export interface MemoryMapModel {
   slots: SlotEntry[];
   /** Bytes of loadable segment contents: what the image written to flash holds. */
   imageBytes: number;
+  /** From the build's partition table; absent when none was found (see notes). */
+  appPartition?: AppPartitionEntry;
   /** Flash the dynamic libraries save (split: measured against the .full.elf; else what a split would save). */
   flashSaved: number;
   notes: string[];
@@ -103,7 +127,8 @@ export interface MemoryMapModel {
 }
 
 export interface BuildMemoryMapInput {
-  elf: ElfFile | Uint8Array;
+  /** The linked firmware; without it the map alone is analysed (map-only mode). */
+  elf?: ElfFile | Uint8Array;
   /** The text of the linker map file (`firmware.map`). */
   mapText?: string;
   /** Or the parsed map (when the caller analyses several ELFs of one link). */
@@ -114,12 +139,23 @@ export interface BuildMemoryMapInput {
   board?: string;
   /** For a split ELF: the original (`firmware.full.elf`) to compare with. */
   fullElf?: ElfFile | Uint8Array;
+  /** The build's sdkconfig: its target breaks chip-detection ties, CONFIG_SPIRAM shows PSRAM. */
+  sdkconfig?: Sdkconfig;
+  /** The app partition of the build's partition table (the default boot app). */
+  appPartition?: { name: string; offset: number; size: number };
+}
+
+/** Where a region starts and ends for this build (start/end in the chip's main window). */
+interface RegionLayout { start: number; end: number; size: number; sizeSource: string; reserved: MapMemoryRegion[] }
+
+function linkerOrder(m: MapMemoryRegion): number {
+  return LINKER_REGIONS.findIndex((l) => l.name === m.name);
 }
 
 interface DynamicSection { library: string; kind: 'text' | 'data' | 'bss'; name: string; address: number; size: number; progbits: boolean }
 
 /** ESP-IDF placeholder sections that skip an alias range (`.dram0.dummy`, `.flash_rodata_dummy`). */
-const PLACEHOLDER = /[._]dummy$/;
+const PLACEHOLDER = /[._]dummy$|^\.dram0_reserved_for_iram$/;
 /** Input sections ld merges (SEC_MERGE): `.rodata.str1.1`, `.rodata.cst4`, `.comment`. */
 const MERGEABLE = /\.(str|cst)\d+(\.\d+)?$|^\.comment$/;
 const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
@@ -127,6 +163,12 @@ const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
 const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e) : e);
 
 export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
+  if (!input.elf) {
+    if (input.map === undefined && input.mapText === undefined) throw new MapFileError(0, 'nothing to analyse: give the firmware ELF, its map file, or both');
+    // Map-only: the records are needed to derive the sections, so no streaming.
+    const map = input.map ?? parseMapFile(input.mapText!);
+    return new ModelBuilder(undefined, map, input).build();
+  }
   const elf = asElf(input.elf);
   const fullElf = input.fullElf ? asElf(input.fullElf) : undefined;
   // Attribute while parsing (no per-record objects), unless the parsed map is needed again
@@ -135,7 +177,7 @@ export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   const map = input.map ?? (input.mapText !== undefined && !stream ? parseMapFile(input.mapText) : undefined);
   const model = new ModelBuilder(elf, map, input, fullElf).build(stream ? input.mapText : undefined);
   if (fullElf && model.split) {
-    const before = buildMemoryMap({ elf: fullElf, map, chip: model.chip });
+    const before = buildMemoryMap({ elf: fullElf, map, chip: model.chip, sdkconfig: input.sdkconfig, appPartition: input.appPartition });
     model.before = before;
     model.flashSaved = before.imageBytes - model.imageBytes;
   }
@@ -149,10 +191,11 @@ export function libraryName(file: string): string {
   return file.replace(/\.(o|obj)$/, '');
 }
 
-function sectionKind(s: Section): SectionKind {
+/** ESP-IDF's scripts mark `.flash.rodata` writable (WA), so a flash data region says rodata, not the flag. */
+function sectionKind(s: Section, region: string): SectionKind {
   if (s.type === SectionType.NOBITS) return 'bss';
   if (s.flags & SHF_EXECINSTR) return 'text';
-  if (!(s.flags & SHF_WRITE)) return 'rodata';
+  if (!(s.flags & SHF_WRITE) || region === 'Flash Data') return 'rodata';
   return 'data';
 }
 
@@ -171,20 +214,21 @@ class LibraryTotals {
   entry(name: string, archive: string): LibraryEntry {
     let e = this.entries.get(archive + '\0' + name);
     if (!e) {
-      e = { name, archive, dynamic: false, total: 0, byRegion: {}, byKind: {} };
+      e = { name, archive, dynamic: false, total: 0, byRegion: {}, byKind: {}, bySection: {} };
       this.entries.set(archive + '\0' + name, e);
     }
     return e;
   }
 
-  add(name: string, archive: string, region: string, kind: SectionKind, bytes: number): void {
-    if (bytes !== 0) this.addTo(this.entry(name, archive), region, kind, bytes);
+  add(name: string, archive: string, section: SectionEntry, kind: SectionKind, bytes: number): void {
+    if (bytes !== 0) this.addTo(this.entry(name, archive), section, kind, bytes);
   }
 
-  addTo(e: LibraryEntry, region: string, kind: SectionKind, bytes: number): void {
+  addTo(e: LibraryEntry, section: SectionEntry, kind: SectionKind, bytes: number): void {
     e.total += bytes;
-    e.byRegion[region] = (e.byRegion[region] ?? 0) + bytes;
+    e.byRegion[section.region] = (e.byRegion[section.region] ?? 0) + bytes;
     e.byKind[kind] = (e.byKind[kind] ?? 0) + bytes;
+    e.bySection[section.name] = (e.bySection[section.name] ?? 0) + bytes;
   }
 }
 
@@ -198,11 +242,19 @@ class ModelBuilder {
   /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
   private readonly outsideOwnSections = new Map<string, number>();
 
-  constructor(private readonly elf: ElfFile, private map: MapFile | undefined, input: BuildMemoryMapInput, private readonly fullElf?: ElfFile) {
-    const choice = detectChip(elf, { override: input.chip, board: input.board });
+  /** The allocated sections: the ELF's, or in map-only mode the map's output sections. */
+  private readonly allocated: Section[];
+
+  constructor(private readonly elf: ElfFile | undefined, private map: MapFile | undefined, private readonly input: BuildMemoryMapInput, private readonly fullElf?: ElfFile) {
+    this.allocated = elf
+      ? elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER)
+      : sectionsFromMap(map!);
+    const evidence = elf ? elfChipEvidence(elf) : { sections: this.allocated };
+    const target = input.sdkconfig ? sdkconfigTarget(input.sdkconfig) : undefined;
+    const choice = detectChip({ ...evidence, mapText: input.mapText, sdkconfigTarget: target }, { override: input.chip, board: input.board });
     this.chip = choice.chip;
     this.chipSource = choice.source;
-    this.split = elf.section(SPLIT_MARKER) !== undefined;
+    this.split = elf?.section(SPLIT_MARKER) !== undefined;
   }
 
   get mapFile(): MapFile | undefined {
@@ -216,12 +268,12 @@ class ModelBuilder {
    * file the model needs no others, and skipping the rest saves decoding 100k names.
    */
   private linkerSymbols(): Symbol[] {
-    return (this.underscoreSymbols ??= this.elf.symbolsStartingWith('_'));
+    return (this.underscoreSymbols ??= this.elf ? this.elf.symbolsStartingWith('_') : []);
   }
 
   /** `mapText`: parse the map here and attribute its records as they are read. */
   build(mapText?: string): MemoryMapModel {
-    const elfSections = this.elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER);
+    const elfSections = this.allocated;
     let sections: SectionEntry[] | undefined;
     let streamed: StreamingAttribution | undefined;
     if (mapText !== undefined) {
@@ -247,18 +299,32 @@ class ModelBuilder {
     const regions = this.regions(sections, slots);
     const fill = this.fillDetail.padding + this.fillDetail.linkerData + this.fillDetail.placeholder;
     const dynamicSaved = libraries.reduce((sum, l) => sum + (l.flashSaved ?? 0), 0);
+    // Map-only: the bytes of sections with contents are what the image holds.
+    const imageBytes = this.elf ? loadableBytes(this.elf.segments) : sum(elfSections.filter((s) => s.type !== SectionType.NOBITS).map((s) => s.size));
     return {
       chip: this.chip.id, chipName: this.chip.name, chipSource: this.chipSource,
+      sectionsFrom: this.elf ? 'elf' : 'map',
       attribution: this.map ? 'map' : 'symbols', split: this.split,
       regions, sections, libraries, fill, fillDetail: { ...this.fillDetail }, slots,
-      imageBytes: loadableBytes(this.elf.segments), flashSaved: dynamicSaved, notes: this.notes,
+      imageBytes, appPartition: this.appPartition(imageBytes), flashSaved: dynamicSaved, notes: this.notes,
     };
+  }
+
+  private appPartition(imageBytes: number): AppPartitionEntry | undefined {
+    const p = this.input.appPartition;
+    if (!p) {
+      this.notes.push('No partition table was found for this build (partitions.bin beside the firmware): flash use is not shown against the app partition.');
+      return undefined;
+    }
+    if (imageBytes > p.size) this.notes.push(`The firmware image (${imageBytes} bytes) is larger than its app partition ${p.name} (${p.size} bytes): it cannot be flashed.`);
+    return { name: p.name, offset: p.offset, size: p.size, used: imageBytes, free: Math.max(0, p.size - imageBytes), sizeSource: 'partition-table' };
   }
 
   // ---- sections and regions ----------------------------------------------------------
 
   private sectionEntry(s: Section): SectionEntry {
-    const entry: SectionEntry = { name: s.name, region: this.regionNameOf(s), address: s.addr, size: s.size, kind: sectionKind(s), fill: 0 };
+    const region = this.regionNameOf(s);
+    const entry: SectionEntry = { name: s.name, region, address: s.addr, size: s.size, kind: sectionKind(s, region), fill: 0 };
     if (PLACEHOLDER.test(s.name)) entry.placeholder = true;
     const lma = this.loadAddressOf(s);
     if (lma !== undefined && lma !== s.addr) entry.loadAddress = lma;
@@ -266,6 +332,7 @@ class ModelBuilder {
   }
 
   private loadAddressOf(s: Section): number | undefined {
+    if (!this.elf) return this.map?.sections.find((o) => o.name === s.name && o.address === s.addr)?.loadAddress;
     const seg = this.elf.segments.find((p) => p.type === SegmentType.LOAD && s.addr >= p.vaddr && s.addr + s.size <= p.vaddr + p.memsz && p.memsz > 0
       && (s.type === SectionType.NOBITS || (s.offset >= p.offset && s.offset + s.size <= p.offset + p.filesz)));
     return seg ? s.addr - seg.vaddr + seg.paddr : undefined;
@@ -302,43 +369,97 @@ class ModelBuilder {
 
   private regions(sections: SectionEntry[], slots: SlotEntry[]): RegionEntry[] {
     const out: RegionEntry[] = [];
+    const layouts = new Map<ChipRegion, RegionLayout>();
     const tops = new Map<ChipRegion, number>();
     for (const g of this.chip.regions) {
       const mine = sections.filter((s) => s.region === g.name);
-      const entry: RegionEntry = { name: g.name, start: g.ranges[0].start, size: regionSize(g), used: coveredBytes(mine.filter((s) => !s.placeholder)), free: 0, fill: sum(mine.map((s) => s.fill)), flash: g.flash };
+      const slotRanges = slots.flatMap((slot) => slot.ranges.filter((r) => r.region === g.name));
+      if (!this.shown(g, mine, slotRanges.length > 0)) continue;
+      const layout = this.layoutOf(g) ?? this.chipTableLayout(g, true);
+      layouts.set(g, layout);
+      const entry: RegionEntry = {
+        name: g.name, start: layout.start, size: layout.size, sizeSource: layout.sizeSource,
+        used: coveredBytes(mine.filter((s) => !s.placeholder)), free: 0, fill: sum(mine.map((s) => s.fill)), flash: g.flash,
+      };
       // The highest address in use, seen through the region's main window. Sections placed
-      // here by a fallback (outside every window) do not move it.
-      let top = g.ranges[0].start;
+      // here by a fallback (outside every window) and the few bytes ESP-IDF reserves at the
+      // end of RTC memory do not move it.
+      let top = layout.start;
       const raise = (addr: number, size: number) => {
         const r = rangeOf(g, addr);
         if (r) top = Math.max(top, addr - r.start + g.ranges[0].start + size);
       };
-      for (const s of mine) raise(s.address, s.size);
-      let reserved = 0;
-      for (const slot of slots) for (const r of slot.ranges) if (r.region === g.name) { raise(r.start, r.size); reserved += r.size; }
+      for (const s of mine) if (!layout.reserved.some((m) => s.address >= m.origin && s.address < m.origin + m.length)) raise(s.address, s.size);
+      for (const r of slotRanges) raise(r.start, r.size);
+      const reserved = sum(slotRanges.map((r) => r.size));
       if (reserved > 0) entry.slotReserved = reserved;
       const boundary = this.boundaryOf(g);
       if (boundary) { entry.boundary = boundary; raise(boundary.address, 0); }
       tops.set(g, top);
-      entry.free = Math.max(0, g.ranges[0].end - top);
+      entry.free = Math.max(0, layout.end - top);
       out.push(entry);
     }
-    this.poolFree(out, tops);
+    this.poolFree(out, layouts, tops);
     const other = sections.filter((s) => s.region === OTHER);
     if (other.length) {
       const start = Math.min(...other.map((s) => s.address));
-      out.push({ name: OTHER, start, size: coveredBytes(other), used: coveredBytes(other), free: 0, fill: sum(other.map((s) => s.fill)), flash: false });
+      out.push({ name: OTHER, start, size: coveredBytes(other), sizeSource: 'sections', used: coveredBytes(other), free: 0, fill: sum(other.map((s) => s.fill)), flash: false });
     }
     return out;
   }
 
+  /**
+   * Whether a region belongs in the table: it holds sections or slots, or the build has it.
+   * PSRAM only when the build uses it (CONFIG_SPIRAM, or bytes placed there): the address
+   * window exists on every ESP32, the chip on few boards.
+   */
+  private shown(g: ChipRegion, mine: SectionEntry[], hasSlots: boolean): boolean {
+    if (hasSlots || mine.some((s) => !s.placeholder)) return true;
+    if (g.name === 'PSRAM') return this.input.sdkconfig !== undefined && sdkconfigUsesPsram(this.input.sdkconfig);
+    return this.layoutOf(g) !== undefined || !this.mapHasEspIdfRegions();
+  }
+
+  private mapHasEspIdfRegions(): boolean {
+    return this.map?.memory.some((m) => linkerRegion(m.name) !== undefined) ?? false;
+  }
+
+  /**
+   * The region as the link saw it: the map's own memory region for it (ESP-IDF's
+   * `iram0_0_seg`, `dram0_0_seg`, …, see LINKER_REGIONS) plus the reserved tail ESP-IDF keeps
+   * after it. Undefined when the map has no such region (C2 has no RTC memory at all) or
+   * there is no map.
+   */
+  private layoutOf(g: ChipRegion): RegionLayout | undefined {
+    if (!this.map || !this.mapHasEspIdfRegions()) return undefined;
+    const linked = (reserved: boolean) => this.map!.memory.filter((m) => {
+      const l = linkerRegion(m.name);
+      return l !== undefined && l.regions.includes(g.name as RegionName) && (l.reserved === true) === reserved;
+    });
+    // The first in LINKER_REGIONS order: rtc_iram_seg before rtc_data_seg (one memory, two buses).
+    const mains = linked(false).sort((a, b) => linkerOrder(a) - linkerOrder(b));
+    const main = mains[0];
+    if (!main) return undefined;
+    const reserved = linked(true);
+    const window = rangeOf(g, main.origin);
+    const start = window ? main.origin - window.start + g.ranges[0].start : main.origin;
+    return {
+      start, end: start + main.length, size: main.length + sum(reserved.map((m) => m.length)),
+      sizeSource: `map:${[main, ...reserved].map((m) => m.name).join('+')}`, reserved,
+    };
+  }
+
+  private chipTableLayout(g: ChipRegion, fallback: boolean): RegionLayout {
+    if (fallback && this.mapHasEspIdfRegions()) this.notes.push(`${g.name}: the map has no memory region for it; its size is the ${this.chip.name}'s address range.`);
+    return { start: g.ranges[0].start, end: g.ranges[0].end, size: regionSize(g), sizeSource: 'chip-table', reserved: [] };
+  }
+
   /** IRAM and DRAM of one SRAM: free space is what lies above the higher of both, in data addresses. */
-  private poolFree(entries: RegionEntry[], tops: Map<ChipRegion, number>): void {
+  private poolFree(entries: RegionEntry[], layouts: Map<ChipRegion, RegionLayout>, tops: Map<ChipRegion, number>): void {
     const pools = new Map<string, ChipRegion[]>();
-    for (const g of this.chip.regions) if (g.pool) pools.set(g.pool.name, [...(pools.get(g.pool.name) ?? []), g]);
+    for (const g of this.chip.regions) if (g.pool && layouts.has(g)) pools.set(g.pool.name, [...(pools.get(g.pool.name) ?? []), g]);
     for (const [name, members] of pools) {
-      const start = Math.min(...members.map((g) => g.ranges[0].start - g.pool!.dataOffset));
-      const end = Math.max(...members.map((g) => g.ranges[0].end - g.pool!.dataOffset));
+      const start = Math.min(...members.map((g) => layouts.get(g)!.start - g.pool!.dataOffset));
+      const end = Math.max(...members.map((g) => layouts.get(g)!.end - g.pool!.dataOffset));
       const top = Math.max(...members.map((g) => tops.get(g)! - g.pool!.dataOffset));
       for (const g of members) {
         const e = entries.find((x) => x.name === g.name)!;
@@ -404,7 +525,7 @@ class ModelBuilder {
 
   /** Bytes of a library in one section, after the checks in SectionAttribution. */
   creditLibrary(lib: LibraryEntry, kind: SectionKind, bytes: number, entry: SectionEntry, ownLibrary: LibraryEntry | undefined): void {
-    this.libs.addTo(lib, entry.region, kind, bytes);
+    this.libs.addTo(lib, entry, kind, bytes);
     if (lib !== ownLibrary) this.outsideOwnSections.set(lib.name, (this.outsideOwnSections.get(lib.name) ?? 0) + bytes);
   }
 
@@ -437,7 +558,7 @@ class ModelBuilder {
     this.notes.push('No map file: bytes are attributed by symbols and the source-file names in the symbol table; archives and linker padding are unknown (coarser). Pass --map <firmware.map> for exact attribution.');
     const bySection = new Map<number, { start: number; end: number; file: string }[]>();
     let file = '';
-    for (const sym of this.elf.symbols()) {
+    for (const sym of this.elf!.symbols()) {
       if (sym.type === SymbolType.FILE) { file = sym.name; continue; }
       if (sym.size === 0 || (sym.type !== SymbolType.FUNC && sym.type !== SymbolType.OBJECT)) continue;
       const owner = sym.binding === SymbolBinding.LOCAL ? file : '';
@@ -448,7 +569,7 @@ class ModelBuilder {
     elfSections.forEach((s, i) => {
       const entry = entries[i];
       const mm = MM_SECTION.exec(s.name);
-      if (mm) { this.libs.add(mm[1], `lib${mm[1]}.a`, entry.region, entry.kind, s.size); return; }
+      if (mm) { this.libs.add(mm[1], `lib${mm[1]}.a`, entry, entry.kind, s.size); return; }
       if (entry.placeholder) { this.fillDetail.placeholder += s.size; entry.fill += s.size; return; }
       const spans = (bySection.get(s.index) ?? []).sort((a, b) => a.start - b.start);
       let cursor = s.addr;
@@ -460,9 +581,9 @@ class ModelBuilder {
         if (to <= from) continue;
         cursor = to;
         covered += to - from;
-        this.libs.add(span.file ? span.file : '(global symbols)', span.file, entry.region, entry.kind, to - from);
+        this.libs.add(span.file ? span.file : '(global symbols)', span.file, entry, entry.kind, to - from);
       }
-      this.libs.add('(no symbol)', '', entry.region, entry.kind, s.size - covered);
+      this.libs.add('(no symbol)', '', entry, entry.kind, s.size - covered);
     });
   }
 
@@ -474,8 +595,8 @@ class ModelBuilder {
       const s = l[kind];
       return s ? [{ library: l.name, kind, name: s.name, address: s.addr, size: s.size, progbits: s.type !== SectionType.NOBITS }] : [];
     }));
-    const fromElf = of(this.elf);
-    if (fromElf.length || !this.split) return fromElf;
+    const fromElf = this.elf ? of(this.elf) : [];
+    if (fromElf.length || (this.elf && !this.split)) return fromElf;
     if (this.fullElf) return of(this.fullElf);
     if (!this.map) {
       this.notes.push('This ELF was split, but there is no map file (nor .full.elf) to tell which libraries were moved out.');
@@ -552,7 +673,7 @@ class ModelBuilder {
         ?? list.find((l) => l.name === name);
       if (!lib) {
         // Split out entirely: nothing of it is left in this ELF, but it is still part of the program.
-        lib = { name, archive: `lib${name}.a`, dynamic: true, total: 0, byRegion: {}, byKind: {} };
+        lib = { name, archive: `lib${name}.a`, dynamic: true, total: 0, byRegion: {}, byKind: {}, bySection: {} };
         list.push(lib);
       }
       const parts = dynamic.filter((d) => d.library === name);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHIPS, CHIP_IDS, parseChipId, regionSize, type ChipId } from '../../../src/core/chips/chips';
 import { BOARD_CHIPS, chipOfBoard } from '../../../src/core/chips/boards';
-import { ChipError, detectChip, regionOfSection } from '../../../src/core/chips/detect';
+import { ChipError, detectChip, elfChipEvidence, regionOfSection } from '../../../src/core/chips/detect';
 import { readElf } from '../../../src/core/elf/reader';
 import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SectionType } from '../../../src/core/elf/types';
 import { bytes, FIXTURES } from '../memmap/fixtures';
@@ -81,13 +81,26 @@ describe('board ids', () => {
 });
 
 describe('detection from the ELF', () => {
-  it.each(FIXTURES)('$name is $chip', (f) => {
-    expect(detectChip(readElf(bytes(f.elf))).chip.id).toBe(f.chip);
+  it.each(FIXTURES.filter((f) => !f.chipOption))('$name is $chip', (f) => {
+    expect(detectChip(elfChipEvidence(readElf(bytes(f.elf)))).chip.id).toBe(f.chip);
+  });
+
+  it.each(FIXTURES.filter((f) => f.chipOption))('$name: no single chip fits, so it refuses to guess and says what to set', (f) => {
+    expect(() => detectChip(elfChipEvidence(readElf(bytes(f.elf))))).toThrow(/set the chip explicitly/);
+  });
+
+  it('breaks a C6/H2 tie by the sdkconfig target, then by the chip the map paths name', () => {
+    const evidence = elfChipEvidence(readElf(bytes('test/fixtures/mapfiles/out/esp32c6/fw.elf')));
+    expect(detectChip({ ...evidence, sdkconfigTarget: 'esp32h2' })).toMatchObject({ chip: { id: 'esp32h2' }, source: 'sdkconfig' });
+    const paths = 'LOAD /idf/components/esp_rom/esp32c6/ld/esp32c6.rom.ld\nLOAD /idf/components/soc/esp32c6/libsoc.a\n';
+    expect(detectChip({ ...evidence, mapText: paths })).toMatchObject({ chip: { id: 'esp32c6' }, source: 'map' });
+    // Named about equally often: still no guess.
+    expect(() => detectChip({ ...evidence, mapText: 'a/esp32c6/x a/esp32h2/y' })).toThrow(ChipError);
   });
 
   it('refuses an ELF that is not Xtensa or RISC-V unless --chip is given', () => {
     const elf = readElf(bytes('test/fixtures/mapfiles/out/esp32/fw.elf'));
-    const arm = Object.assign(Object.create(Object.getPrototypeOf(elf)), elf, { header: { ...elf.header, machine: 40 } });
+    const arm = { ...elfChipEvidence(elf), machine: 40 };
     expect(() => detectChip(arm)).toThrow(ChipError);
     expect(detectChip(arm, { override: 'esp32' }).chip.id).toBe('esp32');
   });

@@ -17,15 +17,16 @@ async function oracleSections(path: string) {
 
 describe.each(FIXTURES)('memory map of $name', (f) => {
   it('with the map: sections match the ELF, chip is detected, totals add up', async () => {
-    const m = buildMemoryMap({ elf: bytes(f.elf), mapText: text(f.map) });
+    const m = buildMemoryMap({ elf: bytes(f.elf), mapText: text(f.map), chip: f.chipOption });
     expect(m.chip).toBe(f.chip);
+    expect(m.chipSource).toBe(f.chipOption ? 'option' : 'elf');
     expect(m.attribution).toBe('map');
     expect(m.sections.map(({ name, address, size }) => ({ name, address, size }))).toEqual(await oracleSections(f.elf));
     checkInvariants(m);
   });
 
   it('fill equals the *fill* records and data statements inside allocated sections', () => {
-    const m = buildMemoryMap({ elf: bytes(f.elf), mapText: text(f.map) });
+    const m = buildMemoryMap({ elf: bytes(f.elf), mapText: text(f.map), chip: f.chipOption });
     // Independent of the parser: every `*fill*` line, placed by address into the ELF sections.
     let expected = 0;
     for (const line of text(f.map).split('\n')) {
@@ -40,7 +41,7 @@ describe.each(FIXTURES)('memory map of $name', (f) => {
   });
 
   it('without a map: falls back to symbols, says so, totals still add up', () => {
-    const m = buildMemoryMap({ elf: bytes(f.elf) });
+    const m = buildMemoryMap({ elf: bytes(f.elf), chip: f.chipOption });
     expect(m.attribution).toBe('symbols');
     expect(m.notes.join('\n')).toMatch(/No map file.*coarser/);
     checkInvariants(m);
@@ -113,11 +114,11 @@ describe('chip choice', () => {
   });
   it('rejects an unknown chip with the list of known ones', () => {
     expect(() => buildMemoryMap({ elf, chip: 'esp8266' })).toThrow(ChipError);
-    expect(() => buildMemoryMap({ elf, chip: 'esp8266' })).toThrow(/esp32, esp32s2, esp32s3, esp32c3, esp32c6/);
+    expect(() => buildMemoryMap({ elf, chip: 'esp8266' })).toThrow(/esp32, esp32s2, esp32s3, esp32c2, esp32c3, esp32c6, esp32h2/);
   });
   it('places PSRAM, RTC and IRAM_ATTR sections in their regions on every chip', () => {
     for (const id of ['esp32', 'esp32s2', 'esp32s3', 'esp32c3', 'esp32c6']) {
-      const m = buildMemoryMap({ elf: bytes(`test/fixtures/mapfiles/out/${id}/fw.elf`), mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`) });
+      const m = buildMemoryMap({ elf: bytes(`test/fixtures/mapfiles/out/${id}/fw.elf`), mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`), chip: id });
       const region = (name: string) => m.sections.find((s) => s.name === name)?.region;
       expect(region('.iram0.text'), id).toBe('IRAM');
       expect(region('.dram0.data'), id).toBe('DRAM');
@@ -136,13 +137,16 @@ describe('chip choice', () => {
     const iram = c3.regions.find((r) => r.name === 'IRAM')!;
     const dram = c3.regions.find((r) => r.name === 'DRAM')!;
     expect(dram.boundary).toEqual({ symbol: '_heap_start', address: heapStart });
-    // C3 SRAM: data addresses up to 0x3FCE0000; everything above the heap start is free.
-    expect(dram.free).toBe(0x3fce0000 - heapStart);
+    // The fixture's linker script gives IRAM and DRAM one 64 KB SRAM (iram0_0_seg at
+    // 0x40380000 = dram0_0_seg at 0x3fc80000): everything above the heap start is free.
+    expect(dram.free).toBe(0x3fc90000 - heapStart);
     expect(iram.free).toBe(dram.free);
-    expect(iram.pool).toEqual({ name: 'SRAM', size: 0x3fce0000 - 0x3fc7c000 });
+    expect(iram.pool).toEqual({ name: 'SRAM', size: 0x10000 });
+    expect([iram.sizeSource, dram.sizeSource]).toEqual(['map:iram0_0_seg', 'map:dram0_0_seg']);
     const esp32 = buildMemoryMap({ elf: bytes('test/fixtures/mapfiles/out/esp32/fw.elf'), mapText: text('test/fixtures/mapfiles/out/esp32/fw.map') });
     const iramEnd = readElf(bytes('test/fixtures/mapfiles/out/esp32/fw.elf')).symbol('_iram_end')!.value;
-    expect(esp32.regions.find((r) => r.name === 'IRAM')!.free).toBe(0x400a0000 - iramEnd);
+    // The fixture's script gives IRAM 64 KB (iram0_0_seg 0x40080000, length 0x10000).
+    expect(esp32.regions.find((r) => r.name === 'IRAM')!.free).toBe(0x40090000 - iramEnd);
   });
 });
 
@@ -161,7 +165,7 @@ describe('merged string sections (example project)', () => {
 describe('ESP-IDF placeholder sections', () => {
   it.each(['esp32s2', 'esp32s3', 'esp32c3', 'esp32c6'])('%s: .dram0.dummy is listed but not counted as used DRAM', (id) => {
     const elf = readElf(bytes(`test/fixtures/mapfiles/out/${id}/fw.elf`));
-    const m = buildMemoryMap({ elf, mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`) });
+    const m = buildMemoryMap({ elf, mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`), chip: id });
     const dummy = elf.section('.dram0.dummy')!;
     const iramUse = elf.symbol('_iram_end')!.value - elf.symbol('_iram_start')!.value;
     expect(dummy.size).toBe(iramUse);
