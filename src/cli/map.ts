@@ -1,26 +1,7 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { buildMemoryMap, type MemoryMapModel } from '../core/memmap/model';
-import { decodeMapFile } from '../core/mapfile/parse';
-import { fullElfPath } from '../core/split/split';
+import { basename } from 'node:path';
+import { type BuildInput, type MemoryMapModel } from '../core/memmap/model';
+import { loadMemoryMap, MemoryMapInputError } from '../core/memmap/load';
 import { type Command, UsageError, hex } from './command';
-
-/** `firmware.elf` → `firmware.map` beside it; `firmware.full.elf` → `firmware.map` as well. */
-export function defaultMapPath(elfPath: string): string | undefined {
-  const stem = basename(elfPath).replace(/\.elf$/, '');
-  const candidates = [stem, stem.replace(/\.full$/, '')].map((s) => join(dirname(elfPath), `${s}.map`));
-  return candidates.find((p) => existsSync(p));
-}
-
-async function readInput(path: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
 
 const n = (v: number) => v.toLocaleString('en-US');
 const pct = (used: number, size: number) => (size > 0 ? `${((100 * used) / size).toFixed(1)}%` : '');
@@ -34,9 +15,12 @@ function table(rows: string[][], rightFrom = 1): string {
 export function formatMemoryMap(m: MemoryMapModel): string {
   const out: string[] = [];
   const shown = m.regions.filter((r) => r.used > 0 || !r.flash);
+  // Flash regions are address windows, not memory: their use is measured against the app partition.
+  const app = m.appPartition;
   out.push(table([
     ['Region', 'Start', 'Used', 'Free', 'Size', 'Use%', 'Fill', 'Slots'],
-    ...shown.map((r) => [r.name + (r.pool ? ` (${r.pool.name} ${n(r.pool.size)})` : ''), hex(r.start), n(r.used), r.flash ? '-' : n(r.free), n(r.size), pct(r.used, r.size), n(r.fill), r.slotReserved ? n(r.slotReserved) : '']),
+    ...shown.map((r) => [r.name + (r.pool ? ` (${r.pool.name} ${n(r.pool.size)})` : ''), hex(r.start), n(r.used), r.flash ? '-' : n(r.free), r.flash ? '-' : n(r.size), r.flash ? '' : pct(r.used, r.size), n(r.fill), r.slotReserved ? n(r.slotReserved) : '']),
+    ...(app ? [[`App partition ${app.name}`, hex(app.offset), n(app.used), n(app.free), n(app.size), pct(app.used, app.size), '', '']] : []),
   ], 2));
   const used = m.regions.filter((r) => r.used > 0).map((r) => r.name);
   out.push('');
@@ -70,46 +54,67 @@ function formatComparison(after: MemoryMapModel, before: MemoryMapModel): string
   ]);
 }
 
+/** One line per build input: which file, how it was found, or why there is none. */
+function formatInputs(m: MemoryMapModel): string[] {
+  if (!m.inputs) return [];
+  const line = (what: string, i: BuildInput | undefined) => {
+    if (!i) return [];
+    return ['path' in i ? `${what}: ${i.path} (${i.how})` : `${what}: none — ${i.problem}`];
+  };
+  return [...line('ELF', m.inputs.elf), ...line('Map', m.inputs.map), ...line('Partition table', m.inputs.partitionTable), ...line('sdkconfig', m.inputs.sdkconfig)];
+}
+
+const SIZE_SOURCES = (m: MemoryMapModel) =>
+  `Sizes: ${m.regions.map((r) => `${r.name} ${r.sizeSource}`).join(', ')}${m.appPartition ? `, app partition ${m.appPartition.sizeSource}` : ''}`;
+
 export const mapCommand: Command = {
   name: 'map',
   summary: 'memory map of a firmware: regions x libraries, dynamic libraries, before/after split',
-  usage: `Usage: esp32mm map <firmware.elf> [--map <file>] [--chip <id>] [--board <id>] [--json]
+  usage: `Usage: esp32mm map [<firmware.elf>] [--map <file>] [--partitions <file>] [--sdkconfig <file>]
+                   [--chip <id>] [--board <id>] [--json]
 
 Shows IRAM, DRAM, RTC, flash and PSRAM use per library, linker fill as its own line,
-dynamic libraries in their slots with the flash they save. For a split ELF with its
-<name>.full.elf beside it, shows both and the difference.
+dynamic libraries in their slots with the flash they save, and the image against the
+app partition. Region sizes are the link's own (the map's memory regions). For a split
+ELF with its <name>.full.elf beside it, shows both and the difference. With --map and no
+ELF, the map alone is analysed (as esp-idf-size does).
 
 Options:
-  --map <file>   GNU ld map file (default: <name>.map beside the ELF, if present;
-                 without one, bytes are attributed by symbols, which is coarser)
-  --chip <id>    esp32 | esp32s2 | esp32s3 | esp32c3 | esp32c6 (default: detected from the ELF)
-  --board <id>   PlatformIO board id (esp32dev, esp32-s3-devkitc-1, ...) to choose the chip
-  --json         print the model as JSON (see docs/memmap-json.md)
-  -h, --help     show this help`,
-  options: { map: { type: 'string' }, chip: { type: 'string' }, board: { type: 'string' }, json: { type: 'boolean' } },
+  --map <file>         GNU ld map file (default: recorded by the build hook, <name>.map or
+                       firmware.map beside the ELF, or the only .map there; without one,
+                       bytes are attributed by symbols, which is coarser)
+  --partitions <file>  partition table, .bin or .csv (default: partitions.bin in the build folder)
+  --sdkconfig <file>   the build's sdkconfig (default: sdkconfig.<env> / sdkconfig of the project)
+  --chip <id>          esp32 | esp32s2 | esp32s3 | esp32c2 | esp32c3 | esp32c6 | esp32h2
+                       (default: detected from the build)
+  --board <id>         PlatformIO board id (esp32dev, esp32-s3-devkitc-1, ...) to choose the chip
+  --json               print the model as JSON (see docs/memmap-json.md)
+  -h, --help           show this help`,
+  options: { map: { type: 'string' }, partitions: { type: 'string' }, sdkconfig: { type: 'string' }, chip: { type: 'string' }, board: { type: 'string' }, json: { type: 'boolean' } },
   async run(positionals, values) {
-    if (positionals.length !== 1) throw new UsageError(`expected one ELF file, got ${positionals.length}\n\n${this.usage}`);
-    const elfPath = resolve(positionals[0]);
-    const mapPath = typeof values.map === 'string' ? resolve(values.map) : defaultMapPath(elfPath);
-    const elf = new Uint8Array(await readInput(elfPath, 'ELF file'));
-    const mapText = mapPath ? decodeMapFile(await readInput(mapPath, 'map file')) : undefined;
-    const fullPath = fullElfPath(elfPath);
-    const fullElf = fullPath !== elfPath && existsSync(fullPath) ? new Uint8Array(await readInput(fullPath, 'original ELF')) : undefined;
-    const model = buildMemoryMap({
-      elf, mapText, fullElf,
-      chip: typeof values.chip === 'string' ? values.chip : undefined,
-      board: typeof values.board === 'string' ? values.board : undefined,
-    });
+    if (positionals.length > 1) throw new UsageError(`expected one ELF file, got ${positionals.length}\n\n${this.usage}`);
+    if (positionals.length === 0 && typeof values.map !== 'string') throw new UsageError(`give the firmware ELF, or a map file with --map\n\n${this.usage}`);
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    let model: MemoryMapModel;
+    try {
+      model = await loadMemoryMap({ elf: positionals[0], map: str(values.map), partitions: str(values.partitions), sdkconfig: str(values.sdkconfig), chip: str(values.chip), board: str(values.board) });
+    } catch (e) {
+      if (e instanceof MemoryMapInputError) throw new UsageError(e.message);
+      throw e;
+    }
     if (values.json) {
       console.log(JSON.stringify(model, null, 2));
       return 0;
     }
-    const source = mapPath ? `map ${basename(mapPath)}` : 'no map file (attribution by symbols)';
-    console.log(`${model.chipName} (${model.chipSource === 'elf' ? 'detected' : `from ${model.chipSource}`}) — ${positionals[0]}${model.split ? ' [split]' : ''} — ${source}\n`);
+    const subject = positionals[0] ?? `${str(values.map)} (map only)`;
+    console.log(`${model.chipName} (${model.chipSource === 'elf' || model.chipSource === 'map' ? 'detected' : `from ${model.chipSource}`}) — ${subject}${model.split ? ' [split]' : ''}`);
+    for (const line of formatInputs(model)) console.log(line);
+    console.log('');
     console.log(formatMemoryMap(model));
+    console.log(SIZE_SOURCES(model));
     if (model.before) {
       console.log(`\n${formatComparison(model, model.before)}`);
-      console.log(`Flash saved by the split: ${n(model.flashSaved)} bytes (original kept as ${basename(fullPath)})`);
+      console.log(`Flash saved by the split: ${n(model.flashSaved)} bytes (original kept as ${basename(model.inputs?.elf && 'path' in model.inputs.elf ? model.inputs.elf.path.replace(/\.elf$/, '.full.elf') : 'the .full.elf')})`);
     }
     return 0;
   },

@@ -6,7 +6,9 @@
 //    outside every region);
 //  - NOBITS: no record of the section has contents — only bss-like input sections
 //    (`.bss.*`, `.sbss.*`, `COMMON`, `.noinit.*`) and padding, or nothing at all (ESP-IDF's
-//    `*dummy*` sections that only skip addresses); ld gives such a section no file bytes;
+//    `*dummy*` sections that only skip addresses); ld gives such a section no file bytes.
+//    Also ESP-IDF's `*reserved` sections (`.rtc_reserved`, `.rtc_slow_reserved`): its scripts
+//    declare them NOLOAD, which the map does not show;
 //  - executable: a section with contents and a code-like name (`text`, `vectors`, `literal`)
 //    in a memory region the script marks `x`.
 import { SectionType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, type Section } from '../elf/types';
@@ -14,6 +16,7 @@ import type { MapFile, MapMemoryRegion, MapOutputSection } from '../mapfile/pars
 
 const BSS_INPUT = /(^|\.)s?bss(\.|$)|^COMMON$|noinit/;
 const CODE_NAME = /text|vectors|literal/;
+const NOLOAD_NAME = /reserved$/;
 
 /** The memory region (not `*default*`) that holds an address, if any. */
 export function memoryRegionAt(map: MapFile, address: number): MapMemoryRegion | undefined {
@@ -21,6 +24,7 @@ export function memoryRegionAt(map: MapFile, address: number): MapMemoryRegion |
 }
 
 function hasContents(out: MapOutputSection): boolean {
+  if (NOLOAD_NAME.test(out.name)) return false;
   return out.inputs.some((i) => i.kind === 'data' || (i.kind === 'input' && i.size > 0 && !BSS_INPUT.test(i.name)));
 }
 

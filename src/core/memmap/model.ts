@@ -124,7 +124,17 @@ export interface MemoryMapModel {
   notes: string[];
   /** For a split ELF analysed with its .full.elf: the model of the original. */
   before?: MemoryMapModel;
+  /** Which files were analysed and how each was found, or why one is missing (set by loadMemoryMap). */
+  inputs?: {
+    elf?: BuildInput;
+    map: BuildInput;
+    partitionTable: BuildInput;
+    sdkconfig: BuildInput;
+  };
 }
+
+/** A build file the model was made from (`how` it was found), or why there is none. */
+export type BuildInput = { path: string; how: string } | { problem: string };
 
 export interface BuildMemoryMapInput {
   /** The linked firmware; without it the map alone is analysed (map-only mode). */

@@ -1,0 +1,84 @@
+// The memory map of a build as the CLI (`esp32mm map`) and the extension show it: finds the
+// map, partition table and sdkconfig that belong to the ELF (or analyses a map alone), reads
+// them, builds the model and records in it which files were used and why any is missing.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { decodeMapFile } from '../mapfile/parse';
+import { findMapFile, findPartitionTable, findSdkconfig, type Found, type Lookup } from '../platformio/artifacts';
+import { firstAppPartition, parsePartitionCsv, parsePartitionTable } from '../platformio/partitions';
+import { parseSdkconfig } from '../platformio/sdkconfig';
+import { fullElfPath } from '../split/split';
+import { buildMemoryMap, type MemoryMapModel } from './model';
+
+export interface MemoryMapRequest {
+  /** The firmware ELF; optional when `map` is given (map-only, as esp-idf-size works). */
+  elf?: string;
+  /** The linker map; default: found beside the ELF (see findMapFile). */
+  map?: string;
+  /** Partition table, binary or CSV; default: found in the build folder. */
+  partitions?: string;
+  /** sdkconfig; default: found in the build or project folder. */
+  sdkconfig?: string;
+  chip?: string;
+  board?: string;
+}
+
+/** Thrown for a request that names no input or a file that cannot be read. */
+export class MemoryMapInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MemoryMapInputError';
+  }
+}
+
+async function read(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new MemoryMapInputError(`cannot read the ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+const given = (path: string): Lookup => ({ found: { path: resolve(path), how: 'as given' } });
+
+function appPartitionOf(bytes: Buffer, path: string) {
+  const table = path.endsWith('.csv') ? parsePartitionCsv(bytes.toString('utf8')) : parsePartitionTable(new Uint8Array(bytes));
+  const app = firstAppPartition(table);
+  return app && { name: app.label, offset: app.offset, size: app.size };
+}
+
+export async function loadMemoryMap(req: MemoryMapRequest): Promise<MemoryMapModel> {
+  if (!req.elf && !req.map) throw new MemoryMapInputError('nothing to analyse: give the firmware ELF, its map file, or both');
+  const elfPath = req.elf && resolve(req.elf);
+  const buildDir = dirname(elfPath ?? resolve(req.map!));
+  const map = req.map ? given(req.map) : findMapFile(elfPath!);
+  const partitions = req.partitions ? given(req.partitions) : findPartitionTable(buildDir);
+  const sdkconfig = req.sdkconfig ? given(req.sdkconfig) : findSdkconfig(buildDir);
+  const fullPath = elfPath && fullElfPath(elfPath);
+  const [elf, mapBytes, fullElf, tableBytes, configBytes] = await Promise.all([
+    elfPath ? read(elfPath, 'ELF file') : undefined,
+    map.found ? read(map.found.path, 'map file') : undefined,
+    fullPath && fullPath !== elfPath && existsSync(fullPath) ? read(fullPath, 'original ELF') : undefined,
+    partitions.found ? read(partitions.found.path, 'partition table') : undefined,
+    sdkconfig.found ? read(sdkconfig.found.path, 'sdkconfig') : undefined,
+  ]);
+  const model = buildMemoryMap({
+    elf: elf && new Uint8Array(elf),
+    mapText: mapBytes && decodeMapFile(mapBytes),
+    fullElf: fullElf && new Uint8Array(fullElf),
+    sdkconfig: configBytes && parseSdkconfig(configBytes.toString('utf8')),
+    appPartition: tableBytes && appPartitionOf(tableBytes, partitions.found!.path),
+    chip: req.chip, board: req.board,
+  });
+  model.inputs = {
+    elf: elfPath ? { path: elfPath, how: 'as given' } : undefined,
+    map: describe(map), partitionTable: describe(partitions), sdkconfig: describe(sdkconfig),
+  };
+  return model;
+}
+
+function describe(l: Lookup): Found | { problem: string } {
+  return l.found ?? { problem: l.problem ?? 'not found' };
+}
