@@ -10,9 +10,9 @@
 // - the section rows of a string table the rebuild had to move to the end of the file
 //   because our names did not fit in the original size (`RebuiltElf.moved`; on this corpus
 //   none: ours come out exactly as large as the linker's).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readElf } from '../../../src/core/elf/reader';
 import { SymbolType } from '../../../src/core/elf/types';
 import { CORPUS_ABSENT, corpusAvailable, corpusCases } from '../../helpers/corpus';
@@ -57,6 +57,7 @@ describe('corpus ELF rebuild matches readelf of the original', () => {
   }
 
   const dir = tempDir('esp32mm-corpus-elf-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true })); // ~55 MB of rebuilt ELFs
   for (const c of corpusCases()) {
     describe(c.name, () => {
       const rebuilt = rebuildCorpusElfDetails(c);
