@@ -115,7 +115,18 @@ export function renderSummary(model: MemoryMapModel): HTMLElement {
     facts.push(h('span', { class: 'fact saved', 'data-bytes': String(model.flashSaved) },
       model.split ? `flash saved ${kib(model.flashSaved)}` : `a split would save ${kib(model.flashSaved)}`));
   }
+  if (model.appPartition) {
+    const p = model.appPartition;
+    facts.push(h('span', { class: 'fact', 'data-app-partition': p.name, 'data-used': String(p.used), 'data-size': String(p.size), title: 'the firmware image in its app partition (from the build\'s partition table)' },
+      `app partition ${p.name}: ${kib(p.used)} of ${kib(p.size)} (${percent(p.used, p.size)})`));
+  }
   box.append(h('div', { class: 'facts' }, ...facts));
+  if (model.inputs) {
+    // Which map the numbers come from, or why there is none: never a silent fallback.
+    const map = model.inputs.map;
+    box.append(h('p', { class: 'inputs', 'data-map': 'path' in map ? map.path : '' },
+      'path' in map ? `Map: ${baseName(map.path)} (${map.how})` : `No map: ${map.problem}`));
+  }
   if (model.slots.length) {
     const list = h('ul', { class: 'slots', 'aria-label': 'Slots' });
     for (const s of model.slots) {
@@ -128,6 +139,10 @@ export function renderSummary(model: MemoryMapModel): HTMLElement {
   }
   for (const note of model.notes) box.append(h('p', { class: 'note' }, note));
   return box;
+}
+
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 export function sortLibraries(libs: MapLibrary[], key: SortKey): MapLibrary[] {

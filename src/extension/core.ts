@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { buildMemoryMap } from '../core/memmap/model';
+import { loadMemoryMap, type MemoryMapRequest } from '../core/memmap/load';
 import { MapFileError, decodeMapFile } from '../core/mapfile/parse';
 import { checkLinkMap } from '../core/link/mapcheck';
 import * as path from 'node:path';
@@ -15,24 +15,19 @@ import type { MemoryMapModel } from '../../webview-ui/model';
 
 
 /**
- * The memory-map model of `esp32mm map --json` (src/core/memmap). For a split ELF with its
- * firmware.full.elf beside it, the model carries the original as `before`.
+ * The memory-map model of `esp32mm map --json` (src/core/memmap/load): the same lookup of map,
+ * partition table and sdkconfig as the CLI. For a split ELF with its firmware.full.elf beside
+ * it, the model carries the original as `before`.
  */
-export async function memoryMap(elf: string, mapFile: string | undefined, board: string | undefined): Promise<MemoryMapModel> {
-  const full = fullElfPath(elf);
-  const [elfBytes, mapText, fullBytes] = await Promise.all([
-    fsp.readFile(elf),
-    mapFile ? fsp.readFile(mapFile).then(decodeMapFile) : Promise.resolve(undefined),
-    fs.existsSync(full) ? fsp.readFile(full) : Promise.resolve(undefined),
-  ]);
-  const input = { elf: new Uint8Array(elfBytes), board, fullElf: fullBytes && new Uint8Array(fullBytes) };
+export async function memoryMap(req: MemoryMapRequest): Promise<MemoryMapModel> {
   try {
-    return buildMemoryMap({ ...input, mapText });
+    return await loadMemoryMap(req);
   } catch (e) {
-    if (!(e instanceof MapFileError) || !mapFile) throw e;
-    // A map core cannot read must not hide the whole view: show the symbol-based model and say why.
-    const model = buildMemoryMap(input);
-    model.notes.unshift(`${path.basename(mapFile)} could not be read (${e.message}); bytes are attributed by symbols instead.`);
+    if (!(e instanceof MapFileError) || !req.elf) throw e;
+    // A map core cannot read must not hide the whole view: show the symbol-based model and
+    // say why, in the view's notes (the CLI stops with the same error).
+    const model = await loadMemoryMap({ ...req, map: undefined, noMap: true });
+    model.notes.unshift(`The linker map could not be read (${e.message}); bytes are attributed by symbols instead.`);
     return model;
   }
 }

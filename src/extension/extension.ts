@@ -15,7 +15,7 @@ import { MemoryMapView } from './mapView';
 import { envOption, optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
-  fullElf, mapFile, outputDir, storageOf, targetOfElf,
+  chipOption, fullElf, mapFile, outputDir, partitionCsv, storageOf, targetOfElf,
 } from './projects';
 
 const SELECTED_KEY = 'esp32mm.selected';
@@ -201,9 +201,8 @@ class Controller implements vscode.Disposable {
       return;
     }
     try {
-      const chipHint = t.env.board;
-      const map = mapFile(t);
-      const after = await core.memoryMap(elf, map, chipHint);
+      const map = mapFile(t).path;
+      const after = await core.memoryMap({ elf, map, partitions: partitionCsv(t), board: t.env.board, chip: chipOption(t) });
       const before = after.before ?? null;
       if (seq !== this.refreshSeq) return; // a newer refresh started meanwhile
       this.model = after;
@@ -284,7 +283,7 @@ class Controller implements vscode.Disposable {
           token.onCancellationRequested(() => abort.abort());
           try {
             return await core.splitFirmware(
-              { projectRoot: t.project.root, env: t.env.name, elf, mapFile: mapFile(t), libraries: libs, outDir: outputDir(t) },
+              { projectRoot: t.project.root, env: t.env.name, elf, mapFile: mapFile(t).path, libraries: libs, outDir: outputDir(t) },
               { report: (message, fraction) => progress.report({ message, increment: fraction !== undefined ? fraction * 100 : undefined }) },
               abort.signal);
           } finally {

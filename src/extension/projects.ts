@@ -9,6 +9,7 @@ import {
   readMmOptions,
 } from '../core/platformio/project';
 import { defaultEnvs, envOption, listEnvs } from '../core/platformio/ini';
+import { findMapFile, findPartitionTable } from '../core/platformio/artifacts';
 import { log } from './log';
 
 export interface Environment {
@@ -79,7 +80,37 @@ function projectLabel(root: string): string {
 export const firmwareElf = (t: Target) => t.env.outputs.elf;
 /** The original ELF the splitter keeps (DESIGN §5). */
 export const fullElf = (t: Target) => t.env.outputs.fullElf;
-export const mapFile = (t: Target) => (fs.existsSync(t.env.outputs.map) ? t.env.outputs.map : undefined);
+/**
+ * The linker map of the target's build: the `esp32mm.mapFile` setting (relative to the
+ * project folder), else what core finds beside firmware.elf (the build hook's record,
+ * <project>.map of ESP-IDF builds, firmware.map). `problem` says why there is none.
+ */
+export function mapFile(t: Target): { path?: string; problem?: string } {
+  const setting = settings(t).get<string>('mapFile', '').trim();
+  if (setting) {
+    const p = path.resolve(t.project.root, setting);
+    return fs.existsSync(p) ? { path: p } : { problem: `the map set in esp32mm.mapFile (${setting}) does not exist` };
+  }
+  if (!fs.existsSync(path.dirname(t.env.outputs.elf))) return { problem: 'no build yet' };
+  const found = findMapFile(t.env.outputs.elf);
+  return found.found ? { path: found.found.path } : { problem: found.problem };
+}
+
+/**
+ * The partition table when the build folder has no partitions.bin: the CSV named by
+ * `board_build.partitions`, if it is a file of the project (PlatformIO's built-in tables
+ * live in the framework and are not read).
+ */
+export function partitionCsv(t: Target): string | undefined {
+  if (findPartitionTable(path.dirname(t.env.outputs.elf)).found) return undefined;
+  const csv = envOption(t.project.pio.doc, t.env.name, 'board_build.partitions');
+  if (!csv) return undefined;
+  const p = path.resolve(t.project.root, csv);
+  return fs.existsSync(p) ? p : undefined;
+}
+
+/** `custom_mm_chip` of the environment, which wins over the board and the build. */
+export const chipOption = (t: Target) => envOption(t.project.pio.doc, t.env.name, 'custom_mm_chip');
 export const dynamicLibraryNames = (t: Target) => t.env.mm.libs;
 
 function settings(t: Target) {

@@ -22,6 +22,8 @@ export interface MemoryMapRequest {
   sdkconfig?: string;
   chip?: string;
   board?: string;
+  /** Analyse without a map even if one is there (symbols only): after the map failed to read. */
+  noMap?: boolean;
 }
 
 /** Thrown for a request that names no input or a file that cannot be read. */
@@ -53,7 +55,7 @@ export async function loadMemoryMap(req: MemoryMapRequest): Promise<MemoryMapMod
   if (!req.elf && !req.map) throw new MemoryMapInputError('nothing to analyse: give the firmware ELF, its map file, or both');
   const elfPath = req.elf && resolve(req.elf);
   const buildDir = dirname(elfPath ?? resolve(req.map!));
-  const map = req.map ? given(req.map) : findMapFile(elfPath!);
+  const map = req.map ? given(req.map) : req.noMap ? { problem: 'not used: it could not be read' } : findMapFile(elfPath!);
   const partitions = req.partitions ? given(req.partitions) : findPartitionTable(buildDir);
   const sdkconfig = req.sdkconfig ? given(req.sdkconfig) : findSdkconfig(buildDir);
   const fullPath = elfPath && fullElfPath(elfPath);
