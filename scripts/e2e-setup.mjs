@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs code-server (a real VS Code in the browser) into .cache/e2e/srv for the e2e tests
 // and `npm run vscode`. Idempotent: does nothing when the pinned version is there.
-// code-server 4.100.3 = VS Code 1.100.3, the last line that runs on Node 20 (DESIGN §9).
+// code-server 4.100.3 = VS Code 1.100.3, the last line that runs on Node 20 (docs/design.md §9).
 // Its @vscode/ripgrep postinstall downloads a binary from GitHub; we satisfy it from a
 // cache tarball built from Debian's `rg`, so the install works offline from GitHub.
 import { execFileSync, spawnSync } from 'node:child_process';

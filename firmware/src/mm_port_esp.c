@@ -1,6 +1,6 @@
 /* Memory writer for ESP32-family chips (ESP-IDF and Arduino-ESP32 define ESP_PLATFORM).
  *
- * What each chip needs (DESIGN.md section 8):
+ * What each chip needs (docs/design.md §6, §8):
  *  - ESP32:    IRAM 0x40080000-0x400A0000 accepts only aligned 32-bit stores (a byte store
  *              raises LoadStoreError), so code is written word by word at its own
  *              address. The chip cannot execute from PSRAM: such files are refused.

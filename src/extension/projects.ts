@@ -78,7 +78,7 @@ function projectLabel(root: string): string {
 }
 
 export const firmwareElf = (t: Target) => t.env.outputs.elf;
-/** The original ELF the splitter keeps (DESIGN §5). */
+/** The original ELF the splitter keeps (docs/design.md §5). */
 export const fullElf = (t: Target) => t.env.outputs.fullElf;
 /**
  * The linker map of the target's build: the `esp32mm.mapFile` setting (relative to the

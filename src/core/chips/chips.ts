@@ -31,7 +31,7 @@ export interface ChipRegion {
   boundarySymbols: string[];
 }
 
-/** Two address windows onto the same bytes (DESIGN §8 "I/D alias"). */
+/** Two address windows onto the same bytes (docs/design.md §8 "I/D alias"). */
 export interface BusAlias {
   instruction: AddressRange;
   data: AddressRange;

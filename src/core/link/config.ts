@@ -8,7 +8,7 @@ export type { ChipId };
 
 export type CodePlacement = 'iram' | 'psram';
 export type DataPlacement = 'dram' | 'psram';
-/** Which constructor table the toolchain emits for C++ static objects (DESIGN §4). */
+/** Which constructor table the toolchain emits for C++ static objects (docs/design.md §4). */
 export type CtorKind = 'init_array' | 'ctors';
 
 export interface Slot {

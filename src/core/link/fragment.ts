@@ -1,5 +1,5 @@
 // The supplementary linker script ("fragment") that links each dynamic library at a fixed
-// address in its own output sections (DESIGN §4). It is passed with -T *before* the
+// address in its own output sections (docs/design.md §4). It is passed with -T *before* the
 // framework's memory.ld/sections.ld: ld parses -T scripts in order, so our input-section
 // rules are seen before the framework's generic `*(.text .text.*)` ones (first match
 // wins), and INSERT AFTER moves the output sections behind `.iram0.text` / `.dram0.data`

@@ -352,7 +352,7 @@ class ModelBuilder {
     const region = regionOfSection(this.chip, s);
     if (region) return region.name;
     // Outside every window of the chip table: trust the linker region the map says holds
-    // the address (ESP-IDF names, DESIGN §4), then the section's own name.
+    // the address (ESP-IDF names, docs/design.md §4), then the section's own name.
     const linkerRegion = this.map?.memory.find((m) => m.name !== '*default*' && s.addr >= m.origin && s.addr < m.origin + m.length);
     const hint = (linkerRegion && regionHintFromLinkerRegion(linkerRegion.name)) ?? regionHintFromSectionName(s.name);
     const where = `${s.name} (0x${s.addr.toString(16)})`;

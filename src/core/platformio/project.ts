@@ -1,5 +1,5 @@
 // A PlatformIO project as the Memory Manager sees it: its environments, where a build of
-// one leaves firmware.elf / firmware.map, and the `custom_mm_*` options (DESIGN §3).
+// one leaves firmware.elf / firmware.map, and the `custom_mm_*` options (docs/design.md §3).
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type IniDocument, chooseEnv, envOption, parseIni, platformioOption } from './ini';
@@ -56,7 +56,7 @@ export interface MmOptions {
   storage?: Storage;
   /** Folder on the device filesystem (custom_mm_dir), default /mm. */
   deviceDir: string;
-  /** Where the split writes <lib>_e/<lib>_d in the project (DESIGN §5). */
+  /** Where the split writes <lib>_e/<lib>_d in the project (docs/design.md §5). */
   outDir?: string;
 }
 

@@ -178,7 +178,7 @@ describe('when a rule loses', () => {
     expect(w.map((x) => x.lib)).toEqual(['Missing']);
   });
 
-  it('fails to link when the fragment comes after the framework scripts (DESIGN §4)', () => {
+  it('fails to link when the fragment comes after the framework scripts (docs/design.md §4)', () => {
     const r = link(work, 'after', ['memory.ld', 'sections.ld', fragment], archives());
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('.iram0.text not found for insert');

@@ -9,7 +9,7 @@ import { bytes, FIXTURES } from '../memmap/fixtures';
 const region = (id: ChipId, name: string) => CHIPS[id].regions.find((r) => r.name === name)!;
 const range = (id: ChipId, name: string) => [region(id, name).ranges[0].start, region(id, name).ranges[0].end];
 
-describe('chip tables (DESIGN §8)', () => {
+describe('chip tables (docs/design.md §8)', () => {
   it('names only boundary symbols that start with _ (the memory map reads no others from the ELF)', () => {
     const names = CHIP_IDS.flatMap((id) => CHIPS[id].regions.flatMap((r) => r.boundarySymbols));
     expect(names.length).toBeGreaterThan(0);
