@@ -112,7 +112,7 @@ function checkHex(token: string, line: number, what: string): void {
 function hex(token: string, line: number, what: string): number {
   checkHex(token, line, what);
   const n = parseInt(token.slice(2), 16);
-  if (!Number.isSafeInteger(n)) throw new MapFileError(line, `${what} ${token} is too large`);
+  if (!Number.isSafeInteger(n)) throw new MapFileError(line, `${what} ${token} is too large (above 2^53; these targets have 32-bit addresses: corrupted map file?)`);
   return n;
 }
 
@@ -224,17 +224,24 @@ class Parser {
   /** The map has no tab before its cross-reference table (ld writes none): names end at a space. */
   noTabs = false;
 
-  /** `0xHEX` at p followed by a blank or the line end (at most 13 digits: exact in a double): sets hexValue, returns its end, else -1. */
+  /**
+   * `0xHEX` at p followed by a blank or the line end: sets hexValue, returns its end, else -1.
+   * Leading zeros are skipped (GCC ≤ 12 maps write 32-bit values in 16 digits); at most 13
+   * significant digits are read here, which a double holds exactly; longer values take the
+   * careful path, which reads them exactly or names the line of a value past 2^53.
+   */
   private hexAt(src: string, p: number, end: number): number {
     if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return -1;
     let q = p + 2;
+    while (q < end && src.charCodeAt(q) === 48) q++;
+    const significant = q;
     let v = 0;
     for (; q < end; q++) {
       const d = hexDigit(src.charCodeAt(q));
       if (d < 0) break;
       v = v * 16 + d;
     }
-    if (q === p + 2 || q - p - 2 > 13) return -1;
+    if (q === p + 2 || q - significant > 13) return -1;
     if (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) return -1;
     this.hexValue = v;
     return q;

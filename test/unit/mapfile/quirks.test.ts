@@ -1,0 +1,107 @@
+// What real ESP-IDF maps (GCC 8 to 14, Windows and Linux) write that a plain GNU ld map does
+// not, each in a small map of our own making (test/fixtures/mapfiles/quirks/), with the exact
+// records the parser must read from it. The real maps these quirks come from are checked in
+// corpus.test.ts when the corpus is present; these tests need nothing outside the repository.
+import { describe, expect, it } from 'vitest';
+import { MapFileError, parseMapFile, type MapInput, type MapOutputSection } from '../../../src/core/mapfile/parse';
+import { text } from '../memmap/fixtures';
+
+const quirk = (name: string) => text(`test/fixtures/mapfiles/quirks/${name}.map`);
+
+const input = (name: string, address: number, size: number, file: string, line: number): MapInput => ({ kind: 'input', name, address, size, file, line });
+const fill = (address: number, size: number, line: number): MapInput => ({ kind: 'fill', name: '*fill*', address, size, file: undefined, line });
+const data = (name: string, address: number, size: number, line: number): MapInput => ({ kind: 'data', name, address, size, line });
+const section = (name: string, address: number, size: number, line: number, inputs: MapInput[] = []): MapOutputSection => ({ name, address, size, loadAddress: undefined, line, inputs });
+
+function failure(run: () => unknown): MapFileError {
+  try {
+    run();
+  } catch (e) {
+    expect(e).toBeInstanceOf(MapFileError);
+    return e as MapFileError;
+  }
+  throw new Error('expected a MapFileError');
+}
+
+describe('64-bit numbers (GCC ≤ 12 writes 32-bit values in 16 digits)', () => {
+  const source = quirk('sixty-four-bit-numbers');
+  const map = parseMapFile(source);
+  const main = '.pio/build/esp32dev/src/main.c.o';
+  const log = '.pio/build/esp32dev/esp-idf/log/liblog.a(log.c.o)';
+
+  it('reads the memory configuration, the all-ones *default* length as the 32-bit address space', () => {
+    expect(map.memory).toEqual([
+      { name: 'iram0_0_seg', origin: 0x40080000, length: 0x20000, attributes: 'xr' },
+      { name: 'dram0_0_seg', origin: 0x3ffb0000, length: 0x2c200, attributes: 'rw' },
+      { name: 'drom0_0_seg', origin: 0x3f400020, length: 0x3fffe0, attributes: 'r' },
+      { name: '*default*', origin: 0, length: 0x1_0000_0000, attributes: '' },
+    ]);
+  });
+
+  it('reads the discarded list with its zero addresses', () => {
+    expect(map.discarded).toEqual([
+      input('.text', 0, 0, main, 8),
+      input('.literal.unused_helper', 0, 4, main, 9),
+      input('.text.unused_helper', 0, 9, main, 11),
+      input('.debug_info', 0, 0x1a4, main, 13),
+    ]);
+  });
+
+  it('reads every record of the memory map', () => {
+    expect(map.sections).toEqual([
+      section('.iram0.vectors', 0x40080000, 0x100, 32, [
+        input('.WindowVectors.text', 0x40080000, 0xfc, '.pio/build/esp32dev/esp-idf/freertos/libfreertos.a(xtensa_vectors.S.o)', 35),
+        fill(0x400800fc, 4, 37),
+      ]),
+      section('.iram0.text', 0x40080100, 0x40, 39, [
+        input('.iram1.0', 0x40080100, 0x2e, log, 41),
+        fill(0x4008012e, 2, 43),
+        input('.literal.esp_log_level', 0x40080130, 0x10, log, 44),
+      ]),
+      section('.dram0.data', 0x3ffb0000, 0x10, 47, [
+        input('.data.counter', 0x3ffb0000, 4, main, 49),
+        data('LONG', 0x3ffb0004, 4, 51),
+        input('.data', 0x3ffb0008, 8, log, 52),
+      ]),
+      section('.flash.rodata', 0x3f400020, 0x18, 54, [
+        input('.rodata.main.str1.1', 0x3f400020, 0x15, main, 56),
+        fill(0x3f400035, 3, 58),
+      ]),
+    ]);
+    expect(map.archiveMembers).toEqual([{ archive: '.pio/build/esp32dev/esp-idf/log/liblog.a', member: 'log.c.o', referencedBy: main, symbol: 'esp_log_write', line: 3 }]);
+  });
+
+  it('reads the 16-digit records and symbols on the fast path', () => {
+    // Only blank lines, column-0 lines, `*(…)` patterns and the data statement need the careful path.
+    const lines = source.split('\n').slice(source.split('\n').indexOf('Linker script and memory map') + 1, -1);
+    const careful = lines.filter((l) => l === '' || /^\S/.test(l) || l.startsWith(' *(') || / LONG /.test(l));
+    expect(careful).toHaveLength(19);
+    expect(map.carefulLines).toBe(careful.length);
+  });
+
+  it('reads the same records as the same map written with 8 digits', () => {
+    const narrow = parseMapFile(source.replace(/0x00000000([0-9a-f]{8})\b/g, '0x$1'));
+    expect(narrow.sections).toEqual(map.sections);
+    expect(narrow.carefulLines).toBe(map.carefulLines);
+  });
+
+  it('takes a symbol value past 2^53 (an assignment of -1) on both paths, as it does not use it', () => {
+    expect(source).toContain('0xffffffffffffffff                _trace_none');
+    const { carefulLines: _careful, ...records } = parseMapFile(source, undefined, { careful: true });
+    const { carefulLines: _fast, ...expected } = map;
+    expect(records).toEqual(expected);
+  });
+
+  it('refuses a record address or size past 2^53 with an error naming the line, on both paths', () => {
+    const hugeSize = source.replace('0x0000000040080000       0xfc', '0x0000000040080000 0x0100000000000000');
+    const hugeAddress = source.replace('0x0000000040080100       0x2e', '0xffffffff40080100       0x2e');
+    for (const careful of [false, true]) {
+      const size = failure(() => parseMapFile(hugeSize, undefined, { careful }));
+      expect(size.line).toBe(36);
+      expect(size.message).toMatch(/^map file line 36: size of \.WindowVectors\.text 0x0100000000000000 is too large/);
+      const address = failure(() => parseMapFile(hugeAddress, undefined, { careful }));
+      expect(address.line).toBe(41);
+      expect(address.message).toMatch(/^map file line 41: address of \.iram1\.0 0xffffffff40080100 is too large/);
+    }
+  });
+});
