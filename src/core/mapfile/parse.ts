@@ -50,7 +50,10 @@ export interface MapArchiveMember {
   /** `lib/libfoo.a(foo.o)` split into archive and member. */
   archive: string;
   member: string;
-  /** The file whose reference pulled the member in, and the symbol. */
+  /**
+   * The file whose reference pulled the member in, and the symbol. The file is '' when the
+   * command line or the linker script required the symbol (`-u esp_app_desc`, EXTERN).
+   */
   referencedBy: string;
   symbol: string;
   line: number;
@@ -343,8 +346,8 @@ class Parser {
   private pushArchive(memberText: string, ref: string, no: number): void {
     const split = splitArchiveMember(memberText);
     if (!split.member) throw new MapFileError(no, `'${memberText}' is not of the form archive(member)`);
-    const sym = /^(.*\S)\s+\((.*)\)$/.exec(ref);
-    this.result.archiveMembers.push({ archive: split.path, member: split.member, referencedBy: sym ? sym[1] : ref, symbol: sym ? sym[2] : '', line: no });
+    const reference = splitReference(ref);
+    this.result.archiveMembers.push({ archive: split.path, member: split.member, referencedBy: reference?.file ?? ref, symbol: reference?.symbol ?? '', line: no });
   }
 
   private memoryLine(text: string, no: number): void {
@@ -503,6 +506,26 @@ export function splitArchiveMember(file: string): { path: string; member?: strin
   const open = file.lastIndexOf('(');
   if (open <= 0) return { path: file };
   return { path: file.slice(0, open), member: file.slice(open + 1, -1) };
+}
+
+/**
+ * What pulled an archive member in: `file (symbol)`, or `(symbol)` alone when no file did
+ * (`-u symbol`, EXTERN). The symbol is the parenthesised group that ends the line, found by
+ * balancing parentheses from the end: demangled C++ names have parentheses and blanks of
+ * their own (`f(std::function<void (int)>)`), and so may paths (`C:\Program Files (x86)\…`).
+ */
+function splitReference(ref: string): { file: string; symbol: string } | undefined {
+  let depth = 0;
+  for (let i = ref.length - 1; i >= 0; i--) {
+    const c = ref.charCodeAt(i);
+    if (c === 41) depth++; // ')'
+    else if (c === 40 && --depth === 0) { // '(' that opens the last group
+      if (i > 0 && ref.charCodeAt(i - 1) !== 32) return undefined;
+      return { file: ref.slice(0, i).trimEnd(), symbol: ref.slice(i + 1, -1) };
+    }
+    if (depth === 0) return undefined; // the line does not end with ')'
+  }
+  return undefined;
 }
 
 /** The last path component, for `/` and `\` separators alike. */

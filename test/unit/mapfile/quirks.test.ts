@@ -105,3 +105,28 @@ describe('64-bit numbers (GCC ≤ 12 writes 32-bit values in 16 digits)', () => 
     }
   });
 });
+
+describe('what pulled each archive member in', () => {
+  const map = parseMapFile(quirk('archive-member-references'));
+
+  it('reads `(symbol)` alone as a symbol no file referenced (-u symbol, EXTERN)', () => {
+    expect(map.archiveMembers.slice(0, 2)).toEqual([
+      { archive: 'esp-idf/app_update/libapp_update.a', member: 'esp_app_desc.c.obj', referencedBy: '', symbol: 'esp_app_desc', line: 3 },
+      { archive: 'esp-idf/cxx/libcxx.a', member: 'cxx_guards.cpp.obj', referencedBy: '', symbol: '__cxa_guard_dummy', line: 5 },
+    ]);
+  });
+
+  it('reads `file (symbol)` on the same line or the next, the file an object or an archive member', () => {
+    expect(map.archiveMembers.slice(2, 4)).toEqual([
+      { archive: 'lib/libled.a', member: 'led.o', referencedBy: 'main/main.c.obj', symbol: 'led_on', line: 7 },
+      { archive: 'esp-idf/driver/libdriver.a', member: 'gpio.c.obj', referencedBy: 'lib/libled.a(led.o)', symbol: 'gpio_set_level', line: 8 },
+    ]);
+  });
+
+  it('keeps the blanks and parentheses of a demangled C++ name or a path in their part', () => {
+    expect(map.archiveMembers.slice(4)).toEqual([
+      { archive: 'esp-idf/cxx/libstdcxx.a', member: 'functional.cpp.obj', referencedBy: 'main/events.cpp.obj', symbol: 'Events::on(int, std::function<void (int)>)', line: 10 },
+      { archive: 'C:\\Program Files (x86)\\esp\\lib\\libm.a', member: 'lib_a-s_sin.o', referencedBy: 'C:\\Program Files (x86)\\esp\\proj\\main.o', symbol: 'sin', line: 12 },
+    ]);
+  });
+});
