@@ -3,7 +3,7 @@
 // records the parser must read from it. The real maps these quirks come from are checked in
 // corpus.test.ts when the corpus is present; these tests need nothing outside the repository.
 import { describe, expect, it } from 'vitest';
-import { MapFileError, parseMapFile, type MapInput, type MapOutputSection } from '../../../src/core/mapfile/parse';
+import { MapFileError, baseName, parseMapFile, splitArchiveMember, type MapFile, type MapInput, type MapOutputSection } from '../../../src/core/mapfile/parse';
 import { text } from '../memmap/fixtures';
 
 const quirk = (name: string) => text(`test/fixtures/mapfiles/quirks/${name}.map`);
@@ -106,6 +106,80 @@ describe('64-bit numbers (GCC ≤ 12 writes 32-bit values in 16 digits)', () => 
   });
 });
 
+describe('long output-section names wrapped: address and size on the next line', () => {
+  const map = parseMapFile(quirk('wrapped-output-section-names'));
+  const main = '.pio/build/esp32s3/src/main.c.o';
+
+  it('reads each wrapped header with the records under it', () => {
+    expect(map.sections).toEqual([
+      section('.iram0.text', 0x40374000, 0x1a, 13, [input('.iram1.1', 0x40374000, 0x1a, main, 14)]),
+      section('.iram0.text_end', 0x4037401a, 2, 16, [fill(0x4037401a, 2, 19)]),
+      section('.dram0_reserved_for_iram', 0x3fc88000, 0x401c, 22, [fill(0x3fc88000, 0x401c, 25)]),
+      section('.dram0.data', 0x3fc8c020, 8, 27, [input('.data.led_state', 0x3fc8c020, 8, main, 28)]),
+      section('.flash.appdesc', 0x3c000020, 0x100, 31, [
+        input('.rodata_desc', 0x3c000020, 0x100, '.pio/build/esp32s3/esp-idf/esp_app_format/libesp_app_format.a(esp_app_desc.c.o)', 32),
+      ]),
+      section('.flash_rodata_dummy', 0x3c000120, 0x10000, 34, [fill(0x3c000120, 0x5ee0, 37), fill(0x3c006000, 0xa120, 39)]),
+      section('.flash.rodata', 0x3c010120, 0x30, 41, [input('.rodata.blink.str1.4', 0x3c010120, 0x30, main, 42)]),
+      section('.flash.rodata_noload', 0x3c010150, 0, 45),
+      section('.dram0.heap_start', 0x3fc8c028, 0, 50),
+      // `.debug` has no address (nothing went into it): no section, and its pattern line is skipped.
+      section('.debug_aranges', 0, 0x20, 58, [input('.debug_aranges', 0, 0x20, main, 60)]),
+    ]);
+  });
+});
+
+describe('Windows paths (PlatformIO on Windows) and CRLF line ends', () => {
+  const source = quirk('windows-paths-crlf');
+  const map = parseMapFile(source);
+  const pio = '.pio\\build\\esp32dev';
+  const freertos = `${pio}\\esp-idf\\freertos\\libfreertos.a`;
+  const xtHal = 'C:/Users/dev/.platformio/packages/framework-espidf/components/xtensa/esp32\\libxt_hal.a';
+  const noRtti = 'c:/users/dev/.platformio/packages/toolchain-xtensa-esp32/bin/../lib/gcc/xtensa-esp32-elf/8.4.0/../../../../xtensa-esp32-elf/lib/no-rtti';
+  const wifi = 'C:\\Users\\Dev User\\.platformio\\packages\\framework-espidf\\components\\esp_wifi\\lib\\esp32\\libnet80211.a';
+
+  it('is a CRLF file', () => {
+    expect(source.split('\n').every((l) => l === '' || l.endsWith('\r'))).toBe(true);
+  });
+
+  it('reads archive members with backslash, drive-letter, mixed-separator and spaced paths', () => {
+    expect(map.archiveMembers).toEqual([
+      { archive: freertos, member: 'port.c.o', referencedBy: `${pio}\\src\\main.c.o`, symbol: 'vTaskDelay', line: 3 },
+      { archive: xtHal, member: 'windowspill_asm.o', referencedBy: `${freertos}(port.c.o)`, symbol: 'xthal_window_spill', line: 5 },
+      { archive: `${noRtti}\\libc.a`, member: 'lib_a-memcpy.o', referencedBy: `${pio}\\src\\main.c.o`, symbol: 'memcpy', line: 7 },
+      { archive: wifi, member: 'ieee80211.o', referencedBy: `${pio}\\src\\main.c.o`, symbol: 'esp_wifi_init', line: 9 },
+    ]);
+  });
+
+  it('reads every record with its file as written, without the CR', () => {
+    expect(map.sections).toEqual([
+      section('.iram0.text', 0x40080000, 0x60, 31, [
+        input('.text.vPortYield', 0x40080000, 0x22, `${freertos}(port.c.o)`, 33),
+        fill(0x40080022, 2, 36),
+        input('.text', 0x40080024, 0x2c, `${xtHal}(windowspill_asm.o)`, 37),
+        input('.text', 0x40080050, 0x10, `${noRtti}\\libc.a(lib_a-memcpy.o)`, 39),
+      ]),
+      section('.dram0.data', 0x3ffb0000, 0x18, 41, [
+        input('.data.s_mode', 0x3ffb0000, 8, `${wifi}(ieee80211.o)`, 42),
+        input('.data.blink_ms', 0x3ffb0008, 4, `${pio}\\src\\main.c.o`, 43),
+        fill(0x3ffb000c, 4, 45),
+        input('.data', 0x3ffb0010, 8, `${noRtti}/crt0.o`, 46),
+      ]),
+      section('.flash.text', 0x400d0020, 0x40, 48, [input('.text.app_main', 0x400d0020, 0x40, `${pio}\\src\\main.c.o`, 49)]),
+    ]);
+    expect(map.memory.map((m) => m.attributes)).toEqual(['xr', 'rw', 'xr', '']);
+  });
+
+  it('gives each record the archive base name, whichever separator comes last', () => {
+    const libraries = map.sections.flatMap((s) => s.inputs.filter((i) => i.file).map((i) => baseName(splitArchiveMember(i.file!).path)));
+    expect(libraries).toEqual(['libfreertos.a', 'libxt_hal.a', 'libc.a', 'libnet80211.a', 'main.c.o', 'crt0.o', 'main.c.o']);
+  });
+
+  it('reads the same records from the file with LF line ends', () => {
+    expect(parseMapFile(source.replace(/\r\n/g, '\n'))).toEqual(map);
+  });
+});
+
 describe('what pulled each archive member in', () => {
   const map = parseMapFile(quirk('archive-member-references'));
 
@@ -128,5 +202,33 @@ describe('what pulled each archive member in', () => {
       { archive: 'esp-idf/cxx/libstdcxx.a', member: 'functional.cpp.obj', referencedBy: 'main/events.cpp.obj', symbol: 'Events::on(int, std::function<void (int)>)', line: 10 },
       { archive: 'C:\\Program Files (x86)\\esp\\lib\\libm.a', member: 'lib_a-s_sin.o', referencedBy: 'C:\\Program Files (x86)\\esp\\proj\\main.o', symbol: 'sin', line: 12 },
     ]);
+  });
+});
+
+describe('the common-symbols table (GCC 8 builds)', () => {
+  const map = parseMapFile(quirk('common-symbols'));
+
+  it('adds no records or members; the COMMON records come from the memory map', () => {
+    expect(map.archiveMembers.map((a) => a.member)).toEqual(['heap_caps_init.o']);
+    expect(map.discarded).toEqual([input('.text', 0, 0, '.pio/build/esp32dev/src/main.o', 15)]);
+    expect(map.sections).toEqual([
+      section('.dram0.bss', 0x3ffb0100, 0x48, 27, [
+        input('COMMON', 0x3ffb0100, 0x40, '.pio/build/esp32dev/src/main.o', 29),
+        input('COMMON', 0x3ffb0140, 4, '.pio/build/esp32dev/esp-idf/heap/libheap.a(heap_caps_init.o)', 31),
+        fill(0x3ffb0144, 4, 33),
+      ]),
+    ]);
+  });
+});
+
+describe('the cross-reference table (ld --cref) after OUTPUT(...)', () => {
+  const source = quirk('cross-reference-table');
+  const map: MapFile = parseMapFile(source);
+
+  it('ends the map: its rows are not read as sections or records', () => {
+    expect(map.sections).toEqual([
+      section('.iram0.text', 0x40380000, 0x30, 11, [input('.text.blink_task', 0x40380000, 0x30, 'esp-idf/main/libmain.a(blink.c.obj)', 12)]),
+    ]);
+    expect(map.lines).toBe(source.split('\n').indexOf('Cross Reference Table'));
   });
 });
