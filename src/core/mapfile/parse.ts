@@ -3,6 +3,27 @@
 // configuration and the memory map (output sections with their input sections, `*fill*`
 // and data statements). Paths are kept as written: Unix or Windows (`C:\…`, `.pio\build\…`).
 //
+// Real ESP-IDF maps (GCC 8.2 to 14.2, Linux and Windows) also have, each with a small map of
+// its own in test/fixtures/mapfiles/quirks/ read exactly by test/unit/mapfile/quirks.test.ts:
+// - 64-bit numbers (GCC ≤ 12): 32-bit values in 16 digits, read as fast as 8-digit ones. The
+//   `*default*` region's all-ones length is the 32-bit address space; a record's address or
+//   size past 2^53 is an error naming its line; a symbol's value may be any 64-bit number.
+// - Output-section names of 15 characters or more (`.iram0.text_end`, `.flash_rodata_dummy`,
+//   `.dram0.heap_start`, `.flash.rodata_noload`, `.dram0_reserved_for_iram`) alone on their
+//   line, address and size on the next; input-section names of 14 or more likewise.
+// - Windows and mixed paths (`.pio\build\…`, `C:\Users\…`, `…/lib/no-rtti\libc.a`), kept as
+//   written (baseName splits on both separators), and CRLF line ends.
+// - Archive members required by `-u symbol` (ESP-IDF's component hooks), listed as `(symbol)`
+//   without a file; demangled C++ symbols with blanks and parentheses of their own.
+// - "Allocating common symbols" (GCC 8): names and sizes without addresses, skipped; the same
+//   bytes appear as `COMMON` records in the memory map.
+// - Discarded input sections at address zero; `LOAD`, `START GROUP`, … statements; OUTPUT(...)
+//   closing the memory map, and the cross-reference table (ld --cref) after it, not read.
+//
+// Two paths read the memory map: `fastLine` reads records and symbols in place, `line` reads
+// every kind of line. `parseMapFile(text, sink, { careful: true })` sends every line through
+// `line`; test/unit/mapfile/paths.test.ts checks that both give the same records on every map.
+//
 // The parser is strict about every line that carries numbers: a record it cannot read, a
 // record cut off at the end of the file or a map without its closing OUTPUT(...) line is an
 // error naming the line. Lines without numbers (input-section patterns such as
