@@ -7,7 +7,8 @@
 #   1. writes the linker fragment $BUILD_DIR/esp32mm.ld (`esp32mm fragment`) and passes it
 #      with -T BEFORE the framework's linker scripts (after them ld stops with
 #      ".iram0.text not found for insert");
-#   2. makes ld write a map file (-Wl,-Map) if the build does not already, and links with
+#   2. makes ld write a map file (-Wl,-Map) if the build does not already (any form of the
+#      flag counts, see _map_flag_path), and links with
 #      -Wl,--wrap=__cxa_atexit so that a loaded library's static destructors run when it
 #      is unloaded (the device library's mm_cxa_atexit.c; without the device library the
 #      fragment points the wrapper back at the C library's __cxa_atexit);
@@ -131,21 +132,74 @@ def _is_script_flag(flag):
     return bool(re.match(r"^(-T(?!text|data|bss|ldata)|-Wl,-T|-Wl,--script)", flag))
 
 
-def _is_wrap_cxa_atexit(flag):
-    return flag in (WRAP_CXA_ATEXIT, "-Wl,--wrap,__cxa_atexit", "--wrap=__cxa_atexit")
+def _flag_list(value):
+    # LINKFLAGS is a list (CLVar) in PlatformIO; a plain string is split as SCons does.
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    flags = []
+    for item in value:
+        flags.extend(_flag_list(item) if isinstance(item, (list, tuple)) else [item])
+    return flags
 
 
-def _map_path(flags, default):
-    for i, flag in enumerate(flags):
-        m = re.match(r"^-Wl,-Map[=,](.+)$", flag) or re.match(r"^-Map=(.+)$", flag)
-        if m:
-            return env.subst(m.group(1))  # noqa: F821
-        if flag in ("-Map", "-Wl,-Map") and i + 1 < len(flags):
-            return env.subst(flags[i + 1])  # noqa: F821
-    return default
+def _unquote(text):
+    # '-Wl,-Map="%s"' (arduino-esp32's builder) leaves the quotes in the flag: the shell
+    # removes them on the link line, and so does this.
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def _linker_args(flags):
+    # What ld receives from the gcc driver: -Wl,a,b gives a and b; -Xlinker x gives x; any
+    # other item is passed on in place (a lone path after -Wl,-Map becomes its argument).
+    args = []
+    i = 0
+    while i < len(flags):
+        flag = _unquote(flags[i])
+        if flag.startswith("-Wl,"):
+            args.extend(flag[len("-Wl,"):].split(","))
+        elif flag == "-Xlinker" and i + 1 < len(flags):
+            i += 1
+            args.append(_unquote(flags[i]))
+        else:
+            args.append(flag)
+        i += 1
+    return args
+
+
+def _map_flag_path(flags, elf):
+    # The map file named by any form of ld's map option that builds use, or None:
+    #   -Wl,-Map=<p>  -Wl,--Map=<p> (ESP-IDF)  -Wl,-Map,<p>  -Wl,--Map,<p>  -Map=<p>  --Map=<p>
+    #   -Map <p>, -Wl,-Map <p> and -Xlinker -Map -Xlinker <p> (two list items),
+    #   '-Wl,-Map="%s"' % join("$BUILD_DIR", ...) (arduino-esp32: quotes inside the flag).
+    # $BUILD_DIR, ${PROGNAME}, $TARGET ... are substituted as SCons does on the link line, quotes
+    # stripped, and a relative path taken from the folder ld runs in (SCons's top folder).
+    args = _linker_args([str(f) for f in flags])
+    for i, arg in enumerate(args):
+        m = re.match(r"^--?Map=(.+)$", arg)
+        path = m.group(1) if m else (args[i + 1] if arg in ("-Map", "--Map") and i + 1 < len(args) else None)
+        if path:
+            path = _unquote(env.subst(_unquote(path), target=env.File(elf)))  # noqa: F821
+            return os.path.normpath(os.path.join(env.Dir("#").get_abspath(), path))  # noqa: F821
+    return None
+
+
+def _wraps_cxa_atexit(flags):
+    # --wrap=__cxa_atexit or --wrap __cxa_atexit, in any form that reaches ld.
+    args = _linker_args([str(f) for f in flags])
+    return any(re.match(r"^--?wrap=__cxa_atexit$", a) or (a in ("-wrap", "--wrap") and args[i + 1:i + 2] == ["__cxa_atexit"])
+               for i, a in enumerate(args))
 
 
 def _setup():
+    # An environment that runs this script twice (listed twice in extra_scripts) is set up once.
+    if env.get("ESP32MM_HOOKED"):  # noqa: F821
+        return
+    env.Replace(ESP32MM_HOOKED=True)  # noqa: F821
     libs = _split_list(_option("libs"))
     if not libs:
         print("%s: custom_mm_libs is empty, nothing to do" % TAG)
@@ -170,15 +224,15 @@ def _setup():
     if not _run(args, "writing the linker fragment"):
         Exit(1)  # noqa: F821
 
-    flags = list(env.get("LINKFLAGS", []))  # noqa: F821
+    flags = _flag_list(env.get("LINKFLAGS", []))  # noqa: F821
     if fragment not in flags:
         first_script = next((i for i, f in enumerate(flags) if _is_script_flag(str(f))), len(flags))
         flags[first_script:first_script] = ["-T", fragment]
-    map_file = _map_path([str(f) for f in flags], None)
+    map_file = _map_flag_path(flags, elf)
     if map_file is None:
         map_file = os.path.join(build_dir, env.subst("${PROGNAME}.map"))  # noqa: F821
         flags.append("-Wl,-Map=" + map_file)
-    if not any(_is_wrap_cxa_atexit(str(f)) for f in flags):
+    if not _wraps_cxa_atexit(flags):
         flags.append(WRAP_CXA_ATEXIT)
     env.Replace(LINKFLAGS=flags)  # noqa: F821
     # A changed fragment (other libraries, slots) must relink, and so split again.

@@ -1,10 +1,11 @@
 // The real build hook (firmware/extra_script/memory_manager.py), installed by `esp32mm init`,
 // driven by Debian's scons through a PlatformIO-like SConstruct and linked by the real
 // Xtensa cross linker. Checks: each library in its .mm sections (map + objdump/nm), the
-// split runs after the link and before the .bin step, and the .bin lacks the library bytes.
+// split runs after the link and before the .bin step, the .bin lacks the library bytes, a
+// map flag the build already has (every form builders write) is found and not doubled.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanMemoryMap } from '../../../src/core/link/mapcheck';
 import { CLI, REPO, esp32mm, runOk } from '../../helpers/tools';
@@ -137,25 +138,100 @@ describe('PlatformIO-like scons build with the installed hook', () => {
   });
 });
 
-describe('a build that already writes a map', () => {
-  it('keeps the framework\'s -Wl,-Map and checks that map', () => {
+/** The gcc command that links firmware.elf, as scons printed it. */
+function linkLineOf(stdout: string): string {
+  const line = stdout.split('\n').find((l) => l.startsWith(`${X}gcc -o `) && l.includes('firmware.elf'));
+  expect(line, stdout).toBeDefined();
+  return line!;
+}
+
+/** Every ld map option on a link line, in any form (-Map, --Map; -Wl, / -Xlinker / bare). */
+const mapFlags = (line: string) => line.match(/-Map\b/g) ?? [];
+
+describe('a build that already writes a map: every form of the flag is found, none added', () => {
+  // LINKFLAGS items as builders and users write them; the map ld writes (relative to the
+  // build folder; arduino = the project folder's name, as arduino-esp32's builder names it).
+  const forms: { form: string; items: string[]; map: string }[] = [
+    { form: 'ESP-IDF: -Wl,--Map=<p>', items: ['-Wl,--Map=$BUILD_DIR/idf_project.map'], map: 'idf_project.map' },
+    { form: '-Wl,-Map=<p>', items: ['-Wl,-Map=${BUILD_DIR}/${PROGNAME}.custom.map'], map: 'firmware.custom.map' },
+    { form: '-Wl,-Map,<p>', items: ['-Wl,-Map,$BUILD_DIR/comma.map'], map: 'comma.map' },
+    { form: '-Wl,--Map,<p>', items: ['-Wl,--Map,$BUILD_DIR/comma2.map'], map: 'comma2.map' },
+    { form: '-Map=<p> (given to ld with -Xlinker)', items: ['-Xlinker', '-Map=$BUILD_DIR/xlinker.map'], map: 'xlinker.map' },
+    { form: '--Map=<p> (given to ld with -Xlinker)', items: ['-Xlinker', '--Map=$BUILD_DIR/xlinker2.map'], map: 'xlinker2.map' },
+    { form: '-Map <p> as two items (-Xlinker -Map -Xlinker <p>)', items: ['-Xlinker', '-Map', '-Xlinker', '$BUILD_DIR/two.map'], map: 'two.map' },
+    { form: '-Wl,-Map <p> as two items', items: ['-Wl,-Map', '$BUILD_DIR/wl-two.map'], map: 'wl-two.map' },
+    { form: 'arduino-esp32: \'-Wl,-Map="%s"\' % join("$BUILD_DIR", …)', items: ['-Wl,-Map="%s"'], map: 'arduino' },
+    { form: "-Wl,-Map='<p>' (single quotes)", items: ["-Wl,-Map='${BUILD_DIR}/single.map'"], map: 'single.map' },
+    { form: 'the whole item quoted', items: ['"-Wl,-Map=$BUILD_DIR/whole.map"'], map: 'whole.map' },
+    { form: 'a relative path (from the folder the link runs in)', items: ['-Wl,-Map=.pio/build/esp32dev/relative.map'], map: 'relative.map' },
+    { form: 'with other ld options in the same -Wl,', items: ['-Wl,--cref,-Map=$BUILD_DIR/cref.map,--no-warn-mismatch'], map: 'cref.map' },
+    { form: '$TARGET in the path (substituted for the ELF)', items: ['-Wl,-Map=${TARGET.base}.target.map'], map: 'firmware.target.map' },
+  ];
+
+  it.each(forms)('$form', ({ items, map }) => {
     const project = newProject();
-    const r = scons(project, { MM_MAP_FLAG: '-Wl,-Map=${BUILD_DIR}/${PROGNAME}.custom.map' });
+    const build = join(project, '.pio/build/esp32dev');
+    const expected = join(build, map === 'arduino' ? `${basename(project)}.map` : map);
+    const r = scons(project, { MM_MAP_FLAGS: JSON.stringify(items) });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    const linkLine = r.stdout.split('\n').find((l) => l.startsWith(`${X}gcc -o `) && l.includes('firmware.elf'))!;
-    expect(linkLine.match(/-Map/g)).toHaveLength(1);
-    expect(r.stdout).toMatch(/fragment --check-map \S*firmware\.custom\.map/);
-    expect(existsSync(join(project, '.pio/build/esp32dev/firmware.custom.map'))).toBe(true);
+    expect(mapFlags(linkLineOf(r.stdout))).toHaveLength(1);
+    expect(r.stdout).toContain(`esp32mm: fragment --check-map ${expected} --libs `);
+    expect(r.stderr).not.toContain('cannot read');
+    expect(existsSync(expected), expected).toBe(true);
+    // The map that was checked is the one the link wrote: the library warning comes from it.
+    expect(r.stdout + r.stderr).toMatch(/warning: TinyClassifier: \d+ B of IRAM_ATTR code stays resident/);
+  });
+
+  it.each([
+    { form: '-Map=<p>', items: ['-Map=$BUILD_DIR/bare.map'] },
+    { form: '--Map=<p>', items: ['--Map=$BUILD_DIR/bare.map'] },
+    { form: '-Map <p>', items: ['-Map', '$BUILD_DIR/bare.map'] },
+  ])('$form without -Xlinker (an ld-only form): still no second map flag; the gcc driver rejects it itself', ({ items }) => {
+    const project = newProject();
+    const r = scons(project, { MM_MAP_FLAGS: JSON.stringify(items) });
+    expect(mapFlags(linkLineOf(r.stdout))).toHaveLength(1);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/unrecognized command-line option '--?Map/);
+  });
+});
+
+describe('several environments, and the hook listed twice', () => {
+  it('each environment has its own map and check', () => {
+    const project = newProject();
+    const ini = join(project, 'platformio.ini');
+    writeFileSync(ini, `${readFileSync(ini, 'utf8')}\n[env:second]\nextends = env:esp32dev\n`);
+    const first = scons(project);
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    const second = scons(project, { MM_ENV: 'second', MM_MAP_FLAGS: JSON.stringify(['-Wl,--Map=$BUILD_DIR/second_project.map']) });
+    expect(second.status, second.stdout + second.stderr).toBe(0);
+    const [a, b] = ['esp32dev', 'second'].map((e) => join(project, '.pio/build', e));
+    expect(mapFlags(linkLineOf(second.stdout))).toHaveLength(1);
+    expect(second.stdout).toContain(`esp32mm: fragment --check-map ${join(b, 'second_project.map')} --libs `);
+    expect(existsSync(join(a, 'firmware.map'))).toBe(true);
+    expect(existsSync(join(b, 'second_project.map'))).toBe(true);
+    expect(existsSync(join(b, 'firmware.map'))).toBe(false);
+  });
+
+  it('a hook that runs twice in one environment sets up the link once', () => {
+    const project = newProject();
+    const ini = join(project, 'platformio.ini');
+    writeFileSync(ini, readFileSync(ini, 'utf8').replace('extra_scripts = post:memory_manager.py', 'extra_scripts = post:memory_manager.py, post:memory_manager.py'));
+    const r = scons(project);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const line = linkLineOf(r.stdout);
+    expect(mapFlags(line)).toHaveLength(1);
+    expect(line.split(' ').filter((f) => f === '-Wl,--wrap=__cxa_atexit')).toHaveLength(1);
+    expect(r.stdout.split('esp32mm: fragment --check-map').length - 1).toBe(1);
   });
 });
 
 describe('a build that already wraps __cxa_atexit', () => {
-  it('does not add the flag a second time', () => {
+  it.each(['-Wl,--wrap,__cxa_atexit', '-Wl,--gc-sections,--wrap=__cxa_atexit'])('does not add the flag a second time (%s)', (flag) => {
     const project = newProject();
-    const r = scons(project, { MM_EXTRA_LINKFLAGS: '-Wl,--wrap,__cxa_atexit' });
+    const r = scons(project, { MM_EXTRA_LINKFLAGS: flag });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    const linkLine = r.stdout.split('\n').find((l) => l.startsWith(`${X}gcc -o `) && l.includes('firmware.elf'))!;
-    expect(linkLine.match(/--wrap[=,]__cxa_atexit/g)).toEqual(['--wrap,__cxa_atexit']);
+    expect(linkLineOf(r.stdout).match(/--wrap[=,]__cxa_atexit/g)).toHaveLength(1);
+    expect(linkLineOf(r.stdout)).toContain(flag);
   });
 });
 
