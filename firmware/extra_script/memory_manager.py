@@ -15,7 +15,16 @@
 #   3. right after ${PROGNAME}.elf is linked, and so before ${PROGNAME}.bin is made from it:
 #      checks the map (`esp32mm fragment --check-map`, warnings only) and splits the ELF
 #      (`esp32mm split`) into <lib>_e / <lib>_d files in data/mm (spiffs, littlefs) or
-#      sd/mm (sd). A failure stops the build.
+#      sd/mm (sd). A failure stops the build. Before that check it records where the
+#      build's files are, in $BUILD_DIR/esp32mm-build.json (BUILD_INFO_NAME below).
+#
+# esp32mm-build.json, the contract with the esp32mm CLI and the VS Code extension (they
+# read it to find the map; keep the file name and the three keys as they are):
+#   { "elf": "<absolute path of ${PROGNAME}.elf>",
+#     "map": "<absolute path of the map ld wrote>",
+#     "partitions": "<absolute path of $BUILD_DIR/partitions.bin>" or null if there is none }
+# Written after every link of an environment with custom_mm_libs, atomically (a temporary
+# file in $BUILD_DIR, then os.replace): a reader sees the old file or the new one, whole.
 #
 # Options (platformio.ini, [env:...]): custom_mm_libs, custom_mm_slots, custom_mm_code,
 # custom_mm_data, custom_mm_storage, custom_mm_dir, custom_mm_chip (default: the board's
@@ -32,6 +41,7 @@
 
 Import("env")  # noqa: F821 (provided by SCons)
 
+import json
 import os
 import re
 import shutil
@@ -41,6 +51,7 @@ import sys
 INSTALLED_CLI = None  # set by `esp32mm init`
 
 FRAGMENT_NAME = "esp32mm.ld"
+BUILD_INFO_NAME = "esp32mm-build.json"
 WRAP_CXA_ATEXIT = "-Wl,--wrap=__cxa_atexit"
 TAG = "esp32mm"
 
@@ -195,6 +206,22 @@ def _wraps_cxa_atexit(flags):
                for i, a in enumerate(args))
 
 
+def _write_build_info(build_dir, elf_path, map_path):
+    partitions = os.path.join(build_dir, "partitions.bin")
+    info = {
+        "elf": os.path.abspath(elf_path),
+        "map": os.path.abspath(map_path),
+        "partitions": os.path.abspath(partitions) if os.path.isfile(partitions) else None,
+    }
+    path = os.path.join(build_dir, BUILD_INFO_NAME)
+    temp = "%s.%d.tmp" % (path, os.getpid())
+    with open(temp, "w") as f:
+        f.write(json.dumps(info, indent=2) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temp, path)
+
+
 def _setup():
     # An environment that runs this script twice (listed twice in extra_scripts) is set up once.
     if env.get("ESP32MM_HOOKED"):  # noqa: F821
@@ -242,6 +269,11 @@ def _setup():
 
     def after_link(target, source, env):
         elf_path = target[0].get_abspath()
+        try:
+            _write_build_info(build_dir, elf_path, map_file)
+        except OSError as e:
+            sys.stderr.write("\n%s: error: cannot write %s: %s\n\n" % (TAG, os.path.join(build_dir, BUILD_INFO_NAME), e))
+            return 1
         if not _run(["fragment", "--check-map", map_file, "--libs", ",".join(libs)], "checking the link map"):
             return 1
         if not _run(["split", elf_path, "--out", out_dir, "--libs", ",".join(libs)], "splitting %s" % elf_path):

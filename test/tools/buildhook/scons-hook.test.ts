@@ -2,9 +2,10 @@
 // driven by Debian's scons through a PlatformIO-like SConstruct and linked by the real
 // Xtensa cross linker. Checks: each library in its .mm sections (map + objdump/nm), the
 // split runs after the link and before the .bin step, the .bin lacks the library bytes, a
-// map flag the build already has (every form builders write) is found and not doubled.
+// map flag the build already has (every form builders write) is found and not doubled, and
+// $BUILD_DIR/esp32mm-build.json says where the ELF, the map and partitions.bin are.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanMemoryMap } from '../../../src/core/link/mapcheck';
@@ -84,6 +85,12 @@ describe('PlatformIO-like scons build with the installed hook', () => {
     expect(out).toContain('input already split: yes');
   });
 
+  it('records where the ELF, the map and the partition table are: $BUILD_DIR/esp32mm-build.json', () => {
+    expect(buildInfo(build)).toEqual({ elf: join(build, 'firmware.elf'), map: join(build, 'firmware.map'), partitions: null });
+    // Written whole through a temporary file: none is left behind.
+    expect(readdirSync(build).filter((f) => f.startsWith('esp32mm-build.json'))).toEqual(['esp32mm-build.json']);
+  });
+
   it('links every library into its .mm sections (map, then objdump/nm on the full ELF)', () => {
     const map = scanMemoryMap(readFileSync(join(build, 'firmware.map'), 'utf8'));
     const full = join(build, 'firmware.full.elf');
@@ -148,6 +155,10 @@ function linkLineOf(stdout: string): string {
 /** Every ld map option on a link line, in any form (-Map, --Map; -Wl, / -Xlinker / bare). */
 const mapFlags = (line: string) => line.match(/-Map\b/g) ?? [];
 
+function buildInfo(build: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(build, 'esp32mm-build.json'), 'utf8'));
+}
+
 describe('a build that already writes a map: every form of the flag is found, none added', () => {
   // LINKFLAGS items as builders and users write them; the map ld writes (relative to the
   // build folder; arduino = the project folder's name, as arduino-esp32's builder names it).
@@ -172,7 +183,7 @@ describe('a build that already writes a map: every form of the flag is found, no
     const project = newProject();
     const build = join(project, '.pio/build/esp32dev');
     const expected = join(build, map === 'arduino' ? `${basename(project)}.map` : map);
-    const r = scons(project, { MM_MAP_FLAGS: JSON.stringify(items) });
+    const r = scons(project, { MM_MAP_FLAGS: JSON.stringify(items), MM_PARTITIONS: '1' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(mapFlags(linkLineOf(r.stdout))).toHaveLength(1);
     expect(r.stdout).toContain(`esp32mm: fragment --check-map ${expected} --libs `);
@@ -180,6 +191,7 @@ describe('a build that already writes a map: every form of the flag is found, no
     expect(existsSync(expected), expected).toBe(true);
     // The map that was checked is the one the link wrote: the library warning comes from it.
     expect(r.stdout + r.stderr).toMatch(/warning: TinyClassifier: \d+ B of IRAM_ATTR code stays resident/);
+    expect(buildInfo(build)).toEqual({ elf: join(build, 'firmware.elf'), map: expected, partitions: join(build, 'partitions.bin') });
   });
 
   it.each([
@@ -196,7 +208,7 @@ describe('a build that already writes a map: every form of the flag is found, no
 });
 
 describe('several environments, and the hook listed twice', () => {
-  it('each environment has its own map and check', () => {
+  it('each environment has its own map, check and esp32mm-build.json', () => {
     const project = newProject();
     const ini = join(project, 'platformio.ini');
     writeFileSync(ini, `${readFileSync(ini, 'utf8')}\n[env:second]\nextends = env:esp32dev\n`);
@@ -207,8 +219,8 @@ describe('several environments, and the hook listed twice', () => {
     const [a, b] = ['esp32dev', 'second'].map((e) => join(project, '.pio/build', e));
     expect(mapFlags(linkLineOf(second.stdout))).toHaveLength(1);
     expect(second.stdout).toContain(`esp32mm: fragment --check-map ${join(b, 'second_project.map')} --libs `);
-    expect(existsSync(join(a, 'firmware.map'))).toBe(true);
-    expect(existsSync(join(b, 'second_project.map'))).toBe(true);
+    expect(buildInfo(a)).toEqual({ elf: join(a, 'firmware.elf'), map: join(a, 'firmware.map'), partitions: null });
+    expect(buildInfo(b)).toEqual({ elf: join(b, 'firmware.elf'), map: join(b, 'second_project.map'), partitions: null });
     expect(existsSync(join(b, 'firmware.map'))).toBe(false);
   });
 
