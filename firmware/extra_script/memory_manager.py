@@ -215,11 +215,15 @@ def _write_build_info(build_dir, elf_path, map_path):
     }
     path = os.path.join(build_dir, BUILD_INFO_NAME)
     temp = "%s.%d.tmp" % (path, os.getpid())
-    with open(temp, "w") as f:
-        f.write(json.dumps(info, indent=2) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
+    try:
+        with open(temp, "w") as f:
+            f.write(json.dumps(info, indent=2) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.remove(temp)
 
 
 def _setup():
