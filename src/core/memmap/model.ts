@@ -167,7 +167,7 @@ interface DynamicSection { library: string; kind: 'text' | 'data' | 'bss'; name:
 /** ESP-IDF placeholder sections that skip an alias range (`.dram0.dummy`, `.flash_rodata_dummy`). */
 const PLACEHOLDER = /[._]dummy$|^\.dram0_reserved_for_iram$/;
 /** Input sections ld merges (SEC_MERGE): `.rodata.str1.1`, `.rodata.cst4`, `.comment`. */
-const MERGEABLE = /\.(str|cst)\d+(\.\d+)?$|^\.comment$/;
+export const MERGEABLE = /\.(str|cst)\d+(\.\d+)?$|^\.comment$/;
 const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
 
 const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e) : e);
