@@ -15,7 +15,7 @@ import { MemoryMapView } from './mapView';
 import { envOption, optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
-  chipOption, fullElf, mapFile, outputDir, partitionCsv, storageOf, targetOfElf,
+  chipOption, fullElf, mapFile, mapSetting, outputDir, partitionCsv, storageOf, targetOfElf,
 } from './projects';
 
 const SELECTED_KEY = 'esp32mm.selected';
@@ -201,8 +201,10 @@ class Controller implements vscode.Disposable {
       return;
     }
     try {
-      const map = mapFile(t).path;
-      const after = await core.memoryMap({ elf, map, partitions: partitionCsv(t), board: t.env.board, chip: chipOption(t) });
+      // Only the esp32mm.mapFile setting is passed; otherwise core looks the map up and says how.
+      const after = await core.memoryMap({ elf, map: mapSetting(t), partitions: partitionCsv(t), board: t.env.board, chip: chipOption(t) });
+      const used = after.inputs?.map;
+      const map = used && 'path' in used ? used.path : undefined;
       const before = after.before ?? null;
       if (seq !== this.refreshSeq) return; // a newer refresh started meanwhile
       this.model = after;

@@ -86,14 +86,17 @@ export const fullElf = (t: Target) => t.env.outputs.fullElf;
  * <project>.map of ESP-IDF builds, firmware.map). `problem` says why there is none.
  */
 export function mapFile(t: Target): { path?: string; problem?: string } {
-  const setting = settings(t).get<string>('mapFile', '').trim();
-  if (setting) {
-    const p = path.resolve(t.project.root, setting);
-    return fs.existsSync(p) ? { path: p } : { problem: `the map set in esp32mm.mapFile (${setting}) does not exist` };
-  }
+  const setting = mapSetting(t);
+  if (setting) return fs.existsSync(setting) ? { path: setting } : { problem: `the map set in esp32mm.mapFile (${setting}) does not exist` };
   if (!fs.existsSync(path.dirname(t.env.outputs.elf))) return { problem: 'no build yet' };
   const found = findMapFile(t.env.outputs.elf);
   return found.found ? { path: found.found.path } : { problem: found.problem };
+}
+
+/** The `esp32mm.mapFile` setting as an absolute path, if set. */
+export function mapSetting(t: Target): string | undefined {
+  const setting = settings(t).get<string>('mapFile', '').trim();
+  return setting ? path.resolve(t.project.root, setting) : undefined;
 }
 
 /**

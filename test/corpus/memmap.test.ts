@@ -92,7 +92,12 @@ describe.each(cases)('$name', (c) => {
     expect(a.sections.map(({ name, kind, region: r, size }) => ({ name, kind, r, size }))).toEqual(b.sections.map(({ name, kind, region: r, size }) => ({ name, kind, r, size })));
     expect(a.libraries.map((l) => [l.archive, l.total])).toEqual(b.libraries.map((l) => [l.archive, l.total]));
     const table = firstAppPartition(parsePartitionTable(new Uint8Array(readFileSync(c.partitionsPath!))))!;
-    expect(a.appPartition).toMatchObject({ name: table.label, offset: table.offset, size: table.size, used: a.imageBytes, sizeSource: 'partition-table' });
+    // Used: the allocated PROGBITS sections of the real ELF's section table (what the image carries).
+    const progbits = readFileSync(join(c.dir, 'elf-sections.txt'), 'utf8').split('\n')
+      .map((l) => /^\s*\[\s*\d+\]\s+\S+\s+PROGBITS\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\S+\s+(\S*A\S*)\s/.exec(l))
+      .reduce((sum, m) => sum + (m ? parseInt(m[1], 16) : 0), 0);
+    expect(a.appPartition).toMatchObject({ name: table.label, offset: table.offset, size: table.size, used: progbits, sizeSource: 'partition-table' });
+    expect(b.appPartition!.used, 'map-only').toBe(progbits);
   });
 
   it('agrees with esp-idf-size 2.0.0 up to the definitions in docs/memmap-json.md', async () => {

@@ -94,7 +94,12 @@ export interface AppPartitionEntry {
   name: string;
   offset: number;
   size: number;
-  /** The image's loadable bytes (`imageBytes`; the image adds a few hundred bytes of headers). */
+  /**
+   * The bytes the image carries: the allocated sections with contents (what esptool's
+   * elf2image copies). Not `imageBytes`: a linker segment also gives file space to zero-filled
+   * NOBITS placeholders before its data (`.flash_rodata_dummy`, 128 KB on a C3), which the
+   * image leaves out. The image adds its headers and alignment padding (under a few KB).
+   */
   used: number;
   free: number;
   sizeSource: 'partition-table';
@@ -310,24 +315,25 @@ class ModelBuilder {
     const fill = this.fillDetail.padding + this.fillDetail.linkerData + this.fillDetail.placeholder;
     const dynamicSaved = libraries.reduce((sum, l) => sum + (l.flashSaved ?? 0), 0);
     // Map-only: the bytes of sections with contents are what the image holds.
-    const imageBytes = this.elf ? loadableBytes(this.elf.segments) : sum(elfSections.filter((s) => s.type !== SectionType.NOBITS).map((s) => s.size));
+    const contentBytes = sum(elfSections.filter((s) => s.type !== SectionType.NOBITS).map((s) => s.size));
+    const imageBytes = this.elf ? loadableBytes(this.elf.segments) : contentBytes;
     return {
       chip: this.chip.id, chipName: this.chip.name, chipSource: this.chipSource,
       sectionsFrom: this.elf ? 'elf' : 'map',
       attribution: this.map ? 'map' : 'symbols', split: this.split,
       regions, sections, libraries, fill, fillDetail: { ...this.fillDetail }, slots,
-      imageBytes, appPartition: this.appPartition(imageBytes), flashSaved: dynamicSaved, notes: this.notes,
+      imageBytes, appPartition: this.appPartition(contentBytes), flashSaved: dynamicSaved, notes: this.notes,
     };
   }
 
-  private appPartition(imageBytes: number): AppPartitionEntry | undefined {
+  private appPartition(contentBytes: number): AppPartitionEntry | undefined {
     const p = this.input.appPartition;
     if (!p) {
       this.notes.push('No partition table was found for this build (partitions.bin beside the firmware): flash use is not shown against the app partition.');
       return undefined;
     }
-    if (imageBytes > p.size) this.notes.push(`The firmware image (${imageBytes} bytes) is larger than its app partition ${p.name} (${p.size} bytes): it cannot be flashed.`);
-    return { name: p.name, offset: p.offset, size: p.size, used: imageBytes, free: Math.max(0, p.size - imageBytes), sizeSource: 'partition-table' };
+    if (contentBytes > p.size) this.notes.push(`The firmware image (${contentBytes} bytes) is larger than its app partition ${p.name} (${p.size} bytes): it cannot be flashed.`);
+    return { name: p.name, offset: p.offset, size: p.size, used: contentBytes, free: Math.max(0, p.size - contentBytes), sizeSource: 'partition-table' };
   }
 
   // ---- sections and regions ----------------------------------------------------------

@@ -90,5 +90,5 @@ export function findSdkconfig(buildDir: string): Lookup {
     const others = readdirSync(dir).filter((f) => /^sdkconfig\.[^.]+$/.test(f) && !['sdkconfig.defaults', 'sdkconfig.old'].includes(f) && isFile(join(dir, f)));
     if (others.length === 1) return { found: { path: join(dir, others[0]), how: `the only sdkconfig in ${dir}` } };
   }
-  return { problem: 'no sdkconfig (Arduino builds have none)' };
+  return { problem: `no sdkconfig in ${[...new Set(folders)].join(', ')} (Arduino builds have none; ESP-IDF keeps sdkconfig or sdkconfig.<env> in the project folder)` };
 }
