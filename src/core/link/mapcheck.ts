@@ -294,7 +294,7 @@ function lostWarning(lib: string, lost: Misplaced[], p: Placement, hasFragment: 
       lib,
       sections: at(...lost),
       message: `${lib} is not in its .mm sections: ${where}. Cause: the map has no .mm.${lib}.* section, so this link did not use an esp32mm fragment that names ${lib} ` +
-        `(write it with \`esp32mm fragment --libs ${lib}\` and pass it with -T before the framework's linker scripts; the build hook does both)`,
+        `(write it with \`esp32mm fragment --chip <chip> --libs ${lib}\` and pass it with -T before the framework's linker scripts; the build hook does both)`,
     };
   }
   const text = sections.find((s) => s.name === `.mm.${lib}.text`);
