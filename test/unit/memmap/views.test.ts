@@ -17,7 +17,7 @@ import { parseCommandArgs, UsageError } from '../../../src/cli/command';
 import { FIXTURES, abs, bytes, text, type Fixture } from './fixtures';
 
 /** RFC 4180 CSV, written here independently of views.ts: quoted fields, doubled quotes, CRLF. */
-export function parseCsv(csv: string): string[][] {
+function parseCsv(csv: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
