@@ -367,9 +367,16 @@ export function findArchive(model: MemoryMapModel, wanted: string): LibraryEntry
  */
 export function archiveSymbolsView(model: MemoryMapModel, mapText: string, lib: LibraryEntry, elf?: ElfFile): ArchiveSymbolsView {
   const records: CreditedRecord[] = [];
+  // Records of one object follow each other: decide once per run of one file.
+  let lastFile: string | undefined = '\0';
+  let mine = false;
   walkMapRecords(model, mapText, (r) => {
-    const id = libraryOfFile(r.file);
-    if (id.archive === lib.archive && id.name === lib.name) records.push(r);
+    if (r.file !== lastFile) {
+      const id = libraryOfFile(r.file);
+      mine = id.archive === lib.archive && id.name === lib.name;
+      lastFile = r.file;
+    }
+    if (mine) records.push(r);
   });
   const memberOf = (file: string | undefined) => splitArchiveMember(file ?? '').member ?? baseName(file ?? lib.name);
   let symbols: SymbolRow[];
