@@ -1,6 +1,6 @@
 // Uploading a set of files (usually a split's `_e`/`_d` files + manifest.json) to the agent:
 // build-id check, skip of unchanged files, progress events. Works on any AgentClient.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { crc32 } from '../util/crc32';
 import type { AgentClient, UploadProgress } from './client';
@@ -29,12 +29,11 @@ export function collectFiles(inputs: string[]): FileSet {
     try { st = statSync(input); } catch { throw new TransferError('LOCAL_FILE', `no such file or folder: ${input}`); }
     if (!st.isDirectory()) { add(input); continue; }
     const manifestPath = join(input, 'manifest.json');
-    let manifest: Manifest | undefined;
-    try { manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest; } catch { manifest = undefined; }
+    const manifest = readManifest(manifestPath);
     if (manifest) {
       set.manifest = manifest;
       set.manifestPath = manifestPath;
-      for (const f of (manifest.libraries ?? []).flatMap((l) => l.files)) add(join(input, f.file));
+      for (const f of manifestFiles(manifest)) add(manifestEntryPath(input, f.file, manifestPath));
       add(manifestPath);
     } else {
       for (const name of readdirSync(input).sort()) if (statSync(join(input, name)).isFile()) add(join(input, name));
@@ -44,9 +43,41 @@ export function collectFiles(inputs: string[]): FileSet {
   return set;
 }
 
+/** The folder's manifest.json, undefined when there is none; a damaged one is an error. */
+function readManifest(manifestPath: string): Manifest | undefined {
+  let text: string;
+  try { text = readFileSync(manifestPath, 'utf8'); } catch { return undefined; }
+  let manifest: unknown;
+  try { manifest = JSON.parse(text); } catch { throw new TransferError('LOCAL_FILE', `${manifestPath} is not valid JSON: split again to rewrite it`); }
+  const libs = (manifest as Manifest | null)?.libraries;
+  const wellFormed = typeof manifest === 'object' && manifest !== null && (libs === undefined ||
+    (Array.isArray(libs) && libs.every((l) => Array.isArray(l?.files) && l.files.every((f) => typeof f?.file === 'string'))));
+  if (!wellFormed) throw new TransferError('LOCAL_FILE', `${manifestPath} does not list its libraries' files as a split writes them: split again to rewrite it`);
+  return manifest as Manifest;
+}
+
+function manifestFiles(m: Manifest): ManifestFile[] {
+  return (m.libraries ?? []).flatMap((l) => l.files);
+}
+
+/**
+ * A file name from manifest.json (a cloned project's file, so hostile until checked): only a
+ * plain name of a regular file inside the manifest's folder, so an upload can never read
+ * and send anything else (`../../secret`, an absolute path, a symlink out of the folder).
+ */
+export function manifestEntryPath(folder: string, name: string, manifestPath: string): string {
+  const plain = name !== '.' && name !== '..' && /^[^/\\:\x00-\x1f\x7f]+$/.test(name);
+  if (!plain) throw new TransferError('LOCAL_FILE', `${manifestPath} names the file ${JSON.stringify(name)}: only plain file names in the manifest's own folder are allowed; split again to rewrite it`);
+  const path = join(folder, name);
+  let st;
+  try { st = lstatSync(path); } catch { throw new TransferError('LOCAL_FILE', `${path} is listed in ${manifestPath} but missing: split again`); }
+  if (!st.isFile()) throw new TransferError('LOCAL_FILE', `${path} is listed in ${manifestPath} but is not a regular file (${st.isSymbolicLink() ? 'a symbolic link' : 'a folder or device'}): split again to write it`);
+  return path;
+}
+
 /** A file that differs from its manifest entry was changed after the split: say so. */
 function checkAgainstManifest(set: FileSet): void {
-  for (const f of (set.manifest!.libraries ?? []).flatMap((l) => l.files)) {
+  for (const f of manifestFiles(set.manifest!)) {
     const local = set.files.find((x) => x.name === f.file);
     if (local && (local.data.length !== f.size || local.crc !== parseInt(f.crc32, 16))) {
       throw new TransferError('LOCAL_FILE', `${local.local} does not match ${set.manifestPath} (size/CRC differ): split again`);
