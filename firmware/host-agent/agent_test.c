@@ -26,7 +26,7 @@ static int t_open(void *c, const char *p, int mode, void **f) { (void)c; confine
 static int32_t t_read(void *c, void *f, void *b, uint32_t n) { (void)c; (void)f; if (n > store_len) n = store_len; memcpy(b, store, n); return (int32_t)n; }
 static int32_t t_write(void *c, void *f, const void *b, uint32_t n) {
   (void)c; (void)f;
-  if (store_len + n > sizeof store) return -MM_FULL;
+  if (store_len + n > sizeof store) return -MM_AGENT_FULL;
   memcpy(store + store_len, b, n); store_len += n; return (int32_t)n;
 }
 static int t_close(void *c, void *f) { (void)c; (void)f; return 0; }
@@ -59,10 +59,10 @@ static size_t frame(uint8_t type, uint16_t seq, const uint8_t *payload, size_t n
 static void test_resolve(void) {
   struct { const char *in; int want; const char *out; } t[] = {
     {"Lib_e", 1, "/mm/Lib_e"}, {"/mm/Lib_e", 1, "/mm/Lib_e"}, {"/mm/sub/x", 1, "/mm/sub/x"}, {"/mm", 0, "/mm"},
-    {"", 0, "/mm"}, {"/mm/", 0, "/mm"}, {"/etc/passwd", -MM_REFUSED, 0}, {"/mmx/a", -MM_REFUSED, 0},
-    {"../x", -MM_REFUSED, 0}, {"/mm/../x", -MM_REFUSED, 0}, {"a/./b", -MM_REFUSED, 0}, {"a//b", -MM_REFUSED, 0},
-    {"a\\b", -MM_REFUSED, 0}, {"c:x", -MM_REFUSED, 0}, {"x.part", -MM_REFUSED, 0}, {"a/..", -MM_REFUSED, 0},
-    {"a\x01", -MM_REFUSED, 0}, {"/", -MM_REFUSED, 0},
+    {"", 0, "/mm"}, {"/mm/", 0, "/mm"}, {"/etc/passwd", -MM_AGENT_REFUSED, 0}, {"/mmx/a", -MM_AGENT_REFUSED, 0},
+    {"../x", -MM_AGENT_REFUSED, 0}, {"/mm/../x", -MM_AGENT_REFUSED, 0}, {"a/./b", -MM_AGENT_REFUSED, 0}, {"a//b", -MM_AGENT_REFUSED, 0},
+    {"a\\b", -MM_AGENT_REFUSED, 0}, {"c:x", -MM_AGENT_REFUSED, 0}, {"x.part", -MM_AGENT_REFUSED, 0}, {"a/..", -MM_AGENT_REFUSED, 0},
+    {"a\x01", -MM_AGENT_REFUSED, 0}, {"/", -MM_AGENT_REFUSED, 0},
   };
   char buf[MM_AGENT_FULL_PATH];
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -72,8 +72,8 @@ static void test_resolve(void) {
   }
   char longp[200];
   memset(longp, 'a', sizeof longp); longp[MM_AGENT_MAX_PATH + 1] = 0;
-  CHECK(mm_agent_resolve(ROOT, longp, strlen(longp), buf, sizeof buf) == -MM_NAME_TOO_LONG, "long name");
-  CHECK(mm_agent_resolve(ROOT, "a\0b", 3, buf, sizeof buf) == -MM_REFUSED, "embedded NUL");
+  CHECK(mm_agent_resolve(ROOT, longp, strlen(longp), buf, sizeof buf) == -MM_AGENT_NAME_TOO_LONG, "long name");
+  CHECK(mm_agent_resolve(ROOT, "a\0b", 3, buf, sizeof buf) == -MM_AGENT_REFUSED, "embedded NUL");
 }
 
 static void test_dormant_and_wake(mm_agent_t *a) {

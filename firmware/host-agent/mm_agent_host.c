@@ -39,9 +39,9 @@ static const char *real(const char *device_path) {
 }
 
 static int fail(void) {
-  if (errno == ENOENT || errno == ENOTDIR) return -MM_NOT_FOUND;
-  if (errno == ENOSPC || errno == EDQUOT) return -MM_FULL;
-  return -MM_IO;
+  if (errno == ENOENT || errno == ENOTDIR) return -MM_AGENT_NOT_FOUND;
+  if (errno == ENOSPC || errno == EDQUOT) return -MM_AGENT_FULL;
+  return -MM_AGENT_IO;
 }
 
 static int p_open(void *ctx, const char *path, int mode, void **file) {
@@ -57,7 +57,7 @@ static int p_open(void *ctx, const char *path, int mode, void **file) {
 static int32_t p_read(void *ctx, void *file, void *buf, uint32_t n) {
   (void)ctx;
   ssize_t r = read((int)(intptr_t)file - 1, buf, n);
-  return r < 0 ? -MM_IO : (int32_t)r;
+  return r < 0 ? -MM_AGENT_IO : (int32_t)r;
 }
 
 /* Unbuffered write(2): whatever was acknowledged is in the file even if we are killed. */
@@ -65,7 +65,7 @@ static int32_t p_write(void *ctx, void *file, const void *buf, uint32_t n) {
   (void)ctx;
   uint32_t allowed = n;
   if (g.quota) allowed = g.used >= g.total ? 0 : (g.total - g.used < n ? (uint32_t)(g.total - g.used) : n);
-  if (allowed == 0 && n > 0) return -MM_FULL;
+  if (allowed == 0 && n > 0) return -MM_AGENT_FULL;
   ssize_t r = write((int)(intptr_t)file - 1, buf, allowed);
   if (r < 0) return fail();
   g.used += (uint64_t)r;
@@ -76,7 +76,7 @@ static int p_close(void *ctx, void *file) {
   (void)ctx;
   int fd = (int)(intptr_t)file - 1;
   int r = fsync(fd);
-  return close(fd) < 0 || (r < 0 && errno != EINVAL) ? -MM_IO : 0;
+  return close(fd) < 0 || (r < 0 && errno != EINVAL) ? -MM_AGENT_IO : 0;
 }
 
 static int p_stat(void *ctx, const char *path, mm_fs_entry_t *out) {
@@ -153,7 +153,7 @@ static int p_df(void *ctx, uint64_t *total, uint64_t *used) {
     return 0;
   }
   struct statvfs v;
-  if (statvfs(g.card, &v) < 0) return -MM_IO;
+  if (statvfs(g.card, &v) < 0) return -MM_AGENT_IO;
   *total = (uint64_t)v.f_blocks * v.f_frsize;
   *used = *total - (uint64_t)v.f_bavail * v.f_frsize;
   return 0;

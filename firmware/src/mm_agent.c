@@ -62,45 +62,45 @@ static int bad_component(const char *c, size_t n) {
 }
 
 /* Maps a device path to "<root>/<rel>" in `out`. Returns 0 for the root itself, 1 for a
- * path inside it, or -MM_REFUSED / -MM_NAME_TOO_LONG. Nothing outside root is reachable:
+ * path inside it, or -MM_AGENT_REFUSED / -MM_AGENT_NAME_TOO_LONG. Nothing outside root is reachable:
  * every component is checked, so no "..", and absolute paths must start with root. */
 int mm_agent_resolve(const char *root, const char *path, size_t len, char *out, size_t out_size) {
   size_t root_len = strlen(root);
   while (root_len > 1 && root[root_len - 1] == '/') root_len--;
-  if (len > MM_AGENT_MAX_PATH) return -MM_NAME_TOO_LONG;
+  if (len > MM_AGENT_MAX_PATH) return -MM_AGENT_NAME_TOO_LONG;
   const char *rel = path;
   size_t rel_len = len;
   if (len > 0 && path[0] == '/') {
     int root_is_slash = root_len == 1 && root[0] == '/';
     if (!root_is_slash) {
-      if (len < root_len || memcmp(path, root, root_len) != 0) return -MM_REFUSED;
-      if (len > root_len && path[root_len] != '/') return -MM_REFUSED; /* "/mmx" */
+      if (len < root_len || memcmp(path, root, root_len) != 0) return -MM_AGENT_REFUSED;
+      if (len > root_len && path[root_len] != '/') return -MM_AGENT_REFUSED; /* "/mmx" */
     }
     rel = path + (root_is_slash ? 0 : root_len);
     rel_len = len - (size_t)(rel - path);
     if (rel_len > 0) { rel++; rel_len--; } /* the '/' after root */
     if (rel_len == 0) { /* the root itself */
-      if (root_len + 1 > out_size) return -MM_NAME_TOO_LONG;
+      if (root_len + 1 > out_size) return -MM_AGENT_NAME_TOO_LONG;
       memcpy(out, root, root_len); out[root_len] = 0;
       return 0;
     }
   }
   if (rel_len == 0) {
-    if (root_len + 1 > out_size) return -MM_NAME_TOO_LONG;
+    if (root_len + 1 > out_size) return -MM_AGENT_NAME_TOO_LONG;
     memcpy(out, root, root_len); out[root_len] = 0;
     return 0;
   }
   for (size_t s = 0, i = 0; i <= rel_len; i++) {
     if (i == rel_len || rel[i] == '/') {
-      if (bad_component(rel + s, i - s)) return -MM_REFUSED;
+      if (bad_component(rel + s, i - s)) return -MM_AGENT_REFUSED;
       s = i + 1;
     }
   }
-  if (memchr(rel, 0, rel_len)) return -MM_REFUSED;
-  if (rel_len >= 5 && memcmp(rel + rel_len - 5, ".part", 5) == 0) return -MM_REFUSED;
+  if (memchr(rel, 0, rel_len)) return -MM_AGENT_REFUSED;
+  if (rel_len >= 5 && memcmp(rel + rel_len - 5, ".part", 5) == 0) return -MM_AGENT_REFUSED;
   int root_is_slash = root_len == 1 && root[0] == '/';
   size_t need = (root_is_slash ? 0 : root_len) + 1 + rel_len + 6; /* + ".part" + NUL */
-  if (need > out_size) return -MM_NAME_TOO_LONG;
+  if (need > out_size) return -MM_AGENT_NAME_TOO_LONG;
   size_t o = 0;
   if (!root_is_slash) { memcpy(out, root, root_len); o = root_len; }
   out[o++] = '/';
@@ -184,14 +184,14 @@ static int file_crc(mm_agent_t *a, const char *path, uint32_t limit, uint32_t *c
   while (done < limit) {
     uint32_t want = limit - done < sizeof a->tx ? limit - done : (uint32_t)sizeof a->tx;
     int32_t got = a->cfg.fs->read(a->cfg.fs->ctx, f, a->tx, want);
-    if (got < 0) { a->cfg.fs->close(a->cfg.fs->ctx, f); return -MM_IO; }
+    if (got < 0) { a->cfg.fs->close(a->cfg.fs->ctx, f); return -MM_AGENT_IO; }
     if (got == 0) break;
     c = mm_crc32(c, a->tx, (size_t)got);
     done += (uint32_t)got;
   }
   a->cfg.fs->close(a->cfg.fs->ctx, f);
   *crc = c;
-  return done == limit ? 0 : -MM_IO;
+  return done == limit ? 0 : -MM_AGENT_IO;
 }
 
 static int free_bytes(mm_agent_t *a, uint64_t *free_out, uint64_t *total_out) {
@@ -206,7 +206,7 @@ static int free_bytes(mm_agent_t *a, uint64_t *free_out, uint64_t *total_out) {
 
 /* Reads "len:u8 bytes" at p (inside a payload of n bytes) and resolves it into `out`. */
 static int payload_path(mm_agent_t *a, const uint8_t *p, size_t n, char *out) {
-  if (n < 1 || (size_t)p[0] + 1 > n) return -MM_PROTOCOL;
+  if (n < 1 || (size_t)p[0] + 1 > n) return -MM_AGENT_PROTOCOL;
   return mm_agent_resolve(a->cfg.root, (const char *)p + 1, p[0], out, MM_AGENT_FULL_PATH);
 }
 
@@ -224,10 +224,10 @@ static void make_parents(mm_agent_t *a, const char *full) {
 /* ---- handlers; each returns a status and leaves its payload at body+4, *len bytes ---- */
 static int on_hello(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   uint8_t *o = a->body + 4;
-  if (n < 8 || memcmp(p, HELLO_MAGIC, 7) != 0) return MM_PROTOCOL;
+  if (n < 8 || memcmp(p, HELLO_MAGIC, 7) != 0) return MM_AGENT_PROTOCOL;
   o[0] = MM_PROTO_VERSION;
   *len = 1;
-  if (p[7] != MM_PROTO_VERSION) return MM_VERSION;
+  if (p[7] != MM_PROTO_VERSION) return MM_AGENT_VERSION;
   uint64_t total = 0, free_ = 0;
   free_bytes(a, &free_, &total);
   if (total == 0) free_ = 0; /* unknown */
@@ -250,20 +250,20 @@ static int on_hello(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
     k += sl;
   }
   *len = k;
-  return MM_OK;
+  return MM_AGENT_OK;
 }
 
 static int on_open(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
-  if (n < 10) return MM_PROTOCOL;
+  if (n < 10) return MM_AGENT_PROTOCOL;
   uint32_t size = rd32(p), flags = p[8];
   close_upload(a, 0); /* a previous transfer in this session stays resumable */
-  if (a->busy) return MM_BUSY;
+  if (a->busy) return MM_AGENT_BUSY;
   int r = payload_path(a, p + 9, n - 9, a->final_path);
   if (r < 0) return -r;
-  if (r == 0) return MM_REFUSED; /* the served folder itself */
-  if (size > a->cfg.max_file) return MM_TOO_LARGE;
+  if (r == 0) return MM_AGENT_REFUSED; /* the served folder itself */
+  if (size > a->cfg.max_file) return MM_AGENT_TOO_LARGE;
   mm_fs_entry_t st;
-  if (a->cfg.fs->stat(a->cfg.fs->ctx, a->final_path, &st) == 0 && st.is_dir) return MM_REFUSED;
+  if (a->cfg.fs->stat(a->cfg.fs->ctx, a->final_path, &st) == 0 && st.is_dir) return MM_AGENT_REFUSED;
   strcpy(a->part_path, a->final_path);
   strcat(a->part_path, ".part");
   make_parents(a, a->final_path);
@@ -275,7 +275,7 @@ static int on_open(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   uint64_t free_;
   if (free_bytes(a, &free_, NULL) == 0 && (uint64_t)(size - part_len) > free_) {
     a->part_path[0] = 0;
-    return MM_FULL;
+    return MM_AGENT_FULL;
   }
   r = a->cfg.fs->open(a->cfg.fs->ctx, a->part_path, part_len ? MM_FS_APPEND : MM_FS_WRITE, &a->file);
   if (r < 0) { a->file = NULL; a->part_path[0] = 0; return -r; }
@@ -285,55 +285,55 @@ static int on_open(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   wr32(a->body + 4, part_len);
   wr32(a->body + 8, part_crc);
   *len = 8;
-  return MM_OK;
+  return MM_AGENT_OK;
 }
 
 static void on_data(mm_agent_t *a, uint16_t seq, const uint8_t *p, size_t n) {
-  if (!a->file || n < 4) { send_ack(a, seq, MM_PROTOCOL); return; }
+  if (!a->file || n < 4) { send_ack(a, seq, MM_AGENT_PROTOCOL); return; }
   uint32_t off = rd32(p), count = (uint32_t)(n - 4);
-  if (off < a->expect) { send_ack(a, seq, MM_OK); return; } /* a retransmission */
+  if (off < a->expect) { send_ack(a, seq, MM_AGENT_OK); return; } /* a retransmission */
   if (off > a->expect) { /* a frame before it was lost: NAK; the host ignores stale NAKs */
-    send_ack(a, seq, MM_OUT_OF_ORDER);
+    send_ack(a, seq, MM_AGENT_OUT_OF_ORDER);
     return;
   }
-  if (count > a->size - a->expect) { send_ack(a, seq, MM_BAD_SIZE); return; }
+  if (count > a->size - a->expect) { send_ack(a, seq, MM_AGENT_BAD_SIZE); return; }
   int32_t w = a->cfg.fs->write(a->cfg.fs->ctx, a->file, p + 4, count);
   if (w != (int32_t)count) {
     uint64_t free_ = 1;
     free_bytes(a, &free_, NULL);
     /* The card filled up (or failed): drop the .part so it does not hold the space. */
     close_upload(a, 1);
-    send_ack(a, seq, w < 0 && w != -MM_FULL && free_ > 0 ? MM_IO : MM_FULL);
+    send_ack(a, seq, w < 0 && w != -MM_AGENT_FULL && free_ > 0 ? MM_AGENT_IO : MM_AGENT_FULL);
     return;
   }
   a->crc = mm_crc32(a->crc, p + 4, count);
   a->expect += count;
-  send_ack(a, seq, MM_OK);
+  send_ack(a, seq, MM_AGENT_OK);
 }
 
 static int on_close(mm_agent_t *a, const uint8_t *p, size_t n) {
-  if (n < 8) return MM_PROTOCOL;
-  if (!a->file) return MM_PROTOCOL;
+  if (n < 8) return MM_AGENT_PROTOCOL;
+  if (!a->file) return MM_AGENT_PROTOCOL;
   uint32_t size = rd32(p), crc = rd32(p + 4);
   int r = a->cfg.fs->close(a->cfg.fs->ctx, a->file);
   a->file = NULL;
-  if (r < 0) { close_upload(a, 1); return MM_IO; }
-  if (size != a->size || a->expect != size) { close_upload(a, 1); return MM_BAD_SIZE; }
-  if (crc != a->crc) { close_upload(a, 1); return MM_BAD_CRC; }
+  if (r < 0) { close_upload(a, 1); return MM_AGENT_IO; }
+  if (size != a->size || a->expect != size) { close_upload(a, 1); return MM_AGENT_BAD_SIZE; }
+  if (crc != a->crc) { close_upload(a, 1); return MM_AGENT_BAD_CRC; }
   r = a->cfg.fs->rename(a->cfg.fs->ctx, a->part_path, a->final_path);
   a->part_path[0] = 0;
-  return r < 0 ? -r : MM_OK;
+  return r < 0 ? -r : MM_AGENT_OK;
 }
 
 static int on_list(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
-  if (n < 3) return MM_PROTOCOL;
+  if (n < 3) return MM_AGENT_PROTOCOL;
   uint32_t index = rd16(p);
   int r = payload_path(a, p + 2, n - 2, a->scratch);
   if (r < 0) return -r;
   mm_fs_entry_t e;
   r = a->cfg.fs->stat(a->cfg.fs->ctx, a->scratch, &e);
   if (r < 0) return -r;
-  if (!e.is_dir) return MM_NOT_FOUND;
+  if (!e.is_dir) return MM_AGENT_NOT_FOUND;
   uint8_t *o = a->body + 4;
   size_t k = 3, count = 0;
   int more = 0;
@@ -354,11 +354,11 @@ static int on_list(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   wr16(o, (uint32_t)count);
   o[2] = (uint8_t)more;
   *len = k;
-  return MM_OK;
+  return MM_AGENT_OK;
 }
 
 static int on_stat(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
-  if (n < 2) return MM_PROTOCOL;
+  if (n < 2) return MM_AGENT_PROTOCOL;
   int r = payload_path(a, p + 1, n - 1, a->scratch);
   if (r < 0) return -r;
   mm_fs_entry_t e;
@@ -374,20 +374,20 @@ static int on_stat(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   wr32(o + 1, e.size);
   wr32(o + 5, crc);
   *len = 9;
-  return MM_OK;
+  return MM_AGENT_OK;
 }
 
 static int on_remove(mm_agent_t *a, const uint8_t *p, size_t n) {
-  if (a->busy) return MM_BUSY;
+  if (a->busy) return MM_AGENT_BUSY;
   int r = payload_path(a, p, n, a->scratch);
   if (r < 0) return -r;
-  if (r == 0) return MM_REFUSED;
+  if (r == 0) return MM_AGENT_REFUSED;
   mm_fs_entry_t e;
   r = a->cfg.fs->stat(a->cfg.fs->ctx, a->scratch, &e);
   if (r < 0) return -r;
   if (a->file && strncmp(a->part_path, a->scratch, strlen(a->scratch)) == 0) close_upload(a, 0);
   r = a->cfg.fs->remove(a->cfg.fs->ctx, a->scratch);
-  return r < 0 ? -r : MM_OK;
+  return r < 0 ? -r : MM_AGENT_OK;
 }
 
 static int on_df(mm_agent_t *a, size_t *len) {
@@ -397,7 +397,7 @@ static int on_df(mm_agent_t *a, size_t *len) {
   wr64(a->body + 4, total);
   wr64(a->body + 12, used);
   *len = 16;
-  return MM_OK;
+  return MM_AGENT_OK;
 }
 
 /* ---- dispatch ---- */
@@ -411,8 +411,8 @@ static void on_frame(mm_agent_t *a, const uint8_t *f, size_t n, uint32_t now_ms)
   if (type == MM_FT_HELLO) {
     mm_agent_end_session(a); /* a new host: close any .part (kept for resume) */
     status = on_hello(a, p, pn, &len);
-    if (status == MM_PROTOCOL) return; /* not our magic: stay as we were */
-    a->active = status == MM_OK;
+    if (status == MM_AGENT_PROTOCOL) return; /* not our magic: stay as we were */
+    a->active = status == MM_AGENT_OK;
     a->last_frame_ms = now_ms;
     respond(a, type, seq, (uint8_t)status, len);
     return;
@@ -427,15 +427,15 @@ static void on_frame(mm_agent_t *a, const uint8_t *f, size_t n, uint32_t now_ms)
   switch (type) {
     case MM_FT_OPEN: status = on_open(a, p, pn, &len); break;
     case MM_FT_CLOSE: status = on_close(a, p, pn); break;
-    case MM_FT_ABORT: close_upload(a, pn > 0 && (p[0] & FLAG_DELETE)); status = MM_OK; break;
+    case MM_FT_ABORT: close_upload(a, pn > 0 && (p[0] & FLAG_DELETE)); status = MM_AGENT_OK; break;
     case MM_FT_LIST: status = on_list(a, p, pn, &len); break;
     case MM_FT_STAT: status = on_stat(a, p, pn, &len); break;
     case MM_FT_REMOVE: status = on_remove(a, p, pn); break;
     case MM_FT_DF: status = on_df(a, &len); break;
-    case MM_FT_BYE: status = MM_OK; break;
-    default: status = MM_PROTOCOL; break;
+    case MM_FT_BYE: status = MM_AGENT_OK; break;
+    default: status = MM_AGENT_PROTOCOL; break;
   }
-  if (status != MM_OK) len = 0;
+  if (status != MM_AGENT_OK) len = 0;
   respond(a, type, seq, (uint8_t)status, len);
   if (type == MM_FT_BYE) mm_agent_end_session(a);
 }

@@ -6,6 +6,7 @@
 #define MM_AGENT_H
 #include <stddef.h>
 #include <stdint.h>
+#include "mm_common.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -23,12 +24,13 @@ extern "C" {
 #define MM_AGENT_FULL_PATH (MM_AGENT_MAX_PATH + 96)
 #define MM_AGENT_IDLE_MS 10000u
 
-/* Status codes, protocol.md §6. Filesystem callbacks return 0 or a negative status. */
-enum {
-  MM_OK = 0, MM_BUSY = 1, MM_FULL = 2, MM_REFUSED = 3, MM_NOT_FOUND = 4, MM_TOO_LARGE = 5,
-  MM_BAD_CRC = 6, MM_BAD_SIZE = 7, MM_IO = 8, MM_PROTOCOL = 9, MM_VERSION = 10,
-  MM_NAME_TOO_LONG = 11, MM_OUT_OF_ORDER = 12
-};
+/* Status codes, protocol.md §6 (MM_AGENT_ prefix: the loader's results are MM_OK/MM_ERR_*,
+ * mm_common.h). Filesystem callbacks return 0 or a negative status. */
+typedef enum {
+  MM_AGENT_OK = 0, MM_AGENT_BUSY = 1, MM_AGENT_FULL = 2, MM_AGENT_REFUSED = 3, MM_AGENT_NOT_FOUND = 4, MM_AGENT_TOO_LARGE = 5,
+  MM_AGENT_BAD_CRC = 6, MM_AGENT_BAD_SIZE = 7, MM_AGENT_IO = 8, MM_AGENT_PROTOCOL = 9, MM_AGENT_VERSION = 10,
+  MM_AGENT_NAME_TOO_LONG = 11, MM_AGENT_OUT_OF_ORDER = 12
+} mm_agent_status_t;
 
 enum { MM_FT_HELLO = 1, MM_FT_OPEN, MM_FT_DATA, MM_FT_CLOSE, MM_FT_ABORT, MM_FT_LIST,
        MM_FT_STAT, MM_FT_REMOVE, MM_FT_DF, MM_FT_BYE, MM_FT_RESPONSE = 0x80 };
@@ -49,7 +51,7 @@ typedef struct {
   int32_t (*read)(void *ctx, void *file, void *buf, uint32_t n);        /* bytes, 0 = end, <0 error */
   int32_t (*write)(void *ctx, void *file, const void *buf, uint32_t n); /* bytes written, <0 error */
   int (*close)(void *ctx, void *file);                                  /* flush + close */
-  /* 0 and fills *out (name unused), MM_NOT_FOUND, or another negative status */
+  /* 0 and fills *out (name unused), MM_AGENT_NOT_FOUND, or another negative status */
   int (*stat)(void *ctx, const char *path, mm_fs_entry_t *out);
   int (*remove)(void *ctx, const char *path);
   /* Replace `to` with `from`; atomically where the filesystem can. */
@@ -66,7 +68,7 @@ typedef struct {
   const char *root;
   const char *chip;         /* e.g. "esp32s3" */
   const char *filesystems;  /* e.g. "sd" */
-  uint8_t build_id[32];
+  uint8_t build_id[MM_BUILD_ID_LEN];
   uint32_t window;          /* bytes of unacknowledged DATA the host may send */
   uint32_t max_file;
   /* Writes one complete frame; called once per frame so other writers cannot split it. */
@@ -112,7 +114,7 @@ void mm_agent_init(mm_agent_t *a, const mm_agent_config_t *cfg);
 void mm_agent_feed(mm_agent_t *a, const uint8_t *bytes, size_t n, uint32_t now_ms);
 /* Call now and then (e.g. each loop()): ends a session idle for MM_AGENT_IDLE_MS. */
 void mm_agent_tick(mm_agent_t *a, uint32_t now_ms);
-/* While busy, the agent answers OPEN/REMOVE with MM_BUSY (e.g. the loader is reading). */
+/* While busy, the agent answers OPEN/REMOVE with MM_AGENT_BUSY (e.g. the loader is reading). */
 void mm_agent_set_busy(mm_agent_t *a, int busy);
 /* Closes an open .part (kept for resume) and goes dormant. */
 void mm_agent_end_session(mm_agent_t *a);

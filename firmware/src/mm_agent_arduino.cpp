@@ -5,8 +5,6 @@
 #include "mm_agent_arduino.h"
 #include <string.h>
 
-extern "C" const volatile uint8_t mm_build_id[32];
-
 namespace {
 MMAgent *self(void *ctx) { return static_cast<MMAgent *>(ctx); }
 
@@ -15,9 +13,9 @@ int a_open(void *ctx, const char *path, int mode, void **file) {
   int slot = mode == MM_FS_READ ? 1 : 0;
   if (a->files[slot]) a->files[slot].close();
   const char *m = mode == MM_FS_READ ? FILE_READ : mode == MM_FS_WRITE ? FILE_WRITE : FILE_APPEND;
-  if (mode == MM_FS_READ && !a->fs().exists(path)) return -MM_NOT_FOUND;
+  if (mode == MM_FS_READ && !a->fs().exists(path)) return -MM_AGENT_NOT_FOUND;
   a->files[slot] = a->fs().open(path, m);
-  if (!a->files[slot] || a->files[slot].isDirectory()) { a->files[slot].close(); return -MM_IO; }
+  if (!a->files[slot] || a->files[slot].isDirectory()) { a->files[slot].close(); return -MM_AGENT_IO; }
   *file = &a->files[slot];
   return 0;
 }
@@ -36,9 +34,9 @@ int a_close(void *, void *file) {
 }
 int a_stat(void *ctx, const char *path, mm_fs_entry_t *out) {
   MMAgent *a = self(ctx);
-  if (!a->fs().exists(path)) return -MM_NOT_FOUND;
+  if (!a->fs().exists(path)) return -MM_AGENT_NOT_FOUND;
   fs::File f = a->fs().open(path, FILE_READ);
-  if (!f) return -MM_IO;
+  if (!f) return -MM_AGENT_IO;
   out->is_dir = f.isDirectory() ? 1 : 0;
   out->size = out->is_dir ? 0 : (uint32_t)f.size();
   out->name[0] = 0;
@@ -50,23 +48,23 @@ int a_remove(void *ctx, const char *path) {
   fs::File f = a->fs().open(path, FILE_READ);
   bool dir = f && f.isDirectory();
   f.close();
-  return (dir ? a->fs().rmdir(path) : a->fs().remove(path)) ? 0 : -MM_IO;
+  return (dir ? a->fs().rmdir(path) : a->fs().remove(path)) ? 0 : -MM_AGENT_IO;
 }
 /* FAT cannot rename over an existing file: remove the old one first (protocol §4). */
 int a_rename(void *ctx, const char *from, const char *to) {
   MMAgent *a = self(ctx);
   if (a->fs().rename(from, to)) return 0;
   if (a->fs().exists(to) && a->fs().remove(to) && a->fs().rename(from, to)) return 0;
-  return -MM_IO;
+  return -MM_AGENT_IO;
 }
 int a_mkdir(void *ctx, const char *path) {
   MMAgent *a = self(ctx);
-  return a->fs().exists(path) || a->fs().mkdir(path) ? 0 : -MM_IO;
+  return a->fs().exists(path) || a->fs().mkdir(path) ? 0 : -MM_AGENT_IO;
 }
 int a_list(void *ctx, const char *path, uint32_t index, mm_fs_entry_t *out) {
   MMAgent *a = self(ctx);
   fs::File dir = a->fs().open(path, FILE_READ);
-  if (!dir || !dir.isDirectory()) return -MM_NOT_FOUND;
+  if (!dir || !dir.isDirectory()) return -MM_AGENT_NOT_FOUND;
   int found = 0;
   for (uint32_t i = 0;; i++) {
     fs::File e = dir.openNextFile();
@@ -109,7 +107,7 @@ void MMAgent::begin(const char *chip, const char *filesystems, uint32_t window) 
   cfg.root = root_;
   cfg.chip = chip;
   cfg.filesystems = filesystems;
-  for (int i = 0; i < 32; i++) cfg.build_id[i] = mm_build_id[i];
+  for (int i = 0; i < MM_BUILD_ID_LEN; i++) cfg.build_id[i] = mm_build_id[i];
   cfg.window = window;
   cfg.output = a_output;
   cfg.output_ctx = this;

@@ -3,6 +3,7 @@
 #ifndef MM_FORMAT_H
 #define MM_FORMAT_H
 #include <stdint.h>
+#include "mm_common.h"
 
 #define MM_MAGIC0 'M'
 #define MM_MAGIC1 'M'
@@ -14,7 +15,6 @@
 #define MM_FLAG_CTORS_REVERSED 0x01 /* table is .ctors: call last to first */
 #define MM_HEADER_SIZE 128
 #define MM_NAME_MAX 32
-#define MM_BUILD_ID_LEN 32
 
 typedef struct {
     uint8_t magic[4];          /* 0   "MMLB" */

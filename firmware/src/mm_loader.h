@@ -13,6 +13,7 @@
 #define MM_LOADER_H
 #include <stddef.h>
 #include <stdint.h>
+#include "mm_common.h"
 #include "mm_format.h"
 #include "mm_storage.h"
 
@@ -112,19 +113,6 @@ mm_library_t *mm_find_library(const char *name);
 mm_slot_t *mm_find_slot(const char *name);
 mm_library_t *mm_first_library(void); /* iterate with lib->next */
 
-#if defined(__GNUC__)
-#define MM__CTOR __attribute__((constructor))
-#define MM__WEAK __attribute__((weak))
-#else
-#define MM__CTOR
-#define MM__WEAK
-#endif
-#ifdef __cplusplus
-#define MM__EXTERN_C extern "C"
-#else
-#define MM__EXTERN_C extern
-#endif
-
 /* MM_SLOT(ai) declares the slot `ai` from the linker symbols _mm_slot_ai_{text,data}_
  * {start,end}. The data range should cover the members' data and bss; if the linker
  * script bounds bss separately (_mm_slot_ai_bss_start/_end, optional, weak here), bss
@@ -175,10 +163,6 @@ typedef struct mm_loader {
     mm_err_t last_error;
     char last_file[MM_NAME_MAX + 2];         /* file the last error is about ("Lib_e") */
 } mm_loader_t;
-
-/* The firmware's build id; zeros until `esp32mm split` patches the stripped ELF.
- * Defined in mm_build_id.c; volatile so no read of it is folded at compile time. */
-extern const volatile uint8_t mm_build_id[MM_BUILD_ID_LEN];
 
 /* Set up a loader. memory may be NULL: the chip port's writer (mm_port_memory()) is used.
  * build_id may be NULL: the firmware's mm_build_id is used. */
