@@ -2,7 +2,7 @@
 #include "MemoryManager.h"
 
 void MemoryManager::init(const mm_storage_t &storage, const char *dir) {
-    mm_loader_init(&loader_, &storage, dir, nullptr, nullptr);
+    init_error_ = mm_loader_init(&loader_, &storage, dir, nullptr, nullptr);
 }
 
 MemoryManager::MemoryManager(const mm_storage_t &storage, const char *dir) { init(storage, dir); }
@@ -15,6 +15,10 @@ MemoryManager::MemoryManager(const char *dir) {
 #endif
 
 bool MemoryManager::begin() {
+    if (init_error_ != MM_OK) {
+        loader_.last_error = init_error_;
+        return false;
+    }
     bool split = false;
     for (int i = 0; i < MM_BUILD_ID_LEN; i++) split |= loader_.build_id[i] != 0;
     loader_.last_error = split ? MM_OK : MM_ERR_NOT_SPLIT;

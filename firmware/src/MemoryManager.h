@@ -2,12 +2,12 @@
  *
  *   #include <SD.h>
  *   #include <MemoryManager.h>
- *   MM_LIBRARY_OWN_SLOT(TinyClassifier)   // one per dynamic library (see mm_loader.h)
+ *   #include "mm_libraries.h"   // MM_LIBRARY/MM_SLOT lines + MM_LAZY wrappers (esp32mm init)
  *   MemoryManager mm(SD, "/mm");
  *
  *   void setup() {
  *     SD.begin();
- *     mm.begin();
+ *     if (!mm.begin()) Serial.println(mm.lastErrorText());
  *     if (!mm.load("TinyClassifier")) Serial.println(mm.lastErrorText());
  *   }
  *
@@ -50,8 +50,10 @@ public:
     /* Any storage backend (mm_storage.h). */
     MemoryManager(const mm_storage_t &storage, const char *dir);
 
-    /* Checks that the firmware was split (mm_build_id set) and makes this manager the one
-     * MM_LAZY wrappers and create() use. False (lastError() == MM_ERR_NOT_SPLIT) if not. */
+    /* Checks that the manager was set up (a folder of 32 characters or more is
+     * MM_ERR_DIR_TOO_LONG, never shortened) and that the firmware was split (mm_build_id
+     * set, else MM_ERR_NOT_SPLIT), then makes this manager the one MM_LAZY wrappers and
+     * create() use. False, with lastError() saying why, if not. */
     bool begin();
     /* Verify and load (evicting the slot's current library); true if loaded. */
     bool load(const char *lib);
@@ -90,6 +92,7 @@ public:
 private:
     void init(const mm_storage_t &storage, const char *dir);
     mm_loader_t loader_;
+    mm_err_t init_error_ = MM_OK;
 #if defined(ARDUINO)
     fs::FS *fs_ = nullptr;
 #endif

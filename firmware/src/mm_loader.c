@@ -8,11 +8,11 @@ static const char *const err_names[MM_ERR__COUNT] = {
     "OK", "ARGUMENT", "UNKNOWN_LIBRARY", "NOT_SPLIT", "OPEN", "READ", "TRUNCATED", "MAGIC",
     "VERSION", "KIND", "HEADER_SIZE", "HEADER_CRC", "NAME", "BUILD_ID", "FILE_SIZE",
     "PAYLOAD_CRC", "TOO_BIG", "OUT_OF_SLOT", "ALIGN", "CODE_REGION", "WRITE", "CHANGED",
-    "CTOR_RANGE", "NOT_LOADED", "NO_LOADER",
+    "CTOR_RANGE", "NOT_LOADED", "NO_LOADER", "DIR_TOO_LONG", "NO_CALL_HOOK",
 };
 static const char *const err_texts[MM_ERR__COUNT] = {
     "ok",
-    "invalid argument (NULL or path too long)",
+    "invalid argument (NULL, or a library name of 32 characters or more)",
     "no MM_LIBRARY() registration with that name in this firmware",
     "this firmware's mm_build_id is all zeros: run `esp32mm split` on the ELF before making the .bin",
     "file not found or cannot be opened",
@@ -36,6 +36,8 @@ static const char *const err_texts[MM_ERR__COUNT] = {
     "a constructor points outside the library's code",
     "library is not loaded",
     "no default loader: call MemoryManager::begin() or mm_set_default_loader()",
+    "the library folder is longer than 31 characters: use a shorter folder such as \"/mm\"",
+    "the library has constructors but the memory writer has no call hook: set mm_memory_t.call",
 };
 
 const char *mm_strerror(mm_err_t err) {
@@ -113,14 +115,17 @@ int mm_register_destructor(void (*fn)(void *), void *arg) {
 /* ---- loader setup -------------------------------------------------------------------- */
 mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char *dir,
                         const mm_memory_t *memory, const volatile uint8_t *build_id) {
-    if (!ld || !storage || !storage->ops) return MM_ERR_ARGUMENT;
+    if (!ld) return MM_ERR_ARGUMENT;
+    /* unusable until every argument passed: a refused folder must not turn into the root */
+    ld->storage.ops = 0;
+    ld->dir[0] = 0;
+    ld->last_file[0] = 0;
+    if (!storage || !storage->ops) return ld->last_error = MM_ERR_ARGUMENT;
+    if (dir && !str_append(ld->dir, sizeof ld->dir, dir)) return ld->last_error = MM_ERR_DIR_TOO_LONG;
     ld->storage = *storage;
     ld->memory = memory ? *memory : mm_port_memory();
     ld->build_id = build_id ? build_id : mm_build_id;
-    ld->dir[0] = 0;
-    ld->last_file[0] = 0;
     ld->last_error = MM_OK;
-    if (dir && !str_append(ld->dir, sizeof ld->dir, dir)) return ld->last_error = MM_ERR_ARGUMENT;
     return MM_OK;
 }
 void mm_set_default_loader(mm_loader_t *ld) { default_loader = ld; }
@@ -132,6 +137,10 @@ typedef struct {
     uint8_t kind;
     uint8_t flags;
     uint32_t load_addr, payload_len, payload_crc, bss_addr, bss_len, ctor_addr, ctor_count;
+    /* _d only, filled while its payload is verified: the code file's range, and what the
+     * constructor table holds (entries that are not markers, entries outside the code) */
+    uint32_t code_addr, code_len;
+    uint32_t ctor_word, ctors_real, ctors_outside;
 } file_info_t;
 
 #define CHUNK_WORDS 64 /* 256-byte stack buffer, word aligned for write_code */
@@ -206,6 +215,16 @@ static int inside_or_empty(uint32_t addr, uint32_t len, uintptr_t start, uintptr
     return len == 0 || inside(addr, len, start, end);
 }
 
+/* .ctors list markers some toolchains emit: skipped, never called. */
+static int is_ctor_marker(uint32_t fn) { return fn == 0 || fn == 0xFFFFFFFFu; }
+static int ctor_inside_code(uint32_t fn, uint32_t code_addr, uint32_t code_len) {
+    return inside(fn, 1, code_addr, (uintptr_t)code_addr + code_len);
+}
+static int ctor_table_inside_payload(const file_info_t *fi) {
+    return (fi->ctor_addr & 3) == 0 && fi->ctor_count <= fi->payload_len / 4 &&
+           inside(fi->ctor_addr, fi->ctor_count * 4, fi->load_addr, fi->load_addr + fi->payload_len);
+}
+
 static mm_err_t check_ranges(mm_loader_t *ld, const mm_slot_t *slot, const file_info_t *fi) {
     if (fi->kind == MM_KIND_CODE) {
         if (fi->payload_len > slot->text_end - slot->text_start) return MM_ERR_TOO_BIG;
@@ -225,19 +244,15 @@ static mm_err_t check_ranges(mm_loader_t *ld, const mm_slot_t *slot, const file_
     if (!inside_or_empty(fi->bss_addr, fi->bss_len, slot->data_start, slot->data_end) &&
         !(bss_size && inside(fi->bss_addr, fi->bss_len, slot->bss_start, slot->bss_end)))
         return MM_ERR_OUT_OF_SLOT;
-    if (fi->ctor_count) {
-        /* the table must be word aligned and lie inside the payload we copy */
-        if ((fi->ctor_addr & 3) || fi->ctor_count > fi->payload_len / 4) return MM_ERR_CTOR_RANGE;
-        if (!inside(fi->ctor_addr, fi->ctor_count * 4, fi->load_addr, fi->load_addr + fi->payload_len))
-            return MM_ERR_CTOR_RANGE;
-    }
+    /* the table must be word aligned and lie inside the payload we copy */
+    if (fi->ctor_count && !ctor_table_inside_payload(fi)) return MM_ERR_CTOR_RANGE;
     return MM_OK;
 }
 
 /* Stream the payload through `sink` (or only the CRC when sink is NULL); returns its CRC. */
 typedef mm_err_t (*payload_sink_t)(mm_loader_t *ld, uint32_t offset, const uint32_t *buf,
-                                   uint32_t n, const file_info_t *fi);
-static mm_err_t stream_payload(mm_loader_t *ld, void *f, const file_info_t *fi,
+                                   uint32_t n, file_info_t *fi);
+static mm_err_t stream_payload(mm_loader_t *ld, void *f, file_info_t *fi,
                                payload_sink_t sink, uint32_t *crc_out) {
     uint32_t buf[CHUNK_WORDS];
     uint32_t crc = 0, done = 0;
@@ -254,6 +269,30 @@ static mm_err_t stream_payload(mm_loader_t *ld, void *f, const file_info_t *fi,
     return MM_OK;
 }
 
+/* Verification pass over a _d payload: look at every constructor entry (little-endian
+ * words, the table may start at any payload offset) so that a pointer outside the code,
+ * or constructors without a call hook, refuse the library before anything is evicted. */
+static mm_err_t sink_check_ctors(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
+                                 file_info_t *fi) {
+    (void)ld;
+    const uint8_t *bytes = (const uint8_t *)buf;
+    uint32_t first = fi->ctor_addr - fi->load_addr, end = first + 4 * fi->ctor_count;
+    for (uint32_t p = off > first ? off : first; p < off + n && p < end; p++) {
+        uint32_t byte = (p - first) & 3;
+        fi->ctor_word = (byte ? fi->ctor_word : 0) | (uint32_t)bytes[p - off] << (8 * byte);
+        if (byte != 3 || is_ctor_marker(fi->ctor_word)) continue;
+        fi->ctors_real++;
+        if (!ctor_inside_code(fi->ctor_word, fi->code_addr, fi->code_len)) fi->ctors_outside++;
+    }
+    return MM_OK;
+}
+
+static mm_err_t check_ctors(mm_loader_t *ld, const file_info_t *fi) {
+    if (fi->ctors_outside) return MM_ERR_CTOR_RANGE;
+    if (fi->ctors_real && !ld->memory.call) return MM_ERR_NO_CALL_HOOK;
+    return MM_OK;
+}
+
 /* Open one file and make every check; fi describes it afterwards. */
 static mm_err_t verify_file(mm_loader_t *ld, mm_library_t *lib, uint8_t kind, file_info_t *fi) {
     if (!build_path(ld, lib->name, kind == MM_KIND_CODE ? 'e' : 'd', fi)) return MM_ERR_ARGUMENT;
@@ -266,9 +305,12 @@ static mm_err_t verify_file(mm_loader_t *ld, mm_library_t *lib, uint8_t kind, fi
     if (!e && (uint32_t)size - MM_HEADER_SIZE < fi->payload_len) e = MM_ERR_TRUNCATED;
     if (!e && (uint32_t)size - MM_HEADER_SIZE > fi->payload_len) e = MM_ERR_FILE_SIZE;
     uint32_t crc = 0;
-    if (!e) e = stream_payload(ld, f, fi, 0, &crc);
+    fi->ctors_real = fi->ctors_outside = 0;
+    int look_at_ctors = !e && kind == MM_KIND_DATA && fi->ctor_count && ctor_table_inside_payload(fi);
+    if (!e) e = stream_payload(ld, f, fi, look_at_ctors ? sink_check_ctors : 0, &crc);
     if (!e && crc != fi->payload_crc) e = MM_ERR_PAYLOAD_CRC;
     if (!e) e = check_ranges(ld, lib->slot, fi);
+    if (!e) e = check_ctors(ld, fi);
     ld->storage.ops->close(ld->storage.ctx, f);
     return e;
 }
@@ -288,6 +330,7 @@ static mm_err_t fail(mm_loader_t *ld, mm_err_t e, const char *name, char kind) {
 
 static mm_err_t lookup(mm_loader_t *ld, const char *name, mm_library_t **out) {
     if (!ld || !name) return MM_ERR_ARGUMENT;
+    if (!ld->storage.ops) return ld->last_error; /* mm_loader_init failed: keep saying why */
     if (str_len(name) >= MM_NAME_MAX) return fail(ld, MM_ERR_ARGUMENT, 0, 0);
     *out = mm_find_library(name);
     if (!*out || !(*out)->slot) return fail(ld, MM_ERR_UNKNOWN_LIBRARY, name, 0);
@@ -298,6 +341,8 @@ static mm_err_t verify_both(mm_loader_t *ld, mm_library_t *lib, file_info_t *fe,
     if (build_id_is_zero(ld->build_id)) return fail(ld, MM_ERR_NOT_SPLIT, lib->name, 0);
     mm_err_t e = verify_file(ld, lib, MM_KIND_CODE, fe);
     if (e) return fail(ld, e, lib->name, 'e');
+    fd->code_addr = fe->load_addr; /* constructors must point into this code */
+    fd->code_len = fe->payload_len;
     e = verify_file(ld, lib, MM_KIND_DATA, fd);
     if (e) return fail(ld, e, lib->name, 'd');
     return MM_OK;
@@ -314,7 +359,7 @@ mm_err_t mm_verify(mm_loader_t *ld, const char *name) {
 
 /* ---- copying --------------------------------------------------------------------------- */
 static mm_err_t sink_code(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
-                          const file_info_t *fi) {
+                          file_info_t *fi) {
     /* n is a multiple of 4: payload_len is (checked) and chunks are whole words */
     return ld->memory.write_code(ld->memory.ctx, fi->load_addr + off, buf, n / 4) ? MM_ERR_WRITE : MM_OK;
 }
@@ -335,13 +380,13 @@ static int zero_data(mm_loader_t *ld, uintptr_t dst, uint32_t n) {
     return 0;
 }
 static mm_err_t sink_data(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
-                          const file_info_t *fi) {
+                          file_info_t *fi) {
     return write_data(ld, fi->load_addr + off, buf, n) ? MM_ERR_WRITE : MM_OK;
 }
 
 /* Second pass: copy while recomputing the CRC; a file that changed since verification
  * (or a flaky card) is caught before anything is called. */
-static mm_err_t copy_file(mm_loader_t *ld, const file_info_t *fi, payload_sink_t sink) {
+static mm_err_t copy_file(mm_loader_t *ld, file_info_t *fi, payload_sink_t sink) {
     void *f = ld->storage.ops->open(ld->storage.ctx, fi->path);
     if (!f) return MM_ERR_OPEN;
     uint8_t h[MM_HEADER_SIZE];
@@ -388,21 +433,22 @@ static uint32_t ctor_entry(mm_loader_t *ld, uint32_t table, uint32_t i) {
     return *(const volatile uint32_t *)addr;
 }
 
-/* Constructor table: every entry must point into the code just loaded. Entries 0 and -1
- * (the .ctors list markers some toolchains emit) are skipped. */
+/* Constructor table: verification already refused pointers outside the code; the table
+ * as it now sits in data memory is checked again, so a write the memory did not keep
+ * cannot send a call elsewhere. Markers (0, -1) are skipped. */
 static mm_err_t run_constructors(mm_loader_t *ld, mm_library_t *lib, const file_info_t *fd) {
     uint32_t count = fd->ctor_count;
-    if (!count || !ld->memory.call) return MM_OK;
     int reversed = fd->flags & MM_FLAG_CTORS_REVERSED;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t fn = ctor_entry(ld, fd->ctor_addr, reversed ? count - 1 - i : i);
-        if (fn == 0 || fn == 0xFFFFFFFFu) continue;
-        if (!inside(fn, 1, lib->code_addr, lib->code_addr + lib->code_len)) return MM_ERR_CTOR_RANGE;
+        if (is_ctor_marker(fn)) continue;
+        if (!ctor_inside_code(fn, lib->code_addr, lib->code_len)) return MM_ERR_CTOR_RANGE;
+        if (!ld->memory.call) return MM_ERR_NO_CALL_HOOK;
     }
     loading = lib;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t fn = ctor_entry(ld, fd->ctor_addr, reversed ? count - 1 - i : i);
-        if (fn != 0 && fn != 0xFFFFFFFFu) ld->memory.call(ld->memory.ctx, fn);
+        if (!is_ctor_marker(fn)) ld->memory.call(ld->memory.ctx, fn);
     }
     loading = 0;
     return MM_OK;

@@ -23,7 +23,7 @@ extern "C" {
 
 typedef enum {
     MM_OK = 0,
-    MM_ERR_ARGUMENT = 1,        /* NULL pointer or path too long */
+    MM_ERR_ARGUMENT = 1,        /* NULL pointer or library name too long */
     MM_ERR_UNKNOWN_LIBRARY = 2, /* no MM_LIBRARY() registration with that name */
     MM_ERR_NOT_SPLIT = 3,       /* the firmware's mm_build_id is all zeros */
     MM_ERR_OPEN = 4,            /* file missing or cannot be opened */
@@ -47,6 +47,8 @@ typedef enum {
     MM_ERR_CTOR_RANGE = 22,     /* a constructor pointer points outside the loaded code */
     MM_ERR_NOT_LOADED = 23,     /* unload of a library that is not loaded */
     MM_ERR_NO_LOADER = 24,      /* mm_require() before any loader was made the default */
+    MM_ERR_DIR_TOO_LONG = 25,   /* the loader's folder is longer than MM_DIR_MAX - 1 chars */
+    MM_ERR_NO_CALL_HOOK = 26,   /* the library has constructors, the memory writer no call */
     MM_ERR__COUNT
 } mm_err_t;
 
@@ -70,7 +72,8 @@ typedef struct mm_memory {
     int (*zero_data)(void *ctx, uintptr_t dst, uint32_t n);
     /* Make freshly written code visible to instruction fetch (isync, fence.i, cache). */
     void (*sync_code)(void *ctx, uintptr_t addr, uint32_t len);
-    /* Call a constructor: void (*)(void) at addr. */
+    /* Call a constructor: void (*)(void) at addr. Required when a library has
+     * constructors: without it such a library is refused (MM_ERR_NO_CALL_HOOK). */
     void (*call)(void *ctx, uintptr_t fn);
     /* Read a word of loaded data (the constructor table); NULL = plain load. */
     uint32_t (*read_word)(void *ctx, uintptr_t addr);
@@ -154,25 +157,31 @@ mm_library_t *mm_first_library(void); /* iterate with lib->next */
 
 /* ---- the loader -------------------------------------------------------------------- */
 #define MM_PATH_MAX 96
+/* Room for the folder, NUL included: a folder of up to 31 characters ("/mm", "/sdcard/mm"). */
+#define MM_DIR_MAX (MM_PATH_MAX - 2 * MM_NAME_MAX)
 
 typedef struct mm_loader {
-    mm_storage_t storage;
+    mm_storage_t storage;                    /* ops NULL: init failed (last_error says why) */
     mm_memory_t memory;
-    char dir[MM_PATH_MAX - 2 * MM_NAME_MAX]; /* "/mm"; "" = storage root */
+    char dir[MM_DIR_MAX];                    /* "/mm"; "" = storage root */
     const volatile uint8_t *build_id;        /* normally mm_build_id */
     mm_err_t last_error;
     char last_file[MM_NAME_MAX + 2];         /* file the last error is about ("Lib_e") */
 } mm_loader_t;
 
 /* Set up a loader. memory may be NULL: the chip port's writer (mm_port_memory()) is used.
- * build_id may be NULL: the firmware's mm_build_id is used. */
+ * build_id may be NULL: the firmware's mm_build_id is used. A folder of MM_DIR_MAX
+ * characters or more is MM_ERR_DIR_TOO_LONG (never shortened); after a failed init every
+ * call on the loader returns that error. */
 mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char *dir,
                         const mm_memory_t *memory, const volatile uint8_t *build_id);
 
 /* Verify both files, evict the slot's current occupant, copy, zero bss, run
- * constructors. Already loaded: MM_OK without reading anything. On any failure the
- * library is not marked loaded and none of its code is called; if the failure came
- * before the copy (every verification failure does) the previous occupant stays loaded. */
+ * constructors. Already loaded: MM_OK without reading anything. Every check that can
+ * refuse a library (headers, CRCs, ranges, every constructor pointer, the call hook) is
+ * made before the occupant is evicted, so a refused library leaves it loaded. Only a
+ * storage or memory failure during the copy itself comes later; then the slot is empty
+ * and its code filled with illegal instructions. */
 mm_err_t mm_load(mm_loader_t *ld, const char *name);
 /* Run the library's registered destructors (last first), fill its code with zeros
  * (a stale call then faults instead of running stale code) and free the slot. */
@@ -189,17 +198,18 @@ mm_loader_t *mm_default_loader(void);
 mm_err_t mm_require(const char *name);
 
 /* MM_LAZY(Lib, int, lib_fn, (int a, int b), (a, b), -1) defines
- * `int mm_lib_fn(int a, int b)`: it loads Lib if needed, then calls lib_fn; if the load
- * fails it returns the fallback (-1) without calling into the library. */
-#define MM_LAZY(lib, ret, fn, params, args, fallback) \
-    static inline ret mm_##fn params {                \
-        if (mm_require(#lib) != MM_OK) return fallback; \
-        return fn args;                               \
+ * `int mm_lazy_lib_fn(int a, int b)`: it loads Lib if needed, then calls lib_fn; if the
+ * load fails it returns the fallback (-1) without calling into the library. The mm_lazy_
+ * prefix is used by no API function, so lib_fn may be called load, verify, require... */
+#define MM_LAZY(lib, ret, fn, params, args, fallback)     \
+    static inline ret mm_lazy_##fn params {               \
+        if (mm_require(#lib) != MM_OK) return fallback;   \
+        return fn args;                                   \
     }
-#define MM_LAZY_VOID(lib, fn, params, args)            \
-    static inline void mm_##fn params {                \
-        if (mm_require(#lib) != MM_OK) return;          \
-        fn args;                                        \
+#define MM_LAZY_VOID(lib, fn, params, args)               \
+    static inline void mm_lazy_##fn params {              \
+        if (mm_require(#lib) != MM_OK) return;            \
+        fn args;                                          \
     }
 
 /* ---- destructors -------------------------------------------------------------------- */

@@ -14,7 +14,7 @@ MM_SLOT(ai)
 MM_LIBRARY(TinyClassifier, ai)
 MM_LIBRARY(ImageFilters, ai)
 
-// mm_if_extract_features() / mm_tiny_classify(): load the library if needed, then call;
+// mm_lazy_if_extract_features() / mm_lazy_tiny_classify(): load the library if needed, then call;
 // the last argument is returned (nothing of the library runs) if it cannot be loaded.
 MM_LAZY(ImageFilters, int, if_extract_features, (const uint8_t *f, int w, int h, uint8_t *out), (f, w, h, out), -1)
 MM_LAZY(TinyClassifier, int, tiny_classify, (const uint8_t *features), (features), -2)
@@ -46,18 +46,18 @@ void setup() {
 
 void loop() {
     captureFrame();
-    int edges = mm_if_extract_features(frame, kWidth, kHeight, features);   // loads ImageFilters
+    int edges = mm_lazy_if_extract_features(frame, kWidth, kHeight, features);   // loads ImageFilters
     if (edges < 0) {
         Serial.printf("ImageFilters: %s %s\n", mm.lastErrorName(), mm.lastErrorFile());
         delay(5000);
         return;
     }
-    int cls = mm_tiny_classify(features);   // evicts ImageFilters, loads TinyClassifier
+    int cls = mm_lazy_tiny_classify(features);   // evicts ImageFilters, loads TinyClassifier
     if (cls == -2) {
         Serial.printf("TinyClassifier: %s %s\n", mm.lastErrorName(), mm.lastErrorFile());
         delay(5000);
         return;
     }
-    Serial.printf("frame %d: edges %d -> %s\n", frameNo, edges, cls < 0 ? "(unsure)" : mm_tiny_label(cls));
+    Serial.printf("frame %d: edges %d -> %s\n", frameNo, edges, cls < 0 ? "(unsure)" : mm_lazy_tiny_label(cls));
     delay(1000);
 }

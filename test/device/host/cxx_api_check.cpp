@@ -20,7 +20,7 @@ int use_api() {
     Thing *a = mm.create<Thing>("Demo", 1);
     alignas(Thing) static unsigned char buf[sizeof(Thing)];
     Thing *b = mm.construct<Thing>("Demo", buf, 2);
-    int r = (a ? a->v_ : 0) + (b ? b->v_ : 0) + mm_demo_fn(3);
+    int r = (a ? a->v_ : 0) + (b ? b->v_ : 0) + mm_lazy_demo_fn(3);
     delete a;
     mm.unload("Demo");
     return r + (mm.isLoaded("Other") ? 1 : 0) + (int)mm.lastErrorText()[0] + (int)mm.lastErrorFile()[0];

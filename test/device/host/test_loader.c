@@ -336,14 +336,60 @@ static int t_refuse_code_region_of_chip(void) {
     return 1;
 }
 
-static int t_ctor_pointing_outside_code_never_called(void) {
+/* A constructor pointer outside the code is found by verification: the running library
+ * of the slot is not evicted, and mm_verify refuses too. */
+static int t_refuse_ctor_pointing_outside_code(void) {
     put32(alpha_data + 20, SOLO_TEXT); /* valid IRAM, but not Alpha's code */
     spec_t s = alpha_d();
+    return refused("Alpha_d", &s, MM_ERR_CTOR_RANGE, "Alpha");
+}
+/* The table may start at any payload offset (data with odd alignment before it). */
+static int t_refuse_ctor_outside_code_in_unaligned_payload(void) {
+    static uint8_t data[27];
+    fill(data, sizeof data, 9);
+    put32(data + 23, SOLO_TEXT + 0x12); /* payload offset 23 = address AI_DATA + 24: Gamma's code */
+    spec_t s = spec("Alpha", 'D', AI_DATA + 1, data, sizeof data);
+    s.ctor_addr = AI_DATA + 24, s.ctor_count = 1;
+    return refused("Alpha_d", &s, MM_ERR_CTOR_RANGE, "Alpha");
+}
+
+static mm_memory_t memory_without_call_hook(void) {
+    mm_memory_t mem = model_memory();
+    mem.call = 0;
+    return mem;
+}
+static int t_refuse_ctors_without_call_hook(void) {
+    mm_storage_t st = mm_storage_posix();
+    mm_memory_t mem = memory_without_call_hook();
+    mm_loader_init(&ld, &st, dir, &mem, fw_id);
+    spec_t s = alpha_d();
+    return refused("Alpha_d", &s, MM_ERR_NO_CALL_HOOK, "Alpha");
+}
+static int t_markers_only_load_without_call_hook(void) {
+    mm_storage_t st = mm_storage_posix();
+    mm_memory_t mem = memory_without_call_hook();
+    mm_loader_init(&ld, &st, dir, &mem, fw_id);
+    put32(alpha_data + 16, 0xFFFFFFFFu);
+    put32(alpha_data + 20, 0);
+    spec_t s = alpha_d();
     write_spec("Alpha_d", &s);
-    CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_CTOR_RANGE);
-    CHECK(model.ncalls == 0, "called %u constructors", model.ncalls);
-    CHECK(!mm_is_loaded("Alpha"), "marked loaded");
-    CHECK(mem_is(AI_TEXT, 0, sizeof alpha_code), "code left in place");
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_OK);
+    return 1;
+}
+
+/* A folder that does not fit is an error, never shortened to the storage root. */
+static int t_folder_too_long_is_an_error(void) {
+    mm_storage_t st = mm_storage_posix();
+    mm_memory_t mem = model_memory();
+    char longest[MM_DIR_MAX], too_long[MM_DIR_MAX + 1];
+    memset(longest, 'a', sizeof longest - 1), longest[sizeof longest - 1] = 0;
+    memset(too_long, 'a', sizeof too_long - 1), too_long[sizeof too_long - 1] = 0;
+    CHECK(strlen(longest) == 31, "MM_DIR_MAX changed: %zu", strlen(longest));
+    CHECK_ERR(mm_loader_init(&ld, &st, longest, &mem, fw_id), MM_OK);
+    CHECK_ERR(mm_loader_init(&ld, &st, too_long, &mem, fw_id), MM_ERR_DIR_TOO_LONG);
+    CHECK_ERR(mm_load(&ld, "Alpha"), MM_ERR_DIR_TOO_LONG);
+    CHECK_ERR(mm_verify(&ld, "Alpha"), MM_ERR_DIR_TOO_LONG);
+    CHECK(model.writes == 0 && !mm_is_loaded("Alpha"), "loaded from another folder");
     return 1;
 }
 
@@ -391,18 +437,22 @@ static int t_file_changed_between_verify_and_copy(void) {
 static int lazy_calls;
 static int fake_lib_fn(int a) { lazy_calls++; return a + 1; }
 MM_LAZY(Gamma, int, fake_lib_fn, (int a), (a), -1)
+/* a library function named like our API: its wrapper is mm_lazy_load, not mm_load */
+static int load(int a) { return a * 2; }
+MM_LAZY(Gamma, int, load, (int a), (a), -1)
 static int t_lazy_wrapper_loads_on_first_call(void) {
     CHECK(!mm_is_loaded("Gamma"), "precondition");
-    CHECK(mm_fake_lib_fn(41) == 42, "wrapper result");
+    CHECK(mm_lazy_fake_lib_fn(41) == 42, "wrapper result");
     CHECK(mm_is_loaded("Gamma"), "wrapper did not load");
+    CHECK(mm_lazy_load(4) == 8, "wrapper of a function named load");
     unsigned w = model.writes;
-    CHECK(mm_fake_lib_fn(1) == 2 && model.writes == w, "second call reloaded");
+    CHECK(mm_lazy_fake_lib_fn(1) == 2 && model.writes == w, "second call reloaded");
     spec_t s = gamma_e();
     s.flip_payload_byte = 0;
     write_spec("Gamma_e", &s);
     CHECK_ERR(mm_unload(&ld, "Gamma"), MM_OK);
     lazy_calls = 0;
-    CHECK(mm_fake_lib_fn(1) == -1, "fallback not returned");
+    CHECK(mm_lazy_fake_lib_fn(1) == -1, "fallback not returned");
     CHECK(lazy_calls == 0, "called into a library that failed its checks");
     mm_set_default_loader(0);
     CHECK(mm_require("Gamma") == MM_ERR_NO_LOADER, "no loader");
@@ -417,6 +467,7 @@ static int t_error_texts(void) {
     }
     CHECK(strcmp(mm_errname(MM_ERR_PAYLOAD_CRC), "PAYLOAD_CRC") == 0, "name table out of order");
     CHECK(strcmp(mm_errname(MM_ERR_NO_LOADER), "NO_LOADER") == 0, "name table out of order");
+    CHECK(strcmp(mm_errname(MM_ERR_NO_CALL_HOOK), "NO_CALL_HOOK") == 0, "name table out of order");
     CHECK(strcmp(mm_strerror((mm_err_t)999), "unknown error") == 0, "out of range");
     return 1;
 }
@@ -450,7 +501,9 @@ static const test_t tests[] = {
     T(t_refuse_data_outside_slot), T(t_refuse_bss_outside_slot), T(t_refuse_bss_past_separate_bss_range), T(t_refuse_unaligned_code),
     T(t_refuse_ctor_table_outside_payload), T(t_refuse_missing_file), T(t_refuse_unknown_library),
     T(t_refuse_when_firmware_not_split), T(t_refuse_code_region_of_chip),
-    T(t_ctor_pointing_outside_code_never_called), T(t_short_reads_load_correctly),
+    T(t_refuse_ctor_pointing_outside_code), T(t_refuse_ctor_outside_code_in_unaligned_payload),
+    T(t_refuse_ctors_without_call_hook), T(t_markers_only_load_without_call_hook),
+    T(t_folder_too_long_is_an_error), T(t_short_reads_load_correctly),
     T(t_file_changed_between_verify_and_copy), T(t_lazy_wrapper_loads_on_first_call),
     T(t_error_texts), T(t_model_faults_on_byte_store_to_iram),
 };

@@ -16,7 +16,7 @@ MM_LIBRARY(Adder, math)
 MM_LIBRARY(Multiplier, math)
 MM_LIBRARY_OWN_SLOT(Shapes)
 
-/* Load on first call: mm_adder_calc() loads Adder (evicting Multiplier) if needed. */
+/* Load on first call: mm_lazy_adder_calc() loads Adder (evicting Multiplier) if needed. */
 MM_LAZY(Adder, int, adder_calc, (int a, int b), (a, b), -1)
 MM_LAZY(Multiplier, int, multiplier_calc, (int a, int b), (a, b), -1)
 
@@ -90,15 +90,15 @@ static int basic() {
 
 /* Two libraries of one slot, swapped back and forth through the MM_LAZY wrappers. */
 static int swap() {
-    show("Adder 2,5", mm_adder_calc(2, 5));
-    show("Adder 2,5", mm_adder_calc(2, 5));
-    show("Multiplier 3,4", mm_multiplier_calc(3, 4));
+    show("Adder 2,5", mm_lazy_adder_calc(2, 5));
+    show("Adder 2,5", mm_lazy_adder_calc(2, 5));
+    show("Multiplier 3,4", mm_lazy_multiplier_calc(3, 4));
     show_loaded(mm);
-    show("Adder 2,5", mm_adder_calc(2, 5));
+    show("Adder 2,5", mm_lazy_adder_calc(2, 5));
     show_loaded(mm);
-    show("Multiplier 3,4", mm_multiplier_calc(3, 4));
-    show("Multiplier 3,4", mm_multiplier_calc(3, 4));
-    show("Adder 2,5", mm_adder_calc(2, 5));
+    show("Multiplier 3,4", mm_lazy_multiplier_calc(3, 4));
+    show("Multiplier 3,4", mm_lazy_multiplier_calc(3, 4));
+    show("Adder 2,5", mm_lazy_adder_calc(2, 5));
     show_loaded(mm);
     return 0;
 }

@@ -1,7 +1,7 @@
 // Host unit tests of the device loader core (firmware/src/mm_loader.c), compiled with gcc
 // and AddressSanitizer + UBSan, against a memory model that faults on any non-word store
 // to IRAM (test/device/host/). Each C test case is one vitest test.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, run, tempDir } from '../../helpers/tools';
@@ -41,6 +41,26 @@ describe('device loader core on the host (gcc, ASan + UBSan, IRAM word-only mode
       expect(line).toBe(`ok - ${name}`);
     });
   }
+});
+
+describe('C++ API on the host (MemoryManager.cpp over the loader, ASan + UBSan)', () => {
+  it('a folder of 32 characters or more is an error from begin() and load(), never shortened', () => {
+    const cxxWork = tempDir('esp32mm-device-cxx-');
+    onTestFinished(() => rmSync(cxxWork, { recursive: true, force: true }));
+    const bin = join(cxxWork, 'test_memory_manager');
+    const common = ['-D_DEFAULT_SOURCE', '-Wall', '-Wextra', '-Werror', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', `-I${SRC}`];
+    const objects = ['mm_loader.c', 'mm_crc32.c', 'mm_storage_posix.c', 'mm_port_generic.c', 'mm_build_id.c'].map((f) => {
+      const o = join(cxxWork, `${f}.o`);
+      const c = run('gcc', ['-std=c11', ...common, '-c', join(SRC, f), '-o', o]);
+      expect(c.stderr).toBe('');
+      return o;
+    });
+    const b = run('g++', ['-std=c++17', ...common, join(HOST, 'test_memory_manager.cpp'), join(SRC, 'MemoryManager.cpp'), ...objects, '-o', bin]);
+    expect(b.stderr).toBe('');
+    const r = run(bin, []);
+    expect(r.stdout).toMatch(/# 0 failed/);
+    expect(r.status).toBe(0);
+  });
 });
 
 describe('device sources that cannot run here still compile', () => {

@@ -7,7 +7,7 @@
 
 // One line per dynamic library: its slot (here its own) and linker symbols.
 MM_LIBRARY_OWN_SLOT(TinyClassifier)
-// mm_tiny_classify(): loads TinyClassifier on first call, then calls tiny_classify();
+// mm_lazy_tiny_classify(): loads TinyClassifier on first call, then calls tiny_classify();
 // returns -1 (without calling into the library) if the files are missing or damaged.
 MM_LAZY(TinyClassifier, int, tiny_classify, (const int16_t f[4]), (f), -1)
 
@@ -26,7 +26,7 @@ void setup() {
     }
 
     const int16_t sample[4] = {2, 7, 1, 0};
-    int cls = mm_tiny_classify(sample);
+    int cls = mm_lazy_tiny_classify(sample);
     if (cls < 0) {
         // e.g. "BUILD_ID TinyClassifier_e: file was built for another firmware ..."
         Serial.printf("cannot load TinyClassifier: %s %s: %s\n", mm.lastErrorName(), mm.lastErrorFile(),
