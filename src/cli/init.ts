@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writeFilesAtomically } from '../core/util/atomic';
-import { IniError, chooseEnv, envOption, parseIni, platformioOption } from '../core/platformio/ini';
-import { HOOK_SCRIPT, installIntegration, uninstallIntegration } from '../core/platformio/install';
+import { IniError, chooseEnv, envOption, listEnvs, parseIni, platformioOption } from '../core/platformio/ini';
+import { HOOK_SCRIPT, type IniLineRef, InstallOptionError, installIntegration, integrationLeftovers, removeIntegration } from '../core/platformio/install';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
-import { type Command, UsageError } from './command';
+import { type Command, InputError, UsageError } from './command';
 
 export const initCommand: Command = {
   name: 'init',
@@ -46,14 +46,16 @@ Options:
     if (positionals.length !== 1) throw new UsageError(`expected one project folder, got ${positionals.length}\n\n${this.usage}`);
     const projectDir = resolve(positionals[0]);
     const iniPath = join(projectDir, PLATFORMIO_INI);
-    if (!existsSync(iniPath)) throw new UsageError(`${iniPath} not found: give the folder of a PlatformIO project`);
+    if (!existsSync(iniPath)) throw new InputError(`${iniPath} not found: give the folder of a PlatformIO project`);
     const text = readFileSync(iniPath, 'utf8');
     const scriptPath = join(projectDir, HOOK_SCRIPT);
     try {
       if (values.uninstall) return await uninstall(text, iniPath, scriptPath, values.env as string | undefined);
       return await install(text, iniPath, scriptPath, values);
     } catch (e) {
-      if (e instanceof IniError) throw new UsageError(`${iniPath}: ${e.message}`);
+      // What was asked for is bad usage; a platformio.ini that cannot be read or edited is bad input.
+      if (e instanceof InstallOptionError) throw new UsageError(e.message);
+      if (e instanceof IniError) throw new InputError(`${iniPath}: ${e.message}`);
       throw e;
     }
   },
@@ -63,7 +65,7 @@ async function install(text: string, iniPath: string, scriptPath: string, values
   if (typeof values.libs !== 'string') throw new UsageError('--libs A,B is required');
   const storage = values.storage;
   if (storage !== 'sd' && storage !== 'spiffs' && storage !== 'littlefs') throw new UsageError('--storage sd|spiffs|littlefs is required');
-  const env = chooseEnv(parseIni(text), values.env as string | undefined);
+  const env = envToUse(text, values.env as string | undefined);
   if (existsSync(scriptPath) && !isOurScript(readFileSync(scriptPath, 'utf8'))) {
     throw new UsageError(`${scriptPath} exists and was not written by esp32mm: rename it, then run init again`);
   }
@@ -79,6 +81,7 @@ async function install(text: string, iniPath: string, scriptPath: string, values
     chip: str('chip'),
   });
   for (const w of installWarnings(iniPath, env, values.libs.split(',').map((l) => l.trim()).filter(Boolean))) console.error(`warning: ${w}`);
+  warnKept(iniPath, removeIntegration(text, env).kept);
   // The script first: platformio.ini must never name a script that is not there.
   await writeFilesAtomically([{ path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
   console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
@@ -86,13 +89,43 @@ async function install(text: string, iniPath: string, scriptPath: string, values
   return 0;
 }
 
+/** The environment named with --env (or the default one); a wrong name is bad usage. */
+function envToUse(text: string, requested?: string): string {
+  const doc = parseIni(text);
+  try {
+    return chooseEnv(doc, requested);
+  } catch (e) {
+    if (e instanceof IniError && listEnvs(doc).length) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 async function uninstall(text: string, iniPath: string, scriptPath: string, env?: string): Promise<number> {
-  const restored = uninstallIntegration(text, env);
+  if (env !== undefined) envToUse(text, env);
+  const { text: restored, kept } = removeIntegration(text, env);
+  const left = integrationLeftovers(restored, env);
+  if (restored === text && left.length) {
+    // The block's markers were edited away: saying "nothing to remove" would leave the hook running unnoticed.
+    throw new InputError(`${iniPath} has no esp32mm block${env ? ` in [env:${env}]` : ''}, but these lines still install the build integration:\n${lineList(left)}\n` +
+      'Remove them by hand (they are outside the block init writes, so init does not know they are its own).');
+  }
   if (restored !== text) await writeFilesAtomically([{ path: iniPath, data: restored }]);
   const stillUsed = restored.includes(`post:${HOOK_SCRIPT}`);
   if (existsSync(scriptPath) && isOurScript(readFileSync(scriptPath, 'utf8')) && !stillUsed) await rm(scriptPath);
+  warnKept(iniPath, kept);
+  if (left.length) console.error(`warning: ${iniPath} still installs the build integration outside the esp32mm block:\n${lineList(left)}`);
   console.log(restored === text ? `Nothing to remove in ${iniPath}` : `Removed the build integration from ${iniPath}`);
   return 0;
+}
+
+function lineList(lines: IniLineRef[]): string {
+  return lines.map((l) => `  line ${l.line}: ${l.text.trim()}`).join('\n');
+}
+
+/** Lines someone wrote inside our block are left in place, and said so. */
+function warnKept(iniPath: string, kept: IniLineRef[]): void {
+  if (!kept.length) return;
+  console.error(`warning: ${iniPath}: ${kept.length === 1 ? 'this line was' : 'these lines were'} added inside the esp32mm block, so ${kept.length === 1 ? 'it is' : 'they are'} not esp32mm's and stayed:\n${lineList(kept)}`);
 }
 
 /** Things that make the build integration silently ineffective, found before the first build. */
@@ -132,7 +165,8 @@ export function hookScriptText(cliPath?: string): string {
   const self = process.argv[1] && /cli\.[cm]?js$/.test(process.argv[1]) ? resolve(process.argv[1]) : undefined;
   const cli = cliPath ?? self;
   if (!cli) return template;
-  return template.replace(/^INSTALLED_CLI = None .*$/m, `INSTALLED_CLI = ${pythonString(cli)}  # set by \`esp32mm init\``);
+  // A function replacer: a path may contain $&, $` or $', which a replacement string would expand.
+  return template.replace(/^INSTALLED_CLI = None .*$/m, () => `INSTALLED_CLI = ${pythonString(cli)}  # set by \`esp32mm init\``);
 }
 
 function pythonString(s: string): string {

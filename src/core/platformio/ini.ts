@@ -11,7 +11,7 @@ export interface IniLine {
 
 export interface IniOption {
   name: string;
-  /** The value with continuation lines joined by '\n' and inline `;` comments removed. */
+  /** The value with continuation lines joined by '\n' and inline `;` / `#` comments removed. */
   value: string;
   /** Index of the `name = …` line. */
   line: number;
@@ -61,9 +61,9 @@ function isComment(text: string): boolean {
   return t.startsWith(';') || t.startsWith('#');
 }
 
-/** Removes an inline comment: `;` preceded by whitespace (PlatformIO's inline prefix). */
+/** Removes an inline comment: `;` or `#` preceded by whitespace (PlatformIO's configparser takes both). */
 export function stripInlineComment(value: string): string {
-  const m = /(^|\s);/.exec(value);
+  const m = /(^|\s)[;#]/.exec(value);
   return (m ? value.slice(0, m.index) : value).trim();
 }
 
@@ -128,24 +128,29 @@ export function defaultEnvs(doc: IniDocument): string[] {
 }
 
 /**
- * Where an environment's option is defined: the `[env:NAME]` section, then the sections
- * it `extends` (depth first, in order), then the common `[env]` section.
+ * The sections an environment reads its options from, first match wins: `[env:NAME]`, the
+ * sections it `extends` (depth first, in order), then the common `[env]` section.
  */
+export function envSections(doc: IniDocument, env: string): string[] {
+  const order: string[] = [];
+  const visit = (section: string) => {
+    if (order.includes(section)) return;
+    order.push(section);
+    const ext = ownOption(doc, section, 'extends');
+    for (const parent of ext ? splitMultiValue(ext.value) : []) visit(parent);
+  };
+  visit(`env:${env}`);
+  visit('env');
+  return order;
+}
+
+/** Where an environment's option is defined (see envSections for the order). */
 export function optionSource(doc: IniDocument, env: string, option: string): { section: string; option: IniOption } | undefined {
-  const seen = new Set<string>();
-  const visit = (section: string): { section: string; option: IniOption } | undefined => {
-    if (seen.has(section)) return undefined;
-    seen.add(section);
+  for (const section of envSections(doc, env)) {
     const own = ownOption(doc, section, option);
     if (own) return { section, option: own };
-    const ext = ownOption(doc, section, 'extends');
-    for (const parent of ext ? splitMultiValue(ext.value) : []) {
-      const found = visit(parent);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return visit(`env:${env}`) ?? visit('env');
+  }
+  return undefined;
 }
 
 /** The option's value for an environment, with `${section.option}` references resolved. */
