@@ -11,8 +11,47 @@ export interface Command {
   run(positionals: string[], values: Record<string, string | boolean | string[] | undefined>): Promise<number>;
 }
 
-/** A user mistake or bad input: printed as `esp32mm: <message>` without a stack trace. */
+/**
+ * Exit codes, one table for every command (README, CLI reference): the same fault gives the
+ * same code whichever command meets it.
+ */
+export const EXIT = {
+  ok: 0,
+  /** Bad input or a failure: a file missing, unreadable or damaged, the board refused, stdout not writable. */
+  badInput: 1,
+  /** Bad usage: an unknown option, a missing or malformed argument. */
+  badUsage: 2,
+} as const;
+
+/** A mistake in the command line itself (EXIT.badUsage): printed without a stack trace. */
 export class UsageError extends Error {}
+
+/** Bad input found by the CLI itself (EXIT.badInput), e.g. a project folder without platformio.ini. */
+export class InputError extends Error {}
+
+export function exitCodeOf(e: unknown): number {
+  return e instanceof UsageError ? EXIT.badUsage : EXIT.badInput;
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'is a folder, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'a loop of symbolic links',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the filesystem is read-only',
+  EMFILE: 'too many open files',
+};
+
+/** The message for an error: Node's own file errors (a raw "ENOENT: …, open 'x'") in words. */
+export function errorMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const words = typeof err?.code === 'string' ? FILE_ERRORS[err.code] : undefined;
+  if (words && typeof err.path === 'string') return `${err.path}: ${words}`;
+  return err instanceof Error ? err.message : String(e);
+}
 
 export function parseCommandArgs(cmd: Command, argv: string[]) {
   try {

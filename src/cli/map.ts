@@ -8,7 +8,7 @@ import {
   archiveSymbolsView, archivesView, diffView, filesView, findArchive, memoryTypeHeaders, viewCsv, ViewInputError,
   type ArchiveSymbolsView, type ArchivesView, type DiffView, type FilesView, type MemoryTypeBytes, type MemoryTypeColumn,
 } from '../core/memmap/views';
-import { type Command, UsageError, hex } from './command';
+import { type Command, InputError, UsageError, hex } from './command';
 
 const n = (v: number) => v.toLocaleString('en-US');
 const pct = (used: number, size: number) => (size > 0 ? `${((100 * used) / size).toFixed(1)}%` : '');
@@ -154,7 +154,8 @@ async function load(req: MemoryMapRequest): Promise<MemoryMapModel> {
   try {
     return await loadMemoryMap(req);
   } catch (e) {
-    if (e instanceof MemoryMapInputError) throw new UsageError(e.message);
+    // A missing or unreadable input is bad input (exit 1), as in every other command.
+    if (e instanceof MemoryMapInputError) throw new InputError(e.message);
     throw e;
   }
 }
