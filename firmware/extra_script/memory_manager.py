@@ -30,13 +30,17 @@
 # custom_mm_data, custom_mm_storage, custom_mm_dir, custom_mm_chip (default: the board's
 # MCU), custom_mm_ctors (init_array | ctors), custom_mm_psram_code_addr.
 #
-# Where the esp32mm command comes from (the first that applies):
+# Where the esp32mm command comes from (the first that applies); none of them is a path
+# of one machine, so the script works for teammates and CI that get it from git:
 #   1. the ESP32MM_CLI environment variable: a path to cli.js (run with node) or to an
 #      executable;
-#   2. the CLI that installed this script (INSTALLED_CLI below, written by `esp32mm init`),
-#      e.g. the one bundled with the VS Code extension, if that file still exists;
-#   3. `esp32mm` on PATH;
-#   4. `npx --no-install esp32mm` (the package installed in the project with npm).
+#   2. the project's own npm install: node_modules/.bin/esp32mm in the project folder
+#      (`npm install --save-dev esp32-memory-manager`);
+#   3. the CLI that installed this script (INSTALLED_CLI below, written by `esp32mm init`),
+#      e.g. the one bundled with the VS Code extension, if that file still exists here;
+#   4. `esp32mm` on PATH;
+#   5. `npx --no-install esp32mm`, if the project's package.json lists the package.
+# If none applies the build stops and says what to install.
 # node is ESP32MM_NODE if set, else `node` on PATH.
 
 Import("env")  # noqa: F821 (provided by SCons)
@@ -80,19 +84,48 @@ def _as_command(path, origin):
     return [path]
 
 
+NPM_PACKAGE = "esp32-memory-manager"
+
+
+def _project_cli():
+    """node_modules/.bin/esp32mm of the project (esp32mm.cmd on Windows), or None."""
+    bin_dir = os.path.join(env.subst("$PROJECT_DIR"), "node_modules", ".bin")  # noqa: F821
+    for name in ("esp32mm.cmd", "esp32mm") if os.name == "nt" else ("esp32mm",):
+        if os.path.isfile(os.path.join(bin_dir, name)):
+            return os.path.join(bin_dir, name)
+    return None
+
+
+def _package_json_lists_us():
+    path = os.path.join(env.subst("$PROJECT_DIR"), "package.json")  # noqa: F821
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return any(NPM_PACKAGE in (data.get(k) or {}) for k in ("dependencies", "devDependencies"))
+
+
 def _cli():
     if os.environ.get("ESP32MM_CLI"):
         return _as_command(os.environ["ESP32MM_CLI"], "ESP32MM_CLI")
+    local = _project_cli()
+    if local:
+        return [local]
     if INSTALLED_CLI and os.path.exists(INSTALLED_CLI):
         return _as_command(INSTALLED_CLI, "INSTALLED_CLI")
     found = shutil.which("esp32mm")
     if found:
         return [found]
     npx = shutil.which("npx")
-    if npx:
+    if npx and _package_json_lists_us():
         return [npx, "--no-install", "esp32mm"]
-    _fail("the esp32mm command was not found: set ESP32MM_CLI to the path of esp32mm's cli.js, "
-          "or run `esp32mm init` again from the VS Code extension or an npm install")
+    _fail("the esp32mm command was not found (this build needs it to split the dynamic libraries). "
+          "Install it in this project: `npm install --save-dev %s` (Node.js 20+), "
+          "or install it for this machine: `npm install -g %s`, "
+          "or set ESP32MM_CLI to the path of esp32mm's cli.js. "
+          "In VS Code the ESP32 Memory Manager extension brings it: run "
+          "\"Memory Manager: Install Build Integration\" again." % (NPM_PACKAGE, NPM_PACKAGE))
 
 
 def _run(args, what):

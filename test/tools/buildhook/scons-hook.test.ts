@@ -5,7 +5,7 @@
 // map flag the build already has (every form builders write) is found and not doubled, and
 // $BUILD_DIR/esp32mm-build.json says where the ELF, the map and partitions.bin are.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanMemoryMap } from '../../../src/core/link/mapcheck';
@@ -295,3 +295,50 @@ describe('failures stop the build', () => {
   });
 });
 
+
+// A teammate or CI gets memory_manager.py from git: the path of the CLI that installed it
+// does not exist on their machine. The project's own npm install must be found instead.
+describe('finding esp32mm without the path init recorded', () => {
+  const forgetInstalledCli = (project: string) => {
+    const hook = join(project, 'memory_manager.py');
+    writeFileSync(hook, readFileSync(hook, 'utf8').replace(/^INSTALLED_CLI = .*$/m, 'INSTALLED_CLI = "/nonexistent/esp32mm/dist/cli.js"'));
+  };
+  /** node_modules/.bin/esp32mm as npm makes it (a link to the package's cli.js); it leaves a trace when run. */
+  const npmInstallInto = (project: string) => {
+    const bin = join(project, 'node_modules/.bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'esp32mm'), `#!/bin/sh\necho "$@" >> "${join(project, 'local-cli-ran')}"\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+    chmodSync(join(bin, 'esp32mm'), 0o755);
+  };
+
+  it("uses the project's node_modules/.bin/esp32mm, and still builds after the project folder moved", () => {
+    const project = newProject();
+    forgetInstalledCli(project);
+    npmInstallInto(project);
+    const r = scons(project);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(join(project, 'local-cli-ran'), 'utf8')).toMatch(/^split /m);
+    // The whole folder somewhere else (a teammate's clone): the build hook and the CLI
+    // are found relative to the project; nothing points back at the old place.
+    const moved = scratch('esp32mm-moved-');
+    rmSync(moved, { recursive: true, force: true });
+    renameSync(project, moved);
+    rmSync(join(moved, '.pio'), { recursive: true, force: true });
+    const wrapper = join(moved, 'node_modules/.bin/esp32mm');
+    writeFileSync(wrapper, readFileSync(wrapper, 'utf8').split(project).join(moved));
+    const again = scons(moved);
+    expect(again.status, again.stdout + again.stderr).toBe(0);
+    expect(existsSync(join(moved, 'sd/mm/TinyClassifier_e'))).toBe(true);
+  });
+
+  it('with no esp32mm anywhere, stops the build and says exactly what to install', () => {
+    const project = newProject();
+    forgetInstalledCli(project);
+    const r = scons(project);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('the esp32mm command was not found');
+    expect(r.stderr).toContain('npm install --save-dev esp32-memory-manager');
+    expect(r.stderr).toContain('Memory Manager: Install Build Integration');
+    expect(existsSync(join(project, '.pio/build/esp32dev/firmware.bin'))).toBe(false);
+  });
+});
