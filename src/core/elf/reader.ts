@@ -82,6 +82,9 @@ function readFileHeader(bytes: Uint8Array): { header: FileHeader; reader: ByteRe
     shstrndx: r.u16(38 + 3 * a),
   };
   if (header.version !== 1) throw new ElfError(20, `unknown ELF version ${header.version}`);
+  if (header.ehsize < size || header.ehsize > bytes.length) {
+    throw new ElfError(28 + 3 * a, `ELF header size ${header.ehsize} is not between the ${size}-byte header and the file size (${bytes.length} bytes)`);
+  }
   return { header, reader: r };
 }
 
@@ -114,6 +117,7 @@ function readSections(r: ByteReader, h: FileHeader): Section[] {
     if (s.type !== SectionType.NOBITS && s.type !== SectionType.NULL && s.size > 0) {
       r.require(s.offset, s.size, `contents of section ${i}`);
     }
+    checkAlignment(s.addralign, at + (r.is64 ? 48 : 32), `section ${i}`);
     raw.push(s);
   }
   if (count === 0) return [];
@@ -121,6 +125,13 @@ function readSections(r: ByteReader, h: FileHeader): Section[] {
   const names = raw[strndx];
   const table = new StringTable(names.type === SectionType.NOBITS ? new Uint8Array(0) : r.bytes.subarray(names.offset, names.offset + names.size), names.offset);
   return raw.map((s) => ({ ...s, name: s.index === 0 && s.nameOffset === 0 ? '' : table.at(s.nameOffset, 'section', s.index) }));
+}
+
+/** The gABI: sh_addralign / p_align is 0 or 1 (none) or a power of two. */
+function checkAlignment(align: number, at: number, what: string): void {
+  if (align > 1 && 2 ** Math.round(Math.log2(align)) !== align) {
+    throw new ElfError(at, `${what} has alignment ${align}, which is not a power of two`);
+  }
 }
 
 function readSegments(r: ByteReader, h: FileHeader): ProgramHeader[] {
@@ -137,6 +148,7 @@ function readSegments(r: ByteReader, h: FileHeader): ProgramHeader[] {
       : { index: i, type: r.u32(at), offset: r.u32(at + 4), vaddr: r.u32(at + 8), paddr: r.u32(at + 12),
         filesz: r.u32(at + 16), memsz: r.u32(at + 20), flags: r.u32(at + 24), align: r.u32(at + 28) };
     if (p.filesz > 0) r.require(p.offset, p.filesz, `contents of segment ${i}`);
+    checkAlignment(p.align, at + (r.is64 ? 48 : 28), `segment ${i}`);
     if (p.type === SegmentType.LOAD && p.filesz > p.memsz) {
       throw new ElfError(at, `segment ${i} has file size ${p.filesz} larger than its memory size ${p.memsz}`);
     }
@@ -336,6 +348,7 @@ export function readElf(bytes: Uint8Array): ElfFile {
     }
   }
   checkNoFileOverlap(sections, header);
+  checkHeadersNotOverlapped(sections, header);
   return new ElfFile(bytes, header, sections, segments, reader);
 }
 
@@ -351,6 +364,24 @@ function checkNoFileOverlap(sections: Section[], h: FileHeader): void {
     if (cur.offset < prev.offset + prev.size) {
       throw new ElfError(h.shoff + cur.index * h.shentsize,
         `sections ${prev.name} and ${cur.name} overlap in the file (0x${cur.offset.toString(16)} < 0x${(prev.offset + prev.size).toString(16)})`);
+    }
+  }
+}
+
+/**
+ * No section's bytes may lie in the file header or the program header table: the writer
+ * rewrites those, and zeroing a removed section there would zero the header itself.
+ */
+function checkHeadersNotOverlapped(sections: Section[], h: FileHeader): void {
+  const headers = [{ what: 'the ELF file header', start: 0, end: h.ehsize }];
+  if (h.phnum > 0) headers.push({ what: 'the program header table', start: h.phoff, end: h.phoff + h.phnum * h.phentsize });
+  for (const s of sections) {
+    if (s.type === SectionType.NOBITS || s.type === SectionType.NULL || s.size === 0) continue;
+    for (const x of headers) {
+      if (s.offset < x.end && s.offset + s.size > x.start) {
+        throw new ElfError(h.shoff + s.index * h.shentsize,
+          `section ${s.name} (file bytes 0x${s.offset.toString(16)}..0x${(s.offset + s.size).toString(16)}) overlaps ${x.what} (0x${x.start.toString(16)}..0x${x.end.toString(16)})`);
+      }
     }
   }
 }

@@ -3,7 +3,7 @@
 // sections, shrunk when removed sections sat at an edge), the symbol and string tables are
 // rebuilt with indices remapped, and file offsets are compacted. Sections that stay keep
 // their bytes and addresses.
-import type { ElfFile } from './reader';
+import { readElf, type ElfFile } from './reader';
 import {
   ElfError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE,
   type ProgramHeader, type Section, type Symbol,
@@ -98,8 +98,10 @@ function trimLoadSegment(p: ProgramHeader, members: Section[], removed: Set<numb
   const fileMembers = byAddr.slice(first, last + 1).filter((s) => s.type !== SectionType.NOBITS);
   const fileEnd = fileMembers.length ? Math.max(...fileMembers.map((s) => s.offset + s.size)) : p.offset + delta;
   const offset = p.offset + delta;
-  return { ...p, vaddr: start, paddr: p.paddr + delta, offset, memsz: memEnd - start,
-    filesz: Math.min(Math.max(0, fileEnd - offset), p.filesz - delta) };
+  // A segment whose kept members are all NOBITS keeps no file bytes; never a negative size
+  // (the trimmed start may lie past the segment's file image).
+  const filesz = Math.max(0, Math.min(fileEnd - offset, p.filesz - delta));
+  return { ...p, vaddr: start, paddr: p.paddr + delta, offset, memsz: memEnd - start, filesz };
 }
 
 /** Merge the file ranges that must be copied into chunks laid out in original order. */
@@ -243,7 +245,7 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
   const kept = elf.sections.filter((s) => !removed.has(s.index));
   const tables = rebuildTables(elf, kept, removed, add);
   const chunks = planCopy(elf, seg.kept, kept, tables.contents);
-  const layout = placeFreshContents(chunks, tables, add, elf.is64);
+  const layout = placeFreshContents(elf, chunks, tables, add);
 
   const out = new Uint8Array(layout.total);
   for (const c of chunks) out.set(elf.bytes.subarray(c.oldStart, c.oldEnd), c.newStart);
@@ -253,6 +255,7 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
 
   const segments = seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 }));
   writeHeaders(out, elf, segments, tables, chunks, layout);
+  checkReadsBack(out, elf, tables.sections.map((s, i) => ({ ...s, size: layout.fresh.get(i)?.data.length ?? s.size })));
   return { bytes: out, segments, removed: elf.sections.filter((s) => removed.has(s.index)), droppedSegments: seg.dropped,
     shrunkSegments: seg.shrunk, holes: seg.holes, droppedSymbols: tables.droppedSymbols };
 }
@@ -333,7 +336,8 @@ interface Layout {
   total: number;
 }
 
-function placeFreshContents(chunks: Chunk[], tables: RebuiltTables, add: AddedSection[], is64: boolean): Layout {
+function placeFreshContents(elf: ElfFile, chunks: Chunk[], tables: RebuiltTables, add: AddedSection[]): Layout {
+  const is64 = elf.is64;
   const last = chunks[chunks.length - 1];
   let cursor = last ? last.newStart + (last.oldEnd - last.oldStart) : 0;
   const fresh = new Map<number, { offset: number; data: Uint8Array }>();
@@ -344,7 +348,13 @@ function placeFreshContents(chunks: Chunk[], tables: RebuiltTables, add: AddedSe
   };
   tables.sections.forEach((s, i) => {
     const data = i < tables.keptCount ? tables.contents.get(s.index) : add[i - tables.keptCount].data;
-    if (data) place(i, data, s.addralign);
+    if (!data) return;
+    // The padding before a table is up to its alignment: one larger than the whole file is
+    // no real layout, and would make an 11 KB input a 256 MiB–4 GiB output.
+    if (s.addralign > elf.bytes.length) {
+      throw new ElfError(elf.sectionHeaderOffset(s), `section ${s.name} has alignment 0x${s.addralign.toString(16)}, larger than the whole file (${elf.bytes.length} bytes)`);
+    }
+    place(i, data, s.addralign);
   });
   const shentsize = is64 ? 64 : 40;
   const shoff = alignUp(cursor, is64 ? 8 : 4);
@@ -392,6 +402,28 @@ function writeHeaders(out: Uint8Array, elf: ElfFile, segments: ProgramHeader[], 
     shstrndx: tables.sectionMap.get(h.shstrndx) ?? 0, shentsize: layout.shentsize });
   // Unused program header slots (fewer segments than before) are zeroed PT_NULL entries.
   if (segments.length < h.phnum) out.fill(0, h.phoff + segments.length * h.phentsize, h.phoff + h.phnum * h.phentsize);
+}
+
+/**
+ * The writer reads its own output back: a file readers would reject (a segment with more
+ * file bytes than memory, a section past the end) is an error here, never a written file.
+ * Errors keep the offset where the output failed to read.
+ */
+function checkReadsBack(out: Uint8Array, input: ElfFile, sections: Section[]): void {
+  let written: ElfFile;
+  try {
+    written = readElf(out);
+  } catch (e) {
+    if (!(e instanceof ElfError)) throw e;
+    throw new ElfError(e.offset, `the ELF written without the removed sections would not read back: ${e.problem}`);
+  }
+  const same = (a: Section, b: Section | undefined) => !!b && a.name === b.name && a.type === b.type && a.addr === b.addr && a.size === b.size;
+  const moved = sections.findIndex((s, i) => !same(s, written.sections[i]));
+  if (written.sections.length !== sections.length || moved >= 0) {
+    throw new ElfError(written.header.shoff + Math.max(0, moved) * written.header.shentsize, 'the ELF written without the removed sections does not keep the other sections as they were');
+  }
+  const identity = (e: ElfFile) => [e.header.class, e.header.data, e.header.type, e.header.machine, e.header.entry, e.header.flags].join(',');
+  if (identity(written) !== identity(input)) throw new ElfError(0, 'the ELF written without the removed sections has a different file header');
 }
 
 function alignUp(n: number, a: number): number {
