@@ -3,6 +3,8 @@
 // `.mm.<lib>.bss`, plus bound symbols `_mm_<lib>_ctors_start/_end` for its constructors.
 import type { ElfFile } from '../elf/reader';
 import type { Section } from '../elf/types';
+import { SplitError } from './errors';
+import { NAME_MAX } from './format';
 
 export interface DynamicLibrary {
   name: string;
@@ -15,16 +17,60 @@ export interface DynamicLibrary {
 
 const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
 
+/**
+ * What a library name may be. Names come from lib/ folders (custom_mm_libs) and from the
+ * ELF's section names, and become file names (`<lib>_e`), section names and the name field
+ * of the file header: letters, digits, `_` and `-` (ESP-IDF component names such as
+ * `esp-tls`), not starting with a digit or `-`, at most NAME_MAX bytes. No `.`, `/` or `\`,
+ * so a name can never be a path.
+ */
+const LIBRARY_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export class LibraryNameError extends SplitError {
+  constructor(readonly libraryName: string, message: string) {
+    super(message);
+    this.name = 'LibraryNameError';
+  }
+}
+
+/**
+ * The one check of a library name, for every name from a file: ELF sections here, and
+ * `custom_mm_libs` in the extension. `where` says where the name was found.
+ */
+export function checkLibraryName(name: string, where: string): void {
+  if (LIBRARY_NAME.test(name) && name.length <= NAME_MAX) return;
+  const shown = JSON.stringify(name);
+  throw new LibraryNameError(name, name.length > NAME_MAX && LIBRARY_NAME.test(name)
+    ? `library name ${shown} (${where}) is ${name.length} characters, more than the ${NAME_MAX} a library file header holds: rename the lib/ folder`
+    : `library name ${shown} (${where}) cannot be used: a library name may contain only letters, digits, _ and -, ` +
+      'must start with a letter or _, and becomes a file name — rename the lib/ folder (or the .mm section in the linker script)');
+}
+
+/** Every name valid, and no two that one file system may treat as one file (`Lib_e` and `lib_e` on Windows or macOS). */
+export function checkLibraryNames(names: string[], where: string): void {
+  for (const n of names) checkLibraryName(n, where);
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    const other = seen.get(n.toLowerCase());
+    if (other !== undefined && other !== n) {
+      throw new LibraryNameError(n, `libraries ${JSON.stringify(other)} and ${JSON.stringify(n)} differ only in case: their files would overwrite each other on Windows and macOS — rename one`);
+    }
+    seen.set(n.toLowerCase(), n);
+  }
+}
+
 export function findDynamicLibraries(elf: ElfFile): DynamicLibrary[] {
   const byName = new Map<string, DynamicLibrary>();
   for (const s of elf.sections) {
     const m = MM_SECTION.exec(s.name);
     if (!m) continue;
+    checkLibraryName(m[1], `from ELF section ${JSON.stringify(s.name)}`);
     const lib = byName.get(m[1]) ?? { name: m[1] };
     lib[m[2] as 'text' | 'data' | 'bss'] = s;
     byName.set(m[1], lib);
   }
   const libs = [...byName.values()];
+  checkLibraryNames(libs.map((l) => l.name), 'from the ELF\'s .mm sections');
   if (libs.length) attachConstructorTables(elf, libs);
   return libs;
 }
