@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import type { HostToWebview, ViewState, WebviewToHost, MemoryMapModel } from './model';
-import { h, renderRegion, renderSummary, renderTable, type SortKey } from './render';
+import { h, libraryColours, renderRegion, renderSummary, renderTable, type SortKey } from './render';
 
 interface VsCodeApi {
   postMessage(msg: WebviewToHost): void;
@@ -63,11 +63,13 @@ function render(): void {
   const model = modelToShow(current);
   $('content').hidden = !model;
   if (model) {
-    $('summary').replaceChildren(renderSummary(model));
+    const colours = libraryColours(model);
+    const showingBefore = model === current.before;
+    $('summary').replaceChildren(renderSummary(model, showingBefore ? null : current.before));
     const regions = $('regions');
-    regions.replaceChildren(...model.regions.map((r) => renderRegion(model, r)));
-    $('table').replaceChildren(renderTable(model, ui.sort));
-    document.body.dataset.mode = model === current.before ? 'before' : 'after';
+    regions.replaceChildren(...model.regions.map((r) => renderRegion(model, r, colours)));
+    $('table').replaceChildren(renderTable(model, { key: ui.sort, sources: current.sources, colours }));
+    document.body.dataset.mode = showingBefore ? 'before' : 'after';
   }
   document.body.dataset.updated = String(current.updatedAt);
   const ms = performance.now() - t0;

@@ -20,6 +20,8 @@ export interface ViewState {
   message?: { text: string; actions?: { title: string; command: string }[] };
   busy?: string;
   updatedAt: number;
+  /** Library name → the project path (file or folder) its row opens; a library without one is not a link. */
+  sources?: Record<string, string>;
 }
 
 export type HostToWebview =

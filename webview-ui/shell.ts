@@ -14,5 +14,5 @@ export const WEBVIEW_BODY = `<header class="top">
   <h2 id="regions-title">Regions</h2>
   <section id="regions" aria-labelledby="regions-title"></section>
   <h2 id="libraries-title">Libraries</h2>
-  <div class="table-wrap" id="table" aria-labelledby="libraries-title"></div>
+  <div class="table-wrap" id="table" role="region" tabindex="0" aria-labelledby="libraries-title"></div>
 </main>`;

@@ -10,12 +10,14 @@ import * as core from './core';
 import { KeyedDebouncer } from './debounce';
 import { collectLibraries } from './libraries';
 import { LibraryTree } from './libraryTree';
-import { errorText, log, showError } from './log';
+import { errorText, log, showError, showInfo } from './log';
+import { inVsCodeTerms } from './messages';
+import { librarySources } from './sources';
 import { MemoryMapView } from './mapView';
 import { envOption, optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
-  chipOption, fullElf, mapFile, mapSetting, outputDir, partitionCsv, storageOf, targetOfElf,
+  chipOption, fullElf, mapFile, mapSetting, outputDir, partitionCsv, sourceRoots, storageOf, targetOfElf,
 } from './projects';
 
 const SELECTED_KEY = 'esp32mm.selected';
@@ -40,6 +42,8 @@ class Controller implements vscode.Disposable {
   private readonly splitWarnings = new Map<string, core.SplitWarning[]>();
   private readonly linkWarnings = new Map<string, core.SplitWarning[]>();
   private busy = new Set<string>();
+  /** Library name → the project file or folder its map row opens (librarySources). */
+  private sources: Record<string, string> = {};
 
   constructor(private readonly ctx: vscode.ExtensionContext) {
     this.view = new MemoryMapView(ctx.extensionUri, (m) => this.onWebviewMessage(m), () => void this.refresh());
@@ -194,7 +198,7 @@ class Controller implements vscode.Disposable {
     if (!fs.existsSync(elf)) {
       this.model = null;
       this.view.show({ ...base, after: null, before: null, message: {
-        text: `No build of environment "${t.env.name}" yet. Build it with PlatformIO (pio run -e ${t.env.name}); the map appears when .pio/build/${t.env.name}/firmware.elf exists.`,
+        text: `No build of environment "${t.env.name}" yet. Build it with PlatformIO (PlatformIO: Build, or pio run in a terminal): the map appears as soon as ${vscode.workspace.asRelativePath(elf)} exists.`,
         actions: [{ title: 'Select Environment', command: 'esp32mm.selectEnvironment' }],
       } });
       this.updateTree();
@@ -208,10 +212,13 @@ class Controller implements vscode.Disposable {
       const before = after.before ?? null;
       if (seq !== this.refreshSeq) return; // a newer refresh started meanwhile
       this.model = after;
-      this.view.show({ ...base, after: { ...after, before: undefined }, before });
+      const sources = librarySources([...after.libraries, ...(before?.libraries ?? [])], sourceRoots(t));
+      this.sources = sources;
+      this.view.show({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources });
       const libs = dynamicLibraryNames(t);
       try {
-        this.linkWarnings.set(targetKey(t), map && libs.length ? await core.linkWarnings(map, libs) : []);
+        const warnings = map && libs.length ? await core.linkWarnings(map, libs) : [];
+        this.linkWarnings.set(targetKey(t), warnings.map((w) => ({ ...w, message: inVsCodeTerms(w.message) })));
       } catch (e) {
         log.warn(`Checking the link map ${map} failed: ${errorText(e)}`);
       }
@@ -239,25 +246,22 @@ class Controller implements vscode.Disposable {
   }
 
   private onWebviewMessage(msg: WebviewToHost): void {
-    if (msg.type === 'reveal') void this.revealLibrary(msg.library, msg.archive);
+    if (msg.type === 'reveal') void this.revealLibrary(msg.library);
     else if (msg.type === 'command' && msg.command.startsWith('esp32mm.')) void vscode.commands.executeCommand(msg.command);
   }
 
-  private async revealLibrary(name: string | { lib: { name: string } }, archive = ''): Promise<void> {
+  private async revealLibrary(name: string | { lib: { name: string } }): Promise<void> {
     if (typeof name !== 'string') name = name.lib.name; // from the tree's context menu
     const t = this.target;
     if (!t) return;
-    const candidates = [
-      path.join(t.project.root, 'lib', name),
-      path.join(t.project.root, '.pio', 'libdeps', t.env.name, name),
-    ];
-    const folder = candidates.find((c) => fs.existsSync(c));
-    if (folder) {
-      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(folder));
+    const source = this.sources[name] ?? librarySources([{ name, archive: `lib${name}.a` }], sourceRoots(t))[name];
+    if (!source) {
+      void showInfo(`${name} has no folder in this project: it comes from the framework or a package. Only folders in lib/ can be made dynamic.`);
       return;
     }
-    void vscode.window.showInformationMessage(
-      `${name} has no folder in this project: it comes from ${archive || 'an archive'} of the framework or a package. Only lib/ folders can be made dynamic.`);
+    const uri = vscode.Uri.file(source);
+    if (fs.statSync(source).isDirectory()) await vscode.commands.executeCommand('revealInExplorer', uri);
+    else await vscode.window.showTextDocument(uri, { preview: true });
   }
 
   // ---- split ------------------------------------------------------------------------------
@@ -265,7 +269,7 @@ class Controller implements vscode.Disposable {
   async split(t = this.requireTarget()): Promise<void> {
     if (!t) return;
     const key = `split:${t.project.root}:${t.env.name}`;
-    if (this.busy.has(key)) { void vscode.window.showInformationMessage('A split of this environment is already running.'); return; }
+    if (this.busy.has(key)) { void showInfo('A split of this environment is already running.'); return; }
     const libs = dynamicLibraryNames(t);
     const elf = firmwareElf(t);
     if (!libs.length) {
@@ -292,16 +296,16 @@ class Controller implements vscode.Disposable {
             this.ownWrites.set(elf, mtimeOf(elf));
           }
         });
-      this.setSplitDiagnostics(t, outcome.warnings);
+      this.setSplitDiagnostics(t, outcome.warnings.map((w) => ({ ...w, message: inVsCodeTerms(w.message) })));
       log.info(`Split ${t.project.label}/${t.env.name}: ${outcome.summary}`);
       for (const w of outcome.warnings) log.warn(w.message);
       // Without the post-link hook, PlatformIO made firmware.bin from the unsplit ELF (and
       // SCons relinks an ELF changed behind its back): only the hook makes flashing use the split.
       const hooked = /memory_manager\.py/.test(envOption(t.project.pio.doc, t.env.name, 'extra_scripts') ?? '');
       const done = `Split ${libs.length} librar${libs.length === 1 ? 'y' : 'ies'}: ${outcome.summary}`;
-      if (hooked) void vscode.window.showInformationMessage(done);
+      if (hooked) void showInfo(done);
       else {
-        void vscode.window.showInformationMessage(`${done}. This build's firmware.bin still holds them: install the build integration so every build splits before firmware.bin.`, 'Install Build Integration')
+        void showInfo(`${done}. This build's firmware.bin still holds them: Memory Manager: Install Build Integration makes every build split before firmware.bin.`, 'Install Build Integration')
           .then((a) => { if (a) void this.installIntegration(); });
       }
       await this.refresh();
@@ -309,7 +313,7 @@ class Controller implements vscode.Disposable {
         await this.upload(t, storageOf(t) === 'sd' ? 'sd' : 'fs');
       }
     } catch (e) {
-      if (isCancel(e)) { log.info('Split cancelled; the previous outputs are unchanged.'); void vscode.window.showInformationMessage('Split cancelled; the previous files are unchanged.'); return; }
+      if (isCancel(e)) { log.info('Split cancelled; the previous outputs are unchanged.'); void showInfo('Split cancelled; the previous files are unchanged.'); return; }
       return showError(`Split failed: ${errorText(e)}`, { title: 'Retry', run: () => this.split(t) });
     } finally {
       this.busy.delete(key);
@@ -407,13 +411,13 @@ class Controller implements vscode.Disposable {
       this.lastUpload = { ok: true, text, at: Date.now() };
       await this.rememberUploaded(t, files);
       log.info(text);
-      void vscode.window.showInformationMessage(text + (outcome.warnings.length ? ` — warning: ${outcome.warnings[0]}` : ''));
+      void showInfo(text + (outcome.warnings.length ? ` — warning: ${outcome.warnings[0]}` : ''));
     } catch (e) {
       const cancelled = isCancel(e);
       this.lastUpload = { ok: false, text: cancelled ? 'Upload cancelled' : `Upload failed: ${errorText(e)}`, at: Date.now() };
       if (cancelled) {
         log.info('Upload cancelled; files already on the board are unchanged.');
-        void vscode.window.showInformationMessage('Upload cancelled; the files on the board are unchanged (a partial file stays as .part and resumes next time).');
+        void showInfo('Upload cancelled; the files on the board are unchanged (a partial file stays as .part and resumes next time).');
       } else if (core.isTransferError(e, 'WRONG_BUILD_ID')) {
         void showError(errorText(e), { title: 'Upload Anyway', run: () => this.upload(t, where, true) });
       } else if (core.isTransferError(e, 'NO_AGENT') && where === 'fs') {
@@ -434,7 +438,7 @@ class Controller implements vscode.Disposable {
   private async uploadFilesystemImage(t: Target, port: string): Promise<void> {
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: pio run -t uploadfs -e ${t.env.name}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: PlatformIO writes the file-system image of env:${t.env.name}`, cancellable: true },
         (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
@@ -445,7 +449,7 @@ class Controller implements vscode.Disposable {
           } }, abort.signal);
         });
       this.lastUpload = { ok: true, text: `File-system image written on ${port}`, at: Date.now() };
-      void vscode.window.showInformationMessage(this.lastUpload.text);
+      void showInfo(this.lastUpload.text);
     } catch (e) {
       this.lastUpload = { ok: false, text: `uploadfs failed: ${errorText(e)}`, at: Date.now() };
       void showError(this.lastUpload.text);
@@ -506,7 +510,7 @@ class Controller implements vscode.Disposable {
     if (!this.projects.length) { this.requireTarget(); return; }
     const items = this.projects.flatMap((project) => project.envs.map((env) => ({
       label: env.name, description: this.projects.length > 1 ? project.label : undefined,
-      detail: [env.board && `board ${env.board}`, env.problem, dynamicLibraryNames({ project, env }).length ? `dynamic: ${dynamicLibraryNames({ project, env }).join(', ')}` : '',
+      detail: [env.board && `board ${env.board}`, env.problem && inVsCodeTerms(env.problem), dynamicLibraryNames({ project, env }).length ? `dynamic: ${dynamicLibraryNames({ project, env }).join(', ')}` : '',
         fs.existsSync(firmwareElf({ project, env })) ? 'built' : 'not built'].filter(Boolean).join(' · '),
       picked: this.target?.project === project && this.target.env === env,
       target: { project, env },
@@ -540,7 +544,7 @@ class Controller implements vscode.Disposable {
       const cli = vscode.Uri.joinPath(this.ctx.extensionUri, 'dist', 'cli.js').fsPath;
       const out = await core.installBuildIntegration(cli, { projectRoot: t.project.root, env: t.env.name, libs: libs.map((l) => l.label), storage: storage.label });
       log.info(out);
-      void vscode.window.showInformationMessage(`Build integration installed in env:${t.env.name}: the next build links ${libs.map((l) => l.label).join(', ')} at fixed addresses and splits them out.`, 'Open platformio.ini')
+      void showInfo(`Build integration installed in env:${t.env.name}: the next build links ${libs.map((l) => l.label).join(', ')} at fixed addresses and splits them out.`, 'Open platformio.ini')
         .then((a) => { if (a) void vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)); });
       await this.reloadProjects();
     } catch (e) {
@@ -572,6 +576,11 @@ class Controller implements vscode.Disposable {
   dispose(): void {
     for (const d of [...this.disposables, ...this.envWatchers]) d.dispose();
   }
+}
+
+/** The model with its notes in VS Code's terms (core's notes name CLI options). */
+function inVsCodeNotes(m: MemoryMapModel): MemoryMapModel {
+  return { ...m, notes: m.notes.map(inVsCodeTerms) };
 }
 
 function targetKey(t: Target): string {

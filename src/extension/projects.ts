@@ -8,7 +8,8 @@ import {
   type BuildOutputs, type MmOptions, type PlatformioProject, type Storage, buildOutputs, libraryOutDir, loadProject as loadPio,
   readMmOptions,
 } from '../core/platformio/project';
-import { defaultEnvs, envOption, listEnvs } from '../core/platformio/ini';
+import { defaultEnvs, envOption, listEnvs, platformioOption } from '../core/platformio/ini';
+import type { SourceRoots } from './sources';
 import { findMapFile, findPartitionTable } from '../core/platformio/artifacts';
 import { log } from './log';
 
@@ -110,6 +111,15 @@ export function partitionCsv(t: Target): string | undefined {
   if (!csv) return undefined;
   const p = path.resolve(t.project.root, csv);
   return fs.existsSync(p) ? p : undefined;
+}
+
+/** The folders whose files the memory map's rows open: src_dir, lib_dir and the env's libdeps (platformio.ini's [platformio] options). */
+export function sourceRoots(t: Target): SourceRoots {
+  const dir = (option: string, fallback: string) => path.resolve(t.project.root, platformioOption(t.project.pio.doc, option) ?? fallback);
+  return {
+    projectRoot: t.project.root, srcDir: dir('src_dir', 'src'), libDir: dir('lib_dir', 'lib'),
+    libdepsDir: path.join(dir('libdeps_dir', '.pio/libdeps'), t.env.name),
+  };
 }
 
 /** `custom_mm_chip` of the environment, which wins over the board and the build. */

@@ -102,7 +102,7 @@ function flow(project: E2eProject): void {
       const toast = page.locator('.notification-toast', { hasText: /Split \d+ librar/ }).first();
       await toast.waitFor({ state: 'visible', timeout: 15_000 });
       // the example's platformio.ini has the post-link hook; the stand-in has not, and is told so
-      expect(/install the build integration/.test((await toast.textContent()) ?? '')).toBe(project.source === 'fixture');
+      expect(/Install Build Integration makes every build split/.test((await toast.textContent()) ?? '')).toBe(project.source === 'fixture');
       await waitFor('the view to update after the split', async () => (await updatedStamp()) > before);
       // the Dynamic Libraries tree lists the libraries with their files
       for (const lib of project.libs) {
@@ -120,9 +120,21 @@ function flow(project: E2eProject): void {
         const el = frame.locator(`.region[data-region="${r.name}"]`);
         expect(await el.getAttribute('data-used')).toBe(String(r.used));
         // the slots stay reserved after the split: the view shows the model's reservation
-        if (r.slotReserved && !r.flash) expect(await el.locator('[data-slots]').getAttribute('data-slots')).toBe(String(r.slotReserved));
+        if (r.slotReserved && !r.flash) {
+          expect(await el.getAttribute('data-slots')).toBe(String(r.slotReserved));
+          // in use = the sections + the slots: the split frees no RAM, and the view says so
+          expect(await el.getAttribute('data-occupied')).toBe(String(r.used + r.slotReserved));
+          for (const s of after.slots) {
+            const reserved = s.ranges.filter((x) => x.region === r.name).reduce((a, x) => a + x.size, 0);
+            if (reserved) expect(await el.locator(`.seg[data-kind="slot"][data-name="${s.name}"]`).getAttribute('data-bytes')).toBe(String(reserved));
+          }
+        }
       }
       expect(await frame.locator('.fact.saved').getAttribute('data-bytes')).toBe(String(after.flashSaved));
+      const headline = frame.locator('.summary .headline');
+      expect(await headline.getAttribute('data-flash-change')).toBe(String(after.imageBytes - after.before!.imageBytes));
+      expect(await headline.getAttribute('data-ram-change')).toBe('0');
+      expect(await headline.textContent()).toMatch(/RAM unchanged/);
       const full = cliMap(join(build(), 'firmware.full.elf'));
       await frame.locator('vscode-radio[value="before"]').click();
       await waitFor('the before view', async () => (await frame.locator('body').getAttribute('data-mode')) === 'before');
@@ -155,6 +167,22 @@ function flow(project: E2eProject): void {
       await page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: lib }).first().waitFor({ timeout: 15_000 });
       await shot(page, `${project.source}-flow-4-reveal`);
       await activityIcon(page).click();
+    });
+
+    it('a loose object opens its source file; framework archives are not links', async () => {
+      const frame = await mapFrame();
+      const model = cliMap(join(build(), 'firmware.elf'));
+      const framework = model.libraries.find((l) => /^lib/.test(l.archive) && !project.libs.includes(l.name) && !existsSync(join(dirs.ws, 'lib', l.name)));
+      if (framework) {
+        expect(await frame.locator(`tr[data-library="${framework.name}"] button.lib`).count()).toBe(0);
+        expect(await frame.locator(`tr[data-library="${framework.name}"] .lib-plain`).count()).toBe(1);
+      }
+      if (project.source !== 'example') return; // the stand-in has no src/
+      await frame.locator('button.lib[data-library="main.cpp"]').click();
+      await page.locator('.tabs-container .tab', { hasText: 'main.cpp' }).first().waitFor({ timeout: 15_000 });
+      expect(await page.locator('.tabs-container .tab.active').getAttribute('data-resource-name')).toBe('main.cpp');
+      await shot(page, `${project.source}-flow-4b-source`);
+      await runCommand(page, 'View: Close All Editors');
     });
 
     it('the status-bar upload sends the files to the agent and reports success', async () => {

@@ -81,9 +81,11 @@ export async function startCodeServer(d: RunDirs, vsix: string): Promise<CodeSer
   };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** `scrollbars`: draw them as a user sees them (headless Chromium hides them by default). */
+export async function launchBrowser(opts: { scrollbars?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
+    ignoreDefaultArgs: opts.scrollbars ? ['--hide-scrollbars'] : undefined,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic'],
   });

@@ -647,7 +647,10 @@ class ModelBuilder {
         const size = Math.max(...parts.map((p) => p.address + p.size)) - start;
         return size > 0 ? [{ kind, start, size }] : [];
       });
-      const withRegions = kinds.map((k) => ({ ...k, region: this.regionOfAddress(k.start, k.kind) }));
+      // The fragment's `_mm_slot_<slot>_data_*` span the slot's bss too (it follows the data in
+      // one reservation): a range inside another of the slot is not reserved a second time.
+      const distinct = kinds.filter((k) => !kinds.some((o) => o !== k && o.start <= k.start && k.start + k.size <= o.start + o.size && o.size > k.size));
+      const withRegions = distinct.map((k) => ({ ...k, region: this.regionOfAddress(k.start, k.kind) }));
       return {
         name, libraries, region: withRegions.find((k) => k.kind === 'text')?.region ?? withRegions[0]?.region ?? OTHER,
         size: sum(withRegions.map((k) => k.size)), ranges: withRegions,
