@@ -51,11 +51,19 @@ export function chipTraits(chip: ChipId): ChipTraits {
 export class LinkConfigError extends Error {}
 
 /**
- * Library names become part of section names (`.mm.<lib>.text`), archive patterns
- * (`lib<lib>.a`) and C symbols (`_mm_<lib>_text_start`, MM_LIBRARY(lib, slot) on the
- * device), so they must be C identifiers.
+ * Library names are archive names (`lib<name>.a`): ESP-IDF's own components use hyphens
+ * (`esp-tls`, `protobuf-c`). Everything else derived from a name — section names
+ * (`.mm.<id>.text`), C symbols (`_mm_<id>_text_start`, MM_LIBRARY(<id>, slot) on the device)
+ * and the split's files (`<id>_e`) — uses its identifier: the name with every `-` written as
+ * `_` (`esp-tls` → `esp_tls`). Two names with one identifier are refused.
  */
+const LIBRARY_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The C identifier of a library name (see LIBRARY_NAME): `-` → `_`. */
+export function libraryIdentifier(lib: string): string {
+  return lib.replace(/-/g, '_');
+}
 
 export interface LinkConfigInput {
   chip: string;
@@ -87,9 +95,10 @@ export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
   if (!chip) throw new LinkConfigError(`unknown chip '${input.chip}': use one of ${CHIP_IDS.join(', ')}`);
   const libs = input.libs.map((l) => l.trim()).filter(Boolean);
   if (!libs.length) throw new LinkConfigError('no libraries given: name at least one lib/ folder to make dynamic (custom_mm_libs / --libs)');
-  for (const lib of libs) checkIdentifier(lib, 'library');
+  for (const lib of libs) checkLibraryName(lib);
   const dup = libs.find((l, i) => libs.indexOf(l) !== i);
   if (dup) throw new LinkConfigError(`library '${dup}' is listed twice`);
+  checkIdentifierCollisions(libs);
   const slots = buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)));
   const code = (input.code ?? 'iram') as CodePlacement;
   const data = (input.data ?? 'dram') as DataPlacement;
@@ -110,11 +119,33 @@ export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
   return { chip, libs, slots, code, data, ctors, psramCodeAddress: input.psramCodeAddress, psramCodeLength: input.psramCodeLength ?? 0x100000 };
 }
 
+function checkLibraryName(name: string): void {
+  if (!LIBRARY_NAME.test(name)) {
+    throw new LinkConfigError(
+      `library name '${name}' cannot be used: it names the archive lib${name}.a and becomes a section name and C symbols ` +
+        `(_mm_${libraryIdentifier(name)}_text_start), so it may contain only letters, digits, _ and - and must not start with a digit or - — rename the lib/ folder`,
+    );
+  }
+}
+
+/** `esp-tls` and `esp_tls` would share sections, symbols and files. */
+function checkIdentifierCollisions(libs: string[]): void {
+  const byId = new Map<string, string>();
+  for (const lib of libs) {
+    const id = libraryIdentifier(lib);
+    const other = byId.get(id);
+    if (other !== undefined) {
+      throw new LinkConfigError(`libraries '${other}' and '${lib}' cannot both be dynamic: both become the identifier '${id}' (each - is written as _ in section and symbol names) — rename one lib/ folder`);
+    }
+    byId.set(id, lib);
+  }
+}
+
 function checkIdentifier(name: string, what: string): void {
   if (!IDENTIFIER.test(name)) {
     throw new LinkConfigError(
-      `${what} name '${name}' cannot be used: it becomes a section name and C symbols (_mm_${name}_text_start), ` +
-        'so it may contain only letters, digits and _ and must not start with a digit — rename the lib/ folder',
+      `${what} name '${name}' cannot be used: it becomes a section name and C symbols (_mm_slot_${name}_text_start), ` +
+        'so it may contain only letters, digits and _ and must not start with a digit',
     );
   }
 }
@@ -135,8 +166,9 @@ function buildSlots(libs: string[], explicit: Slot[]): Slot[] {
   const names = explicit.map((s) => s.name);
   const dupSlot = names.find((n, i) => names.indexOf(n) !== i);
   if (dupSlot) throw new LinkConfigError(`slot '${dupSlot}' is defined twice`);
-  const own = libs.filter((l) => !owner.has(l)).map((l) => ({ name: l, libs: [l] }));
+  // A slot of its own is named by the library's identifier: slot names become symbols.
+  const own = libs.filter((l) => !owner.has(l)).map((l) => ({ name: libraryIdentifier(l), libs: [l] }));
   const clash = own.find((s) => names.includes(s.name));
-  if (clash) throw new LinkConfigError(`library '${clash.name}' has no slot of its own but a slot with that name exists: add it to a slot or rename the slot`);
+  if (clash) throw new LinkConfigError(`library '${clash.libs[0]}' has no slot of its own but a slot with that name exists: add it to a slot or rename the slot`);
   return [...explicit.map((s) => ({ name: s.name, libs: [...s.libs] })), ...own];
 }

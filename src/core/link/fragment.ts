@@ -4,7 +4,7 @@
 // rules are seen before the framework's generic `*(.text .text.*)` ones (first match
 // wins), and INSERT AFTER moves the output sections behind `.iram0.text` / `.dram0.data`
 // so the framework's `_iram_end` / `_heap_start` lie after every slot.
-import { type LinkConfig, type Slot, chipTraits } from './config';
+import { type LinkConfig, type Slot, chipTraits, libraryIdentifier } from './config';
 
 /** Start of the load-address space given to every `.mm.*` section (see `LOAD_REGION`). */
 export const MM_LOAD_REGION_ORIGIN = 0x20000000;
@@ -18,6 +18,16 @@ export const FRAGMENT_FILE_NAME = 'esp32mm.ld';
 /** `*[/\\]lib<Name>.a:` — the separator keeps `libFilters.a` from matching `libImageFilters.a`. */
 export function archivePattern(lib: string): string {
   return `*[/\\\\]lib${lib}.a:*`;
+}
+
+/** The output section of one part of a library: `.mm.<identifier>.<kind>` (config.ts LIBRARY_NAME). */
+export function mmSectionName(lib: string, kind: 'text' | 'data' | 'bss'): string {
+  return `.mm.${libraryIdentifier(lib)}.${kind}`;
+}
+
+/** A bound symbol of a library: `_mm_<identifier>_<what>` (what: `text_start`, `dtors_end`, …). */
+export function mmSymbol(lib: string, what: string): string {
+  return `_mm_${libraryIdentifier(lib)}_${what}`;
 }
 
 interface Placement {
@@ -95,15 +105,15 @@ function destructorFallback(): string[] {
 
 function codeSlot(slot: Slot, place: Placement): string[] {
   const members = slot.libs.map((lib) => textSection(lib));
-  const bounds = slotBounds(slot, 'text', slot.libs.map((l) => `_mm_${l}_text_end`));
+  const bounds = slotBounds(slot, 'text', slot.libs.map((l) => mmSymbol(l, 'text_end')));
   return [`  /* slot ${slot.name}: ${slot.libs.join(', ')} */`, ...group(members, place.codeRegion, 'text'), ...bounds];
 }
 
 function dataSlot(slot: Slot, place: Placement, config: LinkConfig): string[] {
   const data = group(slot.libs.map((lib) => dataSection(lib, place.riscv)), place.dataRegion, 'data');
   const bss = group(slot.libs.map((lib) => bssSection(lib, place.riscv)), place.dataRegion, 'bss');
-  const ends = slot.libs.flatMap((l) => [`_mm_${l}_data_end`, `_mm_${l}_bss_end`]);
-  const reversed = config.ctors === 'ctors' ? slot.libs.map((l) => `  _mm_${l}_ctors_reversed = 1;`) : [];
+  const ends = slot.libs.flatMap((l) => [mmSymbol(l, 'data_end'), mmSymbol(l, 'bss_end')]);
+  const reversed = config.ctors === 'ctors' ? slot.libs.map((l) => `  ${mmSymbol(l, 'ctors_reversed')} = 1;`) : [];
   return [`  /* slot ${slot.name}: ${slot.libs.join(', ')} (data + rodata + constructors, then bss) */`, ...data, ...bss, ...slotBounds(slot, 'data', ends), ...reversed];
 }
 
@@ -124,7 +134,7 @@ function group(members: Member[], region: string, kind: 'text' | 'data' | 'bss')
 function slotBounds(slot: Slot, kind: 'text' | 'data', ends: string[]): string[] {
   const first = slot.libs[0];
   return [
-    `  _mm_slot_${slot.name}_${kind}_start = _mm_${first}_${kind}_start;`,
+    `  _mm_slot_${slot.name}_${kind}_start = ${mmSymbol(first, `${kind}_start`)};`,
     `  _mm_slot_${slot.name}_${kind}_end = ${maxOf(ends)};`,
   ];
 }
@@ -140,13 +150,13 @@ interface Member {
 
 function textSection(lib: string): Member {
   return {
-    name: `.mm.${lib}.text`,
+    name: mmSectionName(lib, 'text'),
     body: [
-      `  _mm_${lib}_text_start = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'text_start')} = ABSOLUTE(.);`,
       // Without -mtext-section-literals Xtensa literals are separate .literal* sections.
       `  ${archivePattern(lib)}(.literal .literal.* .text .text.*)`,
       '  . = ALIGN(4);',
-      `  _mm_${lib}_text_end = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'text_end')} = ABSOLUTE(.);`,
     ],
   };
 }
@@ -154,19 +164,24 @@ function textSection(lib: string): Member {
 function dataSection(lib: string, riscv: boolean): Member {
   const small = riscv ? ' .sdata .sdata.* .srodata .srodata.*' : '';
   return {
-    name: `.mm.${lib}.data`,
+    name: mmSectionName(lib, 'data'),
     body: [
-      `  _mm_${lib}_data_start = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'data_start')} = ABSOLUTE(.);`,
       `  ${archivePattern(lib)}(.data .data.* .rodata .rodata.*${small})`,
       '  . = ALIGN(4);',
       // The library's own constructors: kept out of the firmware's table, which would call
       // them at boot before the code is loaded. ESP32 toolchains emit .init_array, Debian's
       // lx106 gcc .ctors; KEEP because nothing references them.
-      `  _mm_${lib}_ctors_start = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'ctors_start')} = ABSOLUTE(.);`,
       `  KEEP(${archivePattern(lib)}(SORT_BY_INIT_PRIORITY(.init_array.*) .init_array SORT(.ctors.*) .ctors))`,
-      `  _mm_${lib}_ctors_end = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'ctors_end')} = ABSOLUTE(.);`,
+      // Its destructor tables too: left in the firmware's .flash.rodata they would point into
+      // the slot. (ESP-IDF never runs .dtors/.fini_array; the loader may run them at unload.)
+      `  ${mmSymbol(lib, 'dtors_start')} = ABSOLUTE(.);`,
+      `  KEEP(${archivePattern(lib)}(SORT_BY_INIT_PRIORITY(.fini_array.*) .fini_array SORT(.dtors.*) .dtors))`,
+      `  ${mmSymbol(lib, 'dtors_end')} = ABSOLUTE(.);`,
       '  . = ALIGN(4);',
-      `  _mm_${lib}_data_end = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'data_end')} = ABSOLUTE(.);`,
     ],
   };
 }
@@ -174,12 +189,12 @@ function dataSection(lib: string, riscv: boolean): Member {
 function bssSection(lib: string, riscv: boolean): Member {
   const small = riscv ? ' .sbss .sbss.*' : '';
   return {
-    name: `.mm.${lib}.bss`,
+    name: mmSectionName(lib, 'bss'),
     body: [
-      `  _mm_${lib}_bss_start = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'bss_start')} = ABSOLUTE(.);`,
       `  ${archivePattern(lib)}(.bss .bss.*${small} COMMON)`,
       '  . = ALIGN(4);',
-      `  _mm_${lib}_bss_end = ABSOLUTE(.);`,
+      `  ${mmSymbol(lib, 'bss_end')} = ABSOLUTE(.);`,
     ],
   };
 }

@@ -18,7 +18,10 @@ describe('link config', () => {
   it.each<[string, LinkConfigInput, RegExp]>([
     ['unknown chip', { chip: 'esp8266', libs: ['A'] }, /unknown chip 'esp8266': use one of esp32, esp32s2/],
     ['no libraries', { chip: 'esp32', libs: [] }, /no libraries given/],
-    ['name not an identifier', { chip: 'esp32', libs: ['Tiny-Classifier'] }, /'Tiny-Classifier' cannot be used.*letters, digits and _/],
+    ['name with a character no archive name may have', { chip: 'esp32', libs: ['Tiny.Classifier'] }, /library name 'Tiny.Classifier' cannot be used.*letters, digits, _ and -/],
+    ['name starting with -', { chip: 'esp32', libs: ['-tls'] }, /library name '-tls' cannot be used/],
+    ['two names with one identifier', { chip: 'esp32', libs: ['esp-tls', 'esp_tls'] }, /'esp-tls' and 'esp_tls' cannot both be dynamic: both become the identifier 'esp_tls'/],
+    ['a hyphenated library whose own slot clashes with a slot', { chip: 'esp32', libs: ['esp-tls', 'B'], slots: ['esp_tls: B'] }, /library 'esp-tls' has no slot of its own but a slot with that name exists/],
     ['library in two slots', { chip: 'esp32', libs: ['A', 'B'], slots: ['x: A', 'y: A B'] }, /'A' is in two slots \('x' and 'y'\)/],
     ['slot names an unknown library', { chip: 'esp32', libs: ['A'], slots: ['x: A Z'] }, /names 'Z', which is not in the library list/],
     ['slot without colon', { chip: 'esp32', libs: ['A'], slots: ['x A'] }, /has no ':'/],
@@ -28,6 +31,24 @@ describe('link config', () => {
     ['flash code (later)', { chip: 'esp32', libs: ['A'], code: 'flash' }, /code placement 'flash' is not supported/],
   ])('refuses %s with a message saying what to do', (_name, input, message) => {
     expect(() => validateLinkConfig(input)).toThrow(message);
+  });
+});
+
+describe('hyphenated library names (ESP-IDF components such as esp-tls)', () => {
+  const f = gen({ chip: 'esp32', libs: ['esp-tls', 'protobuf-c'], slots: ['net: esp-tls protobuf-c'] });
+
+  it('matches the archive by its own name and derives sections and symbols with - written as _', () => {
+    expect(f).toContain('*[/\\\\]libesp-tls.a:*(.literal .literal.* .text .text.*)');
+    expect(f).toContain('*[/\\\\]libprotobuf-c.a:*(.data');
+    expect(f).toMatch(/^    \.mm\.esp_tls\.text$/m);
+    expect(f).toContain('_mm_esp_tls_text_start = ABSOLUTE(.);');
+    expect(f).toContain('_mm_slot_net_text_end = MAX(_mm_esp_tls_text_end, _mm_protobuf_c_text_end);');
+    // No symbol or section name keeps a hyphen (ld would read `a-b` in an expression as a minus).
+    expect(f.replace(/\/\*[\s\S]*?\*\//g, '').replace(/lib[\w-]+\.a/g, '').match(/[\w.]+-[\w.]+/g)).toBeNull();
+  });
+
+  it('names a library\'s own slot by its identifier', () => {
+    expect(validateLinkConfig({ chip: 'esp32', libs: ['esp-tls'] }).slots).toEqual([{ name: 'esp_tls', libs: ['esp-tls'] }]);
   });
 });
 
@@ -70,6 +91,13 @@ describe('fragment text', () => {
     expect(f).toMatch(/\.mm\.A\.data[^}]*\}\s*> extern_ram_seg AT> mm_load_seg/);
     expect(f).toContain('INSERT BEFORE .ext_ram.bss;');
     expect(f).not.toContain('INSERT AFTER .dram0.data;');
+  });
+
+  it('captures the library\'s destructor tables (.dtors, .fini_array) in its data, with bounds', () => {
+    const f = gen({ chip: 'esp32', libs: ['A'] });
+    expect(f).toContain('KEEP(*[/\\\\]libA.a:*(SORT_BY_INIT_PRIORITY(.fini_array.*) .fini_array SORT(.dtors.*) .dtors))');
+    expect(f.indexOf('_mm_A_dtors_start = ABSOLUTE(.);')).toBeGreaterThan(f.indexOf('_mm_A_ctors_end'));
+    expect(f.indexOf('_mm_A_dtors_end = ABSOLUTE(.);')).toBeLessThan(f.indexOf('_mm_A_data_end = ABSOLUTE(.);'));
   });
 
   it('marks .ctors tables as reversed when the toolchain emits .ctors', () => {
