@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { readElf } from '../core/elf/reader';
 import { SectionType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE } from '../core/elf/types';
 import { findDynamicLibraries } from '../core/split/libraries';
 import { SPLIT_MARKER_SECTION } from '../core/split/split';
+import { INPUT_LIMITS, readInputFile } from '../core/util/input';
 import { type Command, UsageError, hex } from './command';
 
 const SEGMENT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'LOAD', 2: 'DYNAMIC', 3: 'INTERP', 4: 'NOTE', 6: 'PHDR', 7: 'TLS' };
@@ -22,7 +22,7 @@ Options:
   options: { json: { type: 'boolean' } },
   async run(positionals, values) {
     if (positionals.length !== 1) throw new UsageError(`expected one ELF file\n\n${this.usage}`);
-    const elf = readElf(new Uint8Array(await readFile(positionals[0])));
+    const elf = readElf(new Uint8Array(await readInputFile(positionals[0], { what: 'ELF file', maxBytes: INPUT_LIMITS.elf })));
     const libs = findDynamicLibraries(elf);
     const info = {
       class: elf.is64 ? 'ELF64' : 'ELF32',

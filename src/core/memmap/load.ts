@@ -2,13 +2,13 @@
 // map, partition table and sdkconfig that belong to the ELF (or analyses a map alone), reads
 // them, builds the model and records in it which files were used and why any is missing.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { decodeMapFile } from '../mapfile/parse';
 import { findMapFile, findPartitionTable, findSdkconfig, type Found, type Lookup } from '../platformio/artifacts';
 import { firstAppPartition, parsePartitionCsv, parsePartitionTable } from '../platformio/partitions';
 import { parseSdkconfig } from '../platformio/sdkconfig';
 import { fullElfPath } from '../split/split';
+import { INPUT_LIMITS, InputFileError, readInputFile } from '../util/input';
 import { buildMemoryMap, type MemoryMapModel } from './model';
 
 export interface MemoryMapRequest {
@@ -34,12 +34,12 @@ export class MemoryMapInputError extends Error {
   }
 }
 
-async function read(path: string, what: string): Promise<Buffer> {
+async function read(path: string, what: string, maxBytes: number): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readInputFile(path, { what, maxBytes });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new MemoryMapInputError(`cannot read the ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    if (e instanceof InputFileError) throw new MemoryMapInputError(e.message);
+    throw e;
   }
 }
 
@@ -60,11 +60,11 @@ export async function loadMemoryMap(req: MemoryMapRequest): Promise<MemoryMapMod
   const sdkconfig = req.sdkconfig ? given(req.sdkconfig) : findSdkconfig(buildDir);
   const fullPath = elfPath && fullElfPath(elfPath);
   const [elf, mapBytes, fullElf, tableBytes, configBytes] = await Promise.all([
-    elfPath ? read(elfPath, 'ELF file') : undefined,
-    map.found ? read(map.found.path, 'map file') : undefined,
-    fullPath && fullPath !== elfPath && existsSync(fullPath) ? read(fullPath, 'original ELF') : undefined,
-    partitions.found ? read(partitions.found.path, 'partition table') : undefined,
-    sdkconfig.found ? read(sdkconfig.found.path, 'sdkconfig') : undefined,
+    elfPath ? read(elfPath, 'ELF file', INPUT_LIMITS.elf) : undefined,
+    map.found ? read(map.found.path, 'map file', INPUT_LIMITS.map) : undefined,
+    fullPath && fullPath !== elfPath && existsSync(fullPath) ? read(fullPath, 'original ELF', INPUT_LIMITS.elf) : undefined,
+    partitions.found ? read(partitions.found.path, 'partition table', INPUT_LIMITS.partitionTable) : undefined,
+    sdkconfig.found ? read(sdkconfig.found.path, 'sdkconfig', INPUT_LIMITS.sdkconfig) : undefined,
   ]);
   const model = buildMemoryMap({
     elf: elf && new Uint8Array(elf),

@@ -1,21 +1,24 @@
 // The split: cut the dynamic libraries out of a linked firmware. Pure part
 // (`splitFirmware`: bytes in, bytes out) and file part (`splitFile`: reads the ELF, writes
 // every output through temporary files, renames at the end).
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { loadableBytes, readElf, type ElfFile } from '../elf/reader';
 import { SectionType, type Section } from '../elf/types';
 import { removeSections, symbolPatch, type SegmentHole } from '../elf/writer';
 import { crc32 } from '../util/crc32';
 import { writeFilesAtomically } from '../util/atomic';
+import { INPUT_LIMITS, readInputFile } from '../util/input';
+import { fileInside } from '../util/paths';
 import { BUILD_ID_SYMBOL, computeBuildId, toHex } from './buildid';
+import { SplitError } from './errors';
 import { encodeLibraryFile, FLAG_CTORS_REVERSED, type FileKind } from './format';
 import { findDynamicLibraries, type DynamicLibrary } from './libraries';
 
 /** Marks a stripped firmware; its presence means the ELF was already split. */
 export const SPLIT_MARKER_SECTION = '.esp32mm';
 
-export class SplitError extends Error {}
+export { SplitError };
 
 export interface SplitFile {
   file: string;
@@ -142,7 +145,8 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
   const patches = hasIdSymbol ? [symbolPatch(elf, BUILD_ID_SYMBOL, buildId)] : [];
   const stripped = removeSections(elf, removed, [{ name: SPLIT_MARKER_SECTION, data: markerText }], patches);
   if (!hasIdSymbol) warnings.push(`the firmware has no ${BUILD_ID_SYMBOL} symbol: the device cannot check that library files match this firmware (link the Memory Manager device library)`);
-  for (const hole of stripped.holes) {
+  // A bss hole takes no file bytes: nothing of the library stays in the image.
+  for (const hole of stripped.holes.filter((h) => h.fileBytes > 0)) {
     warnings.push(`${hole.section} sat inside a firmware segment: its ${hole.fileBytes} bytes were zeroed but still take space in the image (give the .mm sections their own PHDRS)`);
   }
 
@@ -184,17 +188,14 @@ export function fullElfPath(elfPath: string): string {
  * unless every output could be written.
  */
 export async function splitFile(elfPath: string, outDir: string, libs?: string[]): Promise<SplitResult> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(elfPath));
-  } catch (e) {
-    throw new SplitError(`cannot read ${elfPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (build the project first)' : (e as Error).message}`);
-  }
+  const bytes = new Uint8Array(await readInputFile(elfPath, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf, missingHint: 'build the project first' }));
   const result = splitFirmware(bytes, { libs, firmwareName: basename(elfPath) });
+  // The debugger's copy is as executable as the ELF it was.
+  const elfMode = (await stat(elfPath)).mode & 0o7777;
   await writeFilesAtomically([
-    ...result.libraries.flatMap((l) => l.files.map((f) => ({ path: join(outDir, f.file), data: f.bytes }))),
-    { path: join(outDir, 'manifest.json'), data: JSON.stringify(result.manifest, null, 2) + '\n' },
-    { path: fullElfPath(elfPath), data: bytes },
+    ...result.libraries.flatMap((l) => l.files.map((f) => ({ path: fileInside(outDir, f.file), data: f.bytes }))),
+    { path: fileInside(outDir, 'manifest.json'), data: JSON.stringify(result.manifest, null, 2) + '\n' },
+    { path: fullElfPath(elfPath), data: bytes, mode: elfMode },
     // Last: once the stripped ELF is in place, the split is complete.
     { path: elfPath, data: result.strippedElf },
   ]);
