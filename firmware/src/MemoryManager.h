@@ -2,7 +2,7 @@
  *
  *   #include <SD.h>
  *   #include <MemoryManager.h>
- *   #include "mm_libraries.h"   // MM_LIBRARY/MM_SLOT lines + MM_LAZY wrappers (esp32mm init)
+ *   MM_LIBRARY_OWN_SLOT(TinyClassifier)   // one per dynamic library (see mm_loader.h)
  *   MemoryManager mm(SD, "/mm");
  *
  *   void setup() {
