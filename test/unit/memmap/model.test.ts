@@ -154,8 +154,8 @@ describe('merged string sections (example project)', () => {
   it('a fully merged .str1.1 listed over the next record owns no bytes; the next record keeps its own', () => {
     const dir = 'examples/esp32cam-ai/.pio/build/esp32cam';
     const map = text(`${dir}/firmware.map`);
-    // ld lists it with the merged blob's size (0x514) at the address of the next record.
-    expect(map).toMatch(/ \.rodata\._ZN12_GLOBAL__N_17fs_openEPvPKc\.str1\.1\n\s+0x3f400774\s+0x514 /);
+    // ld lists it with the merged blob's size (0x5f4) at the address of the next record.
+    expect(map).toMatch(/ \.rodata\._ZN12_GLOBAL__N_17fs_openEPvPKc\.str1\.1\n\s+0x3f400864\s+0x5f4 /);
     const m = buildMemoryMap({ elf: bytes(`${dir}/firmware.elf`), mapText: map });
     expect(m.libraries.find((l) => l.archive === 'mm_storage_arduino.cpp.o')!.byRegion['Flash Data']).toBe(0x10);
     checkInvariants(m);
