@@ -64,7 +64,8 @@ describe('checkLinkMap', () => {
 
   it('a library that is not linked at all', () => {
     const w = checkLinkMap(map('fw.map'), ['Camera']);
-    expect(w).toEqual([{ kind: 'not-linked', lib: 'Camera', message: expect.stringContaining('nothing from libCamera.a is in the link map') }]);
+    expect(w).toEqual([{ kind: 'not-linked', severity: 'warning', lib: 'Camera', message: expect.stringContaining('nothing from libCamera.a is in the link map') }]);
+    expect(w[0].message).toMatch(/^Camera: not linked \(removed by --gc-sections or unused\): /);
   });
 
   it('attributes archives by exact name, never by suffix', () => {
