@@ -11,13 +11,14 @@ import { KeyedDebouncer } from './debounce';
 import { collectLibraries } from './libraries';
 import { LibraryTree } from './libraryTree';
 import { errorText, log, showError, showInfo } from './log';
-import { inVsCodeTerms } from './messages';
+import { escapeNotification, inVsCodeTerms } from './messages';
 import { librarySources } from './sources';
 import { MemoryMapView } from './mapView';
 import { envOption, optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
-  chipOption, fullElf, mapFile, mapSetting, outputDir, partitionCsv, sourceRoots, storageOf, targetOfElf,
+  chipOption, fullElf, mapFile, mapSetting, outputDir, partitionCsv, sourceRoots, storageOf, targetOfElf, serialPortOf, baudRateOf,
+  usesMemoryManager,
 } from './projects';
 
 const SELECTED_KEY = 'esp32mm.selected';
@@ -30,7 +31,10 @@ class Controller implements vscode.Disposable {
   private target?: Target;
   private model: MemoryMapModel | null = null;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly debounce = new KeyedDebouncer(400);
+  /** A build writes firmware.elf more than once (link, then the build hook's split): act once it is quiet. */
+  private readonly debounce = new KeyedDebouncer(250);
+  /** Folders appearing on the way to a first build: re-watch at once, the ELF may follow within milliseconds. */
+  private readonly folderDebounce = new KeyedDebouncer(30);
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('esp32mm');
   private readonly status = vscode.window.createStatusBarItem('esp32mm.upload', vscode.StatusBarAlignment.Left, 50);
   private readonly tree = new LibraryTree();
@@ -50,7 +54,7 @@ class Controller implements vscode.Disposable {
     this.status.name = 'Memory Manager Upload';
     this.status.command = 'esp32mm.upload';
     this.disposables.push(
-      this.diagnostics, this.status, this.view, this.debounce,
+      this.diagnostics, this.status, this.view, this.debounce, this.folderDebounce,
       vscode.window.registerWebviewViewProvider(MemoryMapView.id, this.view, { webviewOptions: { retainContextWhenHidden: false } }),
       vscode.window.createTreeView(LibraryTree.id, { treeDataProvider: this.tree, showCollapseAll: false }),
     );
@@ -103,6 +107,9 @@ class Controller implements vscode.Disposable {
       for (const folder of folders) {
         const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/.pio/build/*/firmware.elf'));
         this.disposables.push(w, w.onDidChange(onElf), w.onDidCreate(onElf));
+        const maps = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/.pio/build/*/*.map'));
+        const onMap = (uri: vscode.Uri) => this.onBuildFileEvent(uri.fsPath);
+        this.disposables.push(maps, maps.onDidChange(onMap), maps.onDidCreate(onMap));
         const ini = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/platformio.ini'));
         const reload = () => this.debounce.run('platformio.ini', () => void this.reloadProjects());
         this.disposables.push(ini, ini.onDidChange(reload), ini.onDidCreate(reload), ini.onDidDelete(reload));
@@ -125,35 +132,57 @@ class Controller implements vscode.Disposable {
   }
 
   private readonly onElfEvent = (uri: vscode.Uri) => this.debounce.run(uri.fsPath, () => void this.onFirmwareChanged(uri.fsPath));
+  /** A map, partition table or build record changed without the ELF: the shown env's numbers may change. */
+  private readonly onBuildFileEvent = (file: string) => {
+    const t = this.target;
+    if (t && path.resolve(path.dirname(file)) === path.resolve(t.env.outputs.buildDir)) this.debounce.run('build-files', () => void this.refresh());
+  };
   private envWatchers: vscode.Disposable[] = [];
+  /** mtime of each env's ELF when its folder was last watched: a build that raced the watcher is not missed. */
+  private readonly seenElf = new Map<string, number>();
 
   /**
    * Node watchers on each environment's build folder as well: users (and PlatformIO setups)
    * often put .pio in files.watcherExclude, which silences VS Code's workspace watcher for
-   * exactly the files we need (seen in the e2e test). A watcher on `<build_dir>` itself
-   * notices environments that are built for the first time.
+   * exactly the files we need (seen in the e2e test). A project never built has no
+   * `.pio/build/<env>` yet: its nearest existing folder is watched instead, and every folder
+   * that appears on the way moves the watcher down, so the first build is seen too.
    */
   private watchEnvironments(): void {
     for (const d of this.envWatchers) d.dispose();
     this.envWatchers = [];
+    const handlers = new Map<string, ((name: string) => void)[]>();
     const watchDir = (dir: string, onName: (name: string) => void) => {
+      const list = handlers.get(dir);
+      if (list) { list.push(onName); return; } // one watcher per folder, every env's handler on it
+      const mine = [onName];
+      handlers.set(dir, mine);
       try {
-        const w = fs.watch(dir, { persistent: false }, (_event, name) => { if (name) onName(name.toString()); });
+        const w = fs.watch(dir, { persistent: false }, (_event, name) => { if (name) for (const h of mine) h(name.toString()); });
         w.on('error', () => w.close()); // the folder was deleted (pio run -t clean)
         this.envWatchers.push({ dispose: () => w.close() });
-      } catch { /* not built yet: the build_dir watcher below or the next reload covers it */ }
+      } catch { /* gone meanwhile: the parent's watcher re-runs this */ }
     };
+    const rewatch = () => this.folderDebounce.run('env-dirs', () => this.watchEnvironments());
     for (const p of this.projects) {
-      const roots = new Set(p.envs.map((e) => path.dirname(e.outputs.buildDir)));
-      for (const root of roots) {
-        watchDir(root, (name) => {
-          if (p.envs.some((e) => path.basename(e.outputs.buildDir) === name)) this.debounce.run('env-dirs', () => this.watchEnvironments());
-        });
-      }
       for (const env of p.envs) {
-        watchDir(env.outputs.buildDir, (name) => {
-          if (name === path.basename(env.outputs.elf)) this.onElfEvent(vscode.Uri.file(env.outputs.elf));
-        });
+        const buildDir = env.outputs.buildDir;
+        if (fs.existsSync(buildDir)) {
+          watchDir(buildDir, (name) => {
+            if (name === path.basename(env.outputs.elf)) this.onElfEvent(vscode.Uri.file(env.outputs.elf));
+            else if (/\.map$|^esp32mm-build\.json$|^partitions\.bin$|^sdkconfig/.test(name)) this.onBuildFileEvent(path.join(buildDir, name));
+          });
+          // its parent sees the folder deleted and re-created (a clean build)
+          watchDir(path.dirname(buildDir), (name) => { if (!fs.existsSync(path.join(path.dirname(buildDir), name))) rewatch(); });
+        } else {
+          const nearest = nearestExisting(buildDir, p.root);
+          const next = nearest && path.relative(nearest, buildDir).split(path.sep)[0];
+          if (nearest) watchDir(nearest, (name) => { if (name === next) rewatch(); });
+        }
+        const mtime = mtimeOf(env.outputs.elf);
+        const seen = this.seenElf.get(env.outputs.elf);
+        this.seenElf.set(env.outputs.elf, mtime);
+        if (seen !== undefined && mtime !== seen && mtime > 0) this.onElfEvent(vscode.Uri.file(env.outputs.elf));
       }
     }
   }
@@ -283,14 +312,14 @@ class Controller implements vscode.Disposable {
     this.view.busy('Splitting libraries…');
     try {
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: splitting ${t.env.name}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: escapeNotification(`Memory Manager: splitting ${t.env.name}`), cancellable: true },
         async (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           try {
             return await core.splitFirmware(
               { projectRoot: t.project.root, env: t.env.name, elf, mapFile: mapFile(t).path, libraries: libs, outDir: outputDir(t) },
-              { report: (message, fraction) => progress.report({ message, increment: fraction !== undefined ? fraction * 100 : undefined }) },
+              { report: (message, fraction) => progress.report({ message: escapeNotification(message), increment: fraction !== undefined ? fraction * 100 : undefined }) },
               abort.signal);
           } finally {
             this.ownWrites.set(elf, mtimeOf(elf));
@@ -357,7 +386,7 @@ class Controller implements vscode.Disposable {
   }
 
   private port(t: Target): string {
-    return vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<string>('serialPort', '');
+    return serialPortOf(t)?.port ?? '';
   }
 
   async upload(t = this.requireTarget(), where: 'sd' | 'fs' = t && storageOf(t) !== 'sd' ? 'fs' : 'sd', ignoreBuildId = false): Promise<void> {
@@ -370,10 +399,11 @@ class Controller implements vscode.Disposable {
         { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) },
         { title: storage === 'sd' ? 'Upload to SD Card' : 'Upload to SPIFFS/LittleFS', run: () => this.upload(t, storage === 'sd' ? 'sd' : 'fs') });
     }
-    let port = this.port(t);
-    if (!port) {
-      port = (await this.selectPort(t)) ?? '';
-      if (!port) return;
+    // Whatever can be wrong without a board is said before a port is asked for.
+    if (!dynamicLibraryNames(t).length) {
+      return showError(`Nothing to upload: env:${t.env.name} has no dynamic libraries. Choose them with Memory Manager: Install Build Integration (or custom_mm_libs in platformio.ini), build, then split.`,
+        { title: 'Install Build Integration', run: () => this.installIntegration() },
+        { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) });
     }
     const dir = outputDir(t);
     let files: string[] = [];
@@ -381,17 +411,22 @@ class Controller implements vscode.Disposable {
       files = fs.readdirSync(dir).filter((f) => /_[ed]$/.test(f) || f === 'manifest.json').map((f) => path.join(dir, f));
     } catch { /* handled below */ }
     if (!files.length) {
-      return showError(`Nothing to upload: ${vscode.workspace.asRelativePath(dir)} has no library files. Run Split Libraries first.`,
+      return showError(`Nothing to upload: ${vscode.workspace.asRelativePath(dir)} has no library files. Run Memory Manager: Split Libraries first.`,
         { title: 'Split Libraries', run: () => this.split(t) });
     }
-    const baudRate = vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).get<number>('baudRate', 921600);
+    let port = this.port(t);
+    if (!port) {
+      port = (await this.selectPort(t)) ?? '';
+      if (!port) return;
+    }
+    const baudRate = baudRateOf(t);
     const folder = deviceFolder(t);
     const medium = where === 'sd' ? 'SD card' : storageOf(t) === 'littlefs' ? 'LittleFS' : 'SPIFFS';
     this.status.text = `$(sync~spin) ${where === 'sd' ? 'SD' : 'FS'}`;
     const t0 = Date.now();
     try {
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: uploading to the ${medium} on ${port}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: escapeNotification(`Memory Manager: uploading to the ${medium} on ${port}`), cancellable: true },
         async (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
@@ -400,7 +435,7 @@ class Controller implements vscode.Disposable {
             { report: (message, fraction) => {
               const inc = fraction !== undefined ? Math.max(0, fraction - last) * 100 : undefined;
               if (fraction !== undefined) last = Math.max(last, fraction);
-              progress.report({ message, increment: inc });
+              progress.report({ message: escapeNotification(message), increment: inc });
             } }, abort.signal);
         });
       for (const w of outcome.warnings) log.warn(w);
@@ -438,13 +473,13 @@ class Controller implements vscode.Disposable {
   private async uploadFilesystemImage(t: Target, port: string): Promise<void> {
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Memory Manager: PlatformIO writes the file-system image of env:${t.env.name}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: escapeNotification(`Memory Manager: PlatformIO writes the file-system image of env:${t.env.name}`), cancellable: true },
         (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           let last = 0;
           return core.uploadFilesystemImage({ projectRoot: t.project.root, env: t.env.name, port }, { report: (message, fraction) => {
-            progress.report({ message, increment: fraction !== undefined ? Math.max(0, fraction - last) * 100 : undefined });
+            progress.report({ message: escapeNotification(message), increment: fraction !== undefined ? Math.max(0, fraction - last) * 100 : undefined });
             if (fraction !== undefined) last = Math.max(last, fraction);
           } }, abort.signal);
         });
@@ -471,15 +506,19 @@ class Controller implements vscode.Disposable {
 
   private updateStatus(): void {
     const t = this.target;
-    if (!t) { this.status.hide(); return; }
+    // Only where the Memory Manager is used: other PlatformIO projects get no upload item.
+    if (!t || !usesMemoryManager(t)) { this.status.hide(); return; }
     const sd = storageOf(t) === 'sd';
-    const port = this.port(t);
+    const choice = serialPortOf(t);
+    const port = choice?.port ?? '';
     const icon = this.lastUpload ? (this.lastUpload.ok ? ' $(check)' : ' $(error)') : '';
-    this.status.text = `$(cloud-upload) ${sd ? 'SD' : 'FS'}${port ? ' ' + port.replace(/^\/dev\//, '') : ''}${icon}`;
+    this.status.text = `$(cloud-upload) ${sd ? 'SD' : 'FS'}${port ? ' ' + port.replace(/^\/dev\//, '').replace(/\$\(/g, '$\u200b(') : ''}${icon}`;
+    // Workspace text (env name, port, folder, errors) goes in as text, never as Markdown.
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**Upload libraries to the ${sd ? 'SD card' : storageOf(t)}** of env:${t.env.name}\n\n`);
-    md.appendMarkdown(`Port: ${port ? `\`${port}\`` : '_not selected_'} · folder \`${deviceFolder(t)}\`\n\n`);
-    if (this.lastUpload) md.appendMarkdown(`Last: ${this.lastUpload.text} (${new Date(this.lastUpload.at).toLocaleTimeString()})`);
+    md.appendMarkdown(`**Upload libraries to the ${sd ? 'SD card' : storageOf(t)}** of env:`).appendText(t.env.name).appendMarkdown('\n\n');
+    md.appendMarkdown('Port: ').appendText(port ? `${port}${choice!.from === 'esp32mm.serialPort' ? '' : ` (${choice!.from} in platformio.ini)`}` : 'not selected')
+      .appendText(` · folder ${deviceFolder(t)} · ${baudRateOf(t)} baud`).appendMarkdown('\n\n');
+    if (this.lastUpload) md.appendText(`Last: ${this.lastUpload.text} (${new Date(this.lastUpload.at).toLocaleTimeString()})`);
     this.status.tooltip = md;
     this.status.accessibilityInformation = { label: `Upload libraries to ${sd ? 'SD card' : 'flash file system'}${port ? ' on ' + port : ''}${this.lastUpload ? '. ' + this.lastUpload.text : ''}` };
     this.status.show();
@@ -501,7 +540,8 @@ class Controller implements vscode.Disposable {
       port = (await vscode.window.showInputBox({ title: 'Serial port path', value: this.port(t), validateInput: (v) => (v.trim() ? undefined : 'Enter a path') }))?.trim() ?? '';
       if (!port) return undefined;
     }
-    await vscode.workspace.getConfiguration('esp32mm', vscode.Uri.file(t.project.root)).update('serialPort', port, vscode.ConfigurationTarget.Workspace);
+    // A port is a path of this computer: user (machine) settings, never the workspace's .vscode/settings.json.
+    await vscode.workspace.getConfiguration('esp32mm').update('serialPort', port, vscode.ConfigurationTarget.Global);
     this.updateStatus();
     return port;
   }
@@ -530,7 +570,7 @@ class Controller implements vscode.Disposable {
     }
     const current = new Set(t.env.mm.libs);
     const libs = await vscode.window.showQuickPick(folders.map((f) => ({ label: f, picked: current.has(f) })),
-      { title: `Memory Manager: libraries of env:${t.env.name} to load at run time`, canPickMany: true, placeHolder: 'Each chosen lib/ folder is linked at a fixed address and moved to a file' });
+      { title: escapeNotification(`Memory Manager: libraries of env:${t.env.name} to load at run time`), canPickMany: true, placeHolder: 'Each chosen lib/ folder is linked at a fixed address and moved to a file' });
     if (!libs?.length) return;
     const storages = [
       { label: 'sd', description: 'SD card (project folder sd/mm)' },
@@ -585,6 +625,14 @@ function inVsCodeNotes(m: MemoryMapModel): MemoryMapModel {
 
 function targetKey(t: Target): string {
   return `${t.project.root}\0${t.env.name}`;
+}
+
+/** The deepest existing folder on the way from `root` to `dir` (`root` itself if nothing below exists). */
+function nearestExisting(dir: string, root: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(d)) return d;
+    if (path.relative(root, d).startsWith('..') || d === path.dirname(d)) return fs.existsSync(root) ? root : undefined;
+  }
 }
 
 function mtimeOf(f: string): number {

@@ -141,6 +141,41 @@ export function outputDir(t: Target): string {
   return libraryOutDir(t.project.pio, storageOf(t));
 }
 
+/** Where the upload's serial port comes from: the machine's setting, else platformio.ini. */
+export interface PortChoice { port: string; from: 'esp32mm.serialPort' | 'upload_port' | 'monitor_port' }
+
+/**
+ * The board's port: the esp32mm.serialPort setting (machine-scoped: a path of this computer,
+ * never read from a workspace), else the env's `upload_port`, else its `monitor_port` (a
+ * PlatformIO wildcard such as `/dev/ttyUSB*` names no one port and is skipped).
+ */
+export function serialPortOf(t: Target): PortChoice | undefined {
+  const setting = settings(t).get<string>('serialPort', '').trim();
+  if (setting) return { port: setting, from: 'esp32mm.serialPort' };
+  for (const option of ['upload_port', 'monitor_port'] as const) {
+    const v = envOption(t.project.pio.doc, t.env.name, option)?.trim();
+    if (v && !/[*?[]/.test(v)) return { port: v, from: option };
+  }
+  return undefined;
+}
+
+/**
+ * The transfer's baud rate: the esp32mm.baudRate setting when the user set it, else the env's
+ * `monitor_speed` (the rate the firmware opens its serial port at, so the agent's too), else 921600.
+ */
+export function baudRateOf(t: Target): number {
+  const setting = settings(t).inspect<number>('baudRate');
+  const explicit = setting?.workspaceFolderValue ?? setting?.workspaceValue ?? setting?.globalValue;
+  if (explicit) return explicit;
+  const speed = Number(envOption(t.project.pio.doc, t.env.name, 'monitor_speed'));
+  return Number.isInteger(speed) && speed > 0 ? speed : setting?.defaultValue ?? 921600;
+}
+
+/** Whether the env uses the Memory Manager: dynamic libraries chosen, or the build hook installed. */
+export function usesMemoryManager(t: Target): boolean {
+  return t.env.mm.libs.length > 0 || /memory_manager\.py/.test(envOption(t.project.pio.doc, t.env.name, 'extra_scripts') ?? '');
+}
+
 export function deviceFolder(t: Target): string {
   return settings(t).get<string>('deviceFolder', '') || t.env.mm.deviceDir;
 }

@@ -46,6 +46,16 @@ export function prepareRun(name: string, project: string): RunDirs {
   return d;
 }
 
+/**
+ * Merges `values` into the user's settings (VS Code watches the file and applies them):
+ * where machine-scoped settings such as esp32mm.serialPort live, out of any workspace.
+ */
+export function writeUserSettings(d: RunDirs, values: Record<string, unknown>): void {
+  const file = join(d.userData, 'User', 'settings.json');
+  const current = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  writeFileSync(file, JSON.stringify({ ...current, ...values }, null, 2));
+}
+
 function csEnv(d: RunDirs): NodeJS.ProcessEnv {
   return { ...process.env, XDG_CONFIG_HOME: join(d.xdg, 'config'), XDG_DATA_HOME: join(d.xdg, 'data'), XDG_CACHE_HOME: join(d.xdg, 'cache') };
 }

@@ -64,6 +64,9 @@ describe('extension shell on an unbuilt project', () => {
     const frame = await frameWith(page, '#env');
     await expect.poll(() => frame.locator('#env').textContent(), { timeout: 10_000 }).toBe('esp32s3');
     expect(await frame.locator('#message p').textContent()).toContain('"esp32s3"');
+    // esp32s3 does not use the Memory Manager (no custom_mm_libs, no hook): no upload item for it
+    await page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'hidden', timeout: 1000 }));
   });
 
   it('Split Libraries on an unbuilt env gives an actionable error', async () => {
@@ -98,7 +101,7 @@ describe('extension shell on an unbuilt project', () => {
     await shot(page, 'shell-installed');
   });
 
-  it('Select Serial Port accepts a typed path, stores it in the workspace and shows it in the status bar', async () => {
+  it('Select Serial Port accepts a typed path, stores it in the user settings (never the workspace) and shows it in the status bar', async () => {
     await runCommand(page, 'Memory Manager: Select Serial Port');
     const typed = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Enter a port path' }).first();
     await typed.click({ timeout: 10_000 });
@@ -106,8 +109,12 @@ describe('extension shell on an unbuilt project', () => {
     await input.fill('/dev/ttyUSB7');
     await page.keyboard.press('Enter');
     await page.locator('.part.statusbar .statusbar-item', { hasText: 'ttyUSB7' }).first().waitFor({ timeout: 10_000 });
-    const settings = JSON.parse(readFileSync(join(dirs.ws, '.vscode', 'settings.json'), 'utf8'));
-    expect(settings['esp32mm.serialPort']).toBe('/dev/ttyUSB7');
+    // a port is a path of this computer: machine-scoped, out of the user's repository
+    const workspaceSettings = join(dirs.ws, '.vscode', 'settings.json');
+    expect(existsSync(workspaceSettings) ? readFileSync(workspaceSettings, 'utf8') : '').not.toContain('esp32mm.serialPort');
+    const stored = ['User', 'Machine'].map((d) => join(dirs.userData, d, 'settings.json')).filter((f) => existsSync(f))
+      .map((f) => JSON.parse(readFileSync(f, 'utf8'))['esp32mm.serialPort']);
+    expect(stored).toContain('/dev/ttyUSB7');
   });
 
   it('Show Memory Map brings the view back from another container', async () => {
