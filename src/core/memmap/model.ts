@@ -181,7 +181,7 @@ export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   if (!input.elf) {
     if (input.map === undefined && input.mapText === undefined) throw new MapFileError(0, 'nothing to analyse: give the firmware ELF, its map file, or both');
     // Map-only: the records are needed to derive the sections, so no streaming.
-    const map = input.map ?? parseMapFile(input.mapText!);
+    const map = input.map ?? parseMapFile(input.mapText!, undefined, { skipDiscarded: true });
     return new ModelBuilder(undefined, map, input).build();
   }
   const elf = asElf(input.elf);
@@ -189,7 +189,7 @@ export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   // Attribute while parsing (no per-record objects), unless the parsed map is needed again
   // for the model of the original ELF.
   const stream = input.map === undefined && input.mapText !== undefined && !fullElf;
-  const map = input.map ?? (input.mapText !== undefined && !stream ? parseMapFile(input.mapText) : undefined);
+  const map = input.map ?? (input.mapText !== undefined && !stream ? parseMapFile(input.mapText, undefined, { skipDiscarded: true }) : undefined);
   const model = new ModelBuilder(elf, map, input, fullElf).build(stream ? input.mapText : undefined);
   if (fullElf && model.split) {
     const before = buildMemoryMap({ elf: fullElf, map, chip: model.chip, sdkconfig: input.sdkconfig, appPartition: input.appPartition });
@@ -297,7 +297,7 @@ class ModelBuilder {
         this.map = map;
         return (sections ??= elfSections.map((s) => this.sectionEntry(s)));
       });
-      this.map = parseMapFile(mapText, streamed);
+      this.map = parseMapFile(mapText, streamed, { skipDiscarded: true });
     }
     sections ??= elfSections.map((s) => this.sectionEntry(s));
     this.outsideNotes();
