@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputFileError, readInputFile, readInputFileSync } from '../../../src/core/util/input';
+import { InputFileError, readInputFile, readInputFileSync, type InputOptions } from '../../../src/core/util/input';
 import { tempDir } from '../../helpers/tools';
 
 const dir = tempDir('esp32mm-input-');
@@ -17,7 +17,7 @@ symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'));
 execFileSync('mkfifo', [join(dir, 'fifo.map')]);
 mkdirSync(join(dir, 'folder'));
 
-const opts = { what: 'map file', maxBytes: 1024 };
+const opts: InputOptions = { what: 'map file', maxBytes: 1024 };
 
 async function problem(name: string, o = opts): Promise<[string, string]> {
   const errors: InputFileError[] = [];
