@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -32,24 +33,74 @@ static struct {
   int tty;
 } g;
 
-static char real_path[4096];
-static const char *real(const char *device_path) {
-  snprintf(real_path, sizeof real_path, "%s%s", g.card, device_path);
-  return real_path;
-}
-
+/* The card folder stands in for a FAT/SPIFFS/LittleFS card, which has no symbolic links:
+ * every device path is opened one component at a time below the card folder with
+ * O_NOFOLLOW, so a symlink (or a hard link) put into the card can never make the agent
+ * read, create or truncate anything outside it. */
 static int fail(void) {
   if (errno == ENOENT || errno == ENOTDIR) return -MM_AGENT_NOT_FOUND;
   if (errno == ENOSPC || errno == EDQUOT) return -MM_AGENT_FULL;
+  if (errno == ELOOP || errno == EMLINK) return -MM_AGENT_REFUSED; /* a symlink on the way */
+  if (errno == ENAMETOOLONG) return -MM_AGENT_NAME_TOO_LONG;
   return -MM_AGENT_IO;
+}
+
+/* Opens the folder that holds the last component of `device_path` and copies that
+ * component to `leaf` ("" for the card folder itself). -1 with errno on failure. */
+static int open_parent(const char *device_path, char leaf[NAME_MAX + 1]) {
+  int dir = open(g.card, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const char *p = device_path;
+  leaf[0] = 0;
+  while (dir >= 0) {
+    while (*p == '/') p++;
+    size_t n = strcspn(p, "/");
+    if (n == 0) break;
+    if (n > NAME_MAX) { close(dir); errno = ENAMETOOLONG; return -1; }
+    const char *rest = p + n;
+    while (*rest == '/') rest++;
+    if (*rest == 0) { memcpy(leaf, p, n); leaf[n] = 0; break; }
+    char part[NAME_MAX + 1];
+    memcpy(part, p, n);
+    part[n] = 0;
+    int next = openat(dir, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+    struct stat st;
+    /* Linux says ENOTDIR for a symlink opened with O_DIRECTORY | O_NOFOLLOW: tell them apart. */
+    if (next < 0 && saved == ENOTDIR && fstatat(dir, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) saved = ELOOP;
+    close(dir);
+    errno = saved;
+    dir = next;
+    p = rest;
+  }
+  return dir;
+}
+
+static const char *leaf_or_self(const char *leaf) { return leaf[0] ? leaf : "."; }
+
+/* What a card can hold: folders and regular files with one name. A symlink, FIFO, device
+ * or a file hard-linked from elsewhere (its contents are not the card's) is refused. */
+static int kind_allowed(const struct stat *st) {
+  return S_ISDIR(st->st_mode) || (S_ISREG(st->st_mode) && st->st_nlink == 1);
 }
 
 static int p_open(void *ctx, const char *path, int mode, void **file) {
   (void)ctx;
-  int flags = mode == MM_FS_READ ? O_RDONLY : mode == MM_FS_WRITE ? O_WRONLY | O_CREAT | O_TRUNC
-                                                                  : O_WRONLY | O_APPEND;
-  int fd = open(real(path), flags | O_CLOEXEC, 0644);
+  char leaf[NAME_MAX + 1];
+  int dir = open_parent(path, leaf);
+  if (dir < 0) return fail();
+  if (!leaf[0]) { close(dir); return -MM_AGENT_REFUSED; }
+  /* "Create or empty" makes a new file instead of truncating: a hard link in the card to a
+   * file elsewhere keeps its contents. O_NONBLOCK: a FIFO must not hang the agent. */
+  if (mode == MM_FS_WRITE && unlinkat(dir, leaf, 0) < 0 && errno != ENOENT) { int r = fail(); close(dir); return r; }
+  int flags = mode == MM_FS_READ ? O_RDONLY : mode == MM_FS_WRITE ? O_WRONLY | O_CREAT | O_EXCL : O_WRONLY | O_APPEND;
+  int fd = openat(dir, leaf, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  int saved = errno;
+  close(dir);
+  errno = saved;
   if (fd < 0) return fail();
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !kind_allowed(&st)) { close(fd); return -MM_AGENT_REFUSED; }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   *file = (void *)(intptr_t)(fd + 1);
   return 0;
 }
@@ -81,8 +132,16 @@ static int p_close(void *ctx, void *file) {
 
 static int p_stat(void *ctx, const char *path, mm_fs_entry_t *out) {
   (void)ctx;
+  char leaf[NAME_MAX + 1];
+  int dir = open_parent(path, leaf);
+  if (dir < 0) return fail();
   struct stat st;
-  if (stat(real(path), &st) < 0) return fail();
+  int r = fstatat(dir, leaf_or_self(leaf), &st, AT_SYMLINK_NOFOLLOW);
+  int saved = errno;
+  close(dir);
+  errno = saved;
+  if (r < 0) return fail();
+  if (!kind_allowed(&st)) return -MM_AGENT_REFUSED;
   out->is_dir = S_ISDIR(st.st_mode) ? 1 : 0;
   out->size = (uint32_t)st.st_size;
   out->name[0] = 0;
@@ -91,37 +150,66 @@ static int p_stat(void *ctx, const char *path, mm_fs_entry_t *out) {
 
 static int p_remove(void *ctx, const char *path) {
   (void)ctx;
-  return remove(real(path)) < 0 ? fail() : 0;
+  char leaf[NAME_MAX + 1];
+  int dir = open_parent(path, leaf);
+  if (dir < 0) return fail();
+  int r = leaf[0] ? unlinkat(dir, leaf, 0) : (errno = EPERM, -1);
+  if (r < 0 && (errno == EISDIR || errno == EPERM) && leaf[0]) r = unlinkat(dir, leaf, AT_REMOVEDIR);
+  int saved = errno;
+  close(dir);
+  errno = saved;
+  return r < 0 ? fail() : 0;
 }
 
 static int p_rename(void *ctx, const char *from, const char *to) {
   (void)ctx;
-  char from_real[4096];
-  snprintf(from_real, sizeof from_real, "%s", real(from));
-  return rename(from_real, real(to)) < 0 ? fail() : 0;
+  char from_leaf[NAME_MAX + 1], to_leaf[NAME_MAX + 1];
+  int from_dir = open_parent(from, from_leaf);
+  if (from_dir < 0) return fail();
+  int to_dir = open_parent(to, to_leaf);
+  if (to_dir < 0) { int r = fail(); close(from_dir); return r; }
+  /* renameat replaces a symlink at `to` itself, never the file it points to */
+  int r = from_leaf[0] && to_leaf[0] ? renameat(from_dir, from_leaf, to_dir, to_leaf) : (errno = EPERM, -1);
+  int saved = errno;
+  close(from_dir);
+  close(to_dir);
+  errno = saved;
+  return r < 0 ? fail() : 0;
 }
 
 static int p_mkdir(void *ctx, const char *path) {
   (void)ctx;
-  return mkdir(real(path), 0755) < 0 && errno != EEXIST ? fail() : 0;
+  char leaf[NAME_MAX + 1];
+  int dir = open_parent(path, leaf);
+  if (dir < 0) return fail();
+  int r = leaf[0] ? mkdirat(dir, leaf, 0755) : 0;
+  int saved = errno;
+  close(dir);
+  errno = saved;
+  return r < 0 && errno != EEXIST ? fail() : 0;
 }
 
+/* The index-th entry that is a regular file or a folder: others (symlinks, FIFOs, an entry
+ * removed meanwhile) are skipped rather than ending the listing. */
 static int p_list(void *ctx, const char *path, uint32_t index, mm_fs_entry_t *out) {
   (void)ctx;
-  char dir_real[4096];
-  snprintf(dir_real, sizeof dir_real, "%s", real(path));
-  DIR *d = opendir(dir_real);
-  if (!d) return fail();
+  char leaf[NAME_MAX + 1];
+  int parent = open_parent(path, leaf);
+  if (parent < 0) return fail();
+  int fd = openat(parent, leaf_or_self(leaf), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int saved = errno;
+  close(parent);
+  errno = saved;
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (!d) { int r = fail(); if (fd >= 0) close(fd); return r; }
   struct dirent *e;
   uint32_t i = 0;
   int found = 0;
   while ((e = readdir(d)) != NULL) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    if (i++ != index) continue;
     struct stat st;
-    char full[4096 + 256];
-    snprintf(full, sizeof full, "%s/%s", dir_real, e->d_name);
-    if (stat(full, &st) < 0) break;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !kind_allowed(&st)) continue;
+    if (i++ != index) continue;
     size_t nl = strnlen(e->d_name, sizeof out->name - 1); /* longer names are shown cut */
     memcpy(out->name, e->d_name, nl);
     out->name[nl] = 0;

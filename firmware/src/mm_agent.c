@@ -296,6 +296,7 @@ static void on_data(mm_agent_t *a, uint16_t seq, const uint8_t *p, size_t n) {
     send_ack(a, seq, MM_AGENT_OUT_OF_ORDER);
     return;
   }
+  if (count > MM_AGENT_MAX_DATA) { send_ack(a, seq, MM_AGENT_PROTOCOL); return; } /* more than HELLO announced */
   if (count > a->size - a->expect) { send_ack(a, seq, MM_AGENT_BAD_SIZE); return; }
   int32_t w = a->cfg.fs->write(a->cfg.fs->ctx, a->file, p + 4, count);
   if (w != (int32_t)count) {
@@ -377,6 +378,12 @@ static int on_stat(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
   return MM_AGENT_OK;
 }
 
+/* `path` lies inside folder `dir` (not merely starts with the same characters). */
+static int path_inside(const char *path, const char *dir) {
+  size_t n = strlen(dir);
+  return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 static int on_remove(mm_agent_t *a, const uint8_t *p, size_t n) {
   if (a->busy) return MM_AGENT_BUSY;
   int r = payload_path(a, p, n, a->scratch);
@@ -385,7 +392,9 @@ static int on_remove(mm_agent_t *a, const uint8_t *p, size_t n) {
   mm_fs_entry_t e;
   r = a->cfg.fs->stat(a->cfg.fs->ctx, a->scratch, &e);
   if (r < 0) return -r;
-  if (a->file && strncmp(a->part_path, a->scratch, strlen(a->scratch)) == 0) close_upload(a, 0);
+  /* Removing the file being uploaded or a folder holding it closes the upload (FAT cannot
+   * remove an open file); "Lib" is neither for "Lib_e", so no prefix match. */
+  if (a->file && (strcmp(a->final_path, a->scratch) == 0 || path_inside(a->part_path, a->scratch))) close_upload(a, 0);
   r = a->cfg.fs->remove(a->cfg.fs->ctx, a->scratch);
   return r < 0 ? -r : MM_AGENT_OK;
 }
