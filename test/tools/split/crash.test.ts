@@ -111,7 +111,7 @@ describe('kill -9 during a split', () => {
       expect(snapshot(dir), `run ${run}`).toEqual(after);
       expect(leftovers(dir), `run ${run}`).toEqual([]);
     }
-    console.log(`kill -9 at ${RUNS} of ${steps.length} commit steps (seed ${SEED}): ${outcomes.old} rolled back, ${outcomes.new} rolled forward`);
+    console.log(`${RUNS} kill -9 runs at seeded points among the ${steps.length} commit steps (seed ${SEED}): ${outcomes.old} rolled back, ${outcomes.new} rolled forward`);
     // Both sides of the marker were hit.
     expect(outcomes.old).toBeGreaterThan(10);
     expect(outcomes.new).toBeGreaterThan(10);
