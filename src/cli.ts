@@ -10,8 +10,9 @@ import { uploadCommand } from './cli/upload';
 import { lsCommand } from './cli/ls';
 import { rmCommand } from './cli/rm';
 import { dfCommand } from './cli/df';
+import { doctorCommand } from './cli/doctor';
 
-const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand];
+const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand, doctorCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -13,7 +13,11 @@
 #      is unloaded (the device library's mm_cxa_atexit.c; without the device library the
 #      fragment points the wrapper back at the C library's __cxa_atexit);
 #   3. right after ${PROGNAME}.elf is linked, and so before ${PROGNAME}.bin is made from it:
-#      checks the map (`esp32mm fragment --check-map`, warnings only) and splits the ELF
+#      runs the build doctor (`esp32mm doctor`: memory protection or the PMP split on, PSRAM
+#      the chip cannot give, a slot past the end of IRAM, a library ESP-IDF keeps resident;
+#      the build's sdkconfig.h is $BUILD_DIR/config/sdkconfig.h or, for Arduino's precompiled
+#      SDK, the first one on the include path; an error stops the build and says the fix),
+#      checks the map (`esp32mm fragment --check-map`) and splits the ELF
 #      (`esp32mm split`) into <lib>_e / <lib>_d files in data/mm (spiffs, littlefs) or
 #      sd/mm (sd). A failure stops the build. Before that check it records where the
 #      build's files are, in $BUILD_DIR/esp32mm-build.json (BUILD_INFO_NAME below).
@@ -239,6 +243,37 @@ def _wraps_cxa_atexit(flags):
                for i, a in enumerate(args))
 
 
+def _include_dirs():
+    # CPPPATH as the compiler gets it: strings with $VARIABLES (or #-relative), or Dir nodes.
+    dirs = []
+    for item in _flag_list(env.get("CPPPATH", [])):  # noqa: F821
+        if hasattr(item, "get_abspath"):
+            dirs.append(item.get_abspath())
+        else:
+            dirs.append(env.Dir(env.subst(str(item))).get_abspath())  # noqa: F821
+    return dirs
+
+
+def _sdkconfig_header():
+    # The sdkconfig.h the sources were compiled with: an ESP-IDF build writes
+    # $BUILD_DIR/config/sdkconfig.h (esp32mm doctor finds that one itself); the Arduino core's
+    # precompiled SDK ships one per chip, found as the compiler finds it: the first include
+    # folder that has it.
+    for folder in _include_dirs():
+        path = os.path.join(folder, "sdkconfig.h")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _doctor_args(elf_path, map_path):
+    args = ["doctor", env.subst("$PROJECT_DIR"), "--env", env.subst("$PIOENV"), "--elf", elf_path, "--map", map_path]  # noqa: F821
+    header = _sdkconfig_header()
+    if header and not os.path.isfile(os.path.join(env.subst("$BUILD_DIR"), "config", "sdkconfig.h")):  # noqa: F821
+        args += ["--sdkconfig", header]
+    return args
+
+
 def _write_build_info(build_dir, elf_path, map_path):
     partitions = os.path.join(build_dir, "partitions.bin")
     info = {
@@ -310,6 +345,8 @@ def _setup():
             _write_build_info(build_dir, elf_path, map_file)
         except OSError as e:
             sys.stderr.write("\n%s: error: cannot write %s: %s\n\n" % (TAG, os.path.join(build_dir, BUILD_INFO_NAME), e))
+            return 1
+        if not _run(_doctor_args(elf_path, map_file), "the build doctor (esp32mm doctor)"):
             return 1
         if not _run(["fragment", "--check-map", map_file, "--libs", ",".join(libs)], "checking the link map"):
             return 1
