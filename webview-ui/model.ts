@@ -6,6 +6,16 @@ export type {
   MemoryMapModel, RegionEntry as MapRegion, SectionEntry as MapSection, LibraryEntry as MapLibrary, SlotEntry as MapSlot,
 } from '../src/core/memmap/model';
 import type { MemoryMapModel } from '../src/core/memmap/model';
+import type { DiffView, ObjectRow, SymbolRow } from '../src/core/memmap/views';
+export type { DiffView, ObjectRow, SymbolRow } from '../src/core/memmap/views';
+
+/** A diff of the shown build against a reference build (core's diffView, `esp32mm map --diff`). */
+export interface Comparison {
+  against: 'previous' | 'unsplit';
+  /** What the reference is, in words ("the build of 21:04:12", "firmware.full.elf"). */
+  label: string;
+  diff: DiffView;
+}
 
 /** What the host sends for one project + environment. */
 export interface ViewState {
@@ -22,14 +32,26 @@ export interface ViewState {
   updatedAt: number;
   /** Library name → the project path (file or folder) its row opens; a library without one is not a link. */
   sources?: Record<string, string>;
+  /** The full view only: the build against the previous build of the env and against the unsplit ELF. */
+  comparisons?: Comparison[];
 }
+
+/** The object files of one archive (`esp32mm map --files`), or the symbols of one (`--archive`). */
+export type DrillRows =
+  | { type: 'objects'; library: string; objects: ObjectRow[]; sources: Record<string, string> }
+  | { type: 'symbols'; library: string; object: string; symbols: SymbolRow[]; source?: string }
+  | { type: 'unavailable'; library: string; object?: string; reason: string };
 
 export type HostToWebview =
   | { type: 'state'; state: ViewState }
-  | { type: 'busy'; text: string | null };
+  | { type: 'busy'; text: string | null }
+  | { type: 'drill'; rows: DrillRows };
 
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'reveal'; library: string; archive: string }
   | { type: 'command'; command: string }
-  | { type: 'rendered'; ms: number; libraries: number; regions: number };
+  | { type: 'rendered'; ms: number; libraries: number; regions: number }
+  | { type: 'drill'; library: string; object?: string }
+  | { type: 'open'; path: string }
+  | { type: 'export'; format: 'csv' | 'json' | 'md'; what: 'libraries' | 'diff'; against?: Comparison['against'] };

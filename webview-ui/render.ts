@@ -130,8 +130,10 @@ export function renderRegion(model: MemoryMapModel, region: MapRegion, colours =
       ' / ',
       h('span', { class: 'size', 'data-bytes': String(region.size) }, bytes(region.size)),
       ` B · ${percent(inUse, region.size)}${slotNote}`));
+  const level = region.flash ? 'ok' : partitionLevel(inUse, region.size);
+  head.lastElementChild!.classList.add(`level-${level}`);
   return h('div', {
-    class: region.used ? 'region' : 'region unused', 'data-region': region.name, 'data-used': String(region.used),
+    class: `${region.used ? 'region' : 'region unused'} level-${level}`, 'data-level': level, 'data-region': region.name, 'data-used': String(region.used),
     'data-occupied': String(inUse), 'data-size': String(region.size), ...(region.slotReserved ? { 'data-slots': String(region.slotReserved) } : {}),
   }, head, bar, legend);
 }

@@ -1,10 +1,11 @@
 // The VS Code shell of the ESP32 Memory Manager. It only adapts VS Code to src/core:
 // it finds PlatformIO projects, watches their builds, runs the core split/map/upload with
 // progress and cancellation, and shows the results (webview, tree, status bar, Problems).
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { MemoryMapModel, WebviewToHost } from '../../webview-ui/model';
+import type { Comparison, DrillRows, MemoryMapModel, ViewState, WebviewToHost } from '../../webview-ui/model';
 import { kib } from '../../webview-ui/format';
 import * as core from './core';
 import { KeyedDebouncer } from './debounce';
@@ -14,6 +15,8 @@ import { errorText, log, showError, showInfo } from './log';
 import { escapeNotification, inVsCodeTerms } from './messages';
 import { librarySources } from './sources';
 import { MemoryMapView } from './mapView';
+import { MemoryMapPanel } from './fullView';
+import { BuildDetail, diffView, exportText, type ExportFormat } from './mapDetail';
 import { envOption, optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
@@ -49,12 +52,20 @@ class Controller implements vscode.Disposable {
   /** Library name → the project file or folder its map row opens (librarySources). */
   private sources: Record<string, string> = {};
 
+  private readonly panel: MemoryMapPanel;
+  /** The shown build's drill-down and export source (its map read once). */
+  private detail?: BuildDetail;
+  /** Per env: the last build's fingerprint and model, and the one before it ("previous build"). */
+  private readonly builds = new Map<string, { fingerprint: string; model: MemoryMapModel; at: number; previous?: { model: MemoryMapModel; at: number } }>();
+  private lastState?: ViewState;
+
   constructor(private readonly ctx: vscode.ExtensionContext) {
     this.view = new MemoryMapView(ctx.extensionUri, (m) => this.onWebviewMessage(m), () => void this.refresh());
+    this.panel = new MemoryMapPanel(ctx.extensionUri, (m) => this.onWebviewMessage(m));
     this.status.name = 'Memory Manager Upload';
     this.status.command = 'esp32mm.upload';
     this.disposables.push(
-      this.diagnostics, this.status, this.view, this.debounce, this.folderDebounce,
+      this.diagnostics, this.status, this.view, this.panel, this.debounce, this.folderDebounce,
       vscode.window.registerWebviewViewProvider(MemoryMapView.id, this.view, { webviewOptions: { retainContextWhenHidden: false } }),
       vscode.window.createTreeView(LibraryTree.id, { treeDataProvider: this.tree, showCollapseAll: false }),
     );
@@ -217,7 +228,7 @@ class Controller implements vscode.Disposable {
     const t = this.target;
     if (!t) {
       this.model = null;
-      this.view.show({ project: 'No PlatformIO project', env: '', elf: '', after: null, before: null, updatedAt: Date.now(),
+      this.showState({ project: 'No PlatformIO project', env: '', elf: '', after: null, before: null, updatedAt: Date.now(),
         message: { text: 'Open a folder that contains platformio.ini to see its memory map.' } });
       this.updateTree();
       return;
@@ -226,7 +237,7 @@ class Controller implements vscode.Disposable {
     const base = { project: t.project.label, env: t.env.name, elf, updatedAt: Date.now() };
     if (!fs.existsSync(elf)) {
       this.model = null;
-      this.view.show({ ...base, after: null, before: null, message: {
+      this.showState({ ...base, after: null, before: null, message: {
         text: `No build of environment "${t.env.name}" yet. Build it with PlatformIO (PlatformIO: Build, or pio run in a terminal): the map appears as soon as ${vscode.workspace.asRelativePath(elf)} exists.`,
         actions: [{ title: 'Select Environment', command: 'esp32mm.selectEnvironment' }],
       } });
@@ -243,7 +254,9 @@ class Controller implements vscode.Disposable {
       this.model = after;
       const sources = librarySources([...after.libraries, ...(before?.libraries ?? [])], sourceRoots(t));
       this.sources = sources;
-      this.view.show({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources });
+      this.detail = new BuildDetail(after);
+      const comparisons = this.comparisons(t, after, before);
+      this.showState({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources, comparisons });
       const libs = dynamicLibraryNames(t);
       try {
         const warnings = map && libs.length ? await core.linkWarnings(map, libs) : [];
@@ -257,12 +270,118 @@ class Controller implements vscode.Disposable {
       if (seq !== this.refreshSeq) return;
       this.model = null;
       log.error(`Memory map of ${elf} failed: ${errorText(e)}`);
-      this.view.show({ ...base, after: null, before: null, message: {
+      this.showState({ ...base, after: null, before: null, message: {
         text: `Could not read the memory map of ${path.basename(elf)}: ${errorText(e)}`,
         actions: [{ title: 'Show Log', command: 'esp32mm.showLog' }, { title: 'Retry', command: 'esp32mm.refresh' }],
       } });
     }
     this.updateTree();
+  }
+
+  private showState(state: ViewState): void {
+    this.lastState = state;
+    if (!state.after) this.detail = undefined;
+    this.view.show(state);
+    this.panel.show(state);
+  }
+
+  private setBusy(text: string | null): void {
+    this.view.busy(text);
+    this.panel.busy(text);
+  }
+
+  /**
+   * The build against the previous build of the same env (kept automatically: a new link —
+   * the original ELF changed — moves the last model to "previous"; a split does not) and
+   * against the unsplit ELF. Each is core's diffView, what `esp32mm map --diff` prints.
+   */
+  private comparisons(t: Target, after: MemoryMapModel, before: MemoryMapModel | null): Comparison[] {
+    const key = targetKey(t);
+    // The link's own output: the kept original of a split ELF (the split is not a new build).
+    const original = this.looksSplit(t) && fs.existsSync(fullElf(t)) ? fullElf(t) : firmwareElf(t);
+    const fingerprint = crypto.createHash('sha1').update(fs.readFileSync(original)).digest('hex');
+    const now = Date.now();
+    const last = this.builds.get(key);
+    if (!last) this.builds.set(key, { fingerprint, model: after, at: now });
+    else if (last.fingerprint !== fingerprint) this.builds.set(key, { fingerprint, model: after, at: now, previous: { model: last.model, at: last.at } });
+    else last.model = after; // the same link, re-read (or split): not a new build
+    const out: Comparison[] = [];
+    const previous = this.builds.get(key)!.previous;
+    if (previous) out.push({ against: 'previous', label: `the previous build (${new Date(previous.at).toLocaleTimeString()})`, diff: diffView(after, previous.model) });
+    if (after.split && before) out.push({ against: 'unsplit', label: `the unsplit firmware (${path.basename(fullElf(t))})`, diff: diffView(after, before) });
+    return out;
+  }
+
+  /** Drill-down rows for the full view: the object files of a library, or the symbols of one object. */
+  private drill(library: string, object?: string): DrillRows {
+    const detail = this.detail;
+    const why = detail ? detail.unavailable() : 'No memory map is shown.';
+    if (!detail || why) return { type: 'unavailable', library, ...(object !== undefined ? { object } : {}), reason: why! };
+    try {
+      if (object === undefined) {
+        const objects = detail.objectsOf(library);
+        if (!objects.length) return { type: 'unavailable', library, reason: `${library} has no bytes in this firmware (a dynamic library is in its files after the split).` };
+        const sources: Record<string, string> = {};
+        for (const o of objects) {
+          const source = this.objectSource(library, o.member ?? o.object);
+          if (source) sources[o.member ?? o.object] = source;
+        }
+        return { type: 'objects', library, objects, sources };
+      }
+      const source = this.objectSource(library, object);
+      return { type: 'symbols', library, object, symbols: detail.symbolsOf(library, object), ...(source ? { source } : {}) };
+    } catch (e) {
+      log.warn(`Drill-down into ${library}${object ? `/${object}` : ''} failed: ${errorText(e)}`);
+      return { type: 'unavailable', library, ...(object !== undefined ? { object } : {}), reason: errorText(e) };
+    }
+  }
+
+  /**
+   * The source of one object of a library: a member of a project library is looked up in that
+   * library's own folder only (a framework archive's `main.cpp.o` is not the project's
+   * src/main.cpp); a loose object is the library row's own source file.
+   */
+  private objectSource(library: string, object: string): string | undefined {
+    const own = this.sources[library];
+    if (!own) return undefined;
+    if (!fs.statSync(own).isDirectory()) return own;
+    const roots = { projectRoot: own, srcDir: own, libDir: own, libdepsDir: own };
+    return librarySources([{ name: object, archive: /\.(o|obj)$/.test(object) ? object : `${object}.o` }], roots)[object];
+  }
+
+  /** Opens a file or folder the view named, if it lies in the project (the view only names ones it was given). */
+  private async openPath(file: string): Promise<void> {
+    const t = this.target;
+    if (!t || path.relative(t.project.root, file).startsWith('..') || !fs.existsSync(file)) return;
+    const uri = vscode.Uri.file(file);
+    if (fs.statSync(file).isDirectory()) await vscode.commands.executeCommand('revealInExplorer', uri);
+    else await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  }
+
+  /** Writes the libraries or a comparison as CSV / JSON / Markdown where the user says (temp file, then rename). */
+  private async exportMap(format: ExportFormat, against?: Comparison['against']): Promise<void> {
+    const t = this.target;
+    const model = this.lastState?.after;
+    if (!t || !model) return;
+    const comparison = against ? this.lastState?.comparisons?.find((c) => c.against === against) : undefined;
+    const ext = format === 'md' ? 'md' : format;
+    const name = `memory-map-${t.env.name}${comparison ? `-vs-${comparison.against}` : ''}.${ext}`;
+    const target = await vscode.window.showSaveDialog({
+      title: `Memory Manager: export the ${comparison ? 'changes' : 'memory map'} as ${format === 'md' ? 'Markdown' : format.toUpperCase()}`,
+      defaultUri: vscode.Uri.file(path.join(t.project.root, name)),
+      filters: { [format === 'md' ? 'Markdown' : format.toUpperCase()]: [ext] },
+    });
+    if (!target) return;
+    const text = exportText(model, format, comparison?.diff);
+    const tmp = `${target.fsPath}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, text);
+      fs.renameSync(tmp, target.fsPath);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      return showError(`Exporting to ${target.fsPath} failed: ${errorText(e)}`);
+    }
+    void showInfo(`Exported to ${vscode.workspace.asRelativePath(target.fsPath)}.`, 'Open').then((a) => { if (a) void vscode.window.showTextDocument(target); });
   }
 
   private updateTree(): void {
@@ -276,6 +395,9 @@ class Controller implements vscode.Disposable {
 
   private onWebviewMessage(msg: WebviewToHost): void {
     if (msg.type === 'reveal') void this.revealLibrary(msg.library);
+    else if (msg.type === 'drill') this.panel.post({ type: 'drill', rows: this.drill(msg.library, msg.object) });
+    else if (msg.type === 'open') void this.openPath(msg.path);
+    else if (msg.type === 'export') void this.exportMap(msg.format, msg.what === 'diff' ? msg.against : undefined);
     else if (msg.type === 'command' && msg.command.startsWith('esp32mm.')) void vscode.commands.executeCommand(msg.command);
   }
 
@@ -309,7 +431,7 @@ class Controller implements vscode.Disposable {
       return showError(`Build env:${t.env.name} first: ${vscode.workspace.asRelativePath(elf)} does not exist.`);
     }
     this.busy.add(key);
-    this.view.busy('Splitting libraries…');
+    this.setBusy('Splitting libraries…');
     try {
       const outcome = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: escapeNotification(`Memory Manager: splitting ${t.env.name}`), cancellable: true },
@@ -346,7 +468,7 @@ class Controller implements vscode.Disposable {
       return showError(`Split failed: ${errorText(e)}`, { title: 'Retry', run: () => this.split(t) });
     } finally {
       this.busy.delete(key);
-      this.view.busy(null);
+      this.setBusy(null);
     }
   }
 
@@ -603,6 +725,7 @@ class Controller implements vscode.Disposable {
     reg('esp32mm.splitLibraries', () => this.split());
     reg('esp32mm.showMemoryMap', async () => { await vscode.commands.executeCommand(`${MemoryMapView.id}.focus`); await this.refresh(); });
     reg('esp32mm.refresh', () => this.refresh());
+    reg('esp32mm.openMemoryMap', async () => { this.panel.open(); if (this.lastState) this.panel.show(this.lastState); else await this.refresh(); });
     reg('esp32mm.upload', () => this.upload());
     reg('esp32mm.uploadSd', () => this.upload(undefined, 'sd'));
     reg('esp32mm.uploadFs', () => this.upload(undefined, 'fs'));

@@ -3,7 +3,7 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { HostToWebview, ViewState, WebviewToHost } from '../../webview-ui/model';
-import { WEBVIEW_BODY } from '../../webview-ui/shell';
+import { webviewBody } from '../../webview-ui/shell';
 import { log } from './log';
 
 export class MemoryMapView implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -25,7 +25,7 @@ export class MemoryMapView implements vscode.WebviewViewProvider, vscode.Disposa
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist, media] };
-    view.webview.html = this.html(view.webview);
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'sidebar');
     this.disposables.push(
       view.webview.onDidReceiveMessage((msg: WebviewToHost) => {
         if (msg.type === 'ready') {
@@ -62,18 +62,24 @@ export class MemoryMapView implements vscode.WebviewViewProvider, vscode.Disposa
     void this.view?.webview.postMessage(msg);
   }
 
-  private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The page of both Memory Map webviews: dist/webview.js under a strict CSP (no inline code, no remote anything). */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, layout: 'sidebar' | 'full'): string {
+  const nonce = crypto.randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -82,14 +88,9 @@ export class MemoryMapView implements vscode.WebviewViewProvider, vscode.Disposa
 <link rel="stylesheet" href="${css}">
 <title>Memory Map</title>
 </head>
-<body>
-${WEBVIEW_BODY}
+<body data-layout="${layout}">
+${webviewBody(layout)}
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
-  }
 }

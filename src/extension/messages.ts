@@ -27,6 +27,9 @@ const HINTS: [RegExp, string][] = [
   [/\(write it with `esp32mm fragment --chip <chip> --libs [^`]*` and pass it with -T before the framework's linker scripts; the build hook does both\)/,
     '(Memory Manager: Install Build Integration adds the build hook, which writes that fragment and passes it to the linker)'],
   [/, --gc-sections\)/, ', removed as unused by the linker)'],
+  [/removed by --gc-sections or unused/, 'removed as unused by the linker, or never referenced'],
+  // a linker flag the user adds to build_flags in platformio.ini
+  [/link with -Wl,--emit-relocs/, 'add -Wl,--emit-relocs to build_flags in platformio.ini'],
 ];
 
 /** `text` with every CLI hint core put in it replaced by the VS Code command or setting. */

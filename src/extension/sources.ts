@@ -17,6 +17,7 @@ export interface SourceRoots {
 }
 
 const SOURCE_FILE = /\.(c|cc|cpp|cxx|c\+\+|S|s|ino)$/;
+const SOURCE_EXTENSIONS = ['.c', '.cpp', '.cc', '.cxx', '.S', '.s', '.ino'];
 const SKIP_DIR = new Set(['.git', '.pio', 'node_modules', '.vscode']);
 /** Deep enough for library layouts (`lib/Foo/src/sub/x.cpp`), bounded for huge trees. */
 const MAX_DEPTH = 8;
@@ -52,7 +53,9 @@ export function librarySources(libs: { name: string; archive: string }[], roots:
     const loose = /^(.+)\.(o|obj)$/.exec(l.archive);
     if (loose) {
       index ??= indexSources([roots.srcDir, roots.libDir, roots.libdepsDir]);
-      const found = index.get(path.basename(loose[1].replace(/\\/g, '/')))?.[0];
+      const stem = path.basename(loose[1].replace(/\\/g, '/'));
+      // PlatformIO names objects `main.cpp.o`; other builds `main.o` (the source's extension dropped)
+      const found = index.get(stem)?.[0] ?? (SOURCE_FILE.test(stem) ? undefined : SOURCE_EXTENSIONS.map((e) => index!.get(stem + e)?.[0]).find(Boolean));
       if (found) out[l.name] = found;
       continue;
     }

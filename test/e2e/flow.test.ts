@@ -11,7 +11,7 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { ptyPair, proxiedAgent, startAgent, AGENT, type AgentProcess, type PtyPair } from '../tools/transfer/harness';
 import {
   REPO, SHOTS, activityIcon, notification, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath,
-  waitFor, writeUserSettings, type CodeServer, type RunDirs,
+  waitFor, writeMachineSettings, type CodeServer, type RunDirs,
 } from './harness';
 import { e2eProjects, type E2eProject } from './project';
 import type { MemoryMapModel } from '../../webview-ui/model';
@@ -29,7 +29,7 @@ function flow(project: E2eProject): void {
   let agent: AgentProcess | undefined;
   let card: string;
   const consoleErrors: string[] = [];
-  // The port is a machine setting (user settings); the workspace's own value must be ignored.
+  // The port is a machine setting; the workspace's own values (port, autoSplit) must be ignored.
   const WORKSPACE_SETTINGS = () => ({ 'esp32mm.serialPort': '/dev/ttyWORKSPACE-IGNORED', 'esp32mm.autoSplit': true, 'files.watcherExclude': { '**/.pio/**': true } });
 
   const build = () => join(dirs.ws, '.pio', 'build', project.env);
@@ -59,7 +59,7 @@ function flow(project: E2eProject): void {
     mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
     // .pio excluded from file watching, as many PlatformIO setups have it: builds must still be seen
     writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ ...WORKSPACE_SETTINGS(), 'esp32mm.baudRate': 921600 }, null, 2));
-    writeUserSettings(dirs, { 'esp32mm.serialPort': pty.a });
+    writeMachineSettings(dirs, { 'esp32mm.serialPort': pty.a });
     server = await startCodeServer(dirs, vsixPath());
     browser = await launchBrowser();
     page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
@@ -215,7 +215,7 @@ function flow(project: E2eProject): void {
       // a throttled line (1.5 KB/s) between the extension and a second agent
       const slow = await proxiedAgent(slowCard, { bytesPerSecond: 1500 }, ['--build-id', manifest.buildId], AGENT);
       try {
-        writeUserSettings(dirs, { 'esp32mm.serialPort': slow.port });
+        writeMachineSettings(dirs, { 'esp32mm.serialPort': slow.port });
         await waitFor('the status bar to show the new port', async () =>
           (await page.locator('.part.statusbar .statusbar-item', { hasText: slow.port.replace(/^\/dev\//, '') }).count()) > 0, 10_000);
         await runCommand(page, 'Memory Manager: Upload Libraries to SD Card');
@@ -232,7 +232,7 @@ function flow(project: E2eProject): void {
         expect(complete.length).toBeLessThan(sent.length);
         expect(complete).not.toContain('manifest.json'); // the manifest goes last
       } finally {
-        writeUserSettings(dirs, { 'esp32mm.serialPort': pty.a });
+        writeMachineSettings(dirs, { 'esp32mm.serialPort': pty.a });
         await slow.stop();
       }
     });
@@ -243,7 +243,7 @@ function flow(project: E2eProject): void {
       writeFileSync(iniPath, ini.replace(/^(custom_mm_libs\s*=.*)$/m, '$1, ghost'));
       try {
         await runCommand(page, 'Problems: Focus on Problems View');
-        const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'ghost: nothing from libghost.a' }).first();
+        const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'nothing from libghost.a' }).first();
         await row.waitFor({ state: 'visible', timeout: 20_000 });
         expect(await page.locator('.markers-panel .monaco-list-row', { hasText: 'platformio.ini' }).count()).toBeGreaterThan(0);
         await shot(page, `${project.source}-flow-6-problems`);
@@ -254,7 +254,7 @@ function flow(project: E2eProject): void {
     });
 
     it('with autoSplit + autoUpload, a new link is split and uploaded without a click', async () => {
-      writeUserSettings(dirs, { 'esp32mm.autoSplit': true, 'esp32mm.autoUpload': true });
+      writeMachineSettings(dirs, { 'esp32mm.autoSplit': true, 'esp32mm.autoUpload': true });
       for (const f of readdirSync(join(card, 'mm'))) rmSync(join(card, 'mm', f));
       for (const f of readdirSync(outDir())) rmSync(join(outDir(), f));
       await page.waitForTimeout(1000); // the settings change reaches the extension host

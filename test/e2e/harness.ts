@@ -47,11 +47,14 @@ export function prepareRun(name: string, project: string): RunDirs {
 }
 
 /**
- * Merges `values` into the user's settings (VS Code watches the file and applies them):
- * where machine-scoped settings such as esp32mm.serialPort live, out of any workspace.
+ * Merges `values` into the machine settings of the VS Code server (`<user-data>/Machine/
+ * settings.json`, "Remote" in the Settings editor), where machine-scoped settings such as
+ * esp32mm.serialPort live, out of any workspace. code-server watches this file and applies a
+ * change at once (it does not for the browser-side User/settings.json written behind its back).
  */
-export function writeUserSettings(d: RunDirs, values: Record<string, unknown>): void {
-  const file = join(d.userData, 'User', 'settings.json');
+export function writeMachineSettings(d: RunDirs, values: Record<string, unknown>): void {
+  mkdirSync(join(d.userData, 'Machine'), { recursive: true });
+  const file = join(d.userData, 'Machine', 'settings.json');
   const current = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   writeFileSync(file, JSON.stringify({ ...current, ...values }, null, 2));
 }

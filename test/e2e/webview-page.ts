@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CACHE, REPO } from './harness';
-import { WEBVIEW_BODY } from '../../webview-ui/shell';
+import { webviewBody } from '../../webview-ui/shell';
 
 const DARK_THEME = `
   --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-foreground: #cccccc;
@@ -17,10 +17,11 @@ const DARK_THEME = `
   --vscode-badge-foreground: #f8f8f8; --vscode-list-hoverBackground: #2a2d2e; --vscode-disabledForeground: #5a5a5a;
   --vscode-editorWarning-foreground: #cca700; --vscode-panel-border: #2b2b2b;`;
 
-export function writeWebviewTestPage(): string {
+/** The page of the sidebar view, or of the editor-tab view (`full`). */
+export function writeWebviewTestPage(layout: 'sidebar' | 'full' = 'sidebar'): string {
   const dir = join(CACHE, 'webview-page');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'index.html');
+  const file = join(dir, `${layout}.html`);
   const url = (p: string) => pathToFileURL(join(REPO, p)).href;
   writeFileSync(file, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <link rel="stylesheet" href="${url('media/webview.css')}">
@@ -28,8 +29,8 @@ export function writeWebviewTestPage(): string {
 <script>
   window.__posted = [];
   window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });
-</script></head><body>
-${WEBVIEW_BODY}
+</script></head><body data-layout="${layout}">
+${webviewBody(layout)}
 
 <script src="${url('dist/webview.js')}"></script></body></html>`);
   return pathToFileURL(file).href;

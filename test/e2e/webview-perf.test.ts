@@ -1,5 +1,6 @@
-// Webview rendering cost measured in Chromium: 200 libraries × 7 regions must render in
-// ≤ 100 ms of scripting time. Two independent clocks: performance.now() around the
+// Webview rendering cost measured in Chromium: 200 libraries × 7 regions must render first in
+// ≤ 50 ms and update in ≤ 20 ms of scripting time; in the editor-tab view a filter keystroke
+// takes ≤ 16 ms and the drill-down into an archive with 2,000 symbols is timed too. Two independent clocks: performance.now() around the
 // synchronous message handler (what the webview reports), and the CDP ScriptDuration metric
 // (main-thread JavaScript time as the browser's own profiler counts it). Also screenshots
 // of the real webview code at a wide and a narrow sidebar width.
@@ -54,8 +55,17 @@ afterAll(async () => {
 const state = (model: unknown, before: unknown = null) =>
   ({ project: 'perf', env: 'esp32cam', elf: 'firmware.elf', after: model, before, updatedAt: Date.now() });
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Runs `fn` in the page and returns the main-thread scripting it cost (CDP) and its own clock. */
+async function timeInPage<A>(fn: (arg: A) => number, arg: A): Promise<{ handlerMs: number; scriptMs: number }> {
+  const before = await scriptSeconds();
+  const handlerMs = await page.evaluate(fn as (arg: unknown) => number, arg as unknown);
+  return { handlerMs, scriptMs: ((await scriptSeconds()) - before) * 1000 };
+}
+
 describe('webview render time (Chromium)', () => {
-  it('renders 200 libraries × 7 regions in ≤ 100 ms of scripting', async () => {
+  it('renders 200 libraries × 7 regions in ≤ 50 ms of scripting, updates in ≤ 20 ms', async () => {
     const model = syntheticModel(200, 7, 1);
     const first = await timeRender(state(model));
     // every library is a table row, every region a bar
@@ -63,7 +73,6 @@ describe('webview render time (Chromium)', () => {
     expect(await page.locator('.region .bar').count()).toBe(7);
     const runs = [];
     for (let i = 2; i < 12; i++) runs.push(await timeRender(state(syntheticModel(200, 7, i), model)));
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     results['200x7'] = {
       first,
       updates: { handlerMsMedian: median(runs.map((r) => r.handlerMs)), scriptMsMedian: median(runs.map((r) => r.scriptMs)),
@@ -72,16 +81,15 @@ describe('webview render time (Chromium)', () => {
     console.log('webview 200×7:', JSON.stringify(results['200x7']));
     // The budget is on scripting (CPU time of JavaScript on the main thread). Wall-clock
     // numbers are reported too; on a loaded 2-core CI machine they include descheduling.
-    expect(first.scriptMs).toBeLessThanOrEqual(100);
-    for (const r of runs) expect(r.scriptMs).toBeLessThanOrEqual(100);
-    expect(median(runs.map((r) => r.handlerMs))).toBeLessThanOrEqual(100);
+    expect(first.scriptMs).toBeLessThanOrEqual(50);
+    for (const r of runs) expect(r.scriptMs).toBeLessThanOrEqual(20);
   });
 
   it('updates in place: sort order and scroll position survive a new model', async () => {
     await page.locator('button.sort[data-sort="name"]').click();
     await page.evaluate(() => window.scrollTo(0, 400));
     const y = await page.evaluate(() => window.scrollY);
-    await timeRender(state(syntheticModel(200, 7, 99)));
+    await timeRender(state(syntheticModel(200, 7, 99), syntheticModel(200, 7, 1))); // the same layout above the table
     // content above the table differs a little between models; a reset would jump to 0
     expect(Math.abs((await page.evaluate(() => window.scrollY)) - y)).toBeLessThanOrEqual(40);
     const names = await page.locator('table.libs tbody th.name button.lib').allTextContents();
@@ -110,5 +118,62 @@ describe('webview render time (Chromium)', () => {
     // nothing may overflow the page horizontally at 200 px except the scrollable table
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+  });
+});
+
+describe('editor-tab view (Chromium): filter keystroke and drill-down', () => {
+  beforeAll(async () => {
+    await page.setViewportSize({ width: 1200, height: 1000 });
+    await page.goto(writeWebviewTestPage('full'));
+    await page.waitForFunction(() => customElements.get('vscode-radio') !== undefined);
+    await timeRender(state(syntheticModel(200, 7, 1)));
+  });
+
+  it('filters 200 libraries in ≤ 16 ms of scripting per keystroke', async () => {
+    const runs = [];
+    let text = '';
+    for (const ch of 'lib01') {
+      text += ch;
+      runs.push(await timeInPage((t) => {
+        const input = document.getElementById('filter') as HTMLInputElement;
+        const t0 = performance.now();
+        input.value = t;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        return performance.now() - t0;
+      }, text));
+    }
+    const visible = await page.locator('table.libs tbody tr:not([hidden])').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-library')));
+    expect(visible.length).toBeGreaterThan(0);
+    expect(visible.every((n) => n!.toLowerCase().includes('lib01'))).toBe(true);
+    expect(await page.locator('table.libs tbody tr[hidden]').count()).toBe(200 - visible.length);
+    results.filter = { keystrokes: runs, scriptMsMax: Math.max(...runs.map((r) => r.scriptMs)) };
+    console.log('webview filter keystroke:', JSON.stringify(results.filter));
+    for (const r of runs) expect(r.scriptMs).toBeLessThanOrEqual(16);
+    await timeInPage(() => { const i = document.getElementById('filter') as HTMLInputElement; i.value = ''; i.dispatchEvent(new Event('input')); return 0; }, 0);
+  });
+
+  it('drills into an archive with 2,000 symbols (timed) and a keyboard user reaches them', async () => {
+    const library = 'lib003';
+    const objects = { type: 'objects', library, sources: {}, objects: [{ object: 'lib3.a(big.o)', archive: 'lib3.a', member: 'big.o', path: '/x/lib3.a(big.o)', total: 2000 * 16, memoryTypes: { 'Flash Code': { total: 2000 * 16, parts: { '.text': 2000 * 16 } } } }] };
+    const symbols = { type: 'symbols', library, object: 'big.o', symbols: Array.from({ length: 2000 }, (_, i) => ({
+      name: `function_${String(i).padStart(4, '0')}`, section: '.flash.text', memoryType: 'Flash Code', address: 0x400d0000 + 16 * i, size: 16, object: 'big.o', inputSection: `.text.function_${i}` })) };
+    const drill = (rows: unknown) => timeInPage((r) => {
+      const t0 = performance.now();
+      window.dispatchEvent(new MessageEvent('message', { data: { type: 'drill', rows: r } }));
+      return performance.now() - t0;
+    }, rows);
+    const o = await drill(objects);
+    const s = await drill(symbols);
+    expect(await page.locator(`tr.symbols[data-parent="${library}"]`).count()).toBe(2000);
+    results.drill = { objects: o, symbols2000: s };
+    console.log('webview drill-down:', JSON.stringify(results.drill));
+    expect(s.scriptMs).toBeLessThanOrEqual(50); // a first render's budget for 2,000 new rows
+    // keyboard: the drill button is a real button with its state
+    const button = page.locator(`tr[data-library="${library}"] button.drill`);
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    await button.focus();
+    await page.keyboard.press('Enter'); // collapses (no host here to answer a new request)
+    expect(await page.locator(`tr.drill-row[data-parent="${library}"]`).count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'webview-full-1200px.png') });
   });
 });

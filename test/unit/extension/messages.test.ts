@@ -13,7 +13,8 @@ import { explainOpenError } from '../../../src/core/transfer/serial-link';
 import { loadMemoryMap } from '../../../src/core/memmap/load';
 
 const REPO = join(__dirname, '..', '..', '..');
-const CLI_FLAG = /--[a-z]/;
+/** A command-line flag; `-Wl,--emit-relocs` is a linker flag for build_flags in platformio.ini, what PlatformIO users write. */
+const CLI_FLAG = /(?<!-Wl,)--[a-z]/;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -1,0 +1,187 @@
+// The full Memory Map in an editor tab ("Memory Manager: Open Memory Map") in a real VS Code
+// (code-server), on a copy of the example with a small partition table of its own: every
+// number is checked against the CLI on the same build — regions (`map --json`), app-partition
+// headroom and its threshold, drill-down rows (`map --files`, `map --archive`), the
+// comparisons with the unsplit ELF and with the previous build (`map --diff`) and the CSV
+// export (`map --archives --format csv`). Search, sort and drill-down are driven by keyboard.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import {
+  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
+  type CodeServer, type RunDirs,
+} from './harness';
+import { exampleProject } from './project';
+import type { DiffView, MemoryMapModel, ObjectRow, SymbolRow } from '../../webview-ui/model';
+
+const example = exampleProject();
+let dirs: RunDirs;
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+let frame: Frame;
+const consoleErrors: string[] = [];
+const build = () => join(dirs.ws, '.pio', 'build', example.env);
+const elf = () => join(build(), 'firmware.elf');
+const partitions = () => join(dirs.ws, 'partitions.csv');
+
+function cli<T>(...args: string[]): T {
+  return JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--partitions', partitions(), ...args, '--json'],
+    { encoding: 'utf8', maxBuffer: 64 << 20 }));
+}
+
+const stamp = async () => Number(await frame.locator('body').getAttribute('data-updated'));
+
+beforeAll(async () => {
+  dirs = prepareRun('full-view', example.dir);
+  // a factory app partition of 40 KiB: the unsplit image fills ≥ 95 % of it
+  writeFileSync(partitions(), '# Name, Type, SubType, Offset, Size\nnvs, data, nvs, 0x9000, 0x6000\nfactory, app, factory, 0x10000, 0xA000\n');
+  const ini = readFileSync(join(dirs.ws, 'platformio.ini'), 'utf8');
+  writeFileSync(join(dirs.ws, 'platformio.ini'), ini.replace(/^(board = .*)$/m, '$1\nboard_build.partitions = partitions.csv'));
+  server = await startCodeServer(dirs, vsixPath());
+  browser = await launchBrowser();
+  page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
+  await activityIcon(page).click();
+  await (await frameWith(page, 'body[data-layout="sidebar"] .region')).locator('.region').first().waitFor();
+  await runCommand(page, 'Memory Manager: Open Memory Map');
+  frame = await frameWith(page, 'body[data-layout="full"] .region');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('Open Memory Map (editor tab)', () => {
+  it('renders the model of esp32mm map --json with the app partition headroom and its threshold', async () => {
+    const expected = cli<MemoryMapModel>();
+    for (const r of expected.regions) {
+      expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-used'), r.name).toBe(String(r.used));
+      expect(await frame.locator(`.region[data-region="${r.name}"]`).getAttribute('data-size'), r.name).toBe(String(r.size));
+    }
+    const p = expected.appPartition!;
+    expect(p).toMatchObject({ name: 'factory', size: 0xa000 });
+    const headroom = frame.locator('.headroom');
+    expect(await headroom.getAttribute('data-used')).toBe(String(p.used));
+    expect(await headroom.getAttribute('data-free')).toBe(String(p.free));
+    expect(p.used / p.size).toBeGreaterThanOrEqual(0.95);
+    expect(await headroom.getAttribute('data-level')).toBe('error');
+    // the threshold is drawn in a theme colour: the bar is not the ok colour
+    const [used, ok] = await frame.evaluate(() => [getComputedStyle(document.querySelector('.headroom-used')!).backgroundColor,
+      getComputedStyle(document.body).getPropertyValue('--vscode-charts-green')]);
+    expect(used).not.toBe(ok);
+    await shot(page, 'full-1-open');
+  });
+
+  it('filters by keyboard: typed text leaves the libraries whose name or archive contains it', async () => {
+    const expected = cli<MemoryMapModel>().libraries.filter((l) => /mm_/i.test(l.name) || /mm_/i.test(l.archive)).map((l) => l.name).sort();
+    await frame.locator('#filter').focus();
+    await page.keyboard.type('mm_');
+    await waitFor('the filter', async () => (await frame.locator('body').getAttribute('data-filtered')) === 'mm_');
+    const visible = await frame.locator('table.libs tbody tr:not([hidden])').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-library')!).sort());
+    expect(visible).toEqual(expected);
+    expect(visible.length).toBeGreaterThan(1);
+    await shot(page, 'full-2-filtered');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await waitFor('the filter cleared', async () => (await frame.locator('body').getAttribute('data-filtered')) === '');
+  });
+
+  it('sorts by keyboard (Enter on a column header)', async () => {
+    await frame.locator('button.sort[data-sort="name"]').focus();
+    await page.keyboard.press('Enter');
+    expect(await frame.locator('th[data-column="name"]').getAttribute('aria-sort')).toBe('ascending');
+    const names = await frame.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-library')!));
+    expect(names).toEqual([...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    await frame.locator('button.sort[data-sort="total"]').focus();
+    await page.keyboard.press('Enter');
+    expect(await frame.locator('th[data-column="total"]').getAttribute('aria-sort')).toBe('descending');
+  });
+
+  it('drills down by keyboard: archive → object files (= map --files) → symbols (= map --archive)', async () => {
+    const lib = 'FrameworkArduino';
+    const files = cli<{ objects: ObjectRow[] }>('--files').objects.filter((o) => o.archive === `lib${lib}.a`);
+    await frame.locator(`tr[data-library="${lib}"] button.drill`).focus();
+    await page.keyboard.press('Enter');
+    const objects = frame.locator(`tr.objects[data-parent="${lib}"]`);
+    await objects.first().waitFor({ timeout: 15_000 });
+    const shown = await objects.evaluateAll((trs) => trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) })));
+    expect(shown).toEqual(files.map((o) => ({ object: o.object, total: o.total })));
+    const first = files[0];
+    const symbols = cli<{ symbols: SymbolRow[] }>('--archive', lib).symbols.filter((s) => s.object === first.member);
+    await frame.locator(`tr.objects[data-object="${first.member}"] button.drill`).focus();
+    await page.keyboard.press('Enter');
+    const rows = frame.locator(`tr.symbols[data-object="${first.member}"]`);
+    await rows.first().waitFor({ timeout: 15_000 });
+    expect(await rows.evaluateAll((trs) => trs.map((t) => ({ name: t.getAttribute('data-symbol'), size: Number(t.getAttribute('data-bytes')) }))))
+      .toEqual(symbols.map((s) => ({ name: s.name, size: s.size })));
+    expect(await frame.locator(`tr[data-library="${lib}"] button.drill`).getAttribute('aria-expanded')).toBe('true');
+    await shot(page, 'full-3-drill-down');
+    // a framework archive's objects have nothing in the project to open: no links
+    expect(await objects.locator('button.open').count()).toBe(0);
+  });
+
+  it('after a split: the headline says RAM unchanged, the headroom drops, the diff against the unsplit ELF = map --diff', async () => {
+    const before = await stamp();
+    await runCommand(page, 'Memory Manager: Split Libraries');
+    await waitFor('the split to show', async () => (await stamp()) > before && (await frame.locator('body').getAttribute('data-mode')) === 'after', 30_000);
+    const expected = cli<MemoryMapModel>();
+    expect(expected.split).toBe(true);
+    expect(await frame.locator('.headroom').getAttribute('data-used')).toBe(String(expected.appPartition!.used));
+    expect(await frame.locator('.headroom').getAttribute('data-level')).toBe('ok');
+    expect(await frame.locator('.summary .headline').getAttribute('data-ram-change')).toBe('0');
+    await frame.locator('#compare').selectOption('unsplit');
+    const table = frame.locator('.comparison[data-against="unsplit"] table');
+    await table.waitFor();
+    const diff = cli<DiffView>('--diff', join(build(), 'firmware.full.elf'));
+    const rows = await table.locator('tbody tr[data-kind="archive"]').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
+    expect(rows).toEqual(diff.archives.filter((a) => a.change !== 0).map((a) => [a.name, a.change]));
+    const regions = await table.locator('tbody tr[data-kind="region"]').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
+    expect(regions).toEqual(diff.regions.map((r) => [r.name, r.change]));
+    await shot(page, 'full-4-diff-unsplit');
+  });
+
+  it('keeps the previous build: a new link offers the changes against it (= map --diff of the two builds)', async () => {
+    const previous = join(dirs.root, 'previous.elf');
+    writeFileSync(previous, readFileSync(elf()));
+    writeFileSync(previous.replace(/\.elf$/, '.map'), readFileSync(join(build(), 'firmware.map')));
+    const before = await stamp();
+    // a new link with other contents (the fixture firmware without dynamic libraries), map first, ELF renamed into place
+    const fixture = join(REPO, 'test', 'fixtures', 'firmware', 'out', 'xtensa');
+    rmSync(join(build(), 'firmware.full.elf'));
+    writeFileSync(join(build(), 'firmware.map'), readFileSync(join(fixture, 'fw_nomm.map')));
+    writeFileSync(elf() + '.tmp', readFileSync(join(fixture, 'fw_nomm.elf')));
+    renameSync(elf() + '.tmp', elf());
+    await waitFor('the new build to show', async () => (await stamp()) > before, 20_000);
+    await waitFor('the previous-build option', async () => (await frame.locator('#compare option[value="previous"]').count()) === 1, 10_000);
+    await frame.locator('#compare').selectOption('previous');
+    const table = frame.locator('.comparison[data-against="previous"] table');
+    await table.waitFor();
+    const diff = cli<DiffView>('--diff', previous);
+    const rows = await table.locator('tbody tr[data-kind="archive"]').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
+    expect(rows).toEqual(diff.archives.filter((a) => a.change !== 0).map((a) => [a.name, a.change]));
+    expect(rows.length).toBeGreaterThan(0);
+    await shot(page, 'full-5-diff-previous');
+    await frame.locator('#compare').selectOption('');
+  });
+
+  it('exports CSV equal to esp32mm map --archives --format csv', async () => {
+    await frame.locator('button[data-export="csv"]').click();
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    const target = join(dirs.ws, `memory-map-${example.env}.csv`);
+    await input.fill(target);
+    await page.keyboard.press('Enter');
+    await shot(page, 'full-6-save-dialog');
+    await waitFor('the exported file', () => existsSync(target), 15_000);
+    const expected = execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--partitions', partitions(), '--archives', '--format', 'csv'], { encoding: 'utf8' });
+    expect(readFileSync(target, 'utf8')).toBe(expected);
+    await shot(page, 'full-6-exported');
+  });
+
+  it('raises no CSP violations or errors from the webview', () => {
+    expect(consoleErrors.filter((e) => /Content Security Policy|Refused to|webview\.js|pageerror/i.test(e))).toEqual([]);
+  });
+});
