@@ -32,10 +32,15 @@ export class RawSession {
 
   /** Sends one request and resolves with the agent's answer to it (same type and seq). */
   request(type: number, payload: Uint8Array, what = `the answer to frame type ${type}`): Promise<Frame> {
-    const seq = this.seq++ & 0xffff;
+    const seq = this.seq++ & 0x7fff; // 0x8000 and up are left to send()
     const answer = new Promise<Frame>((resolve) => this.waiters.push({ type, seq, resolve }));
     this.link.write(encodeFrame({ type, status: 0, seq, payload }));
     return within(10_000, what, answer);
+  }
+
+  /** One frame with a seq of the caller's choice; nothing waits for its answer. */
+  send(type: number, seq: number, payload: Uint8Array): void {
+    this.link.write(encodeFrame({ type, status: 0, seq, payload }));
   }
 
   /** Raw bytes, framed or not. */
