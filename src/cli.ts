@@ -34,7 +34,8 @@ export async function main(argv: string[]): Promise<number> {
   const code = await runCommand(name, rest);
   // Output that did not reach its destination is a failure, not a success with less output.
   const failed = await stdout.failure();
-  if (!failed) return code;
+  // A reader that stops early (`esp32mm map | head`) chose to: quiet, as Unix tools are.
+  if (!failed || failed === STDOUT_ERRORS.EPIPE) return code;
   console.error(`esp32mm${name ? ` ${name}` : ''}: cannot write the output to stdout (${failed}): it is incomplete`);
   return code === EXIT.ok ? EXIT.badInput : code;
 }
