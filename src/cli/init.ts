@@ -5,6 +5,7 @@ import { writeFilesAtomically } from '../core/util/atomic';
 import { IniError, chooseEnv, envOption, listEnvs, parseIni, platformioOption } from '../core/platformio/ini';
 import { HOOK_SCRIPT, type IniLineRef, InstallOptionError, installIntegration, integrationLeftovers, removeIntegration } from '../core/platformio/install';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
+import { planDeviceSetup } from '../core/platformio/device-setup';
 import { type Command, InputError, UsageError } from './command';
 
 export const initCommand: Command = {
@@ -29,8 +30,13 @@ Options:
   --data dram|psram    where data lives                                       [dram]
   --dir <path>         folder on the device filesystem                        [/mm]
   --chip <id>          override the board's MCU (esp32, esp32s3, esp32c3, …)
+  --update-device-library  replace lib/ESP32MemoryManager when it is another version
   --uninstall          remove the integration
-  -h, --help           show this help`,
+  -h, --help           show this help
+
+It also vendors the device library into lib/ESP32MemoryManager (with esp32mm-version.json)
+and writes include/mm_libraries.h: the MM_SLOT/MM_LIBRARY registrations and mm_lazy_<fn>
+wrappers for the libraries' function prototypes.`,
   options: {
     env: { type: 'string' },
     libs: { type: 'string' },
@@ -41,6 +47,7 @@ Options:
     dir: { type: 'string' },
     chip: { type: 'string' },
     uninstall: { type: 'boolean' },
+    'update-device-library': { type: 'boolean' },
   },
   async run(positionals, values) {
     if (positionals.length !== 1) throw new UsageError(`expected one project folder, got ${positionals.length}\n\n${this.usage}`);
@@ -82,10 +89,16 @@ async function install(text: string, iniPath: string, scriptPath: string, values
   });
   for (const w of installWarnings(iniPath, env, values.libs.split(',').map((l) => l.trim()).filter(Boolean))) console.error(`warning: ${w}`);
   warnKept(iniPath, removeIntegration(text, env).kept);
+  const libs = values.libs.split(',').map((s) => s.trim()).filter(Boolean);
+  const device = planDeviceSetup(loadProject(dirname(iniPath)), {
+    env, libs, storage, slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni), deviceDir: str('dir') ?? '/mm', updateLibrary: values['update-device-library'] === true,
+  });
   // The script first: platformio.ini must never name a script that is not there.
-  await writeFilesAtomically([{ path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
+  await writeFilesAtomically([...device.write, { path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
+  await Promise.all(device.remove.map((p) => rm(p, { force: true })));
   console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
   console.log(`Wrote ${scriptPath}; build with \`pio run -e ${env}\``);
+  for (const m of device.messages) console.log(m.replace('install again with the update', 'run init again with --update-device-library'));
   return 0;
 }
 
