@@ -79,12 +79,18 @@ export function unavailableRow(rows: Extract<DrillRows, { type: 'unavailable' }>
 }
 
 /** The comparison as a table: regions, then archives by size of change (core's order), then fill and totals. */
-export function renderComparison(c: Comparison): HTMLElement {
+export function renderComparison(c: Comparison, model: MemoryMapModel): HTMLElement {
   const d = c.diff;
+  // A region's change counts its sections; after a split the slots still reserve their bytes,
+  // which the row says, so a smaller number is not read as RAM freed.
+  const reserved = (name: string) => {
+    const r = model.split ? model.regions.find((x) => x.name === name && !x.flash) : undefined;
+    return r?.slotReserved ? `region: sections only, ${bytes(r.slotReserved)} B stay reserved for slots` : 'region';
+  };
   const signed = (n: number) => (n > 0 ? `+${bytes(n)}` : n < 0 ? `−${bytes(-n)}` : '0');
   const row = (kind: string, name: string, archive: string, x: { current: number; reference: number; change: number }) =>
     h('tr', { 'data-kind': kind, 'data-name': name, 'data-archive': archive, 'data-change': String(x.change), class: x.change > 0 ? 'grew' : x.change < 0 ? 'shrank' : '' },
-      h('th', { scope: 'row', class: 'name' }, name), h('td', {}, kind === 'archive' ? archive : kind),
+      h('th', { scope: 'row', class: 'name' }, name), h('td', {}, kind === 'archive' ? archive : kind === 'region' ? reserved(name) : kind),
       h('td', { class: 'num' }, bytes(x.current)), h('td', { class: 'num' }, bytes(x.reference)), h('td', { class: 'num change' }, signed(x.change)));
   const body = h('tbody');
   for (const r of d.regions) body.append(row('region', r.name, '', r));

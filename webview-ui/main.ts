@@ -92,7 +92,7 @@ function renderFull(model: MemoryMapModel): void {
   select.value = chosen ? chosen.against : '';
   const box = $('comparison');
   box.hidden = !chosen;
-  box.replaceChildren(...(chosen ? [renderComparison(chosen)] : []));
+  box.replaceChildren(...(chosen ? [renderComparison(chosen, model)] : []));
   $('table').hidden = !!chosen;
   $('libraries-title').textContent = chosen ? 'Changes' : 'Libraries';
 }

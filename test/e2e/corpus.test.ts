@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, shot, startCodeServer, vsixPath, waitFor,
+  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
   type CodeServer,
 } from './harness';
 import { CORPUS_ABSENT, corpusAvailable, corpusCase, type CorpusCase } from '../helpers/corpus';
@@ -139,7 +139,7 @@ if (!corpusAvailable()) {
         it('lists archives, not symbols, with the top rows of esp32mm map --json', async () => {
           const rows = await frame.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((tr) => ({
             name: tr.getAttribute('data-library') ?? '',
-            archive: tr.querySelector('button.lib')?.getAttribute('data-archive') ?? '',
+            archive: tr.getAttribute('data-archive') ?? '',
             total: Number(tr.querySelector('td')?.getAttribute('data-bytes')),
           })));
           const names = rows.map((r) => r.name);
@@ -188,6 +188,25 @@ if (!corpusAvailable()) {
           expect(expected.regions.map((r) => r.name)).not.toContain('PSRAM');
           expect((await frame.locator('.summary .fact').first().textContent())?.trim()).toBe(k.chipName);
           expect(expected.chipName).toBe(k.chipName);
+        });
+
+        it('Open Memory Map: headroom = appPartition, the freertos drill-down = map --files', async () => {
+          await runCommand(page, 'Memory Manager: Open Memory Map');
+          const full = await frameWith(page, 'body[data-layout="full"] .region');
+          const headroom = full.locator('.headroom');
+          await headroom.waitFor({ timeout: 30_000 });
+          const p = expected.appPartition!;
+          expect(await headroom.getAttribute('data-used')).toBe(String(p.used));
+          expect(await headroom.getAttribute('data-size')).toBe(String(p.size));
+          expect(await headroom.getAttribute('data-free')).toBe(String(p.free));
+          const files = (JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', project.elf, '--files', '--json'],
+            { encoding: 'utf8', maxBuffer: 64 << 20 })) as { objects: { object: string; archive: string; total: number }[] }).objects.filter((o) => o.archive === 'libfreertos.a');
+          await full.locator('tr[data-library="freertos"] button.drill').click();
+          const rows = full.locator('tr.objects[data-parent="freertos"]');
+          await rows.first().waitFor({ timeout: 30_000 });
+          expect(await rows.evaluateAll((trs) => trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) }))))
+            .toEqual(files.map((o) => ({ object: o.object, total: o.total })));
+          await shot(page, `corpus-${k.name}-full`);
         });
 
         it('raises no CSP violations or errors from the webview', () => {

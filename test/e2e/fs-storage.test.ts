@@ -2,13 +2,13 @@
 // no agent answering on the port, "Upload Libraries to SPIFFS/LittleFS" offers PlatformIO's
 // own uploadfs, and running it reports plainly what is missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ptyPair, type PtyPair } from '../tools/transfer/harness';
 import {
   activityIcon, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
-  type CodeServer, type RunDirs,
+  writeMachineSettings, type CodeServer, type RunDirs,
 } from './harness';
 import { fixtureProject } from './project';
 
@@ -25,8 +25,7 @@ beforeAll(async () => {
   const iniPath = join(dirs.ws, 'platformio.ini');
   writeFileSync(iniPath, readFileSync(iniPath, 'utf8').replace(/^custom_mm_storage = sd$/m, 'custom_mm_storage = littlefs'));
   pty = await ptyPair(); // nothing listens on the other end: a board without the agent
-  mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
-  writeFileSync(join(dirs.ws, '.vscode', 'settings.json'), JSON.stringify({ 'esp32mm.serialPort': pty.a }));
+  writeMachineSettings(dirs, { 'esp32mm.serialPort': pty.a }); // machine-scoped: not a workspace setting
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
