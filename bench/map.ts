@@ -14,6 +14,8 @@ import { buildMemoryMap } from '../src/core/memmap/model';
 import { decodeMapFile, parseMapFile, type MapRecordSink } from '../src/core/mapfile/parse';
 import { readElf } from '../src/core/elf/reader';
 import { checkLinkMap } from '../src/core/link/mapcheck';
+import { auditSlotReferences } from '../src/core/link/audit';
+import { residentFrameworkRules } from '../src/core/link/ldgen';
 import { coldChild, corpusBench } from './corpus';
 
 const repo = resolve(__dirname, '../..');
@@ -130,6 +132,12 @@ async function main(): Promise<number> {
   // two in their slots, two whose rules lost (warnings name their symbols), one not linked.
   const checkLibs = ['gen0', 'gen1', 'gen5', 'gen7', 'absent'];
   const tCheck = await timed(5, () => checkLinkMap(mapText, checkLibs));
+  // What --elf adds to it (fragment --check-map --elf): read the ELF, audit every resident word and call into the
+  // slots, and read ESP-IDF's placement rules from the map text; timed on its own, on the map parsed above.
+  const tAudit = await timed(5, () => {
+    auditSlotReferences(readElf(new Uint8Array(readFileSync(paths.elf))), parsed, checkLibs);
+    return residentFrameworkRules(mapText, checkLibs.map((l) => `lib${l}.a`));
+  });
 
   // Baseline: elfinfo parsing the same ELF (headers, sections, symbols), warm, median of 5.
   t0 = process.hrtime.bigint();
@@ -156,6 +164,8 @@ async function main(): Promise<number> {
     `so a JavaScript analysis of this map can be at most about ${(theirs / floor).toFixed(0)}x faster than elfinfo's parse here`);
   console.log(`  link-map check (fragment --check-map, ${checkLibs.length} libraries) ${tCheck.toFixed(1)} ms = ` +
     `${(tCheck / tMap).toFixed(2)}x the parse that returns all records (${tMap.toFixed(1)} ms), which it needs`);
+  console.log(`  reference audit (--elf: read the ELF, every resident word and call into the slots, ESP-IDF's rules) ${tAudit.toFixed(1)} ms = ` +
+    `${(tAudit / tMap).toFixed(2)}x that map parse (goal <= 1x: ${tAudit <= tMap ? 'ok' : 'MISSED'})`);
   const okSize = symbols >= 50000 && mapBytes >= 10e6;
   const okTime = ours <= 300;
   const okRatio = ratio >= 20;

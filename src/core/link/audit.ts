@@ -61,29 +61,34 @@ export function auditSlotReferences(elf: ElfFile, map: MapFile, libs: string[]):
     } else {
       for (const w of slotWords(elf, s, lo, hi)) if (inSlot(w.target)) hits.push({ ...w, section: s, via: 'word' });
       if (code(s) && elf.header.machine === EM_XTENSA) {
-        for (const c of xtensaCalls(elf, s, codeInputs(map, s))) if (inSlot(c.target)) hits.push({ ...c, section: s, via: 'word' });
+        for (const c of xtensaCalls(elf, s, codeInputs(map, s), lo, hi)) if (inSlot(c.target)) hits.push({ ...c, section: s, via: 'word' });
       }
     }
   }
   if (!hits.length) return { references: [], unaudited };
-  const names = new SymbolIndex(elf);
   const inputs = new MapInputs(map);
+  const holderAt = hits.map((h) => literalOwner(inputs, h.section.name, inputs.at(h.section.name, h.site)) ?? h.site);
+  const names = new SymbolNames(elf, [
+    ...hits.map((h, i) => ({ address: holderAt[i], shndx: h.section.index })),
+    ...hits.flatMap((h) => ranges.filter((r) => h.target >= r.start && h.target < r.end).map((r) => ({ address: h.target, shndx: r.section.index }))),
+  ]);
+  let bounds: Set<number> | undefined;
+  const boundsOf = () => (bounds ??= new Set(elf.symbolsStartingWith('_mm_').map((b) => b.value)));
   const references: SlotReference[] = [];
-  for (const h of hits) {
+  hits.forEach((h, i) => {
     const range = rangeOf(ranges, h.target, names, h.symbol);
     const holderInput = inputs.at(h.section.name, h.site);
-    const holderSymbol = holderName(holderInput, names.at(literalOwner(inputs, h.section.name, holderInput) ?? h.site, h.section.index));
+    const holderSymbol = holderName(holderInput, names.at(holderAt[i], h.section.index));
     const target = h.symbol && h.symbol.type !== SymbolType.SECTION && h.symbol.name && h.symbol.value === h.target
       ? h.symbol.name
       : names.at(h.target, range.section.index) ?? inputs.at(range.section.name, h.target)?.name ?? hex(h.target);
-    if (isLoaderTable(holderSymbol, target)) continue;
-    const holderFile = shortFile(holderInput?.file);
+    if (isLoaderTable(holderSymbol) && boundsOf().has(h.target)) return;
     references.push({
       lib: range.lib, holder: classify(elf, h.section, holderInput, holderSymbol, target, h.site),
-      holderSymbol, holderFile, holderSection: holderInput?.name ?? h.section.name, outputSection: h.section.name,
+      holderSymbol, holderFile: shortFile(holderInput?.file), holderSection: holderInput?.name ?? h.section.name, outputSection: h.section.name,
       target, targetSection: range.section.name, via: h.via,
     });
-  }
+  });
   return { references: dedupe(references), unaudited };
 }
 
@@ -131,31 +136,44 @@ function* relocationTargets(elf: ElfFile, rela: Section): Generator<{ site: numb
 }
 
 /** Aligned 32-bit words of a section whose value lies in [lo, hi). */
-function* slotWords(elf: ElfFile, s: Section, lo: number, hi: number): Generator<{ site: number; target: number }> {
+function slotWords(elf: ElfFile, s: Section, lo: number, hi: number): { site: number; target: number }[] {
   const data = elf.sectionData(s);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const le = elf.littleEndian;
-  for (let o = (4 - (s.addr % 4)) % 4; o + 4 <= data.length; o += 4) {
-    const v = view.getUint32(o, le);
-    if (v >= lo && v < hi) yield { site: s.addr + o, target: v };
+  const out: { site: number; target: number }[] = [];
+  const first = (4 - (s.addr % 4)) % 4;
+  // The hot loop over megabytes of flash: a typed-array view when the bytes allow one.
+  if (elf.littleEndian && (data.byteOffset + first) % 4 === 0) {
+    const words = new Uint32Array(data.buffer, data.byteOffset + first, (data.length - first) >> 2);
+    for (let i = 0; i < words.length; i++) {
+      const v = words[i];
+      if (v >= lo && v < hi) out.push({ site: s.addr + first + i * 4, target: v });
+    }
+    return out;
   }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (let o = first; o + 4 <= data.length; o += 4) {
+    const v = view.getUint32(o, elf.littleEndian);
+    if (v >= lo && v < hi) out.push({ site: s.addr + o, target: v });
+  }
+  return out;
 }
 
 /** Address ranges of a code section's instruction streams: its map records, literal pools left out. */
-function codeInputs(map: MapFile, s: Section): { start: number; end: number }[] {
+function codeInputs(map: MapFile, s: Section): MapInput[] | undefined {
   const out = map.sections.find((o) => o.name === s.name);
-  const inputs = out?.inputs.filter((i) => i.kind === 'input' && i.size > 0 && !/(^\.literal|\.literal$)/.test(i.name)) ?? [];
-  return inputs.length ? inputs.map((i) => ({ start: i.address, end: i.address + i.size })) : [{ start: s.addr, end: s.addr + s.size }];
+  const inputs = out?.inputs.filter((i) => i.kind === 'input' && i.size > 0 && !i.name.startsWith('.literal') && !i.name.endsWith('.literal'));
+  return inputs?.length ? inputs : undefined;
 }
 
 /**
- * Targets of CALL0/4/8/12 and J in Xtensa code, decoded by a linear sweep from the start of
- * each input section (functions start there): narrow (density) instructions are 2 bytes
- * (op0 8–13), the others 3. CALLn: ((pc & ~3) + 4 + offset·4); J: pc + 4 + offset.
+ * CALL0/4/8/12 and J instructions of Xtensa code whose target lies in [lo, hi), decoded by a
+ * linear sweep from the start of each input section (functions start there): narrow
+ * (density) instructions are 2 bytes (op0 8–13), the others 3. CALLn jumps to
+ * (pc & ~3) + 4 + offset·4, J to pc + 4 + offset.
  */
-function* xtensaCalls(elf: ElfFile, s: Section, streams: { start: number; end: number }[]): Generator<{ site: number; target: number }> {
+function xtensaCalls(elf: ElfFile, s: Section, streams: MapInput[] | undefined, lo: number, hi: number): { site: number; target: number }[] {
   const data = elf.sectionData(s);
-  for (const { start, end } of streams) {
+  const out: { site: number; target: number }[] = [];
+  const sweep = (start: number, end: number) => {
     let o = start - s.addr;
     const stop = Math.min(end - s.addr, data.length);
     while (o >= 0 && o + 3 <= stop) {
@@ -163,18 +181,21 @@ function* xtensaCalls(elf: ElfFile, s: Section, streams: { start: number; end: n
       const op0 = b0 & 0x0f;
       if (op0 >= 8 && op0 <= 13) { o += 2; continue; }
       if (op0 === 5 || (op0 === 6 && (b0 & 0x30) === 0)) {
-        const insn = b0 | (data[o + 1] << 8) | (data[o + 2] << 16);
-        const offset = (insn << 8) >> 14; // bits 6..23, sign-extended
+        const offset = ((b0 | (data[o + 1] << 8) | (data[o + 2] << 16)) << 8) >> 14; // bits 6..23, sign-extended
         const pc = s.addr + o;
-        yield { site: pc, target: (op0 === 5 ? (pc & ~3) + 4 + offset * 4 : pc + 4 + offset) >>> 0 };
+        const target = (op0 === 5 ? (pc & ~3) + 4 + offset * 4 : pc + 4 + offset) >>> 0;
+        if (target >= lo && target < hi) out.push({ site: pc, target });
       }
       o += 3;
     }
-  }
+  };
+  if (streams) for (const i of streams) sweep(i.address, i.address + i.size);
+  else sweep(s.addr, s.addr + s.size);
+  return out;
 }
 
 /** The library range of a target; in an overlay the one whose symbols name it. */
-function rangeOf(ranges: SlotRange[], target: number, names: SymbolIndex, symbol?: Symbol): SlotRange {
+function rangeOf(ranges: SlotRange[], target: number, names: SymbolNames, symbol?: Symbol): SlotRange {
   const candidates = ranges.filter((r) => target >= r.start && target < r.end);
   if (symbol && symbol.shndx) {
     const own = candidates.find((r) => r.section.index === symbol.shndx);
@@ -184,11 +205,11 @@ function rangeOf(ranges: SlotRange[], target: number, names: SymbolIndex, symbol
 }
 
 /**
- * MM_SLOT / MM_LIBRARY tables (and the C++ initialiser of a table) hold the slot's bounds:
- * the loader's own records, not a use of the library.
+ * MM_SLOT / MM_LIBRARY tables (and the C++ initialiser of a table) hold the slot's bounds
+ * (`_mm_*` values): the loader's own records, not a use of the library.
  */
-function isLoaderTable(holder: string, target: string): boolean {
-  return /(^|_)mm_(slot|library)_/.test(holder) && target.startsWith('_mm_');
+function isLoaderTable(holder: string): boolean {
+  return /(^|_)mm_(slot|library)_/.test(holder);
 }
 
 const BOOT_OBJECT = /^(startup|cpu_start|crt0|crt1|start)(\.(c|cpp|S|s))?\.(o|obj)$/;
@@ -246,41 +267,82 @@ function hex(n: number): string {
   return '0x' + n.toString(16).padStart(8, '0');
 }
 
-/** Symbols by section, sorted by address, for naming the holder and the target of a hit. */
-class SymbolIndex {
-  private bySection = new Map<number, Symbol[]>();
-  constructor(elf: ElfFile) {
-    for (const s of elf.symbols()) {
-      if (!s.name || s.type === SymbolType.SECTION || s.type === SymbolType.FILE || s.name.startsWith('$') || s.name.startsWith('.L')) continue;
-      let list = this.bySection.get(s.shndx);
-      if (!list) this.bySection.set(s.shndx, (list = []));
-      list.push(s);
+/**
+ * Names for a few addresses (the holders and targets of the hits), found in one pass over the
+ * raw symbol table: decoding all 100k+ names of a big firmware would cost more than the audit.
+ * For each (address, section): the function or object that contains it, else the last named
+ * symbol before it in that section.
+ */
+class SymbolNames {
+  private found = new Map<string, string>();
+
+  constructor(elf: ElfFile, queries: { address: number; shndx: number }[]) {
+    const symtab = elf.sections.find((x) => x.type === SectionType.SYMTAB);
+    if (!symtab || !queries.length) return;
+    if (elf.is64) {
+      this.fromSymbols(elf.symbols(), queries);
+      return;
     }
-    for (const list of this.bySection.values()) list.sort((a, b) => a.value - b.value || rank(a) - rank(b));
+    const strtab = elf.sectionData(elf.sections[symtab.link]);
+    const table = elf.sectionData(symtab);
+    const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+    const le = elf.littleEndian;
+    const byShndx = groupByShndx(queries);
+    const best = new Map<Query, { entry: number; value: number; covers: boolean }>();
+    for (let o = 16; o + 16 <= table.length; o += 16) {
+      const wanted = byShndx.get(view.getUint16(o + 14, le));
+      if (!wanted) continue;
+      const type = table[o + 12] & 0xf;
+      if (type === SymbolType.SECTION || type === SymbolType.FILE) continue;
+      const nameAt = view.getUint32(o, le);
+      if (!usableName(strtab, nameAt)) continue;
+      const value = view.getUint32(o + 4, le);
+      const extent = type === SymbolType.FUNC || type === SymbolType.OBJECT ? value + Math.max(view.getUint32(o + 8, le), 1) : value;
+      for (const q of wanted) {
+        if (value > q.address) continue;
+        const inside = q.address < extent;
+        const had = best.get(q);
+        if (!had || (inside && !had.covers) || (inside === had.covers && value > had.value)) best.set(q, { entry: o, value, covers: inside });
+      }
+    }
+    for (const [q, b] of best) this.found.set(key(q.address, q.shndx), cString(strtab, view.getUint32(b.entry, le)));
   }
 
-  /** The symbol of section `shndx` that contains `address`, else the last one before it. */
   at(address: number, shndx: number): string | undefined {
-    const list = this.bySection.get(shndx);
-    if (!list) return undefined;
-    let lo = 0, hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].value <= address) lo = mid + 1;
-      else hi = mid;
+    return this.found.get(key(address, shndx));
+  }
+
+  private fromSymbols(symbols: Symbol[], queries: Query[]): void {
+    for (const q of queries) {
+      const before = symbols.filter((s) => s.shndx === q.shndx && s.name && s.value <= q.address && s.type !== SymbolType.SECTION && s.type !== SymbolType.FILE && !/^(\$|\.L|_mm_)/.test(s.name));
+      const inside = before.filter((s) => (s.type === SymbolType.FUNC || s.type === SymbolType.OBJECT) && q.address < s.value + Math.max(s.size, 1));
+      const pick = (inside.length ? inside : before).reduce<Symbol | undefined>((a, s) => (!a || s.value > a.value ? s : a), undefined);
+      if (pick) this.found.set(key(q.address, q.shndx), pick.name);
     }
-    // Among the symbols at or before the address, prefer one whose extent covers it.
-    for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) {
-      const s = list[i];
-      if (s.value <= address && address < s.value + Math.max(s.size, 1) && s.type !== SymbolType.NOTYPE) return s.name;
-    }
-    return lo > 0 && !list[lo - 1].name.startsWith('_mm_') ? list[lo - 1].name : undefined;
   }
 }
 
-/** Functions and objects before other symbols at the same address. */
-function rank(s: Symbol): number {
-  return s.type === SymbolType.FUNC || s.type === SymbolType.OBJECT ? 0 : 1;
+interface Query { address: number; shndx: number }
+
+function groupByShndx(queries: Query[]): Map<number, Query[]> {
+  const out = new Map<number, Query[]>();
+  for (const q of queries) out.set(q.shndx, [...(out.get(q.shndx) ?? []), q]);
+  return out;
+}
+
+const key = (address: number, shndx: number) => `${shndx}:${address}`;
+
+/** Not empty, not a mapping/local label (`$x`, `.L…`), not one of our bound symbols (`_mm_…`). */
+function usableName(strtab: Uint8Array, at: number): boolean {
+  const c = strtab[at];
+  if (at === 0 || c === undefined || c === 0 || c === 0x24 || c === 0x2e) return false;
+  return !(c === 0x5f && strtab[at + 1] === 0x6d && strtab[at + 2] === 0x6d && strtab[at + 3] === 0x5f);
+}
+
+function cString(strtab: Uint8Array, at: number): string {
+  let end = at;
+  while (end < strtab.length && strtab[end] !== 0) end++;
+  return new TextDecoder().decode(strtab.subarray(at, end));
 }
 
 /** The map's input records of each output section, found by address. */

@@ -5,7 +5,6 @@
 // of the scripts into the map, under the output section it belongs to, so the rules can be
 // read from there. The esp32mm fragment comes first and would take those sections: a library
 // named by such a rule must not be made dynamic (docs/design.md §4).
-import type { MapFile } from '../mapfile/parse';
 
 export interface FrameworkRule {
   /** The archive the rule names, e.g. `libesp_ringbuf.a`. */
@@ -25,23 +24,20 @@ export interface FrameworkRule {
 const RULE = /^ (?:KEEP\()?\*(lib[^\s:()*]+\.a):([^\s(]*)\((.*)\)\)?\s*$/;
 
 /**
- * Archive-specific rules of the map that sit in output sections held in internal RAM (not
- * `.flash.*`, not our `.mm.*`). Lines are found by searching the text for rule starts, so a
- * 25 MB map is not walked line by line again; the output section a rule belongs to is the
- * last section header before it (headers are the column-0 lines that start with `.`).
+ * The rules naming `archives` (`libesp_ringbuf.a`) that sit in output sections held in
+ * internal RAM (not `.flash.*`, not our `.mm.*`). Lines are found by searching the text for
+ * `*lib`, so a 25 MB map is not walked line by line again; the output section a rule belongs
+ * to is named by the closest column-0 line before it that starts with `.` (ld writes output
+ * section headers there, and nothing else).
  */
-export function residentFrameworkRules(mapText: string, map: MapFile): FrameworkRule[] {
+export function residentFrameworkRules(mapText: string, archives: string[]): FrameworkRule[] {
   const rules: FrameworkRule[] = [];
-  const starts = ruleLineStarts(mapText);
-  if (!starts.length) return rules;
-  const headers = sectionHeaders(mapText, map);
-  let h = -1;
   let lineNo = 1;
   let counted = 0;
-  for (const at of starts) {
-    while (h + 1 < headers.length && headers[h + 1].at < at) h++;
-    if (h < 0) continue;
-    const section = headers[h].name;
+  for (const at of ruleLineStarts(mapText, new Set(archives))) {
+    const header = mapText.lastIndexOf('\n.', at);
+    if (header < 0) continue;
+    const section = /^\S+/.exec(mapText.slice(header + 1, header + 256))![0];
     if (!isResident(section)) continue;
     const end = mapText.indexOf('\n', at);
     const text = mapText.slice(at, end < 0 ? mapText.length : end).replace(/\r$/, '');
@@ -59,27 +55,14 @@ function isResident(section: string): boolean {
   return !section.startsWith('.flash') && !section.startsWith('.mm.') && section !== '/DISCARD/' && !section.startsWith('.debug') && section !== '.comment';
 }
 
-/** Offsets of the lines that start with ` *lib` or ` KEEP(*lib`, in text order. */
-function ruleLineStarts(text: string): number[] {
+/** Offsets of the lines ` *<archive>:…` and ` KEEP(*<archive>:…` of `archives`, in text order. */
+function ruleLineStarts(text: string, archives: Set<string>): number[] {
   const out: number[] = [];
-  for (const probe of ['\n *lib', '\n KEEP(*lib']) {
-    for (let i = text.indexOf(probe); i >= 0; i = text.indexOf(probe, i + 1)) out.push(i + 1);
-  }
-  return out.sort((a, b) => a - b);
-}
-
-/** Offset and name of every output-section header, matched in order with the parsed map's sections. */
-function sectionHeaders(text: string, map: MapFile): { at: number; name: string }[] {
-  const out: { at: number; name: string }[] = [];
-  const memoryMap = text.indexOf('\nLinker script and memory map');
-  let from = memoryMap < 0 ? 0 : memoryMap;
-  for (const s of map.sections) {
-    let i = text.indexOf('\n' + s.name, from);
-    // The whole name: `.iram0.text` is not the header `.iram0.text_end`.
-    while (i >= 0 && !/[\s]/.test(text[i + 1 + s.name.length] ?? '\n')) i = text.indexOf('\n' + s.name, i + 1);
-    if (i < 0) break;
-    out.push({ at: i + 1, name: s.name });
-    from = i + 1;
+  for (let i = text.indexOf('*lib'); i >= 0; i = text.indexOf('*lib', i + 4)) {
+    const colon = text.indexOf(':', i);
+    if (colon < 0 || colon - i > 200 || !archives.has(text.slice(i + 1, colon))) continue;
+    if (text.startsWith('\n ', i - 2)) out.push(i - 1);
+    else if (text.startsWith('\n KEEP(', i - 7)) out.push(i - 6);
   }
   return out;
 }

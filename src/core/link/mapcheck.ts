@@ -229,7 +229,7 @@ export function checkLinkMap(mapText: string, libs: string[], options: LinkCheck
   }))];
   const warnings: LinkWarning[] = [
     ...placementWarnings(map, libs, placements, names),
-    ...frameworkRuleWarnings(mapText, map, libs),
+    ...frameworkRuleWarnings(mapText, libs),
   ];
   if (options.elf) warnings.push(...referenceWarnings(options.elf, map, libs, options.strict === true));
   return warnings;
@@ -342,8 +342,8 @@ function frameworkCtorWarning(lib: string, inputs: MapInput[]): LinkWarning {
 }
 
 /** ESP-IDF rules (echoed in the map) that place a library's code or data in internal RAM. */
-function frameworkRuleWarnings(mapText: string, map: MapFile, libs: string[]): LinkWarning[] {
-  const rules = residentFrameworkRules(mapText, map).filter((r) => contestedPatterns(r).length);
+function frameworkRuleWarnings(mapText: string, libs: string[]): LinkWarning[] {
+  const rules = residentFrameworkRules(mapText, libs.map((l) => `lib${l}.a`)).filter((r) => contestedPatterns(r).length);
   const out: LinkWarning[] = [];
   for (const lib of libs) {
     const own = rules.filter((r) => r.archive === `lib${lib}.a`);
