@@ -223,7 +223,8 @@ function classify(elf: ElfFile, s: Section, input: MapInput | undefined, holder:
   const member = input?.file ? baseName(splitArchiveMember(input.file).member ?? input.file) : '';
   if (BOOT_OBJECT.test(member) || BOOT_FUNCTION.has(holder) || site === elf.header.entry) return 'boot';
   if (/^\.(iram|rtc)/.test(s.name) || /^\.iram1(\.|$)/.test(inputName)) return 'iram';
-  if (s.flags & SHF_EXECINSTR) return holder === `mm_${target}` ? 'wrapper' : 'call';
+  // MM_LAZY(lib, …, fn, …) defines mm_lazy_<fn> (mm_<fn> in earlier device libraries).
+  if (s.flags & SHF_EXECINSTR) return holder === `mm_lazy_${target}` || holder === `mm_${target}` ? 'wrapper' : 'call';
   return 'data-table';
 }
 
