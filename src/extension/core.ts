@@ -2,7 +2,6 @@
 // adaptation (paths, cancellation, progress callbacks); the logic lives in core.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import { loadMemoryMap, type MemoryMapRequest } from '../core/memmap/load';
 import { MapFileError, decodeMapFile } from '../core/mapfile/parse';
 import { checkLinkMap } from '../core/link/mapcheck';
@@ -10,6 +9,7 @@ import * as path from 'node:path';
 import { readElf } from '../core/elf/reader';
 import { SPLIT_MARKER_SECTION, fullElfPath, splitFile } from '../core/split/split';
 import { writeFilesAtomically } from '../core/util/atomic';
+import { INPUT_LIMITS, readInputFile, readInputFileSync } from '../core/util/input';
 import { TransferError, type TransferErrorCode } from '../core/transfer/errors';
 import type { MemoryMapModel } from '../../webview-ui/model';
 
@@ -32,11 +32,20 @@ export async function memoryMap(req: MemoryMapRequest): Promise<MemoryMapModel> 
   }
 }
 
-export interface SplitWarning { message: string; library?: string }
+export interface SplitWarning { message: string; library?: string; severity?: 'error' | 'warning' | 'note' }
 export interface SplitOutcome { files: string[]; warnings: SplitWarning[]; summary: string }
-/** Libraries that did not land in their .mm sections, IRAM_ATTR parts left resident (the link map). */
-export async function linkWarnings(mapFile: string, libs: string[]): Promise<SplitWarning[]> {
-  return checkLinkMap(decodeMapFile(await fsp.readFile(mapFile)), libs).map((w) => ({ message: w.message, library: w.lib }));
+/**
+ * The link check of `esp32mm fragment --check-map`: libraries not in their .mm sections,
+ * parts left resident, ESP-IDF placements overridden, and (with the ELF) the reference audit
+ * of resident code pointing into a slot.
+ */
+export async function linkWarnings(mapFile: string, libs: string[], elf?: string): Promise<SplitWarning[]> {
+  const [mapBytes, elfBytes] = await Promise.all([
+    readInputFile(mapFile, { what: 'map file', maxBytes: INPUT_LIMITS.map }),
+    elf ? readInputFile(elf, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }) : undefined,
+  ]);
+  return checkLinkMap(decodeMapFile(mapBytes), libs, { elf: elfBytes && new Uint8Array(elfBytes) })
+    .map((w) => ({ message: w.message, library: w.lib, severity: w.severity }));
 }
 
 export interface Progress { report(message: string, fraction?: number): void }
@@ -53,7 +62,7 @@ export async function splitFirmware(
   if (fs.existsSync(full) && isSplitElf(opts.elf)) {
     progress.report('restoring the original firmware.full.elf', 0.1);
     throwIfAborted(signal);
-    await writeFilesAtomically([{ path: opts.elf, data: fs.readFileSync(full) }]);
+    await writeFilesAtomically([{ path: opts.elf, data: readInputFileSync(full, { what: 'original ELF', maxBytes: INPUT_LIMITS.elf }) }]);
   }
   throwIfAborted(signal);
   progress.report(`cutting out ${opts.libraries.join(', ')}`, 0.3);
@@ -68,7 +77,7 @@ export async function splitFirmware(
 /** The splitter marks a stripped ELF with a section; a fresh link has none. */
 export function isSplitElf(elf: string): boolean {
   try {
-    return !!readElf(new Uint8Array(fs.readFileSync(elf))).section(SPLIT_MARKER_SECTION);
+    return !!readElf(new Uint8Array(readInputFileSync(elf, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }))).section(SPLIT_MARKER_SECTION);
   } catch { return false; }
 }
 

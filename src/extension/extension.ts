@@ -259,7 +259,9 @@ class Controller implements vscode.Disposable {
       this.showState({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources, comparisons });
       const libs = dynamicLibraryNames(t);
       try {
-        const warnings = map && libs.length ? await core.linkWarnings(map, libs) : [];
+        // The audit reads the unsplit link: after a split that is firmware.full.elf.
+        const linked = after.split ? fullElf(t) : elf;
+        const warnings = map && libs.length ? await core.linkWarnings(map, libs, fs.existsSync(linked) ? linked : undefined) : [];
         this.linkWarnings.set(targetKey(t), warnings.map((w) => ({ ...w, message: inVsCodeTerms(w.message) })));
       } catch (e) {
         log.warn(`Checking the link map ${map} failed: ${errorText(e)}`);
@@ -489,7 +491,8 @@ class Controller implements vscode.Disposable {
     const diags = warnings.map((w) => {
       const col = w.library ? (lines[line] ?? '').search(new RegExp(`\\b${w.library.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`)) : -1;
       const range = col >= 0 ? new vscode.Range(line, col, line, col + w.library!.length) : new vscode.Range(line, 0, line, (lines[line] ?? '').length);
-      const d = new vscode.Diagnostic(range, w.message, vscode.DiagnosticSeverity.Warning);
+      const severity = w.severity === 'error' ? vscode.DiagnosticSeverity.Error : w.severity === 'note' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning;
+      const d = new vscode.Diagnostic(range, w.message, severity);
       d.source = 'Memory Manager';
       return d;
     });

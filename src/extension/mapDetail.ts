@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { readElf } from '../core/elf/reader';
 import { decodeMapFile } from '../core/mapfile/parse';
+import { INPUT_LIMITS, readInputFileSync } from '../core/util/input';
 import type { MemoryMapModel } from '../core/memmap/model';
 import {
   archiveSymbolsView, archivesView, diffView, filesView, findArchive, viewCsv,
@@ -29,7 +30,7 @@ export class BuildDetail {
 
   private text(): string {
     const map = this.model.inputs!.map as { path: string };
-    return (this.mapText ??= decodeMapFile(fs.readFileSync(map.path)));
+    return (this.mapText ??= decodeMapFile(readInputFileSync(map.path, { what: 'map file', maxBytes: INPUT_LIMITS.map })));
   }
 
   /** The `esp32mm map --files` rows of one library (archive members, or the loose object itself). */
@@ -48,7 +49,7 @@ export class BuildDetail {
       const lib = findArchive(this.model, this.model.libraries.find((l) => l.name === library)?.archive || library);
       if (!lib) return [];
       const elfInput = this.model.inputs?.elf;
-      const elf = elfInput && 'path' in elfInput && fs.existsSync(elfInput.path) ? readElf(new Uint8Array(fs.readFileSync(elfInput.path))) : undefined;
+      const elf = elfInput && 'path' in elfInput && fs.existsSync(elfInput.path) ? readElf(new Uint8Array(readInputFileSync(elfInput.path, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }))) : undefined;
       view = archiveSymbolsView(this.model, this.text(), lib, elf);
       this.symbols.set(library, view);
     }

@@ -2,6 +2,7 @@
 // one leaves firmware.elf / firmware.map, and the `custom_mm_*` options (docs/design.md §3).
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { checkLibraryNames } from '../split/libraries';
 import { type IniDocument, chooseEnv, envOption, parseIni, platformioOption } from './ini';
 
 export const PLATFORMIO_INI = 'platformio.ini';
@@ -67,6 +68,8 @@ export function readMmOptions(project: PlatformioProject, requestedEnv?: string)
   const env = chooseEnv(project.doc, requestedEnv);
   const get = (name: string) => envOption(project.doc, env, `custom_mm_${name}`);
   const libs = (get('libs') ?? '').split(LIST).filter(Boolean);
+  // Names from a cloned project become file names and symbols: checked before anything uses them.
+  checkLibraryNames(libs, `in custom_mm_libs of [env:${env}]`);
   const slots = (get('slots') ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
   const storage = get('storage') as Storage | undefined;
   if (storage && !['sd', 'spiffs', 'littlefs'].includes(storage)) {
