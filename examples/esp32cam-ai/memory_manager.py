@@ -61,6 +61,7 @@ INSTALLED_CLI = None  # set by `esp32mm init`
 FRAGMENT_NAME = "esp32mm.ld"
 BUILD_INFO_NAME = "esp32mm-build.json"
 WRAP_CXA_ATEXIT = "-Wl,--wrap=__cxa_atexit"
+EMIT_RELOCS = "-Wl,--emit-relocs"
 TAG = "esp32mm"
 
 
@@ -333,6 +334,10 @@ def _setup():
         flags.append("-Wl,-Map=" + map_file)
     if not _wraps_cxa_atexit(flags):
         flags.append(WRAP_CXA_ATEXIT)
+    # The link check's reference audit reads relocations where the link keeps them (RISC-V
+    # code cannot be checked without); they go to the ELF's .rela sections, not the image.
+    if EMIT_RELOCS not in flags:
+        flags.append(EMIT_RELOCS)
     env.Replace(LINKFLAGS=flags)  # noqa: F821
     # A changed fragment (other libraries, slots) must relink, and so split again.
     env.Depends(elf, fragment)  # noqa: F821
@@ -348,7 +353,7 @@ def _setup():
             return 1
         if not _run(_doctor_args(elf_path, map_file), "the build doctor (esp32mm doctor)"):
             return 1
-        if not _run(["fragment", "--check-map", map_file, "--libs", ",".join(libs)], "checking the link map"):
+        if not _run(["fragment", "--check-map", map_file, "--elf", elf_path, "--libs", ",".join(libs)], "checking the link map"):
             return 1
         if not _run(["split", elf_path, "--out", out_dir, "--libs", ",".join(libs)], "splitting %s" % elf_path):
             return 1

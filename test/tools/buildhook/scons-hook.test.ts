@@ -158,7 +158,7 @@ describe('a build that already writes a map: every form of the flag is found, no
     const r = scons(project, { MM_MAP_FLAGS: JSON.stringify(items), MM_PARTITIONS: '1' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(mapFlags(linkLineOf(r.stdout))).toHaveLength(1);
-    expect(r.stdout).toContain(`esp32mm: fragment --check-map ${expected} --libs `);
+    expect(r.stdout).toContain(`esp32mm: fragment --check-map ${expected} --elf ${join(build, 'firmware.elf')} --libs `);
     expect(r.stderr).not.toContain('cannot read');
     expect(existsSync(expected), expected).toBe(true);
     // The map that was checked is the one the link wrote: the library warning comes from it.
@@ -190,7 +190,7 @@ describe('several environments, and the hook listed twice', () => {
     expect(second.status, second.stdout + second.stderr).toBe(0);
     const [a, b] = ['esp32dev', 'second'].map((e) => join(project, '.pio/build', e));
     expect(mapFlags(linkLineOf(second.stdout))).toHaveLength(1);
-    expect(second.stdout).toContain(`esp32mm: fragment --check-map ${join(b, 'second_project.map')} --libs `);
+    expect(second.stdout).toContain(`esp32mm: fragment --check-map ${join(b, 'second_project.map')} --elf ${join(b, 'firmware.elf')} --libs `);
     expect(buildInfo(a)).toEqual({ elf: join(a, 'firmware.elf'), map: join(a, 'firmware.map'), partitions: null });
     expect(buildInfo(b)).toEqual({ elf: join(b, 'firmware.elf'), map: join(b, 'second_project.map'), partitions: null });
     expect(existsSync(join(b, 'firmware.map'))).toBe(false);
@@ -234,6 +234,19 @@ describe('an environment without libraries', () => {
 });
 
 describe('failures stop the build', () => {
+  it('boot code that calls into a slot stops the build after the link, naming function and library (the reference audit)', () => {
+    const project = newProject();
+    // The firmware's entry point calls a dynamic library directly: it would jump into the
+    // empty slot before app_main. The hook links with --emit-relocs and hands the ELF to the check.
+    const main = join(project, 'src', 'main.c');
+    writeFileSync(main, readFileSync(main, 'utf8').replace('    app_main();', '    app_main();\n    sink = tc_classify(7);'));
+    const r = scons(project);
+    expect(r.status).not.toBe(0);
+    expect(linkLineOf(r.stdout).split(' ').filter((a) => a === '-Wl,--emit-relocs')).toHaveLength(1);
+    expect(r.stdout + r.stderr).toMatch(/error: TinyClassifier: boot code refers into the slot of TinyClassifier: call_start_cpu0 \(main\.c\.o[^)]*\) → tc_classify/);
+    expect(existsSync(join(project, 'sd', 'mm', 'TinyClassifier_e'))).toBe(false);
+  });
+
   it('a failing split stops the build before the .bin step, with a clear message', () => {
     const project = newProject();
     // The split cannot create sd/mm: a file named sd is in the way.
