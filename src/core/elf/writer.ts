@@ -2,7 +2,9 @@
 // sections added). Program headers are fixed (dropped when they only held removed
 // sections, shrunk when removed sections sat at an edge), the symbol and string tables are
 // rebuilt with indices remapped, and file offsets are compacted. Sections that stay keep
-// their bytes and addresses.
+// their bytes and addresses. A removed allocated section may leave a placeholder: a NOBITS
+// section of the same address and size, in no segment, that keeps the symbols which
+// pointed into it (debuggers resolve addresses only inside an allocated section).
 import { readElf, type ElfFile } from './reader';
 import {
   ElfError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE,
@@ -29,11 +31,18 @@ export interface BytePatch {
   bytes: Uint8Array;
 }
 
+export interface RemoveOptions {
+  /** Removed section name → name of the NOBITS placeholder left at its address (allocated sections only). */
+  placeholders?: ReadonlyMap<string, string>;
+}
+
 export interface RemoveResult {
   bytes: Uint8Array;
   /** The program headers of the new file. */
   segments: ProgramHeader[];
   removed: Section[];
+  /** The placeholders written, as they are in the new file. */
+  placeholders: Section[];
   droppedSegments: ProgramHeader[];
   shrunkSegments: { before: ProgramHeader; after: ProgramHeader }[];
   holes: SegmentHole[];
@@ -238,11 +247,12 @@ function remapRelocations(elf: ElfFile, s: Section, symbolMap: Int32Array): Uint
  * rebuilt tables and added sections after them; zero removed bytes that stay inside a
  * segment; apply patches; write the headers.
  */
-export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = [], patches: BytePatch[] = []): RemoveResult {
+export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = [], patches: BytePatch[] = [], options: RemoveOptions = {}): RemoveResult {
   if (elf.header.shnum === 0 && elf.sections.length > 0) throw new ElfError(0, 'files with extended section numbering are not supported by the writer');
   const removed = removalSet(elf, new Set(remove));
   const seg = planSegments(elf, removed);
-  const kept = elf.sections.filter((s) => !removed.has(s.index));
+  const placeholders = placeholdersFor(elf, removed, options.placeholders);
+  const kept = elf.sections.flatMap((s) => (removed.has(s.index) ? placeholders.get(s.index) ?? [] : [s]));
   const tables = rebuildTables(elf, kept, removed, add);
   const chunks = planCopy(elf, seg.kept, kept, tables.contents);
   const layout = placeFreshContents(elf, chunks, tables, add);
@@ -256,8 +266,28 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
   const segments = seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 }));
   writeHeaders(out, elf, segments, tables, chunks, layout);
   checkReadsBack(out, elf, tables.sections.map((s, i) => ({ ...s, size: layout.fresh.get(i)?.data.length ?? s.size })));
-  return { bytes: out, segments, removed: elf.sections.filter((s) => removed.has(s.index)), droppedSegments: seg.dropped,
+  const written = tables.sections.slice(0, tables.keptCount).filter((s) => placeholders.has(s.index))
+    .map((s) => ({ ...s, index: tables.sectionMap.get(s.index)!, offset: mapOffset(chunks, s.offset) }));
+  return { bytes: out, segments, removed: elf.sections.filter((s) => removed.has(s.index)), placeholders: written, droppedSegments: seg.dropped,
     shrunkSegments: seg.shrunk, holes: seg.holes, droppedSymbols: tables.droppedSymbols };
+}
+
+/**
+ * The placeholders of removed sections, by old index: NOBITS (no file bytes, so no image
+ * bytes) with the removed section's address, size and flags. Only allocated sections get
+ * one; their symbols then stay, pointing at it.
+ */
+function placeholdersFor(elf: ElfFile, removed: Set<number>, names: ReadonlyMap<string, string> | undefined): Map<number, Section> {
+  const out = new Map<number, Section>();
+  if (!names) return out;
+  const taken = new Set(elf.sections.filter((s) => !removed.has(s.index)).map((s) => s.name));
+  for (const s of elf.sections) {
+    const name = names.get(s.name);
+    if (!removed.has(s.index) || name === undefined || (s.flags & SHF_ALLOC) === 0) continue;
+    if (taken.has(name)) throw new ElfError(elf.sectionHeaderOffset(s), `placeholder ${name} for ${s.name} would have the name of a section that stays`);
+    out.set(s.index, { ...s, name, type: SectionType.NOBITS });
+  }
+  return out;
 }
 
 /** The section header table of the output and the new contents of the tables that index sections or symbols. */
@@ -289,7 +319,7 @@ function rebuildTables(elf: ElfFile, kept: Section[], removed: Set<number>, add:
   let symtabLocals = 0;
   if (symtab) {
     const all = elf.symbolsOf(symtab);
-    const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx)));
+    const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx) && !sectionMap.has(s.shndx)));
     droppedSymbols = all.length - keepSym.length;
     // Old symbol index → new index (-1: dropped), for relocation sections.
     const symbolMap = new Int32Array(all.length + 1).fill(-1);

@@ -14,7 +14,7 @@ import { LINKER_REGIONS, linkerRegion, regionSize, rangeOf, type Chip, type Chip
 import { detectChip, elfChipEvidence, regionHintFromLinkerRegion, regionHintFromSectionName, regionOfSection, type ChipSource } from '../chips/detect';
 import { baseName, MapFileError, parseMapFile, splitArchiveMember, type MapFile, type MapInput, type MapMemoryRegion, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
 import { sdkconfigTarget, sdkconfigUsesPsram, type Sdkconfig } from '../platformio/sdkconfig';
-import { findDynamicLibraries } from '../split/libraries';
+import { findDynamicLibraries, isPlaceholderSection } from '../split/libraries';
 import { sectionsFromMap } from './map-sections';
 
 /** The split marker section (same name as src/core/split/split.ts; not imported to keep this module light). */
@@ -262,7 +262,7 @@ class ModelBuilder {
 
   constructor(private readonly elf: ElfFile | undefined, private map: MapFile | undefined, private readonly input: BuildMemoryMapInput, private readonly fullElf?: ElfFile) {
     this.allocated = elf
-      ? elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER)
+      ? elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER && !isPlaceholderSection(s.name))
       : sectionsFromMap(map!);
     const evidence = elf ? elfChipEvidence(elf) : { sections: this.allocated };
     const target = input.sdkconfig ? sdkconfigTarget(input.sdkconfig) : undefined;

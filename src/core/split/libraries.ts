@@ -18,6 +18,24 @@ export interface DynamicLibrary {
 const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
 
 /**
+ * After the split each library section leaves a NOBITS placeholder at its address in the
+ * stripped firmware, holding the library's symbols: addr2line, GDB and PlatformIO's
+ * exception decoder resolve an address only inside an allocated section. The prefix is not
+ * `.mm.`, so nothing that looks for libraries to split, count or load finds them.
+ */
+const PLACEHOLDER_PREFIX = '.esp32mm.';
+const PLACEHOLDER_SECTION = /^\.esp32mm\.[A-Za-z_][A-Za-z0-9_-]*\.(text|data|bss)$/;
+
+export function placeholderSectionName(library: string, kind: 'text' | 'data' | 'bss'): string {
+  return `${PLACEHOLDER_PREFIX}${library}.${kind}`;
+}
+
+/** A placeholder takes no image bytes and no memory of the firmware: its library is loaded from a file. */
+export function isPlaceholderSection(name: string): boolean {
+  return PLACEHOLDER_SECTION.test(name);
+}
+
+/**
  * What a library name may be. Names come from lib/ folders (custom_mm_libs) and from the
  * ELF's section names, and become file names (`<lib>_e`), section names and the name field
  * of the file header: letters, digits, `_` and `-` (ESP-IDF component names such as

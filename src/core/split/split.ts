@@ -13,7 +13,7 @@ import { fileInside } from '../util/paths';
 import { BUILD_ID_SYMBOL, computeBuildId, toHex } from './buildid';
 import { SplitError } from './errors';
 import { encodeLibraryFile, FLAG_CTORS_REVERSED, type FileKind } from './format';
-import { findDynamicLibraries, type DynamicLibrary } from './libraries';
+import { findDynamicLibraries, placeholderSectionName, type DynamicLibrary } from './libraries';
 
 /** Marks a stripped firmware; its presence means the ELF was already split. */
 export const SPLIT_MARKER_SECTION = '.esp32mm';
@@ -140,10 +140,12 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
   const files = libs.map((lib) => libraryFiles(elf, lib, buildId));
 
   const removed = libs.flatMap((l) => [l.text, l.data, l.bss]).filter((s): s is Section => !!s).map((s) => s.name);
+  const placeholders = new Map(libs.flatMap((l) => (['text', 'data', 'bss'] as const)
+    .flatMap((kind) => (l[kind] ? [[l[kind]!.name, placeholderSectionName(l.name, kind)] as const] : []))));
   const markerText = new TextEncoder().encode(`esp32mm-split v1 build-id ${toHex(buildId)}\n`);
   const hasIdSymbol = elf.symbol(BUILD_ID_SYMBOL) !== undefined;
   const patches = hasIdSymbol ? [symbolPatch(elf, BUILD_ID_SYMBOL, buildId)] : [];
-  const stripped = removeSections(elf, removed, [{ name: SPLIT_MARKER_SECTION, data: markerText }], patches);
+  const stripped = removeSections(elf, removed, [{ name: SPLIT_MARKER_SECTION, data: markerText }], patches, { placeholders });
   if (!hasIdSymbol) warnings.push(`the firmware has no ${BUILD_ID_SYMBOL} symbol: the device cannot check that library files match this firmware (link the Memory Manager device library)`);
   // A bss hole takes no file bytes: nothing of the library stays in the image.
   for (const hole of stripped.holes.filter((h) => h.fileBytes > 0)) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildMemoryMap, type MemoryMapModel } from '../../../src/core/memmap/model';
 import { parseMapFile } from '../../../src/core/mapfile/parse';
 import { splitFile } from '../../../src/core/split/split';
+import { isPlaceholderSection } from '../../../src/core/split/libraries';
 import { mapCommand } from '../../../src/cli/map';
 import { parseCommandArgs } from '../../../src/cli/command';
 import { FIXTURES, abs } from '../../unit/memmap/fixtures';
@@ -30,8 +31,9 @@ function checkAgainstSize(model: MemoryMapModel, tool: string, elf: string): voi
   for (const s of model.sections) {
     expect(bin.find((b) => b.name === s.name && b.address === s.address), s.name).toEqual({ name: s.name, size: s.size, address: s.address });
   }
-  // ... and every non-empty section `size -A` shows at an address is in the model.
-  for (const b of bin.filter((x) => x.address !== 0 && x.size > 0)) {
+  // ... and every non-empty section `size -A` shows at an address is in the model, except
+  // the split's placeholders (no image bytes, no firmware memory: their library is loaded).
+  for (const b of bin.filter((x) => x.address !== 0 && x.size > 0 && !isPlaceholderSection(x.name))) {
     expect(model.sections.some((s) => s.name === b.name), b.name).toBe(true);
   }
 }
@@ -113,6 +115,11 @@ describe('esp32mm map', () => {
     expect(model.flashSaved).toBe(split.loadableBytesBefore - split.loadableBytesAfter);
     checkAgainstSize(model, SIZE.xtensa, join(dir, 'fw.elf'));
     checkAgainstSize(model.before!, SIZE.xtensa, join(dir, 'fw.full.elf'));
+    // size -A shows each library section's placeholder; the model counts none of them.
+    const placeholders = sizeA(SIZE.xtensa, join(dir, 'fw.elf')).filter((b) => isPlaceholderSection(b.name));
+    expect(placeholders.map((b) => b.name).sort()).toEqual(model.before!.sections.filter((x) => x.library).map((x) => x.name.replace(/^\.mm\./, '.esp32mm.')).sort());
+    expect(model.sections.some((x) => isPlaceholderSection(x.name))).toBe(false);
+    expect(model.imageBytes).toBe(split.loadableBytesAfter);
     const table = (await run(join(dir, 'fw.elf'))).out;
     expect(table).toMatch(/\[split\]/);
     expect(table).toMatch(/^Before \/ after split\s+Before\s+After\s+Change/m);

@@ -75,12 +75,32 @@ describe('split checked by the cross binutils', () => {
         }
       });
 
-      it('symbols outside the libraries survive with their values; library symbols are gone', () => {
-        const libIndices = new Set(libSections.map((x) => String(x.index)));
-        const key = (x: { name: string; value: number; type: string; bind: string }) => `${x.name}|${x.value}|${x.type}|${x.bind}`;
-        const expected = readelfSymbols(original).filter((x) => !libIndices.has(x.ndx) && x.type !== 'SECTION').map(key).sort();
-        const actual = readelfSymbols(s.elf).filter((x) => x.type !== 'SECTION').map(key).sort();
-        expect(actual).toEqual(expected);
+      it('every symbol survives with its value; library symbols sit in their library\'s placeholder', () => {
+        const key = (x: { name: string; value: number; size: number; type: string; bind: string }) => `${x.name}|${x.value}|${x.size}|${x.type}|${x.bind}`;
+        expect(readelfSymbols(s.elf).filter((x) => x.type !== 'SECTION').map(key).sort())
+          .toEqual(readelfSymbols(original).filter((x) => x.type !== 'SECTION').map(key).sort());
+        const sectionName = (sections: { index: number; name: string }[], ndx: string) => sections.find((x) => String(x.index) === ndx)?.name;
+        const after = readelfSections(s.elf);
+        const libSymbols = readelfSymbols(original).filter((x) => libSections.some((l) => String(l.index) === x.ndx) && x.type !== 'SECTION');
+        expect(libSymbols.length).toBeGreaterThan(0);
+        // No symbol is dropped, so each keeps its index (names repeat across overlay members).
+        const stripped = readelfSymbols(s.elf);
+        for (const sym of libSymbols) {
+          const was = sectionName(before, sym.ndx)!;
+          const now = stripped.find((x) => x.index === sym.index)!;
+          expect(now.name).toBe(sym.name);
+          expect(sectionName(after, now.ndx), sym.name).toBe(was.replace(/^\.mm\./, '.esp32mm.'));
+        }
+      });
+
+      it('each library section leaves a NOBITS placeholder with its address, size and flags, in no segment', () => {
+        const after = readelfSections(s.elf);
+        for (const lib of libSections) {
+          const p = after.find((x) => x.name === lib.name.replace(/^\.mm\./, '.esp32mm.'));
+          expect(p, lib.name).toMatchObject({ type: 'NOBITS', addr: lib.addr, size: lib.size, flags: lib.flags });
+        }
+        const mapping = runOk(`${binutilsFor(s.elf)}readelf`, ['-l', '-W', s.elf]).split('Section to Segment mapping:')[1];
+        expect(mapping).not.toMatch(/\.esp32mm\./);
       });
 
       it('no loadable segment covers a library address', () => {
