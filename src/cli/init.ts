@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { writeFilesAtomically } from '../core/util/atomic';
+import { recoverPendingCommits, writeFilesAtomically } from '../core/util/atomic';
 import { IniError, chooseEnv, envOption, listEnvs, parseIni, platformioOption } from '../core/platformio/ini';
 import { HOOK_SCRIPT, type IniLineRef, InstallOptionError, installIntegration, integrationLeftovers, removeIntegration } from '../core/platformio/install';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
-import { planDeviceSetup } from '../core/platformio/device-setup';
+import { deviceSetupFolders, planDeviceSetup } from '../core/platformio/device-setup';
 import { type Command, InputError, UsageError } from './command';
 
 export const initCommand: Command = {
@@ -54,6 +54,8 @@ wrappers for the libraries' function prototypes.`,
     const projectDir = resolve(positionals[0]);
     const iniPath = join(projectDir, PLATFORMIO_INI);
     if (!existsSync(iniPath)) throw new InputError(`${iniPath} not found: give the folder of a PlatformIO project`);
+    // An init killed half-way (kill -9, power cut) is rolled back or forward before anything is read.
+    await recoverPendingCommits(deviceSetupFolders(loadProject(projectDir)));
     const text = readFileSync(iniPath, 'utf8');
     const scriptPath = join(projectDir, HOOK_SCRIPT);
     try {

@@ -9,6 +9,7 @@ import { FormatError } from '../../src/core/split/format';
 import { SplitError } from '../../src/core/split/errors';
 import { CORPUS_ABSENT, corpusAvailable } from '../helpers/corpus';
 import { EXAMPLE_ELF } from '../helpers/tools';
+import { seededRandom } from '../helpers/random';
 
 export const SEED = Number(process.env.ESP32MM_FUZZ_SEED ?? 0x14f022);
 /** The whole tier's fuzzing time; each test takes its share, so even run one after another the tier stays under 3 minutes. */
@@ -16,15 +17,8 @@ export const TIER_SECONDS = Number(process.env.ESP32MM_FUZZ_SECONDS ?? 120);
 
 export const EXAMPLE_MAP = EXAMPLE_ELF.replace(/\.elf$/, '.map');
 
-/** Deterministic PRNG (mulberry32); iteration i of a run uses seed SEED + i, so it replays alone. */
-export function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded PRNG; iteration i of a run uses seed SEED + i, so it replays alone. */
+export const prng = seededRandom;
 
 export type Random = () => number;
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];

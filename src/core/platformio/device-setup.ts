@@ -4,12 +4,13 @@
 // platformio.ini and the hook in one atomic write, and the messages for the user.
 // The extension's "Install Build Integration" plugs in here: call planDeviceLibrary() first
 // to ask before an update, then planDeviceSetup({ …, updateLibrary: true }).
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type PendingFile } from '../util/atomic';
 import { ownOption, platformioOption } from './ini';
 import { type PlatformioProject, type Storage } from './project';
 import { LIBRARIES_HEADER, generateRegistrations, libraryHeaders, type Registrations } from './registrations';
-import { bundledDeviceLibrary, describePlan, planDeviceLibrary, vendorFiles, type VendorPlan } from './vendor';
+import { DEVICE_LIBRARY, bundledDeviceLibrary, describePlan, planDeviceLibrary, vendorFiles, type VendorPlan } from './vendor';
 
 export interface DeviceSetupOptions {
   env: string;
@@ -32,9 +33,24 @@ export interface DeviceSetup {
   messages: string[];
 }
 
+const libDirOf = (project: PlatformioProject) => join(project.dir, platformioOption(project.doc, 'lib_dir') ?? 'lib');
+const includeDirOf = (project: PlatformioProject) => join(project.dir, ownOption(project.doc, 'platformio', 'include_dir')?.value ?? 'include');
+
+/**
+ * Every folder an install writes to (the project, include/, the vendored library's folders):
+ * an install killed half-way is rolled back or forward in these before the next one looks.
+ */
+export function deviceSetupFolders(project: PlatformioProject): string[] {
+  const library = join(libDirOf(project), DEVICE_LIBRARY);
+  const inside = existsSync(library)
+    ? readdirSync(library, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name))
+    : [];
+  return [project.dir, includeDirOf(project), library, ...inside];
+}
+
 export function planDeviceSetup(project: PlatformioProject, opts: DeviceSetupOptions): DeviceSetup {
-  const libDir = join(project.dir, platformioOption(project.doc, 'lib_dir') ?? 'lib');
-  const includeDir = join(project.dir, ownOption(project.doc, 'platformio', 'include_dir')?.value ?? 'include');
+  const libDir = libDirOf(project);
+  const includeDir = includeDirOf(project);
   const bundled = bundledDeviceLibrary();
   const plan = planDeviceLibrary(libDir, bundled);
   const libraryWritten = plan.action === 'install' || (plan.action === 'update' && opts.updateLibrary);

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { type PendingFile } from '../util/atomic';
+import { isCommitArtifact, type PendingFile } from '../util/atomic';
 
 export const DEVICE_LIBRARY = 'ESP32MemoryManager';
 export const VERSION_FILE = 'esp32mm-version.json';
@@ -73,7 +73,9 @@ export function planDeviceLibrary(libDir: string, bundled: LibraryFiles): Vendor
   const dir = join(libDir, DEVICE_LIBRARY);
   const record = readRecord(dir);
   const plan: VendorPlan = { action: 'install', dir, from: record?.version, to: bundled.version, added: [], changed: [], removed: [], locallyModified: [] };
-  if (!existsSync(dir)) {
+  // A folder with no file of its own (only what an interrupted install left: empty folders,
+  // commit temporaries) is not an installed library of unknown version: install it.
+  if (!existsSync(dir) || !holdsFiles(dir)) {
     plan.added = [...bundled.files.keys()];
     return plan;
   }
@@ -89,6 +91,10 @@ export function planDeviceLibrary(libDir: string, bundled: LibraryFiles): Vendor
   const same = !plan.added.length && !plan.changed.length && !plan.removed.length && record?.version === bundled.version;
   plan.action = same ? 'up-to-date' : 'update';
   return plan;
+}
+
+function holdsFiles(dir: string): boolean {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && !isCommitArtifact(e.name));
 }
 
 function readRecord(dir: string): VersionRecord | undefined {

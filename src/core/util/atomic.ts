@@ -55,6 +55,11 @@ const TEMP = new RegExp(`^\\.(.+)\\.(${TX})\\.esp32mm-(new|old)$`);
 const JOURNAL = new RegExp(`^\\.esp32mm-(${TX})\\.(intent|commit)(\\.part)?$`);
 const MAX_SYMLINKS = 40;
 
+/** A temporary or journal file of a commit (`.<name>.<tx>.esp32mm-new`, `.esp32mm-<tx>.intent`): not a user's file. */
+export function isCommitArtifact(fileName: string): boolean {
+  return TEMP.test(fileName) || JOURNAL.test(fileName);
+}
+
 const tempName = (name: string, tx: string, kind: 'new' | 'old') => `.${name}.${tx}.esp32mm-${kind}`;
 const intentName = (tx: string) => `.esp32mm-${tx}.intent`;
 const markerName = (tx: string) => `.esp32mm-${tx}.commit`;

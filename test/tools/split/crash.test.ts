@@ -4,27 +4,18 @@
 // each kill, the recovery the next run does leaves the old files or the new ones, never a
 // mix, modes included, and no temporary file; the next split then ends in the new state.
 // A rename that really fails (an immutable ELF) puts every file back.
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recoverPendingCommits } from '../../../src/core/util/atomic';
-import { CLI, esp32mm, fixtureElfs, tempDir } from '../../helpers/tools';
+import { killAtStep, leftovers, snapshot, traceCommit } from '../../helpers/crash';
+import { esp32mm, fixtureElfs, tempDir } from '../../helpers/tools';
+import { seededRandom } from '../../helpers/random';
 
 const FIXTURE = fixtureElfs().find((f) => f.endsWith('xtensa/fw.elf'))!;
 const RUNS = 100;
 const SEED = 0x14a7;
-
-// Deterministic PRNG (mulberry32): a failing run is reproduced from its index.
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A project as a previous split left it: the unsplit ELF (755) and old library files (600). */
 function oldState(): string {
@@ -42,43 +33,11 @@ function oldState(): string {
 
 const splitArgs = (dir: string) => ['split', join(dir, 'build', 'fw.elf'), '--out', join(dir, 'out')];
 
-/** Every file under `dir` with its content hash and mode. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rel of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
-    const st = statSync(join(dir, rel));
-    if (st.isFile()) out[rel] = `${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex').slice(0, 16)} ${(st.mode & 0o7777).toString(8)}`;
-  }
-  return out;
-}
-
-const leftovers = (dir: string) => Object.keys(snapshot(dir)).filter((f) => /esp32mm-|\.tmp$/.test(f));
-
-/** Runs the CLI until it prints commit step `at`, then kill -9. Resolves with the steps seen. */
-function killAtStep(dir: string, at: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...splitArgs(dir)], { env: { ...process.env, ESP32MM_COMMIT_PAUSE_AT: String(at) }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    const steps: string[] = [];
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-      for (const m of chunk.matchAll(/^esp32mm-commit-step (\d+) (.*)$/gm)) {
-        steps.push(m[2]);
-        if (Number(m[1]) === at) child.kill('SIGKILL');
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(steps);
-      else reject(new Error(`split exited (${code}) before step ${at}:\n${err}`));
-    });
-  });
-}
-
 describe('kill -9 during a split', () => {
   const reference = oldState();
   const before = snapshot(reference);
-  const traced = spawnSync(process.execPath, [CLI, ...splitArgs(reference)], { env: { ...process.env, ESP32MM_COMMIT_TRACE: '1' }, encoding: 'utf8' });
-  const steps = [...traced.stderr.matchAll(/^esp32mm-commit-step \d+ (.*)$/gm)].map((m) => m[1]);
+  const traced = traceCommit(splitArgs(reference));
+  const steps = traced.steps;
   const after = snapshot(reference);
 
   it('the traced split succeeds, changes the files and keeps their modes', () => {
@@ -95,12 +54,12 @@ describe('kill -9 during a split', () => {
   });
 
   it(`${RUNS} kills at seeded steps: old or new after recovery, never a mix, no temporary file after the next run`, async () => {
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const outcomes = { old: 0, new: 0 };
     for (let run = 0; run < RUNS; run++) {
       const at = Math.floor(random() * steps.length);
       const dir = oldState();
-      await killAtStep(dir, at);
+      await killAtStep(splitArgs(dir), at);
       await recoverPendingCommits([join(dir, 'out'), join(dir, 'build')]);
       const state = snapshot(dir);
       const which = JSON.stringify(state) === JSON.stringify(before) ? 'old' : JSON.stringify(state) === JSON.stringify(after) ? 'new' : undefined;
@@ -120,7 +79,7 @@ describe('kill -9 during a split', () => {
   it('a temp left by a kill in the middle of writing is reclaimed by the next split itself', async () => {
     const dir = oldState();
     const at = steps.findIndex((s) => s.startsWith('half fw.elf'));
-    await killAtStep(dir, at);
+    await killAtStep(splitArgs(dir), at);
     expect(leftovers(dir).length).toBeGreaterThan(0);
     const next = esp32mm(splitArgs(dir));
     expect(next.status, next.stderr).toBe(0);

@@ -11,6 +11,7 @@ import { ElfError } from '../../../src/core/elf/types';
 import { FormatError } from '../../../src/core/split/format';
 import { splitFile, splitFirmware, SplitError } from '../../../src/core/split/split';
 import { fixtureElfs } from '../../helpers/tools';
+import { seededRandom } from '../../helpers/random';
 
 const FIXTURE = fixtureElfs().find((f) => f.endsWith('xtensa/fw.elf'))!;
 const original = new Uint8Array(readFileSync(FIXTURE));
@@ -43,15 +44,7 @@ function mutate(bytes: Uint8Array, edit: (b: Uint8Array, v: DataView) => void): 
   return copy;
 }
 
-// Deterministic PRNG (mulberry32) so a failure can be reproduced from its index.
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 describe('malformed ELF input', () => {
   const elf = readElf(original);
