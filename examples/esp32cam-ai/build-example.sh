@@ -10,8 +10,8 @@
 #
 # Reproducible: the build runs in a scratch copy of the project with relative paths (the
 # map shows .pio/build/esp32cam/... as PlatformIO's does), no -g, deterministic archives.
-# The device library is compiled from the repository's firmware/src, installed where
-# PlatformIO puts lib_deps (.pio/libdeps/esp32cam/ESP32MemoryManager).
+# The device library is the repository's firmware/, vendored where Install puts it
+# (lib/ESP32MemoryManager); include/mm_libraries.h is the project's own (Install wrote it).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,18 +35,18 @@ command -v ${X}gcc >/dev/null 2>&1 || {
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/mm-example.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 P=$SCRATCH/esp32cam-ai
-mkdir -p "$P/.pio/libdeps/esp32cam/ESP32MemoryManager"
-cp -r "$HERE/src" "$HERE/lib" "$HERE/tools" "$HERE/platformio.ini" "$P/"
-cp -r "$REPO/firmware/src" "$REPO/firmware/library.json" "$P/.pio/libdeps/esp32cam/ESP32MemoryManager/"
+mkdir -p "$P/lib/ESP32MemoryManager"
+cp -r "$HERE/src" "$HERE/include" "$HERE/lib" "$HERE/tools" "$HERE/platformio.ini" "$P/"
+cp -r "$REPO/firmware/src" "$REPO/firmware/library.json" "$P/lib/ESP32MemoryManager/"
 cd "$P"
 
 B=.pio/build/esp32cam
 SIM=tools/framework-sim
-MMLIB=.pio/libdeps/esp32cam/ESP32MemoryManager/src
+MMLIB=lib/ESP32MemoryManager/src
 DEFS="-DPLATFORMIO=60111 -DARDUINO_ESP32CAM -DARDUINO_ARCH_ESP32 -DESP32 -DESP_PLATFORM -DF_CPU=240000000L -DARDUINO=10812 -DARDUINO_VARIANT=\"esp32\" -DARDUINO_BOARD=\"AI_THINKER_ESP32_CAM\" -DMM_NO_STDIO"
 CCFLAGS="-Os -mlongcalls -ffunction-sections -fdata-sections -Wall -ffile-prefix-map=$P=. $DEFS"
 CXXFLAGS="-std=gnu++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit"
-INC="-I$SIM/include -Isrc -Ilib/TinyClassifier/src -Ilib/ImageFilters/src -I$MMLIB"
+INC="-I$SIM/include -Iinclude -Isrc -Ilib/TinyClassifier/src -Ilib/ImageFilters/src -I$MMLIB"
 
 # cc <source> <object>: C or C++ by extension, like PlatformIO's <file>.c.o / .cpp.o
 cc() {
@@ -78,9 +78,9 @@ cc lib/ImageFilters/src/ImageFilters.c $B/lib2f4/ImageFilters/ImageFilters.c.o
 ar_ $B/lib2f4/libImageFilters.a $B/lib2f4/ImageFilters/ImageFilters.c.o
 
 # the device library (library.json: "libArchive": false -> its objects are linked directly).
-# Not built: the serial agent (needs Arduino's Stream), the POSIX and semihosting storage.
+# Not built: the POSIX and semihosting storage (PlatformIO compiles them to nothing on Arduino).
 mmobjs=""
-for f in MemoryManager.cpp mm_build_id.c mm_crc32.c mm_cxa_atexit.c mm_loader.c mm_port_esp.c mm_port_generic.c mm_storage_arduino.cpp; do
+for f in MemoryManager.cpp mm_agent.c mm_agent_arduino.cpp mm_build_id.c mm_crc32.c mm_cxa_atexit.c mm_loader.c mm_port_esp.c mm_port_generic.c mm_storage_arduino.cpp; do
   o=$B/lib0c9/ESP32MemoryManager/$f.o; cc $MMLIB/$f "$o"; mmobjs="$mmobjs $o"
 done
 

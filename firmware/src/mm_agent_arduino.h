@@ -36,6 +36,9 @@ class MMAgent {
   void onConsoleInput(ConsoleFn fn) { console_ = fn; }
   /* While busy (e.g. the loader reads the files) uploads and removes answer BUSY. */
   void setBusy(bool busy) { mm_agent_set_busy(&agent_, busy ? 1 : 0); }
+  /* A host is connected (from its HELLO to its BYE or the idle timeout). When a session
+   * ends, files may be new: unload the libraries so the next call loads them again. */
+  bool sessionActive() const { return agent_.active != 0; }
 
   /* used by the C callbacks */
   fs::FS &fs() { return *fs_; }

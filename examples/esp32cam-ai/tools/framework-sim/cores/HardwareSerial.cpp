@@ -14,3 +14,7 @@ size_t HardwareSerial::write(const uint8_t *buf, size_t n) {
     uart_hw_write(uart_, buf, n);
     return n;
 }
+
+int HardwareSerial::available() { return static_cast<int>(uart_hw_rx_count(uart_)); }
+
+int HardwareSerial::read() { return uart_hw_rx_count(uart_) ? uart_hw_read(uart_) : -1; }

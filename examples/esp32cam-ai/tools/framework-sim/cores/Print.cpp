@@ -1,4 +1,5 @@
 #include "Print.h"
+#include "Stream.h"
 
 size_t Print::write(const uint8_t *buf, size_t n) {
     size_t done = 0;
@@ -89,4 +90,11 @@ size_t Print::printf(const char *fmt, ...) {
     size_t n = vprintf(fmt, ap);
     va_end(ap);
     return n;
+}
+
+// Arduino's readBytes waits up to a timeout for more; the agent asks only for what is there.
+size_t Stream::readBytes(uint8_t *buf, size_t n) {
+    size_t done = 0;
+    for (int c; done < n && (c = read()) >= 0;) buf[done++] = static_cast<uint8_t>(c);
+    return done;
 }

@@ -8,6 +8,7 @@
 #define UART_STATUS(n) (*(volatile uint32_t *)(UART_BASE(n) + 0x1C))
 #define UART_CONF0(n) (*(volatile uint32_t *)(UART_BASE(n) + 0x20))
 #define UART_TXFIFO_CNT(st) (((st) >> 16) & 0xFF)
+#define UART_RXFIFO_CNT(st) ((st) & 0xFF)
 #define UART_APB_HZ 80000000u
 
 /* APB / baud as 20.4 fixed point, by shift-and-subtract */
@@ -31,3 +32,7 @@ void uart_hw_write(int uart, const uint8_t *data, size_t len) {
         UART_FIFO(uart) = data[i];
     }
 }
+
+size_t uart_hw_rx_count(int uart) { return UART_RXFIFO_CNT(UART_STATUS(uart)); }
+
+uint8_t uart_hw_read(int uart) { return (uint8_t)UART_FIFO(uart); }

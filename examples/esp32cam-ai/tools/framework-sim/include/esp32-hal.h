@@ -15,6 +15,8 @@ void initArduino(void);
 /* driver/ */
 void uart_hw_init(int uart, uint32_t baud);
 void uart_hw_write(int uart, const uint8_t *data, size_t len);
+size_t uart_hw_rx_count(int uart);
+uint8_t uart_hw_read(int uart);
 void gpio_hw_set_direction(int pin, int output);
 void gpio_hw_set_level(int pin, int level);
 int gpio_hw_get_level(int pin);
