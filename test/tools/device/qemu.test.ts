@@ -78,6 +78,10 @@ for (const arch of ARCHES) {
     it(`${arch.name}: esp32mm split cut the libraries out of the firmware (readelf)`, () => {
       const names = readelfSections(fw.elf).map((s) => s.name);
       expect(names.filter((n) => n.startsWith('.mm.'))).toEqual([]);
+      // Each library section left a NOBITS placeholder for debuggers; QEMU loads none of
+      // them (the 'noload' scenario below faults calling into one).
+      expect(readelfSections(fw.elf).filter((s) => s.name.startsWith('.esp32mm.')).map((s) => [s.name, s.type]))
+        .toEqual(expect.arrayContaining([['.esp32mm.Adder.text', 'NOBITS'], ['.esp32mm.Multiplier.text', 'NOBITS'], ['.esp32mm.Shapes.text', 'NOBITS']]));
       expect(readelfSections(fw.fullElf).map((s) => s.name)).toEqual(expect.arrayContaining(['.mm.Adder.text', '.mm.Multiplier.text', '.mm.Shapes.text']));
       expect(fw.manifest.libraries.map((l) => l.name).sort()).toEqual(['Adder', 'Multiplier', 'Shapes']);
       // the build id the splitter patched into mm_build_id equals the one in the file headers
