@@ -5,9 +5,9 @@
 // library for Xtensa and RISC-V with -Wall -Wextra -Werror, against the Arduino stand-in of
 // examples/esp32cam-ai/tools/framework-sim. The Xtensa link of esp32cam-ai is
 // build-example.sh (test/tools/fixtures/example.test.ts).
-import { cpSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, esp32mm, run, tempDir } from '../../helpers/tools';
 
 const ARDUINO_SIM = join(REPO, 'examples/esp32cam-ai/tools/framework-sim/include');
@@ -23,6 +23,8 @@ const ARDUINO_UNITS = ['MemoryManager.cpp', 'mm_agent_arduino.cpp', 'mm_storage_
 describe.each(EXAMPLES)('$dir after Install', ({ dir, init, libInc }) => {
   const source = join(REPO, dir);
   const copy = tempDir('esp32mm-example-');
+  const objects = tempDir('esp32mm-example-obj-');
+  afterAll(() => { for (const d of [copy, objects]) rmSync(d, { recursive: true, force: true }); });
   cpSync(source, copy, { recursive: true, filter: (p) => !p.includes('/.pio') });
   const installed = esp32mm(['init', copy, ...init, '--storage', 'sd', '--code', 'iram', '--data', 'dram', '--dir', '/mm']);
 
@@ -46,7 +48,8 @@ describe.each(EXAMPLES)('$dir after Install', ({ dir, init, libInc }) => {
     const flags = ['-Os', '-std=gnu++17', '-fno-exceptions', '-fno-rtti', '-Wall', '-Wextra', '-Werror', '-DARDUINO=10812', '-DMM_NO_STDIO',
       ...(cxx.startsWith('xtensa') ? ['-mlongcalls'] : ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs']),
       `-I${ARDUINO_SIM}`, `-I${join(copy, 'include')}`, `-I${mmSrc}`, ...libInc.map((l) => `-I${join(copy, l)}`)];
-    const out = tempDir('esp32mm-example-obj-');
+    const out = join(objects, cxx);
+    mkdirSync(out);
     for (const unit of [join(copy, 'src/main.cpp'), ...ARDUINO_UNITS.map((u) => join(mmSrc, u))]) {
       const r = run(cxx, [...flags, '-c', unit, '-o', join(out, `${unit.split('/').pop()}.o`)]);
       expect(r.stderr, unit).toBe('');

@@ -9,9 +9,9 @@
 // run; ESP-IDF and Arduino builds carry DWARF the same way. Each architecture is built
 // twice: plain, and linked with --emit-relocs as the build hook links (its relocations
 // name the libraries' symbols, so the placeholders must keep them).
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, binutilsFor, esp32mm, readelfSections, readelfSegments, readelfSymbols, run, runOk, tempDir, type ReadelfSection } from '../../helpers/tools';
 
 const COMPILERS = ['xtensa-lx106-elf-gcc', 'xtensa-lx106-elf-g++', 'riscv64-unknown-elf-gcc', 'riscv64-unknown-elf-g++'];
@@ -45,9 +45,10 @@ interface Built { full: string; stripped: string; libraryText: ReadelfSection[];
 
 describe.each(VARIANTS)('crash decoding after the split, $arch, --emit-relocs $emitRelocs', ({ arch, emitRelocs }) => {
   const b = {} as Built;
+  const dir = tempDir('esp32mm-crash-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   beforeAll(() => {
-    const dir = tempDir('esp32mm-crash-');
     buildWithDebugInfo(dir, emitRelocs);
     b.stripped = join(dir, arch, 'fw.elf');
     b.full = join(dir, arch, 'fw.full.elf');
