@@ -3,6 +3,7 @@
 // options of platformio.ini; `validateLinkConfig` turns user input into one.
 import { CHIPS, CHIP_IDS, parseChipId, type ChipId } from '../chips/chips';
 import { EM_XTENSA } from '../elf/types';
+import { isLibraryName, libraryIdentifier } from '../names';
 
 export type { ChipId };
 
@@ -51,19 +52,13 @@ export function chipTraits(chip: ChipId): ChipTraits {
 export class LinkConfigError extends Error {}
 
 /**
- * Library names are archive names (`lib<name>.a`): ESP-IDF's own components use hyphens
- * (`esp-tls`, `protobuf-c`). Everything else derived from a name — section names
- * (`.mm.<id>.text`), C symbols (`_mm_<id>_text_start`, MM_LIBRARY(<id>, slot) on the device)
- * and the split's files (`<id>_e`) — uses its identifier: the name with every `-` written as
- * `_` (`esp-tls` → `esp_tls`). Two names with one identifier are refused.
+ * Library names follow src/core/names.ts (they may contain `-`); everything derived from a
+ * name uses its identifier (`-` → `_`), and two names with one identifier are refused. Slot
+ * names are C identifiers themselves.
  */
-const LIBRARY_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The C identifier of a library name (see LIBRARY_NAME): `-` → `_`. */
-export function libraryIdentifier(lib: string): string {
-  return lib.replace(/-/g, '_');
-}
+export { libraryIdentifier };
 
 export interface LinkConfigInput {
   chip: string;
@@ -120,7 +115,7 @@ export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
 }
 
 function checkLibraryName(name: string): void {
-  if (!LIBRARY_NAME.test(name)) {
+  if (!isLibraryName(name)) {
     throw new LinkConfigError(
       `library name '${name}' cannot be used: it names the archive lib${name}.a and becomes a section name and C symbols ` +
         `(_mm_${libraryIdentifier(name)}_text_start), so it may contain only letters, digits, _ and - and must not start with a digit or - — rename the lib/ folder`,

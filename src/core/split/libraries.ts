@@ -4,6 +4,7 @@
 import type { ElfFile } from '../elf/reader';
 import type { Section } from '../elf/types';
 import { SplitError } from './errors';
+import { isLibraryName } from '../names';
 import { NAME_MAX } from './format';
 
 export interface DynamicLibrary {
@@ -35,15 +36,7 @@ export function isPlaceholderSection(name: string): boolean {
   return PLACEHOLDER_SECTION.test(name);
 }
 
-/**
- * What a library name may be. Names come from lib/ folders (custom_mm_libs) and from the
- * ELF's section names, and become file names (`<lib>_e`), section names and the name field
- * of the file header: letters, digits, `_` and `-` (ESP-IDF component names such as
- * `esp-tls`), not starting with a digit or `-`, at most NAME_MAX bytes. No `.`, `/` or `\`,
- * so a name can never be a path.
- */
-const LIBRARY_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
+/** A library name that breaks the rule of src/core/names.ts, or longer than a file header holds (NAME_MAX). */
 export class LibraryNameError extends SplitError {
   constructor(readonly libraryName: string, message: string) {
     super(message);
@@ -56,9 +49,9 @@ export class LibraryNameError extends SplitError {
  * `custom_mm_libs` in the extension. `where` says where the name was found.
  */
 export function checkLibraryName(name: string, where: string): void {
-  if (LIBRARY_NAME.test(name) && name.length <= NAME_MAX) return;
+  if (isLibraryName(name) && name.length <= NAME_MAX) return;
   const shown = JSON.stringify(name);
-  throw new LibraryNameError(name, name.length > NAME_MAX && LIBRARY_NAME.test(name)
+  throw new LibraryNameError(name, name.length > NAME_MAX && isLibraryName(name)
     ? `library name ${shown} (${where}) is ${name.length} characters, more than the ${NAME_MAX} a library file header holds: rename the lib/ folder`
     : `library name ${shown} (${where}) cannot be used: a library name may contain only letters, digits, _ and -, ` +
       'must start with a letter or _, and becomes a file name — rename the lib/ folder (or the .mm section in the linker script)');
