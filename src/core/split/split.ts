@@ -13,6 +13,7 @@ import { fileInside } from '../util/paths';
 import { BUILD_ID_SYMBOL, computeBuildId, toHex } from './buildid';
 import { SplitError } from './errors';
 import { encodeLibraryFile, FLAG_CTORS_REVERSED, type FileKind } from './format';
+import { notLinkedMessage } from '../link/mapcheck';
 import { findDynamicLibraries, placeholderSectionName, type DynamicLibrary } from './libraries';
 
 /** Marks a stripped firmware; its presence means the ELF was already split. */
@@ -120,10 +121,16 @@ function checkLibrary(lib: DynamicLibrary, warnings: string[]): void {
   if (lib.ctors && lib.data && (lib.ctors.address < lib.data.addr || lib.ctors.address + lib.ctors.count * 4 > lib.data.addr + lib.data.size)) {
     throw new SplitError(`the constructor table of ${lib.name} (${hex32(lib.ctors.address)}) is not inside .mm.${lib.name}.data`);
   }
+  if (isEmpty(lib)) return;
   if (!lib.text && !lib.data) warnings.push(`${lib.name} has only bss; nothing to load`);
   else if ((lib.text?.size ?? 0) === 0 && (lib.data?.size ?? 0) === 0) {
-    warnings.push(`${lib.name}: its .mm sections are empty — the linker placed the library elsewhere (an earlier rule matched first?)`);
+    warnings.push(`${lib.name}: its .mm sections hold only bss — the linker placed its code and data elsewhere (an earlier rule matched first?)`);
   }
+}
+
+/** No byte of the library is in the link (--gc-sections removed it, or nothing uses it). */
+function isEmpty(lib: DynamicLibrary): boolean {
+  return (lib.text?.size ?? 0) === 0 && (lib.data?.size ?? 0) === 0 && (lib.bss?.size ?? 0) === 0;
 }
 
 export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; firmwareName?: string } = {}): SplitResult {
@@ -133,13 +140,17 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
     const text = new TextDecoder().decode(elf.sectionData(marker)).trim();
     throw new SplitError(`this firmware was already split (${text}); split the original (.full.elf) or rebuild`);
   }
-  const libs = chooseLibraries(elf, options.libs);
+  const chosen = chooseLibraries(elf, options.libs);
   const warnings: string[] = [];
-  libs.forEach((l) => checkLibrary(l, warnings));
+  chosen.forEach((l) => checkLibrary(l, warnings));
+  // A library with no bytes gets no files (they would be 128-byte headers around nothing);
+  // its empty sections still go.
+  const libs = chosen.filter((l) => !isEmpty(l));
+  for (const l of chosen.filter(isEmpty)) warnings.push(notLinkedMessage(l.name, 'its .mm sections are empty, so no files were written for it'));
   const buildId = computeBuildId(elf);
   const files = libs.map((lib) => libraryFiles(elf, lib, buildId));
 
-  const removed = libs.flatMap((l) => [l.text, l.data, l.bss]).filter((s): s is Section => !!s).map((s) => s.name);
+  const removed = chosen.flatMap((l) => [l.text, l.data, l.bss]).filter((s): s is Section => !!s).map((s) => s.name);
   const placeholders = new Map(libs.flatMap((l) => (['text', 'data', 'bss'] as const)
     .flatMap((kind) => (l[kind] ? [[l[kind]!.name, placeholderSectionName(l.name, kind)] as const] : []))));
   const markerText = new TextEncoder().encode(`esp32mm-split v1 build-id ${toHex(buildId)}\n`);

@@ -3,7 +3,7 @@
 // fragment first. test/fixtures/esp32-ld/boot holds one archive per shape that breaks a
 // dynamic library at boot (see its README); each must give its error or warning, naming the
 // resident function, the library symbol and the file, and a clean library none.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLinkMap, type LinkWarning } from '../../../src/core/link/mapcheck';
 import { esp32mm, runOk, tempDir } from '../../helpers/tools';
@@ -75,6 +75,20 @@ describe.each<[string, Toolchain, string[]]>([
     const w = of(warnings, 'unused');
     expect(w.map((x) => [x.severity, x.kind])).toEqual([['warning', 'not-linked']]);
     expect(w[0].message).toMatch(/^unused: not linked \(removed by --gc-sections or unused\): /);
+  });
+
+  it('the split of that link writes no files for the removed library, and says why', () => {
+    const out = work('esp32mm-boot-split-');
+    const elf = `${out}/fw.elf`;
+    writeFileSync(elf, readFileSync(linked.elf));
+    const r = esp32mm(['split', elf, '--out', `${out}/mm`, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const files = readdirSync(`${out}/mm`);
+    expect(files.filter((f) => f.startsWith('unused_'))).toEqual([]);
+    expect(files).toContain('esp_tls_e');
+    expect(r.stdout + r.stderr).toContain('unused: not linked (removed by --gc-sections or unused): its .mm sections are empty, so no files were written for it');
+    // The empty sections are gone from the ELF all the same.
+    expect(runOk(`${tc.prefix}readelf`, ['-S', '-W', elf])).not.toMatch(/\.mm\.unused\./);
   });
 
   it('a hyphenated archive (libesp-tls.a) links into .mm.esp_tls.* and is only listed for its application call', () => {
