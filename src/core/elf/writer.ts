@@ -7,7 +7,7 @@
 // pointed into it (debuggers resolve addresses only inside an allocated section).
 import { readElf, type ElfFile } from './reader';
 import {
-  ElfError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE,
+  ElfError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE, SymbolBinding,
   type ProgramHeader, type Section, type Symbol,
 } from './types';
 
@@ -319,7 +319,11 @@ function rebuildTables(elf: ElfFile, kept: Section[], removed: Set<number>, add:
   let symtabLocals = 0;
   if (symtab) {
     const all = elf.symbolsOf(symtab);
-    const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx) && !sectionMap.has(s.shndx)));
+    // Also dropped: the assembler's local labels (`.L…`). They are in a final ELF only when
+    // the link kept its relocations (-Wl,--emit-relocs, which the link check needs), and
+    // addr2line would name them instead of the function an address lies in.
+    const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx) && !sectionMap.has(s.shndx))
+      && !(s.binding === SymbolBinding.LOCAL && s.name.startsWith('.L')));
     droppedSymbols = all.length - keepSym.length;
     // Old symbol index → new index (-1: dropped), for relocation sections.
     const symbolMap = new Int32Array(all.length + 1).fill(-1);
