@@ -13,7 +13,7 @@ import { checkLinkMap } from '../../src/core/link/mapcheck';
 import { decodeMapFile } from '../../src/core/mapfile/parse';
 import { parseSdkconfig } from '../../src/core/platformio/sdkconfig';
 import { parseSdkconfigHeader } from '../../src/core/platformio/sdkconfig-header';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases } from '../helpers/corpus';
+import { corpusAvailable, corpusCases , reportMissingCorpus } from '../helpers/corpus';
 
 /** Per case: the protection options that are on (none: []); undefined: the case has no sdkconfig. */
 const EXPECTED: Record<string, string[] | undefined> = {
@@ -49,12 +49,7 @@ const input = (chip: ChipId, over: Partial<DoctorInput>): DoctorInput => ({ env:
 
 if (!corpusAvailable()) {
   describe('real-builds corpus', () => {
-    if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-      console.warn(CORPUS_ABSENT);
-      it.skip('corpus present', () => {});
-    } else {
-      it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-    }
+    reportMissingCorpus();
   });
 }
 

@@ -12,7 +12,7 @@ import { baseName, decodeMapFile } from '../../src/core/mapfile/parse';
 import { loadMemoryMap } from '../../src/core/memmap/load';
 import type { MemoryMapModel } from '../../src/core/memmap/model';
 import { archiveSymbolsView, filesView, partName, type DiffView, type FilesView } from '../../src/core/memmap/views';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases, corpusExpected, type CorpusCase } from '../helpers/corpus';
+import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase , reportMissingCorpus } from '../helpers/corpus';
 import { rebuildCorpusElf } from '../helpers/corpus-elf';
 import { REPO, tempDir } from '../helpers/tools';
 
@@ -32,12 +32,7 @@ const cases = corpusCases();
 
 if (!corpusAvailable()) {
   describe('real-builds corpus', () => {
-    if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-      console.warn(CORPUS_ABSENT);
-      it.skip('corpus present', () => {});
-    } else {
-      it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-    }
+    reportMissingCorpus();
   });
 }
 

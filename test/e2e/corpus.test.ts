@@ -16,7 +16,7 @@ import {
   REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
   type CodeServer,
 } from './harness';
-import { CORPUS_ABSENT, corpusAvailable, corpusCase, type CorpusCase } from '../helpers/corpus';
+import { corpusAvailable, corpusCase, type CorpusCase , reportMissingCorpus } from '../helpers/corpus';
 import { rebuildCorpusElf } from '../helpers/corpus-elf';
 import type { MemoryMapModel } from '../../webview-ui/model';
 
@@ -66,12 +66,7 @@ function cliMap(elf: string): MemoryMapModel {
 
 if (!corpusAvailable()) {
   describe('Memory Map on real builds (corpus)', () => {
-    if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-      console.warn(CORPUS_ABSENT);
-      it.skip('corpus present', () => {});
-    } else {
-      it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-    }
+    reportMissingCorpus();
   });
 } else {
   describe('Memory Map on real builds (corpus)', () => {

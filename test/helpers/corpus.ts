@@ -3,6 +3,7 @@
 // when it is absent; CI always has it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { it } from 'vitest';
 import { REPO } from './tools';
 
 /** `ESP32MM_CORPUS` or `../shared/real-builds` beside the repository. */
@@ -53,4 +54,18 @@ export function corpusCases(): CorpusCase[] {
 /** A file of `expected/` parsed as JSON (esp-idf-size 2.0.0 output or the independent count). */
 export function corpusExpected<T = unknown>(c: CorpusCase, file: string): T {
   return JSON.parse(readFileSync(join(c.dir, 'expected', file), 'utf8')) as T;
+}
+
+/**
+ * The one test that stands for the whole corpus when it is absent: it fails with
+ * CORPUS_ABSENT, or is a visible skip when ESP32MM_CORPUS_OPTIONAL=1 — never a silent pass.
+ * Call it where the corpus tests would be declared, when `corpusAvailable()` is false.
+ */
+export function reportMissingCorpus(): void {
+  if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
+    console.warn(CORPUS_ABSENT);
+    it.skip('corpus present', () => {});
+  } else {
+    it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
+  }
 }

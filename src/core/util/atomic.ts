@@ -20,6 +20,7 @@ import { writeSync } from 'node:fs';
 import { copyFile, link, lstat, mkdir, open, readFile, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { kindOf } from './input';
 
 export interface PendingFile {
   path: string;
@@ -155,7 +156,7 @@ async function planTargets(files: PendingFile[]): Promise<Target[]> {
     const real = await followSymlinks(resolve(f.path));
     const st = await lstat(real).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
     if (st && !st.isFile()) {
-      throw new CommitError(f.path, `refusing to write ${f.path}: it is ${describeKind(st)}, not a regular file — give the path of a file`);
+      throw new CommitError(f.path, `refusing to write ${f.path}: it is ${kindOf(st)}, not a regular file — give the path of a file`);
     }
     if (targets.some((t) => t.real === real)) throw new CommitError(f.path, `${f.path} is written twice in one change (through a symbolic link?)`);
     targets.push({
@@ -178,14 +179,6 @@ async function followSymlinks(path: string): Promise<string> {
   throw new CommitError(path, `refusing to write ${path}: more than ${MAX_SYMLINKS} symbolic links in a row (a loop?)`);
 }
 
-function describeKind(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
-  if (st.isDirectory()) return 'a folder';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
 
 // ---------------------------------------------------------------------------------------
 // Writing.

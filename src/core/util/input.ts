@@ -42,7 +42,8 @@ export interface InputOptions {
 // O_NONBLOCK: opening a FIFO for reading must not wait for a writer before we can refuse it.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-function kindOf(st: Stats): string {
+/** What a file that is not a regular one is, for messages ("a FIFO (named pipe)"). */
+export function kindOf(st: Pick<Stats, 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket'>): string {
   if (st.isDirectory()) return 'a folder';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice()) return 'a character device';

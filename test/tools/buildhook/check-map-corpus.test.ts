@@ -4,7 +4,7 @@
 // else a component archive no ESP-IDF placement rule names) it warns truly and still exits 0.
 // (An archive ESP-IDF keeps in IRAM, such as freertos, is refused: see test/tools/link.)
 import { describe, expect, it } from 'vitest';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
 import { esp32mm } from '../../helpers/tools';
 import { readFileSync } from 'node:fs';
 
@@ -20,12 +20,7 @@ function linkedFlashLibrary(map: string): string {
 }
 
 if (!corpusAvailable()) {
-  if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-    console.log(CORPUS_ABSENT);
-    it.skip('corpus present', () => {});
-  } else {
-    it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-  }
+  reportMissingCorpus();
 } else {
   describe.each(corpusCases().map((c) => [c.name, c] as const))('fragment --check-map on %s', (_name, c) => {
     it('no libraries named (no --libs, or --libs ""): exit 0, the map is read', () => {

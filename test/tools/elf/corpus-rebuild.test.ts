@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readElf } from '../../../src/core/elf/reader';
 import { SymbolType } from '../../../src/core/elf/types';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
 import { readCorpusTables, rebuildCorpusElfDetails, sectionFlagsFromLetters } from '../../helpers/corpus-elf';
 import { binutilsFor, runOk, tempDir } from '../../helpers/tools';
 
@@ -47,12 +47,7 @@ describe('section flag letters', () => {
 
 describe('corpus ELF rebuild matches readelf of the original', () => {
   if (!corpusAvailable()) {
-    if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-      console.log(CORPUS_ABSENT);
-      it.skip('corpus present', () => {});
-    } else {
-      it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-    }
+    reportMissingCorpus();
     return;
   }
 

@@ -5,7 +5,7 @@
 // src/core/link/ldgen.ts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
 import { esp32mm } from '../../helpers/tools';
 
 /** Archive → rule lines (trimmed) under output sections outside flash. */
@@ -26,12 +26,7 @@ function residentRules(text: string): Map<string, string[]> {
 }
 
 if (!corpusAvailable()) {
-  if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-    console.log(CORPUS_ABSENT);
-    it.skip('corpus present', () => {});
-  } else {
-    it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-  }
+  reportMissingCorpus();
 } else {
   describe.each(corpusCases().map((c) => [c.name, c] as const))('ESP-IDF placement rules in %s', (_name, c) => {
     const rules = residentRules(readFileSync(c.mapPath, 'latin1'));

@@ -6,17 +6,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkLinkMap } from '../../../src/core/link/mapcheck';
 import { baseName, decodeMapFile, parseMapFile } from '../../../src/core/mapfile/parse';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases, corpusExpected } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases, corpusExpected , reportMissingCorpus } from '../../helpers/corpus';
 
 interface IndependentCount { libraries: Record<string, { bySection: Record<string, number> }> }
 
 if (!corpusAvailable()) {
-  if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-    console.log(CORPUS_ABSENT);
-    it.skip('corpus present', () => {});
-  } else {
-    it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-  }
+  reportMissingCorpus();
 } else {
   describe.each(corpusCases().map((c) => [c.name, c] as const))('link-map check on %s', (_name, c) => {
     const text = decodeMapFile(readFileSync(c.mapPath));

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { baseName, decodeMapFile, parseMapFile, splitArchiveMember, type MapFile, type MapOutputSection } from '../../../src/core/mapfile/parse';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases, corpusExpected, type CorpusCase } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase , reportMissingCorpus } from '../../helpers/corpus';
 
 interface IndependentCount {
   sections: Record<string, { addr: number; size: number; inputs: number; fill: number; data: number }>;
@@ -73,14 +73,7 @@ function elfAllocatedSections(c: CorpusCase): { name: string; address: number; s
 }
 
 if (!corpusAvailable()) {
-  if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-    console.log(CORPUS_ABSENT);
-    it.skip('corpus present', () => {});
-  } else {
-    it('corpus present', () => {
-      throw new Error(CORPUS_ABSENT);
-    });
-  }
+  reportMissingCorpus();
 } else {
   const cases = corpusCases();
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   firstAppPartition, parseCsvNumber, parsePartitionCsv, parsePartitionTable, PartitionTableError, type Partition,
 } from '../../../src/core/platformio/partitions';
-import { CORPUS_ABSENT, corpusAvailable, corpusCases } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
 
 // --- A binary table writer of our own (numbers written out here, not taken from the product)
 
@@ -305,12 +305,7 @@ describe('firstAppPartition', () => {
 
 describe('partition tables of the real-builds corpus', () => {
   if (!corpusAvailable()) {
-    if (process.env.ESP32MM_CORPUS_OPTIONAL === '1') {
-      console.log(CORPUS_ABSENT);
-      it.skip('corpus present', () => {});
-    } else {
-      it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
-    }
+    reportMissingCorpus();
     return;
   }
   const cases = corpusCases().filter((c) => c.partitionsPath);
