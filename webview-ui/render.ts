@@ -208,14 +208,15 @@ function baseName(path: string): string {
   return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
+/** Names in the order VS Code's own lists use (locale-aware, case-insensitive: `mm_agent_arduino` before `mm_agent.c`). */
+const byName = new Intl.Collator(undefined, { sensitivity: 'base' });
+
 export function sortLibraries(libs: MapLibrary[], key: SortKey): MapLibrary[] {
-  const value = (l: MapLibrary): number | string =>
-    key.column === 'name' ? l.name.toLowerCase() : key.column === 'total' ? l.total : l.byRegion[key.column] ?? 0;
+  const bytes = (l: MapLibrary): number => (key.column === 'total' ? l.total : l.byRegion[key.column] ?? 0);
   const sign = key.descending ? -1 : 1;
   return [...libs].sort((a, b) => {
-    const va = value(a), vb = value(b);
-    const c = va < vb ? -1 : va > vb ? 1 : a.name.localeCompare(b.name);
-    return sign * c;
+    const c = key.column === 'name' ? byName.compare(a.name, b.name) : bytes(a) - bytes(b);
+    return sign * (c || a.name.localeCompare(b.name));
   });
 }
 
