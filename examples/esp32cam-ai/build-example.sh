@@ -36,7 +36,7 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/mm-example.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 P=$SCRATCH/esp32cam-ai
 mkdir -p "$P/lib/ESP32MemoryManager"
-cp -r "$HERE/src" "$HERE/include" "$HERE/lib" "$HERE/tools" "$HERE/platformio.ini" "$P/"
+cp -r "$HERE/src" "$HERE/include" "$HERE/lib" "$HERE/tools" "$HERE/platformio.ini" "$HERE/partitions.csv" "$P/"
 cp -r "$REPO/firmware/src" "$REPO/firmware/library.json" "$P/lib/ESP32MemoryManager/"
 cd "$P"
 
@@ -86,7 +86,7 @@ done
 
 cc src/main.cpp $B/src/main.cpp.o
 
-# the fragment the build hook writes, then the framework's scripts (DESIGN.md section 4);
+# the fragment the build hook writes, then the framework's scripts (docs/design.md §4);
 # --wrap=__cxa_atexit as the build hook adds it
 cp $SIM/ld/esp32mm.ld $B/esp32mm.ld
 ${X}gcc -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--strip-debug -Wl,-z,max-page-size=0x10 -Wl,--wrap=__cxa_atexit \
@@ -94,17 +94,33 @@ ${X}gcc -nostdlib -nostartfiles -Wl,--gc-sections -Wl,--strip-debug -Wl,-z,max-p
   -Wl,--start-group $B/src/main.cpp.o $mmobjs $B/lib6a1/libTinyClassifier.a $B/lib2f4/libImageFilters.a \
   $B/libFrameworkArduino.a $B/sdk/libdriver.a $B/sdk/libesp_system.a -lc -lgcc -Wl,--end-group \
   -o $B/firmware.elf 2>"$SCRATCH/ld.log" || { cat "$SCRATCH/ld.log" >&2; exit 1; }
-# ld warns that the fragment's regions are declared later (DESIGN.md section 4: harmless)
+# ld warns that the fragment's regions are declared later (docs/design.md §4: harmless)
 grep -v "memory region .* not declared\|redeclaration of memory region\|^collect2\|warning: .* has a LOAD segment with RWX" "$SCRATCH/ld.log" >&2 || true
+
+# partitions.bin from partitions.csv, as PlatformIO's gen_esp32part.py writes it: 32-byte
+# entries (magic AA 50, type, subtype, offset, size, label, flags), an MD5 entry, 0xFF fill.
+python3 - partitions.csv $B/partitions.bin <<'PY'
+import hashlib, struct, sys
+TYPES = {'app': 0, 'data': 1}
+SUBTYPES = {'nvs': 0x02, 'ota': 0x00, 'phy': 0x01, 'coredump': 0x03, 'spiffs': 0x82, 'factory': 0x00, 'ota_0': 0x10}
+table = b''
+for line in open(sys.argv[1]):
+    if not line.strip() or line.lstrip().startswith('#'):
+        continue
+    name, kind, sub, offset, size = [f.strip() for f in line.split(',')[:5]]
+    table += struct.pack('<2sBBLL16sL', b'\xaa\x50', TYPES[kind], SUBTYPES[sub], int(offset, 0), int(size, 0), name.encode(), 0)
+table += b'\xeb\xeb' + b'\xff' * 14 + hashlib.md5(table).digest()
+open(sys.argv[2], 'wb').write(table + b'\xff' * (0xc00 - len(table)))
+PY
 
 if [ "$CHECK" = 1 ]; then
   bad=0
-  for f in firmware.elf firmware.map; do
+  for f in firmware.elf firmware.map partitions.bin; do
     if ! cmp -s "$B/$f" "$OUT/$f"; then echo "build-example.sh --check: $f differs from $OUT/$f (rebuild with ./build-example.sh and commit)" >&2; bad=1; fi
   done
-  [ $bad = 0 ] && echo "build-example.sh --check: firmware.elf and firmware.map identical"
+  [ $bad = 0 ] && echo "build-example.sh --check: firmware.elf, firmware.map and partitions.bin identical"
   exit $bad
 fi
 mkdir -p "$OUT"
-cp $B/firmware.elf $B/firmware.map "$OUT/"
-echo "built $OUT/firmware.elf and firmware.map"
+cp $B/firmware.elf $B/firmware.map $B/partitions.bin "$OUT/"
+echo "built $OUT/firmware.elf, firmware.map and partitions.bin"

@@ -1,6 +1,6 @@
 // Drives a real VS Code: code-server 4.100.3 (installed by scripts/e2e-setup.mjs) with the
 // packaged .vsix installed into fresh, private user-data/extension dirs, and Debian Chromium
-// through playwright-core. Recipe and pitfalls: DESIGN §9.
+// through playwright-core. Recipe and pitfalls: docs/design.md §9.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -104,7 +104,7 @@ export async function launchBrowser(opts: { scrollbars?: boolean } = {}): Promis
   });
 }
 
-/** Opens the workbench and waits until our contributions are registered (DESIGN §9). */
+/** Opens the workbench and waits until our contributions are registered (docs/design.md §9). */
 export async function openWorkbench(browser: Browser, port: number, folder: string, consoleErrors: string[]): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));

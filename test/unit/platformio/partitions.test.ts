@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   firstAppPartition, parseCsvNumber, parsePartitionCsv, parsePartitionTable, PartitionTableError, type Partition,
@@ -337,5 +338,14 @@ describe('partition tables of the real-builds corpus', () => {
     console.log(`${factory1M} of ${boots.length} corpus tables boot a 1 MB factory app`);
     expect(boots).toHaveLength(cases.length);
     expect(factory1M * 2).toBeGreaterThan(boots.length);
+  });
+});
+
+describe('the bundled example', () => {
+  it('its partitions.bin (written by build-example.sh in Python) reads as its partitions.csv does', () => {
+    const dir = join(__dirname, '../../../examples/esp32cam-ai');
+    const binary = parsePartitionTable(new Uint8Array(readFileSync(join(dir, '.pio/build/esp32cam/partitions.bin'))));
+    expect(binary).toEqual(parsePartitionCsv(readFileSync(join(dir, 'partitions.csv'), 'utf8')));
+    expect(firstAppPartition(binary)).toMatchObject({ label: 'app0', offset: 0x10000, size: 0x300000 });
   });
 });
