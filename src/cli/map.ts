@@ -43,17 +43,27 @@ export function formatMemoryMap(m: MemoryMapModel): string {
   return out.join('\n');
 }
 
+/**
+ * Before and after a split. RAM the slots reserve stays taken after the split (the libraries
+ * load there), so RAM rows count it in both columns and do not read as RAM saved; what the
+ * split saves is flash.
+ */
 function formatComparison(after: MemoryMapModel, before: MemoryMapModel): string {
   const names = before.regions.filter((r) => r.used > 0 || after.regions.find((a) => a.name === r.name)?.used).map((r) => r.name);
+  const inUse = (r: MemoryMapModel['regions'][number] | undefined, split: boolean) =>
+    (r?.used ?? 0) + (split && r && !r.flash ? r.slotReserved ?? 0 : 0);
+  const rows = names.map((name) => {
+    const b = inUse(before.regions.find((r) => r.name === name), false);
+    const region = after.regions.find((r) => r.name === name);
+    const a = inUse(region, true);
+    const note = region && !region.flash && region.slotReserved ? ` (${n(region.slotReserved)} reserved for slots)` : '';
+    return [name, n(b), n(a), n(a - b) + note];
+  });
   return table([
     ['Before / after split', 'Before', 'After', 'Change'],
-    ...names.map((name) => {
-      const b = before.regions.find((r) => r.name === name)?.used ?? 0;
-      const a = after.regions.find((r) => r.name === name)?.used ?? 0;
-      return [name, n(b), n(a), n(a - b)];
-    }),
+    ...rows,
     ['Image (loadable bytes)', n(before.imageBytes), n(after.imageBytes), n(after.imageBytes - before.imageBytes)],
-  ]);
+  ]) + `\nRAM is unchanged by a split: the slots stay reserved for the libraries; the image (flash) is what shrinks.`;
 }
 
 /** One line per build input: which file, how it was found, or why there is none. */

@@ -123,6 +123,9 @@ describe('esp32mm map', () => {
     const table = (await run(join(dir, 'fw.elf'))).out;
     expect(table).toMatch(/\[split\]/);
     expect(table).toMatch(/^Before \/ after split\s+Before\s+After\s+Change/m);
+    // RAM the slots reserve is still taken after the split: the row must not read as RAM saved.
+    const reserved = model.regions.find((r) => r.name === 'DRAM')!.slotReserved!;
+    expect(table).toMatch(new RegExp(`^DRAM\\s+([\\d,]+)\\s+\\1\\s+0 \\(${reserved.toLocaleString('en-US')} reserved for slots\\)$`, 'm'));
     expect(table).toMatch(new RegExp(`Flash saved by the split: ${model.flashSaved.toLocaleString('en-US')} bytes`));
   });
 
