@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds the device-test firmware for one emulator with the real cross compilers.
 #
-#   test/device/qemu/build.sh xtensa|riscv|xtensa-fragment <outdir>
+#   test/device/qemu/build.sh xtensa|riscv|xtensa-fragment <outdir> [v2]
+#
+# v2: Adder is compiled as its second version (-DADDER_V2), everything else unchanged.
 #
 # xtensa and riscv place the libraries with the hand-written scripts xtensa/fw.ld and
 # riscv/fw.ld; xtensa-fragment with the build integration's generated fragment
@@ -14,7 +16,12 @@
 # the emulator's working directory) and -DMM_NO_STDIO (no stdio on the lx106 target).
 set -eu
 ARCH=${1:?usage: build.sh xtensa|riscv|xtensa-fragment <outdir>}
-OUT=${2:?usage: build.sh xtensa|riscv|xtensa-fragment <outdir>}
+OUT=${2:?usage: build.sh xtensa|riscv|xtensa-fragment <outdir> [v2]}
+case "${3:-}" in
+  "") ADDER_DEFS="" ;;
+  v2) ADDER_DEFS="-DADDER_V2" ;;
+  *) echo "build.sh: unknown version '$3' (v2 or nothing)" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 SRC=$ROOT/firmware/src
@@ -53,26 +60,28 @@ esac
 CF="-Os -g -ffunction-sections -fdata-sections -Wall -Wextra -Werror $ARCHF -I$SRC -I$HERE/libs -DMM_SEMIHOSTING -DMM_NO_STDIO"
 CXXF="-std=gnu++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fuse-cxa-atexit"
 
-cc() { ${P}gcc $CF -std=gnu11 -c "$1" -o "$2"; }
+cc() { ${P}gcc $CF -std=gnu11 -c "$@"; }
 cxx() { ${P}g++ $CF $CXXF -c "$1" -o "$2"; }
 
 # the Memory Manager runtime (what a firmware links); size.txt measures the loader part
 RUNTIME="mm_loader mm_crc32 mm_build_id mm_port_generic mm_storage_semihost mm_cxa_atexit"
-for m in $RUNTIME; do cc "$SRC/$m.c" "$OUT/obj/$m.o"; done
+for m in $RUNTIME; do cc "$SRC/$m.c" -o "$OUT/obj/$m.o"; done
 cxx "$SRC/MemoryManager.cpp" "$OUT/obj/MemoryManager.o"
 (cd "$OUT/obj" && ${P}size -t mm_loader.o mm_crc32.o mm_build_id.o mm_port_generic.o mm_storage_semihost.o mm_cxa_atexit.o MemoryManager.o) > "$OUT/size.txt"
 
 # the dynamic libraries, archived as PlatformIO does (lib<Name>.a)
-cc "$HERE/libs/adder.c" "$OUT/obj/adder.o"
-cc "$HERE/libs/multiplier.c" "$OUT/obj/multiplier.o"
+cc $ADDER_DEFS "$HERE/libs/adder.c" -o "$OUT/obj/adder.o"
+cc "$HERE/libs/multiplier.c" -o "$OUT/obj/multiplier.o"
 cxx "$HERE/libs/shapes.cpp" "$OUT/obj/shapes.o"
 for l in Adder:adder Multiplier:multiplier Shapes:shapes; do
   rm -f "$OUT/lib/lib${l%%:*}.a"
   ${P}ar rcsD "$OUT/lib/lib${l%%:*}.a" "$OUT/obj/${l#*:}.o"
 done
 
-# the firmware
+# the firmware, with the device agent and its card (semihosting) for the upload scenario
 cxx "$HERE/main.cpp" "$OUT/obj/main.o"
+cc "$SRC/mm_agent.c" -o "$OUT/obj/mm_agent.o"
+cc "$HERE/agent_card.c" -o "$OUT/obj/agent_card.o"
 n=0
 for f in $EXTRA; do
   n=$((n + 1))
@@ -81,5 +90,5 @@ done
 # linked with gcc: no libstdc++ on these targets (the C++ code needs none)
 ${P}gcc $ARCHF $LINK -Wl,--gc-sections -Wl,--wrap=__cxa_atexit -Wl,-Map="$OUT/fw.map" \
   "$OUT"/obj/start*.o "$OUT/obj/main.o" $(for m in $RUNTIME; do echo "$OUT/obj/$m.o"; done) "$OUT/obj/MemoryManager.o" \
-  "$OUT/lib/libAdder.a" "$OUT/lib/libMultiplier.a" "$OUT/lib/libShapes.a" $LIBS -o "$OUT/fw.elf"
+  "$OUT/obj/mm_agent.o" "$OUT/obj/agent_card.o" "$OUT/lib/libAdder.a" "$OUT/lib/libMultiplier.a" "$OUT/lib/libShapes.a" $LIBS -o "$OUT/fw.elf"
 echo "built $OUT/fw.elf"

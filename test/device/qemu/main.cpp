@@ -5,11 +5,13 @@
 #include "MemoryManager.h"
 #include "adder.h"
 #include "fw_api.h"
+#include "mm_agent.h"
 #include "multiplier.h"
 #include "shapes.h"
 
 extern "C" void fw_write(const char *s, int len);
 extern "C" void fw_exit(int code);
+extern "C" const mm_agent_fs_t *agent_card_semihost(void); /* agent_card.c */
 
 MM_SLOT(math)
 MM_LIBRARY(Adder, math)
@@ -162,6 +164,59 @@ static int refuse() {
     return 0;
 }
 
+/* The device agent (firmware/src/mm_agent.c) serving mm/ on the card receives what the
+ * host sends over the serial port: here the file `frames` holds those bytes, fed to the
+ * agent in serial-sized chunks; the agent's response frames go to the file `replies`. */
+static mm_agent_t agent;
+static void *replies;
+static void reply_out(void *ctx, const uint8_t *bytes, size_t n) {
+    const mm_agent_fs_t *fs = (const mm_agent_fs_t *)ctx;
+    fs->write(fs->ctx, replies, bytes, (uint32_t)n);
+}
+static bool receive_frames() {
+    const mm_agent_fs_t *fs = agent_card_semihost();
+    void *in;
+    if (fs->open(fs->ctx, "frames", MM_FS_READ, &in) < 0 || fs->open(fs->ctx, "replies", MM_FS_WRITE, &replies) < 0) {
+        fw_puts("agent: cannot open frames/replies\n");
+        return false;
+    }
+    mm_agent_config_t cfg = {};
+    cfg.fs = fs;
+    cfg.root = "mm";
+    cfg.chip = "qemu";
+    cfg.filesystems = "semihost";
+    for (int i = 0; i < MM_BUILD_ID_LEN; i++) cfg.build_id[i] = mm_build_id[i];
+    cfg.output = reply_out;
+    cfg.output_ctx = (void *)fs;
+    mm_agent_init(&agent, &cfg);
+    static uint8_t chunk[100]; /* what one poll() might find in a UART buffer */
+    int32_t got, total = 0;
+    uint32_t now_ms = 0;
+    while ((got = fs->read(fs->ctx, in, chunk, sizeof chunk)) > 0) {
+        mm_agent_feed(&agent, chunk, (size_t)got, now_ms += 1);
+        total += got;
+    }
+    fs->close(fs->ctx, in);
+    fs->close(fs->ctx, replies);
+    show("agent: bytes received", total);
+    return got == 0;
+}
+
+/* Adder runs; a new version of its files arrives over the agent's protocol while it
+ * runs; the running copy is untouched until it is unloaded and loaded again. When the
+ * upload is refused (the test damages it), the reload brings back the old version. */
+static int upload() {
+    if (!show_load(mm, "Adder")) return 1;
+    show("adder_calc(2,5)", adder_calc(2, 5));
+    show("adder_calc(2,5)", adder_calc(2, 5));
+    if (!receive_frames()) return 1;
+    show("adder_calc(2,5)", adder_calc(2, 5));
+    fw_puts(mm.unload("Adder") ? "unload Adder: OK\n" : "unload Adder: FAILED\n");
+    if (!show_load(mm, "Adder")) return 1;
+    show("adder_calc(2,5)", adder_calc(2, 5));
+    return 0;
+}
+
 static bool read_scenario(char *buf, int cap) {
     void *f = storage.ops->open(storage.ctx, "scenario");
     if (!f) return false;
@@ -197,7 +252,7 @@ extern "C" int main(void) {
     fw_puts("\n");
     int rc = eq(scenario, "basic") ? basic() : eq(scenario, "swap") ? swap() : eq(scenario, "cpp") ? cpp()
            : eq(scenario, "noload") ? noload() : eq(scenario, "after_unload") ? after_unload()
-           : eq(scenario, "refuse") ? refuse() : 2;
+           : eq(scenario, "refuse") ? refuse() : eq(scenario, "upload") ? upload() : 2;
     fw_puts("exit ");
     fw_putnum(rc);
     fw_puts("\n");

@@ -2,10 +2,24 @@
 // the real cross compilers, split by `esp32mm split` (the real pipeline), and run in QEMU
 // with the split files as its "SD card" (semihosting). The Memory Manager runtime loads
 // the libraries; the firmware prints what it got, and every line is checked here.
+//
+// The upload scenario (xtensa and riscv) also runs the device agent (firmware/src/mm_agent.c,
+// compiled into the firmware as on a board) in the guest. What is emulated: the card is the
+// run's host folder through semihosting (test/device/qemu/agent_card.c; on lx106 rename is a
+// copy, QEMU has no rename there); the serial port is the file `frames`, holding the bytes
+// the host would send (encoded here with the client's own frame encoder,
+// src/core/transfer/frame.ts), read by the firmware and fed to the agent 100 bytes at a time;
+// the agent's answers go to the file `replies`, decoded here with the client's splitter.
+// It is a replay, not a conversation: the host side does not react to the answers (no
+// retransmission, no resume), which the host-agent tests cover.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLibraryFile, encodeLibraryFile } from '../../../src/core/split/format';
+import {
+  type Frame, FrameSplitter, FrameType, STATUS_NAMES, closePayload, dataPayload, encodeFrame, helloPayload, openPayload,
+  parseCapabilities,
+} from '../../../src/core/transfer/frame';
 import { crc32 } from '../../../src/core/util/crc32';
 import { REPO, esp32mm, readelfSections, run, runOk, tempDir } from '../../helpers/tools';
 
@@ -23,9 +37,9 @@ const ARCHES: Arch[] = [
 
 interface Firmware { dir: string; elf: string; fullElf: string; mm: string; manifest: { buildId: string; libraries: { name: string; files: { file: string; loadAddress: string }[] }[] } }
 
-function buildAndSplit(arch: Arch): Firmware {
-  const dir = tempDir(`esp32mm-device-${arch.name}-`);
-  runOk('sh', [join(REPO, 'test/device/qemu/build.sh'), arch.name, dir]);
+function buildAndSplit(arch: Arch, version: '' | 'v2' = ''): Firmware {
+  const dir = tempDir(`esp32mm-device-${arch.name}${version}-`);
+  runOk('sh', [join(REPO, 'test/device/qemu/build.sh'), arch.name, dir, ...(version ? [version] : [])]);
   const elf = join(dir, 'fw.elf');
   const mm = join(dir, 'mm');
   const split = esp32mm(['split', elf, '--out', mm]);
@@ -33,16 +47,22 @@ function buildAndSplit(arch: Arch): Firmware {
   return { dir, elf, fullElf: join(dir, 'fw.full.elf'), mm, manifest: JSON.parse(readFileSync(join(mm, 'manifest.json'), 'utf8')) };
 }
 
-/** Run the (split) firmware with `scenario`, the good files in mm/ and `bad` files in bad/. */
-function runScenario(arch: Arch, fw: Firmware, scenario: string, bad: Record<string, Uint8Array> = {}, elf = fw.elf) {
+/**
+ * Run the (split) firmware with `scenario`, the good files in mm/ and `bad` files in bad/;
+ * `files` are put in the run folder and `inspect` sees it before it is removed.
+ */
+function runScenario(arch: Arch, fw: Firmware, scenario: string, bad: Record<string, Uint8Array> = {}, elf = fw.elf,
+  { files = {}, inspect }: { files?: Record<string, Uint8Array>; inspect?: (cwd: string) => void } = {}) {
   const cwd = tempDir(`esp32mm-run-${arch.name}-`);
   cpSync(fw.mm, join(cwd, 'mm'), { recursive: true });
   mkdirSync(join(cwd, 'bad'));
   for (const f of ['Multiplier_e', 'Multiplier_d']) copyFileSync(join(fw.mm, f), join(cwd, 'bad', f));
   for (const [f, bytes] of Object.entries(bad)) writeFileSync(join(cwd, 'bad', f), bytes);
   writeFileSync(join(cwd, 'scenario'), `${scenario}\n`);
+  for (const [f, bytes] of Object.entries(files)) writeFileSync(join(cwd, f), bytes);
   const t0 = Date.now();
   const r = run('timeout', ['20', arch.qemu, ...arch.args, '-kernel', elf], { cwd });
+  inspect?.(cwd);
   rmSync(cwd, { recursive: true, force: true });
   // program output arrives on stdout (Xtensa) or stderr (RISC-V semihosting)
   return { status: r.status, out: r.stdout + r.stderr, ms: Date.now() - t0 };
@@ -67,6 +87,55 @@ function flipStoredPayloadCrc(file: Uint8Array): Uint8Array {
   const out = flip(file, 20);
   new DataView(out.buffer).setUint32(124, crc32(out.subarray(0, 124)), true);
   return out;
+}
+
+// ---- the upload scenario: what the host sends, as bytes ----
+
+/** How the test damages one file's transfer on purpose. */
+type Fault = 'none' | 'flipped data byte' | 'last data frame lost';
+interface Upload { path: string; bytes: Uint8Array; fault: Fault }
+const UPLOAD_CHUNK = 64; // several DATA frames even for the small Adder_d
+
+/**
+ * The frames an esp32mm client sends for these uploads: HELLO, then per file OPEN
+ * (truncate), DATA in order, CLOSE with the file's size and CRC, and BYE. A flipped data
+ * byte is corruption the frame CRC cannot see (it happened before framing): only the file
+ * CRC in CLOSE catches it. A lost last frame is a truncated transfer.
+ */
+function uploadFrames(uploads: Upload[], firstSeq: number): Uint8Array {
+  let seq = firstSeq;
+  const frames: Uint8Array[] = [];
+  const send = (type: number, payload: Uint8Array) => frames.push(encodeFrame({ type, status: 0, seq: seq++ & 0xffff, payload }));
+  send(FrameType.HELLO, helloPayload());
+  for (const u of uploads) {
+    send(FrameType.OPEN, openPayload(u.path, u.bytes.length, crc32(u.bytes), true));
+    const offsets = [...Array(Math.ceil(u.bytes.length / UPLOAD_CHUNK)).keys()].map((i) => i * UPLOAD_CHUNK);
+    for (const off of u.fault === 'last data frame lost' ? offsets.slice(0, -1) : offsets) {
+      const chunk = u.bytes.slice(off, off + UPLOAD_CHUNK);
+      if (u.fault === 'flipped data byte' && off === 0) chunk[chunk.length - 1] ^= 0x01;
+      send(FrameType.DATA, dataPayload(off, chunk));
+    }
+    send(FrameType.CLOSE, closePayload(u.bytes.length, crc32(u.bytes)));
+  }
+  send(FrameType.BYE, new Uint8Array(0));
+  return Uint8Array.from(frames.flatMap((f) => [...f]));
+}
+
+/** The agent's answers, decoded by the client's own splitter. */
+function agentReplies(bytes: Uint8Array): { frames: Frame[]; text: string } {
+  const frames: Frame[] = [];
+  let text = '';
+  const splitter = new FrameSplitter((f) => frames.push(f), (t) => { text += Buffer.from(t).toString('latin1'); });
+  splitter.push(bytes);
+  splitter.flushIdle();
+  return { frames, text };
+}
+const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(FrameType).map(([k, v]) => [v, k]));
+const replyName = (f: Frame) => `${TYPE_NAMES[f.type & 0x7f]} ${STATUS_NAMES[f.status]}`;
+
+/** The symbols of an unsplit firmware, without the ones that describe Adder's own extent. */
+function symbolsBesidesAdder(arch: Arch, fw: Firmware): string[] {
+  return runOk(`${arch.binutils}nm`, [fw.fullElf]).split('\n').filter((l) => l && !/ _mm_Adder_\w+$/.test(l));
 }
 
 for (const arch of ARCHES) {
@@ -179,5 +248,81 @@ for (const arch of ARCHES) {
         expect(r.status).toBe(0);
       });
     }
+
+    // A new Adder (test/device/qemu/libs/adder.c with -DADDER_V2: scale 20 in .data, +500
+    // in .text) reaches the running firmware through its agent. It is a real rebuild: the
+    // same firmware linked again with the new Adder and split. Its build id differs (the id
+    // hashes every section, the library's too), so its files are re-sealed with the running
+    // firmware's id, which is sound only because nothing else moved: every symbol except
+    // Adder's own end marker is at the same address in both links (checked first).
+    if (arch.name !== 'xtensa-fragment') describe(`${arch.name}: a new Adder uploaded over the agent's protocol`, () => {
+      let v2: Firmware;
+      let newFiles: Record<'Adder_e' | 'Adder_d', Uint8Array>;
+      beforeAll(() => {
+        v2 = buildAndSplit(arch, 'v2');
+        const id = decodeLibraryFile(read(fw, 'Adder_e')).header.buildId;
+        newFiles = { Adder_e: reseal(read(v2, 'Adder_e'), { buildId: id }), Adder_d: reseal(read(v2, 'Adder_d'), { buildId: id }) };
+      });
+      afterAll(() => { if (v2) rmSync(v2.dir, { recursive: true, force: true }); });
+
+      const upload = (faults: [Fault, Fault]) => {
+        const frames = uploadFrames([
+          { path: 'Adder_e', bytes: newFiles.Adder_e, fault: faults[0] },
+          { path: 'Adder_d', bytes: newFiles.Adder_d, fault: faults[1] },
+        ], 0x4d2);
+        let card: Record<string, Buffer> = {};
+        let replies = new Uint8Array(0);
+        const r = runScenario(arch, fw, 'upload', {}, fw.elf, { files: { frames }, inspect: (cwd) => {
+          card = { Adder_e: readFileSync(join(cwd, 'mm/Adder_e')), Adder_d: readFileSync(join(cwd, 'mm/Adder_d')) };
+          replies = new Uint8Array(readFileSync(join(cwd, 'replies')));
+        } });
+        return { ...r, frames, card, replies: agentReplies(replies) };
+      };
+
+      it(`${arch.name}: v2 is a real rebuild at the same addresses, with new code and new data`, () => {
+        expect(symbolsBesidesAdder(arch, v2)).toEqual(symbolsBesidesAdder(arch, fw));
+        const lib = (f: Firmware) => f.manifest.libraries.find((l) => l.name === 'Adder')!.files.map((x) => [x.file, x.loadAddress]);
+        expect(lib(v2)).toEqual(lib(fw));
+        for (const f of ['Adder_e', 'Adder_d'] as const) {
+          expect(decodeLibraryFile(newFiles[f]).payload).not.toEqual(decodeLibraryFile(read(fw, f)).payload);
+        }
+      });
+
+      it(`${arch.name}: load, call, receive the new files, unload, reload: the new version answers`, () => {
+        const r = upload(['none', 'none']);
+        expect(r.replies.frames.filter((f) => (f.type & 0x7f) !== FrameType.DATA).map(replyName))
+          .toEqual(['HELLO OK', 'OPEN OK', 'CLOSE OK', 'OPEN OK', 'CLOSE OK', 'BYE OK']);
+        expect(r.replies.frames.filter((f) => (f.type & 0x7f) === FrameType.DATA).map(replyName).every((n) => n === 'DATA OK')).toBe(true);
+        expect(r.replies.text).toBe('');
+        // the agent reports the running firmware's build id
+        expect(parseCapabilities(r.replies.frames[0].payload).buildId).toBe(fw.manifest.buildId);
+        expect(new Uint8Array(r.card.Adder_e)).toEqual(newFiles.Adder_e);
+        expect(new Uint8Array(r.card.Adder_d)).toEqual(newFiles.Adder_d);
+        expect(r.out).toContain([
+          'load Adder: OK', '[fw_log] Adder: adding', 'adder_calc(2,5) = 71', '[fw_log] Adder: adding', 'adder_calc(2,5) = 79',
+          `agent: bytes received = ${r.frames.length}`,
+          // the running copy is untouched by the upload
+          '[fw_log] Adder: adding', 'adder_calc(2,5) = 87', 'unload Adder: OK',
+          // (2+5) * 20 + 1 + 500: the new data and the new code
+          'load Adder: OK', '[fw_log] Adder: adding', 'adder_calc(2,5) = 641', 'exit 0',
+        ].join('\n'));
+        expect(r.status).toBe(0);
+      });
+
+      it(`${arch.name}: a damaged upload (flipped data byte, lost last frame) is refused; the old version keeps answering`, () => {
+        const r = upload(['flipped data byte', 'last data frame lost']);
+        expect(r.replies.frames.filter((f) => (f.type & 0x7f) !== FrameType.DATA).map(replyName))
+          .toEqual(['HELLO OK', 'OPEN OK', 'CLOSE BAD_CRC', 'OPEN OK', 'CLOSE BAD_SIZE', 'BYE OK']);
+        expect(new Uint8Array(r.card.Adder_e)).toEqual(read(fw, 'Adder_e'));
+        expect(new Uint8Array(r.card.Adder_d)).toEqual(read(fw, 'Adder_d'));
+        expect(r.out).toContain([
+          'adder_calc(2,5) = 79', `agent: bytes received = ${r.frames.length}`,
+          '[fw_log] Adder: adding', 'adder_calc(2,5) = 87', 'unload Adder: OK',
+          // the card still holds the old files: the reload brings the old version back
+          'load Adder: OK', '[fw_log] Adder: adding', 'adder_calc(2,5) = 71', 'exit 0',
+        ].join('\n'));
+        expect(r.status).toBe(0);
+      });
+    });
   });
 }

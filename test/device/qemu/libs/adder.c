@@ -4,14 +4,24 @@
 #include "adder.h"
 #include "fw_api.h"
 
-int adder_scale = 10;             /* .data */
+/* The device tests build a second version with -DADDER_V2 (new data, new code) and
+ * upload it to the running firmware. */
+#ifdef ADDER_V2
+#define ADDER_SCALE 20
+#define ADDER_BONUS 500
+#else
+#define ADDER_SCALE 10
+#define ADDER_BONUS 0
+#endif
+
+int adder_scale = ADDER_SCALE;    /* .data */
 static int calls;                 /* .bss */
 static const char msg[] = "Adder: adding"; /* .rodata */
 
 int adder_calc(int a, int b) {
     calls++;
     fw_log(msg);
-    int r = (a + b) * adder_scale + calls;
+    int r = (a + b) * adder_scale + calls + ADDER_BONUS;
     adder_scale++; /* a fresh load must bring back 10 */
     return r;
 }
