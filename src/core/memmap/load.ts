@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { decodeMapFile } from '../mapfile/parse';
 import { findMapFile, findPartitionTable, findSdkconfig, type Found, type Lookup } from '../platformio/artifacts';
-import { firstAppPartition, parsePartitionCsv, parsePartitionTable } from '../platformio/partitions';
+import { PartitionTableError, firstAppPartition, parsePartitionCsv, parsePartitionTable } from '../platformio/partitions';
 import { parseSdkconfig } from '../platformio/sdkconfig';
 import { fullElfPath } from '../split/split';
 import { INPUT_LIMITS, InputFileError, readInputFile } from '../util/input';
@@ -45,10 +45,19 @@ async function read(path: string, what: string, maxBytes: number): Promise<Buffe
 
 const given = (path: string): Lookup => ({ found: { path: resolve(path), how: 'as given' } });
 
-function appPartitionOf(bytes: Buffer, path: string) {
-  const table = path.endsWith('.csv') ? parsePartitionCsv(bytes.toString('utf8')) : parsePartitionTable(new Uint8Array(bytes));
-  const app = firstAppPartition(table);
-  return app && { name: app.label, offset: app.offset, size: app.size };
+/**
+ * The default boot app of the table. A damaged table does not hide the memory map: it is
+ * reported as the partition table's problem, and flash use is then shown against nothing.
+ */
+function appPartitionOf(bytes: Buffer, path: string): { app?: { name: string; offset: number; size: number }; problem?: string } {
+  try {
+    const table = path.endsWith('.csv') ? parsePartitionCsv(bytes.toString('utf8')) : parsePartitionTable(new Uint8Array(bytes));
+    const app = firstAppPartition(table);
+    return app ? { app: { name: app.label, offset: app.offset, size: app.size } } : { problem: `${path} has no app partition` };
+  } catch (e) {
+    if (e instanceof PartitionTableError) return { problem: `${path} cannot be read: ${e.message}` };
+    throw e;
+  }
 }
 
 export async function loadMemoryMap(req: MemoryMapRequest): Promise<MemoryMapModel> {
@@ -66,17 +75,18 @@ export async function loadMemoryMap(req: MemoryMapRequest): Promise<MemoryMapMod
     partitions.found ? read(partitions.found.path, 'partition table', INPUT_LIMITS.partitionTable) : undefined,
     sdkconfig.found ? read(sdkconfig.found.path, 'sdkconfig', INPUT_LIMITS.sdkconfig) : undefined,
   ]);
+  const table = tableBytes ? appPartitionOf(tableBytes, partitions.found!.path) : undefined;
   const model = buildMemoryMap({
     elf: elf && new Uint8Array(elf),
     mapText: mapBytes && decodeMapFile(mapBytes),
     fullElf: fullElf && new Uint8Array(fullElf),
     sdkconfig: configBytes && parseSdkconfig(configBytes.toString('utf8')),
-    appPartition: tableBytes && appPartitionOf(tableBytes, partitions.found!.path),
+    appPartition: table?.app,
     chip: req.chip, board: req.board,
   });
   model.inputs = {
     elf: elfPath ? { path: elfPath, how: 'as given' } : undefined,
-    map: describe(map), partitionTable: describe(partitions), sdkconfig: describe(sdkconfig),
+    map: describe(map), partitionTable: table?.problem ? { problem: table.problem } : describe(partitions), sdkconfig: describe(sdkconfig),
   };
   return model;
 }
