@@ -39,7 +39,10 @@ beforeAll(async () => {
   // a factory app partition of 40 KiB: the unsplit image fills ≥ 95 % of it
   writeFileSync(partitions(), '# Name, Type, SubType, Offset, Size\nnvs, data, nvs, 0x9000, 0x6000\nfactory, app, factory, 0x10000, 0xA000\n');
   const ini = readFileSync(join(dirs.ws, 'platformio.ini'), 'utf8');
-  writeFileSync(join(dirs.ws, 'platformio.ini'), ini.replace(/^(board = .*)$/m, '$1\nboard_build.partitions = partitions.csv'));
+  if (!/^board_build\.partitions = partitions\.csv$/m.test(ini)) writeFileSync(join(dirs.ws, 'platformio.ini'), ini.replace(/^(board = .*)$/m, '$1\nboard_build.partitions = partitions.csv'));
+  // PlatformIO would build partitions.bin from the changed CSV; with no build here, the copy's
+  // partitions.bin (the example's own table) goes, so the view reads the CSV the project names.
+  rmSync(join(build(), 'partitions.bin'), { force: true });
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
