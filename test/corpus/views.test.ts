@@ -14,7 +14,8 @@ import type { MemoryMapModel } from '../../src/core/memmap/model';
 import { archiveSymbolsView, filesView, partName, type DiffView, type FilesView } from '../../src/core/memmap/views';
 import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase , reportMissingCorpus } from '../helpers/corpus';
 import { rebuildCorpusElf } from '../helpers/corpus-elf';
-import { REPO, tempDir } from '../helpers/tools';
+import { CLI, tempDir } from '../helpers/tools';
+import { parseCsv } from '../helpers/csv';
 
 interface IndependentCount { objects: Record<string, number> }
 /** esp-idf-size `--archives --format json2`: per archive path, per memory type, per output section. */
@@ -36,25 +37,7 @@ if (!corpusAvailable()) {
   });
 }
 
-const CLI = join(REPO, 'dist', 'cli.js');
 
-/** RFC 4180 CSV (quoted fields, doubled quotes, CRLF), read independently of views.ts. */
-function parseCsv(csv: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < csv.length; i++) {
-    const ch = csv[i];
-    if (quoted) {
-      if (ch === '"' && csv[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; } else if (ch === '\r' && csv[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; } else field += ch;
-  }
-  expect([field, row], 'the CSV ends with CRLF').toEqual(['', []]);
-  return rows;
-}
 
 /** `node dist/cli.js map …`: stdout, stderr and exit code. */
 function esp32mm(...args: string[]): { code: number; out: string; err: string } {

@@ -15,25 +15,8 @@ import {
 import { mapCommand } from '../../../src/cli/map';
 import { parseCommandArgs, UsageError } from '../../../src/cli/command';
 import { FIXTURES, abs, bytes, text, type Fixture } from './fixtures';
+import { parseCsv } from '../../helpers/csv';
 
-/** RFC 4180 CSV, written here independently of views.ts: quoted fields, doubled quotes, CRLF. */
-function parseCsv(csv: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < csv.length; i++) {
-    const c = csv[i];
-    if (quoted) {
-      if (c === '"' && csv[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\r' && csv[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; } else field += c;
-  }
-  expect(field, 'the CSV ends with CRLF').toBe('');
-  expect(row).toEqual([]);
-  return rows;
-}
 
 /** Rows of a parsed CSV as objects by header, numbers where the header says so. */
 function records(csv: string): Record<string, string>[] {
