@@ -1,6 +1,7 @@
 // What every `esp32mm` sub-command provides. Each lives in its own file under src/cli/
 // and is listed once in src/cli.ts.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Esp32mmError } from '../core/errors';
 
 export interface Command {
   name: string;
@@ -24,10 +25,14 @@ export const EXIT = {
 } as const;
 
 /** A mistake in the command line itself (EXIT.badUsage): printed without a stack trace. */
-export class UsageError extends Error {}
+export class UsageError extends Esp32mmError {
+  readonly code = 'USAGE';
+}
 
 /** Bad input found by the CLI itself (EXIT.badInput), e.g. a project folder without platformio.ini. */
-export class InputError extends Error {}
+export class InputError extends Esp32mmError {
+  readonly code = 'INPUT';
+}
 
 export function exitCodeOf(e: unknown): number {
   return e instanceof UsageError ? EXIT.badUsage : EXIT.badInput;

@@ -4,7 +4,7 @@ import { LinkConfigError, validateLinkConfig } from '../core/link/config';
 import { generateFragment } from '../core/link/fragment';
 import { checkLinkMap } from '../core/link/mapcheck';
 import { decodeMapFile } from '../core/mapfile/parse';
-import { type Command, UsageError } from './command';
+import { type Command, InputError, UsageError } from './command';
 
 export const fragmentCommand: Command = {
   name: 'fragment',
@@ -118,7 +118,7 @@ function readInput<T>(path: string, what: string, hint: string, decode: (bytes: 
     return decode(readFileSync(path));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new Error(`cannot read the ${what} ${path} (${why}): ${hint}`);
+    throw new InputError(`cannot read the ${what} ${path} (${why}): ${hint}`);
   }
 }
 

@@ -197,6 +197,6 @@ export function findHookTemplate(): string {
     join(dirname(process.argv[1] ?? '.'), '..', 'firmware', 'extra_script', HOOK_SCRIPT),
   ].filter((p): p is string => !!p);
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`cannot find ${HOOK_SCRIPT} (looked in ${candidates.join(', ')}): reinstall esp32mm`);
+  if (!found) throw new InputError(`cannot find ${HOOK_SCRIPT} (looked in ${candidates.join(', ')}): reinstall esp32mm`);
   return found;
 }

@@ -253,7 +253,7 @@ Options:
       const lib = findArchive(model, wanted);
       if (!lib) {
         const largest = model.libraries.filter((l) => l.archive).slice(0, 5).map((l) => l.archive);
-        throw new Error(`no archive '${wanted}' in this build${largest.length ? ` (the largest: ${largest.join(', ')})` : ''}`);
+        throw new InputError(`no archive '${wanted}' in this build${largest.length ? ` (the largest: ${largest.join(', ')})` : ''}`);
       }
       const mapText = await mapTextOf(model, '--archive');
       const elfInput = model.inputs?.elf;

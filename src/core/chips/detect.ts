@@ -5,8 +5,11 @@ import type { ElfFile } from '../elf/reader';
 import { SectionType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, EM_RISCV, EM_XTENSA } from '../elf/types';
 import { CHIPS, CHIP_IDS, linkerRegion, parseChipId, rangeOf, type Chip, type ChipId, type ChipRegion, type RegionName } from './chips';
 import { chipOfBoard } from './boards';
+import { Esp32mmError } from '../errors';
 
-export class ChipError extends Error {}
+export class ChipError extends Esp32mmError {
+  readonly code = 'CHIP';
+}
 
 /** What the section's name says about where it belongs (ESP-IDF sections.ld names). */
 const NAME_HINTS: [RegExp, RegionName][] = [

@@ -1,6 +1,7 @@
 // Types that mirror the ELF specification (System V gABI), in the spirit of Go's debug/elf.
 // Addresses and offsets are JavaScript numbers: exact up to 2^53, which every ESP32 and
 // every ordinary ELF64 file stays below (the reader rejects larger values with an error).
+import { Esp32mmError } from '../errors';
 
 export const ELFCLASS32 = 1;
 export const ELFCLASS64 = 2;
@@ -113,9 +114,14 @@ export interface Note {
 }
 
 /** Thrown for every malformed input; `offset` is the file offset where reading failed. */
-export class ElfError extends Error {
+export class ElfError extends Esp32mmError {
+  readonly code = 'ELF';
   constructor(readonly offset: number, readonly problem: string) {
     super(`invalid ELF at offset 0x${offset.toString(16)}: ${problem}`);
-    this.name = 'ElfError';
   }
+}
+
+/** The writer cannot produce the file asked for (not a fault at any offset of the input). */
+export class ElfWriteError extends Esp32mmError {
+  readonly code = 'ELF_WRITE';
 }

@@ -7,7 +7,7 @@
 // pointed into it (debuggers resolve addresses only inside an allocated section).
 import { readElf, type ElfFile } from './reader';
 import {
-  ElfError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE, SymbolBinding,
+  ElfError, ElfWriteError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE, SymbolBinding,
   type ProgramHeader, type Section, type Symbol,
 } from './types';
 
@@ -248,7 +248,7 @@ function remapRelocations(elf: ElfFile, s: Section, symbolMap: Int32Array): Uint
  * segment; apply patches; write the headers.
  */
 export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = [], patches: BytePatch[] = [], options: RemoveOptions = {}): RemoveResult {
-  if (elf.header.shnum === 0 && elf.sections.length > 0) throw new ElfError(0, 'files with extended section numbering are not supported by the writer');
+  if (elf.header.shnum === 0 && elf.sections.length > 0) throw new ElfWriteError('files with extended section numbering are not supported by the writer');
   const removed = removalSet(elf, new Set(remove));
   const seg = planSegments(elf, removed);
   const placeholders = placeholdersFor(elf, removed, options.placeholders);
@@ -457,7 +457,7 @@ function checkReadsBack(out: Uint8Array, input: ElfFile, sections: Section[]): v
     throw new ElfError(written.header.shoff + Math.max(0, moved) * written.header.shentsize, 'the ELF written without the removed sections does not keep the other sections as they were');
   }
   const identity = (e: ElfFile) => [e.header.class, e.header.data, e.header.type, e.header.machine, e.header.entry, e.header.flags].join(',');
-  if (identity(written) !== identity(input)) throw new ElfError(0, 'the ELF written without the removed sections has a different file header');
+  if (identity(written) !== identity(input)) throw new ElfWriteError('the ELF written without the removed sections has a different file header');
 }
 
 function alignUp(n: number, a: number): number {
@@ -501,7 +501,7 @@ function writeSectionHeader(w: ByteWriter, at: number, s: Section) {
 /** File offset and length of a symbol's bytes, for patching its initial value. */
 export function symbolFileRange(elf: ElfFile, sym: Symbol): { offset: number; size: number } {
   const s = elf.sections[sym.shndx];
-  if (!s || sym.shndx === 0 || sym.shndx >= SHN_LORESERVE) throw new ElfError(0, `symbol ${sym.name} is not defined in a section`);
+  if (!s || sym.shndx === 0 || sym.shndx >= SHN_LORESERVE) throw new ElfWriteError(`cannot patch symbol ${sym.name}: it is not defined in a section`);
   if (s.type === SectionType.NOBITS) throw new ElfError(elf.sectionHeaderOffset(s), `symbol ${sym.name} is in ${s.name}, which has no file contents (bss)`);
   if ((s.flags & SHF_ALLOC) === 0 || sym.value < s.addr || sym.value + sym.size > s.addr + s.size) {
     throw new ElfError(elf.sectionHeaderOffset(s), `symbol ${sym.name} (0x${sym.value.toString(16)}, ${sym.size} bytes) lies outside its section ${s.name}`);
@@ -512,7 +512,7 @@ export function symbolFileRange(elf: ElfFile, sym: Symbol): { offset: number; si
 /** A patch that overwrites symbol `name`'s bytes; the value must fit exactly. */
 export function symbolPatch(elf: ElfFile, name: string, value: Uint8Array): BytePatch {
   const sym = elf.symbol(name);
-  if (!sym) throw new ElfError(0, `symbol ${name} not found`);
+  if (!sym) throw new ElfWriteError(`cannot patch symbol ${name}: the ELF has no such symbol`);
   const { offset, size } = symbolFileRange(elf, sym);
   if (size !== value.length) throw new ElfError(offset, `symbol ${name} is ${size} bytes, the new value is ${value.length}`);
   return { offset, bytes: value };

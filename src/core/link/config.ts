@@ -4,6 +4,7 @@
 import { CHIPS, CHIP_IDS, parseChipId, type ChipId } from '../chips/chips';
 import { EM_XTENSA } from '../elf/types';
 import { isLibraryName, libraryIdentifier } from '../names';
+import { Esp32mmError } from '../errors';
 
 export type { ChipId };
 
@@ -49,7 +50,9 @@ export function chipTraits(chip: ChipId): ChipTraits {
   };
 }
 
-export class LinkConfigError extends Error {}
+export class LinkConfigError extends Esp32mmError {
+  readonly code = 'LINK_CONFIG';
+}
 
 /**
  * Library names follow src/core/names.ts (they may contain `-`); everything derived from a

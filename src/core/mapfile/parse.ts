@@ -30,11 +30,12 @@
 // ` *(.text .text.*)`, assignments, comments) are skipped.
 
 import { isAscii } from 'node:buffer';
+import { Esp32mmError } from '../errors';
 
-export class MapFileError extends Error {
+export class MapFileError extends Esp32mmError {
+  readonly code = 'MAP_FILE';
   constructor(readonly line: number, readonly problem: string) {
     super(line > 0 ? `map file line ${line}: ${problem}` : `map file: ${problem}`);
-    this.name = 'MapFileError';
   }
 }
 

@@ -10,6 +10,7 @@ import { parseSdkconfig } from '../platformio/sdkconfig';
 import { fullElfPath } from '../split/split';
 import { INPUT_LIMITS, InputFileError, readInputFile } from '../util/input';
 import { buildMemoryMap, type MemoryMapModel } from './model';
+import { Esp32mmError } from '../errors';
 
 export interface MemoryMapRequest {
   /** The firmware ELF; optional when `map` is given (map-only, as esp-idf-size works). */
@@ -27,11 +28,8 @@ export interface MemoryMapRequest {
 }
 
 /** Thrown for a request that names no input or a file that cannot be read. */
-export class MemoryMapInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MemoryMapInputError';
-  }
+export class MemoryMapInputError extends Esp32mmError {
+  readonly code = 'MEMMAP_INPUT';
 }
 
 async function read(path: string, what: string, maxBytes: number): Promise<Buffer> {

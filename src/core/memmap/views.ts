@@ -13,6 +13,7 @@ import type { ElfFile } from '../elf/reader';
 import { SymbolBinding, SymbolType } from '../elf/types';
 import { baseName, parseMapFile, splitArchiveMember, type MapInput, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
 import { libraryName, MERGEABLE, type LibraryEntry, type MemoryMapModel, type SectionEntry } from './model';
+import { Esp32mmError } from '../errors';
 
 // ---- parts: esp-idf-size's abbreviation of output-section names -----------------------
 
@@ -167,11 +168,8 @@ export interface CreditedRecord {
 }
 
 /** Thrown when a view needs the map's records and the model was not made from a map. */
-export class ViewInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ViewInputError';
-  }
+export class ViewInputError extends Esp32mmError {
+  readonly code = 'VIEW_INPUT';
 }
 
 /**

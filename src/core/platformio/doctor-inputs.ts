@@ -17,6 +17,7 @@ import { envOption } from './ini';
 import { buildOutputs, loadProject, readMmOptions, type PlatformioProject } from './project';
 import { parseAnySdkconfig } from './sdkconfig-header';
 import { sdkconfigTarget } from './sdkconfig';
+import { Esp32mmError } from '../errors';
 
 export interface DoctorRequest {
   projectDir: string;
@@ -34,7 +35,9 @@ export interface DoctorResult {
   inputs: { sdkconfig?: string; elf?: string; map?: string };
 }
 
-export class DoctorInputError extends Error {}
+export class DoctorInputError extends Esp32mmError {
+  readonly code = 'DOCTOR_INPUT';
+}
 
 export async function diagnoseProject(req: DoctorRequest): Promise<DoctorResult> {
   const project = loadProject(req.projectDir);

@@ -1,6 +1,7 @@
 // platformio.ini, read the way PlatformIO (Python's configparser) reads it, while keeping
 // every line as written so that edits can touch only the lines they mean to: comments,
 // blank lines, order and line endings (LF or CRLF) survive byte for byte.
+import { Esp32mmError, type ErrorCode } from '../errors';
 
 export interface IniLine {
   /** The line without its line ending. */
@@ -35,7 +36,9 @@ export interface IniDocument {
   eol: string;
 }
 
-export class IniError extends Error {}
+export class IniError extends Esp32mmError {
+  readonly code: ErrorCode = 'INI';
+}
 
 export function splitLines(text: string): IniLine[] {
   const lines: IniLine[] = [];

@@ -14,7 +14,9 @@ const END = '; <<< esp32mm';
 const APPENDED_RECORD = `; esp32mm: also added "${HOOK_ENTRY}" to extra_scripts above`;
 
 /** An option value the caller asked for cannot be written (as opposed to a damaged platformio.ini). */
-export class InstallOptionError extends IniError {}
+export class InstallOptionError extends IniError {
+  override readonly code = 'INSTALL_OPTION';
+}
 
 export interface InstallOptions {
   env: string;

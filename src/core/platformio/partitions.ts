@@ -7,6 +7,7 @@
 // starts EB EB carries the MD5 of every entry before it in its last 16 bytes, and 32 bytes
 // of FF end the table. The table area is 0xC00 bytes, so at most 96 entries are read.
 import { createHash } from 'node:crypto';
+import { Esp32mmError } from '../errors';
 
 /** Where the table sits in flash unless the project moves it (CONFIG_PARTITION_TABLE_OFFSET). */
 export const PARTITION_TABLE_OFFSET = 0x8000;
@@ -38,10 +39,10 @@ export interface Partition {
 }
 
 /** Every problem with a table. `offset` is the byte offset in a binary table, `line` the 1-based CSV line. */
-export class PartitionTableError extends Error {
+export class PartitionTableError extends Esp32mmError {
+  readonly code = 'PARTITION_TABLE';
   constructor(message: string, readonly offset?: number, readonly line?: number) {
     super(message);
-    this.name = 'PartitionTableError';
   }
 }
 

@@ -4,6 +4,12 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { checkLibraryNames } from '../split/libraries';
 import { type IniDocument, chooseEnv, envOption, parseIni, platformioOption } from './ini';
+import { Esp32mmError } from '../errors';
+
+/** The folder given is not a PlatformIO project (no platformio.ini there). */
+export class ProjectError extends Esp32mmError {
+  readonly code = 'PROJECT';
+}
 
 export const PLATFORMIO_INI = 'platformio.ini';
 
@@ -20,7 +26,7 @@ export function loadProject(projectDir: string): PlatformioProject {
   try {
     text = readFileSync(iniPath, 'utf8');
   } catch {
-    throw new Error(`${iniPath} not found: point to the folder that holds the PlatformIO project's platformio.ini`);
+    throw new ProjectError(`${iniPath} not found: point to the folder that holds the PlatformIO project's platformio.ini`);
   }
   return { dir, iniPath, doc: parseIni(text) };
 }

@@ -9,6 +9,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isCommitArtifact, type PendingFile } from '../util/atomic';
+import { Esp32mmError } from '../errors';
+
+/** The device library this esp32mm brings is missing or damaged (a broken install). */
+export class DeviceLibraryError extends Esp32mmError {
+  readonly code = 'DEVICE_LIBRARY';
+}
 
 export const DEVICE_LIBRARY = 'ESP32MemoryManager';
 export const VERSION_FILE = 'esp32mm-version.json';
@@ -45,7 +51,7 @@ export function bundledDeviceLibrary(): LibraryFiles {
   const candidates = [process.env.ESP32MM_FIRMWARE_DIR, join(__dirname, '..', 'firmware'), join(__dirname, '..', '..', '..', 'firmware'), join(__dirname, '..', '..', 'firmware')]
     .filter((p): p is string => !!p);
   const root = candidates.find((p) => existsSync(join(p, 'library.json')) && existsSync(join(p, 'src')));
-  if (!root) throw new Error(`cannot find the device library (library.json and src/ in ${candidates.join(', ')}): reinstall esp32mm`);
+  if (!root) throw new DeviceLibraryError(`cannot find the device library (library.json and src/ in ${candidates.join(', ')}): reinstall esp32mm`);
   return readLibrary(root);
 }
 
@@ -57,7 +63,7 @@ export function readLibrary(root: string): LibraryFiles {
     for (const file of statSync(path).isDirectory() ? walk(path) : [path]) files.set(relative(root, file).split('\\').join('/'), readFileSync(file));
   }
   const version = String((JSON.parse(files.get('library.json')?.toString('utf8') ?? '{}') as { version?: unknown }).version ?? '');
-  if (!version) throw new Error(`${join(root, 'library.json')} has no "version"`);
+  if (!version) throw new DeviceLibraryError(`${join(root, 'library.json')} has no "version"`);
   return { version, files };
 }
 

@@ -1,5 +1,6 @@
 // The <lib>_e / <lib>_d file header (docs/format.md; C twin: firmware/src/mm_format.h).
 import { crc32 } from '../util/crc32';
+import { Esp32mmError } from '../errors';
 
 export const HEADER_SIZE = 128;
 export const FORMAT_VERSION = 1;
@@ -24,7 +25,9 @@ export interface LibraryFileHeader {
   buildId: Uint8Array;
 }
 
-export class FormatError extends Error {}
+export class FormatError extends Esp32mmError {
+  readonly code = 'FORMAT';
+}
 
 /** Header + payload as one file. */
 export function encodeLibraryFile(h: Omit<LibraryFileHeader, 'payloadLength' | 'payloadCrc32'>, payload: Uint8Array): Uint8Array {

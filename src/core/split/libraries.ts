@@ -38,9 +38,9 @@ export function isPlaceholderSection(name: string): boolean {
 
 /** A library name that breaks the rule of src/core/names.ts, or longer than a file header holds (NAME_MAX). */
 export class LibraryNameError extends SplitError {
+  override readonly code = 'LIBRARY_NAME';
   constructor(readonly libraryName: string, message: string) {
     super(message);
-    this.name = 'LibraryNameError';
   }
 }
 

@@ -1,12 +1,13 @@
 // Errors of the transfer client. `code` lets callers (CLI, extension, tests) react without
 // parsing messages; the message says what is wrong and what to do.
+import { Esp32mmError } from '../errors';
 import { STATUS_NAMES, Status } from './frame';
 
 export type TransferErrorCode =
   | 'PORT_BUSY' | 'PORT_NOT_FOUND' | 'PORT_ERROR' | 'NO_AGENT' | 'LINK_LOST' | 'CANCELLED'
   | 'WRONG_BUILD_ID' | 'VERSION' | 'DEVICE' | 'PIO_MISSING' | 'PIO_FAILED' | 'LOCAL_FILE' | 'BAD_DEST';
 
-export class TransferError extends Error {
+export class TransferError extends Esp32mmError {
   constructor(
     readonly code: TransferErrorCode,
     message: string,
@@ -14,7 +15,6 @@ export class TransferError extends Error {
     readonly status?: number,
   ) {
     super(message);
-    this.name = 'TransferError';
   }
 }
 

@@ -21,6 +21,7 @@ import { copyFile, link, lstat, mkdir, open, readFile, readdir, readlink, rename
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { kindOf } from './input';
+import { Esp32mmError } from '../errors';
 
 export interface PendingFile {
   path: string;
@@ -30,10 +31,10 @@ export interface PendingFile {
 }
 
 /** A target the commit refuses (not a regular file, a symlink loop, two files at one path). */
-export class CommitError extends Error {
+export class CommitError extends Esp32mmError {
+  readonly code = 'COMMIT';
   constructor(readonly path: string, message: string) {
     super(message);
-    this.name = 'CommitError';
   }
 }
 

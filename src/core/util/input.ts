@@ -3,6 +3,7 @@
 // or a FIFO would otherwise be read forever; a directory would give a raw EISDIR.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Esp32mmError } from '../errors';
 
 const MiB = 1024 * 1024;
 
@@ -24,10 +25,10 @@ export const INPUT_LIMITS = {
 export type InputProblem = 'missing' | 'not-regular' | 'too-large' | 'unreadable';
 
 /** An input that cannot be read; the message names the file, what is wrong and what to do. */
-export class InputFileError extends Error {
+export class InputFileError extends Esp32mmError {
+  readonly code = 'INPUT_FILE';
   constructor(readonly path: string, readonly problem: InputProblem, message: string) {
     super(message);
-    this.name = 'InputFileError';
   }
 }
 

@@ -2,11 +2,12 @@
 // name must be one plain file name, and the joined path is checked to stay in its folder,
 // so no name can write outside the folder it was given, whatever the name checks upstream.
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { Esp32mmError } from '../errors';
 
-export class PathEscapeError extends Error {
+export class PathEscapeError extends Esp32mmError {
+  readonly code = 'PATH_ESCAPE';
   constructor(readonly folder: string, readonly fileName: string) {
     super(`refusing to write ${JSON.stringify(fileName)}: it is not a plain file name inside ${folder}`);
-    this.name = 'PathEscapeError';
   }
 }
 
