@@ -102,6 +102,26 @@ typedef struct mm_flash_image_info {
 } mm_flash_image_info_t;
 mm_err_t mm_flash_image_info(mm_loader_t *ld, const char *name, mm_flash_image_info_t *out);
 
+#if defined(MM_SEMIHOSTING)
+/* Test back end for QEMU (mm_flash_semihost.c, -DMM_SEMIHOSTING), where there is no flash
+ * cache: the partition is a file in the emulator's working directory (it must exist; its
+ * size is the partition's), "map" copies the image's 64 KB pages into a RAM region
+ * standing for the instruction window, "unmap" fills them with zeros (an illegal
+ * instruction on Xtensa and RISC-V, so a stale call faults). The window must be 64 KB
+ * aligned and linked where the firmware's flash slots are. The counters say what the
+ * loader did, for the test to print. */
+typedef struct mm_flash_semihost {
+    mm_flash_t flash;                   /* attach this one: mm_loader_attach_flash(ld, &sh.flash) */
+    int32_t fd;
+    uintptr_t window_start, window_end;
+    uint32_t erases, programs, program_bytes, pages_mapped, pages_unmapped;
+} mm_flash_semihost_t;
+/* MM_ERR_OPEN if the file cannot be opened for writing, MM_ERR_FLASH_LAYOUT if its size
+ * or the window does not fit. */
+mm_err_t mm_flash_semihost_init(mm_flash_semihost_t *sh, const char *path, uintptr_t window_start,
+                                uintptr_t window_end);
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -106,11 +106,11 @@ describe('device sources that cannot run here still compile', () => {
   // The flash-slot core and the chips' MMU descriptions (their pure part; the register
   // writes need ESP-IDF) for both cross targets, freestanding: mm_flash.c calls no C library.
   for (const [target, cc, flags] of [targets[0], targets[2]]) {
-    it(`flash slots (${FLASH.join(', ')}) with ${cc}`, () => {
+    it(`flash slots (${FLASH.join(', ')}, mm_flash_semihost.c) with ${cc}`, () => {
       const out = tempDir('esp32mm-flash-cross-');
       onTestFinished(() => rmSync(out, { recursive: true, force: true }));
-      for (const f of FLASH) {
-        const r = run(cc, [...flags, '-std=c11', '-Os', '-Wall', '-Wextra', '-Werror', '-ffreestanding', `-I${SRC}`,
+      for (const f of [...FLASH, 'mm_flash_semihost.c']) {
+        const r = run(cc, [...flags, '-std=gnu11', '-Os', '-Wall', '-Wextra', '-Werror', '-ffreestanding', '-DMM_SEMIHOSTING', `-I${SRC}`,
           '-c', join(SRC, f), '-o', join(out, `${f}.o`)]);
         expect(r.stderr, `${target} ${f}`).toBe('');
         expect(r.status).toBe(0);
