@@ -47,27 +47,30 @@ static uint32_t write_limit(const mm_loader_t *ld) {
 /* ---- wear tally: count = bits cleared, one more per rewrite, never erased ------------- */
 static uint32_t tally_at(uint32_t index) { return MM_FLASH_WEAR_SECTOR + index * MM_FLASH_TALLY_BYTES; }
 
-static mm_err_t tally_read(const mm_loader_t *ld, uint32_t index, uint8_t t[MM_FLASH_TALLY_BYTES],
-                           uint32_t *count) {
-    mm_err_t e = p_read(ld, tally_at(index), t, MM_FLASH_TALLY_BYTES);
-    uint32_t n = 0;
-    for (uint32_t i = 0; !e && i < MM_FLASH_TALLY_BYTES; i++)
-        for (uint8_t b = (uint8_t)~t[i]; b; b &= (uint8_t)(b - 1)) n++;
-    *count = n;
-    return e;
+/* Count the cleared bits, and find the first byte that still has a bit set (the next
+ * one to clear); read in small chunks to keep the stack small. */
+typedef struct { uint32_t count, next_at; uint8_t next_byte; } tally_t;
+static mm_err_t tally_read(const mm_loader_t *ld, uint32_t index, tally_t *t) {
+    uint8_t chunk[32];
+    t->count = 0, t->next_at = MM_FLASH_TALLY_BYTES, t->next_byte = 0;
+    for (uint32_t at = 0; at < MM_FLASH_TALLY_BYTES; at += sizeof chunk) {
+        mm_err_t e = p_read(ld, tally_at(index) + at, chunk, sizeof chunk);
+        if (e) return e;
+        for (uint32_t i = 0; i < sizeof chunk; i++) {
+            for (uint8_t b = (uint8_t)~chunk[i]; b; b &= (uint8_t)(b - 1)) t->count++;
+            if (chunk[i] && t->next_at == MM_FLASH_TALLY_BYTES) t->next_at = at + i, t->next_byte = chunk[i];
+        }
+    }
+    return MM_OK;
 }
 
 static mm_err_t tally_add_one(const mm_loader_t *ld, uint32_t index) {
-    uint8_t t[MM_FLASH_TALLY_BYTES];
-    uint32_t count;
-    mm_err_t e = tally_read(ld, index, t, &count);
+    tally_t t;
+    mm_err_t e = tally_read(ld, index, &t);
     if (e) return e;
-    for (uint32_t i = 0; i < MM_FLASH_TALLY_BYTES; i++) {
-        if (!t[i]) continue;
-        uint8_t next = (uint8_t)(t[i] & (t[i] - 1)); /* clear the lowest bit still set */
-        return p_program(ld, tally_at(index) + i, &next, 1);
-    }
-    return MM_ERR_FLASH_WORN; /* the tally is full */
+    if (t.next_at == MM_FLASH_TALLY_BYTES) return MM_ERR_FLASH_WORN; /* the tally is full */
+    uint8_t next = (uint8_t)(t.next_byte & (t.next_byte - 1)); /* clear the lowest bit still set */
+    return p_program(ld, tally_at(index) + t.next_at, &next, 1);
 }
 
 /* ---- directory ---------------------------------------------------------------------- */
@@ -139,10 +142,9 @@ static mm_err_t plan(mm_loader_t *ld, const mm_library_t *lib, uint32_t vaddr, u
     if ((e = p_read(ld, p->index * MM_FLASH_SECTOR, have, HDR_SIZE)) != MM_OK) return e;
     header_build(ld, lib, p, want);
     if (header_valid(have) && same_bytes(have, want, HDR_SIZE)) return MM_OK; /* map only */
-    uint8_t t[MM_FLASH_TALLY_BYTES];
-    uint32_t writes;
-    if ((e = tally_read(ld, p->index, t, &writes)) != MM_OK) return e;
-    if (writes >= write_limit(ld)) return MM_ERR_FLASH_WORN;
+    tally_t t;
+    if ((e = tally_read(ld, p->index, &t)) != MM_OK) return e;
+    if (t.count >= write_limit(ld)) return MM_ERR_FLASH_WORN;
     p->rewrite = 1;
     return MM_OK;
 }
@@ -268,10 +270,12 @@ mm_err_t mm_flash_image_info(mm_loader_t *ld, const char *name, mm_flash_image_i
     if (!lib->slot->flash) return MM_ERR_ARGUMENT;
     mm_err_t e = image_index(lib, &out->index);
     if (e) return e;
-    uint8_t t[MM_FLASH_TALLY_BYTES], h[HDR_SIZE];
-    if ((e = tally_read(ld, out->index, t, &out->writes)) != MM_OK ||
+    tally_t t;
+    uint8_t h[HDR_SIZE];
+    if ((e = tally_read(ld, out->index, &t)) != MM_OK ||
         (e = p_read(ld, out->index * MM_FLASH_SECTOR, h, HDR_SIZE)) != MM_OK)
         return e;
+    out->writes = t.count;
     out->offset = (uint32_t)lib->flash_offset;
     out->write_limit = write_limit(ld);
     out->valid = (uint8_t)(header_valid(h) && le32(h + 8) == out->offset);
