@@ -197,10 +197,13 @@ mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char
  * refuse a library (headers, CRCs, ranges, every constructor pointer, the call hook) is
  * made before the occupant is evicted, so a refused library leaves it loaded. Only a
  * storage or memory failure during the copy itself comes later; then the slot is empty
- * and its code filled with illegal instructions. */
+ * and its code filled with illegal instructions. A flash slot (mm_flash.h) writes the
+ * library partition only if it does not hold this image yet, then maps it; the flash
+ * checks (offset, window, write limit) come before the eviction too. */
 mm_err_t mm_load(mm_loader_t *ld, const char *name);
 /* Run the library's registered destructors (last first), fill its code with zeros
- * (a stale call then faults instead of running stale code) and free the slot. */
+ * (a flash slot: unmap it), so a stale call faults instead of running stale code, and
+ * free the slot. */
 mm_err_t mm_unload(mm_loader_t *ld, const char *name);
 int mm_is_loaded(const char *name);
 /* Verify only (no memory is touched): the checks mm_load makes before copying. */
