@@ -44,8 +44,15 @@ typedef struct mm_mmu_table {
 mm_mmu_t mm_mmu_over_table(const mm_mmu_table_t *table);
 
 #if defined(ESP_PLATFORM)
-/* The MMU of the chip this firmware is built for; floor as in mm_mmu_table_t. */
+/* The MMU of the chip this firmware is built for; floor as in mm_mmu_table_t
+ * (mm_mmu_esp.c). */
 mm_mmu_t mm_port_mmu(uintptr_t floor);
+/* Private, one definition in the chip file of the build's target: its description, the
+ * register write of one entry, and (ESP32 only; the others share mm_mmu_esp.c's) the
+ * cache sync. Called with the caches disabled, from IRAM. */
+extern const mm_mmu_chip_t *const mm__port_chip;
+void mm__port_write_entry(uint32_t index, uint32_t value);
+void mm__port_cache_sync(uintptr_t vaddr, uint32_t len);
 /* The `mmlib` partition (data, subtype 0x40) through esp_partition; ops NULL if absent. */
 mm_partition_t mm_port_partition(void);
 #endif

@@ -28,35 +28,25 @@ const mm_mmu_chip_t mm_mmu_esp32 = {
 #include "esp_attr.h"
 #include "soc/dport_reg.h"
 #include "esp32/rom/cache.h"
-#include "esp_private/cache_utils.h"
 
-/* As esp_mmu_map.c s_do_mapping(): caches off on both CPUs while the tables change. */
-static void IRAM_ATTR write_entry(void *ctx, uint32_t index, uint32_t value) {
-    (void)ctx;
-    spi_flash_disable_interrupts_caches_and_other_cpu();
+const mm_mmu_chip_t *const mm__port_chip = &mm_mmu_esp32;
+
+/* mmu_ll_write_entry(): each CPU has its own table (esp_mmu_map.c writes both) */
+void IRAM_ATTR mm__port_write_entry(uint32_t index, uint32_t value) {
     DPORT_PRO_FLASH_MMU_TABLE[index] = value;
 #if !CONFIG_FREERTOS_UNICORE
     DPORT_APP_FLASH_MMU_TABLE[index] = value;
 #endif
-    spi_flash_enable_interrupts_caches_and_other_cpu();
 }
+
 /* The ESP32 cache cannot drop an address range (esp_mmu_map.c s_do_cache_invalidate:
  * "a full sync"): flush both CPUs' caches, ROM Cache_Flush (esp32/rom/cache.h). */
-static void IRAM_ATTR sync(void *ctx, uintptr_t vaddr, uint32_t len) {
-    (void)ctx, (void)vaddr, (void)len;
-    spi_flash_disable_interrupts_caches_and_other_cpu();
+void IRAM_ATTR mm__port_cache_sync(uintptr_t vaddr, uint32_t len) {
+    (void)vaddr, (void)len;
     Cache_Flush(0);
 #if !CONFIG_FREERTOS_UNICORE
     Cache_Flush(1);
 #endif
-    spi_flash_enable_interrupts_caches_and_other_cpu();
-}
-
-mm_mmu_t mm_port_mmu(uintptr_t floor) {
-    static mm_mmu_table_t table;
-    table.chip = &mm_mmu_esp32, table.floor = floor, table.ctx = 0;
-    table.write_entry = write_entry, table.sync = sync;
-    return mm_mmu_over_table(&table);
 }
 #endif
 #endif

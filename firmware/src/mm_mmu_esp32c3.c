@@ -23,27 +23,12 @@ const mm_mmu_chip_t mm_mmu_esp32c3 = {
 #if CONFIG_IDF_TARGET_ESP32C3
 #include "esp_attr.h"
 #include "soc/soc.h"
-#include "hal/cache_hal.h"
-#include "esp_private/cache_utils.h"
 
-static void IRAM_ATTR write_entry(void *ctx, uint32_t index, uint32_t value) {
-    (void)ctx;
-    spi_flash_disable_interrupts_caches_and_other_cpu();
+const mm_mmu_chip_t *const mm__port_chip = &mm_mmu_esp32c3;
+
+/* mmu_ll_write_entry(): the table is memory mapped at DR_REG_MMU_TABLE */
+void IRAM_ATTR mm__port_write_entry(uint32_t index, uint32_t value) {
     ((volatile uint32_t *)DR_REG_MMU_TABLE)[index] = value;
-    spi_flash_enable_interrupts_caches_and_other_cpu();
-}
-static void IRAM_ATTR sync(void *ctx, uintptr_t vaddr, uint32_t len) {
-    (void)ctx;
-    spi_flash_disable_interrupts_caches_and_other_cpu();
-    cache_hal_invalidate_addr((uint32_t)vaddr, len);
-    spi_flash_enable_interrupts_caches_and_other_cpu();
-}
-
-mm_mmu_t mm_port_mmu(uintptr_t floor) {
-    static mm_mmu_table_t table;
-    table.chip = &mm_mmu_esp32c3, table.floor = floor, table.ctx = 0;
-    table.write_entry = write_entry, table.sync = sync;
-    return mm_mmu_over_table(&table);
 }
 #endif
 #endif

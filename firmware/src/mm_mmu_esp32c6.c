@@ -29,35 +29,20 @@ const mm_mmu_chip_t mm_mmu_esp32c6 = {
 #endif
 #include "esp_attr.h"
 #include "soc/spi_mem_reg.h"
-#include "hal/cache_hal.h"
 #include "hal/efuse_ll.h"
-#include "esp_private/cache_utils.h"
 
-/* mmu_ll_cache_encryption_enabled(): an odd FLASH_CRYPT_CNT means encryption is on. */
-static int encrypted(void) {
+const mm_mmu_chip_t *const mm__port_chip = &mm_mmu_esp32c6;
+
+/* mmu_ll_cache_encryption_enabled(): an odd FLASH_CRYPT_CNT means encryption is on */
+static IRAM_ATTR int encrypted(void) { /* runs with the caches off */
     unsigned cnt = efuse_ll_get_flash_crypt_cnt();
     return ((cnt >> 2) ^ (cnt >> 1) ^ cnt) & 1;
 }
-static void IRAM_ATTR write_entry(void *ctx, uint32_t index, uint32_t value) {
-    (void)ctx;
+/* mmu_ll_write_entry(): entry number to the index register, then the value */
+void IRAM_ATTR mm__port_write_entry(uint32_t index, uint32_t value) {
     if (value && encrypted()) value |= 0x400u; /* SOC_MMU_SENSITIVE */
-    spi_flash_disable_interrupts_caches_and_other_cpu();
     REG_WRITE(SPI_MEM_MMU_ITEM_INDEX_REG(0), index);
     REG_WRITE(SPI_MEM_MMU_ITEM_CONTENT_REG(0), value);
-    spi_flash_enable_interrupts_caches_and_other_cpu();
-}
-static void IRAM_ATTR sync(void *ctx, uintptr_t vaddr, uint32_t len) {
-    (void)ctx;
-    spi_flash_disable_interrupts_caches_and_other_cpu();
-    cache_hal_invalidate_addr((uint32_t)vaddr, len);
-    spi_flash_enable_interrupts_caches_and_other_cpu();
-}
-
-mm_mmu_t mm_port_mmu(uintptr_t floor) {
-    static mm_mmu_table_t table;
-    table.chip = &mm_mmu_esp32c6, table.floor = floor, table.ctx = 0;
-    table.write_entry = write_entry, table.sync = sync;
-    return mm_mmu_over_table(&table);
 }
 #endif
 #endif
