@@ -18,7 +18,6 @@ extern "C" {
 typedef struct mm_mmu_chip {
     const char *name;
     uintptr_t window_start, window_end; /* instruction window the MMU maps (64 KB pages) */
-    uint32_t entries;                   /* entries of the table the window uses */
     /* Table entry that translates the 64 KB page holding vaddr (inside the window). */
     uint32_t (*entry_index)(uintptr_t vaddr);
     /* Entry value for the physical flash page at paddr (a multiple of 64 KB). */

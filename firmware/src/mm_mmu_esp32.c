@@ -19,7 +19,7 @@ static uint32_t entry_index(uintptr_t vaddr) { return 64u + (uint32_t)((vaddr & 
 static uint32_t flash_entry(uint32_t paddr) { return paddr >> 16; }
 
 const mm_mmu_chip_t mm_mmu_esp32 = {
-    "esp32", 0x400D0000u, 0x40400000u, 64, entry_index, flash_entry, 0, 0x100u, 256u * 0x10000u,
+    "esp32", 0x400D0000u, 0x40400000u, entry_index, flash_entry, 0, 0x100u, 256u * 0x10000u,
 };
 
 #if defined(ESP_PLATFORM)

@@ -15,7 +15,7 @@ static uint32_t entry_index(uintptr_t vaddr) { return (uint32_t)((vaddr & 0x7FFF
 static uint32_t flash_entry(uint32_t paddr) { return (paddr >> 16) & 0xFFu; }
 
 const mm_mmu_chip_t mm_mmu_esp32c3 = {
-    "esp32c3", 0x42000000u, 0x42800000u, 128, entry_index, flash_entry, 0, 0x100u, 256u * 0x10000u,
+    "esp32c3", 0x42000000u, 0x42800000u, entry_index, flash_entry, 0, 0x100u, 256u * 0x10000u,
 };
 
 #if defined(ESP_PLATFORM)

@@ -18,7 +18,7 @@ static uint32_t entry_index(uintptr_t vaddr) { return (uint32_t)((vaddr & 0xFFFF
 static uint32_t flash_entry(uint32_t paddr) { return ((paddr >> 16) & 0x1FFu) | 0x200u; }
 
 const mm_mmu_chip_t mm_mmu_esp32c6 = {
-    "esp32c6", 0x42000000u, 0x43000000u, 256, entry_index, flash_entry, 0, 0u, 256u * 0x10000u,
+    "esp32c6", 0x42000000u, 0x43000000u, entry_index, flash_entry, 0, 0u, 256u * 0x10000u,
 };
 
 #if defined(ESP_PLATFORM)
