@@ -2,13 +2,15 @@
 #include "mm_loader.h"
 #include "mm_crc32.h"
 #include "mm_port.h"
+#include "mm_flash_impl.h"
 
 /* ---- error text -------------------------------------------------------------------- */
 static const char *const err_names[MM_ERR__COUNT] = {
     "OK", "ARGUMENT", "UNKNOWN_LIBRARY", "NOT_SPLIT", "OPEN", "READ", "TRUNCATED", "MAGIC",
     "VERSION", "KIND", "HEADER_SIZE", "HEADER_CRC", "NAME", "BUILD_ID", "FILE_SIZE",
     "PAYLOAD_CRC", "TOO_BIG", "OUT_OF_SLOT", "ALIGN", "CODE_REGION", "WRITE", "CHANGED",
-    "CTOR_RANGE", "NOT_LOADED", "NO_LOADER", "DIR_TOO_LONG", "NO_CALL_HOOK",
+    "CTOR_RANGE", "NOT_LOADED", "NO_LOADER", "DIR_TOO_LONG", "NO_CALL_HOOK", "FLASH_NONE",
+    "FLASH_LAYOUT", "FLASH_WORN", "FLASH_IO", "FLASH_VERIFY", "FLASH_MAP",
 };
 static const char *const err_texts[MM_ERR__COUNT] = {
     "ok",
@@ -38,6 +40,12 @@ static const char *const err_texts[MM_ERR__COUNT] = {
     "no default loader: call MemoryManager::begin() or mm_set_default_loader()",
     "the library folder is longer than 31 characters: use a shorter folder such as \"/mm\"",
     "the library has constructors but the memory writer has no call hook: set mm_memory_t.call",
+    "the library is in a flash slot but the loader has no flash: call mm_loader_attach_flash()",
+    "flash slot unusable: the library's flash offset, its 64 KB-aligned address or the mmlib partition does not fit (docs/design.md 6a); link and split again",
+    "the library's flash image reached its write limit: rewrite refused (raise mm_flash_t.write_limit knowingly, or keep the library unchanged)",
+    "library partition read, erase or program failed",
+    "the library partition does not read back what was programmed (worn or failing flash)",
+    "the MMU refused to map the library's flash image",
 };
 
 const char *mm_strerror(mm_err_t err) {
@@ -118,6 +126,8 @@ mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char
     if (!ld) return MM_ERR_ARGUMENT;
     /* unusable until every argument passed: a refused folder must not turn into the root */
     ld->storage.ops = 0;
+    ld->flash = 0;
+    ld->flash_impl = 0;
     ld->dir[0] = 0;
     ld->last_file[0] = 0;
     if (!storage || !storage->ops) return ld->last_error = MM_ERR_ARGUMENT;
@@ -141,6 +151,7 @@ typedef struct {
      * constructor table holds (entries that are not markers, entries outside the code) */
     uint32_t code_addr, code_len;
     uint32_t ctor_word, ctors_real, ctors_outside;
+    const mm_flash_plan_t *plan; /* _e of a flash slot: where the payload goes */
 } file_info_t;
 
 #define CHUNK_WORDS 64 /* 256-byte stack buffer, word aligned for write_code */
@@ -231,6 +242,7 @@ static mm_err_t check_ranges(mm_loader_t *ld, const mm_slot_t *slot, const file_
         if (!inside(fi->load_addr, fi->payload_len, slot->text_start, slot->text_end))
             return MM_ERR_OUT_OF_SLOT;
         if ((fi->load_addr | fi->payload_len) & 3) return MM_ERR_ALIGN;
+        if (slot->flash) return MM_OK; /* the MMU's window, checked by the flash plan */
         if (ld->memory.check_code_region)
             return ld->memory.check_code_region(ld->memory.ctx, fi->load_addr, fi->payload_len);
         return MM_OK;
@@ -337,9 +349,18 @@ static mm_err_t lookup(mm_loader_t *ld, const char *name, mm_library_t **out) {
     return MM_OK;
 }
 
-static mm_err_t verify_both(mm_loader_t *ld, mm_library_t *lib, file_info_t *fe, file_info_t *fd) {
+/* Flash slot: where the image goes and whether the partition holds it already. */
+static mm_err_t plan_flash(mm_loader_t *ld, mm_library_t *lib, const file_info_t *fe,
+                           mm_flash_plan_t *plan) {
+    if (!ld->flash || !ld->flash_impl) return MM_ERR_FLASH_NONE;
+    return ld->flash_impl->plan(ld, lib, fe->load_addr, fe->payload_len, fe->payload_crc, plan);
+}
+
+static mm_err_t verify_both(mm_loader_t *ld, mm_library_t *lib, file_info_t *fe, file_info_t *fd,
+                            mm_flash_plan_t *plan) {
     if (build_id_is_zero(ld->build_id)) return fail(ld, MM_ERR_NOT_SPLIT, lib->name, 0);
     mm_err_t e = verify_file(ld, lib, MM_KIND_CODE, fe);
+    if (!e && lib->slot->flash) e = plan_flash(ld, lib, fe, plan);
     if (e) return fail(ld, e, lib->name, 'e');
     fd->code_addr = fe->load_addr; /* constructors must point into this code */
     fd->code_len = fe->payload_len;
@@ -353,7 +374,8 @@ mm_err_t mm_verify(mm_loader_t *ld, const char *name) {
     mm_err_t e = lookup(ld, name, &lib);
     if (e) return e;
     file_info_t fe, fd;
-    e = verify_both(ld, lib, &fe, &fd);
+    mm_flash_plan_t plan;
+    e = verify_both(ld, lib, &fe, &fd, &plan);
     return e ? e : fail(ld, MM_OK, 0, 0);
 }
 
@@ -378,6 +400,10 @@ static int zero_data(mm_loader_t *ld, uintptr_t dst, uint32_t n) {
     volatile uint8_t *d = (volatile uint8_t *)dst;
     for (uint32_t i = 0; i < n; i++) d[i] = 0;
     return 0;
+}
+static mm_err_t sink_flash(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
+                           file_info_t *fi) {
+    return ld->flash_impl->feed(ld, fi->plan, off, (const uint8_t *)buf, n);
 }
 static mm_err_t sink_data(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
                           file_info_t *fi) {
@@ -420,10 +446,23 @@ static void poison_code(mm_loader_t *ld, uint32_t addr, uint32_t len) {
     if (ld->memory.sync_code) ld->memory.sync_code(ld->memory.ctx, addr, len);
 }
 
+/* A library's code can no longer run: RAM slot zero-filled, flash slot unmapped. */
+static void make_unrunnable(mm_loader_t *ld, const mm_slot_t *slot, uint32_t addr, uint32_t len) {
+    if (!len) return;
+    if (slot->flash) {
+        if (ld->flash_impl) ld->flash_impl->unmap(ld, addr, len);
+    } else {
+        poison_code(ld, addr, len);
+    }
+}
+
+/* Eviction of a flash library unmaps too (poison 0 is for RAM slots, whose code the
+ * next library overwrites anyway): nothing may fetch its pages while the slot changes. */
 static void release_slot(mm_loader_t *ld, mm_library_t *lib, int poison) {
     run_destructors(lib);
     lib->slot->occupant = 0;
-    if (poison && lib->code_len) poison_code(ld, lib->code_addr, lib->code_len);
+    if ((poison || lib->slot->flash) && lib->code_len)
+        make_unrunnable(ld, lib->slot, lib->code_addr, lib->code_len);
     lib->code_len = 0;
 }
 
@@ -454,28 +493,46 @@ static mm_err_t run_constructors(mm_loader_t *ld, mm_library_t *lib, const file_
     return MM_OK;
 }
 
+/* Flash slot: write the image if the partition does not hold it yet, then map it. A
+ * failure leaves the image invalid (its header erased), so the next load rewrites it. */
+static mm_err_t place_in_flash(mm_loader_t *ld, file_info_t *fe, const mm_flash_plan_t *plan) {
+    const struct mm_flash_impl *impl = ld->flash_impl;
+    mm_err_t e = MM_OK;
+    if (plan->rewrite) {
+        fe->plan = plan;
+        if ((e = impl->begin(ld, plan)) == MM_OK && (e = copy_file(ld, fe, sink_flash)) == MM_OK)
+            e = impl->finish(ld, plan);
+        if (e) return e;
+    }
+    return impl->map(ld, plan);
+}
+
 mm_err_t mm_load(mm_loader_t *ld, const char *name) {
     mm_library_t *lib;
     mm_err_t e = lookup(ld, name, &lib);
     if (e) return e;
     if (lib->slot->occupant == lib) return fail(ld, MM_OK, 0, 0);
     file_info_t fe, fd;
-    if ((e = verify_both(ld, lib, &fe, &fd)) != MM_OK) return e;
+    mm_flash_plan_t plan;
+    if ((e = verify_both(ld, lib, &fe, &fd, &plan)) != MM_OK) return e;
 
     /* Everything checked: from here on the slot's previous contents are given up. */
     if (lib->slot->occupant) release_slot(ld, lib->slot->occupant, 0);
     lib->ndtors = 0;
     char failed = 0;
-    if ((e = copy_file(ld, &fe, sink_code)) != MM_OK) failed = 'e';
+    if ((e = lib->slot->flash ? place_in_flash(ld, &fe, &plan) : copy_file(ld, &fe, sink_code)) != MM_OK)
+        failed = 'e';
     else if ((e = copy_file(ld, &fd, sink_data)) != MM_OK) failed = 'd';
     else if (fd.bss_len && zero_data(ld, fd.bss_addr, fd.bss_len))
         e = MM_ERR_WRITE, failed = 'd';
     if (failed) {
-        /* the slot now holds a partial copy: make it fault rather than run */
-        poison_code(ld, fe.load_addr, fe.payload_len);
+        /* the slot now holds a partial copy (or a mapping without its data): make it
+         * fault rather than run */
+        make_unrunnable(ld, lib->slot, fe.load_addr, fe.payload_len);
         return fail(ld, e, name, failed);
     }
-    if (ld->memory.sync_code) ld->memory.sync_code(ld->memory.ctx, fe.load_addr, fe.payload_len);
+    if (!lib->slot->flash && ld->memory.sync_code)
+        ld->memory.sync_code(ld->memory.ctx, fe.load_addr, fe.payload_len);
     lib->code_addr = fe.load_addr;
     lib->code_len = fe.payload_len;
     /* occupant is set before the constructors run, so a constructor calling an MM_LAZY

@@ -49,6 +49,12 @@ typedef enum {
     MM_ERR_NO_LOADER = 24,      /* mm_require() before any loader was made the default */
     MM_ERR_DIR_TOO_LONG = 25,   /* the loader's folder is longer than MM_DIR_MAX - 1 chars */
     MM_ERR_NO_CALL_HOOK = 26,   /* the library has constructors, the memory writer no call */
+    MM_ERR_FLASH_NONE = 27,     /* a flash-slot library, but no flash attached to the loader */
+    MM_ERR_FLASH_LAYOUT = 28,   /* flash offset, slot address or partition unusable (§6a) */
+    MM_ERR_FLASH_WORN = 29,     /* the image reached its write limit: rewrite refused */
+    MM_ERR_FLASH_IO = 30,       /* library partition read, erase or program failed */
+    MM_ERR_FLASH_VERIFY = 31,   /* the partition does not read back what was programmed */
+    MM_ERR_FLASH_MAP = 32,      /* the MMU refused to map the image */
     MM_ERR__COUNT
 } mm_err_t;
 
@@ -92,6 +98,7 @@ typedef struct mm_slot {
     uintptr_t bss_start, bss_end;   /* optional _mm_slot_<slot>_bss_start/_end, else 0 */
     struct mm_library *occupant;    /* runtime: the loaded member, or NULL */
     struct mm_slot *next;
+    uintptr_t flash;                /* _mm_slot_<slot>_flash (weak): 1 = flash slot, 0 = RAM */
 } mm_slot_t;
 
 typedef struct { void (*fn)(void *); void *arg; } mm_dtor_t;
@@ -106,6 +113,7 @@ typedef struct mm_library {
     uint32_t code_addr, code_len;   /* where the loaded code is (ctor pointer check) */
     uint8_t ndtors;
     mm_dtor_t dtors[MM_MAX_DTORS];
+    uintptr_t flash_offset;         /* _mm_<lib>_flash_offset (weak): image offset in mmlib */
 } mm_library_t;
 
 /* Registration (the macros below call these from a constructor; call them yourself if
@@ -125,13 +133,15 @@ mm_library_t *mm_first_library(void); /* iterate with lib->next */
     MM__EXTERN_C char _mm_slot_##slot##_data_start[], _mm_slot_##slot##_data_end[];       \
     MM__EXTERN_C char _mm_slot_##slot##_bss_start[] MM__WEAK;                             \
     MM__EXTERN_C char _mm_slot_##slot##_bss_end[] MM__WEAK;                               \
+    MM__EXTERN_C char _mm_slot_##slot##_flash[] MM__WEAK;                                 \
     MM__EXTERN_C mm_slot_t mm_slot_##slot;                                                \
     mm_slot_t mm_slot_##slot = {#slot, (uintptr_t)_mm_slot_##slot##_text_start,           \
                                 (uintptr_t)_mm_slot_##slot##_text_end,                    \
                                 (uintptr_t)_mm_slot_##slot##_data_start,                  \
                                 (uintptr_t)_mm_slot_##slot##_data_end,                    \
                                 (uintptr_t)_mm_slot_##slot##_bss_start,                   \
-                                (uintptr_t)_mm_slot_##slot##_bss_end, 0, 0};              \
+                                (uintptr_t)_mm_slot_##slot##_bss_end, 0, 0,               \
+                                (uintptr_t)_mm_slot_##slot##_flash};                      \
     static MM__CTOR void mm__register_slot_##slot(void) { mm_register_slot(&mm_slot_##slot); }
 
 /* MM_LIBRARY(TinyClassifier, ai) declares a library living in slot `ai` (declared with
@@ -143,13 +153,15 @@ mm_library_t *mm_first_library(void); /* iterate with lib->next */
     MM__EXTERN_C char _mm_##lib##_data_start[], _mm_##lib##_data_end[];                   \
     MM__EXTERN_C char _mm_##lib##_bss_start[], _mm_##lib##_bss_end[];                     \
     MM__EXTERN_C char _mm_##lib##_ctors_start[], _mm_##lib##_ctors_end[];                 \
+    MM__EXTERN_C char _mm_##lib##_flash_offset[] MM__WEAK;                                \
     MM__EXTERN_C mm_library_t mm_library_##lib;                                           \
     mm_library_t mm_library_##lib = {                                                     \
         #lib, &mm_slot_##slot, (uintptr_t)_mm_##lib##_text_start,                         \
         (uintptr_t)_mm_##lib##_text_end, (uintptr_t)_mm_##lib##_data_start,               \
         (uintptr_t)_mm_##lib##_data_end, (uintptr_t)_mm_##lib##_bss_start,                \
         (uintptr_t)_mm_##lib##_bss_end, (uintptr_t)_mm_##lib##_ctors_start,               \
-        (uintptr_t)_mm_##lib##_ctors_end, 0, 0, 0, 0, {{0, 0}}};                          \
+        (uintptr_t)_mm_##lib##_ctors_end, 0, 0, 0, 0, {{0, 0}},                           \
+        (uintptr_t)_mm_##lib##_flash_offset};                                             \
     static MM__CTOR void mm__register_lib_##lib(void) { mm_register_library(&mm_library_##lib); }
 
 /* The common case, one library per slot named after it (custom_mm_slots not given). */
@@ -160,9 +172,13 @@ mm_library_t *mm_first_library(void); /* iterate with lib->next */
 /* Room for the folder, NUL included: a folder of up to 31 characters ("/mm", "/sdcard/mm"). */
 #define MM_DIR_MAX (MM_PATH_MAX - 2 * MM_NAME_MAX)
 
+struct mm_flash;
+struct mm_flash_impl;
 typedef struct mm_loader {
     mm_storage_t storage;                    /* ops NULL: init failed (last_error says why) */
     mm_memory_t memory;
+    const struct mm_flash *flash;            /* mm_loader_attach_flash() (mm_flash.h), or NULL */
+    const struct mm_flash_impl *flash_impl;  /* set with it: keeps mm_flash.c out of RAM-only builds */
     char dir[MM_DIR_MAX];                    /* "/mm"; "" = storage root */
     const volatile uint8_t *build_id;        /* normally mm_build_id */
     mm_err_t last_error;
@@ -181,10 +197,13 @@ mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char
  * refuse a library (headers, CRCs, ranges, every constructor pointer, the call hook) is
  * made before the occupant is evicted, so a refused library leaves it loaded. Only a
  * storage or memory failure during the copy itself comes later; then the slot is empty
- * and its code filled with illegal instructions. */
+ * and its code filled with illegal instructions. A flash slot (mm_flash.h) writes the
+ * library partition only if it does not hold this image yet, then maps it; the flash
+ * checks (offset, window, write limit) come before the eviction too. */
 mm_err_t mm_load(mm_loader_t *ld, const char *name);
 /* Run the library's registered destructors (last first), fill its code with zeros
- * (a stale call then faults instead of running stale code) and free the slot. */
+ * (a flash slot: unmap it), so a stale call faults instead of running stale code, and
+ * free the slot. */
 mm_err_t mm_unload(mm_loader_t *ld, const char *name);
 int mm_is_loaded(const char *name);
 /* Verify only (no memory is touched): the checks mm_load makes before copying. */

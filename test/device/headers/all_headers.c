@@ -8,6 +8,8 @@
 #include "mm_loader.h"
 #include "mm_port.h"
 #include "mm_agent.h"
+#include "mm_flash.h"
+#include "mm_mmu_chip.h"
 
 int load(int a);
 int verify(int a);
@@ -23,6 +25,8 @@ int all_headers_c(mm_loader_t *ld, mm_agent_t *agent) {
     mm_err_t e = mm_load(ld, "Demo");
     int status = e == MM_OK ? MM_AGENT_OK : MM_AGENT_IO;
     mm_agent_set_busy(agent, status != MM_AGENT_OK);
+    mm_flash_image_info_t info;
+    if (mm_flash_image_info(ld, "Demo", &info) == MM_OK) status += (int)info.writes;
     mm_lazy_unload();
     return mm_lazy_load(1) + mm_lazy_verify(2) + mm_lazy_require("x") + (int)mm_build_id[0] +
            (int)mm_crc32(0, "", 0) + MM_BUILD_ID_LEN;

@@ -8,6 +8,8 @@
 #include "mm_loader.h"
 #include "mm_port.h"
 #include "mm_agent.h"
+#include "mm_flash.h"
+#include "mm_mmu_chip.h"
 #include "MemoryManager.h"
 #if defined(ARDUINO)
 #include "mm_agent_arduino.h"

@@ -1,9 +1,7 @@
 /* Host unit tests of the loader core (firmware/src/mm_loader.c), built with
- * -fsanitize=address,undefined. Files are written by an independent writer below (zlib's
- * crc32, not the firmware's), read back through the real POSIX storage backend, and
- * loaded into memory_model.c, which faults on any non-word store to IRAM.
- * Output: one line per test, "ok - name" or "not ok - name: why"; exit status 1 if any
- * failed. `test_loader <dir> <name>` runs one test only. */
+ * -fsanitize=address,undefined. Files are written by an independent writer (lib_files.c:
+ * zlib's crc32, not the firmware's), read back through the real POSIX storage backend,
+ * and loaded into memory_model.c, which faults on any non-word store to IRAM. */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +10,7 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
+#include "lib_files.h"
 #include "memory_model.h"
 #include "mm_loader.h"
 #include "mm_storage.h"
@@ -27,83 +25,16 @@
 #define SOLO_DATA 0x3FFD0800u
 #define SOLO_DATA_END 0x3FFD0A00u
 
-static mm_slot_t slot_ai = {"ai", AI_TEXT, AI_TEXT_END, AI_DATA, AI_DATA_END, 0, 0, 0, 0};
+static mm_slot_t slot_ai = {"ai", AI_TEXT, AI_TEXT_END, AI_DATA, AI_DATA_END, 0, 0, 0, 0, 0};
 /* solo bounds its bss separately (like a linker script whose data range excludes bss) */
 #define SOLO_BSS 0x3FFD0A00u
 #define SOLO_BSS_END 0x3FFD0A40u
-static mm_slot_t slot_solo = {"solo", SOLO_TEXT, SOLO_TEXT_END, SOLO_DATA, SOLO_DATA_END, SOLO_BSS, SOLO_BSS_END, 0, 0};
-static mm_library_t lib_alpha = {"Alpha", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
-static mm_library_t lib_beta = {"Beta", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
-static mm_library_t lib_gamma = {"Gamma", &slot_solo, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}};
+static mm_slot_t slot_solo = {"solo", SOLO_TEXT, SOLO_TEXT_END, SOLO_DATA, SOLO_DATA_END, SOLO_BSS, SOLO_BSS_END, 0, 0, 0};
+static mm_library_t lib_alpha = {"Alpha", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}, 0};
+static mm_library_t lib_beta = {"Beta", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}, 0};
+static mm_library_t lib_gamma = {"Gamma", &slot_solo, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}, 0};
 
-static uint8_t fw_id[32];
-static char dir[512];
 static mm_loader_t ld;
-static char failure[512];
-
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            snprintf(failure, sizeof failure, __VA_ARGS__);                     \
-            return 0;                                                          \
-        }                                                                      \
-    } while (0)
-#define CHECK_ERR(expr, want)                                                  \
-    do {                                                                       \
-        mm_err_t got_ = (expr);                                                \
-        CHECK(got_ == (want), "%s: got %s, want %s", #expr, mm_errname(got_), mm_errname(want)); \
-    } while (0)
-
-/* ---- an independent file writer ------------------------------------------------------ */
-typedef struct {
-    char name[40];
-    uint8_t kind, flags;
-    uint16_t version;
-    uint32_t header_size, load, bss_addr, bss_len, ctor_addr, ctor_count;
-    const uint8_t *payload;
-    uint32_t len;
-    uint8_t build_id[32];
-    /* damage applied after sealing */
-    int flip_header_byte, flip_payload_byte; /* -1 none */
-    int cut, extra;                          /* bytes removed / appended at the end */
-} spec_t;
-
-static void put32(uint8_t *p, uint32_t v) { p[0] = v, p[1] = v >> 8, p[2] = v >> 16, p[3] = v >> 24; }
-
-static spec_t spec(const char *name, uint8_t kind, uint32_t load, const uint8_t *payload, uint32_t len) {
-    spec_t s;
-    memset(&s, 0, sizeof s);
-    snprintf(s.name, sizeof s.name, "%s", name);
-    s.kind = kind, s.version = 1, s.header_size = 128, s.load = load, s.payload = payload, s.len = len;
-    memcpy(s.build_id, fw_id, 32);
-    s.flip_header_byte = s.flip_payload_byte = -1;
-    return s;
-}
-
-static void write_spec(const char *file, const spec_t *s) {
-    uint8_t h[128] = {'M', 'M', 'L', 'B'};
-    h[4] = s->version & 0xFF, h[5] = s->version >> 8, h[6] = s->kind, h[7] = s->flags;
-    put32(h + 8, s->header_size), put32(h + 12, s->load), put32(h + 16, s->len);
-    put32(h + 20, (uint32_t)crc32(0, s->payload, s->len));
-    put32(h + 24, s->bss_addr), put32(h + 28, s->bss_len), put32(h + 32, s->ctor_addr);
-    put32(h + 36, s->ctor_count);
-    memcpy(h + 48, s->name, strlen(s->name) < 32 ? strlen(s->name) : 32);
-    memcpy(h + 80, s->build_id, 32);
-    put32(h + 124, (uint32_t)crc32(0, h, 124));
-    uint32_t total = 128 + s->len;
-    uint8_t *buf = calloc(1, total + s->extra + 1);
-    memcpy(buf, h, 128);
-    memcpy(buf + 128, s->payload, s->len);
-    if (s->flip_header_byte >= 0) buf[s->flip_header_byte] ^= 0x01;
-    if (s->flip_payload_byte >= 0) buf[128 + s->flip_payload_byte] ^= 0x01;
-    total = total - s->cut + s->extra;
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "wb");
-    fwrite(buf, 1, total, f);
-    fclose(f);
-    free(buf);
-}
 
 /* ---- library images ------------------------------------------------------------------- */
 static uint8_t alpha_code[256], beta_code[128], gamma_code[64];
@@ -487,8 +418,6 @@ static int t_model_faults_on_byte_store_to_iram(void) {
     return 1;
 }
 
-typedef struct { const char *name; int (*fn)(void); } test_t;
-#define T(f) {#f + 2, f}
 static const test_t tests[] = {
     T(t_load_copies_code_data_zeroes_bss_runs_ctors), T(t_ctors_table_reversed_flag),
     T(t_ctors_markers_skipped), T(t_slot_eviction_and_swap_back),
@@ -509,22 +438,5 @@ static const test_t tests[] = {
 };
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_loader <scratch dir> [test name]\n");
-        return 2;
-    }
-    snprintf(dir, sizeof dir, "%s", argv[1]);
-    int failed = 0, ran = 0;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (argc > 2 && strcmp(argv[2], tests[i].name)) continue;
-        setup();
-        failure[0] = 0;
-        int ok = tests[i].fn();
-        ran++;
-        if (ok) printf("ok - %s\n", tests[i].name);
-        else printf("not ok - %s: %s\n", tests[i].name, failure), failed++;
-        fflush(stdout);
-    }
-    printf("# %d tests, %d failed\n", ran, failed);
-    return failed || !ran ? 1 : 0;
+    return run_tests(argc, argv, tests, sizeof tests / sizeof tests[0], setup);
 }

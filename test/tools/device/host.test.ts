@@ -9,39 +9,50 @@ import { REPO, run, tempDir } from '../../helpers/tools';
 const SRC = join(REPO, 'firmware/src');
 const HOST = join(REPO, 'test/device/host');
 const work = tempDir('esp32mm-device-host-');
-const exe = join(work, 'test_loader');
 
-const build = run('gcc', [
+const SANITIZED = [
   '-std=c11', '-D_DEFAULT_SOURCE', '-Wall', '-Wextra', '-Werror', '-g', '-O1',
   '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer',
   `-I${SRC}`, `-I${HOST}`,
-  ...['mm_loader.c', 'mm_crc32.c', 'mm_storage_posix.c', 'mm_port_generic.c', 'mm_build_id.c', 'mm_cxa_atexit.c'].map((f) => join(SRC, f)),
-  join(HOST, 'memory_model.c'), join(HOST, 'test_loader.c'), '-lz', '-o', exe,
-]);
-const result = build.status === 0 ? run(exe, [work]) : undefined;
-const lines = result ? result.stdout.split('\n').filter((l) => /^(not )?ok - /.test(l)) : [];
+];
+const CORE = ['mm_loader.c', 'mm_crc32.c', 'mm_storage_posix.c', 'mm_port_generic.c', 'mm_build_id.c'];
+const FLASH = ['mm_flash.c', 'mm_mmu_table.c', 'mm_mmu_esp32.c', 'mm_mmu_esp32s3.c', 'mm_mmu_esp32c3.c', 'mm_mmu_esp32c6.c'];
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('device loader core on the host (gcc, ASan + UBSan, IRAM word-only model)', () => {
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
-  it('compiles with -Wall -Wextra -Werror and the sanitizers', () => {
-    expect(build.stderr + build.stdout).toBe('');
-    expect(build.status).toBe(0);
-  });
+/* Build one C test program, run it, and make each of its "ok - name" lines a vitest test. */
+function hostSuite(title: string, program: string, sources: string[], hostFiles: string[], atLeast: number) {
+  const exe = join(work, program);
+  const build = run('gcc', [...SANITIZED, ...sources.map((f) => join(SRC, f)), ...hostFiles.map((f) => join(HOST, f)),
+    join(HOST, `${program}.c`), '-lz', '-o', exe]);
+  const result = build.status === 0 ? run(exe, [work]) : undefined;
+  const lines = result ? result.stdout.split('\n').filter((l) => /^(not )?ok - /.test(l)) : [];
 
-  it('runs every case without a sanitizer report', () => {
-    expect(result?.stderr ?? '').not.toMatch(/AddressSanitizer|runtime error|MODEL FAULT/);
-    expect(result?.stdout).toMatch(/# \d+ tests, 0 failed/);
-    expect(result?.status).toBe(0);
-    expect(lines.length).toBeGreaterThanOrEqual(35);
-  });
-
-  for (const line of lines) {
-    const name = line.replace(/^(not )?ok - /, '').replace(/:.*$/, '');
-    it(name.replace(/_/g, ' '), () => {
-      expect(line).toBe(`ok - ${name}`);
+  describe(title, () => {
+    it('compiles with -Wall -Wextra -Werror and the sanitizers', () => {
+      expect(build.stderr + build.stdout).toBe('');
+      expect(build.status).toBe(0);
     });
-  }
-});
+
+    it('runs every case without a sanitizer report', () => {
+      expect(result?.stderr ?? '').not.toMatch(/AddressSanitizer|runtime error|MODEL FAULT/);
+      expect(result?.stdout).toMatch(/# \d+ tests, 0 failed/);
+      expect(result?.status).toBe(0);
+      expect(lines.length).toBeGreaterThanOrEqual(atLeast);
+    });
+
+    for (const line of lines) {
+      const name = line.replace(/^(not )?ok - /, '').replace(/:.*$/, '');
+      it(name.replace(/_/g, ' '), () => {
+        expect(line).toBe(`ok - ${name}`);
+      });
+    }
+  });
+}
+
+hostSuite('device loader core on the host (gcc, ASan + UBSan, IRAM word-only model)', 'test_loader',
+  [...CORE, 'mm_cxa_atexit.c'], ['memory_model.c', 'lib_files.c'], 35);
+hostSuite('flash slots on the host (gcc, ASan + UBSan, NOR-flash and MMU models)', 'test_flash',
+  [...CORE, ...FLASH], ['memory_model.c', 'lib_files.c', 'flash_model.c'], 16);
 
 describe('C++ API on the host (MemoryManager.cpp over the loader, ASan + UBSan)', () => {
   it('a folder of 32 characters or more is an error from begin() and load(), never shortened', () => {
@@ -92,6 +103,20 @@ describe('device sources that cannot run here still compile', () => {
     ['ESP32C3', 'riscv64-unknown-elf-gcc', ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs']],
     ['ESP32C6', 'riscv64-unknown-elf-gcc', ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs']],
   ];
+  // The flash-slot core and the chips' MMU descriptions (their pure part; the register
+  // writes need ESP-IDF) for both cross targets, freestanding: mm_flash.c calls no C library.
+  for (const [target, cc, flags] of [targets[0], targets[2]]) {
+    it(`flash slots (${FLASH.join(', ')}, mm_flash_semihost.c) with ${cc}`, () => {
+      const out = tempDir('esp32mm-flash-cross-');
+      onTestFinished(() => rmSync(out, { recursive: true, force: true }));
+      for (const f of [...FLASH, 'mm_flash_semihost.c']) {
+        const r = run(cc, [...flags, '-std=gnu11', '-Os', '-Wall', '-Wextra', '-Werror', '-ffreestanding', '-DMM_SEMIHOSTING', `-I${SRC}`,
+          '-c', join(SRC, f), '-o', join(out, `${f}.o`)]);
+        expect(r.stderr, `${target} ${f}`).toBe('');
+        expect(r.status).toBe(0);
+      }
+    });
+  }
   for (const [target, cc, flags] of targets) {
     it(`chip port for ${target} (mm_port_esp.c) with ${cc}`, () => {
       const inc = tempDir('esp32mm-sdkconfig-');
