@@ -50,6 +50,13 @@ const TYPES: Record<string, number> = { app: 0x00, data: 0x01 };
 const APP_SUBTYPES: Record<string, number> = { factory: 0x00, test: 0x20 };
 for (let n = 0; n < 16; n++) APP_SUBTYPES[`ota_${n}`] = 0x10 + n;
 
+/**
+ * The partition flash-slot library images live in (docs/design.md §6a): type data, our own
+ * subtype 0x40 (outside ESP-IDF's list, so tables write it as a number), label `mmlib`.
+ */
+export const MMLIB_LABEL = 'mmlib';
+export const MMLIB_SUBTYPE = 0x40;
+
 const DATA_SUBTYPES: Record<string, number> = {
   ota: 0x00, phy: 0x01, nvs: 0x02, coredump: 0x03, nvs_keys: 0x04, efuse: 0x05, undefined: 0x06,
   esphttpd: 0x80, fat: 0x81, spiffs: 0x82, littlefs: 0x83,
@@ -297,4 +304,39 @@ export function firstAppPartition(parts: Partition[]): Partition | undefined {
     .sort((a, b) => a.n - b.n);
   if (ota.length > 0) return ota[0].p;
   return apps.find((p) => p.subtype === 'test') ?? apps[0];
+}
+
+/** A partition table file: CSV when the name ends in .csv, else the binary table. */
+export function parsePartitionFile(bytes: Uint8Array, path: string): Partition[] {
+  return path.toLowerCase().endsWith('.csv')
+    ? parsePartitionCsv(new TextDecoder().decode(bytes), { source: path })
+    : parsePartitionTable(bytes);
+}
+
+/**
+ * The largest app partition: the furthest the app's own flash code can reach into the
+ * instruction window (an OTA update may boot any of them). Undefined without app partitions.
+ */
+export function largestAppPartition(parts: Partition[]): Partition | undefined {
+  return parts.filter((p) => p.type === 'app').reduce<Partition | undefined>((best, p) => (!best || p.size > best.size ? p : best), undefined);
+}
+
+/**
+ * The partition for flash-slot library images: data, subtype 0x40. A partition labelled
+ * mmlib with another type or subtype is refused (the loader would not find it).
+ */
+export function libraryPartition(parts: Partition[]): Partition | undefined {
+  const found = parts.find((p) => p.type === 'data' && p.subtype === MMLIB_SUBTYPE);
+  if (found) return found;
+  const named = parts.find((p) => p.label === MMLIB_LABEL);
+  if (named) {
+    throw new PartitionTableError(`partition "${MMLIB_LABEL}" has type ${named.type} and subtype ${typeof named.subtype === 'number' ? hex(named.subtype) : named.subtype}: flash-slot libraries need type data, subtype ${hex(MMLIB_SUBTYPE)} — write it as "${mmlibCsvLine(named.size)}"`);
+  }
+  return undefined;
+}
+
+/** The CSV line of the library partition (offset left blank: the table fills it in after the previous one). */
+export function mmlibCsvLine(size: number, offset?: number): string {
+  const sizeText = size % 0x100000 === 0 ? `${size / 0x100000}M` : size % 1024 === 0 ? `${size / 1024}K` : hex(size);
+  return `${MMLIB_LABEL}, data, ${hex(MMLIB_SUBTYPE)}, ${offset === undefined ? '' : hex(offset)}, ${sizeText},`;
 }
