@@ -113,9 +113,11 @@ export function splitList(value: string): string[] {
   return value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 }
 
-export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
-  const chip = parseChipId(input.chip);
-  if (!chip) throw new LinkConfigError(`unknown chip '${input.chip}': use one of ${CHIP_IDS.join(', ')}`);
+/**
+ * The libraries and slots alone (names, membership, slot kinds), without placing anything:
+ * what init and the registrations need before a partition table exists.
+ */
+export function validateLinkNames(input: Pick<LinkConfigInput, 'libs' | 'slots' | 'code'>): { libs: string[]; slots: Slot[] } {
   const libs = input.libs.map((l) => l.trim()).filter(Boolean);
   if (!libs.length) throw new LinkConfigError('no libraries given: name at least one lib/ folder to make dynamic (custom_mm_libs / --libs)');
   for (const lib of libs) checkLibraryName(lib);
@@ -123,7 +125,14 @@ export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
   if (dup) throw new LinkConfigError(`library '${dup}' is listed twice`);
   checkIdentifierCollisions(libs);
   const code = (input.code ?? 'iram') as CodePlacement;
-  const slots = buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)), code);
+  return { libs, slots: buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)), code) };
+}
+
+export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
+  const chip = parseChipId(input.chip);
+  if (!chip) throw new LinkConfigError(`unknown chip '${input.chip}': use one of ${CHIP_IDS.join(', ')}`);
+  const { libs, slots } = validateLinkNames(input);
+  const code = (input.code ?? 'iram') as CodePlacement;
   const data = (input.data ?? 'dram') as DataPlacement;
   // ESP-IDF's Xtensa toolchains emit .ctors (their sections.ld collects only .ctors into
   // __init_array_start..end); the RISC-V ones are built with --enable-initfini-array.

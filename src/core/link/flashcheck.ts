@@ -90,6 +90,8 @@ export function checkFlashSlots(map: MapFile, libs: string[], input: FlashCheckI
   const need = flashPartitionNeed(images);
   if (!mmlib) {
     problems.push({ lib: first, message: `${path} has no mmlib partition for the flash-slot library images (${need} bytes needed: 64 KB directory + the images, each rounded up to 64 KB): add the line "${mmlibCsvLine(alignMegabyte(need))}" (esp32mm init adds it to a project CSV)` });
+  } else if (mmlib.offset % FLASH_PAGE !== 0) {
+    problems.push({ lib: first, message: `${path}: the mmlib partition starts at ${hex(mmlib.offset)}, not on a 64 KB boundary: the flash cache maps its images as whole 64 KB pages — move it to ${hex(alignPage(mmlib.offset))}` });
   } else if (mmlib.size < need) {
     problems.push({ lib: first, message: `${path}: the mmlib partition (${mmlib.size} bytes) is too small for the flash-slot library images: they need ${need} bytes (64 KB directory + ${images.map((i) => `${i.lib} ${alignPage(i.size)}`).join(' + ')}) — make it at least ${hex(need)} bytes` });
   }

@@ -340,3 +340,40 @@ export function mmlibCsvLine(size: number, offset?: number): string {
   const sizeText = size % 0x100000 === 0 ? `${size / 0x100000}M` : size % 1024 === 0 ? `${size / 1024}K` : hex(size);
   return `${MMLIB_LABEL}, data, ${hex(MMLIB_SUBTYPE)}, ${offset === undefined ? '' : hex(offset)}, ${sizeText},`;
 }
+
+/** The library partition's size when init adds one and the flash has room (docs/design.md §6a). */
+export const MMLIB_DEFAULT_SIZE = 0x100000;
+/** The smallest useful library partition: the directory and one 64 KB image. */
+export const MMLIB_MIN_SIZE = 0x20000;
+
+export type LibraryPartitionPlan =
+  | { kind: 'present'; partition: Partition }
+  | { kind: 'add'; line: string; text: string; partition: { offset: number; size: number } }
+  | { kind: 'manual'; line: string; problem: string };
+
+/**
+ * How to give a partition CSV its mmlib partition: after the last partition, on a 64 KB
+ * boundary (the loader maps its images as whole MMU pages), 1 MB or, when less is left, the
+ * largest multiple of 64 KB that fits in `flashSize`. Without the flash size nothing is
+ * written: whether it fits cannot be told. The new line keeps the file's line endings.
+ */
+export function planLibraryPartition(text: string, flashSize: number | undefined, source = 'partitions CSV'): LibraryPartitionPlan {
+  const parts = parsePartitionCsv(text, { source });
+  const present = libraryPartition(parts);
+  if (present) return { kind: 'present', partition: present };
+  const end = parts.reduce((n, p) => Math.max(n, p.offset + p.size), 0);
+  const offset = Math.ceil(end / APP_ALIGN) * APP_ALIGN;
+  const suggested = mmlibCsvLine(MMLIB_DEFAULT_SIZE, offset);
+  if (flashSize === undefined) {
+    return { kind: 'manual', line: suggested, problem: `the flash size is not known (set board_upload.flash_size in platformio.ini), so whether ${hex(MMLIB_DEFAULT_SIZE)} bytes fit after the last partition (it ends at ${hex(end)}) cannot be told` };
+  }
+  const room = Math.floor((flashSize - offset) / APP_ALIGN) * APP_ALIGN;
+  if (room < MMLIB_MIN_SIZE) {
+    return { kind: 'manual', line: mmlibCsvLine(MMLIB_DEFAULT_SIZE), problem: `the table fills the ${flashSize / 0x100000} MB flash (its last partition ends at ${hex(end)}): make room by shrinking a data partition (spiffs, littlefs, fat), then add the line after it` };
+  }
+  const size = Math.min(MMLIB_DEFAULT_SIZE, room);
+  const line = mmlibCsvLine(size, offset);
+  const eol = /\r\n/.test(text) ? '\r\n' : '\n';
+  const body = text === '' || /\n$/.test(text) ? text : text + eol;
+  return { kind: 'add', line, text: `${body}# esp32mm: flash-slot library images (type data, subtype 0x40, on a 64 KB boundary)${eol}${line}${eol}`, partition: { offset, size } };
+}
