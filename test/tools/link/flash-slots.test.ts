@@ -197,6 +197,35 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
     }
   });
 
+  it('shows the window, the slots and the mmlib use in the memory map, from the ELF and from the map alone', () => {
+    const big = section('.mm.BigModel.text'), small = section('.mm.Small.text'), other = section('.mm.Other.text');
+    const images = [big, small, other].map((t) => align(t.size));
+    // Map only, a slot is named after its first library: the slot symbols are the ELF's.
+    for (const [args, names] of [[[elf, '--map', map], ['model', 'other']], [['--map', map], ['BigModel', 'Other']]]) {
+      const r = esp32mm(['map', ...args, '--chip', tc.chip, '--partitions', table, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      const m = JSON.parse(r.stdout) as { flashSlots: Record<string, unknown>; slots: { name: string; flash?: true }[] };
+      expect(m.flashSlots).toEqual({
+        window: { start: tc.window[0], end: tc.window[1] },
+        appReach: tc.window[0] + APP,
+        slots: [
+          { name: names[0], libraries: ['BigModel', 'Small'], start: big.addr, size: Math.max(big.size, small.size), reserved: align(Math.max(big.size, small.size)) },
+          { name: names[1], libraries: ['Other'], start: other.addr, size: other.size, reserved: align(other.size) },
+        ],
+        images: [
+          { library: 'BigModel', offset: 0x10000, size: big.size, reserved: images[0] },
+          { library: 'Small', offset: 0x10000 + images[0], size: small.size, reserved: images[1] },
+          { library: 'Other', offset: 0x10000 + images[0] + images[1], size: other.size, reserved: images[2] },
+        ],
+        partition: { name: 'mmlib', offset: 0x290000, size: 0x100000, used: 0x10000 + images[0] + images[1] + images[2], free: 0x100000 - 0x10000 - images[0] - images[1] - images[2], sizeSource: 'partition-table' },
+      });
+      expect(m.slots.filter((s) => s.flash).map((s) => s.name)).toEqual(names);
+    }
+    const text = esp32mm(['map', elf, '--map', map, '--chip', tc.chip, '--partitions', table]);
+    expect(text.stdout).toMatch(new RegExp(`Flash window 0x${tc.window[0].toString(16).padStart(8, '0')}\\.\\.`, 'i'));
+    expect(text.stdout).toMatch(/Partition mmlib\s+3 images \+ 64 KB directory/);
+  });
+
   it('refuses an explicit address the app could reach, and ld refuses slots past the window', () => {
     const low = fragment(b.dir, tc, table, ['--flash-code-addr', '0x' + (tc.window[0] + 0x100000).toString(16)]);
     expect(low.status).toBe(2);
