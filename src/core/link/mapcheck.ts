@@ -235,7 +235,7 @@ export function checkLinkMap(mapText: string, libs: string[], options: LinkCheck
   const warnings: LinkWarning[] = [
     ...placementWarnings(map, libs, placements, names),
     ...frameworkRuleWarnings(mapText, libs),
-    ...checkFlashSlots(map, libs, options).map((p): LinkWarning => ({ kind: 'flash-slot', severity: 'error', lib: p.lib, message: p.message })),
+    ...checkFlashSlots(map, libs, options).map((p): LinkWarning => ({ kind: 'flash-slot', severity: p.severity, lib: p.lib, message: p.message })),
   ];
   if (options.elf) warnings.push(...referenceWarnings(options.elf, map, libs, options.strict === true));
   return warnings;

@@ -126,6 +126,7 @@ describe('flash slot link check', () => {
 
   it('refuses an mmlib partition too small for the directory and the aligned images', () => {
     const [p] = checkFlashSlots(map, ['A', 'B', 'C'], { chip: 'esp32', partitions: table() });
+    expect(p.severity).toBe('error');
     expect(p.message).toMatch(/the mmlib partition \(196608 bytes\) is too small .* they need 262144 bytes \(64 KB directory \+ A 131072 \+ B 65536\)/);
   });
 
@@ -154,7 +155,13 @@ describe('flash slot link check', () => {
 
   it('asks for the chip and the partition table when flash slots are linked', () => {
     const [p] = checkFlashSlots(map, ['A', 'B'], {});
+    expect(p.severity).toBe('warning'); // not checked is not known to be wrong
     expect(p.message).toMatch(/A, B are linked into flash slots, which cannot be checked without the chip and the partition table: give --chip and --partitions/);
+  });
+
+  it('refuses an mmlib partition off a 64 KB boundary (its images are mapped as whole pages)', () => {
+    const [p] = checkFlashSlots(map, ['A', 'B'], { chip: 'esp32', partitions: table(TABLE.replace('0x290000, 0x30000', '0x291000, 0x100000')) });
+    expect(p.message).toMatch(/the mmlib partition starts at 0x00291000, not on a 64 KB boundary: .* move it to 0x002A0000/);
   });
 
   it('has nothing to say about a link without flash slots', () => {
