@@ -32,7 +32,9 @@
 #
 # Options (platformio.ini, [env:...]): custom_mm_libs, custom_mm_slots, custom_mm_code,
 # custom_mm_data, custom_mm_storage, custom_mm_dir, custom_mm_chip (default: the board's
-# MCU), custom_mm_ctors (init_array | ctors), custom_mm_psram_code_addr.
+# MCU), custom_mm_ctors (init_array | ctors), custom_mm_psram_code_addr,
+# custom_mm_flash_code_addr. With flash slots the fragment and the map check are given the
+# partition table ($PARTITIONS_TABLE_CSV, else partitions.bin; docs/design.md §6a).
 #
 # Where the esp32mm command comes from (the first that applies); none of them is a path
 # of one machine, so the script works for teammates and CI that get it from git:
@@ -166,6 +168,21 @@ def _chip():
         return env.BoardConfig().get("build.mcu", "esp32")  # noqa: F821
     except Exception:  # no board (plain SCons test harness): the classic ESP32
         return "esp32"
+
+
+def _flash_slots(slots):
+    # docs/design.md §6a: custom_mm_code = flash, or a slot written "ai(flash): A B".
+    return _option("code") == "flash" or any(re.match(r"^[^:]*\(\s*flash\s*\)\s*:", s) for s in slots)
+
+
+def _partition_table(build_dir):
+    # The CSV the platform builds partitions.bin from (board_build.partitions or the
+    # framework's default table), else a partitions.bin an earlier build left.
+    csv = env.subst("$PARTITIONS_TABLE_CSV")  # noqa: F821
+    if csv and os.path.isfile(csv):
+        return csv
+    built = os.path.join(build_dir, "partitions.bin")
+    return built if os.path.isfile(built) else None
 
 
 def _out_dir(storage):
@@ -314,8 +331,18 @@ def _setup():
         os.makedirs(build_dir)
 
     args = ["fragment", "--chip", _chip(), "--libs", ",".join(libs), "-o", fragment]
-    for slot in [s.strip() for s in _option("slots").splitlines() if s.strip()]:
+    slots = [s.strip() for s in _option("slots").splitlines() if s.strip()]
+    for slot in slots:
         args += ["--slot", slot]
+    # Flash slots start above the reach of the largest app partition and need the mmlib one.
+    flash_check = []
+    if _flash_slots(slots):
+        table = _partition_table(build_dir)
+        if table:
+            args += ["--partitions", table]
+            flash_check = ["--chip", _chip(), "--partitions", table]
+        if _option("flash_code_addr"):
+            args += ["--flash-code-addr", _option("flash_code_addr")]
     for name in ("code", "data", "ctors"):
         if _option(name):
             args += ["--" + name, _option(name)]
@@ -353,7 +380,7 @@ def _setup():
             return 1
         if not _run(_doctor_args(elf_path, map_file), "the build doctor (esp32mm doctor)"):
             return 1
-        if not _run(["fragment", "--check-map", map_file, "--elf", elf_path, "--libs", ",".join(libs)], "checking the link map"):
+        if not _run(["fragment", "--check-map", map_file, "--elf", elf_path, "--libs", ",".join(libs)] + flash_check, "checking the link map"):
             return 1
         if not _run(["split", elf_path, "--out", out_dir, "--libs", ",".join(libs)], "splitting %s" % elf_path):
             return 1

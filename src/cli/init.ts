@@ -6,6 +6,8 @@ import { IniError, chooseEnv, envOption, listEnvs, parseIni, platformioOption } 
 import { HOOK_SCRIPT, type IniLineRef, InstallOptionError, installIntegration, integrationLeftovers, removeIntegration } from '../core/platformio/install';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
 import { deviceSetupFolders, planDeviceSetup } from '../core/platformio/device-setup';
+import { partitionCsvPath, setUpLibraryPartition } from '../core/platformio/library-partition';
+import { validateLinkNames } from '../core/link/config';
 import { type Command, InputError, UsageError } from './command';
 
 export const initCommand: Command = {
@@ -25,8 +27,9 @@ Options:
   --env <env>          the environment (default: default_envs, or the only one)
   --libs A,B           lib/ folders to make dynamic                          [required]
   --storage <kind>     sd | spiffs | littlefs: where the device reads the files [required]
-  --slot <name>:A,B    libraries sharing one address range (repeatable)
-  --code iram|psram    where code runs                                        [iram]
+  --slot <name>:A,B    libraries sharing one address range (repeatable);
+                       <name>(flash):A,B makes it a flash slot
+  --code iram|psram|flash  where code runs (flash: every slot executes in place) [iram]
   --data dram|psram    where data lives                                       [dram]
   --dir <path>         folder on the device filesystem                        [/mm]
   --chip <id>          override the board's MCU (esp32, esp32s3, esp32c3, …)
@@ -36,7 +39,13 @@ Options:
 
 It also vendors the device library into lib/ESP32MemoryManager (with esp32mm-version.json)
 and writes include/mm_libraries.h: the MM_SLOT/MM_LIBRARY registrations and mm_lazy_<fn>
-wrappers for the libraries' function prototypes.`,
+wrappers for the libraries' function prototypes.
+
+With a flash slot it adds the library partition to the project's partition CSV
+(board_build.partitions): "mmlib, data, 0x40, <offset>, 1M," after the last partition,
+on a 64 KB boundary, smaller when less than 1 MB is left in the flash
+(board_upload.flash_size). For the framework's default table, a table that is not a
+file of the project, or when the flash size is not set, it prints the line to add.`,
   options: {
     env: { type: 'string' },
     libs: { type: 'string' },
@@ -95,12 +104,19 @@ async function install(text: string, iniPath: string, scriptPath: string, values
   const device = planDeviceSetup(loadProject(dirname(iniPath)), {
     env, libs, storage, slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni), deviceDir: str('dir') ?? '/mm', updateLibrary: values['update-device-library'] === true,
   });
+  const flashSlots = validateLinkNames({ libs, slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni), code: str('code') }).slots.some((s) => s.code === 'flash');
+  const project = loadProject(dirname(iniPath));
+  const csv = flashSlots ? partitionCsvPath(project, env) : undefined;
+  if (csv) await recoverPendingCommits([dirname(csv)]); // an init killed while writing the CSV
+  const partition = flashSlots ? setUpLibraryPartition(project, env) : { messages: [] };
   // The script first: platformio.ini must never name a script that is not there.
-  await writeFilesAtomically([...device.write, { path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
+  await writeFilesAtomically([...device.write, ...(partition.write ? [partition.write] : []), { path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
   await Promise.all(device.remove.map((p) => rm(p, { force: true })));
   console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
   console.log(`Wrote ${scriptPath}; build with \`pio run -e ${env}\``);
   for (const m of device.messages) console.log(m.replace('install again with the update', 'run init again with --update-device-library'));
+  if (partition.write) console.log(partition.messages.join('\n'));
+  else if (partition.messages.length) console.error(`warning: ${partition.messages.join('\n')}`);
   return 0;
 }
 

@@ -38,9 +38,23 @@ export function formatMemoryMap(m: MemoryMapModel): string {
       ...m.slots.map((s) => [s.name, s.libraries.join(', '), n(s.size), s.ranges.map((r) => `${r.kind} ${r.region} ${hex(r.start)}+${r.size}`).join('; '), n(s.flashSaved)]),
     ], 2));
   }
+  if (m.flashSlots) out.push('', ...formatFlashSlots(m.flashSlots));
   out.push('', `Image (loadable bytes): ${n(m.imageBytes)}` + (m.slots.length ? `; dynamic libraries: ${n(m.flashSaved)} bytes ${m.split ? 'saved by the split' : 'would be saved by a split'}` : ''));
   for (const note of m.notes) out.push(`note: ${note}`);
   return out.join('\n');
+}
+
+/** The instruction window with its flash slots, and the mmlib partition's use (docs/design.md §6a). */
+function formatFlashSlots(f: NonNullable<MemoryMapModel['flashSlots']>): string[] {
+  const p = f.partition;
+  return [
+    `Flash window ${hex(f.window.start)}..${hex(f.window.end)}${f.appReach !== undefined ? `; the app's own flash code reaches at most ${hex(f.appReach)}` : ''}`,
+    table([
+      ['Flash slot', 'Libraries', 'Address', 'Code', 'Reserved'],
+      ...f.slots.map((s) => [s.name, s.libraries.join(', '), hex(s.start), n(s.size), n(s.reserved)]),
+      ...(p ? [[`Partition ${p.name}`, `${f.images.length} image${f.images.length === 1 ? '' : 's'} + 64 KB directory`, hex(p.offset), n(p.used), `${n(p.size)} (${pct(p.used, p.size)})`]] : []),
+    ], 2),
+  ];
 }
 
 /**

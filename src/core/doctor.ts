@@ -35,7 +35,7 @@ export interface DoctorInput {
   chip: ChipId;
   framework: Framework;
   libs: string[];
-  code: 'iram' | 'psram';
+  code: 'iram' | 'psram' | 'flash';
   data: 'dram' | 'psram';
   /** The build's configuration and where it was read from (a path, for the messages). */
   sdkconfig?: { config: Sdkconfig; source: string };
@@ -110,11 +110,16 @@ const PMP_SPLIT: Protection = { option: 'CONFIG_ESP_SYSTEM_PMP_IDRAM_SPLIT', wha
 
 function checkMemoryProtection(input: DoctorInput, report: DoctorReport): void {
   const check = 'memory-protection';
+  if (input.code === 'flash') {
+    report.checked.push({ check, detail: 'code executes in place from flash (flash slots): nothing is written into IRAM' });
+    return;
+  }
   if (input.code !== 'iram') {
     report.checked.push({ check, detail: 'code goes to PSRAM, outside the protected internal RAM' });
     return;
   }
-  if (input.model && !slotsHaveCode(input.model.slots)) {
+  // Flash slots map flash pages instead of writing IRAM.
+  if (input.model && !slotsHaveCode(input.model.slots.filter((s) => !s.flash))) {
     report.checked.push({ check, detail: 'the libraries have no code (data only): protection of IRAM does not matter' });
     return;
   }

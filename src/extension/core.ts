@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import { loadMemoryMap, type MemoryMapRequest } from '../core/memmap/load';
 import { MapFileError, decodeMapFile } from '../core/mapfile/parse';
 import { checkLinkMap } from '../core/link/mapcheck';
+import type { ChipId } from '../core/chips/chips';
+import { PartitionTableError, parsePartitionFile } from '../core/platformio/partitions';
 import * as path from 'node:path';
 import { readElf } from '../core/elf/reader';
 import { SPLIT_MARKER_SECTION, fullElfPath, splitFile } from '../core/split/split';
@@ -39,12 +41,20 @@ export interface SplitOutcome { files: string[]; warnings: SplitWarning[]; summa
  * parts left resident, ESP-IDF placements overridden, and (with the ELF) the reference audit
  * of resident code pointing into a slot.
  */
-export async function linkWarnings(mapFile: string, libs: string[], elf?: string): Promise<SplitWarning[]> {
-  const [mapBytes, elfBytes] = await Promise.all([
+export async function linkWarnings(mapFile: string, libs: string[], elf?: string, flash: { chip?: ChipId; partitions?: string } = {}): Promise<SplitWarning[]> {
+  const [mapBytes, elfBytes, tableBytes] = await Promise.all([
     readInputFile(mapFile, { what: 'map file', maxBytes: INPUT_LIMITS.map }),
     elf ? readInputFile(elf, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }) : undefined,
+    flash.partitions ? readInputFile(flash.partitions, { what: 'partition table', maxBytes: INPUT_LIMITS.partitionTable }) : undefined,
   ]);
-  return checkLinkMap(decodeMapFile(mapBytes), libs, { elf: elfBytes && new Uint8Array(elfBytes) })
+  // Flash slots are checked against the table the memory map used; a damaged one is the map's note.
+  let partitions;
+  try {
+    partitions = tableBytes && { path: flash.partitions!, table: parsePartitionFile(new Uint8Array(tableBytes), flash.partitions!) };
+  } catch (e) {
+    if (!(e instanceof PartitionTableError)) throw e;
+  }
+  return checkLinkMap(decodeMapFile(mapBytes), libs, { elf: elfBytes && new Uint8Array(elfBytes), chip: flash.chip, partitions })
     .map((w) => ({ message: w.message, library: w.lib, severity: w.severity }));
 }
 

@@ -261,7 +261,9 @@ class Controller implements vscode.Disposable {
       try {
         // The audit reads the unsplit link: after a split that is firmware.full.elf.
         const linked = after.split ? fullElf(t) : elf;
-        const warnings = map && libs.length ? await core.linkWarnings(map, libs, fs.existsSync(linked) ? linked : undefined) : [];
+        const table = after.inputs?.partitionTable;
+        const flash = { chip: after.chip, partitions: table && 'path' in table ? table.path : undefined };
+        const warnings = map && libs.length ? await core.linkWarnings(map, libs, fs.existsSync(linked) ? linked : undefined, flash) : [];
         this.linkWarnings.set(targetKey(t), warnings.map((w) => ({ ...w, message: inVsCodeTerms(w.message) })));
       } catch (e) {
         log.warn(`Checking the link map ${map} failed: ${errorText(e)}`);

@@ -114,6 +114,12 @@ describe('memory protection', () => {
     expect(f.fix).toContain('ESP32S2_MEMPROT_FEATURE (press / to search)');
   });
 
+  it('code in flash slots is not written into IRAM, so memory protection does not stop it', () => {
+    const r = runDoctor(withConfig(S3_MEMPROT_ON, { code: 'flash' }));
+    expect(r.findings).toEqual([]);
+    expect(r.checked).toContainEqual({ check: 'memory-protection', detail: 'code executes in place from flash (flash slots): nothing is written into IRAM' });
+  });
+
   it('code in PSRAM is not behind it; no sdkconfig is said, not passed over', () => {
     const psram = runDoctor(withConfig(S3_MEMPROT_ON + '\nCONFIG_SPIRAM=y', { code: 'psram' }));
     expect(psram.findings).toEqual([]);

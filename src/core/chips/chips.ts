@@ -64,6 +64,7 @@ const NO_SYMBOLS: string[] = [];
 function ram(name: RegionName, ranges: AddressRange[], exec: boolean, data: boolean, extra: Partial<ChipRegion> = {}): ChipRegion {
   return { name, ranges, exec, data, flash: false, boundarySymbols: NO_SYMBOLS, ...extra };
 }
+// Flash windows are soc.h's SOC_IROM_LOW/HIGH (code) and SOC_DROM_LOW/HIGH (data).
 function flash(name: 'Flash Code' | 'Flash Data', range: AddressRange): ChipRegion {
   return { name, ranges: [range], exec: name === 'Flash Code', data: name === 'Flash Data', flash: true, boundarySymbols: NO_SYMBOLS };
 }
@@ -171,6 +172,16 @@ export function parseChipId(text: string): ChipId | undefined {
   const t = text.trim().toLowerCase().replace(/[-_\s]/g, '');
   const id = (t.startsWith('esp32') ? t : 'esp32' + t) as ChipId;
   return CHIP_IDS.includes(id) ? id : undefined;
+}
+
+/**
+ * The instruction window the flash cache maps 64 KB flash pages into: ESP-IDF's
+ * SOC_IROM_LOW..SOC_IROM_HIGH (components/soc/<chip>/include/soc/soc.h), which is the
+ * chip's 'Flash Code' region. The app's own `.flash.text` is mapped from its start; flash
+ * slots (docs/design.md §6a) live above it.
+ */
+export function instructionWindow(chip: ChipId): AddressRange {
+  return CHIPS[chip].regions.find((g) => g.name === 'Flash Code')!.ranges[0];
 }
 
 export function regionSize(region: ChipRegion): number {

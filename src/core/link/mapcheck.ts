@@ -8,6 +8,7 @@ import { readElf } from '../elf/reader';
 import { type MapFile, type MapInput, type MapOutputSection as MapFileSection, baseName, parseMapFile, splitArchiveMember } from '../mapfile/parse';
 import { type SlotReference, auditSlotReferences, shortFile } from './audit';
 import { libraryIdentifier } from './config';
+import { type FlashCheckInput, checkFlashSlots } from './flashcheck';
 import { mmSectionName } from './fragment';
 import { contestedPatterns, residentFrameworkRules } from './ldgen';
 
@@ -97,10 +98,11 @@ function lineStarts(text: string): number[] {
  * archive in internal RAM on purpose; `framework-ctor`: a framework component's constructor
  * moved into the library's table (it no longer runs at boot); `slot-reference`: resident code
  * or data pointing into the slot (the reference audit, needs the ELF); `not-audited`: parts of
- * the ELF the audit could not read.
+ * the ELF the audit could not read; `flash-slot`: a flash slot the app's own flash code could
+ * reach, outside the instruction window, or without room in the mmlib partition (flashcheck.ts).
  */
 export type LinkWarningKind = 'rule-lost' | 'no-fragment' | 'not-linked' | 'gc-discarded' | 'iram-resident' | 'dram-resident' | 'rtc-resident'
-  | 'other-resident' | 'framework-rule' | 'framework-ctor' | 'slot-reference' | 'not-audited';
+  | 'other-resident' | 'framework-rule' | 'framework-ctor' | 'slot-reference' | 'not-audited' | 'flash-slot';
 
 /**
  * `error`: the firmware cannot boot or run with the slot empty, or ESP-IDF's own placement is
@@ -125,6 +127,9 @@ export interface LinkCheckOptions {
   elf?: Uint8Array;
   /** Application calls into a slot that do not go through an MM_LAZY wrapper are errors too. */
   strict?: boolean;
+  /** For flash slots: the chip (its instruction window) and the project's partition table. */
+  chip?: FlashCheckInput['chip'];
+  partitions?: FlashCheckInput['partitions'];
 }
 
 /** The one wording for a library that has no bytes in the link (the split says the same). */
@@ -230,6 +235,7 @@ export function checkLinkMap(mapText: string, libs: string[], options: LinkCheck
   const warnings: LinkWarning[] = [
     ...placementWarnings(map, libs, placements, names),
     ...frameworkRuleWarnings(mapText, libs),
+    ...checkFlashSlots(map, libs, options).map((p): LinkWarning => ({ kind: 'flash-slot', severity: p.severity, lib: p.lib, message: p.message })),
   ];
   if (options.elf) warnings.push(...referenceWarnings(options.elf, map, libs, options.strict === true));
   return warnings;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { decodeMapFile } from '../mapfile/parse';
 import { findMapFile, findPartitionTable, findSdkconfig, type Found, type Lookup } from '../platformio/artifacts';
-import { PartitionTableError, firstAppPartition, parsePartitionCsv, parsePartitionTable } from '../platformio/partitions';
+import { PartitionTableError, firstAppPartition, largestAppPartition, libraryPartition, parsePartitionFile } from '../platformio/partitions';
 import { parseSdkconfig } from '../platformio/sdkconfig';
 import { fullElfPath } from '../split/split';
 import { INPUT_LIMITS, InputFileError, readInputFile } from '../util/input';
@@ -44,14 +44,25 @@ async function read(path: string, what: string, maxBytes: number): Promise<Buffe
 const given = (path: string): Lookup => ({ found: { path: resolve(path), how: 'as given' } });
 
 /**
- * The default boot app of the table. A damaged table does not hide the memory map: it is
- * reported as the partition table's problem, and flash use is then shown against nothing.
+ * The default boot app of the table, its largest app (how far the app's flash code can reach)
+ * and the mmlib partition of flash slots. A damaged table does not hide the memory map: it
+ * is reported as the partition table's problem, and flash use is then shown against nothing.
  */
-function appPartitionOf(bytes: Buffer, path: string): { app?: { name: string; offset: number; size: number }; problem?: string } {
+function partitionsOf(bytes: Buffer, path: string): { app?: { name: string; offset: number; size: number }; largestApp?: number; library?: { name: string; offset: number; size: number }; problem?: string } {
   try {
-    const table = path.endsWith('.csv') ? parsePartitionCsv(bytes.toString('utf8')) : parsePartitionTable(new Uint8Array(bytes));
+    const table = parsePartitionFile(new Uint8Array(bytes), path);
     const app = firstAppPartition(table);
-    return app ? { app: { name: app.label, offset: app.offset, size: app.size } } : { problem: `${path} has no app partition` };
+    if (!app) return { problem: `${path} has no app partition` };
+    let lib;
+    try {
+      lib = libraryPartition(table);
+    } catch (e) {
+      if (!(e instanceof PartitionTableError)) throw e; // an mmlib of the wrong kind: shown as none (the link check names it)
+    }
+    return {
+      app: { name: app.label, offset: app.offset, size: app.size }, largestApp: largestAppPartition(table)?.size,
+      library: lib && { name: lib.label, offset: lib.offset, size: lib.size },
+    };
   } catch (e) {
     if (e instanceof PartitionTableError) return { problem: `${path} cannot be read: ${e.message}` };
     throw e;
@@ -73,13 +84,13 @@ export async function loadMemoryMap(req: MemoryMapRequest): Promise<MemoryMapMod
     partitions.found ? read(partitions.found.path, 'partition table', INPUT_LIMITS.partitionTable) : undefined,
     sdkconfig.found ? read(sdkconfig.found.path, 'sdkconfig', INPUT_LIMITS.sdkconfig) : undefined,
   ]);
-  const table = tableBytes ? appPartitionOf(tableBytes, partitions.found!.path) : undefined;
+  const table = tableBytes ? partitionsOf(tableBytes, partitions.found!.path) : undefined;
   const model = buildMemoryMap({
     elf: elf && new Uint8Array(elf),
     mapText: mapBytes && decodeMapFile(mapBytes),
     fullElf: fullElf && new Uint8Array(fullElf),
     sdkconfig: configBytes && parseSdkconfig(configBytes.toString('utf8')),
-    appPartition: table?.app,
+    appPartition: table?.app, largestAppPartition: table?.largestApp, libraryPartition: table?.library,
     chip: req.chip, board: req.board,
   });
   model.inputs = {

@@ -10,12 +10,14 @@
 //  - the libraries' totals plus `fill` equal the sum of the section sizes, exactly.
 import { loadableBytes, readElf, type ElfFile } from '../elf/reader';
 import { SectionType, SegmentType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SymbolType, SymbolBinding, type Section, type Symbol } from '../elf/types';
-import { LINKER_REGIONS, linkerRegion, regionSize, rangeOf, type Chip, type ChipId, type ChipRegion, type RegionName } from '../chips/chips';
+import { LINKER_REGIONS, instructionWindow, linkerRegion, regionSize, rangeOf, type Chip, type ChipId, type ChipRegion, type RegionName } from '../chips/chips';
 import { detectChip, elfChipEvidence, regionHintFromLinkerRegion, regionHintFromSectionName, regionOfSection, type ChipSource } from '../chips/detect';
 import { baseName, MapFileError, parseMapFile, splitArchiveMember, type MapFile, type MapInput, type MapMemoryRegion, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
 import { sdkconfigTarget, sdkconfigUsesPsram, type Sdkconfig } from '../platformio/sdkconfig';
 import { findDynamicLibraries, isPlaceholderSection } from '../split/libraries';
 import { sectionsFromMap } from './map-sections';
+import { FLASH_PAGE } from '../link/config';
+import { FLASH_CODE_REGION, FLASH_DIRECTORY_BYTES } from '../link/fragment';
 
 /** The split marker section (same name as src/core/split/split.ts; not imported to keep this module light). */
 const SPLIT_MARKER = '.esp32mm';
@@ -87,6 +89,22 @@ export interface SlotEntry {
   size: number;
   ranges: { kind: 'text' | 'data' | 'bss'; region: string; start: number; size: number }[];
   flashSaved: number;
+  /** A flash slot (docs/design.md §6a): its code executes in place in the instruction window. */
+  flash?: true;
+}
+
+/** The flash slots of the link: where they sit in the instruction window and what the mmlib partition holds. */
+export interface FlashSlotsEntry {
+  /** The chip's instruction window (ESP-IDF's SOC_IROM_LOW..SOC_IROM_HIGH), [start, end). */
+  window: { start: number; end: number };
+  /** Window start + the largest app partition: the app's own flash code never reaches past it. Absent without a partition table. */
+  appReach?: number;
+  /** Each flash slot: its address and the 64 KB pages it reserves (its largest member's code, rounded up). */
+  slots: { name: string; libraries: string[]; start: number; size: number; reserved: number }[];
+  /** Each flash-slot library's image in the mmlib partition: offset, code bytes, bytes reserved (rounded up to 64 KB). */
+  images: { library: string; offset: number; size: number; reserved: number }[];
+  /** The mmlib partition from the partition table; `used` = the 64 KB directory + the reserved images. */
+  partition?: { name: string; offset: number; size: number; used: number; free: number; sizeSource: 'partition-table' };
 }
 
 /** The app partition the firmware image is flashed to, and how much of it the image fills. */
@@ -124,6 +142,8 @@ export interface MemoryMapModel {
   imageBytes: number;
   /** From the build's partition table; absent when none was found (see notes). */
   appPartition?: AppPartitionEntry;
+  /** Only when the link has flash slots. */
+  flashSlots?: FlashSlotsEntry;
   /** Flash the dynamic libraries save (split: measured against the .full.elf; else what a split would save). */
   flashSaved: number;
   notes: string[];
@@ -158,6 +178,9 @@ export interface BuildMemoryMapInput {
   sdkconfig?: Sdkconfig;
   /** The app partition of the build's partition table (the default boot app). */
   appPartition?: { name: string; offset: number; size: number };
+  /** From the same table, for flash slots: the largest app partition's size and the mmlib partition. */
+  largestAppPartition?: number;
+  libraryPartition?: { name: string; offset: number; size: number };
 }
 
 /** Where a region starts and ends for this build (start/end in the chip's main window). */
@@ -174,6 +197,7 @@ const PLACEHOLDER = /[._]dummy$|^\.dram0_reserved_for_iram$/;
 /** Input sections ld merges (SEC_MERGE): `.rodata.str1.1`, `.rodata.cst4`, `.comment`. */
 export const MERGEABLE = /\.(str|cst)\d+(\.\d+)?$|^\.comment$/;
 const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
+const pages = (n: number) => Math.ceil(n / FLASH_PAGE) * FLASH_PAGE;
 
 const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e) : e);
 
@@ -312,6 +336,7 @@ class ModelBuilder {
     const slots = this.slots(dynamic);
     const libraries = this.libraryList(dynamic, slots);
     const regions = this.regions(sections, slots);
+    const flashSlots = this.flashSlots(slots, dynamic);
     const fill = this.fillDetail.padding + this.fillDetail.linkerData + this.fillDetail.placeholder;
     const dynamicSaved = libraries.reduce((sum, l) => sum + (l.flashSaved ?? 0), 0);
     // Map-only: the bytes of sections with contents are what the image holds.
@@ -323,7 +348,68 @@ class ModelBuilder {
       attribution: this.map ? 'map' : 'symbols', split: this.split,
       regions, sections, libraries, fill, fillDetail: { ...this.fillDetail }, slots,
       imageBytes, appPartition: this.appPartition(contentBytes), flashSaved: dynamicSaved, notes: this.notes,
+      ...(flashSlots ? { flashSlots } : {}),
     };
+  }
+
+  // ---- flash slots (docs/design.md §6a) ----------------------------------------------
+
+  /**
+   * Flash slots are marked by the fragment's `_mm_slot_<slot>_flash = 1`, their images'
+   * offsets by `_mm_<lib>_flash_offset`: ELF symbols, or (map only) the assignments ld
+   * echoes into the map.
+   */
+  private flashMarks(): { slots: Set<string>; offsets: Map<string, number> } {
+    const slots = new Set<string>();
+    const offsets = new Map<string, number>();
+    const add = (name: string, value: number) => {
+      const slot = /^_mm_slot_(.+)_flash$/.exec(name);
+      if (slot && value === 1) slots.add(slot[1]);
+      const image = /^_mm_(.+)_flash_offset$/.exec(name);
+      if (image) offsets.set(image[1], value);
+    };
+    for (const sym of this.linkerSymbols()) if (sym.name.endsWith('_flash') || sym.name.endsWith('_flash_offset')) add(sym.name, sym.value);
+    const mapText = this.input.mapText;
+    if (!slots.size && mapText !== undefined && this.map?.memory.some((m) => m.name === FLASH_CODE_REGION)) {
+      for (const m of mapText.matchAll(/^[ \t]+0x([0-9a-fA-F]+)[ \t]+(_mm_\w+_flash(?:_offset)?) = /gm)) add(m[2], parseInt(m[1], 16));
+    }
+    return { slots, offsets };
+  }
+
+  private flashSlots(slots: SlotEntry[], dynamic: DynamicSection[]): FlashSlotsEntry | undefined {
+    const marks = this.flashMarks();
+    // Map only, the slots are named by their libraries (no slot symbols): the fragment's region tells.
+    const region = this.map?.memory.find((m) => m.name === FLASH_CODE_REGION);
+    const inRegion = (slot: SlotEntry) => slot.ranges.some((r) => r.kind === 'text' && region !== undefined && r.start >= region.origin && r.start < region.origin + region.length);
+    const flash = slots.filter((s) => marks.slots.has(s.name) || inRegion(s));
+    if (!flash.length) return undefined;
+    const window = instructionWindow(this.chip.id);
+    const appReach = this.input.largestAppPartition === undefined ? undefined : window.start + this.input.largestAppPartition;
+    const entries = flash.map((slot) => {
+      slot.flash = true;
+      const text = slot.ranges.find((r) => r.kind === 'text');
+      const start = text?.start ?? 0, size = text?.size ?? 0;
+      if (appReach !== undefined && start < appReach) this.notes.push(`Flash slot ${slot.name} at 0x${start.toString(16)} is within the reach of the app's own flash code (up to 0x${appReach.toString(16)}): the link check refuses this firmware.`);
+      return { name: slot.name, libraries: slot.libraries, start, size, reserved: pages(size) };
+    });
+    const libraries = flash.flatMap((s) => s.libraries);
+    const images = libraries
+      .filter((l) => marks.offsets.has(l))
+      .map((library) => {
+        const size = sum(dynamic.filter((d) => d.library === library && d.kind === 'text').map((d) => d.size));
+        return { library, offset: marks.offsets.get(library)!, size, reserved: pages(size) };
+      })
+      .sort((a, b) => a.offset - b.offset);
+    const entry: FlashSlotsEntry = { window: { start: window.start, end: window.end }, ...(appReach !== undefined ? { appReach } : {}), slots: entries, images };
+    const p = this.input.libraryPartition;
+    const used = FLASH_DIRECTORY_BYTES + sum(images.map((i) => i.reserved));
+    if (p) {
+      entry.partition = { name: p.name, offset: p.offset, size: p.size, used, free: Math.max(0, p.size - used), sizeSource: 'partition-table' };
+      if (used > p.size) this.notes.push(`The flash-slot library images need ${used} bytes of the ${p.name} partition (64 KB directory + images), which has ${p.size}: the link check refuses this firmware.`);
+    } else {
+      this.notes.push(`This firmware has flash slots, but ${this.input.largestAppPartition === undefined ? 'no partition table was found' : 'its partition table has no mmlib partition (data, subtype 0x40)'}: their images (${used} bytes with the 64 KB directory) are not shown against a partition.`);
+    }
+    return entry;
   }
 
   private appPartition(contentBytes: number): AppPartitionEntry | undefined {

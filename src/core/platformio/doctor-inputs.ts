@@ -3,7 +3,7 @@
 // sdkconfig (given, `$BUILD_DIR/config/sdkconfig.h` of an ESP-IDF build, or `sdkconfig.<env>`),
 // and, once the firmware is linked, its memory map and the link-map check. The CLI and the
 // extension both call this; every file that is missing is said, not skipped.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chipOfBoard } from '../chips/boards';
 import { parseChipId, type ChipId } from '../chips/chips';
@@ -12,7 +12,9 @@ import { checkLinkMap } from '../link/mapcheck';
 import { decodeMapFile } from '../mapfile/parse';
 import { buildMemoryMap, type MemoryMapModel } from '../memmap/model';
 import { readInputFile, INPUT_LIMITS } from '../util/input';
-import { findMapFile, findSdkconfig } from './artifacts';
+import { findMapFile, findPartitionTable, findSdkconfig } from './artifacts';
+import { partitionCsvPath } from './library-partition';
+import { type Partition, PartitionTableError, parsePartitionFile } from './partitions';
 import { envOption } from './ini';
 import { buildOutputs, loadProject, readMmOptions, type PlatformioProject } from './project';
 import { parseAnySdkconfig } from './sdkconfig-header';
@@ -50,10 +52,10 @@ export async function diagnoseProject(req: DoctorRequest): Promise<DoctorResult>
   const model = linked?.model;
   const chip = configured ?? model?.chip;
   if (!chip) throw new DoctorInputError(`cannot tell the chip of [env:${opts.env}] (its board is not one this tool knows, there is no sdkconfig and no build yet): set custom_mm_chip`);
-  const linkWarnings = linked?.mapText !== undefined ? checkLinkMap(linked.mapText, opts.libs) : undefined;
+  const linkWarnings = linked?.mapText !== undefined ? checkLinkMap(linked.mapText, opts.libs, { chip, partitions: projectPartitions(project, opts.env, out.buildDir) }) : undefined;
   const input: DoctorInput = {
     env: opts.env, chip, framework, libs: opts.libs,
-    code: placement(opts.code, ['iram', 'psram'], 'custom_mm_code', opts.env) ?? 'iram',
+    code: placement(opts.code, ['iram', 'psram', 'flash'], 'custom_mm_code', opts.env) ?? 'iram',
     data: placement(opts.data, ['dram', 'psram'], 'custom_mm_data', opts.env) ?? 'dram',
     sdkconfig: sdkconfig && { config: sdkconfig.config, source: sdkconfig.path },
     sdkconfigProblem: sdkconfig ? undefined : sdkconfigProblem(framework, out.buildDir),
@@ -78,6 +80,23 @@ function configuredChip(project: PlatformioProject, env: string, target: string 
     return chip;
   }
   return [option('board_build.mcu'), option('board'), target].map((v) => (v ? chipOfBoard(v) : undefined)).find((c) => c !== undefined);
+}
+
+/**
+ * The partition table flash slots are checked against: the project's CSV
+ * (board_build.partitions), else the build's partitions.bin; undefined when there is none
+ * or it cannot be read (the link check then says the slots were not checked).
+ */
+function projectPartitions(project: PlatformioProject, env: string, buildDir: string): { path: string; table: Partition[] } | undefined {
+  const csv = partitionCsvPath(project, env);
+  const path = csv && existsSync(csv) ? csv : findPartitionTable(buildDir).found?.path;
+  if (!path) return undefined;
+  try {
+    return { path, table: parsePartitionFile(new Uint8Array(readFileSync(path)), path) };
+  } catch (e) {
+    if (e instanceof PartitionTableError) return undefined;
+    throw e;
+  }
 }
 
 function placement<T extends string>(value: string | undefined, allowed: T[], option: string, env: string): T | undefined {

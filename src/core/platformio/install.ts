@@ -4,7 +4,7 @@
 // when the environment already has its own `extra_scripts`, one continuation line of that
 // option (recorded in the block). Uninstall removes exactly those lines, so the file
 // returns to its original bytes: comments, order, blank lines and CRLF endings included.
-import { LinkConfigError, validateLinkConfig } from '../link/config';
+import { LinkConfigError, validateLinkConfig, validateLinkNames } from '../link/config';
 import { type IniDocument, type IniLine, type IniSection, IniError, envOption, envSections, findSection, joinLines, optionSource, parseIni, splitMultiValue } from './ini';
 
 export const HOOK_SCRIPT = 'memory_manager.py';
@@ -81,8 +81,10 @@ function checkInstallOptions(opts: InstallOptions): void {
   for (const [option, value] of values) if (value !== undefined) checkIniValue(option, value);
   if (opts.dir !== undefined && !opts.dir.startsWith('/')) throw new InstallOptionError(`custom_mm_dir '${opts.dir}' must be an absolute device path such as /mm`);
   try {
-    // Library and slot names become C symbols: the link configuration's own rules.
-    validateLinkConfig({ chip: opts.chip ?? 'esp32', libs: opts.libs, slots: opts.slots });
+    // Library and slot names become C symbols: the link configuration's own rules. Flash
+    // slots are placed by the build, which knows the partition table.
+    const { slots } = validateLinkNames({ libs: opts.libs, slots: opts.slots, code: opts.code });
+    if (!slots.some((s) => s.code === 'flash')) validateLinkConfig({ chip: opts.chip ?? 'esp32', libs: opts.libs, slots: opts.slots });
   } catch (e) {
     if (e instanceof LinkConfigError) throw new InstallOptionError(e.message);
     throw e;

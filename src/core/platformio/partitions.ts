@@ -51,6 +51,13 @@ const TYPES: Record<string, number> = { app: 0x00, data: 0x01 };
 const APP_SUBTYPES: Record<string, number> = { factory: 0x00, test: 0x20 };
 for (let n = 0; n < 16; n++) APP_SUBTYPES[`ota_${n}`] = 0x10 + n;
 
+/**
+ * The partition flash-slot library images live in (docs/design.md §6a): type data, our own
+ * subtype 0x40 (outside ESP-IDF's list, so tables write it as a number), label `mmlib`.
+ */
+export const MMLIB_LABEL = 'mmlib';
+export const MMLIB_SUBTYPE = 0x40;
+
 const DATA_SUBTYPES: Record<string, number> = {
   ota: 0x00, phy: 0x01, nvs: 0x02, coredump: 0x03, nvs_keys: 0x04, efuse: 0x05, undefined: 0x06,
   esphttpd: 0x80, fat: 0x81, spiffs: 0x82, littlefs: 0x83,
@@ -298,4 +305,76 @@ export function firstAppPartition(parts: Partition[]): Partition | undefined {
     .sort((a, b) => a.n - b.n);
   if (ota.length > 0) return ota[0].p;
   return apps.find((p) => p.subtype === 'test') ?? apps[0];
+}
+
+/** A partition table file: CSV when the name ends in .csv, else the binary table. */
+export function parsePartitionFile(bytes: Uint8Array, path: string): Partition[] {
+  return path.toLowerCase().endsWith('.csv')
+    ? parsePartitionCsv(new TextDecoder().decode(bytes), { source: path })
+    : parsePartitionTable(bytes);
+}
+
+/**
+ * The largest app partition: the furthest the app's own flash code can reach into the
+ * instruction window (an OTA update may boot any of them). Undefined without app partitions.
+ */
+export function largestAppPartition(parts: Partition[]): Partition | undefined {
+  return parts.filter((p) => p.type === 'app').reduce<Partition | undefined>((best, p) => (!best || p.size > best.size ? p : best), undefined);
+}
+
+/**
+ * The partition for flash-slot library images: data, subtype 0x40. A partition labelled
+ * mmlib with another type or subtype is refused (the loader would not find it).
+ */
+export function libraryPartition(parts: Partition[]): Partition | undefined {
+  const found = parts.find((p) => p.type === 'data' && p.subtype === MMLIB_SUBTYPE);
+  if (found) return found;
+  const named = parts.find((p) => p.label === MMLIB_LABEL);
+  if (named) {
+    throw new PartitionTableError(`partition "${MMLIB_LABEL}" has type ${named.type} and subtype ${typeof named.subtype === 'number' ? hex(named.subtype) : named.subtype}: flash-slot libraries need type data, subtype ${hex(MMLIB_SUBTYPE)} — write it as "${mmlibCsvLine(named.size)}"`);
+  }
+  return undefined;
+}
+
+/** The CSV line of the library partition (offset left blank: the table fills it in after the previous one). */
+export function mmlibCsvLine(size: number, offset?: number): string {
+  const sizeText = size % 0x100000 === 0 ? `${size / 0x100000}M` : size % 1024 === 0 ? `${size / 1024}K` : hex(size);
+  return `${MMLIB_LABEL}, data, ${hex(MMLIB_SUBTYPE)}, ${offset === undefined ? '' : hex(offset)}, ${sizeText},`;
+}
+
+/** The library partition's size when init adds one and the flash has room (docs/design.md §6a). */
+export const MMLIB_DEFAULT_SIZE = 0x100000;
+/** The smallest useful library partition: the directory and one 64 KB image. */
+export const MMLIB_MIN_SIZE = 0x20000;
+
+export type LibraryPartitionPlan =
+  | { kind: 'present'; partition: Partition }
+  | { kind: 'add'; line: string; text: string; partition: { offset: number; size: number } }
+  | { kind: 'manual'; line: string; problem: string };
+
+/**
+ * How to give a partition CSV its mmlib partition: after the last partition, on a 64 KB
+ * boundary (the loader maps its images as whole MMU pages), 1 MB or, when less is left, the
+ * largest multiple of 64 KB that fits in `flashSize`. Without the flash size nothing is
+ * written: whether it fits cannot be told. The new line keeps the file's line endings.
+ */
+export function planLibraryPartition(text: string, flashSize: number | undefined, source = 'partitions CSV'): LibraryPartitionPlan {
+  const parts = parsePartitionCsv(text, { source });
+  const present = libraryPartition(parts);
+  if (present) return { kind: 'present', partition: present };
+  const end = parts.reduce((n, p) => Math.max(n, p.offset + p.size), 0);
+  const offset = Math.ceil(end / APP_ALIGN) * APP_ALIGN;
+  const suggested = mmlibCsvLine(MMLIB_DEFAULT_SIZE, offset);
+  if (flashSize === undefined) {
+    return { kind: 'manual', line: suggested, problem: `the flash size is not known (set board_upload.flash_size in platformio.ini), so whether ${hex(MMLIB_DEFAULT_SIZE)} bytes fit after the last partition (it ends at ${hex(end)}) cannot be told` };
+  }
+  const room = Math.floor((flashSize - offset) / APP_ALIGN) * APP_ALIGN;
+  if (room < MMLIB_MIN_SIZE) {
+    return { kind: 'manual', line: mmlibCsvLine(MMLIB_DEFAULT_SIZE), problem: `the table fills the ${flashSize / 0x100000} MB flash (its last partition ends at ${hex(end)}): make room by shrinking a data partition (spiffs, littlefs, fat), then add the line after it` };
+  }
+  const size = Math.min(MMLIB_DEFAULT_SIZE, room);
+  const line = mmlibCsvLine(size, offset);
+  const eol = /\r\n/.test(text) ? '\r\n' : '\n';
+  const body = text === '' || /\n$/.test(text) ? text : text + eol;
+  return { kind: 'add', line, text: `${body}# esp32mm: flash-slot library images (type data, subtype 0x40, on a 64 KB boundary)${eol}${line}${eol}`, partition: { offset, size } };
 }

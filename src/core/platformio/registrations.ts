@@ -6,7 +6,7 @@
 // in the one source file that defines MM_LIBRARIES_REGISTER before including the header.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { libraryIdentifier, validateLinkConfig } from '../link/config';
+import { libraryIdentifier, validateLinkNames } from '../link/config';
 import { readHeaderFunctions, type CFunction, type Skipped } from './cdecl';
 import type { Storage } from './project';
 
@@ -43,7 +43,7 @@ const STORAGE: Record<Storage, { header: string; object: string }> = {
 };
 
 export function generateRegistrations(input: RegistrationInput): Registrations {
-  const config = validateLinkConfig({ chip: 'esp32', libs: input.libs, slots: input.slots });
+  const config = validateLinkNames({ libs: input.libs, slots: input.slots });
   const fs = STORAGE[input.storage];
   const wrapped: Registrations['wrapped'] = [];
   const skipped: Registrations['skipped'] = [];

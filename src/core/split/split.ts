@@ -38,6 +38,8 @@ export interface SplitLibraryReport {
   dataSize: number;
   bssSize: number;
   ctorCount: number;
+  /** For a flash-slot library: its image's offset in the mmlib partition (docs/design.md §6a). */
+  flashOffset?: number;
   files: SplitFile[];
 }
 
@@ -57,7 +59,16 @@ export interface Manifest {
   format: 1;
   buildId: string;
   firmware: string;
-  libraries: { name: string; files: ManifestFile[] }[];
+  libraries: ManifestLibrary[];
+}
+
+export interface ManifestLibrary {
+  name: string;
+  /** Only for a flash slot's library (docs/design.md §6a): its code executes in place from flash. */
+  code?: 'flash';
+  /** Its image's offset in the mmlib partition (`_mm_<lib>_flash_offset`), hex. */
+  flashOffset?: string;
+  files: ManifestFile[];
 }
 
 export interface ManifestFile {
@@ -165,7 +176,8 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
 
   const libraries = libs.map((lib, i) => ({
     name: lib.name, textAddress: lib.text?.addr, textSize: lib.text?.size ?? 0, dataAddress: lib.data?.addr,
-    dataSize: lib.data?.size ?? 0, bssSize: lib.bss?.size ?? 0, ctorCount: lib.ctors?.count ?? 0, files: files[i],
+    dataSize: lib.data?.size ?? 0, bssSize: lib.bss?.size ?? 0, ctorCount: lib.ctors?.count ?? 0,
+    ...flashOffsetOf(elf, lib.name), files: files[i],
   }));
   return {
     buildId: toHex(buildId), libraries, strippedElf: stripped.bytes, holes: stripped.holes, warnings,
@@ -174,11 +186,18 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
   };
 }
 
+/** A flash slot's library has the absolute symbol `_mm_<lib>_flash_offset` the fragment defines. */
+function flashOffsetOf(elf: ElfFile, lib: string): { flashOffset?: number } {
+  const sym = elf.symbol(`_mm_${lib}_flash_offset`);
+  return sym ? { flashOffset: Number(sym.value) } : {};
+}
+
 function buildManifest(buildId: string, firmware: string, libraries: SplitLibraryReport[]): Manifest {
   return {
     format: 1, buildId, firmware,
     libraries: libraries.map((l) => ({
       name: l.name,
+      ...(l.flashOffset !== undefined ? { code: 'flash' as const, flashOffset: hex32(l.flashOffset) } : {}),
       files: l.files.map((f) => ({
         file: f.file, kind: f.kind, size: f.bytes.length, crc32: hex32(crc32(f.bytes)),
         loadAddress: hex32(f.loadAddress), payloadLength: f.payloadLength,

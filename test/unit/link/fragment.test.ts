@@ -10,7 +10,7 @@ describe('link config', () => {
   it('gives every library not named in a slot its own slot, named after it', () => {
     const c = validateLinkConfig({ chip: 'ESP32-S3', libs: ['A', 'B', 'C'], slots: ['ai: A, B'] });
     expect(c.chip).toBe('esp32s3');
-    expect(c.slots).toEqual([{ name: 'ai', libs: ['A', 'B'] }, { name: 'C', libs: ['C'] }]);
+    expect(c.slots).toEqual([{ name: 'ai', libs: ['A', 'B'], code: 'iram' }, { name: 'C', libs: ['C'], code: 'iram' }]);
     expect(c).toMatchObject({ code: 'iram', data: 'dram', ctors: 'ctors' }); // Xtensa toolchains emit .ctors
     expect(validateLinkConfig({ chip: 'esp32c6', libs: ['A'] }).ctors).toBe('init_array');
   });
@@ -28,7 +28,7 @@ describe('link config', () => {
     ['PSRAM data without PSRAM', { chip: 'esp32c3', libs: ['A'], data: 'psram' }, /esp32c3 has no PSRAM/],
     ['PSRAM code on the ESP32', { chip: 'esp32', libs: ['A'], code: 'psram' }, /cannot execute code from PSRAM/],
     ['PSRAM code without address', { chip: 'esp32s3', libs: ['A'], code: 'psram' }, /needs the execution address/],
-    ['flash code (later)', { chip: 'esp32', libs: ['A'], code: 'flash' }, /code placement 'flash' is not supported/],
+    ['an unknown code placement', { chip: 'esp32', libs: ['A'], code: 'rom' }, /code placement 'rom' is not supported: use iram, psram or flash/],
   ])('refuses %s with a message saying what to do', (_name, input, message) => {
     expect(() => validateLinkConfig(input)).toThrow(message);
   });
@@ -48,7 +48,7 @@ describe('hyphenated library names (ESP-IDF components such as esp-tls)', () => 
   });
 
   it('names a library\'s own slot by its identifier', () => {
-    expect(validateLinkConfig({ chip: 'esp32', libs: ['esp-tls'] }).slots).toEqual([{ name: 'esp_tls', libs: ['esp-tls'] }]);
+    expect(validateLinkConfig({ chip: 'esp32', libs: ['esp-tls'] }).slots).toEqual([{ name: 'esp_tls', libs: ['esp-tls'], code: 'iram' }]);
   });
 });
 
