@@ -128,7 +128,25 @@ export function validateLinkNames(input: Pick<LinkConfigInput, 'libs' | 'slots' 
   if (dup) throw new LinkConfigError(`library '${dup}' is listed twice`);
   checkIdentifierCollisions(libs);
   const code = (input.code ?? 'iram') as CodePlacement;
-  return { libs, slots: buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)), code) };
+  const slots = buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)), code);
+  checkFlashImageCount(slots);
+  return { libs, slots };
+}
+
+/**
+ * The mmlib partition's directory has one header sector per flash-slot library and one wear
+ * sector (§6a; MM_FLASH_MAX_IMAGES in firmware/src/mm_flash.h): a 16th library has no header.
+ */
+export const MAX_FLASH_IMAGES = 15;
+
+function checkFlashImageCount(slots: Slot[]): void {
+  const flashLibs = slots.filter(isFlashSlot).flatMap((s) => s.libs);
+  if (flashLibs.length > MAX_FLASH_IMAGES) {
+    throw new LinkConfigError(
+      `${flashLibs.length} libraries are in flash slots, at most ${MAX_FLASH_IMAGES} fit the mmlib partition's directory: ` +
+        'move the others to RAM slots (a slot without "(flash)") or merge small libraries into one lib/ folder',
+    );
+  }
 }
 
 export function validateLinkConfig(input: LinkConfigInput): LinkConfig {

@@ -21,6 +21,14 @@ describe('flash slot configuration', () => {
     expect(c.slots).toEqual([{ name: 'ai', libs: ['A', 'B'], code: 'flash' }, { name: 'C', libs: ['C'], code: 'iram' }]);
   });
 
+  it('takes 15 flash-slot libraries, the directory of the mmlib partition, and refuses a 16th', () => {
+    const libs = (n: number) => Array.from({ length: n }, (_, i) => `L${i}`);
+    expect(validateLinkConfig({ chip: 'esp32', libs: libs(15), code: 'flash', largestAppPartition: APP_1M25 }).slots).toHaveLength(15);
+    expect(() => validateLinkConfig({ chip: 'esp32', libs: libs(16), code: 'flash', largestAppPartition: APP_1M25 })).toThrow(/16 libraries are in flash slots, at most 15/);
+    // in RAM slots there is no such limit
+    expect(validateLinkConfig({ chip: 'esp32', libs: libs(16) }).slots).toHaveLength(16);
+  });
+
   it('makes every slot a flash slot with code = flash', () => {
     expect(flash({ code: 'flash', slots: ['ai: A B'] }).slots.map((s) => s.code)).toEqual(['flash', 'flash']);
   });
