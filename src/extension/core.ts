@@ -70,7 +70,7 @@ export async function splitFirmware(
   progress.report('done', 1);
   const files = r.libraries.flatMap((l) => l.files.map((f) => path.join(opts.outDir, f.file)));
   const saved = r.loadableBytesBefore - r.loadableBytesAfter;
-  const warnings = r.warnings.map((message) => ({ message, library: r.libraries.find((l) => message.startsWith(l.name + ':'))?.name }));
+  const warnings = r.warnings.map((w) => ({ message: w.message, library: w.library }));
   return { files, warnings, summary: `${files.length} files in ${path.basename(path.dirname(opts.outDir))}/${path.basename(opts.outDir)}, flash image ${r.loadableBytesBefore} → ${r.loadableBytesAfter} bytes (${saved} saved)` };
 }
 
