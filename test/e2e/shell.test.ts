@@ -1,6 +1,7 @@
 // The extension shell in a real VS Code, on a project that was never built: activation on
 // platformio.ini, the activity-bar container, every command in the palette under
-// "Memory Manager", the status-bar item, and an actionable message instead of a map.
+// "Memory Manager", the status-bar item (or, where the Memory Manager is not used, the offer
+// to install it), and an actionable message instead of a map.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import {
 } from './harness';
 
 const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+const INSTALL_ITEM = 'esp32mm.esp32-memory-manager.esp32mm.install';
 let dirs: RunDirs;
 let server: CodeServer;
 let browser: Browser;
@@ -67,6 +69,11 @@ describe('extension shell on an unbuilt project', () => {
     // esp32s3 does not use the Memory Manager (no custom_mm_libs, no hook): no upload item for it
     await page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'detached', timeout: 10_000 })
       .catch(() => page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'hidden', timeout: 1000 }));
+    // …but an offer to install it there, which runs Install Build Integration
+    const offer = page.locator(`.part.statusbar [id="${INSTALL_ITEM}"]`).first();
+    await offer.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await offer.textContent()).toContain('Memory Manager');
+    expect(await offer.evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label'))).toContain('Install the Memory Manager build integration in env:esp32s3');
   });
 
   it('Split Libraries on an unbuilt env gives an actionable error', async () => {
@@ -98,6 +105,10 @@ describe('extension shell on an unbuilt project', () => {
     const cli = /^INSTALLED_CLI = "(.+)"/m.exec(hook)?.[1];
     expect(cli).toBe(join(dirs.extensions, `esp32mm.esp32-memory-manager-${PKG.version}`, 'dist', 'cli.js'));
     expect(existsSync(cli!)).toBe(true);
+    // the env uses the Memory Manager now: the install offer gives way to the upload item
+    await page.locator('.part.statusbar .statusbar-item', { hasText: /FS/ }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    const offer = page.locator(`.part.statusbar [id="${INSTALL_ITEM}"]`).first();
+    await offer.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => offer.waitFor({ state: 'hidden', timeout: 1000 }));
     await shot(page, 'shell-installed');
   });
 
