@@ -89,11 +89,9 @@ export function partitionCsv(t: Target): string | undefined {
 
 /** The folders whose files the memory map's rows open: src_dir, lib_dir and the env's libdeps (platformio.ini's [platformio] options). */
 export function sourceRoots(t: Target): SourceRoots {
-  const dir = (option: string, fallback: string) => path.resolve(t.project.root, platformioOption(t.project.pio.doc, option) ?? fallback);
-  return {
-    projectRoot: t.project.root, srcDir: dir('src_dir', 'src'), libDir: libDir(t),
-    libdepsDir: path.join(dir('libdeps_dir', '.pio/libdeps'), t.env.name),
-  };
+  // core's platformioOption gives PlatformIO's defaults (src, lib, .pio/libdeps) for options not set
+  const dir = (option: string) => path.resolve(t.project.root, platformioOption(t.project.pio.doc, option)!);
+  return { projectRoot: t.project.root, srcDir: dir('src_dir'), libDir: libDir(t), libdepsDir: path.join(dir('libdeps_dir'), t.env.name) };
 }
 
 export function storageOf(t: Target, s: Settings): Storage {

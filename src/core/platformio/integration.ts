@@ -111,7 +111,7 @@ export function usesMemoryManager(project: PlatformioProject, env: string, libs:
 
 /** `lib_dir` of the project (PlatformIO's default `lib`): the folders a library can be made dynamic from. */
 export function libDirOf(project: PlatformioProject): string {
-  return join(project.dir, platformioOption(project.doc, 'lib_dir') ?? 'lib');
+  return resolve(project.dir, platformioOption(project.doc, 'lib_dir')!);
 }
 
 function installWarnings(project: PlatformioProject, env: string, libs: string[]): string[] {
