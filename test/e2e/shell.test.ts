@@ -3,11 +3,11 @@
 // "Memory Manager", the status-bar item (or, where the Memory Manager is not used, the offer
 // to install it), and an actionable message instead of a map.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, paletteEntries, prepareRun, runCommand, shot,
+  REPO, activityIcon, frameWith, launchBrowser, notification, openWorkbench, paletteEntries, prepareRun, runCommand, shot,
   startCodeServer, vsixPath, type CodeServer, type RunDirs,
 } from './harness';
 
@@ -21,6 +21,10 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   dirs = prepareRun('shell', join(REPO, 'test/e2e/fixtures/unbuilt'));
+  // a device library vendored by an older esp32mm: Install offers the update
+  mkdirSync(join(dirs.ws, 'lib', 'ESP32MemoryManager'), { recursive: true });
+  writeFileSync(join(dirs.ws, 'lib', 'ESP32MemoryManager', 'library.json'), JSON.stringify({ name: 'ESP32MemoryManager', version: '0.0.1' }));
+  writeFileSync(join(dirs.ws, 'lib', 'ESP32MemoryManager', 'esp32mm-version.json'), JSON.stringify({ version: '0.0.1', files: {} }));
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
@@ -110,6 +114,18 @@ describe('extension shell on an unbuilt project', () => {
     const offer = page.locator(`.part.statusbar [id="${INSTALL_ITEM}"]`).first();
     await offer.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => offer.waitFor({ state: 'hidden', timeout: 1000 }));
     await shot(page, 'shell-installed');
+  });
+
+  it('after Install, offers to update the older vendored device library, and updates it', async () => {
+    const offer = await notification(page, 'is older than the one this extension brings');
+    expect(await offer.textContent()).toContain('version 0.0.1');
+    await offer.locator('.monaco-button', { hasText: 'Update Device Library' }).first().click();
+    const bundled = JSON.parse(readFileSync(join(REPO, 'firmware', 'library.json'), 'utf8')).version;
+    await notification(page, `to version ${bundled}`);
+    const lib = join(dirs.ws, 'lib', 'ESP32MemoryManager');
+    expect(JSON.parse(readFileSync(join(lib, 'library.json'), 'utf8')).version).toBe(bundled);
+    expect(JSON.parse(readFileSync(join(lib, 'esp32mm-version.json'), 'utf8')).version).toBe(bundled);
+    for (const f of readdirSync(join(REPO, 'firmware', 'src'))) expect(existsSync(join(lib, 'src', f)), f).toBe(true);
   });
 
   it('Select Serial Port accepts a typed path, stores it in the user settings (never the workspace) and shows it in the status bar', async () => {
