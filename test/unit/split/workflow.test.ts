@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fullElfPath } from '../../../src/core/split/split';
 import { isSplitElf, splitBuild, splitMarkerBuildId } from '../../../src/core/split/workflow';
+import { splitCommand } from '../../../src/cli/split';
 
 const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'firmware', 'out', 'xtensa');
 let dir: string;
@@ -73,5 +74,18 @@ describe('splitBuild', () => {
     abort.abort();
     await expect(splitBuild({ elf, outDir: out(), signal: abort.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(isSplitElf(elf)).toBe(false);
+  });
+
+  it('esp32mm split runs the same rule: refused, then split again with --again', async () => {
+    const log = console.log;
+    console.log = () => {};
+    try {
+      expect(await splitCommand.run([elf], { out: out() })).toBe(0);
+      await expect(splitCommand.run([elf], { out: out() })).rejects.toThrow(/already split/);
+      expect(await splitCommand.run([elf], { out: out(), libs: 'codec', again: true })).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(manifest().libraries.map((l: { name: string }) => l.name)).toEqual(['codec']);
   });
 });
