@@ -31,6 +31,8 @@ export class Ctx implements vscode.Disposable {
   /** Library name → the project file or folder its map row opens (sources.ts). */
   sources: Record<string, string> = {};
   lastUpload?: LastUpload;
+  /** Counts refreshes: a slower, older one does not overwrite what a newer one showed. */
+  refreshSeq = 0;
   /** Keys of long operations running (one split per environment at a time). */
   readonly busy = new Set<string>();
   /** mtime of ELFs this extension itself wrote (split): their watcher events are not builds. */

@@ -19,10 +19,8 @@ import {
   type Target, chipOption, targetKey, dynamicLibraryNames, firmwareElf, fullElf, mapSetting, partitionCsv, sourceRoots, usesMemoryManager,
 } from './target';
 
-let refreshSeq = 0;
-
 export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
-  const seq = ++refreshSeq;
+  const seq = ++ctx.refreshSeq;
   const t = ctx.target;
   if (!t) {
     ctx.model = null;
@@ -40,7 +38,7 @@ export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
       actions: [{ title: 'Select Environment', command: 'esp32mm.selectEnvironment' }],
     } });
     ctx.updateTree();
-    void checkProject(ctx, t, undefined);
+    void checkProject(ctx, t, undefined, seq);
     return;
   }
   try {
@@ -48,16 +46,16 @@ export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
     const after = await analyseBuild({ elf, map: mapSetting(t, ctx.settings(t)), partitions: partitionCsv(t), board: t.env.board, chip: chipOption(t) });
     const before = after.before ?? null;
     const comparisons = await compare(ctx, t, after, before);
-    if (seq !== refreshSeq) return; // a newer refresh started meanwhile
+    if (seq !== ctx.refreshSeq) return; // a newer refresh started meanwhile
     ctx.model = after;
     const sources = librarySources([...after.libraries, ...(before?.libraries ?? [])], sourceRoots(t));
     ctx.sources = sources;
     ctx.detail = new BuildDetail(after);
     ctx.showState({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources, comparisons });
     log.info(`Memory map of ${t.project.label}/${t.env.name}: ${after.regions.map((r) => `${r.name} ${r.used}/${r.size}`).join(', ')}`);
-    void checkProject(ctx, t, after);
+    void checkProject(ctx, t, after, seq);
   } catch (e) {
-    if (seq !== refreshSeq) return;
+    if (seq !== ctx.refreshSeq) return;
     ctx.model = null;
     log.error(`Memory map of ${elf} failed: ${errorText(e)}`);
     // No Retry: reading the same files again gives the same answer; a new build refreshes the view by itself.
@@ -96,7 +94,7 @@ async function compare(ctx: Ctx, t: Target, after: MemoryMapModel, before: Memor
  * The problems of the target's build for the Problems panel: the link check of its map
  * (`esp32mm fragment --check-map`) and the doctor (`esp32mm doctor`), each in VS Code's terms.
  */
-async function checkProject(ctx: Ctx, t: Target, model: MemoryMapModel | undefined): Promise<void> {
+async function checkProject(ctx: Ctx, t: Target, model: MemoryMapModel | undefined, seq: number): Promise<void> {
   const libs = dynamicLibraryNames(t);
   const map = model?.inputs?.map;
   const mapPath = map && 'path' in map ? map.path : undefined;
@@ -109,6 +107,7 @@ async function checkProject(ctx: Ctx, t: Target, model: MemoryMapModel | undefin
   } catch (e) {
     log.warn(`Checking the link map ${mapPath} failed: ${errorText(e)}`);
   }
+  if (seq !== ctx.refreshSeq) return; // a newer refresh checks the newer build
   ctx.diagnostics.set(t, 'link', link);
   let doctor: Problem[] = [];
   if (usesMemoryManager(t) && libs.length) {
@@ -125,5 +124,5 @@ async function checkProject(ctx: Ctx, t: Target, model: MemoryMapModel | undefin
       log.warn(`The doctor could not check env:${t.env.name}: ${errorText(e)}`);
     }
   }
-  ctx.diagnostics.set(t, 'doctor', doctor);
+  if (seq === ctx.refreshSeq) ctx.diagnostics.set(t, 'doctor', doctor);
 }
