@@ -75,7 +75,7 @@ export async function splitBuild(req: SplitBuildRequest): Promise<SplitBuildResu
 }
 
 function readElfBytes(path: string): Uint8Array {
-  return new Uint8Array(readInputFileSync(path, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }));
+  return new Uint8Array(readInputFileSync(path, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf, missingHint: 'build the project first' }));
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
