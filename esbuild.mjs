@@ -11,8 +11,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
     external: ['serialport'], banner: { js: '#!/usr/bin/env node' } },
 ];
-if (existsSync('src/extension/extension.ts')) {
-  builds.push({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js',
+if (existsSync('src/extension/main.ts')) {
+  builds.push({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js',
     platform: 'node', format: 'cjs', external: ['vscode', 'serialport'] });
 }
 if (existsSync('webview-ui/main.ts')) {

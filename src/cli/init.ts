@@ -2,12 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { recoverPendingCommits, writeFilesAtomically } from '../core/util/atomic';
-import { IniError, chooseEnv, envOption, listEnvs, parseIni, platformioOption } from '../core/platformio/ini';
-import { HOOK_SCRIPT, type IniLineRef, InstallOptionError, installIntegration, integrationLeftovers, removeIntegration } from '../core/platformio/install';
+import { IniError, chooseEnv, listEnvs, parseIni } from '../core/platformio/ini';
+import { HOOK_SCRIPT, type IniLineRef, InstallOptionError, integrationLeftovers, removeIntegration } from '../core/platformio/install';
+import { installProjectIntegration, isOurScript } from '../core/platformio/integration';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
-import { deviceSetupFolders, planDeviceSetup } from '../core/platformio/device-setup';
-import { partitionCsvPath, setUpLibraryPartition } from '../core/platformio/library-partition';
-import { validateLinkNames } from '../core/link/config';
+import { deviceSetupFolders } from '../core/platformio/device-setup';
 import { type Command, InputError, UsageError } from './command';
 
 export const initCommand: Command = {
@@ -84,11 +83,8 @@ async function install(text: string, iniPath: string, scriptPath: string, values
   const storage = values.storage;
   if (storage !== 'sd' && storage !== 'spiffs' && storage !== 'littlefs') throw new UsageError('--storage sd|spiffs|littlefs is required');
   const env = envToUse(text, values.env as string | undefined);
-  if (existsSync(scriptPath) && !isOurScript(readFileSync(scriptPath, 'utf8'))) {
-    throw new UsageError(`${scriptPath} exists and was not written by esp32mm: rename it, then run init again`);
-  }
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const updated = installIntegration(text, {
+  const r = await installProjectIntegration(dirname(iniPath), {
     env,
     libs: values.libs.split(',').map((s) => s.trim()).filter(Boolean),
     storage,
@@ -97,26 +93,15 @@ async function install(text: string, iniPath: string, scriptPath: string, values
     data: str('data'),
     dir: str('dir'),
     chip: str('chip'),
+    updateDeviceLibrary: values['update-device-library'] === true,
   });
-  for (const w of installWarnings(iniPath, env, values.libs.split(',').map((l) => l.trim()).filter(Boolean))) console.error(`warning: ${w}`);
-  warnKept(iniPath, removeIntegration(text, env).kept);
-  const libs = values.libs.split(',').map((s) => s.trim()).filter(Boolean);
-  const device = planDeviceSetup(loadProject(dirname(iniPath)), {
-    env, libs, storage, slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni), deviceDir: str('dir') ?? '/mm', updateLibrary: values['update-device-library'] === true,
-  });
-  const flashSlots = validateLinkNames({ libs, slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni), code: str('code') }).slots.some((s) => s.code === 'flash');
-  const project = loadProject(dirname(iniPath));
-  const csv = flashSlots ? partitionCsvPath(project, env) : undefined;
-  if (csv) await recoverPendingCommits([dirname(csv)]); // an init killed while writing the CSV
-  const partition = flashSlots ? setUpLibraryPartition(project, env) : { messages: [] };
-  // The script first: platformio.ini must never name a script that is not there.
-  await writeFilesAtomically([...device.write, ...(partition.write ? [partition.write] : []), { path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
-  await Promise.all(device.remove.map((p) => rm(p, { force: true })));
+  for (const w of r.warnings) console.error(`warning: ${w}`);
+  warnKept(iniPath, r.kept);
   console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
   console.log(`Wrote ${scriptPath}; build with \`pio run -e ${env}\``);
-  for (const m of device.messages) console.log(m.replace('install again with the update', 'run init again with --update-device-library'));
-  if (partition.write) console.log(partition.messages.join('\n'));
-  else if (partition.messages.length) console.error(`warning: ${partition.messages.join('\n')}`);
+  for (const m of r.device.messages) console.log(m.replace('install again with the update', 'run init again with --update-device-library'));
+  if (r.partition?.write) console.log(r.partition.messages.join('\n'));
+  else if (r.partition?.messages.length) console.error(`warning: ${r.partition.messages.join('\n')}`);
   return 0;
 }
 
@@ -159,60 +144,9 @@ function warnKept(iniPath: string, kept: IniLineRef[]): void {
   console.error(`warning: ${iniPath}: ${kept.length === 1 ? 'this line was' : 'these lines were'} added inside the esp32mm block, so ${kept.length === 1 ? 'it is' : 'they are'} not esp32mm's and stayed:\n${lineList(kept)}`);
 }
 
-/** Things that make the build integration silently ineffective, found before the first build. */
-function installWarnings(iniPath: string, env: string, libs: string[]): string[] {
-  const project = loadProject(dirname(iniPath));
-  const warnings: string[] = [];
-  if (envOption(project.doc, env, 'lib_archive')?.trim() === 'no') {
-    warnings.push(`[env:${env}] sets lib_archive = no: libraries are then linked as loose objects and the linker rules (which select lib<Name>.a) cannot move them; remove that line`);
-  }
-  const libDir = join(project.dir, platformioOption(project.doc, 'lib_dir') ?? 'lib');
-  for (const lib of libs) {
-    if (!existsSync(join(libDir, lib))) warnings.push(`no folder ${join(libDir, lib)}: the library must be built as lib${lib}.a (a lib/ folder of that exact name)`);
-  }
-  return warnings;
-}
-
 /** `--slot ai:A,B` → `ai: A B`, the form custom_mm_slots uses. */
 function slotToIni(spec: string): string {
   const colon = spec.indexOf(':');
   if (colon < 0) throw new UsageError(`--slot ${spec}: write it as <name>:A,B`);
   return `${spec.slice(0, colon).trim()}: ${spec.slice(colon + 1).split(/[\s,]+/).filter(Boolean).join(' ')}`;
-}
-
-const MARKER = 'esp32mm-managed';
-
-function isOurScript(text: string): boolean {
-  return text.includes(MARKER);
-}
-
-/**
- * The hook script, with the path of a CLI recorded so the build finds the same esp32mm
- * that installed it. Default: this process's cli.js; the VS Code extension passes the path
- * of the CLI it bundles.
- */
-export function hookScriptText(cliPath?: string): string {
-  const template = readFileSync(findHookTemplate(), 'utf8');
-  const self = process.argv[1] && /cli\.[cm]?js$/.test(process.argv[1]) ? resolve(process.argv[1]) : undefined;
-  const cli = cliPath ?? self;
-  if (!cli) return template;
-  // A function replacer: a path may contain $&, $` or $', which a replacement string would expand.
-  return template.replace(/^INSTALLED_CLI = None .*$/m, () => `INSTALLED_CLI = ${pythonString(cli)}  # set by \`esp32mm init\``);
-}
-
-function pythonString(s: string): string {
-  return JSON.stringify(s); // a JSON string is a valid Python string literal for paths
-}
-
-/** firmware/extra_script/memory_manager.py beside dist/ (package, VSIX) or src/cli (tests). */
-export function findHookTemplate(): string {
-  const candidates = [
-    process.env.ESP32MM_HOOK_TEMPLATE,
-    join(__dirname, '..', 'firmware', 'extra_script', HOOK_SCRIPT),
-    join(__dirname, '..', '..', 'firmware', 'extra_script', HOOK_SCRIPT),
-    join(dirname(process.argv[1] ?? '.'), '..', 'firmware', 'extra_script', HOOK_SCRIPT),
-  ].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new InputError(`cannot find ${HOOK_SCRIPT} (looked in ${candidates.join(', ')}): reinstall esp32mm`);
-  return found;
 }

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { readElf } from '../core/elf/reader';
 import { decodeMapFile } from '../core/mapfile/parse';
 import { type BuildInput, type MemoryMapModel } from '../core/memmap/model';
-import { loadMemoryMap, MemoryMapInputError, type MemoryMapRequest } from '../core/memmap/load';
+import { MemoryMapInputError, type MemoryMapRequest } from '../core/memmap/load';
+import { analyseBuild } from '../core/memmap/analyse';
 import {
   archiveSymbolsView, archivesView, diffView, filesView, findArchive, memoryTypeHeaders, viewCsv, ViewInputError,
   type ArchiveSymbolsView, type ArchivesView, type DiffView, type FilesView, type MemoryTypeBytes, type MemoryTypeColumn,
@@ -176,7 +177,7 @@ function formatOf(values: Record<string, unknown>, usage: string): Format {
 
 async function load(req: MemoryMapRequest): Promise<MemoryMapModel> {
   try {
-    return await loadMemoryMap(req);
+    return await analyseBuild(req);
   } catch (e) {
     // A missing or unreadable input is bad input (exit 1), as in every other command.
     if (e instanceof MemoryMapInputError) throw new InputError(e.message);

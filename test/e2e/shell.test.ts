@@ -1,16 +1,18 @@
 // The extension shell in a real VS Code, on a project that was never built: activation on
 // platformio.ini, the activity-bar container, every command in the palette under
-// "Memory Manager", the status-bar item, and an actionable message instead of a map.
+// "Memory Manager", the status-bar item (or, where the Memory Manager is not used, the offer
+// to install it), and an actionable message instead of a map.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, paletteEntries, prepareRun, runCommand, shot,
+  REPO, activityIcon, frameWith, launchBrowser, notification, openWorkbench, paletteEntries, prepareRun, runCommand, shot,
   startCodeServer, vsixPath, type CodeServer, type RunDirs,
 } from './harness';
 
 const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+const INSTALL_ITEM = 'esp32mm.esp32-memory-manager.esp32mm.install';
 let dirs: RunDirs;
 let server: CodeServer;
 let browser: Browser;
@@ -19,6 +21,10 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   dirs = prepareRun('shell', join(REPO, 'test/e2e/fixtures/unbuilt'));
+  // a device library vendored by an older esp32mm: Install offers the update
+  mkdirSync(join(dirs.ws, 'lib', 'ESP32MemoryManager'), { recursive: true });
+  writeFileSync(join(dirs.ws, 'lib', 'ESP32MemoryManager', 'library.json'), JSON.stringify({ name: 'ESP32MemoryManager', version: '0.0.1' }));
+  writeFileSync(join(dirs.ws, 'lib', 'ESP32MemoryManager', 'esp32mm-version.json'), JSON.stringify({ version: '0.0.1', files: {} }));
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.port, dirs.ws, consoleErrors);
@@ -67,6 +73,11 @@ describe('extension shell on an unbuilt project', () => {
     // esp32s3 does not use the Memory Manager (no custom_mm_libs, no hook): no upload item for it
     await page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'detached', timeout: 10_000 })
       .catch(() => page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'hidden', timeout: 1000 }));
+    // …but an offer to install it there, which runs Install Build Integration
+    const offer = page.locator(`.part.statusbar [id="${INSTALL_ITEM}"]`).first();
+    await offer.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await offer.textContent()).toContain('Memory Manager');
+    expect(await offer.evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label'))).toContain('Install the Memory Manager build integration in env:esp32s3');
   });
 
   it('Split Libraries on an unbuilt env gives an actionable error', async () => {
@@ -98,7 +109,23 @@ describe('extension shell on an unbuilt project', () => {
     const cli = /^INSTALLED_CLI = "(.+)"/m.exec(hook)?.[1];
     expect(cli).toBe(join(dirs.extensions, `esp32mm.esp32-memory-manager-${PKG.version}`, 'dist', 'cli.js'));
     expect(existsSync(cli!)).toBe(true);
+    // the env uses the Memory Manager now: the install offer gives way to the upload item
+    await page.locator('.part.statusbar .statusbar-item', { hasText: /FS/ }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    const offer = page.locator(`.part.statusbar [id="${INSTALL_ITEM}"]`).first();
+    await offer.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => offer.waitFor({ state: 'hidden', timeout: 1000 }));
     await shot(page, 'shell-installed');
+  });
+
+  it('after Install, offers to update the older vendored device library, and updates it', async () => {
+    const offer = await notification(page, 'is older than the one this extension brings');
+    expect(await offer.textContent()).toContain('version 0.0.1');
+    await offer.locator('.monaco-button', { hasText: 'Update Device Library' }).first().click();
+    const bundled = JSON.parse(readFileSync(join(REPO, 'firmware', 'library.json'), 'utf8')).version;
+    await notification(page, `to version ${bundled}`);
+    const lib = join(dirs.ws, 'lib', 'ESP32MemoryManager');
+    expect(JSON.parse(readFileSync(join(lib, 'library.json'), 'utf8')).version).toBe(bundled);
+    expect(JSON.parse(readFileSync(join(lib, 'esp32mm-version.json'), 'utf8')).version).toBe(bundled);
+    for (const f of readdirSync(join(REPO, 'firmware', 'src'))) expect(existsSync(join(lib, 'src', f)), f).toBe(true);
   });
 
   it('Select Serial Port accepts a typed path, stores it in the user settings (never the workspace) and shows it in the status bar', async () => {

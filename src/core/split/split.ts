@@ -43,6 +43,12 @@ export interface SplitLibraryReport {
   files: SplitFile[];
 }
 
+/** A warning of the split, with the library it is about (none: the firmware's own). */
+export interface SplitWarning {
+  message: string;
+  library?: string;
+}
+
 export interface SplitResult {
   buildId: string;
   libraries: SplitLibraryReport[];
@@ -51,7 +57,7 @@ export interface SplitResult {
   loadableBytesBefore: number;
   loadableBytesAfter: number;
   holes: SegmentHole[];
-  warnings: string[];
+  warnings: SplitWarning[];
   manifest: Manifest;
 }
 
@@ -125,7 +131,7 @@ function libraryFiles(elf: ElfFile, lib: DynamicLibrary, buildId: Uint8Array): S
   ];
 }
 
-function checkLibrary(lib: DynamicLibrary, warnings: string[]): void {
+function checkLibrary(lib: DynamicLibrary, warnings: SplitWarning[]): void {
   if (lib.text && lib.text.size % 4 !== 0) {
     throw new SplitError(`.mm.${lib.name}.text is ${lib.text.size} bytes, not a multiple of 4: IRAM accepts only 32-bit writes (align the section end in the linker script)`);
   }
@@ -133,9 +139,9 @@ function checkLibrary(lib: DynamicLibrary, warnings: string[]): void {
     throw new SplitError(`the constructor table of ${lib.name} (${hex32(lib.ctors.address)}) is not inside .mm.${lib.name}.data`);
   }
   if (isEmpty(lib)) return;
-  if (!lib.text && !lib.data) warnings.push(`${lib.name} has only bss; nothing to load`);
+  if (!lib.text && !lib.data) warnings.push({ library: lib.name, message: `${lib.name} has only bss; nothing to load` });
   else if ((lib.text?.size ?? 0) === 0 && (lib.data?.size ?? 0) === 0) {
-    warnings.push(`${lib.name}: its .mm sections hold only bss — the linker placed its code and data elsewhere (an earlier rule matched first?)`);
+    warnings.push({ library: lib.name, message: `${lib.name}: its .mm sections hold only bss — the linker placed its code and data elsewhere (an earlier rule matched first?)` });
   }
 }
 
@@ -152,12 +158,12 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
     throw new SplitError(`this firmware was already split (${text}); split the original (.full.elf) or rebuild`);
   }
   const chosen = chooseLibraries(elf, options.libs);
-  const warnings: string[] = [];
+  const warnings: SplitWarning[] = [];
   chosen.forEach((l) => checkLibrary(l, warnings));
   // A library with no bytes gets no files (they would be 128-byte headers around nothing);
   // its empty sections still go.
   const libs = chosen.filter((l) => !isEmpty(l));
-  for (const l of chosen.filter(isEmpty)) warnings.push(notLinkedMessage(l.name, 'its .mm sections are empty, so no files were written for it'));
+  for (const l of chosen.filter(isEmpty)) warnings.push({ library: l.name, message: notLinkedMessage(l.name, 'its .mm sections are empty, so no files were written for it') });
   const buildId = computeBuildId(elf);
   const files = libs.map((lib) => libraryFiles(elf, lib, buildId));
 
@@ -168,10 +174,11 @@ export function splitFirmware(bytes: Uint8Array, options: { libs?: string[]; fir
   const hasIdSymbol = elf.symbol(BUILD_ID_SYMBOL) !== undefined;
   const patches = hasIdSymbol ? [symbolPatch(elf, BUILD_ID_SYMBOL, buildId)] : [];
   const stripped = removeSections(elf, removed, [{ name: SPLIT_MARKER_SECTION, data: markerText }], patches, { placeholders });
-  if (!hasIdSymbol) warnings.push(`the firmware has no ${BUILD_ID_SYMBOL} symbol: the device cannot check that library files match this firmware (link the Memory Manager device library)`);
+  if (!hasIdSymbol) warnings.push({ message: `the firmware has no ${BUILD_ID_SYMBOL} symbol: the device cannot check that library files match this firmware (link the Memory Manager device library)` });
+  const ownerOf = new Map(chosen.flatMap((l) => [l.text, l.data, l.bss].filter((s): s is Section => !!s).map((s) => [s.name, l.name] as const)));
   // A bss hole takes no file bytes: nothing of the library stays in the image.
   for (const hole of stripped.holes.filter((h) => h.fileBytes > 0)) {
-    warnings.push(`${hole.section} sat inside a firmware segment: its ${hole.fileBytes} bytes were zeroed but still take space in the image (give the .mm sections their own PHDRS)`);
+    warnings.push({ library: ownerOf.get(hole.section), message: `${hole.section} sat inside a firmware segment: its ${hole.fileBytes} bytes were zeroed but still take space in the image (give the .mm sections their own PHDRS)` });
   }
 
   const libraries = libs.map((lib, i) => ({
@@ -217,13 +224,14 @@ export function fullElfPath(elfPath: string): string {
 /**
  * Split `elfPath` in place: library files and manifest.json into `outDir`, the original
  * kept as `<name>.full.elf`, the stripped ELF replacing the input. Nothing is changed
- * unless every output could be written.
+ * unless every output could be written. `source` is the ELF to read when it is not
+ * `elfPath` itself (a split again from the kept original, src/core/split/workflow.ts).
  */
-export async function splitFile(elfPath: string, outDir: string, libs?: string[]): Promise<SplitResult> {
-  const bytes = new Uint8Array(await readInputFile(elfPath, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf, missingHint: 'build the project first' }));
+export async function splitFile(elfPath: string, outDir: string, libs?: string[], source = elfPath): Promise<SplitResult> {
+  const bytes = new Uint8Array(await readInputFile(source, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf, missingHint: 'build the project first' }));
   const result = splitFirmware(bytes, { libs, firmwareName: basename(elfPath) });
   // The debugger's copy is as executable as the ELF it was.
-  const elfMode = (await stat(elfPath)).mode & 0o7777;
+  const elfMode = (await stat(source)).mode & 0o7777;
   await writeFilesAtomically([
     ...result.libraries.flatMap((l) => l.files.map((f) => ({ path: fileInside(outDir, f.file), data: f.bytes }))),
     { path: fileInside(outDir, 'manifest.json'), data: JSON.stringify(result.manifest, null, 2) + '\n' },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const REPO = join(__dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
-const code = readdirSync(join(REPO, 'src', 'extension')).filter((f) => f.endsWith('.ts'))
+const code = readdirSync(join(REPO, 'src', 'extension'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
   .map((f) => readFileSync(join(REPO, 'src', 'extension', f), 'utf8')).join('\n');
 
 describe('extension manifest', () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initCommand } from '../../../src/cli/init';
 import { envOption, parseIni, splitMultiValue } from '../../../src/core/platformio/ini';
 import { type InstallOptions, InstallOptionError, installIntegration, integrationLeftovers, isInstalled, removeIntegration, uninstallIntegration } from '../../../src/core/platformio/install';
-import { hookScriptText } from '../../../src/cli/init';
+import { hookScriptText } from '../../../src/core/platformio/integration';
 
 // Debian's python3 starts much faster than a version-manager shim.
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
