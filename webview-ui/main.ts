@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import type { DrillRows, HostToWebview, ViewState, WebviewToHost, MemoryMapModel } from './model';
-import { h, libraryColours, matchesFilter, renderRegion, renderSummary, renderTable, type SortKey } from './render';
+import { h, libraryColours, matchesFilter, renderRegion, renderSummary, renderTable, renderTopLibraries, type SortKey } from './render';
 import { objectRows, renderComparison, renderHeadroom, symbolRows, unavailableRow } from './full';
 
 interface VsCodeApi {
@@ -71,7 +71,10 @@ function render(): void {
     $('summary').replaceChildren(renderSummary(model, showingBefore ? null : current.before));
     const regions = $('regions');
     regions.replaceChildren(...model.regions.map((r) => renderRegion(model, r, colours)));
-    $('table').replaceChildren(renderTable(model, { key: ui.sort, sources: current.sources, colours, drill: full, filter: full ? ui.filter : undefined }));
+    // The sidebar is the glance (the largest libraries); the editor tab has every row.
+    $('table').replaceChildren(full
+      ? renderTable(model, { key: ui.sort, sources: current.sources, colours, drill: true, filter: ui.filter })
+      : renderTopLibraries(model, current.sources, colours));
     if (full) renderFull(model);
     document.body.dataset.mode = showingBefore ? 'before' : 'after';
   }

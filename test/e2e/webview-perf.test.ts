@@ -42,7 +42,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 420, height: 1200 } });
   cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-  await page.goto(writeWebviewTestPage());
+  // the editor tab's layout: it renders every library (the sidebar only the largest five)
+  await page.goto(writeWebviewTestPage('full'));
   await page.waitForFunction(() => customElements.get('vscode-radio') !== undefined);
 });
 
