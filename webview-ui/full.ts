@@ -51,20 +51,33 @@ export function objectRows(rows: Extract<DrillRows, { type: 'objects' }>, region
 /**
  * Rows under an object row: its functions and variables. An archive can hold thousands: each
  * row is a clone of one prototype row with its texts filled in (far cheaper than building
- * every cell), so 2,000 symbols stay within a render's budget.
+ * every cell), so 2,000 symbols stay within a render's budget. A symbol whose definition
+ * line the host found opens the object's source there; the others are plain text.
  */
 export function symbolRows(rows: Extract<DrillRows, { type: 'symbols' }>, regions: string[]): HTMLTableRowElement[] {
   const proto = h('tr', { class: 'drill-row symbols', 'data-parent': rows.library, 'data-object': rows.object },
-    h('th', { scope: 'row', class: 'name drill-2' }, openable('', rows.source, 'symbol')),
+    h('th', { scope: 'row', class: 'name drill-2' }, h('span', { class: 'lib-plain symbol' })),
     h('td', { class: 'num' }), ...regions.map(() => h('td', { class: 'num zero' }, '·')));
+  const link = h('button', { class: 'open symbol' });
   const column = new Map(regions.map((r, i) => [r, i + 2]));
+  const lines = rows.lines ?? {};
   return rows.symbols.map((s: SymbolRow) => {
     const tr = proto.cloneNode(true) as HTMLTableRowElement;
     tr.dataset.symbol = s.name;
     tr.dataset.bytes = String(s.size);
     const th = tr.firstElementChild as HTMLElement;
     th.title = `${s.inputSection} in ${s.section} at 0x${s.address.toString(16)}`;
-    th.firstElementChild!.textContent = s.name;
+    const line = lines[s.name];
+    if (rows.source && line !== undefined) {
+      const b = link.cloneNode() as HTMLElement;
+      b.dataset.open = rows.source;
+      b.dataset.line = String(line);
+      b.title = `open ${rows.source}:${line}`;
+      b.textContent = s.name;
+      th.firstElementChild!.replaceWith(b);
+    } else {
+      th.firstElementChild!.textContent = s.name;
+    }
     const size = bytes(s.size);
     tr.cells[1].textContent = size;
     const at = column.get(s.memoryType);

@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Comparison, DrillRows, MemoryMapModel, ViewState, WebviewToHost } from '../../webview-ui/model';
+import type { Comparison, DrillBuild, DrillRows, MemoryMapModel, ViewState, WebviewToHost } from '../../webview-ui/model';
 import { kib } from '../../webview-ui/format';
 import * as core from './core';
 import { KeyedDebouncer } from './debounce';
@@ -16,7 +16,7 @@ import { escapeNotification, inVsCodeTerms } from './messages';
 import { librarySources } from './sources';
 import { MemoryMapView } from './mapView';
 import { MemoryMapPanel } from './fullView';
-import { BuildDetail, diffView, exportText, type ExportFormat } from './mapDetail';
+import { MapDetails, diffView, exportText, type ExportFormat } from './mapDetail';
 import { envOption, optionSource, platformioOption } from '../core/platformio/ini';
 import {
   type Project, type Target, defaultEnv, deviceFolder, discoverProjects, dynamicLibraryNames, firmwareElf,
@@ -54,7 +54,7 @@ class Controller implements vscode.Disposable {
 
   private readonly panel: MemoryMapPanel;
   /** The shown build's drill-down and export source (its map read once). */
-  private detail?: BuildDetail;
+  private detail?: MapDetails;
   /** Per env: the last build's fingerprint and model, and the one before it ("previous build"). */
   private readonly builds = new Map<string, { fingerprint: string; model: MemoryMapModel; at: number; previous?: { model: MemoryMapModel; at: number } }>();
   private lastState?: ViewState;
@@ -254,7 +254,7 @@ class Controller implements vscode.Disposable {
       this.model = after;
       const sources = librarySources([...after.libraries, ...(before?.libraries ?? [])], sourceRoots(t));
       this.sources = sources;
-      this.detail = new BuildDetail(after);
+      this.detail = new MapDetails(after, before, sources);
       const comparisons = this.comparisons(t, after, before);
       this.showState({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources, comparisons });
       const libs = dynamicLibraryNames(t);
@@ -314,50 +314,24 @@ class Controller implements vscode.Disposable {
     return out;
   }
 
-  /** Drill-down rows for the full view: the object files of a library, or the symbols of one object. */
-  private drill(library: string, object?: string): DrillRows {
-    const detail = this.detail;
-    const why = detail ? detail.unavailable() : 'No memory map is shown.';
-    if (!detail || why) return { type: 'unavailable', library, ...(object !== undefined ? { object } : {}), reason: why! };
-    try {
-      if (object === undefined) {
-        const objects = detail.objectsOf(library);
-        if (!objects.length) return { type: 'unavailable', library, reason: `${library} has no bytes in this firmware (a dynamic library is in its files after the split).` };
-        const sources: Record<string, string> = {};
-        for (const o of objects) {
-          const source = this.objectSource(library, o.member ?? o.object);
-          if (source) sources[o.member ?? o.object] = source;
-        }
-        return { type: 'objects', library, objects, sources };
-      }
-      const source = this.objectSource(library, object);
-      return { type: 'symbols', library, object, symbols: detail.symbolsOf(library, object), ...(source ? { source } : {}) };
-    } catch (e) {
-      log.warn(`Drill-down into ${library}${object ? `/${object}` : ''} failed: ${errorText(e)}`);
-      return { type: 'unavailable', library, ...(object !== undefined ? { object } : {}), reason: errorText(e) };
-    }
-  }
-
-  /**
-   * The source of one object of a library: a member of a project library is looked up in that
-   * library's own folder only (a framework archive's `main.cpp.o` is not the project's
-   * src/main.cpp); a loose object is the library row's own source file.
-   */
-  private objectSource(library: string, object: string): string | undefined {
-    const own = this.sources[library];
-    if (!own) return undefined;
-    if (!fs.statSync(own).isDirectory()) return own;
-    const roots = { projectRoot: own, srcDir: own, libDir: own, libdepsDir: own };
-    return librarySources([{ name: object, archive: /\.(o|obj)$/.test(object) ? object : `${object}.o` }], roots)[object];
+  /** Drill-down rows for the full view (mapDetail.ts): a library's object files, or one object's symbols, of either firmware. */
+  private drill(library: string, object?: string, build?: DrillBuild): DrillRows {
+    if (!this.detail) return { type: 'unavailable', library, ...(object !== undefined ? { object } : {}), reason: 'No memory map is shown.' };
+    const rows = this.detail.drill(library, object, build);
+    if (rows.type === 'unavailable') log.debug(`Drill-down into ${library}${object ? `/${object}` : ''}: ${rows.reason}`);
+    return rows;
   }
 
   /** Opens a file or folder the view named, if it lies in the project (the view only names ones it was given). */
-  private async openPath(file: string): Promise<void> {
+  private async openPath(file: string, line?: number): Promise<void> {
     const t = this.target;
     if (!t || path.relative(t.project.root, file).startsWith('..') || !fs.existsSync(file)) return;
     const uri = vscode.Uri.file(file);
     if (fs.statSync(file).isDirectory()) await vscode.commands.executeCommand('revealInExplorer', uri);
-    else await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    else {
+      const at = line ? new vscode.Range(line - 1, 0, line - 1, 0) : undefined;
+      await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.Beside, ...(at ? { selection: at } : {}) });
+    }
   }
 
   /** Writes the libraries or a comparison as CSV / JSON / Markdown where the user says (temp file, then rename). */
@@ -397,8 +371,8 @@ class Controller implements vscode.Disposable {
 
   private onWebviewMessage(msg: WebviewToHost): void {
     if (msg.type === 'reveal') void this.revealLibrary(msg.library);
-    else if (msg.type === 'drill') this.panel.post({ type: 'drill', rows: this.drill(msg.library, msg.object) });
-    else if (msg.type === 'open') void this.openPath(msg.path);
+    else if (msg.type === 'drill') this.panel.post({ type: 'drill', rows: this.drill(msg.library, msg.object, msg.build) });
+    else if (msg.type === 'open') void this.openPath(msg.path, msg.line);
     else if (msg.type === 'export') void this.exportMap(msg.format, msg.what === 'diff' ? msg.against : undefined);
     else if (msg.type === 'command' && msg.command.startsWith('esp32mm.')) void vscode.commands.executeCommand(msg.command);
   }
