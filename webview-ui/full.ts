@@ -51,20 +51,30 @@ export function objectRows(rows: Extract<DrillRows, { type: 'objects' }>, region
 /**
  * Rows under an object row: its functions and variables. An archive can hold thousands: each
  * row is a clone of one prototype row with its texts filled in (far cheaper than building
- * every cell), so 2,000 symbols stay within a render's budget.
+ * every cell), so 2,000 symbols stay within a render's budget. A symbol whose definition
+ * line the host found opens the object's source there; the others are plain text.
  */
 export function symbolRows(rows: Extract<DrillRows, { type: 'symbols' }>, regions: string[]): HTMLTableRowElement[] {
-  const proto = h('tr', { class: 'drill-row symbols', 'data-parent': rows.library, 'data-object': rows.object },
-    h('th', { scope: 'row', class: 'name drill-2' }, openable('', rows.source, 'symbol')),
+  const proto = (name: HTMLElement) => h('tr', { class: 'drill-row symbols', 'data-parent': rows.library, 'data-object': rows.object },
+    h('th', { scope: 'row', class: 'name drill-2' }, name),
     h('td', { class: 'num' }), ...regions.map(() => h('td', { class: 'num zero' }, '·')));
+  const plain = proto(h('span', { class: 'lib-plain symbol' }));
+  const linked = rows.source ? proto(h('button', { class: 'open symbol', 'data-open': rows.source })) : plain;
   const column = new Map(regions.map((r, i) => [r, i + 2]));
+  const lines = rows.lines ?? {};
   return rows.symbols.map((s: SymbolRow) => {
-    const tr = proto.cloneNode(true) as HTMLTableRowElement;
+    const line = lines[s.name];
+    const tr = (line !== undefined ? linked : plain).cloneNode(true) as HTMLTableRowElement;
     tr.dataset.symbol = s.name;
     tr.dataset.bytes = String(s.size);
     const th = tr.firstElementChild as HTMLElement;
     th.title = `${s.inputSection} in ${s.section} at 0x${s.address.toString(16)}`;
-    th.firstElementChild!.textContent = s.name;
+    const name = th.firstElementChild as HTMLElement;
+    name.textContent = s.name;
+    if (line !== undefined && rows.source) {
+      name.dataset.line = String(line);
+      name.title = `open ${rows.source}:${line}`;
+    }
     const size = bytes(s.size);
     tr.cells[1].textContent = size;
     const at = column.get(s.memoryType);

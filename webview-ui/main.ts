@@ -9,8 +9,8 @@ import '@vscode-elements/elements/dist/vscode-radio/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import type { DrillRows, HostToWebview, ViewState, WebviewToHost, MemoryMapModel } from './model';
-import { h, libraryColours, matchesFilter, renderRegion, renderSummary, renderTable, type SortKey } from './render';
+import type { DrillBuild, DrillRows, HostToWebview, ViewState, WebviewToHost, MemoryMapModel } from './model';
+import { h, libraryColours, matchesFilter, renderRegion, renderSummary, renderTable, renderTopLibraries, type SortKey } from './render';
 import { objectRows, renderComparison, renderHeadroom, symbolRows, unavailableRow } from './full';
 
 interface VsCodeApi {
@@ -71,7 +71,10 @@ function render(): void {
     $('summary').replaceChildren(renderSummary(model, showingBefore ? null : current.before));
     const regions = $('regions');
     regions.replaceChildren(...model.regions.map((r) => renderRegion(model, r, colours)));
-    $('table').replaceChildren(renderTable(model, { key: ui.sort, sources: current.sources, colours, drill: full, filter: full ? ui.filter : undefined }));
+    // The sidebar is the glance (the largest libraries); the editor tab has every row.
+    $('table').replaceChildren(full
+      ? renderTable(model, { key: ui.sort, sources: current.sources, colours, drill: true, filter: ui.filter })
+      : renderTopLibraries(model, current.sources, colours));
     if (full) renderFull(model);
     document.body.dataset.mode = showingBefore ? 'before' : 'after';
   }
@@ -119,7 +122,11 @@ function collapse(library: string, object?: string): void {
   }
 }
 
+/** The firmware the table shows: drill-down asks for that one's rows. */
+const shownBuild = (): DrillBuild => (document.body.dataset.mode === 'before' ? 'before' : 'after');
+
 function showDrill(rows: DrillRows): void {
+  if ((rows.build ?? 'after') !== shownBuild()) return; // the answer for a table no longer shown
   const table = $('table');
   const columns = 2 + regionColumns().length;
   const anchor = rows.type === 'objects' || (rows.type === 'unavailable' && !rows.object)
@@ -173,12 +180,12 @@ document.addEventListener('click', (e) => {
       collapse(library, object);
       drill.setAttribute('aria-expanded', 'false');
     } else {
-      vscode.postMessage({ type: 'drill', library, ...(object !== undefined ? { object } : {}) });
+      vscode.postMessage({ type: 'drill', library, ...(object !== undefined ? { object } : {}), build: shownBuild() });
     }
     return;
   }
   const open = target.closest<HTMLElement>('button.open');
-  if (open) { vscode.postMessage({ type: 'open', path: open.dataset.open! }); return; }
+  if (open) { vscode.postMessage({ type: 'open', path: open.dataset.open!, ...(open.dataset.line ? { line: Number(open.dataset.line) } : {}) }); return; }
   const lib = target.closest<HTMLElement>('button.lib');
   if (lib) {
     vscode.postMessage({ type: 'reveal', library: lib.dataset.library!, archive: lib.dataset.archive ?? '' });

@@ -36,11 +36,18 @@ export interface ViewState {
   comparisons?: Comparison[];
 }
 
-/** The object files of one archive (`esp32mm map --files`), or the symbols of one (`--archive`). */
+/** Which firmware a drill-down is of: the one to be flashed, or (after a split) the unsplit one. */
+export type DrillBuild = 'after' | 'before';
+
+/**
+ * The object files of one archive (`esp32mm map --files`), or the symbols of one
+ * (`--archive`). `sources`: object → the project file it opens; `source` + `lines`: a
+ * symbol opens `source` at `lines[name]`, and a symbol without a line opens nothing.
+ */
 export type DrillRows =
-  | { type: 'objects'; library: string; objects: ObjectRow[]; sources: Record<string, string> }
-  | { type: 'symbols'; library: string; object: string; symbols: SymbolRow[]; source?: string }
-  | { type: 'unavailable'; library: string; object?: string; reason: string };
+  | { type: 'objects'; library: string; build?: DrillBuild; objects: ObjectRow[]; sources: Record<string, string> }
+  | { type: 'symbols'; library: string; build?: DrillBuild; object: string; symbols: SymbolRow[]; source?: string; lines?: Record<string, number> }
+  | { type: 'unavailable'; library: string; build?: DrillBuild; object?: string; reason: string };
 
 export type HostToWebview =
   | { type: 'state'; state: ViewState }
@@ -52,6 +59,7 @@ export type WebviewToHost =
   | { type: 'reveal'; library: string; archive: string }
   | { type: 'command'; command: string }
   | { type: 'rendered'; ms: number; libraries: number; regions: number }
-  | { type: 'drill'; library: string; object?: string }
-  | { type: 'open'; path: string }
+  | { type: 'drill'; library: string; object?: string; build?: DrillBuild }
+  /** A project file or folder the view was given; `line` (1-based) where a symbol is defined. */
+  | { type: 'open'; path: string; line?: number }
   | { type: 'export'; format: 'csv' | 'json' | 'md'; what: 'libraries' | 'diff'; against?: Comparison['against'] };

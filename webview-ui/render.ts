@@ -247,6 +247,39 @@ export function libraryName(l: MapLibrary, sources: Record<string, string> | und
   return h('span', { class: 'lib-name' }, swatch, name);
 }
 
+/** How many libraries the sidebar lists: a glance, the full view has the rest. */
+export const SIDEBAR_TOP = 5;
+
+/**
+ * The sidebar's table: the largest libraries by total, name and total only, so it fits a
+ * 200 px sidebar with nothing cut off (each row's title has its bytes per region), and a
+ * link to the full view that says how many it leaves out.
+ */
+export function renderTopLibraries(model: MemoryMapModel, sources: Record<string, string> | undefined, colours: Map<string, string>, top = SIDEBAR_TOP): DocumentFragment {
+  const regions = model.regions.filter((r) => r.used > 0);
+  const shown = sortLibraries(model.libraries, { column: 'total', descending: true }).slice(0, top);
+  const body = h('tbody');
+  for (const l of shown) {
+    const where = regions.filter((r) => (l.byRegion[r.name] ?? 0) > 0).map((r) => `${r.name} ${bytes(l.byRegion[r.name])} B`).join(', ');
+    const name = h('th', { scope: 'row', class: 'name' }, libraryName(l, sources, colours.get(l.name)));
+    if (l.dynamic) name.append(h('span', { class: 'tag', title: l.slot ? `dynamic, slot ${l.slot}` : 'dynamic library' }, l.slot ? `dyn·${l.slot}` : 'dyn'));
+    body.append(h('tr', { 'data-library': l.name, 'data-archive': l.archive, class: l.dynamic ? 'dynamic' : '', title: `${l.name}: ${where || 'no bytes'}` },
+      name, h('td', { class: 'num', 'data-bytes': String(l.total) }, bytes(l.total))));
+  }
+  const table = h('table', { class: 'libs top', 'aria-label': `The ${shown.length} largest libraries (bytes)` },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'name', 'data-column': 'name' }, 'Library'), h('th', { scope: 'col', class: 'num', 'data-column': 'total' }, 'Total'))),
+    body);
+  const frag = document.createDocumentFragment();
+  frag.append(table);
+  const rest = model.libraries.length - shown.length;
+  if (rest > 0) {
+    frag.append(h('p', { class: 'more', 'data-more': String(rest) },
+      h('button', { class: 'link', 'data-command': 'esp32mm.openMemoryMap', title: 'Memory Manager: Open Memory Map (every library, filter, drill-down, compare, export)' },
+        `${rest} more — Open Memory Map`)));
+  }
+  return frag;
+}
+
 export function renderTable(model: MemoryMapModel, opts: TableOptions | SortKey): HTMLTableElement {
   const o: TableOptions = 'column' in opts ? { key: opts } : opts;
   const key = o.key;

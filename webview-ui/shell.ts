@@ -1,6 +1,6 @@
 // The static markup of the Memory Map webview body (the extension host wraps it in a page
 // with the CSP; the perf test page uses the same markup). main.ts fills the containers.
-// The sidebar is the glanceable summary; the editor tab ("full") adds the headroom, the
+// The sidebar is the glanceable summary (bars, the largest libraries, a link to the rest); the editor tab ("full") adds the headroom, the
 // filter, drill-down, the comparisons and export, in the containers marked data-full.
 export function webviewBody(layout: 'sidebar' | 'full'): string {
   const full = layout === 'full';
@@ -26,8 +26,8 @@ export function webviewBody(layout: 'sidebar' | 'full'): string {
     <span class="export" role="group" aria-label="Export">Export
       <button class="export-button" data-export="csv">CSV</button><button class="export-button" data-export="json">JSON</button><button class="export-button" data-export="md">Markdown</button></span>
   </div>` : ''}
-  <h2 id="libraries-title">Libraries</h2>
-  <div class="table-wrap" id="table" role="region" tabindex="0" aria-labelledby="libraries-title"></div>
+  <h2 id="libraries-title">${full ? 'Libraries' : 'Largest libraries'}</h2>
+  ${full ? '<div class="table-wrap" id="table" role="region" tabindex="0" aria-labelledby="libraries-title"></div>' : '<div class="top-libraries" id="table"></div>'}
   ${full ? '<section id="comparison" aria-label="Comparison" hidden></section>' : ''}
 </main>`;
 }

@@ -13,7 +13,7 @@ import { LibraryTree } from './libraryTree';
 import { log, showError } from './log';
 import { MemoryMapView } from './mapView';
 import { MemoryMapPanel } from './fullView';
-import type { BuildDetail } from './mapDetail';
+import type { MapDetails } from './mapDetail';
 import { discoverProjects } from './projects';
 import { StatusItems, type LastUpload } from './status';
 import { type Project, type Target, defaultEnv, deviceFolder, dynamicLibraryNames, outputDir, serialPortOf } from './target';
@@ -26,7 +26,7 @@ export class Ctx implements vscode.Disposable {
   target?: Target;
   /** The shown build's model, its drill-down source and the view state last sent. */
   model: MemoryMapModel | null = null;
-  detail?: BuildDetail;
+  detail?: MapDetails;
   lastState?: ViewState;
   /** Library name → the project file or folder its map row opens (sources.ts). */
   sources: Record<string, string> = {};

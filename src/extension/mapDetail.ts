@@ -1,36 +1,50 @@
 // What the full Memory Map view asks for beyond the model: the object files and symbols of an
 // archive (core's filesView / archiveSymbolsView, the rows of `esp32mm map --files` and
-// `--archive`), the exports (CSV as the CLI writes it, JSON, Markdown) and the build kept for
-// "changes against the previous build". The map is read once per model. No 'vscode' here.
+// `--archive`), with the map read once per model, for the firmware to be flashed and for the
+// unsplit one; and where each row opens (an object's source file, a symbol's definition line
+// in it). No 'vscode' here.
 import * as fs from 'node:fs';
 import { readElf } from '../core/elf/reader';
 import { decodeMapFile } from '../core/mapfile/parse';
 import { INPUT_LIMITS, readInputFileSync } from '../core/util/input';
 import type { MemoryMapModel } from '../core/memmap/model';
+import { definitionLine } from '../core/memmap/definitions';
+import { fullElfPath } from '../core/split/split';
+import type { DrillBuild, DrillRows } from '../../webview-ui/model';
+import { librarySources } from './sources';
 import {
-  archiveSymbolsView, archivesView, diffView, filesView, findArchive, viewCsv,
-  type ArchiveSymbolsView, type DiffView, type FilesView, type ObjectRow, type SymbolRow,
+  archiveSymbolsView, diffView, filesView, findArchive,
+  type ArchiveSymbolsView, type FilesView, type ObjectRow, type SymbolRow,
 } from '../core/memmap/views';
+
+/** The ELF and map a model's object files and symbols are read from. */
+export interface DetailInputs { map?: string; elf?: string }
+
+/** The inputs of a model as loadMemoryMap found them (the shown build). */
+export function inputsOf(model: MemoryMapModel): DetailInputs {
+  const map = model.inputs?.map;
+  const elf = model.inputs?.elf;
+  return { map: map && 'path' in map ? map.path : undefined, elf: elf && 'path' in elf ? elf.path : undefined };
+}
 
 export class BuildDetail {
   private mapText?: string;
   private files?: FilesView;
   private readonly symbols = new Map<string, ArchiveSymbolsView>();
 
-  constructor(readonly model: MemoryMapModel) {}
+  /** `inputs`: the map this model was made from and its ELF (for the unsplit model: the same map and firmware.full.elf). */
+  constructor(readonly model: MemoryMapModel, private readonly inputs: DetailInputs = inputsOf(model)) {}
 
   /** Why drill-down cannot work for this model, or undefined when it can. */
   unavailable(): string | undefined {
-    const map = this.model.inputs?.map;
-    if (this.model.attribution !== 'map' || !map || !('path' in map)) {
+    if (this.model.attribution !== 'map' || !this.inputs.map) {
       return 'Object files and symbols need the linker map of this build: build with a map (Memory Manager: Install Build Integration adds one) or set esp32mm.mapFile.';
     }
     return undefined;
   }
 
   private text(): string {
-    const map = this.model.inputs!.map as { path: string };
-    return (this.mapText ??= decodeMapFile(readInputFileSync(map.path, { what: 'map file', maxBytes: INPUT_LIMITS.map })));
+    return (this.mapText ??= decodeMapFile(readInputFileSync(this.inputs.map!, { what: 'map file', maxBytes: INPUT_LIMITS.map })));
   }
 
   /** The `esp32mm map --files` rows of one library (archive members, or the loose object itself). */
@@ -48,8 +62,8 @@ export class BuildDetail {
     if (!view) {
       const lib = findArchive(this.model, this.model.libraries.find((l) => l.name === library)?.archive || library);
       if (!lib) return [];
-      const elfInput = this.model.inputs?.elf;
-      const elf = elfInput && 'path' in elfInput && fs.existsSync(elfInput.path) ? readElf(new Uint8Array(readInputFileSync(elfInput.path, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }))) : undefined;
+      const elfPath = this.inputs.elf;
+      const elf = elfPath && fs.existsSync(elfPath) ? readElf(new Uint8Array(readInputFileSync(elfPath, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }))) : undefined;
       view = archiveSymbolsView(this.model, this.text(), lib, elf);
       this.symbols.set(library, view);
     }
@@ -57,44 +71,87 @@ export class BuildDetail {
   }
 }
 
-export type ExportFormat = 'csv' | 'json' | 'md';
+/**
+ * Drill-down for both firmwares the full view shows: the one to be flashed (`after`) and,
+ * after a split, the unsplit one (`before`, from firmware.full.elf and the same map), each
+ * with where its rows open: an object's source file, a symbol's definition line in it.
+ */
+export class MapDetails {
+  private readonly builds: Record<DrillBuild, BuildDetail | undefined>;
+  private readonly texts = new Map<string, string | undefined>();
 
-/** The libraries (archives view) or a comparison (diff view) as a file's text. */
-export function exportText(model: MemoryMapModel, format: ExportFormat, diff?: DiffView): string {
-  const view = diff ?? archivesView(model);
-  if (format === 'csv') return viewCsv(view);
-  if (format === 'json') return JSON.stringify(diff ?? model, null, 2) + '\n';
-  return diff ? diffMarkdown(diff) : librariesMarkdown(model);
+  /** `sources`: library name → the project file or folder its row opens (librarySources). */
+  constructor(after: MemoryMapModel, before: MemoryMapModel | null, private readonly sources: Record<string, string>) {
+    const inputs = inputsOf(after);
+    this.builds = {
+      after: new BuildDetail(after, inputs),
+      before: before ? new BuildDetail(before, { map: inputs.map, elf: inputs.elf && fullElfPath(inputs.elf) }) : undefined,
+    };
+  }
+
+  /** The object files of a library, or the symbols of one of its objects, in the firmware `build`. */
+  drill(library: string, object: string | undefined, build: DrillBuild = 'after'): DrillRows {
+    const detail = this.builds[build];
+    const tag = { library, build, ...(object !== undefined ? { object } : {}) };
+    const why = detail ? detail.unavailable() : 'The unsplit firmware (firmware.full.elf) is not there any more.';
+    if (!detail || why) return { type: 'unavailable', ...tag, reason: why! };
+    try {
+      if (object === undefined) {
+        const objects = detail.objectsOf(library);
+        if (!objects.length) return { type: 'unavailable', ...tag, reason: `${library} has no bytes in this firmware (a dynamic library is in its files after the split).` };
+        const sources: Record<string, string> = {};
+        for (const o of objects) {
+          const source = this.objectSource(library, o.member ?? o.object);
+          if (source) sources[o.member ?? o.object] = source;
+        }
+        return { type: 'objects', library, build, objects, sources };
+      }
+      const symbols = detail.symbolsOf(library, object);
+      const source = this.objectSource(library, object);
+      const lines = source ? this.definitionLines(source, symbols) : {};
+      return { type: 'symbols', library, build, object, symbols, ...(source ? { source } : {}), lines };
+    } catch (e) {
+      return { type: 'unavailable', ...tag, reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /**
+   * The source of one object of a library: a member of a project library is looked up in that
+   * library's own folder only (a framework archive's `main.cpp.o` is not the project's
+   * src/main.cpp); a loose object is the library row's own source file.
+   */
+  private objectSource(library: string, object: string): string | undefined {
+    const own = this.sources[library];
+    if (!own) return undefined;
+    if (!fs.statSync(own).isDirectory()) return own;
+    const roots = { projectRoot: own, srcDir: own, libDir: own, libdepsDir: own };
+    return librarySources([{ name: object, archive: /\.(o|obj)$/.test(object) ? object : `${object}.o` }], roots)[object];
+  }
+
+  /** Symbol name → the line of `file` that defines it (core's definitionLine); symbols it cannot place are absent. */
+  private definitionLines(file: string, symbols: SymbolRow[]): Record<string, number> {
+    if (!this.texts.has(file)) {
+      let text: string | undefined;
+      try { text = fs.readFileSync(file, 'utf8'); } catch { text = undefined; }
+      this.texts.set(file, text);
+    }
+    const text = this.texts.get(file);
+    const lines: Record<string, number> = {};
+    if (text === undefined) return lines;
+    for (const s of symbols) {
+      const line = definitionLine(text, s.name, symbolKind(s));
+      if (line !== undefined) lines[s.name] = line;
+    }
+    return lines;
+  }
 }
 
-/** A Markdown table cell: pipes and line breaks would end the cell. */
-const cell = (v: string | number) => String(v).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-
-function table(header: string[], rows: (string | number)[][], numeric: number): string {
-  const align = header.map((_, i) => (i >= numeric ? '---:' : '---'));
-  return [header, align, ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n') + '\n';
+/** A function or a variable: the ELF's symbol type, else the kind of input section it lies in. */
+function symbolKind(s: SymbolRow): 'function' | 'variable' {
+  if (s.type) return s.type === 'FUNC' ? 'function' : 'variable';
+  return /^\.(text|literal|iram|init|fini)/.test(s.inputSection) ? 'function' : 'variable';
 }
 
-function librariesMarkdown(model: MemoryMapModel): string {
-  const regions = model.regions.filter((r) => r.used > 0);
-  const head = `# Memory map (${model.chipName})\n\n` + table(['Region', 'In use', 'Size', 'Free'],
-    model.regions.map((r) => [r.name, r.used + (model.split && !r.flash ? r.slotReserved ?? 0 : 0), r.size, r.flash ? '' : r.free]), 1);
-  const p = model.appPartition;
-  const partition = p ? `\nApp partition ${p.name}: ${p.used} of ${p.size} bytes (${p.free} free).\n` : '';
-  const libs = table(['Library', 'Archive', 'Dynamic', 'Total', ...regions.map((r) => r.name)],
-    [...model.libraries.map((l) => [l.name, l.archive, l.dynamic ? 'yes' : '', l.total, ...regions.map((r) => l.byRegion[r.name] ?? 0)]),
-      ['linker fill', '', '', model.fill, ...regions.map((r) => r.fill)]], 3);
-  return `${head}${partition}\n## Libraries\n\n${libs}`;
-}
-
-function diffMarkdown(d: DiffView): string {
-  const rows = [
-    ...d.regions.map((r) => ['region', r.name, '', r.current, r.reference, r.change]),
-    ...d.archives.map((a) => ['archive', a.name, a.archive, a.current, a.reference, a.change]),
-    ['fill', 'linker fill', '', d.fill.current, d.fill.reference, d.fill.change],
-    ['image', 'image', '', d.imageBytes.current, d.imageBytes.reference, d.imageBytes.change],
-  ];
-  return `# Memory map changes (${d.current.chipName})\n\n` + table(['Kind', 'Name', 'Archive', 'This build', 'Reference', 'Change'], rows, 3);
-}
-
+// The exports live in core (src/core/memmap/export.ts); the extension imports them from here.
+export { exportText, type ExportFormat } from '../core/memmap/export';
 export { diffView };

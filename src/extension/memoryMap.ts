@@ -11,7 +11,7 @@ import { isSplitElf } from '../core/split/workflow';
 import type { Ctx } from './ctx';
 import { BuildHistory } from './history';
 import { errorText, log } from './log';
-import { BuildDetail, diffView } from './mapDetail';
+import { MapDetails, diffView } from './mapDetail';
 import { inVsCodeTerms } from './messages';
 import { doctorProblem, type Problem } from './problems';
 import { librarySources } from './sources';
@@ -50,7 +50,7 @@ export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
     ctx.model = after;
     const sources = librarySources([...after.libraries, ...(before?.libraries ?? [])], sourceRoots(t));
     ctx.sources = sources;
-    ctx.detail = new BuildDetail(after);
+    ctx.detail = new MapDetails(after, before, sources);
     ctx.showState({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources, comparisons });
     log.info(`Memory map of ${t.project.label}/${t.env.name}: ${after.regions.map((r) => `${r.name} ${r.used}/${r.size}`).join(', ')}`);
     void checkProject(ctx, t, after, seq);

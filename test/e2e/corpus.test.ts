@@ -132,11 +132,19 @@ if (!corpusAvailable()) {
         });
 
         it('lists archives, not symbols, with the top rows of esp32mm map --json', async () => {
-          const rows = await frame.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+          const rowsOf = (f: Frame) => f.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((tr) => ({
             name: tr.getAttribute('data-library') ?? '',
             archive: tr.getAttribute('data-archive') ?? '',
             total: Number(tr.querySelector('td')?.getAttribute('data-bytes')),
           })));
+          // the sidebar: the five largest, and how many more the editor tab lists
+          const largest = [...expected.libraries].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name)).slice(0, 5);
+          expect(await rowsOf(frame)).toEqual(largest.map((l) => ({ name: l.name, archive: l.archive, total: l.total })));
+          expect(await frame.locator('.more').getAttribute('data-more')).toBe(String(expected.libraries.length - 5));
+          await runCommand(page, 'Memory Manager: Open Memory Map');
+          const full = await frameWith(page, 'body[data-layout="full"] .region');
+          await full.locator('table.libs tbody tr').first().waitFor({ timeout: 30_000 });
+          const rows = await rowsOf(full);
           const names = rows.map((r) => r.name);
           for (const lib of ['freertos', 'esp_system', 'c']) expect(names).toContain(lib);
           expect(names).not.toContain('(global symbols)');

@@ -43,7 +43,15 @@ function flow(project: E2eProject): void {
   }
 
   async function mapFrame(): Promise<Frame> {
-    return frameWith(page, 'body[data-updated]');
+    return frameWith(page, 'body[data-layout="sidebar"][data-updated]');
+  }
+
+  /** The editor-tab view (every library; the sidebar lists the largest five). */
+  async function fullFrame(): Promise<Frame> {
+    await runCommand(page, 'Memory Manager: Open Memory Map');
+    const frame = await frameWith(page, 'body[data-layout="full"][data-updated]');
+    await frame.locator('table.libs tbody tr').first().waitFor({ timeout: 30_000 });
+    return frame;
   }
 
   async function updatedStamp(): Promise<number> {
@@ -86,12 +94,20 @@ function flow(project: E2eProject): void {
         expect(text).toContain(`${bytes(r.used)} / ${bytes(r.size)} B`);
       }
       expect(await frame.locator('.region').count()).toBe(expected.regions.length);
-      const rows = await frame.locator('table.libs tbody tr').evaluateAll((trs) =>
+      const rowsOf = (f: Frame) => f.locator('table.libs tbody tr').evaluateAll((trs) =>
         trs.map((tr) => ({ name: tr.getAttribute('data-library'), total: tr.querySelector('td')?.textContent })));
+      // the sidebar: the five largest libraries and how many more the editor tab has
+      const largest = [...expected.libraries].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name)).slice(0, 5);
+      expect(await rowsOf(frame)).toEqual(largest.map((l) => ({ name: l.name, total: bytes(l.total) })));
+      expect(await frame.locator('.more').getAttribute('data-more')).toBe(String(expected.libraries.length - 5));
+      await shot(page, `${project.source}-flow-1-memory-map`);
+      // the editor tab: every library
+      const rows = await rowsOf(await fullFrame());
       expect(rows.map((r) => r.name).sort()).toEqual(expected.libraries.map((l) => l.name).sort());
       for (const l of expected.libraries) expect(rows.find((r) => r.name === l.name)?.total).toBe(bytes(l.total));
       for (const lib of project.libs) expect(rows.map((r) => r.name)).toContain(lib);
-      await shot(page, `${project.source}-flow-1-memory-map`);
+      await shot(page, `${project.source}-flow-1b-memory-map-tab`);
+      await runCommand(page, 'View: Close All Editors');
     });
 
     it('Split Libraries from the palette writes the files and updates the view', async () => {
@@ -163,16 +179,17 @@ function flow(project: E2eProject): void {
     });
 
     it('clicking a library reveals its folder in the Explorer', async () => {
-      const frame = await mapFrame();
+      const frame = await fullFrame();
       const lib = project.libs[0];
       await frame.locator(`button.lib[data-library="${lib}"]`).click();
       await page.locator('.explorer-folders-view .monaco-list-row.selected', { hasText: lib }).first().waitFor({ timeout: 15_000 });
       await shot(page, `${project.source}-flow-4-reveal`);
+      await runCommand(page, 'View: Close All Editors');
       await activityIcon(page).click();
     });
 
     it('a loose object opens its source file; framework archives are not links', async () => {
-      const frame = await mapFrame();
+      const frame = await fullFrame();
       const model = cliMap(join(build(), 'firmware.elf'));
       const framework = model.libraries.find((l) => /^lib/.test(l.archive) && !project.libs.includes(l.name) && !existsSync(join(dirs.ws, 'lib', l.name)));
       if (framework) {

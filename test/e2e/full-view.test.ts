@@ -2,8 +2,11 @@
 // (code-server), on a copy of the example with a small partition table of its own: every
 // number is checked against the CLI on the same build — regions (`map --json`), app-partition
 // headroom and its threshold, drill-down rows (`map --files`, `map --archive`), the
-// comparisons with the unsplit ELF and with the previous build (`map --diff`) and the CSV
-// export (`map --archives --format csv`). Search, sort and drill-down are driven by keyboard.
+// comparisons with the unsplit ELF and with the previous build (`map --diff`), drill-down in
+// the unsplit firmware after the split (`map firmware.full.elf --files/--archive`) with a
+// symbol opening its definition line, and the exports: CSV (`map --archives --format csv`),
+// JSON (the model's exported fields) and Markdown (tables parsed back to the model's rows).
+// Search, sort and drill-down are driven by keyboard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,8 @@ import {
 } from './harness';
 import { exampleProject } from './project';
 import type { DiffView, MemoryMapModel, ObjectRow, SymbolRow } from '../../webview-ui/model';
+import { EXPORTED_FIELDS } from '../../src/core/memmap/export';
+import { parseMarkdownTables } from '../helpers/markdown';
 
 const example = exampleProject();
 let dirs: RunDirs;
@@ -28,8 +33,20 @@ const elf = () => join(build(), 'firmware.elf');
 const partitions = () => join(dirs.ws, 'partitions.csv');
 
 function cli<T>(...args: string[]): T {
-  return JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--partitions', partitions(), ...args, '--json'],
+  return cliOn<T>(elf(), ...args);
+}
+
+/** `esp32mm map <firmware> … --json`; for firmware.full.elf the build's own map is named (it lies beside firmware.elf). */
+function cliOn<T>(firmware: string, ...args: string[]): T {
+  return JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', firmware, '--partitions', partitions(), ...args, '--json'],
     { encoding: 'utf8', maxBuffer: 64 << 20 }));
+}
+
+/** The 1-based line of `file` holding `text` (exactly one must). */
+function lineOf(file: string, text: string): number {
+  const hits = readFileSync(file, 'utf8').split('\n').flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
+  expect(hits, text).toHaveLength(1);
+  return hits[0];
 }
 
 const stamp = async () => Number(await frame.locator('body').getAttribute('data-updated'));
@@ -146,6 +163,47 @@ describe('Open Memory Map (editor tab)', () => {
     await shot(page, 'full-4-diff-unsplit');
   });
 
+  it('drills down in the unsplit firmware too (Before split): rows = map firmware.full.elf --files / --archive, a symbol opens its definition line', async () => {
+    const full = join(build(), 'firmware.full.elf');
+    const map = join(build(), 'firmware.map');
+    const lib = 'TinyClassifier';
+    await frame.locator('#compare').selectOption(''); // the libraries, not the comparison the last test chose
+    await frame.locator('#mode vscode-radio[value="before"]').click();
+    await waitFor('the unsplit firmware to show', async () => (await frame.locator('body').getAttribute('data-mode')) === 'before');
+    const files = cliOn<{ objects: ObjectRow[] }>(full, '--map', map, '--files').objects.filter((o) => o.archive === `lib${lib}.a`);
+    expect(files.length).toBeGreaterThan(0);
+    await frame.locator(`tr[data-library="${lib}"] button.drill`).focus();
+    await page.keyboard.press('Enter');
+    const objects = frame.locator(`tr.objects[data-parent="${lib}"]`);
+    await objects.first().waitFor({ timeout: 15_000 });
+    expect(await objects.evaluateAll((trs) => trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) }))))
+      .toEqual(files.map((o) => ({ object: o.object, total: o.total })));
+    // a project library's object opens its source file
+    const source = join(dirs.ws, 'lib', lib, 'src', 'TinyClassifier.cpp');
+    expect(await objects.first().locator('button.open').getAttribute('data-open')).toBe(source);
+    const member = files[0].member!;
+    const symbols = cliOn<{ symbols: SymbolRow[] }>(full, '--map', map, '--archive', lib).symbols.filter((s) => s.object === member);
+    await frame.locator(`tr.objects[data-object="${member}"] button.drill`).click();
+    const rows = frame.locator(`tr.symbols[data-object="${member}"]`);
+    await rows.first().waitFor({ timeout: 15_000 });
+    expect(await rows.evaluateAll((trs) => trs.map((t) => ({ name: t.getAttribute('data-symbol'), size: Number(t.getAttribute('data-bytes')) }))))
+      .toEqual(symbols.map((s) => ({ name: s.name, size: s.size })));
+    // symbols link to their definition line; ones with no line found are plain text
+    const classify = rows.locator('button.open[data-line]', { hasText: /^_ZNK10Classifier8classifyEPKh$/ });
+    expect(await classify.getAttribute('data-line')).toBe(String(lineOf(source, 'int Classifier::classify(')));
+    expect(await rows.locator('button.open').count()).toBeGreaterThan(3);
+    expect(await rows.locator('button.open:not([data-line])').count()).toBe(0);
+    await shot(page, 'full-4b-drill-down-before-split');
+    await classify.click();
+    await page.locator('.tabs-container .tab.active[data-resource-name="TinyClassifier.cpp"]').waitFor({ timeout: 15_000 });
+    const line = lineOf(source, 'int Classifier::classify(');
+    await waitFor('the cursor on the definition', async () => ((await page.locator('#status\\.editor\\.selection').textContent()) ?? '').includes(`Ln ${line},`), 15_000);
+    await shot(page, 'full-4c-symbol-source');
+    await runCommand(page, 'View: Close Editor');
+    await frame.locator('#mode vscode-radio[value="after"]').click();
+    await waitFor('the split firmware to show again', async () => (await frame.locator('body').getAttribute('data-mode')) === 'after');
+  });
+
   it('keeps the previous build: a new link offers the changes against it (= map --diff of the two builds)', async () => {
     const previous = join(dirs.root, 'previous.elf');
     writeFileSync(previous, readFileSync(elf()));
@@ -170,18 +228,60 @@ describe('Open Memory Map (editor tab)', () => {
     await frame.locator('#compare').selectOption('');
   });
 
-  it('exports CSV equal to esp32mm map --archives --format csv', async () => {
-    await frame.locator('button[data-export="csv"]').click();
+  /** Export from the toolbar into `target` through VS Code's save dialog. */
+  async function exportTo(format: 'csv' | 'json' | 'md', target: string): Promise<string> {
+    await frame.locator(`button[data-export="${format}"]`).click();
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
-    const target = join(dirs.ws, `memory-map-${example.env}.csv`);
     await input.fill(target);
+    await waitFor('the dialog to hold the path', async () => (await input.inputValue()) === target);
+    await shot(page, `full-6-save-dialog-${format}`);
     await page.keyboard.press('Enter');
-    await shot(page, 'full-6-save-dialog');
-    await waitFor('the exported file', () => existsSync(target), 15_000);
+    try {
+      // code-server's save dialog ignores an Enter while it still reads the folder: it then
+      // stays open with the path, and takes the next Enter
+      await waitFor(`the exported ${format}`, async () => {
+        if (existsSync(target)) return true;
+        if ((await input.isVisible()) && (await input.inputValue()) === target) await page.keyboard.press('Enter');
+        return false;
+      }, 15_000, 500);
+    } catch (e) {
+      await shot(page, `full-export-${format}-failed`);
+      throw e;
+    }
+    return readFileSync(target, 'utf8');
+  }
+
+  it('exports CSV equal to esp32mm map --archives --format csv', async () => {
+    const csv = await exportTo('csv', join(dirs.ws, `memory-map-${example.env}.csv`));
     const expected = execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--partitions', partitions(), '--archives', '--format', 'csv'], { encoding: 'utf8' });
-    expect(readFileSync(target, 'utf8')).toBe(expected);
+    expect(csv).toBe(expected);
     await shot(page, 'full-6-exported');
+  });
+
+  it('exports JSON equal to the model of esp32mm map --json (its exported fields, no machine paths)', async () => {
+    const json = JSON.parse(await exportTo('json', join(dirs.ws, `memory-map-${example.env}.json`)));
+    // the extension passes the environment's board, as --board does (the chip is then known from it)
+    const board = /^board = (\S+)$/m.exec(readFileSync(join(dirs.ws, 'platformio.ini'), 'utf8'))![1];
+    const expected = cli<MemoryMapModel>('--board', board) as unknown as Record<string, unknown>;
+    const { notes, ...rest } = json;
+    const keep = EXPORTED_FIELDS.filter((k) => expected[k] !== undefined && k !== 'notes');
+    expect(rest).toEqual(Object.fromEntries(keep.map((k) => [k, expected[k]])));
+    // the notes are the CLI's in VS Code's words (commands and settings, not flags)
+    expect((notes as string[]).length).toBe((expected.notes as string[]).length);
+    expect(Object.keys(json)).not.toContain('inputs');
+  });
+
+  it('exports Markdown whose tables parse back to the rows of esp32mm map --json', async () => {
+    const md = await exportTo('md', join(dirs.ws, `memory-map-${example.env}.md`));
+    const expected = cli<MemoryMapModel>();
+    const [regions, libs] = parseMarkdownTables(md);
+    expect(regions.rows.map((r) => [r[0], Number(r[2])])).toEqual(expected.regions.map((r) => [r.name, r.size]));
+    const used = expected.regions.filter((r) => r.used > 0);
+    expect(libs.header).toEqual(['Library', 'Archive', 'Dynamic', 'Total', ...used.map((r) => r.name)]);
+    expect(libs.rows.slice(0, -1)).toEqual(expected.libraries.map((l) => [l.name, l.archive, l.dynamic ? 'yes' : '', String(l.total), ...used.map((r) => String(l.byRegion[r.name] ?? 0))]));
+    expect(libs.rows.at(-1)).toEqual(['linker fill', '', '', String(expected.fill), ...used.map((r) => String(r.fill))]);
+    await shot(page, 'full-7-exported-markdown');
   });
 
   it('raises no CSP violations or errors from the webview', () => {

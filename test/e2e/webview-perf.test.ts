@@ -42,7 +42,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 420, height: 1200 } });
   cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-  await page.goto(writeWebviewTestPage());
+  // the editor tab's layout: it renders every library (the sidebar only the largest five)
+  await page.goto(writeWebviewTestPage('full'));
   await page.waitForFunction(() => customElements.get('vscode-radio') !== undefined);
 });
 
@@ -161,7 +162,9 @@ describe('editor-tab view (Chromium): filter keystroke and drill-down', () => {
     const library = 'lib003';
     const objects = { type: 'objects', library, sources: {}, objects: [{ object: 'lib3.a(big.o)', archive: 'lib3.a', member: 'big.o', path: '/x/lib3.a(big.o)', total: 2000 * 16, memoryTypes: { 'Flash Code': { total: 2000 * 16, parts: { '.text': 2000 * 16 } } } }] };
     const symbols = { type: 'symbols', library, object: 'big.o', symbols: Array.from({ length: 2000 }, (_, i) => ({
-      name: `function_${String(i).padStart(4, '0')}`, section: '.flash.text', memoryType: 'Flash Code', address: 0x400d0000 + 16 * i, size: 16, object: 'big.o', inputSection: `.text.function_${i}` })) };
+      name: `function_${String(i).padStart(4, '0')}`, section: '.flash.text', memoryType: 'Flash Code', address: 0x400d0000 + 16 * i, size: 16, object: 'big.o', inputSection: `.text.function_${i}` })),
+    // the worst case: every symbol a link to its definition line
+    source: '/x/big.c', lines: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`function_${String(i).padStart(4, '0')}`, 3 * i + 1])) };
     const drill = (rows: unknown) => timeInPage((r) => {
       const t0 = performance.now();
       window.dispatchEvent(new MessageEvent('message', { data: { type: 'drill', rows: r } }));
@@ -170,6 +173,8 @@ describe('editor-tab view (Chromium): filter keystroke and drill-down', () => {
     const o = await drill(objects);
     const s = await drill(symbols);
     expect(await page.locator(`tr.symbols[data-parent="${library}"]`).count()).toBe(2000);
+    expect(await page.locator(`tr.symbols[data-parent="${library}"] button.open[data-line]`).count()).toBe(2000);
+    expect(await page.locator('tr.symbols[data-symbol="function_1999"] button.open').getAttribute('data-line')).toBe(String(3 * 1999 + 1));
     results.drill = { objects: o, symbols2000: s };
     console.log('webview drill-down:', JSON.stringify(results.drill));
     expect(s.scriptMs).toBeLessThanOrEqual(50); // a first render's budget for 2,000 new rows

@@ -3,7 +3,8 @@
 // once at its reserved size in each region it occupies (never its members stacked), the bars
 // add up to the region, every piece is in the legend, a library has one colour everywhere,
 // the split headline says flash shrank and RAM did not, a row links only where the project
-// has something to open, and at 200 px every table column can be reached.
+// has something to open, the sidebar at 200 px is the five largest libraries with nothing cut
+// off, and in an editor tab 200 px wide every table column can be reached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +38,26 @@ const segments = (region: string) => page.locator(`.region[data-region="${region
   els.map((e) => ({ kind: e.getAttribute('data-kind')!, name: e.getAttribute('data-name')!, bytes: Number(e.getAttribute('data-bytes')), cls: e.className })));
 const legend = (region: string) => page.locator(`.region[data-region="${region}"] .legend-item`).evaluateAll((els) =>
   els.map((e) => ({ kind: e.getAttribute('data-kind')!, name: e.getAttribute('data-name')!, bytes: Number(e.getAttribute('data-bytes')) })));
+
+/**
+ * What the page cuts off or draws past its width: elements outside the viewport sideways,
+ * elements whose content overflows a box that hides or scrolls it, text ending in an ellipsis.
+ */
+const cutOff = () => page.evaluate(() => {
+  const out: string[] = [];
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width) out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} > ${width})`);
+  for (const el of document.body.querySelectorAll<HTMLElement>('*')) {
+    if (el.closest('[hidden]') || el.getClientRects().length === 0) continue;
+    const r = el.getBoundingClientRect();
+    const css = getComputedStyle(el);
+    const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.getAttribute('class') ?? ''} "${(el.textContent ?? '').slice(0, 30)}"`;
+    if (r.right > width + 0.5 || r.left < -0.5) out.push(`${name} lies outside 0–${width} (${r.left.toFixed(1)}–${r.right.toFixed(1)})`);
+    if (css.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) out.push(`${name} cuts off its content (${el.scrollWidth} > ${el.clientWidth})`);
+    if (css.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth) out.push(`${name} ends in an ellipsis`);
+  }
+  return out;
+});
 
 beforeAll(async () => {
   const example = exampleProject();
@@ -118,7 +139,27 @@ describe('Memory Map webview on the example', () => {
     for (const [name, c] of inTable) if (colourOf.has(name!)) expect(c, name!).toBe(colourOf.get(name!));
   });
 
-  it('links only rows the project can open: main.cpp yes, framework archives no', async () => {
+  it('the sidebar at 200 px: the five largest libraries and a link to the rest, nothing cut off or outside', async () => {
+    await page.setViewportSize({ width: 200, height: 1400 });
+    for (const [model, before] of [[unsplit, null], [split, split.before!]] as const) {
+      await show(model, before, { 'main.cpp': '/p/src/main.cpp', TinyClassifier: '/p/lib/TinyClassifier' });
+      const rows = await page.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-library'), Number(t.querySelector('td')!.getAttribute('data-bytes'))]));
+      const largest = [...model.libraries].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name)).slice(0, 5);
+      expect(rows).toEqual(largest.map((l) => [l.name, l.total]));
+      expect(await page.locator('table.libs thead th').allTextContents()).toEqual(['Library', 'Total']);
+      const more = page.locator('.more button[data-command="esp32mm.openMemoryMap"]');
+      expect(await more.textContent()).toBe(`${model.libraries.length - 5} more — Open Memory Map`);
+      expect(await cutOff()).toEqual([]);
+    }
+    await page.screenshot({ path: join(SHOTS, 'webview-example-sidebar-200px.png'), fullPage: true });
+    await page.locator('.more button').click();
+    const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string; command?: string }[] }).__posted.filter((m) => m.type === 'command'));
+    expect(posted.at(-1)).toEqual({ type: 'command', command: 'esp32mm.openMemoryMap' });
+    await page.setViewportSize({ width: 420, height: 1100 });
+  });
+
+  it('links only rows the project can open: main.cpp yes, framework archives no (editor tab)', async () => {
+    await page.goto(writeWebviewTestPage('full'));
     await show(unsplit, null, { 'main.cpp': '/p/src/main.cpp', TinyClassifier: '/p/lib/TinyClassifier' });
     expect(await page.locator('table.libs button.lib').evaluateAll((b) => b.map((x) => x.getAttribute('data-library')).sort()))
       .toEqual(['TinyClassifier', 'main.cpp']);
@@ -128,7 +169,7 @@ describe('Memory Map webview on the example', () => {
     expect(posted.at(-1)).toEqual({ type: 'reveal', library: 'main.cpp', archive: 'main.cpp.o' });
   });
 
-  it('at 200 px the table scrolls sideways with a visible scrollbar and every column comes into view', async () => {
+  it('an editor tab 200 px wide: the table scrolls sideways with a visible scrollbar and every column comes into view', async () => {
     await page.setViewportSize({ width: 200, height: 900 });
     await show(unsplit, null);
     const wrap = page.locator('.table-wrap');
@@ -159,7 +200,7 @@ describe('Memory Map webview on the example', () => {
       }
       expect(await where(), c).toBe('visible');
     }
-    await page.screenshot({ path: join(SHOTS, 'webview-example-200px.png') });
+    await page.screenshot({ path: join(SHOTS, 'webview-example-full-200px.png') });
     await page.setViewportSize({ width: 420, height: 1100 });
   });
 });
