@@ -20,7 +20,7 @@
 #      checks the map (`esp32mm fragment --check-map`) and splits the ELF
 #      (`esp32mm split`) into <lib>_e / <lib>_d files in data/mm (spiffs, littlefs) or
 #      sd/mm (sd). A failure stops the build. Before that check it records where the
-#      build's files are, in $BUILD_DIR/esp32mm-build.json (BUILD_INFO_NAME below).
+#      build's files are, in $BUILD_DIR/esp32mm-build.json (the configuration's buildRecord).
 #
 # esp32mm-build.json, the contract with the esp32mm CLI and the VS Code extension (they
 # read it to find the map; keep the file name and the three keys as they are):
@@ -30,10 +30,12 @@
 # Written after every link of an environment with custom_mm_libs, atomically (a temporary
 # file in $BUILD_DIR, then os.replace): a reader sees the old file or the new one, whole.
 #
-# Options (platformio.ini, [env:...]): custom_mm_libs, custom_mm_slots, custom_mm_code,
-# custom_mm_data, custom_mm_storage, custom_mm_dir, custom_mm_chip (default: the board's
-# MCU), custom_mm_ctors (init_array | ctors), custom_mm_psram_code_addr.
-#
+# What to do comes from the CLI, not from this file: one `esp32mm config --json <project>
+# --env <env>` per build resolves the environment's custom_mm_* options (the chip, the
+# libraries and slots, where code and data go, the storage and the folder the split writes
+# into, the fragment's path and the `esp32mm fragment` arguments). This script only adapts
+# SCons: it adds the link flags and runs the commands the configuration names.
+
 # Where the esp32mm command comes from (the first that applies); none of them is a path
 # of one machine, so the script works for teammates and CI that get it from git:
 #   1. the ESP32MM_CLI environment variable: a path to cli.js (run with node) or to an
@@ -52,14 +54,13 @@ Import("env")  # noqa: F821 (provided by SCons)
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 
 INSTALLED_CLI = None  # set by `esp32mm init`
 
-FRAGMENT_NAME = "esp32mm.ld"
-BUILD_INFO_NAME = "esp32mm-build.json"
 WRAP_CXA_ATEXIT = "-Wl,--wrap=__cxa_atexit"
 EMIT_RELOCS = "-Wl,--emit-relocs"
 TAG = "esp32mm"
@@ -69,13 +70,6 @@ def _fail(message):
     sys.stderr.write("\n%s: error: %s\n\n" % (TAG, message))
     sys.stderr.flush()
     Exit(1)  # noqa: F821 (provided by SCons)
-
-
-def _option(name, default=""):
-    value = env.GetProjectOption("custom_mm_" + name, default)  # noqa: F821
-    if value is None:
-        return default
-    return value.strip() if isinstance(value, str) else value
 
 
 def _as_command(path, origin):
@@ -154,28 +148,6 @@ def _quote(arg):
     return '"%s"' % arg if (" " in arg or not arg) else arg
 
 
-def _split_list(value):
-    return [v for v in re.split(r"[\s,]+", value) if v]
-
-
-def _chip():
-    chip = _option("chip")
-    if chip:
-        return chip
-    try:
-        return env.BoardConfig().get("build.mcu", "esp32")  # noqa: F821
-    except Exception:  # no board (plain SCons test harness): the classic ESP32
-        return "esp32"
-
-
-def _out_dir(storage):
-    project = env.subst("$PROJECT_DIR")  # noqa: F821
-    if storage == "sd":
-        return os.path.join(project, "sd", "mm")
-    data_dir = env.subst("$PROJECT_DATA_DIR") or os.path.join(project, "data")  # noqa: F821
-    return os.path.join(data_dir, "mm")
-
-
 def _is_script_flag(flag):
     # -T <file>, -T<file>, -Wl,-T,<file>, -Wl,--script=<file>; not -Ttext=/-Tdata=/-Tbss=
     return bool(re.match(r"^(-T(?!text|data|bss|ldata)|-Wl,-T|-Wl,--script)", flag))
@@ -244,14 +216,78 @@ def _wraps_cxa_atexit(flags):
                for i, a in enumerate(args))
 
 
+def _response_file_args(path, seen):
+    # gcc's @file: the file's contents are arguments, split at white space outside quotes,
+    # with backslash escapes, and may name further @files. An unreadable file is passed on
+    # as the literal argument, as gcc does.
+    if path in seen:
+        return []
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ["@" + path]
+    args = []
+    for arg in shlex.split(text, posix=True):
+        args.extend(_response_file_args(_from_top(arg[1:]), seen | {path}) if arg.startswith("@") else [arg])
+    return args
+
+
+def _from_top(path):
+    # gcc opens a relative @file from the folder the compiler runs in: SCons's top folder.
+    return path if os.path.isabs(path) else os.path.join(env.Dir("#").get_abspath(), path)  # noqa: F821
+
+
+def _expand(items):
+    # Strings with $VARIABLES substituted; @file items replaced by the file's arguments
+    # (Arduino-ESP32 3.x passes its hundreds of SDK include folders that way).
+    args = []
+    for item in items:
+        text = env.subst(str(item))  # noqa: F821
+        args.extend(_response_file_args(_from_top(text[1:]), frozenset()) if text.startswith("@") else [text])
+    return args
+
+
+def _include_dirs_of_flags(args):
+    # -I<dir>, -I <dir>, -isystem/-iquote/-idirafter <dir>, and -iprefix <p> with
+    # -iwithprefix/-iwithprefixbefore <d> (which name <p><d>), in the order gcc searches.
+    dirs = []
+    prefix = ""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        for option in ("-iwithprefixbefore", "-iwithprefix", "-iprefix", "-isystem", "-iquote", "-idirafter", "-I"):
+            if arg.startswith(option):
+                value = arg[len(option):]
+                if not value and i + 1 < len(args):
+                    i += 1
+                    value = args[i]
+                if option == "-iprefix":
+                    prefix = value
+                elif option.startswith("-iwithprefix"):
+                    dirs.append(prefix + value)
+                else:
+                    dirs.append(value)
+                break
+        i += 1
+    return dirs
+
+
 def _include_dirs():
-    # CPPPATH as the compiler gets it: strings with $VARIABLES (or #-relative), or Dir nodes.
+    # The include folders as the compiler gets them: CPPPATH (strings with $VARIABLES or
+    # #-relative, Dir nodes, @files), then the -I/-isystem/-iprefix… flags of CCFLAGS and
+    # CPPFLAGS, @files expanded.
     dirs = []
     for item in _flag_list(env.get("CPPPATH", [])):  # noqa: F821
         if hasattr(item, "get_abspath"):
             dirs.append(item.get_abspath())
+        elif env.subst(str(item)).startswith("@"):  # noqa: F821
+            dirs.extend(_include_dirs_of_flags(_expand([item])))
         else:
             dirs.append(env.Dir(env.subst(str(item))).get_abspath())  # noqa: F821
+    flags = _flag_list(env.get("CCFLAGS", [])) + _flag_list(env.get("CPPFLAGS", []))  # noqa: F821
+    for folder in _include_dirs_of_flags(_expand(flags)):
+        dirs.append(env.Dir(folder).get_abspath())  # noqa: F821
     return dirs
 
 
@@ -275,14 +311,13 @@ def _doctor_args(elf_path, map_path):
     return args
 
 
-def _write_build_info(build_dir, elf_path, map_path):
+def _write_build_info(path, build_dir, elf_path, map_path):
     partitions = os.path.join(build_dir, "partitions.bin")
     info = {
         "elf": os.path.abspath(elf_path),
         "map": os.path.abspath(map_path),
         "partitions": os.path.abspath(partitions) if os.path.isfile(partitions) else None,
     }
-    path = os.path.join(build_dir, BUILD_INFO_NAME)
     temp = "%s.%d.tmp" % (path, os.getpid())
     try:
         with open(temp, "w") as f:
@@ -295,33 +330,50 @@ def _write_build_info(build_dir, elf_path, map_path):
             os.remove(temp)
 
 
+def _board_mcu():
+    # PlatformIO's board manifest knows the MCU of every board (board_build.mcu included);
+    # the CLI weighs it with custom_mm_chip and the rest. The plain SCons harness has no board.
+    try:
+        return env.BoardConfig().get("build.mcu", "")  # noqa: F821
+    except Exception:
+        return ""
+
+
+def _config():
+    """`esp32mm config --json` of this environment: everything this script acts on."""
+    args = ["config", env.subst("$PROJECT_DIR"), "--env", env.subst("$PIOENV"), "--build-dir", env.subst("$BUILD_DIR"), "--json"]  # noqa: F821
+    mcu = _board_mcu()
+    if mcu:
+        args += ["--mcu", mcu]
+    result = subprocess.run(_cli() + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        _fail("the Memory Manager options of [env:%s] cannot be used (esp32mm %s); see the message above"
+              % (env.subst("$PIOENV"), " ".join(_quote(a) for a in args)))  # noqa: F821
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        _fail("esp32mm config --json printed no JSON (is the esp32mm found older than this script? "
+              "install the same version, see the top of memory_manager.py)")
+
+
 def _setup():
     # An environment that runs this script twice (listed twice in extra_scripts) is set up once.
     if env.get("ESP32MM_HOOKED"):  # noqa: F821
         return
     env.Replace(ESP32MM_HOOKED=True)  # noqa: F821
-    libs = _split_list(_option("libs"))
+    config = _config()
+    libs = config["libs"]
     if not libs:
         print("%s: custom_mm_libs is empty, nothing to do" % TAG)
         return
-    storage = _option("storage", "sd")
-    if storage not in ("sd", "spiffs", "littlefs"):
-        _fail("custom_mm_storage = %s: use sd, spiffs or littlefs" % storage)
     build_dir = env.subst("$BUILD_DIR")  # noqa: F821
     elf = os.path.join(build_dir, env.subst("${PROGNAME}.elf"))  # noqa: F821
-    fragment = os.path.join(build_dir, FRAGMENT_NAME)
+    fragment = config["fragment"]
     if not os.path.isdir(build_dir):
         os.makedirs(build_dir)
 
-    args = ["fragment", "--chip", _chip(), "--libs", ",".join(libs), "-o", fragment]
-    for slot in [s.strip() for s in _option("slots").splitlines() if s.strip()]:
-        args += ["--slot", slot]
-    for name in ("code", "data", "ctors"):
-        if _option(name):
-            args += ["--" + name, _option(name)]
-    if _option("psram_code_addr"):
-        args += ["--psram-code-addr", _option("psram_code_addr")]
-    if not _run(args, "writing the linker fragment"):
+    if not _run(config["fragmentArgs"], "writing the linker fragment"):
         Exit(1)  # noqa: F821
 
     flags = _flag_list(env.get("LINKFLAGS", []))  # noqa: F821
@@ -342,20 +394,22 @@ def _setup():
     # A changed fragment (other libraries, slots) must relink, and so split again.
     env.Depends(elf, fragment)  # noqa: F821
 
-    out_dir = _out_dir(storage)
+    out_dir = config["outDir"]
+    record = config["buildRecord"]
+    lib_list = ",".join(libs)
 
     def after_link(target, source, env):
         elf_path = target[0].get_abspath()
         try:
-            _write_build_info(build_dir, elf_path, map_file)
+            _write_build_info(record, build_dir, elf_path, map_file)
         except OSError as e:
-            sys.stderr.write("\n%s: error: cannot write %s: %s\n\n" % (TAG, os.path.join(build_dir, BUILD_INFO_NAME), e))
+            sys.stderr.write("\n%s: error: cannot write %s: %s\n\n" % (TAG, record, e))
             return 1
         if not _run(_doctor_args(elf_path, map_file), "the build doctor (esp32mm doctor)"):
             return 1
-        if not _run(["fragment", "--check-map", map_file, "--elf", elf_path, "--libs", ",".join(libs)], "checking the link map"):
+        if not _run(["fragment", "--check-map", map_file, "--elf", elf_path, "--libs", lib_list], "checking the link map"):
             return 1
-        if not _run(["split", elf_path, "--out", out_dir, "--libs", ",".join(libs)], "splitting %s" % elf_path):
+        if not _run(["split", elf_path, "--out", out_dir, "--libs", lib_list], "splitting %s" % elf_path):
             return 1
         return 0
 

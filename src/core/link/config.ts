@@ -2,6 +2,7 @@
 // share address ranges (slots) and where code and data live. Mirrors the `custom_mm_*`
 // options of platformio.ini; `validateLinkConfig` turns user input into one.
 import { CHIPS, CHIP_IDS, parseChipId, type ChipId } from '../chips/chips';
+import { splitList } from '../conventions';
 import { EM_XTENSA } from '../elf/types';
 import { isLibraryName, libraryIdentifier } from '../names';
 
@@ -58,7 +59,7 @@ export class LinkConfigError extends Error {}
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export { libraryIdentifier };
+export { libraryIdentifier, splitList };
 
 export interface LinkConfigInput {
   chip: string;
@@ -78,11 +79,6 @@ export function parseSlotSpec(spec: string): Slot {
   const name = spec.slice(0, colon).trim();
   const libs = splitList(spec.slice(colon + 1));
   return { name, libs };
-}
-
-/** Splits a list written with commas and/or whitespace (both appear in platformio.ini). */
-export function splitList(value: string): string[] {
-  return value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 }
 
 export function validateLinkConfig(input: LinkConfigInput): LinkConfig {

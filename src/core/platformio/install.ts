@@ -4,6 +4,7 @@
 // when the environment already has its own `extra_scripts`, one continuation line of that
 // option (recorded in the block). Uninstall removes exactly those lines, so the file
 // returns to its original bytes: comments, order, blank lines and CRLF endings included.
+import { type Storage } from '../conventions';
 import { LinkConfigError, validateLinkConfig } from '../link/config';
 import { type IniDocument, type IniLine, type IniSection, IniError, envOption, envSections, findSection, joinLines, optionSource, parseIni, splitMultiValue } from './ini';
 
@@ -19,7 +20,7 @@ export class InstallOptionError extends IniError {}
 export interface InstallOptions {
   env: string;
   libs: string[];
-  storage: 'sd' | 'spiffs' | 'littlefs';
+  storage: Storage;
   slots?: string[];
   code?: string;
   data?: string;
