@@ -1,9 +1,11 @@
+import { DEFAULT_DEVICE_DIR, STORAGE_KINDS, isStorage, libraryArchive, splitLines, splitList } from '../core/conventions';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { recoverPendingCommits, writeFilesAtomically } from '../core/util/atomic';
 import { IniError, chooseEnv, envOption, listEnvs, parseIni, platformioOption } from '../core/platformio/ini';
-import { HOOK_SCRIPT, type IniLineRef, InstallOptionError, installIntegration, integrationLeftovers, removeIntegration } from '../core/platformio/install';
+import { HOOK_SCRIPT, type IniLineRef, type InstallOptions, InstallOptionError, checkIniValue, installIntegration, installedOptions, integrationLeftovers, removeIntegration } from '../core/platformio/install';
+import { MM_OPTIONS } from '../core/platformio/build-config';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
 import { deviceSetupFolders, planDeviceSetup } from '../core/platformio/device-setup';
 import { type Command, InputError, UsageError } from './command';
@@ -11,25 +13,30 @@ import { type Command, InputError, UsageError } from './command';
 export const initCommand: Command = {
   name: 'init',
   summary: 'install (or --uninstall) the PlatformIO build integration in a project',
-  usage: `Usage: esp32mm init <projectDir> --env <env> --libs A,B --storage sd|spiffs|littlefs [options]
+  usage: `Usage: esp32mm init <projectDir> --env <env> --libs A,B --storage ${STORAGE_KINDS.join('|')} [options]
        esp32mm init <projectDir> --uninstall [--env <env>]
 
 Adds to [env:<env>] of platformio.ini: extra_scripts = post:${HOOK_SCRIPT} (merged with
 any existing extra_scripts) and the custom_mm_* options, inside a marked block, and writes
 ${HOOK_SCRIPT} next to platformio.ini. Every build of that environment then links the
 libraries at fixed addresses and splits them out of firmware.elf before firmware.bin.
-Running init again replaces the block. --uninstall restores platformio.ini byte for byte
+Running init again replaces the block; an option not given keeps the value the block
+has (give it empty, e.g. --code=, to remove it), so --libs and --storage are needed only
+the first time. --uninstall restores platformio.ini byte for byte
 and removes ${HOOK_SCRIPT}.
 
 Options:
   --env <env>          the environment (default: default_envs, or the only one)
-  --libs A,B           lib/ folders to make dynamic                          [required]
-  --storage <kind>     sd | spiffs | littlefs: where the device reads the files [required]
+  --libs A,B           lib/ folders to make dynamic         [required the first time]
+  --storage <kind>     sd | spiffs | littlefs: where the device reads the files
+                       [required the first time]
   --slot <name>:A,B    libraries sharing one address range (repeatable)
   --code iram|psram    where code runs                                        [iram]
   --data dram|psram    where data lives                                       [dram]
   --dir <path>         folder on the device filesystem                        [/mm]
-  --chip <id>          override the board's MCU (esp32, esp32s3, esp32c3, …)
+  --chip <id>          override the board's MCU (esp32, esp32s3, s3, esp32-c3, …)
+  --ctors init_array|ctors  the constructor table the toolchain emits [Xtensa: ctors, RISC-V: init_array]
+  --psram-code-addr <hex>   execution address of PSRAM code (with --code psram, ESP32-S3)
   --update-device-library  replace lib/ESP32MemoryManager when it is another version
   --uninstall          remove the integration
   -h, --help           show this help
@@ -46,6 +53,8 @@ wrappers for the libraries' function prototypes.`,
     data: { type: 'string' },
     dir: { type: 'string' },
     chip: { type: 'string' },
+    ctors: { type: 'string' },
+    'psram-code-addr': { type: 'string' },
     uninstall: { type: 'boolean' },
     'update-device-library': { type: 'boolean' },
   },
@@ -71,37 +80,62 @@ wrappers for the libraries' function prototypes.`,
 };
 
 async function install(text: string, iniPath: string, scriptPath: string, values: Record<string, unknown>): Promise<number> {
-  if (typeof values.libs !== 'string') throw new UsageError('--libs A,B is required');
-  const storage = values.storage;
-  if (storage !== 'sd' && storage !== 'spiffs' && storage !== 'littlefs') throw new UsageError('--storage sd|spiffs|littlefs is required');
   const env = envToUse(text, values.env as string | undefined);
   if (existsSync(scriptPath) && !isOurScript(readFileSync(scriptPath, 'utf8'))) {
     throw new UsageError(`${scriptPath} exists and was not written by esp32mm: rename it, then run init again`);
   }
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const updated = installIntegration(text, {
-    env,
-    libs: values.libs.split(',').map((s) => s.trim()).filter(Boolean),
-    storage,
-    slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni),
-    code: str('code'),
-    data: str('data'),
-    dir: str('dir'),
-    chip: str('chip'),
-  });
-  for (const w of installWarnings(iniPath, env, values.libs.split(',').map((l) => l.trim()).filter(Boolean))) console.error(`warning: ${w}`);
+  const { options: opts, adopted } = chosenOptions(values, installedOptions(text, env));
+  if (!opts.libs.length) throw new UsageError(`--libs A,B is required ([env:${env}] has no esp32mm block to keep them from)`);
+  if (!isStorage(opts.storage)) {
+    throw new UsageError(opts.storage ? `--storage ${opts.storage}: use ${STORAGE_KINDS.join(', ')}` : `--storage ${STORAGE_KINDS.join('|')} is required ([env:${env}] has no esp32mm block to keep it from)`);
+  }
+  const updated = installIntegration(text, { env, ...opts, storage: opts.storage });
+  for (const w of installWarnings(iniPath, env, opts.libs)) console.error(`warning: ${w}`);
   warnKept(iniPath, removeIntegration(text, env).kept);
-  const libs = values.libs.split(',').map((s) => s.trim()).filter(Boolean);
   const device = planDeviceSetup(loadProject(dirname(iniPath)), {
-    env, libs, storage, slots: ((values.slot as string[] | undefined) ?? []).map(slotToIni), deviceDir: str('dir') ?? '/mm', updateLibrary: values['update-device-library'] === true,
+    env, libs: opts.libs, storage: opts.storage, slots: opts.slots, deviceDir: opts.dir ?? DEFAULT_DEVICE_DIR, updateLibrary: values['update-device-library'] === true,
   });
   // The script first: platformio.ini must never name a script that is not there.
   await writeFilesAtomically([...device.write, { path: scriptPath, data: hookScriptText() }, { path: iniPath, data: updated }]);
   await Promise.all(device.remove.map((p) => rm(p, { force: true })));
   console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
+  if (adopted.length) console.log(`Kept from the existing esp32mm block: ${adopted.join('; ')} (give an option empty, e.g. --code=, to remove it)`);
   console.log(`Wrote ${scriptPath}; build with \`pio run -e ${env}\``);
   for (const m of device.messages) console.log(m.replace('install again with the update', 'run init again with --update-device-library'));
   return 0;
+}
+
+type ChosenOptions = Omit<InstallOptions, 'env' | 'storage'> & { storage?: string; slots: string[] };
+
+/**
+ * Every option the build reads (MM_OPTIONS): the one given on the command line, else the
+ * value the environment's esp32mm block already has (a second init keeps what the first
+ * wrote), else none. An option given empty (`--code=`) is removed.
+ */
+function chosenOptions(values: Record<string, unknown>, installed: Map<string, string>): { options: ChosenOptions; adopted: string[] } {
+  const adopted: string[] = [];
+  const pick = (option: string, flag: string): string | undefined => {
+    const given = values[flag];
+    // Checked before it is split: a line break must be refused, not read as a separator.
+    for (const v of typeof given === 'string' ? [given] : Array.isArray(given) ? given : []) checkIniValue(option, String(v));
+    if (typeof given === 'string') return given.trim() || undefined;
+    if (Array.isArray(given) && given.length) return given.join('\n');
+    const kept = installed.get(option);
+    if (kept !== undefined && kept !== '') adopted.push(`${option} = ${kept.split('\n').join(', ')}`);
+    return kept || undefined;
+  };
+  const raw = Object.fromEntries(MM_OPTIONS.map((m) => [m.option, pick(m.option, m.flag)]));
+  const slotsGiven = Array.isArray(values.slot) && values.slot.length > 0;
+  const slotText = raw.custom_mm_slots;
+  return {
+    adopted,
+    options: {
+      libs: splitList(raw.custom_mm_libs ?? ''),
+      slots: slotText === undefined ? [] : slotsGiven ? splitLines(slotText).map(slotToIni) : splitLines(slotText),
+      chip: raw.custom_mm_chip, code: raw.custom_mm_code, data: raw.custom_mm_data, ctors: raw.custom_mm_ctors,
+      psramCodeAddr: raw.custom_mm_psram_code_addr, storage: raw.custom_mm_storage, dir: raw.custom_mm_dir,
+    },
+  };
 }
 
 /** The environment named with --env (or the default one); a wrong name is bad usage. */
@@ -152,7 +186,7 @@ function installWarnings(iniPath: string, env: string, libs: string[]): string[]
   }
   const libDir = join(project.dir, platformioOption(project.doc, 'lib_dir') ?? 'lib');
   for (const lib of libs) {
-    if (!existsSync(join(libDir, lib))) warnings.push(`no folder ${join(libDir, lib)}: the library must be built as lib${lib}.a (a lib/ folder of that exact name)`);
+    if (!existsSync(join(libDir, lib))) warnings.push(`no folder ${join(libDir, lib)}: the library must be built as ${libraryArchive(lib)} (a lib/ folder of that exact name)`);
   }
   return warnings;
 }
@@ -161,7 +195,7 @@ function installWarnings(iniPath: string, env: string, libs: string[]): string[]
 function slotToIni(spec: string): string {
   const colon = spec.indexOf(':');
   if (colon < 0) throw new UsageError(`--slot ${spec}: write it as <name>:A,B`);
-  return `${spec.slice(0, colon).trim()}: ${spec.slice(colon + 1).split(/[\s,]+/).filter(Boolean).join(' ')}`;
+  return `${spec.slice(0, colon).trim()}: ${splitList(spec.slice(colon + 1)).join(' ')}`;
 }
 
 const MARKER = 'esp32mm-managed';
