@@ -1,13 +1,15 @@
 import { DEFAULT_DEVICE_DIR, STORAGE_KINDS, isStorage, libraryArchive, splitLines, splitList } from '../core/conventions';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { recoverPendingCommits, writeFilesAtomically } from '../core/util/atomic';
 import { IniError, chooseEnv, envOption, listEnvs, parseIni, platformioOption } from '../core/platformio/ini';
 import { HOOK_SCRIPT, type IniLineRef, type InstallOptions, InstallOptionError, checkIniValue, installIntegration, installedOptions, integrationLeftovers, removeIntegration } from '../core/platformio/install';
 import { MM_OPTIONS } from '../core/platformio/build-config';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
-import { deviceSetupFolders, planDeviceSetup } from '../core/platformio/device-setup';
+import { type DeviceRemoval, deviceSetupFolders, planDeviceRemoval, planDeviceSetup } from '../core/platformio/device-setup';
+import { LIBRARIES_HEADER } from '../core/platformio/registrations';
+import { DEVICE_LIBRARY } from '../core/platformio/vendor';
 import { type Command, InputError, UsageError } from './command';
 
 export const initCommand: Command = {
@@ -22,8 +24,9 @@ ${HOOK_SCRIPT} next to platformio.ini. Every build of that environment then link
 libraries at fixed addresses and splits them out of firmware.elf before firmware.bin.
 Running init again replaces the block; an option not given keeps the value the block
 has (give it empty, e.g. --code=, to remove it), so --libs and --storage are needed only
-the first time. --uninstall restores platformio.ini byte for byte
-and removes ${HOOK_SCRIPT}.
+the first time. --uninstall restores platformio.ini byte for byte and removes
+${HOOK_SCRIPT}, lib/ESP32MemoryManager and include/mm_libraries.h when no environment uses
+them any more and they are as init wrote them (else it keeps them and says which and why).
 
 Options:
   --env <env>          the environment (default: default_envs, or the only one)
@@ -158,13 +161,30 @@ async function uninstall(text: string, iniPath: string, scriptPath: string, env?
     throw new InputError(`${iniPath} has no esp32mm block${env ? ` in [env:${env}]` : ''}, but these lines still install the build integration:\n${lineList(left)}\n` +
       'Remove them by hand (they are outside the block init writes, so init does not know they are its own).');
   }
-  if (restored !== text) await writeFilesAtomically([{ path: iniPath, data: restored }]);
   const stillUsed = restored.includes(`post:${HOOK_SCRIPT}`);
+  // Read before the block goes: the header is compared with what init writes for its environment.
+  const device = stillUsed || restored === text ? undefined : planDeviceRemoval(loadProject(dirname(iniPath)));
+  if (restored !== text) await writeFilesAtomically([{ path: iniPath, data: restored }]);
   if (existsSync(scriptPath) && isOurScript(readFileSync(scriptPath, 'utf8')) && !stillUsed) await rm(scriptPath);
+  if (device) await removeDeviceFiles(device);
   warnKept(iniPath, kept);
   if (left.length) console.error(`warning: ${iniPath} still installs the build integration outside the esp32mm block:\n${lineList(left)}`);
   console.log(restored === text ? `Nothing to remove in ${iniPath}` : `Removed the build integration from ${iniPath}`);
   return 0;
+}
+
+/** The vendored library and mm_libraries.h as Install wrote them go; anything else stays, and is named. */
+async function removeDeviceFiles(device: DeviceRemoval): Promise<void> {
+  await Promise.all(device.remove.map((p) => rm(p, { force: true })));
+  for (const folder of device.folders) {
+    try {
+      await rmdir(folder);
+    } catch {
+      // not empty (a file someone put there) or already gone: it stays
+    }
+  }
+  if (device.remove.length) console.log(`Removed what init vendored: ${device.remove.length} file${device.remove.length === 1 ? '' : 's'} (lib/${DEVICE_LIBRARY}, include/${LIBRARIES_HEADER} where they were as init wrote them)`);
+  for (const k of device.kept) console.error(`warning: kept ${k.path}: ${k.why}; delete it yourself if it is no longer needed`);
 }
 
 function lineList(lines: IniLineRef[]): string {
