@@ -248,47 +248,50 @@ def _expand(items):
     return args
 
 
-def _include_dirs_of_flags(args):
-    # -I<dir>, -I <dir>, -isystem/-iquote/-idirafter <dir>, and -iprefix <p> with
-    # -iwithprefix/-iwithprefixbefore <d> (which name <p><d>), in the order gcc searches.
-    dirs = []
+# gcc's option → the search list it adds to. A header included as "sdkconfig.h" is looked
+# for in the -iquote folders, then the -I chain (-I and -iwithprefixbefore, in command-line
+# order), then -isystem, then -idirafter and -iwithprefix.
+_INCLUDE_OPTIONS = (("-iwithprefixbefore", "chain"), ("-iwithprefix", "after"), ("-iprefix", None),
+                    ("-isystem", "system"), ("-iquote", "quote"), ("-idirafter", "after"), ("-I", "chain"))
+
+
+def _include_dirs_of_flags(args, lists):
+    # Appends the folders of -I<dir>, -I <dir>, -isystem/-iquote/-idirafter <dir>, and
+    # -iwithprefix(before) <d> after -iprefix <p> (which name <p><d>) to lists[group].
     prefix = ""
     i = 0
     while i < len(args):
         arg = args[i]
-        for option in ("-iwithprefixbefore", "-iwithprefix", "-iprefix", "-isystem", "-iquote", "-idirafter", "-I"):
+        for option, group in _INCLUDE_OPTIONS:
             if arg.startswith(option):
                 value = arg[len(option):]
                 if not value and i + 1 < len(args):
                     i += 1
                     value = args[i]
-                if option == "-iprefix":
+                if group is None:
                     prefix = value
-                elif option.startswith("-iwithprefix"):
-                    dirs.append(prefix + value)
                 else:
-                    dirs.append(value)
+                    lists[group].append(prefix + value if option.startswith("-iwithprefix") else value)
                 break
         i += 1
-    return dirs
 
 
 def _include_dirs():
-    # The include folders as the compiler gets them: CPPPATH (strings with $VARIABLES or
-    # #-relative, Dir nodes, @files), then the -I/-isystem/-iprefix… flags of CCFLAGS and
-    # CPPFLAGS, @files expanded.
-    dirs = []
+    # The include folders in the order the compiler searches them. SCons writes CCFLAGS and
+    # CPPFLAGS before the -I flags of CPPPATH ($_CPPINCFLAGS); CPPPATH items are strings with
+    # $VARIABLES or #-relative, Dir nodes, or @files; @files anywhere are expanded.
+    lists = {"quote": [], "chain": [], "system": [], "after": []}
+    flags = _flag_list(env.get("CCFLAGS", [])) + _flag_list(env.get("CPPFLAGS", []))  # noqa: F821
+    _include_dirs_of_flags(_expand(flags), lists)
     for item in _flag_list(env.get("CPPPATH", [])):  # noqa: F821
         if hasattr(item, "get_abspath"):
-            dirs.append(item.get_abspath())
+            lists["chain"].append(item.get_abspath())
         elif env.subst(str(item)).startswith("@"):  # noqa: F821
-            dirs.extend(_include_dirs_of_flags(_expand([item])))
+            _include_dirs_of_flags(_expand([item]), lists)
         else:
-            dirs.append(env.Dir(env.subst(str(item))).get_abspath())  # noqa: F821
-    flags = _flag_list(env.get("CCFLAGS", [])) + _flag_list(env.get("CPPFLAGS", []))  # noqa: F821
-    for folder in _include_dirs_of_flags(_expand(flags)):
-        dirs.append(env.Dir(folder).get_abspath())  # noqa: F821
-    return dirs
+            lists["chain"].append(str(item))
+    folders = lists["quote"] + lists["chain"] + lists["system"] + lists["after"]
+    return [f if os.path.isabs(f) else env.Dir(env.subst(f)).get_abspath() for f in folders]  # noqa: F821
 
 
 def _sdkconfig_header():

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { writeFilesAtomically } from '../core/util/atomic';
+import { splitList } from '../core/conventions';
 import { LinkConfigError, validateLinkConfig } from '../core/link/config';
+import { parseAddress } from '../core/platformio/build-config';
 import { generateFragment } from '../core/link/fragment';
 import { checkLinkMap } from '../core/link/mapcheck';
 import { decodeMapFile } from '../core/mapfile/parse';
@@ -61,7 +63,7 @@ Options:
   },
   async run(positionals, values) {
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\n\n${this.usage}`);
-    const libs = typeof values.libs === 'string' ? values.libs.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const libs = typeof values.libs === 'string' ? splitList(values.libs) : [];
     if (typeof values.elf === 'string' && typeof values['check-map'] !== 'string') throw new UsageError(`--elf goes with --check-map <firmware.map>\n\n${this.usage}`);
     if (typeof values['check-map'] === 'string') return checkMap(values['check-map'], libs, values.strict === true, values.elf as string | undefined);
     if (typeof values.libs !== 'string') throw new UsageError(`--libs A,B is required\n\n${this.usage}`);
@@ -76,7 +78,7 @@ Options:
         code: values.code as string | undefined,
         data: values.data as string | undefined,
         ctors: values.ctors as string | undefined,
-        psramCodeAddress: typeof addr === 'string' ? parseAddress(addr) : undefined,
+        psramCodeAddress: typeof addr === 'string' ? psramCodeAddress(addr) : undefined,
       });
     } catch (e) {
       if (e instanceof LinkConfigError) throw new UsageError(e.message);
@@ -89,9 +91,9 @@ Options:
   },
 };
 
-function parseAddress(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--psram-code-addr ${text}: expected an address such as 0x42800000`);
+function psramCodeAddress(text: string): number {
+  const n = parseAddress(text);
+  if (n === undefined) throw new UsageError(`--psram-code-addr ${text}: expected an address such as 0x42800000`);
   return n;
 }
 
