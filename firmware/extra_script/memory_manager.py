@@ -16,10 +16,10 @@
 #      runs the build doctor (`esp32mm doctor`: memory protection or the PMP split on, PSRAM
 #      the chip cannot give, a slot past the end of IRAM, a library ESP-IDF keeps resident;
 #      the build's sdkconfig.h is $BUILD_DIR/config/sdkconfig.h or, for Arduino's precompiled
-#      SDK, the first one on the include path; an error stops the build and says the fix),
-#      checks the map (`esp32mm fragment --check-map`) and splits the ELF
-#      (`esp32mm split`) into <lib>_e / <lib>_d files in data/mm (spiffs, littlefs) or
-#      sd/mm (sd). A failure stops the build. Before that check it records where the
+#      SDK, the first one on the include path as gcc searches it, @response files included;
+#      an error stops the build and says the fix), checks the map (`esp32mm fragment
+#      --check-map`) and splits the ELF (`esp32mm split`) into <lib>_e / <lib>_d files in
+#      the configuration's outDir (<data_dir>/mm for spiffs and littlefs, sd/mm for sd). A failure stops the build. Before that check it records where the
 #      build's files are, in $BUILD_DIR/esp32mm-build.json (the configuration's buildRecord).
 #
 # esp32mm-build.json, the contract with the esp32mm CLI and the VS Code extension (they
@@ -35,7 +35,7 @@
 # libraries and slots, where code and data go, the storage and the folder the split writes
 # into, the fragment's path and the `esp32mm fragment` arguments). This script only adapts
 # SCons: it adds the link flags and runs the commands the configuration names.
-
+#
 # Where the esp32mm command comes from (the first that applies); none of them is a path
 # of one machine, so the script works for teammates and CI that get it from git:
 #   1. the ESP32MM_CLI environment variable: a path to cli.js (run with node) or to an
