@@ -11,8 +11,9 @@ import { lsCommand } from './cli/ls';
 import { rmCommand } from './cli/rm';
 import { dfCommand } from './cli/df';
 import { doctorCommand } from './cli/doctor';
+import { configCommand } from './cli/config';
 
-const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand, doctorCommand];
+const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand, doctorCommand, configCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -16,11 +16,11 @@
 #      runs the build doctor (`esp32mm doctor`: memory protection or the PMP split on, PSRAM
 #      the chip cannot give, a slot past the end of IRAM, a library ESP-IDF keeps resident;
 #      the build's sdkconfig.h is $BUILD_DIR/config/sdkconfig.h or, for Arduino's precompiled
-#      SDK, the first one on the include path; an error stops the build and says the fix),
-#      checks the map (`esp32mm fragment --check-map`) and splits the ELF
-#      (`esp32mm split`) into <lib>_e / <lib>_d files in data/mm (spiffs, littlefs) or
-#      sd/mm (sd). A failure stops the build. Before that check it records where the
-#      build's files are, in $BUILD_DIR/esp32mm-build.json (BUILD_INFO_NAME below).
+#      SDK, the first one on the include path as gcc searches it, @response files included;
+#      an error stops the build and says the fix), checks the map (`esp32mm fragment
+#      --check-map`) and splits the ELF (`esp32mm split`) into <lib>_e / <lib>_d files in
+#      the configuration's outDir (<data_dir>/mm for spiffs and littlefs, sd/mm for sd). A failure stops the build. Before that check it records where the
+#      build's files are, in $BUILD_DIR/esp32mm-build.json (the configuration's buildRecord).
 #
 # esp32mm-build.json, the contract with the esp32mm CLI and the VS Code extension (they
 # read it to find the map; keep the file name and the three keys as they are):
@@ -30,11 +30,13 @@
 # Written after every link of an environment with custom_mm_libs, atomically (a temporary
 # file in $BUILD_DIR, then os.replace): a reader sees the old file or the new one, whole.
 #
-# Options (platformio.ini, [env:...]): custom_mm_libs, custom_mm_slots, custom_mm_code,
-# custom_mm_data, custom_mm_storage, custom_mm_dir, custom_mm_chip (default: the board's
-# MCU), custom_mm_ctors (init_array | ctors), custom_mm_psram_code_addr,
-# custom_mm_flash_code_addr. With flash slots the fragment and the map check are given the
-# partition table ($PARTITIONS_TABLE_CSV, else partitions.bin; docs/design.md §6a).
+# What to do comes from the CLI, not from this file: one `esp32mm config --json <project>
+# --env <env>` per build resolves the environment's custom_mm_* options (the chip, the
+# libraries and slots, where code and data go, the storage and the folder the split writes
+# into, the fragment's path and the `esp32mm fragment` arguments). This script only adapts
+# SCons: it adds the link flags and runs the commands the configuration names.
+# With flash slots the configuration is given the partition table the build makes
+# partitions.bin from ($PARTITIONS_TABLE_CSV, else partitions.bin; docs/design.md §6a).
 #
 # Where the esp32mm command comes from (the first that applies); none of them is a path
 # of one machine, so the script works for teammates and CI that get it from git:
@@ -54,14 +56,13 @@ Import("env")  # noqa: F821 (provided by SCons)
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 
 INSTALLED_CLI = None  # set by `esp32mm init`
 
-FRAGMENT_NAME = "esp32mm.ld"
-BUILD_INFO_NAME = "esp32mm-build.json"
 WRAP_CXA_ATEXIT = "-Wl,--wrap=__cxa_atexit"
 EMIT_RELOCS = "-Wl,--emit-relocs"
 TAG = "esp32mm"
@@ -71,13 +72,6 @@ def _fail(message):
     sys.stderr.write("\n%s: error: %s\n\n" % (TAG, message))
     sys.stderr.flush()
     Exit(1)  # noqa: F821 (provided by SCons)
-
-
-def _option(name, default=""):
-    value = env.GetProjectOption("custom_mm_" + name, default)  # noqa: F821
-    if value is None:
-        return default
-    return value.strip() if isinstance(value, str) else value
 
 
 def _as_command(path, origin):
@@ -156,25 +150,6 @@ def _quote(arg):
     return '"%s"' % arg if (" " in arg or not arg) else arg
 
 
-def _split_list(value):
-    return [v for v in re.split(r"[\s,]+", value) if v]
-
-
-def _chip():
-    chip = _option("chip")
-    if chip:
-        return chip
-    try:
-        return env.BoardConfig().get("build.mcu", "esp32")  # noqa: F821
-    except Exception:  # no board (plain SCons test harness): the classic ESP32
-        return "esp32"
-
-
-def _flash_slots(slots):
-    # docs/design.md §6a: custom_mm_code = flash, or a slot written "ai(flash): A B".
-    return _option("code") == "flash" or any(re.match(r"^[^:]*\(\s*flash\s*\)\s*:", s) for s in slots)
-
-
 def _partition_table(build_dir):
     # The CSV the platform builds partitions.bin from (board_build.partitions or the
     # framework's default table), else a partitions.bin an earlier build left.
@@ -183,14 +158,6 @@ def _partition_table(build_dir):
         return csv
     built = os.path.join(build_dir, "partitions.bin")
     return built if os.path.isfile(built) else None
-
-
-def _out_dir(storage):
-    project = env.subst("$PROJECT_DIR")  # noqa: F821
-    if storage == "sd":
-        return os.path.join(project, "sd", "mm")
-    data_dir = env.subst("$PROJECT_DATA_DIR") or os.path.join(project, "data")  # noqa: F821
-    return os.path.join(data_dir, "mm")
 
 
 def _is_script_flag(flag):
@@ -261,15 +228,82 @@ def _wraps_cxa_atexit(flags):
                for i, a in enumerate(args))
 
 
+def _response_file_args(path, seen):
+    # gcc's @file: the file's contents are arguments, split at white space outside quotes,
+    # with backslash escapes, and may name further @files. An unreadable file is passed on
+    # as the literal argument, as gcc does.
+    if path in seen:
+        return []
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ["@" + path]
+    args = []
+    for arg in shlex.split(text, posix=True):
+        args.extend(_response_file_args(_from_top(arg[1:]), seen | {path}) if arg.startswith("@") else [arg])
+    return args
+
+
+def _from_top(path):
+    # gcc opens a relative @file from the folder the compiler runs in: SCons's top folder.
+    return path if os.path.isabs(path) else os.path.join(env.Dir("#").get_abspath(), path)  # noqa: F821
+
+
+def _expand(items):
+    # Strings with $VARIABLES substituted; @file items replaced by the file's arguments
+    # (Arduino-ESP32 3.x passes its hundreds of SDK include folders that way).
+    args = []
+    for item in items:
+        text = env.subst(str(item))  # noqa: F821
+        args.extend(_response_file_args(_from_top(text[1:]), frozenset()) if text.startswith("@") else [text])
+    return args
+
+
+# gcc's option → the search list it adds to. A header included as "sdkconfig.h" is looked
+# for in the -iquote folders, then the -I chain (-I and -iwithprefixbefore, in command-line
+# order), then -isystem, then -idirafter and -iwithprefix.
+_INCLUDE_OPTIONS = (("-iwithprefixbefore", "chain"), ("-iwithprefix", "after"), ("-iprefix", None),
+                    ("-isystem", "system"), ("-iquote", "quote"), ("-idirafter", "after"), ("-I", "chain"))
+
+
+def _include_dirs_of_flags(args, lists):
+    # Appends the folders of -I<dir>, -I <dir>, -isystem/-iquote/-idirafter <dir>, and
+    # -iwithprefix(before) <d> after -iprefix <p> (which name <p><d>) to lists[group].
+    prefix = ""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        for option, group in _INCLUDE_OPTIONS:
+            if arg.startswith(option):
+                value = arg[len(option):]
+                if not value and i + 1 < len(args):
+                    i += 1
+                    value = args[i]
+                if group is None:
+                    prefix = value
+                else:
+                    lists[group].append(prefix + value if option.startswith("-iwithprefix") else value)
+                break
+        i += 1
+
+
 def _include_dirs():
-    # CPPPATH as the compiler gets it: strings with $VARIABLES (or #-relative), or Dir nodes.
-    dirs = []
+    # The include folders in the order the compiler searches them. SCons writes CCFLAGS and
+    # CPPFLAGS before the -I flags of CPPPATH ($_CPPINCFLAGS); CPPPATH items are strings with
+    # $VARIABLES or #-relative, Dir nodes, or @files; @files anywhere are expanded.
+    lists = {"quote": [], "chain": [], "system": [], "after": []}
+    flags = _flag_list(env.get("CCFLAGS", [])) + _flag_list(env.get("CPPFLAGS", []))  # noqa: F821
+    _include_dirs_of_flags(_expand(flags), lists)
     for item in _flag_list(env.get("CPPPATH", [])):  # noqa: F821
         if hasattr(item, "get_abspath"):
-            dirs.append(item.get_abspath())
+            lists["chain"].append(item.get_abspath())
+        elif env.subst(str(item)).startswith("@"):  # noqa: F821
+            _include_dirs_of_flags(_expand([item]), lists)
         else:
-            dirs.append(env.Dir(env.subst(str(item))).get_abspath())  # noqa: F821
-    return dirs
+            lists["chain"].append(str(item))
+    folders = lists["quote"] + lists["chain"] + lists["system"] + lists["after"]
+    return [f if os.path.isabs(f) else env.Dir(env.subst(f)).get_abspath() for f in folders]  # noqa: F821
 
 
 def _sdkconfig_header():
@@ -292,14 +326,13 @@ def _doctor_args(elf_path, map_path):
     return args
 
 
-def _write_build_info(build_dir, elf_path, map_path):
+def _write_build_info(path, build_dir, elf_path, map_path):
     partitions = os.path.join(build_dir, "partitions.bin")
     info = {
         "elf": os.path.abspath(elf_path),
         "map": os.path.abspath(map_path),
         "partitions": os.path.abspath(partitions) if os.path.isfile(partitions) else None,
     }
-    path = os.path.join(build_dir, BUILD_INFO_NAME)
     temp = "%s.%d.tmp" % (path, os.getpid())
     try:
         with open(temp, "w") as f:
@@ -312,43 +345,53 @@ def _write_build_info(build_dir, elf_path, map_path):
             os.remove(temp)
 
 
+def _board_mcu():
+    # PlatformIO's board manifest knows the MCU of every board (board_build.mcu included);
+    # the CLI weighs it with custom_mm_chip and the rest. The plain SCons harness has no board.
+    try:
+        return env.BoardConfig().get("build.mcu", "")  # noqa: F821
+    except Exception:
+        return ""
+
+
+def _config():
+    """`esp32mm config --json` of this environment: everything this script acts on."""
+    args = ["config", env.subst("$PROJECT_DIR"), "--env", env.subst("$PIOENV"), "--build-dir", env.subst("$BUILD_DIR"), "--json"]  # noqa: F821
+    mcu = _board_mcu()
+    if mcu:
+        args += ["--mcu", mcu]
+    table = _partition_table(env.subst("$BUILD_DIR"))  # noqa: F821
+    if table:
+        args += ["--partitions", table]
+    result = subprocess.run(_cli() + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        _fail("the Memory Manager options of [env:%s] cannot be used (esp32mm %s); see the message above"
+              % (env.subst("$PIOENV"), " ".join(_quote(a) for a in args)))  # noqa: F821
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        _fail("esp32mm config --json printed no JSON (is the esp32mm found older than this script? "
+              "install the same version, see the top of memory_manager.py)")
+
+
 def _setup():
     # An environment that runs this script twice (listed twice in extra_scripts) is set up once.
     if env.get("ESP32MM_HOOKED"):  # noqa: F821
         return
     env.Replace(ESP32MM_HOOKED=True)  # noqa: F821
-    libs = _split_list(_option("libs"))
+    config = _config()
+    libs = config["libs"]
     if not libs:
         print("%s: custom_mm_libs is empty, nothing to do" % TAG)
         return
-    storage = _option("storage", "sd")
-    if storage not in ("sd", "spiffs", "littlefs"):
-        _fail("custom_mm_storage = %s: use sd, spiffs or littlefs" % storage)
     build_dir = env.subst("$BUILD_DIR")  # noqa: F821
     elf = os.path.join(build_dir, env.subst("${PROGNAME}.elf"))  # noqa: F821
-    fragment = os.path.join(build_dir, FRAGMENT_NAME)
+    fragment = config["fragment"]
     if not os.path.isdir(build_dir):
         os.makedirs(build_dir)
 
-    args = ["fragment", "--chip", _chip(), "--libs", ",".join(libs), "-o", fragment]
-    slots = [s.strip() for s in _option("slots").splitlines() if s.strip()]
-    for slot in slots:
-        args += ["--slot", slot]
-    # Flash slots start above the reach of the largest app partition and need the mmlib one.
-    flash_check = []
-    if _flash_slots(slots):
-        table = _partition_table(build_dir)
-        if table:
-            args += ["--partitions", table]
-            flash_check = ["--chip", _chip(), "--partitions", table]
-        if _option("flash_code_addr"):
-            args += ["--flash-code-addr", _option("flash_code_addr")]
-    for name in ("code", "data", "ctors"):
-        if _option(name):
-            args += ["--" + name, _option(name)]
-    if _option("psram_code_addr"):
-        args += ["--psram-code-addr", _option("psram_code_addr")]
-    if not _run(args, "writing the linker fragment"):
+    if not _run(config["fragmentArgs"], "writing the linker fragment"):
         Exit(1)  # noqa: F821
 
     flags = _flag_list(env.get("LINKFLAGS", []))  # noqa: F821
@@ -369,20 +412,22 @@ def _setup():
     # A changed fragment (other libraries, slots) must relink, and so split again.
     env.Depends(elf, fragment)  # noqa: F821
 
-    out_dir = _out_dir(storage)
+    out_dir = config["outDir"]
+    record = config["buildRecord"]
+    lib_list = ",".join(libs)
 
     def after_link(target, source, env):
         elf_path = target[0].get_abspath()
         try:
-            _write_build_info(build_dir, elf_path, map_file)
+            _write_build_info(record, build_dir, elf_path, map_file)
         except OSError as e:
-            sys.stderr.write("\n%s: error: cannot write %s: %s\n\n" % (TAG, os.path.join(build_dir, BUILD_INFO_NAME), e))
+            sys.stderr.write("\n%s: error: cannot write %s: %s\n\n" % (TAG, record, e))
             return 1
         if not _run(_doctor_args(elf_path, map_file), "the build doctor (esp32mm doctor)"):
             return 1
-        if not _run(["fragment", "--check-map", map_file, "--elf", elf_path, "--libs", ",".join(libs)] + flash_check, "checking the link map"):
+        if not _run(["fragment", "--check-map", map_file, "--elf", elf_path, "--libs", lib_list] + config["checkMapArgs"], "checking the link map"):
             return 1
-        if not _run(["split", elf_path, "--out", out_dir, "--libs", ",".join(libs)], "splitting %s" % elf_path):
+        if not _run(["split", elf_path, "--out", out_dir, "--libs", lib_list], "splitting %s" % elf_path):
             return 1
         return 0
 

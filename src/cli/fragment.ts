@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { writeFilesAtomically } from '../core/util/atomic';
+import { splitList } from '../core/conventions';
 import { LinkConfigError, validateLinkConfig } from '../core/link/config';
+import { parseAddress } from '../core/platformio/build-config';
 import { generateFragment } from '../core/link/fragment';
 import { checkLinkMap } from '../core/link/mapcheck';
 import { CHIP_IDS, parseChipId } from '../core/chips/chips';
@@ -78,7 +80,7 @@ Options:
   },
   async run(positionals, values) {
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\n\n${this.usage}`);
-    const libs = typeof values.libs === 'string' ? values.libs.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const libs = typeof values.libs === 'string' ? splitList(values.libs) : [];
     if (typeof values.elf === 'string' && typeof values['check-map'] !== 'string') throw new UsageError(`--elf goes with --check-map <firmware.map>\n\n${this.usage}`);
     const partitionsPath = values.partitions as string | undefined;
     if (typeof values['check-map'] === 'string') {
@@ -102,8 +104,8 @@ Options:
         code: values.code as string | undefined,
         data: values.data as string | undefined,
         ctors: values.ctors as string | undefined,
-        psramCodeAddress: typeof addr === 'string' ? parseAddress(addr, '--psram-code-addr') : undefined,
-        flashCodeAddress: typeof flashAddr === 'string' ? parseAddress(flashAddr, '--flash-code-addr') : undefined,
+        psramCodeAddress: typeof addr === 'string' ? addressOption(addr, '--psram-code-addr') : undefined,
+        flashCodeAddress: typeof flashAddr === 'string' ? addressOption(flashAddr, '--flash-code-addr') : undefined,
         largestAppPartition: largestApp?.size,
       });
     } catch (e) {
@@ -117,9 +119,9 @@ Options:
   },
 };
 
-function parseAddress(text: string, option: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`${option} ${text}: expected an address such as 0x42800000`);
+function addressOption(text: string, option: string): number {
+  const n = parseAddress(text);
+  if (n === undefined) throw new UsageError(`${option} ${text}: expected an address such as 0x42800000`);
   return n;
 }
 

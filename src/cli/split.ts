@@ -1,3 +1,4 @@
+import { splitList } from '../core/conventions';
 import { resolve } from 'node:path';
 import { fullElfPath } from '../core/split/split';
 import { splitBuild } from '../core/split/workflow';
@@ -26,7 +27,7 @@ Options:
     if (positionals.length !== 1) throw new UsageError(`expected one ELF file, got ${positionals.length}\n\n${this.usage}`);
     if (typeof values.out !== 'string') throw new UsageError(`--out <dir> is required\n\n${this.usage}`);
     const elfPath = resolve(positionals[0]);
-    const libs = typeof values.libs === 'string' ? values.libs.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const libs = typeof values.libs === 'string' ? splitList(values.libs) : undefined;
     const r = await splitBuild({ elf: elfPath, outDir: resolve(values.out), libs, again: values.again === true });
     if (values.json) {
       const { strippedElf: _omit, libraries, ...rest } = r;

@@ -1,3 +1,4 @@
+import { DEFAULT_DEVICE_DIR } from '../core/conventions';
 import { type AgentClient, type PortCandidate, type UploadEvent, collectFiles, connectAgent, listEsp32Ports, runUploadFs, uploadFiles } from '../core/transfer';
 import { type Command, UsageError, formatBytes } from './command';
 
@@ -112,7 +113,7 @@ ${PORT_USAGE}
       const summary = await withAgent(values, (c) => {
         console.log(`agent: ${c.caps.chip}, ${c.caps.filesystems.join('/') || '?'} ${c.caps.root}, ${formatBytes(c.caps.free)} free`);
         return uploadFiles(c, set, {
-          dest: typeof values.dest === 'string' ? values.dest : '/mm', signal: ac.signal, onEvent: printer(),
+          dest: typeof values.dest === 'string' ? values.dest : DEFAULT_DEVICE_DIR, signal: ac.signal, onEvent: printer(),
           force: !!values.force, ignoreBuildId: !!values['ignore-build-id'],
         });
       });

@@ -9,6 +9,7 @@
 // instructions (ld's relaxation turns a literal + CALLXn into a PC-relative CALLn when the
 // target is near, as slot code in IRAM is for flash code). A RISC-V instruction carries no
 // whole address, so RISC-V code needs the relocations.
+import { MM_SECTION_PREFIX } from '../conventions';
 import type { ElfFile } from '../elf/reader';
 import { EM_RISCV, EM_XTENSA, SHF_ALLOC, SHF_EXECINSTR, SectionType, SymbolType, type Section, type Symbol } from '../elf/types';
 import { type MapFile, type MapInput, baseName, splitArchiveMember } from '../mapfile/parse';
@@ -105,7 +106,7 @@ function slotRanges(elf: ElfFile, libs: string[]): SlotRange[] {
 
 /** Allocated sections with contents that stay in the firmware (not a slot). */
 function residentSections(elf: ElfFile): Section[] {
-  return elf.sections.filter((s) => (s.flags & SHF_ALLOC) && s.type !== SectionType.NOBITS && s.type !== SectionType.NULL && s.size > 0 && !s.name.startsWith('.mm.'));
+  return elf.sections.filter((s) => (s.flags & SHF_ALLOC) && s.type !== SectionType.NOBITS && s.type !== SectionType.NULL && s.size > 0 && !s.name.startsWith(MM_SECTION_PREFIX));
 }
 
 /** Target section index → its RELA section, for the sections the link kept relocations of. */

@@ -2,6 +2,7 @@
 // share address ranges (slots) and where code and data live. Mirrors the `custom_mm_*`
 // options of platformio.ini; `validateLinkConfig` turns user input into one.
 import { CHIPS, CHIP_IDS, instructionWindow, parseChipId, type ChipId } from '../chips/chips';
+import { splitList } from '../conventions';
 import { EM_XTENSA } from '../elf/types';
 import { isLibraryName, libraryIdentifier } from '../names';
 import { Esp32mmError } from '../errors';
@@ -75,7 +76,7 @@ export class LinkConfigError extends Esp32mmError {
  */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export { libraryIdentifier };
+export { libraryIdentifier, splitList };
 
 export interface LinkConfigInput {
   chip: string;
@@ -109,11 +110,6 @@ export function parseSlotSpec(spec: string): SlotSpec {
     throw new LinkConfigError(`slot '${kind[1]}' has the kind '${kind[2]}': the only kind a slot can be given is flash ("${kind[1]}(flash): ${libs.join(' ')}"); RAM slots follow custom_mm_code`);
   }
   return { name: kind[1], libs, code: 'flash' };
-}
-
-/** Splits a list written with commas and/or whitespace (both appear in platformio.ini). */
-export function splitList(value: string): string[] {
-  return value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 }
 
 /**

@@ -5,6 +5,7 @@
 // of the scripts into the map, under the output section it belongs to, so the rules can be
 // read from there. The esp32mm fragment comes first and would take those sections: a library
 // named by such a rule must not be made dynamic (docs/design.md §4).
+import { MM_SECTION_PREFIX } from '../conventions';
 
 export interface FrameworkRule {
   /** The archive the rule names, e.g. `libesp_ringbuf.a`. */
@@ -52,7 +53,7 @@ export function residentFrameworkRules(mapText: string, archives: string[]): Fra
 
 /** Output sections in internal RAM: IRAM, DRAM, RTC (everything but flash and our slots). */
 function isResident(section: string): boolean {
-  return !section.startsWith('.flash') && !section.startsWith('.mm.') && section !== '/DISCARD/' && !section.startsWith('.debug') && section !== '.comment';
+  return !section.startsWith('.flash') && !section.startsWith(MM_SECTION_PREFIX) && section !== '/DISCARD/' && !section.startsWith('.debug') && section !== '.comment';
 }
 
 /** Offsets of the lines ` *<archive>:…` and ` KEEP(*<archive>:…` of `archives`, in text order. */

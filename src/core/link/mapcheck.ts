@@ -4,6 +4,7 @@
 // when PlatformIO links it as loose objects (`lib_archive = no`). Only the map file tells.
 // The map is read by src/core/mapfile; this module adds the symbol names ld lists under
 // each input section, so warnings can name functions instead of section numbers.
+import { libraryArchive, MM_SECTION_PREFIX } from '../conventions';
 import { readElf } from '../elf/reader';
 import { type MapFile, type MapInput, type MapOutputSection as MapFileSection, baseName, parseMapFile, splitArchiveMember } from '../mapfile/parse';
 import { type SlotReference, auditSlotReferences, shortFile } from './audit';
@@ -165,7 +166,7 @@ export function libraryOfInput(file: string, libs: string[]): { lib: string; loo
   const { path, member } = splitArchiveMember(file);
   if (member !== undefined) {
     const archive = baseName(path);
-    const lib = archive.endsWith('.a') ? libs.find((l) => archive === `lib${l}.a`) : undefined;
+    const lib = archive.endsWith('.a') ? libs.find((l) => archive === libraryArchive(l)) : undefined;
     return lib ? { lib, loose: false } : undefined;
   }
   const dirs = file.split(/[/\\]/).slice(0, -1);
@@ -292,7 +293,7 @@ function placementWarnings(map: MapFile, libs: string[], placements: Map<string,
   const dropped = unseen.length ? discardedOnly(map, unseen, ownerLookup(libs)) : new Map<string, number>();
   // The fragment gives every library its .mm.<lib>.text/.data/.bss (with their boundary
   // symbols, so ld keeps them even when empty): none of them, no fragment for that library.
-  const mm = new Set(map.sections.filter((s) => s.name.startsWith('.mm.')).map((s) => s.name));
+  const mm = new Set(map.sections.filter((s) => s.name.startsWith(MM_SECTION_PREFIX)).map((s) => s.name));
   const hasFragment = (lib: string) => (['text', 'data', 'bss'] as const).some((k) => mm.has(mmSectionName(lib, k)));
   const warnings: LinkWarning[] = [];
   for (const [lib, p] of placements) {
@@ -311,12 +312,12 @@ function placementWarnings(map: MapFile, libs: string[], placements: Map<string,
 function emptyWarning(lib: string, p: Placement, discarded: number | undefined): LinkWarning {
   const id = libraryIdentifier(lib);
   if (discarded !== undefined || p.seen) {
-    const how = discarded ? `lib${lib}.a is in the link, but ld discarded all of it (${discarded} input sections, --gc-sections)` : `lib${lib}.a is in the link with no bytes`;
+    const how = discarded ? `${libraryArchive(lib)} is in the link, but ld discarded all of it (${discarded} input sections, --gc-sections)` : `${libraryArchive(lib)} is in the link with no bytes`;
     return { kind: 'gc-discarded', severity: 'warning', lib, message: notLinkedMessage(lib, `${how}: nothing the firmware keeps uses it, so .mm.${id}.* stay empty and no files are written for it`) };
   }
   return {
     kind: 'not-linked', severity: 'warning', lib,
-    message: notLinkedMessage(lib, `nothing from lib${lib}.a is in the link map — is the lib/ folder named '${lib}' and does the program call it? (.mm.${id}.* stay empty)`),
+    message: notLinkedMessage(lib, `nothing from ${libraryArchive(lib)} is in the link map — is the lib/ folder named '${lib}' and does the program call it? (.mm.${id}.* stay empty)`),
   };
 }
 
@@ -349,17 +350,17 @@ function frameworkCtorWarning(lib: string, inputs: MapInput[]): LinkWarning {
 
 /** ESP-IDF rules (echoed in the map) that place a library's code or data in internal RAM. */
 function frameworkRuleWarnings(mapText: string, libs: string[]): LinkWarning[] {
-  const rules = residentFrameworkRules(mapText, libs.map((l) => `lib${l}.a`)).filter((r) => contestedPatterns(r).length);
+  const rules = residentFrameworkRules(mapText, libs.map((l) => libraryArchive(l))).filter((r) => contestedPatterns(r).length);
   const out: LinkWarning[] = [];
   for (const lib of libs) {
-    const own = rules.filter((r) => r.archive === `lib${lib}.a`);
+    const own = rules.filter((r) => r.archive === libraryArchive(lib));
     if (!own.length) continue;
     const shown = own.slice(0, 3).map((r) => `\`${r.text.length > 120 ? r.text.slice(0, 117) + '…' : r.text}\` in ${r.section} (map line ${r.line})`);
     const more = own.length > 3 ? ` and ${own.length - 3} more` : '';
     const whole = own.some((r) => r.member === undefined) ? 'all of ' : 'parts of ';
     out.push({
       kind: 'framework-rule', severity: 'error', lib,
-      message: `${lib}: ESP-IDF places ${whole}lib${lib}.a in internal RAM on purpose — ${shown.join('; ')}${more}: that code and data must stay resident ` +
+      message: `${lib}: ESP-IDF places ${whole}${libraryArchive(lib)} in internal RAM on purpose — ${shown.join('; ')}${more}: that code and data must stay resident ` +
         `(it runs with the flash cache disabled or from interrupts), and the esp32mm fragment, given first, takes it — keep ${lib} resident (remove it from the dynamic libraries)`,
     });
   }
@@ -374,7 +375,7 @@ function frameworkRuleWarnings(mapText: string, libs: string[]): LinkWarning[] {
 function discardedOnly(map: MapFile, libs: string[], owner: (file: string) => Owner): Map<string, number> {
   const found = new Map<string, number>();
   for (const a of map.archiveMembers) {
-    const lib = libs.find((l) => baseName(a.archive) === `lib${l}.a`);
+    const lib = libs.find((l) => baseName(a.archive) === libraryArchive(l));
     if (lib && !found.has(lib)) found.set(lib, 0);
   }
   for (const input of map.discarded) {
@@ -411,8 +412,8 @@ function lostWarning(lib: string, lost: Misplaced[], p: Placement, hasFragment: 
   const state = !text || text.size === 0 ? `.mm.${id}.text is empty` : `part of it is outside .mm.${id}.*`;
   let hint: string;
   if (p.looseFile === undefined) hint = 'an earlier linker rule matched first: pass the esp32mm fragment with -T before every other linker script';
-  else if (p.pioLib) hint = `it is linked as loose object files (${p.looseFile}), not lib${lib}.a — set \`lib_archive = yes\` (the default) for this environment`;
-  else hint = `it is linked as loose object files (${p.looseFile}), not from an archive lib${lib}.a, and the fragment's rules name the archive — build it as a library (lib/${lib}/ in PlatformIO, a component in ESP-IDF)`;
+  else if (p.pioLib) hint = `it is linked as loose object files (${p.looseFile}), not ${libraryArchive(lib)} — set \`lib_archive = yes\` (the default) for this environment`;
+  else hint = `it is linked as loose object files (${p.looseFile}), not from an archive ${libraryArchive(lib)}, and the fragment's rules name the archive — build it as a library (lib/${lib}/ in PlatformIO, a component in ESP-IDF)`;
   return { kind: 'rule-lost', severity: 'warning', lib, sections: at(...lost), message: `${lib}: the library's rules lost — ${state}; ${where}. Cause: ${hint}` };
 }
 

@@ -8,6 +8,7 @@
 //  - a region's `used` is the bytes its sections cover (their sum; overlay members that share
 //    addresses count once);
 //  - the libraries' totals plus `fill` equal the sum of the section sizes, exactly.
+import { libraryArchive, MM_SECTION } from '../conventions';
 import { loadableBytes, readElf, type ElfFile } from '../elf/reader';
 import { SectionType, SegmentType, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SymbolType, SymbolBinding, type Section, type Symbol } from '../elf/types';
 import { LINKER_REGIONS, instructionWindow, linkerRegion, regionSize, rangeOf, type Chip, type ChipId, type ChipRegion, type RegionName } from '../chips/chips';
@@ -196,7 +197,6 @@ interface DynamicSection { library: string; kind: 'text' | 'data' | 'bss'; name:
 const PLACEHOLDER = /[._]dummy$|^\.dram0_reserved_for_iram$/;
 /** Input sections ld merges (SEC_MERGE): `.rodata.str1.1`, `.rodata.cst4`, `.comment`. */
 export const MERGEABLE = /\.(str|cst)\d+(\.\d+)?$|^\.comment$/;
-const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
 const pages = (n: number) => Math.ceil(n / FLASH_PAGE) * FLASH_PAGE;
 
 const asElf = (e: ElfFile | Uint8Array) => (e instanceof Uint8Array ? readElf(e) : e);
@@ -614,7 +614,7 @@ class ModelBuilder {
   /** The library that owns a `.mm.<lib>.*` output section. */
   ownLibraryOf(out: MapOutputSection): LibraryEntry | undefined {
     const mm = MM_SECTION.exec(out.name);
-    return mm ? this.libs.entry(mm[1], `lib${mm[1]}.a`) : undefined;
+    return mm ? this.libs.entry(mm[1], libraryArchive(mm[1])) : undefined;
   }
 
   /** Linker padding or a data statement: bytes of no library. */
@@ -671,7 +671,7 @@ class ModelBuilder {
     elfSections.forEach((s, i) => {
       const entry = entries[i];
       const mm = MM_SECTION.exec(s.name);
-      if (mm) { this.libs.add(mm[1], `lib${mm[1]}.a`, entry, entry.kind, s.size); return; }
+      if (mm) { this.libs.add(mm[1], libraryArchive(mm[1]), entry, entry.kind, s.size); return; }
       if (entry.placeholder) { this.fillDetail.placeholder += s.size; entry.fill += s.size; return; }
       const spans = (bySection.get(s.index) ?? []).sort((a, b) => a.start - b.start);
       let cursor = s.addr;
@@ -774,11 +774,11 @@ class ModelBuilder {
     const list = [...this.libs.entries.values()].filter((l) => l.total > 0);
     const dynamicNames = [...new Set(dynamic.map((d) => d.library))];
     for (const name of dynamicNames) {
-      let lib = list.find((l) => l.name === name && (l.archive === `lib${name}.a` || l.archive === ''))
+      let lib = list.find((l) => l.name === name && (l.archive === libraryArchive(name) || l.archive === ''))
         ?? list.find((l) => l.name === name);
       if (!lib) {
         // Split out entirely: nothing of it is left in this ELF, but it is still part of the program.
-        lib = { name, archive: `lib${name}.a`, dynamic: true, total: 0, byRegion: {}, byKind: {}, bySection: {} };
+        lib = { name, archive: libraryArchive(name), dynamic: true, total: 0, byRegion: {}, byKind: {}, bySection: {} };
         list.push(lib);
       }
       const parts = dynamic.filter((d) => d.library === name);

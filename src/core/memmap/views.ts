@@ -9,6 +9,7 @@
 //    sections or the ELF's symbol table;
 //  - diffView: two builds side by side, regions and archives, sorted by absolute change.
 // Each view is plain JSON (docs/memmap-json.md); viewCsv gives its rows as CSV (RFC 4180).
+import { libraryArchive } from '../conventions';
 import type { ElfFile } from '../elf/reader';
 import { SymbolBinding, SymbolType } from '../elf/types';
 import { baseName, parseMapFile, splitArchiveMember, type MapInput, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
@@ -353,7 +354,7 @@ export function symbolOfInputSection(name: string): string | undefined {
 /** The model's library for `--archive <name>`: `libfoo.a`, `foo`, or a loose object's name. */
 export function findArchive(model: MemoryMapModel, wanted: string): LibraryEntry | undefined {
   const libs = model.libraries;
-  return libs.find((l) => l.archive === wanted) ?? libs.find((l) => l.archive === `lib${wanted}.a`)
+  return libs.find((l) => l.archive === wanted) ?? libs.find((l) => l.archive === libraryArchive(wanted))
     ?? libs.find((l) => l.name === wanted) ?? libs.find((l) => l.archive === `${wanted}.o` || l.archive === `${wanted}.obj`);
 }
 

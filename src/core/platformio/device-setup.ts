@@ -4,13 +4,14 @@
 // platformio.ini and the hook in one atomic write, and the messages for the user.
 // The extension's "Install Build Integration" plugs in here: call planDeviceLibrary() first
 // to ask before an update, then planDeviceSetup({ …, updateLibrary: true }).
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { DEFAULT_STORAGE } from '../conventions';
 import { type PendingFile } from '../util/atomic';
 import { ownOption, platformioOption } from './ini';
-import { type PlatformioProject, type Storage } from './project';
+import { type PlatformioProject, type Storage, readMmOptions } from './project';
 import { LIBRARIES_HEADER, generateRegistrations, libraryHeaders, type Registrations } from './registrations';
-import { DEVICE_LIBRARY, bundledDeviceLibrary, describePlan, planDeviceLibrary, vendorFiles, type VendorPlan } from './vendor';
+import { DEVICE_LIBRARY, bundledDeviceLibrary, describePlan, planDeviceLibrary, planVendorRemoval, vendorFiles, type VendorPlan } from './vendor';
 
 export interface DeviceSetupOptions {
   env: string;
@@ -71,4 +72,56 @@ function libraryMessage(plan: VendorPlan, written: boolean): string {
 function headerMessage(path: string, r: Registrations): string {
   const skipped = r.skipped.length ? `; not wrapped: ${r.skipped.map((s) => `${s.name} (${s.why})`).join('; ')}` : '';
   return `Wrote ${path}: ${r.wrapped.length} mm_lazy_ wrapper${r.wrapped.length === 1 ? '' : 's'} (${r.wrapped.map((w) => w.fn).join(', ') || 'none'})${skipped}`;
+}
+
+/** A file or folder uninstall leaves in place, and why. */
+export interface KeptFile { path: string; why: string }
+
+export interface DeviceRemoval {
+  /** Files to delete. */
+  remove: string[];
+  /** Then these folders of the library, deepest first, if they are empty. */
+  folders: string[];
+  kept: KeptFile[];
+}
+
+/**
+ * What uninstall removes besides platformio.ini's lines and the hook: the vendored library
+ * and include/mm_libraries.h, each only when it is as Install wrote it. The header is as
+ * Install wrote it when it equals what Install would write now for the environment its
+ * first line names (read before that environment's block goes).
+ */
+export function planDeviceRemoval(project: PlatformioProject): DeviceRemoval {
+  const removal: DeviceRemoval = { remove: [], folders: [], kept: [] };
+  const library = planVendorRemoval(libDirOf(project));
+  if (library?.kept) removal.kept.push({ path: library.dir, why: library.kept.why });
+  else if (library) {
+    removal.remove.push(...library.remove);
+    removal.folders.push(...emptiedFolders(library.remove, libDirOf(project)));
+  }
+  const header = join(includeDirOf(project), LIBRARIES_HEADER);
+  if (!existsSync(header)) return removal;
+  const text = readFileSync(header, 'utf8');
+  const env = /^\/\* mm_libraries\.h: written by esp32mm Install for \[env:([^\]]+)\]/.exec(text)?.[1];
+  if (!env) {
+    removal.kept.push({ path: header, why: 'esp32mm init did not write it (its first line is not the one Install writes)' });
+    return removal;
+  }
+  let expected: string | undefined;
+  try {
+    const o = readMmOptions(project, env);
+    expected = generateRegistrations({ env, libs: o.libs, slots: o.slots, storage: o.storage ?? DEFAULT_STORAGE, deviceDir: o.deviceDir, headers: o.libs.map((lib) => libraryHeaders(libDirOf(project), lib)) }).text;
+  } catch {
+    expected = undefined; // the environment or its options are gone: the header cannot be shown to be ours
+  }
+  if (expected === text) removal.remove.push(header);
+  else removal.kept.push({ path: header, why: `it differs from what init writes for [env:${env}] (edited, or the libraries' headers or options changed since)` });
+  return removal;
+}
+
+/** The folders between the files and `stop` (not included), deepest first. */
+function emptiedFolders(removed: string[], stop: string): string[] {
+  const folders = new Set<string>();
+  for (const file of removed) for (let d = dirname(file); d.startsWith(stop + sep) && d !== stop; d = dirname(d)) folders.add(d);
+  return [...folders].sort((a, b) => b.length - a.length);
 }

@@ -3,18 +3,18 @@
 // sdkconfig (given, `$BUILD_DIR/config/sdkconfig.h` of an ESP-IDF build, or `sdkconfig.<env>`),
 // and, once the firmware is linked, its memory map and the link-map check. The CLI and the
 // extension both call this; every file that is missing is said, not skipped.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chipOfBoard } from '../chips/boards';
-import { parseChipId, type ChipId } from '../chips/chips';
+import { splitList } from '../conventions';
+import { type ChipId } from '../chips/chips';
 import { runDoctor, type DoctorInput, type DoctorReport, type Framework } from '../doctor';
 import { checkLinkMap } from '../link/mapcheck';
 import { decodeMapFile } from '../mapfile/parse';
 import { buildMemoryMap, type MemoryMapModel } from '../memmap/model';
 import { readInputFile, INPUT_LIMITS } from '../util/input';
-import { findMapFile, findPartitionTable, findSdkconfig } from './artifacts';
-import { partitionCsvPath } from './library-partition';
-import { type Partition, PartitionTableError, parsePartitionFile } from './partitions';
+import { findMapFile, findSdkconfig } from './artifacts';
+import { EnvChipError, envChip, unknownChipMessage } from './env-chip';
+import { findProjectPartitions } from './library-partition';
 import { envOption } from './ini';
 import { buildOutputs, loadProject, readMmOptions, type PlatformioProject } from './project';
 import { parseAnySdkconfig } from './sdkconfig-header';
@@ -51,8 +51,8 @@ export async function diagnoseProject(req: DoctorRequest): Promise<DoctorResult>
   const linked = await linkedModel(req, out.elf, opts.libs.length > 0, configured);
   const model = linked?.model;
   const chip = configured ?? model?.chip;
-  if (!chip) throw new DoctorInputError(`cannot tell the chip of [env:${opts.env}] (its board is not one this tool knows, there is no sdkconfig and no build yet): set custom_mm_chip`);
-  const linkWarnings = linked?.mapText !== undefined ? checkLinkMap(linked.mapText, opts.libs, { chip, partitions: projectPartitions(project, opts.env, out.buildDir) }) : undefined;
+  if (!chip) throw new DoctorInputError(unknownChipMessage(opts.env));
+  const linkWarnings = linked?.mapText !== undefined ? checkLinkMap(linked.mapText, opts.libs, { chip, partitions: findProjectPartitions(project, opts.env, out.buildDir) }) : undefined;
   const input: DoctorInput = {
     env: opts.env, chip, framework, libs: opts.libs,
     code: placement(opts.code, ['iram', 'psram', 'flash'], 'custom_mm_code', opts.env) ?? 'iram',
@@ -65,36 +65,17 @@ export async function diagnoseProject(req: DoctorRequest): Promise<DoctorResult>
 }
 
 /** `framework = arduino` alone uses the precompiled SDK; with `espidf` the sdkconfig is the project's. */
-function frameworkOf(project: PlatformioProject, env: string): Framework {
-  const frameworks = (envOption(project.doc, env, 'framework') ?? '').split(/[\s,]+/).filter(Boolean);
+export function frameworkOf(project: PlatformioProject, env: string): Framework {
+  const frameworks = splitList(envOption(project.doc, env, 'framework') ?? '');
   return frameworks.includes('arduino') && !frameworks.includes('espidf') ? 'arduino' : 'espidf';
 }
 
-/** custom_mm_chip, else the board's chip, else the sdkconfig's target; undefined if none tells. */
+/** The environment's chip by the one rule (env-chip.ts); undefined if nothing tells before a build. */
 function configuredChip(project: PlatformioProject, env: string, target: string | undefined): ChipId | undefined {
-  const option = (name: string) => envOption(project.doc, env, name);
-  const explicit = option('custom_mm_chip');
-  if (explicit) {
-    const chip = parseChipId(explicit);
-    if (!chip) throw new DoctorInputError(`[env:${env}] custom_mm_chip = ${explicit} is not a chip this tool knows: use esp32, esp32s2, esp32s3, esp32c2, esp32c3, esp32c6 or esp32h2`);
-    return chip;
-  }
-  return [option('board_build.mcu'), option('board'), target].map((v) => (v ? chipOfBoard(v) : undefined)).find((c) => c !== undefined);
-}
-
-/**
- * The partition table flash slots are checked against: the project's CSV
- * (board_build.partitions), else the build's partitions.bin; undefined when there is none
- * or it cannot be read (the link check then says the slots were not checked).
- */
-function projectPartitions(project: PlatformioProject, env: string, buildDir: string): { path: string; table: Partition[] } | undefined {
-  const csv = partitionCsvPath(project, env);
-  const path = csv && existsSync(csv) ? csv : findPartitionTable(buildDir).found?.path;
-  if (!path) return undefined;
   try {
-    return { path, table: parsePartitionFile(new Uint8Array(readFileSync(path)), path) };
+    return envChip(project, env, { sdkconfigTarget: target })?.chip;
   } catch (e) {
-    if (e instanceof PartitionTableError) return undefined;
+    if (e instanceof EnvChipError) throw new DoctorInputError(e.message);
     throw e;
   }
 }
@@ -105,7 +86,8 @@ function placement<T extends string>(value: string | undefined, allowed: T[], op
   return value as T;
 }
 
-async function readBuildSdkconfig(given: string | undefined, buildDir: string, framework: Framework) {
+/** The build's sdkconfig as the doctor reads it: given, $BUILD_DIR/config/sdkconfig.h, else (ESP-IDF) sdkconfig.<env>. */
+export async function readBuildSdkconfig(given: string | undefined, buildDir: string, framework: Framework) {
   const header = join(buildDir, 'config', 'sdkconfig.h');
   const path = given ? resolve(given) : existsSync(header) ? header : framework === 'espidf' ? findSdkconfig(buildDir).found?.path : undefined;
   if (!path) return undefined;

@@ -3,6 +3,8 @@
 // blank lines, order and line endings (LF or CRLF) survive byte for byte.
 import { Esp32mmError, type ErrorCode } from '../errors';
 
+import { splitMultiValue } from '../conventions';
+
 export interface IniLine {
   /** The line without its line ending. */
   text: string;
@@ -116,10 +118,7 @@ export function ownOption(doc: IniDocument, section: string, option: string): In
   return findSection(doc, section)?.options.find((o) => o.name === option.toLowerCase());
 }
 
-/** Values written as lists in platformio.ini: separated by newlines and/or commas. */
-export function splitMultiValue(value: string): string[] {
-  return value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-}
+export { splitMultiValue };
 
 export function listEnvs(doc: IniDocument): string[] {
   return doc.sections.filter((s) => s.name.startsWith('env:')).map((s) => s.name.slice(4));

@@ -4,7 +4,9 @@
 // when the environment already has its own `extra_scripts`, one continuation line of that
 // option (recorded in the block). Uninstall removes exactly those lines, so the file
 // returns to its original bytes: comments, order, blank lines and CRLF endings included.
+import { type Storage } from '../conventions';
 import { LinkConfigError, validateLinkConfig, validateLinkNames } from '../link/config';
+import { MM_OPTIONS, parseAddress } from './build-config';
 import { type IniDocument, type IniLine, type IniSection, IniError, envOption, envSections, findSection, joinLines, optionSource, parseIni, splitMultiValue } from './ini';
 
 export const HOOK_SCRIPT = 'memory_manager.py';
@@ -21,12 +23,17 @@ export class InstallOptionError extends IniError {
 export interface InstallOptions {
   env: string;
   libs: string[];
-  storage: 'sd' | 'spiffs' | 'littlefs';
+  storage: Storage;
   slots?: string[];
   code?: string;
   data?: string;
   dir?: string;
   chip?: string;
+  ctors?: string;
+  /** custom_mm_psram_code_addr as written (`0x42800000`). */
+  psramCodeAddr?: string;
+  /** custom_mm_flash_code_addr as written (`0x42200000`). */
+  flashCodeAddr?: string;
 }
 
 /** platformio.ini text with the integration installed in `[env:<env>]`; idempotent. */
@@ -40,7 +47,9 @@ export function installIntegration(text: string, opts: InstallOptions): string {
   if (!section) throw new IniError(`platformio.ini has no [${sectionName}] section`);
   for (const o of section.options) {
     if (o.name.startsWith('custom_mm_')) {
-      throw new IniError(`[${sectionName}] already sets ${o.name} (line ${o.line + 1}) outside the esp32mm block: remove it, then run init again`);
+      const flag = MM_OPTIONS.find((m) => m.option === o.name)?.flag;
+      const how = flag ? ` with --${flag} ${o.value.split('\n')[0]}` : '';
+      throw new IniError(`[${sectionName}] already sets ${o.name} (line ${o.line + 1}) outside the esp32mm block: remove it, then run init again${how} (init writes it inside its block)`);
     }
   }
   const lines = [...doc.lines];
@@ -77,21 +86,30 @@ function checkInstallOptions(opts: InstallOptions): void {
   const values: [string, string | undefined][] = [
     ['custom_mm_libs', opts.libs.join(', ')], ...(opts.slots ?? []).map((s): [string, string] => ['custom_mm_slots', s]),
     ['custom_mm_chip', opts.chip], ['custom_mm_code', opts.code], ['custom_mm_data', opts.data], ['custom_mm_dir', opts.dir],
+    ['custom_mm_ctors', opts.ctors], ['custom_mm_psram_code_addr', opts.psramCodeAddr], ['custom_mm_flash_code_addr', opts.flashCodeAddr],
   ];
   for (const [option, value] of values) if (value !== undefined) checkIniValue(option, value);
   if (opts.dir !== undefined && !opts.dir.startsWith('/')) throw new InstallOptionError(`custom_mm_dir '${opts.dir}' must be an absolute device path such as /mm`);
+  if (opts.psramCodeAddr !== undefined && parseAddress(opts.psramCodeAddr) === undefined) {
+    throw new InstallOptionError(`custom_mm_psram_code_addr '${opts.psramCodeAddr}' is not an address: write it as 0x42800000`);
+  }
+  if (opts.flashCodeAddr !== undefined && parseAddress(opts.flashCodeAddr) === undefined) {
+    throw new InstallOptionError(`custom_mm_flash_code_addr '${opts.flashCodeAddr}' is not an address: write it as 0x42200000`);
+  }
   try {
-    // Library and slot names become C symbols: the link configuration's own rules. Flash
-    // slots are placed by the build, which knows the partition table.
+    // Library and slot names become C symbols, the constructor table is one the fragment knows:
+    // the link configuration's own rules. Flash slots are placed by the build, which knows the
+    // partition table.
     const { slots } = validateLinkNames({ libs: opts.libs, slots: opts.slots, code: opts.code });
-    if (!slots.some((s) => s.code === 'flash')) validateLinkConfig({ chip: opts.chip ?? 'esp32', libs: opts.libs, slots: opts.slots });
+    if (!slots.some((s) => s.code === 'flash')) validateLinkConfig({ chip: opts.chip ?? 'esp32', libs: opts.libs, slots: opts.slots, ctors: opts.ctors });
   } catch (e) {
     if (e instanceof LinkConfigError) throw new InstallOptionError(e.message);
     throw e;
   }
 }
 
-function checkIniValue(option: string, value: string): void {
+/** A value esp32mm writes must stay one platformio.ini line, read back as written (see checkInstallOptions). */
+export function checkIniValue(option: string, value: string): void {
   const shown = JSON.stringify(value);
   if (/[\x00-\x1f\x7f]/.test(value)) {
     throw new InstallOptionError(`${option} ${shown} contains a line break or another control character: platformio.ini values written by esp32mm are one line`);
@@ -108,6 +126,9 @@ function optionLines(opts: InstallOptions): string[] {
   if (opts.chip) lines.push(`custom_mm_chip = ${opts.chip}`);
   if (opts.code) lines.push(`custom_mm_code = ${opts.code}`);
   if (opts.data) lines.push(`custom_mm_data = ${opts.data}`);
+  if (opts.ctors) lines.push(`custom_mm_ctors = ${opts.ctors}`);
+  if (opts.psramCodeAddr) lines.push(`custom_mm_psram_code_addr = ${opts.psramCodeAddr}`);
+  if (opts.flashCodeAddr) lines.push(`custom_mm_flash_code_addr = ${opts.flashCodeAddr}`);
   lines.push(`custom_mm_storage = ${opts.storage}`);
   if (opts.dir) lines.push(`custom_mm_dir = ${opts.dir}`);
   return lines;
@@ -222,6 +243,20 @@ function appendedEntryLine(lines: IniLine[], section: IniSection): number {
   if (!own) return -1;
   for (let i = own.lastLine; i > own.line; i--) if (lines[i].text.trim() === HOOK_ENTRY) return i;
   return -1;
+}
+
+/**
+ * The `custom_mm_*` options inside the esp32mm block of `[env:<env>]` (name → value as
+ * written, continuation lines joined by '\n'): what a second init keeps when it is not told
+ * otherwise. Options outside the block are the user's and not returned.
+ */
+export function installedOptions(text: string, env: string): Map<string, string> {
+  const doc = parseIni(text);
+  const block = findBlock(doc, env);
+  const found = new Map<string, string>();
+  if (!block) return found;
+  for (const o of block.section.options) if (o.line > block.begin && o.line < block.end && o.name.startsWith('custom_mm_')) found.set(o.name, o.value);
+  return found;
 }
 
 /** True when `[env:<env>]` carries our block. */

@@ -8,23 +8,16 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { recoverPendingCommits, writeFilesAtomically } from '../util/atomic';
 import { type IniDocument, envOption, joinLines, platformioOption, splitMultiValue } from './ini';
-import { HOOK_ENTRY, HOOK_SCRIPT, type IniLineRef, InstallOptionError, installIntegration, isInstalled, removeIntegration } from './install';
-import { type PlatformioProject, type Storage, PLATFORMIO_INI, loadProject } from './project';
+import { HOOK_ENTRY, HOOK_SCRIPT, type IniLineRef, type InstallOptions, InstallOptionError, installIntegration, isInstalled, removeIntegration } from './install';
+import { type PlatformioProject, PLATFORMIO_INI, loadProject } from './project';
+import { DEFAULT_DEVICE_DIR, libraryArchive } from '../conventions';
 import { type DeviceSetup, deviceSetupFolders, planDeviceSetup } from './device-setup';
 import { DeviceLibraryError, bundledDeviceLibrary, planDeviceLibrary, vendorFiles, type VendorPlan } from './vendor';
 import { type LibraryPartitionSetup, partitionCsvPath, setUpLibraryPartition } from './library-partition';
 import { validateLinkNames } from '../link/config';
 
-export interface IntegrationRequest {
-  env: string;
-  libs: string[];
-  storage: Storage;
-  /** custom_mm_slots lines (`name: A B`). */
-  slots?: string[];
-  code?: string;
-  data?: string;
-  dir?: string;
-  chip?: string;
+/** What to install (the custom_mm_* options, install.ts) and how. */
+export interface IntegrationRequest extends InstallOptions {
   /** Replace a vendored device library of another version. */
   updateDeviceLibrary?: boolean;
   /** The esp32mm CLI the hook records for the build to call (default: this process's cli.js). */
@@ -58,10 +51,11 @@ export async function installProjectIntegration(projectDir: string, req: Integra
     throw new InstallOptionError(`${scriptPath} exists and was not written by esp32mm: rename it, then run init again`);
   }
   const slots = req.slots ?? [];
-  const updated = installIntegration(text, { env: req.env, libs: req.libs, storage: req.storage, slots, code: req.code, data: req.data, dir: req.dir, chip: req.chip });
+  const { updateDeviceLibrary: _update, cliPath: _cli, ...options } = req;
+  const updated = installIntegration(text, { ...options, slots });
   const project = loadProject(projectDir);
   const device = planDeviceSetup(project, {
-    env: req.env, libs: req.libs, storage: req.storage, slots, deviceDir: req.dir ?? '/mm', updateLibrary: req.updateDeviceLibrary === true,
+    env: req.env, libs: req.libs, storage: req.storage, slots, deviceDir: req.dir ?? DEFAULT_DEVICE_DIR, updateLibrary: req.updateDeviceLibrary === true,
   });
   const warnings = installWarnings(project, req.env, req.libs);
   const kept = removeIntegration(text, req.env).kept;
@@ -138,7 +132,7 @@ function installWarnings(project: PlatformioProject, env: string, libs: string[]
   }
   const libDir = libDirOf(project);
   for (const lib of libs) {
-    if (!existsSync(join(libDir, lib))) warnings.push(`no folder ${join(libDir, lib)}: the library must be built as lib${lib}.a (a lib/ folder of that exact name)`);
+    if (!existsSync(join(libDir, lib))) warnings.push(`no folder ${join(libDir, lib)}: the library must be built as ${libraryArchive(lib)} (a lib/ folder of that exact name)`);
   }
   return warnings;
 }

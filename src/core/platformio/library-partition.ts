@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { envOption } from './ini';
-import { MMLIB_DEFAULT_SIZE, PartitionTableError, mmlibCsvLine, planLibraryPartition } from './partitions';
+import { findPartitionTable } from './artifacts';
+import { MMLIB_DEFAULT_SIZE, type Partition, PartitionTableError, mmlibCsvLine, parsePartitionFile, planLibraryPartition } from './partitions';
 import type { PlatformioProject } from './project';
 
 export interface LibraryPartitionSetup {
@@ -66,4 +67,21 @@ export function setUpLibraryPartition(project: PlatformioProject, env: string): 
     return { messages: [`the mmlib partition was not added to ${path}: ${plan.problem}`, `  add this line after the last partition:`, `    ${plan.line}`] };
   }
   return { write: { path, data: plan.text }, messages: [`Added the library partition for flash slots to ${path}: ${plan.line}`] };
+}
+
+/**
+ * The partition table flash slots are checked against: the project's CSV
+ * (board_build.partitions), else the build's partitions.bin; undefined when there is none
+ * or it cannot be read (the link check then says the slots were not checked).
+ */
+export function findProjectPartitions(project: PlatformioProject, env: string, buildDir: string): { path: string; table: Partition[] } | undefined {
+  const csv = partitionCsvPath(project, env);
+  const path = csv && existsSync(csv) ? csv : findPartitionTable(buildDir).found?.path;
+  if (!path) return undefined;
+  try {
+    return { path, table: parsePartitionFile(new Uint8Array(readFileSync(path)), path) };
+  } catch (e) {
+    if (e instanceof PartitionTableError) return undefined;
+    throw e;
+  }
 }

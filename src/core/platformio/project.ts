@@ -2,6 +2,7 @@
 // one leaves firmware.elf / firmware.map, and the `custom_mm_*` options (docs/design.md §3).
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_DEVICE_DIR, type Storage, STORAGE_KINDS, isStorage, outputFolder, splitLines, splitList } from '../conventions';
 import { checkLibraryNames } from '../split/libraries';
 import { type IniDocument, chooseEnv, envOption, parseIni, platformioOption } from './ini';
 import { Esp32mmError } from '../errors';
@@ -51,7 +52,7 @@ export function buildOutputs(project: PlatformioProject, env: string, progName =
   return { buildDir, elf: file('.elf'), fullElf: file('.full.elf'), map: file('.map'), bin: file('.bin') };
 }
 
-export type Storage = 'sd' | 'spiffs' | 'littlefs';
+export type { Storage };
 
 export interface MmOptions {
   env: string;
@@ -60,6 +61,13 @@ export interface MmOptions {
   slots: string[];
   code?: string;
   data?: string;
+  /** custom_mm_ctors and custom_mm_psram_code_addr as written (validated by the link configuration). */
+  ctors?: string;
+  psramCodeAddr?: string;
+  /** custom_mm_flash_code_addr as written: where flash slots start (docs/design.md §6a). */
+  flashCodeAddr?: string;
+  /** custom_mm_chip as written; the environment's chip is resolved by envChip (env-chip.ts). */
+  chip?: string;
   storage?: Storage;
   /** Folder on the device filesystem (custom_mm_dir), default /mm. */
   deviceDir: string;
@@ -67,25 +75,26 @@ export interface MmOptions {
   outDir?: string;
 }
 
-const LIST = /[\s,]+/;
-
 /** The Memory Manager options of an environment (`custom_mm_*`), with inheritance resolved. */
 export function readMmOptions(project: PlatformioProject, requestedEnv?: string): MmOptions {
   const env = chooseEnv(project.doc, requestedEnv);
   const get = (name: string) => envOption(project.doc, env, `custom_mm_${name}`);
-  const libs = (get('libs') ?? '').split(LIST).filter(Boolean);
+  const libs = splitList(get('libs') ?? '');
   // Names from a cloned project become file names and symbols: checked before anything uses them.
   checkLibraryNames(libs, `in custom_mm_libs of [env:${env}]`);
-  const slots = (get('slots') ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
-  const storage = get('storage') as Storage | undefined;
-  if (storage && !['sd', 'spiffs', 'littlefs'].includes(storage)) {
-    throw new Error(`[env:${env}] custom_mm_storage = ${storage}: use sd, spiffs or littlefs`);
+  const slots = splitLines(get('slots') ?? '');
+  const storage = get('storage') || undefined;
+  if (storage !== undefined && !isStorage(storage)) {
+    throw new Error(`[env:${env}] custom_mm_storage = ${storage}: use ${STORAGE_KINDS.join(', ')}`);
   }
-  return { env, libs, slots, code: get('code'), data: get('data'), storage, deviceDir: get('dir') ?? '/mm', outDir: storage ? libraryOutDir(project, storage) : undefined };
+  const text = (name: string) => get(name) || undefined;
+  return {
+    env, libs, slots, code: text('code'), data: text('data'), ctors: text('ctors'), psramCodeAddr: text('psram_code_addr'), flashCodeAddr: text('flash_code_addr'), chip: text('chip'),
+    storage, deviceDir: get('dir') || DEFAULT_DEVICE_DIR, outDir: storage ? libraryOutDir(project, storage) : undefined,
+  };
 }
 
-/** spiffs/littlefs: `<data_dir>/mm` (PlatformIO's filesystem image); sd: `sd/mm`. */
+/** The project folder the split writes into (src/core/conventions.ts outputFolder). */
 export function libraryOutDir(project: PlatformioProject, storage: Storage): string {
-  if (storage === 'sd') return join(project.dir, 'sd', 'mm');
-  return join(projectPath(project, platformioOption(project.doc, 'data_dir')!), 'mm');
+  return outputFolder(storage, project.dir, projectPath(project, platformioOption(project.doc, 'data_dir')!));
 }

@@ -7,7 +7,7 @@
 // since they were vendored are named in the plan and only replaced when asked.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { isCommitArtifact, type PendingFile } from '../util/atomic';
 import { Esp32mmError } from '../errors';
 
@@ -129,4 +129,33 @@ export function describePlan(plan: VendorPlan): string {
   const counts = [plan.added.length && `${plan.added.length} new`, plan.changed.length && `${plan.changed.length} changed`, plan.removed.length && `${plan.removed.length} removed`].filter(Boolean).join(', ');
   const edited = plan.locallyModified.length ? `; edited in this project since it was installed: ${plan.locallyModified.join(', ')}` : '';
   return `${where}: version ${plan.from ?? '(unknown)'} → ${plan.to} (${counts || 'no file changes'})${edited}`;
+}
+
+/** What uninstall does with the vendored library: remove the files Install wrote, or keep the folder and say why. */
+export interface VendorRemoval {
+  dir: string;
+  /** Files to delete (then the folders they leave empty); empty when the folder is kept. */
+  remove: string[];
+  /** Why the folder stays, with the files that make it stay (paths inside the folder). */
+  kept?: { why: string; files: string[] };
+}
+
+/**
+ * The library folder is removed only when it holds exactly what Install wrote: every file
+ * recorded in esp32mm-version.json with its hash, and no other file. A file edited or added
+ * in the project keeps the whole folder (a partial library would not build), and is named.
+ */
+export function planVendorRemoval(libDir: string): VendorRemoval | undefined {
+  const dir = join(libDir, DEVICE_LIBRARY);
+  if (!existsSync(dir)) return undefined;
+  const record = readRecord(dir);
+  const present = walk(dir).filter((f) => !isCommitArtifact(basename(f))).map((f) => relative(dir, f).split('\\').join('/')).filter((p) => p !== VERSION_FILE);
+  if (!record) return { dir, remove: [], kept: { why: `it has no ${VERSION_FILE}, so esp32mm init did not write it`, files: [] } };
+  const edited = present.filter((p) => record.files[p] !== undefined && record.files[p] !== hash(readFileSync(join(dir, ...p.split('/')))));
+  const added = present.filter((p) => record.files[p] === undefined);
+  if (edited.length || added.length) {
+    const why = [edited.length && `edited since init wrote them: ${edited.join(', ')}`, added.length && `not written by init: ${added.join(', ')}`].filter(Boolean).join('; ');
+    return { dir, remove: [], kept: { why, files: [...edited, ...added] } };
+  }
+  return { dir, remove: [...present, VERSION_FILE].map((p) => join(dir, ...p.split('/'))) };
 }

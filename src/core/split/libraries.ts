@@ -1,6 +1,7 @@
 // Finding the dynamic libraries in a linked firmware: every library the build integration
 // placed at a fixed address has output sections `.mm.<lib>.text`, `.mm.<lib>.data` and
 // `.mm.<lib>.bss`, plus bound symbols `_mm_<lib>_ctors_start/_end` for its constructors.
+import { MM_SECTION } from '../conventions';
 import type { ElfFile } from '../elf/reader';
 import type { Section } from '../elf/types';
 import { SplitError } from './errors';
@@ -16,7 +17,6 @@ export interface DynamicLibrary {
   ctors?: { address: number; count: number; reversed: boolean };
 }
 
-const MM_SECTION = /^\.mm\.(.+)\.(text|data|bss)$/;
 
 /**
  * After the split each library section leaves a NOBITS placeholder at its address in the

@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { loadableBytes, readElf, type ElfFile } from '../elf/reader';
 import { SectionType, type Section } from '../elf/types';
 import { removeSections, symbolPatch, type SegmentHole } from '../elf/writer';
+import { CODE_FILE_SUFFIX, DATA_FILE_SUFFIX, SPLIT_MARKER_SECTION } from '../conventions';
 import { crc32 } from '../util/crc32';
 import { writeFilesAtomically } from '../util/atomic';
 import { INPUT_LIMITS, readInputFile } from '../util/input';
@@ -16,8 +17,7 @@ import { encodeLibraryFile, FLAG_CTORS_REVERSED, type FileKind } from './format'
 import { notLinkedMessage } from '../link/mapcheck';
 import { findDynamicLibraries, placeholderSectionName, type DynamicLibrary } from './libraries';
 
-/** Marks a stripped firmware; its presence means the ELF was already split. */
-export const SPLIT_MARKER_SECTION = '.esp32mm';
+export { SPLIT_MARKER_SECTION };
 
 export { SplitError };
 
@@ -126,8 +126,8 @@ function libraryFiles(elf: ElfFile, lib: DynamicLibrary, buildId: Uint8Array): S
     flags: lib.ctors?.reversed ? FLAG_CTORS_REVERSED : 0,
   }, data);
   return [
-    { file: `${lib.name}_e`, kind: 'code', bytes: code, loadAddress: lib.text?.addr ?? 0, payloadLength: text.length },
-    { file: `${lib.name}_d`, kind: 'data', bytes: dataFile, loadAddress: lib.data?.addr ?? 0, payloadLength: data.length, bssLength },
+    { file: lib.name + CODE_FILE_SUFFIX, kind: 'code', bytes: code, loadAddress: lib.text?.addr ?? 0, payloadLength: text.length },
+    { file: lib.name + DATA_FILE_SUFFIX, kind: 'data', bytes: dataFile, loadAddress: lib.data?.addr ?? 0, payloadLength: data.length, bssLength },
   ];
 }
 

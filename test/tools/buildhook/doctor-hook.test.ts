@@ -70,6 +70,27 @@ describe('the build doctor in the hook', () => {
     expect(ok.stdout).toContain(`--sdkconfig ${join(other, 'sdkconfig.h')}`);
   });
 
+  it('Arduino-ESP32 3.x: include folders in @response files (nested, quoted, -iprefix/-iwithprefixbefore) ahead of CPPPATH, as the compiler searches them', () => {
+    const project = newProject();
+    const sdk = join(project, 'esp32 libs');
+    const [config, decoy] = ['esp32 libs/include/esp_system/config', 'cpppath'].map((d) => join(project, d));
+    mkdirSync(config, { recursive: true });
+    mkdirSync(decoy, { recursive: true });
+    writeFileSync(join(config, 'sdkconfig.h'), MEMPROT_ON);
+    writeFileSync(join(decoy, 'sdkconfig.h'), MEMPROT_OFF);
+    const flags = join(sdk, 'flags');
+    mkdirSync(flags, { recursive: true });
+    // The outer file names an empty folder, then a nested one that holds the prefixed folder.
+    writeFileSync(join(flags, 'includes'), `"-I${join(sdk, 'include/none')}" @"${join(flags, 'more includes')}"\n`);
+    writeFileSync(join(flags, 'more includes'), '-iwithprefixbefore esp_system/config\n');
+    mkdirSync(join(sdk, 'include/none'), { recursive: true });
+    const r = scons(project, { MM_CCFLAGS: JSON.stringify([`-iprefix${join(sdk, 'include')}/`, `@${join(flags, 'includes')}`]), MM_CPPPATH: decoy });
+    const out = r.stdout + r.stderr;
+    expect(r.status, out).not.toBe(0);
+    expect(out).toContain(`--sdkconfig "${join(config, 'sdkconfig.h')}"`); // quoted: the path has a space
+    expect(out).toContain(`memory protection is on (CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=y, locked by CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK=y, ${join(config, 'sdkconfig.h')})`);
+  });
+
   it('Arduino without any sdkconfig.h on the include path: builds, and says memory protection was not checked', () => {
     const project = newProject();
     const r = scons(project);

@@ -37,5 +37,10 @@ describe.each(EXAMPLES)('$dir', ({ dir, init }) => {
     const ini = readFileSync(join(copy, 'platformio.ini'), 'utf8');
     expect(ini).not.toMatch(/custom_mm_|memory_manager\.py/);
     expect(existsSync(join(copy, 'memory_manager.py'))).toBe(false);
+    // What init vendored, unchanged since: gone with it (the shipped header is the one init writes).
+    expect(existsSync(join(copy, 'lib/ESP32MemoryManager'))).toBe(false);
+    expect(existsSync(join(copy, 'include/mm_libraries.h'))).toBe(false);
+    expect(r.stdout).toContain('Removed what init vendored');
+    expect(r.stderr).toBe('');
   });
 });

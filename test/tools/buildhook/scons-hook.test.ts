@@ -269,14 +269,15 @@ describe('failures stop the build', () => {
     expect(r.stderr).toContain('ESP32MM_CLI points to');
   });
 
-  it('a library name the fragment refuses stops the build before linking', () => {
+  it('a library name the configuration refuses stops the build before linking, naming the option and the environment', () => {
     const project = newProject();
     const ini = join(project, 'platformio.ini');
     // (Hyphens are allowed since ESP-IDF's components use them; a dot is not.)
     writeFileSync(ini, readFileSync(ini, 'utf8').replace('custom_mm_libs = TinyClassifier', 'custom_mm_libs = Tiny.Classifier'));
     const r = scons(project);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain("library name 'Tiny.Classifier' cannot be used");
+    expect(r.stderr).toContain('library name "Tiny.Classifier" (in custom_mm_libs of [env:esp32dev]) cannot be used');
+    expect(r.stderr).toContain('rename the lib/ folder');
     expect(existsSync(join(project, '.pio/build/esp32dev/firmware.elf'))).toBe(false);
   });
 });
@@ -326,5 +327,48 @@ describe('finding esp32mm without the path init recorded', () => {
     expect(r.stderr).toContain('npm install --save-dev esp32-memory-manager');
     expect(r.stderr).toContain('Memory Manager: Install Build Integration');
     expect(existsSync(join(project, '.pio/build/esp32dev/firmware.bin'))).toBe(false);
+  });
+});
+
+// The hook reads no custom_mm_* option itself: one `esp32mm config --json` per build decides
+// the fragment, the folders and the libraries. An option only the CLI understands (here
+// [platformio] data_dir, which the SCons stand-in does not pass to the hook) changes what the
+// hook does, and every esp32mm command the hook runs is one config named.
+describe('the hook acts on esp32mm config --json', () => {
+  /** ESP32MM_CLI: a wrapper that logs each call's arguments (one line) and runs the real CLI. */
+  const loggingCli = (project: string) => {
+    const wrapper = join(project, 'logging-esp32mm');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> "${join(project, 'cli-calls')}"\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    return wrapper;
+  };
+
+  it('data_dir and the storage come from the CLI: the split writes <data_dir>/mm; config is asked once and its fragment arguments are run', () => {
+    const project = newProject();
+    const ini = join(project, 'platformio.ini');
+    writeFileSync(ini, readFileSync(ini, 'utf8').replace('[platformio]\n', '[platformio]\ndata_dir = fsimage\n').replace('custom_mm_storage = sd', 'custom_mm_storage = littlefs'));
+    const r = scons(project, { ESP32MM_CLI: loggingCli(project) });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(existsSync(join(project, 'fsimage/mm/TinyClassifier_e'))).toBe(true);
+    expect(existsSync(join(project, 'data/mm'))).toBe(false);
+    expect(existsSync(join(project, 'sd/mm'))).toBe(false);
+    const calls = readFileSync(join(project, 'cli-calls'), 'utf8').trim().split('\n');
+    expect(calls.filter((c) => c.startsWith('config '))).toHaveLength(1);
+    expect(calls[0]).toBe(`config ${project} --env esp32dev --build-dir ${join(project, '.pio/build/esp32dev')} --json`);
+    const config = JSON.parse(runOk(process.execPath, [CLI, ...calls[0].split(' ')])) as { fragmentArgs: string[]; outDir: string };
+    expect(calls[1]).toBe(config.fragmentArgs.join(' '));
+    expect(config.outDir).toBe(join(project, 'fsimage/mm'));
+    expect(calls.find((c) => c.startsWith('split '))).toContain(`--out ${join(project, 'fsimage/mm')}`);
+  });
+
+  it('a bad option stops the build before anything is compiled, with the CLI\'s message', () => {
+    const project = newProject();
+    const ini = join(project, 'platformio.ini');
+    writeFileSync(ini, readFileSync(ini, 'utf8').replace('custom_mm_storage = sd', 'custom_mm_storage = eeprom'));
+    const r = scons(project);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('custom_mm_storage = eeprom: use sd, spiffs, littlefs');
+    expect(existsSync(join(project, '.pio/build/esp32dev/esp32mm.ld'))).toBe(false);
+    expect(existsSync(join(project, '.pio/build/esp32dev/firmware.elf'))).toBe(false);
   });
 });
