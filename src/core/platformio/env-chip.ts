@@ -6,6 +6,7 @@ import { chipOfBoard } from '../chips/boards';
 import { CHIP_IDS, parseChipId, type ChipId } from '../chips/chips';
 import { envOption } from './ini';
 import { type PlatformioProject } from './project';
+import { Esp32mmError } from '../errors';
 
 /** Where the chip came from, first that tells: the option, the ini's MCU, PlatformIO's board manifest, the board id, the sdkconfig. */
 export type ChipSource = 'custom_mm_chip' | 'board_build.mcu' | 'board manifest' | 'board' | 'sdkconfig';
@@ -19,11 +20,8 @@ export interface ChipHints {
   sdkconfigTarget?: string;
 }
 
-export class EnvChipError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvChipError';
-  }
+export class EnvChipError extends Esp32mmError {
+  readonly code = 'CHIP';
 }
 
 /** The environment's chip, or undefined when nothing tells; a custom_mm_chip that names no chip is an error. */

@@ -1,6 +1,8 @@
 // resolveBuildConfig: what `esp32mm config --json` prints and the build hook acts on. The
 // chip by one rule (custom_mm_chip, board_build.mcu, the board manifest's MCU, the board id,
 // the sdkconfig), defaults by architecture, and each bad option named with its environment.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BuildConfigError, parseAddress, resolveBuildConfig } from '../../../src/core/platformio/build-config';
@@ -21,10 +23,29 @@ describe('resolveBuildConfig', () => {
     expect(config('custom_mm_libs = A\nboard = my_own_board\n', { sdkconfigTarget: 'esp32h2' })).toMatchObject({ chip: 'esp32h2', chipSource: 'sdkconfig' });
   });
 
+  it('flash slots: placed above the largest app partition of the build\'s table, which the fragment and the map check are given', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esp32mm-config-'));
+    try {
+      const table = join(dir, 'parts.csv');
+      writeFileSync(table, 'nvs, data, nvs, 0x9000, 0x6000,\nfactory, app, factory, 0x10000, 0x180000,\nmmlib, data, 0x40, 0x190000, 1M,\n');
+      const flash = config('board = esp32dev\ncustom_mm_libs = A, B\ncustom_mm_slots = ai(flash): A\n', { partitions: table });
+      expect(flash.flashCodeAddress).toBe(0x400d0000 + 0x180000);
+      expect(flash.partitions).toBe(table);
+      expect(flash.fragmentArgs).toEqual(expect.arrayContaining(['--partitions', table]));
+      expect(flash.checkMapArgs).toEqual(['--chip', 'esp32', '--partitions', table]);
+      const explicit = config('board = esp32dev\ncustom_mm_libs = A\ncustom_mm_code = flash\ncustom_mm_flash_code_addr = 0x40300000\n', { partitions: table });
+      expect(explicit.fragmentArgs.join(' ')).toContain('--flash-code-addr 0x40300000');
+      expect(() => config('board = esp32dev\ncustom_mm_libs = A\ncustom_mm_code = flash\n', { partitions: join(dir, 'missing.csv') })).toThrow(BuildConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('defaults: storage sd into sd/mm, device folder /mm, ctors by architecture, every library its own slot', () => {
     const xtensa = config('board = esp32dev\ncustom_mm_libs = A, esp-tls\n');
     expect(xtensa).toMatchObject({ storage: 'sd', outDir: join(DIR, 'sd/mm'), deviceDir: '/mm', code: 'iram', data: 'dram', ctors: 'ctors', buildDir: join(DIR, '.pio/build/cam') });
-    expect(xtensa.slots).toEqual([{ name: 'A', libs: ['A'] }, { name: 'esp_tls', libs: ['esp-tls'] }]);
+    expect(xtensa.slots).toEqual([{ name: 'A', libs: ['A'], code: 'iram' }, { name: 'esp_tls', libs: ['esp-tls'], code: 'iram' }]);
+    expect(xtensa.checkMapArgs).toEqual([]); // no flash slot: the map check needs nothing more
     expect(xtensa.fragment).toBe(join(DIR, '.pio/build/cam/esp32mm.ld'));
     expect(config('board = esp32-c3-devkitm-1\ncustom_mm_libs = A\n').ctors).toBe('init_array');
   });
