@@ -1,7 +1,7 @@
 /* ESP32 Memory Manager: the `mmlib` library partition through ESP-IDF's esp_partition
  * (ESP_PLATFORM only), for flash slots (mm_flash.h, docs/design.md §6a). */
 #include "mm_mmu_chip.h"
-#if defined(ESP_PLATFORM)
+#if defined(MM_ESP_IDF_FLASH)
 #include "esp_partition.h"
 
 #define MM_PARTITION_LABEL "mmlib"

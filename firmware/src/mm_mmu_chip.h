@@ -9,6 +9,17 @@
  * the loader uses: the registers on the chip, a model of the table in the host tests. */
 #ifndef MM_MMU_CHIP_H
 #define MM_MMU_CHIP_H
+
+/* MM_ESP_IDF_FLASH: the build is a real ESP-IDF one with what flash slots call (ESP-IDF 5.x,
+ * Arduino-ESP32 3.x): esp_partition and the cache-off call of esp_private/cache_utils.h.
+ * Only then are the chip's MMU writers, mm_port_mmu() and mm_flash_esp_partition() built;
+ * elsewhere (older SDKs, the framework stand-in of the examples' tests) a firmware that
+ * uses flash slots fails to link, and every other firmware builds as before. */
+#if defined(ESP_PLATFORM) && defined(__has_include)
+#if __has_include("esp_private/cache_utils.h") && __has_include("esp_partition.h")
+#define MM_ESP_IDF_FLASH 1
+#endif
+#endif
 #include <stdint.h>
 #include "mm_flash.h"
 #ifdef __cplusplus

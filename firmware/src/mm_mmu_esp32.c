@@ -22,7 +22,7 @@ const mm_mmu_chip_t mm_mmu_esp32 = {
     "esp32", 0x400D0000u, 0x40400000u, entry_index, flash_entry, 0, 0x100u, 256u * 0x10000u,
 };
 
-#if defined(ESP_PLATFORM)
+#if defined(MM_ESP_IDF_FLASH)
 #include "sdkconfig.h"
 #if CONFIG_IDF_TARGET_ESP32
 #include "esp_attr.h"

@@ -18,7 +18,7 @@ const mm_mmu_chip_t mm_mmu_esp32c3 = {
     "esp32c3", 0x42000000u, 0x42800000u, entry_index, flash_entry, 0, 0x100u, 256u * 0x10000u,
 };
 
-#if defined(ESP_PLATFORM)
+#if defined(MM_ESP_IDF_FLASH)
 #include "sdkconfig.h"
 #if CONFIG_IDF_TARGET_ESP32C3
 #include "esp_attr.h"

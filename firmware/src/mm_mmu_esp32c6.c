@@ -21,7 +21,7 @@ const mm_mmu_chip_t mm_mmu_esp32c6 = {
     "esp32c6", 0x42000000u, 0x43000000u, entry_index, flash_entry, 0, 0u, 256u * 0x10000u,
 };
 
-#if defined(ESP_PLATFORM)
+#if defined(MM_ESP_IDF_FLASH)
 #include "sdkconfig.h"
 #if CONFIG_IDF_TARGET_ESP32C6
 #if CONFIG_MMU_PAGE_SIZE != 0x10000

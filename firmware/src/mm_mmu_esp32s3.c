@@ -22,7 +22,7 @@ const mm_mmu_chip_t mm_mmu_esp32s3 = {
     0x40000000u, /* 16384 pages, SOC_MMU_MAX_PADDR_PAGE_NUM */
 };
 
-#if defined(ESP_PLATFORM)
+#if defined(MM_ESP_IDF_FLASH)
 #include "sdkconfig.h"
 #if CONFIG_IDF_TARGET_ESP32S3
 #include "esp_attr.h"

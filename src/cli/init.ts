@@ -68,6 +68,7 @@ file of the project, or when the flash size is not set, it prints the line to ad
     chip: { type: 'string' },
     ctors: { type: 'string' },
     'psram-code-addr': { type: 'string' },
+    'flash-code-addr': { type: 'string' },
     uninstall: { type: 'boolean' },
     'update-device-library': { type: 'boolean' },
   },

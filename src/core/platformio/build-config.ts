@@ -51,8 +51,9 @@ export interface BuildConfig {
   data: DataPlacement;
   ctors: CtorKind;
   psramCodeAddress?: number;
-  /** With flash slots: where they start, and the partition table that placed them (§6a). */
+  /** Where flash slots start: custom_mm_flash_code_addr, or with flash slots the computed start (§6a). */
   flashCodeAddress?: number;
+  /** With flash slots: the partition table that placed them. */
   partitions?: string;
   storage: Storage;
   deviceDir: string;
@@ -107,18 +108,23 @@ export function resolveBuildConfig(project: PlatformioProject, req: BuildConfigR
     psramCodeAddress = parseAddress(opts.psramCodeAddr);
     if (psramCodeAddress === undefined) throw new BuildConfigError(`${where('custom_mm_psram_code_addr')} = ${opts.psramCodeAddr}: expected an address such as 0x42800000`);
   }
+  let flashCodeAddress: number | undefined;
+  if (opts.flashCodeAddr !== undefined) {
+    flashCodeAddress = parseAddress(opts.flashCodeAddr);
+    if (flashCodeAddress === undefined) throw new BuildConfigError(`${where('custom_mm_flash_code_addr')} = ${opts.flashCodeAddr}: expected an address such as 0x42200000`);
+  }
   const storage = opts.storage ?? DEFAULT_STORAGE;
   const buildDir = req.buildDir ?? buildOutputs(project, env).buildDir;
   const fragment = join(buildDir, FRAGMENT_FILE_NAME);
   const base = {
-    project: project.dir, env, libs: opts.libs, chip: resolved?.chip, chipSource: resolved?.source, psramCodeAddress,
+    project: project.dir, env, libs: opts.libs, chip: resolved?.chip, chipSource: resolved?.source, psramCodeAddress, flashCodeAddress,
     storage, deviceDir: opts.deviceDir, outDir: libraryOutDir(project, storage), buildDir, fragment, buildRecord: join(buildDir, BUILD_RECORD),
   };
   if (!opts.libs.length) return { ...base, slots: [], code: 'iram', data: 'dram', ctors: 'init_array', fragmentArgs: [], checkMapArgs: [] };
   let link;
   let flash: { table?: { path: string; table: Partition[] }; address?: number } = {};
   try {
-    flash = flashPlacement(project, env, opts, req, buildDir);
+    flash = flashPlacement(project, env, opts, req, buildDir, flashCodeAddress);
     link = validateLinkConfig({
       chip: resolved!.chip, libs: opts.libs, slots: opts.slots, code: opts.code, data: opts.data, ctors: opts.ctors, psramCodeAddress,
       flashCodeAddress: flash.address, largestAppPartition: flash.table && largestAppPartition(flash.table.table)?.size,
@@ -142,14 +148,9 @@ export function resolveBuildConfig(project: PlatformioProject, req: BuildConfigR
  * With flash slots (§6a): the explicit start (custom_mm_flash_code_addr) and the partition
  * table that bounds the app's reach — the one the build gives, else the project's own.
  */
-function flashPlacement(project: PlatformioProject, env: string, opts: MmOptions, req: BuildConfigRequest, buildDir: string) {
+function flashPlacement(project: PlatformioProject, env: string, opts: MmOptions, req: BuildConfigRequest, buildDir: string, address?: number) {
   const { slots } = validateLinkNames({ libs: opts.libs, slots: opts.slots, code: opts.code });
   if (!slots.some(isFlashSlot)) return {};
-  let address: number | undefined;
-  if (opts.flashCodeAddr !== undefined) {
-    address = parseAddress(opts.flashCodeAddr);
-    if (address === undefined) throw new BuildConfigError(`[env:${env}] custom_mm_flash_code_addr = ${opts.flashCodeAddr}: expected an address such as 0x42200000`);
-  }
   let table;
   if (req.partitions) {
     try {

@@ -20,6 +20,7 @@ const CASES: Record<string, { value: string; line: string; config: Record<string
   custom_mm_data: { value: 'psram', line: 'custom_mm_data = psram', config: { data: 'psram' } },
   custom_mm_ctors: { value: 'init_array', line: 'custom_mm_ctors = init_array', config: { ctors: 'init_array' } },
   custom_mm_psram_code_addr: { value: '0x42800000', line: 'custom_mm_psram_code_addr = 0x42800000', config: { psramCodeAddress: 0x42800000 } },
+  custom_mm_flash_code_addr: { value: '0x42300000', line: 'custom_mm_flash_code_addr = 0x42300000', config: { flashCodeAddress: 0x42300000 } },
   custom_mm_storage: { value: 'littlefs', line: 'custom_mm_storage = littlefs', config: { storage: 'littlefs' } },
   custom_mm_dir: { value: '/libs', line: 'custom_mm_dir = /libs', config: { deviceDir: '/libs' } },
 };
