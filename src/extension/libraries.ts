@@ -4,6 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MemoryMapModel } from '../../webview-ui/model';
+import { CODE_FILE_SUFFIX, DATA_FILE_SUFFIX } from '../core/conventions';
+
+const FILE_SUFFIXES = [CODE_FILE_SUFFIX, DATA_FILE_SUFFIX];
 
 export interface LibraryFile { name: string; path: string; size: number; uploaded: boolean }
 export interface LibraryInfo { name: string; slot?: string; files: LibraryFile[] }
@@ -16,7 +19,7 @@ export function collectLibraries(
   for (const l of model?.libraries ?? []) if (l.dynamic) all.add(l.name);
   let entries: string[] = [];
   try { entries = fs.readdirSync(outDir); } catch { /* not split yet */ }
-  for (const e of entries) { const m = /^(.+)_[ed]$/.exec(e); if (m) all.add(m[1]); }
+  for (const e of entries) for (const suffix of FILE_SUFFIXES) if (e.endsWith(suffix) && e.length > suffix.length) all.add(e.slice(0, -suffix.length));
   const slotOf = (name: string): string | undefined => {
     const lib = model?.libraries.find((l) => l.name === name);
     if (lib?.slot) return String(lib.slot);
@@ -25,7 +28,7 @@ export function collectLibraries(
   };
   return [...all].sort().map((name) => {
     const files: LibraryFile[] = [];
-    for (const suffix of ['_e', '_d']) {
+    for (const suffix of FILE_SUFFIXES) {
       const p = path.join(outDir, name + suffix);
       try {
         const st = fs.statSync(p);

@@ -10,6 +10,8 @@ import {
 } from '../core/platformio/project';
 import { defaultEnvs, envOption, listEnvs, platformioOption } from '../core/platformio/ini';
 import { findPartitionTable } from '../core/platformio/artifacts';
+import { DEFAULT_DEVICE_DIR, DEFAULT_STORAGE } from '../core/conventions';
+import { envChip } from '../core/platformio/env-chip';
 import { hookRuns, libDirOf, usesMemoryManager as projectUsesMemoryManager } from '../core/platformio/integration';
 import type { Settings } from './config';
 import type { SourceRoots } from './sources';
@@ -47,7 +49,7 @@ export function loadProject(root: string, label = path.basename(root)): Project 
       mm = readMmOptions(pio, name);
     } catch (e) {
       problem = (e as Error).message;
-      mm = { env: name, libs: [], slots: [], deviceDir: '/mm' };
+      mm = { env: name, libs: [], slots: [], deviceDir: DEFAULT_DEVICE_DIR };
     }
     return { name, board: envOption(pio.doc, name, 'board'), mm, outputs: buildOutputs(pio, name), problem };
   });
@@ -59,8 +61,18 @@ export const targetKey = (t: Target) => `${t.project.root}\0${t.env.name}`;
 export const firmwareElf = (t: Target) => t.env.outputs.elf;
 /** The original ELF the splitter keeps (docs/design.md §5). */
 export const fullElf = (t: Target) => t.env.outputs.fullElf;
-/** `custom_mm_chip` of the environment, which wins over the board and the build. */
-export const chipOption = (t: Target) => envOption(t.project.pio.doc, t.env.name, 'custom_mm_chip');
+/**
+ * The environment's chip by core's one rule (custom_mm_chip, board_build.mcu, the board; the
+ * build's own evidence decides when none is set). A custom_mm_chip core does not know is
+ * passed on as written, so the memory map says what is wrong with it.
+ */
+export function chipOption(t: Target): string | undefined {
+  try {
+    return envChip(t.project.pio, t.env.name)?.chip;
+  } catch {
+    return envOption(t.project.pio.doc, t.env.name, 'custom_mm_chip');
+  }
+}
 export const dynamicLibraryNames = (t: Target) => t.env.mm.libs;
 /** Whether the env uses the Memory Manager: libraries chosen, the integration installed or the hook run. */
 export const usesMemoryManager = (t: Target) => projectUsesMemoryManager(t.project.pio, t.env.name, t.env.mm.libs);
@@ -95,7 +107,7 @@ export function sourceRoots(t: Target): SourceRoots {
 }
 
 export function storageOf(t: Target, s: Settings): Storage {
-  return s.storage !== 'auto' ? s.storage : t.env.mm.storage ?? 'sd';
+  return s.storage !== 'auto' ? s.storage : t.env.mm.storage ?? DEFAULT_STORAGE;
 }
 
 /** Project folder holding the split files: sd/mm for SD cards, <data_dir>/mm for SPIFFS/LittleFS. */
