@@ -1,6 +1,6 @@
 // The flash-slot firmware of test/device/qemu-flash/e2e.c, built through the real tools:
 // generated libraries archived as PlatformIO does, `esp32mm fragment` (flash slot "model":
-// BigModel, Small; IRAM slot RamModel) in front of the base linker script, the real cross
+// BigModel, Small; IRAM slot "ram": RamModel, RamOther) in front of the base linker script, the real cross
 // compiler, then `esp32mm split`. Shared by test/tools/device/flash-e2e.test.ts and
 // bench/flash-slots.ts; the run helper gives QEMU the split files and a 0xFF-filled
 // partition file and returns what the firmware printed.
@@ -58,7 +58,7 @@ export const XTENSA: FlashArch = {
 
 export interface FlashFirmware { dir: string; elf: string; map: string; mm: string; partitions: string; libraries: GeneratedLibrary[] }
 
-/** Build and split the firmware in `dir` with these three libraries (BigModel, Small, RamModel). */
+/** Build and split the firmware in `dir` with its four libraries (BigModel, Small, RamModel, RamOther). */
 export function buildFlashFirmware(arch: FlashArch, dir: string, libraries: GeneratedLibrary[]): FlashFirmware {
   const src = join(REPO, 'firmware/src');
   const here = join(REPO, 'test/device/qemu-flash');
@@ -84,7 +84,7 @@ export function buildFlashFirmware(arch: FlashArch, dir: string, libraries: Gene
   writeFileSync(partitions, PARTITIONS);
   const fragment = join(dir, 'esp32mm.ld');
   const f = esp32mm(['fragment', '--chip', 'esp32', '--libs', libraries.map((l) => l.name).join(','),
-    '--slot', 'model(flash):BigModel,Small', '--ctors', 'ctors', '--partitions', partitions,
+    '--slot', 'model(flash):BigModel,Small', '--slot', 'ram:RamModel,RamOther', '--ctors', 'ctors', '--partitions', partitions,
     '--flash-code-addr', '0x' + FLASH_CODE_ADDR.toString(16), '-o', fragment]);
   if (f.status !== 0) throw new Error(`esp32mm fragment failed:\n${f.stderr}`);
   const elf = join(dir, 'fw.elf'), map = join(dir, 'fw.map');

@@ -1,6 +1,6 @@
 /* Flash slots end to end under QEMU (Xtensa lx106 and RISC-V rv32): the libraries are real
  * archives placed by the generated fragment (`esp32mm fragment`, a flash slot "model" with
- * BigModel and Small, and RamModel in its own IRAM slot), the firmware is split by
+ * BigModel and Small; an IRAM slot "ram": RamModel and RamOther), the firmware is split by
  * `esp32mm split`, the split files are the emulator's "SD card" (semihosting, folder mm/),
  * and the mmlib partition is the semihosting file mmlib.bin (0xFF-filled by the test; the
  * loader writes the images into it itself).
@@ -32,11 +32,14 @@ void fw_exit(int code);
 MM_SLOT(model)
 MM_LIBRARY(BigModel, model)
 MM_LIBRARY(Small, model)
-MM_LIBRARY_OWN_SLOT(RamModel)
+MM_SLOT(ram)
+MM_LIBRARY(RamModel, ram)
+MM_LIBRARY(RamOther, ram)
 
 unsigned big_entry(unsigned i);
 unsigned small_entry(unsigned i);
 unsigned ram_entry(unsigned i);
+unsigned ram_other_entry(unsigned i);
 
 /* the window RAM, from the base linker script */
 extern char fw_flash_window_start[], fw_flash_window_end[];
@@ -88,7 +91,8 @@ static mm_loader_t ld;
 
 typedef unsigned (*entry_fn)(unsigned);
 static entry_fn entry_of(const char *lib) {
-    return str_eq(lib, "BigModel") ? big_entry : str_eq(lib, "Small") ? small_entry : str_eq(lib, "RamModel") ? ram_entry : 0;
+    return str_eq(lib, "BigModel") ? big_entry : str_eq(lib, "Small") ? small_entry : str_eq(lib, "RamModel") ? ram_entry
+         : str_eq(lib, "RamOther") ? ram_other_entry : 0;
 }
 
 static void load(const char *lib) {

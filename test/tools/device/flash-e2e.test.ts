@@ -1,6 +1,6 @@
 // Flash slots end to end in qemu-system-xtensa (lx106) through the real tools: generated
 // libraries (BigModel: ≥ 200 KB of code, more than the ESP32's whole IRAM; Small; RamModel
-// in an IRAM slot) placed by `esp32mm fragment` (flash slot "model": BigModel, Small),
+// and RamOther in an IRAM slot) placed by `esp32mm fragment` (flash slot "model": BigModel, Small),
 // linked by the real cross compiler, split by `esp32mm split`, and loaded by the device
 // library's loader (test/device/qemu-flash/e2e.c) into a 0xFF-filled partition file that
 // it writes itself. The instruction window is RAM of the emulator standing for the cache
@@ -22,7 +22,8 @@ const pages = (n: number) => Math.ceil(n / PAGE);
 const sectors = (n: number) => Math.ceil(n / SECTOR);
 const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 
-const LIBS = [generateLibrary('BigModel', 'big_entry', 400, 17), generateLibrary('Small', 'small_entry', 4, 18), generateLibrary('RamModel', 'ram_entry', 4, 19)];
+const LIBS = [generateLibrary('BigModel', 'big_entry', 400, 17), generateLibrary('Small', 'small_entry', 4, 18), generateLibrary('RamModel', 'ram_entry', 4, 19),
+  generateLibrary('RamOther', 'ram_other_entry', 2, 20)];
 const [BIG, SMALL, RAM] = LIBS;
 const work = tempDir('esp32mm-flash-e2e-');
 afterAll(() => { if (!process.env.ESP32MM_KEEP_TEST_DIRS) rmSync(work, { recursive: true, force: true }); });
