@@ -4,12 +4,11 @@
 // compiler, then `esp32mm split`. Shared by test/tools/device/flash-e2e.test.ts and
 // bench/flash-slots.ts; the run helper gives QEMU the split files and a 0xFF-filled
 // partition file and returns what the firmware printed.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from './random';
 import { REPO, esp32mm, run, runOk } from './tools';
 
-export const FLASH_CODE_ADDR = 0x40200000; // = fw_flash_window_start of the base script
 export const MMLIB_SIZE = 0x100000;
 const PARTITIONS = [
   'nvs,      data, nvs,     0x9000,   0x5000,',
@@ -50,11 +49,44 @@ export function generateLibrary(name: string, entry: string, functions: number, 
   return { name, entry, source, predict, functions };
 }
 
-export interface FlashArch { name: 'xtensa'; prefix: string; cflags: string[]; qemu: string; qemuArgs: string[] }
+/**
+ * An emulator target. flashCodeAddr = fw_flash_window_start of its base script
+ * (test/device/qemu-flash/<name>/base.ld); window = the chip's instruction window.
+ */
+export interface FlashArch {
+  name: 'xtensa' | 'riscv'; chip: string; prefix: string; cflags: string[]; flashCodeAddr: number; window: { start: number; end: number };
+  fragmentArgs: string[]; starts: string[]; linkArgs: (dir: string) => string[]; qemu: string; qemuArgs: string[];
+}
+const QEMU_DIR = join(REPO, 'test/device/qemu');
 export const XTENSA: FlashArch = {
-  name: 'xtensa', prefix: 'xtensa-lx106-elf-', cflags: ['-mlongcalls'], qemu: 'qemu-system-xtensa',
-  qemuArgs: ['-M', 'sim', '-cpu', 'lx106', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting'],
+  name: 'xtensa', chip: 'esp32', prefix: 'xtensa-lx106-elf-', cflags: ['-mlongcalls'], flashCodeAddr: 0x40200000,
+  window: { start: 0x400d0000, end: 0x40400000 }, fragmentArgs: ['--ctors', 'ctors'],
+  starts: [join(QEMU_DIR, 'xtensa/crt.S'), join(QEMU_DIR, 'xtensa/io.c')],
+  linkArgs: () => ['-nostdlib', '-nostartfiles', '-lc', '-lgcc'],
+  qemu: 'qemu-system-xtensa', qemuArgs: ['-M', 'sim', '-cpu', 'lx106', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting'],
 };
+// gcc 12: -misa-spec=2.2 keeps fence.i in rv32imac and selects picolibc's rv32imac multilib
+export const RISCV: FlashArch = {
+  name: 'riscv', chip: 'esp32c3', prefix: 'riscv64-unknown-elf-', cflags: ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs'],
+  flashCodeAddr: 0x42400000, window: { start: 0x42000000, end: 0x42800000 }, fragmentArgs: [],
+  starts: [join(QEMU_DIR, 'riscv/io.c'), join(REPO, 'test/device/qemu-flash/riscv/supervisor.c')],
+  linkArgs: (dir) => ['--oslib=semihost', '--crt0=semihost', `-L${picolibcSections(dir)}`],
+  qemu: 'qemu-system-riscv32',
+  qemuArgs: ['-M', 'virt', '-bios', 'none', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native'],
+};
+export const FLASH_ARCHES = [XTENSA, RISCV];
+
+/** Debian's picolibc.ld SECTIONS body without its PHDRS (see riscv/base.ld); returns its folder. */
+function picolibcSections(dir: string): string {
+  const pld = '/usr/lib/picolibc/riscv64-unknown-elf/lib/picolibc.ld';
+  if (!existsSync(pld)) throw new Error(`${pld} missing: apt-get install picolibc-riscv64-unknown-elf`);
+  const lines = readFileSync(pld, 'utf8').split('\n');
+  const start = lines.findIndex((l) => /^SECTIONS/.test(l));
+  const end = lines.findIndex((l, i) => i > start && /^}/.test(l));
+  const body = lines.slice(start + 2, end).map((l) => l.replace(/\s:(text|ram|ram_init|tls)\b/g, ''));
+  writeFileSync(join(dir, 'picolibc_sections.ld'), body.join('\n') + '\n');
+  return dir;
+}
 
 export interface FlashFirmware { dir: string; elf: string; map: string; mm: string; partitions: string; libraries: GeneratedLibrary[] }
 
@@ -62,7 +94,6 @@ export interface FlashFirmware { dir: string; elf: string; map: string; mm: stri
 export function buildFlashFirmware(arch: FlashArch, dir: string, libraries: GeneratedLibrary[]): FlashFirmware {
   const src = join(REPO, 'firmware/src');
   const here = join(REPO, 'test/device/qemu-flash');
-  const qemuDir = join(REPO, 'test/device/qemu', arch.name);
   const cflags = [...arch.cflags, '-Os', '-g', '-ffunction-sections', '-fdata-sections', '-Wall', '-Wextra', '-Werror', `-I${src}`, '-DMM_SEMIHOSTING', '-DMM_NO_STDIO'];
   mkdirSync(join(dir, 'obj'), { recursive: true });
   const cc = (file: string, out: string) => runOk(`${arch.prefix}gcc`, [...cflags, '-std=gnu11', '-c', file, '-o', out]);
@@ -78,18 +109,19 @@ export function buildFlashFirmware(arch: FlashArch, dir: string, libraries: Gene
   const objects = ['mm_loader', 'mm_crc32', 'mm_build_id', 'mm_port_generic', 'mm_storage_semihost', 'mm_flash', 'mm_flash_semihost']
     .map((m) => { cc(join(src, `${m}.c`), join(dir, 'obj', `${m}.o`)); return join(dir, 'obj', `${m}.o`); });
   cc(join(here, 'e2e.c'), join(dir, 'obj', 'e2e.o'));
-  const starts = ['crt.S', 'io.c'].map((f, i) => { cc(join(qemuDir, f), join(dir, 'obj', `start${i}.o`)); return join(dir, 'obj', `start${i}.o`); });
+  const starts = arch.starts.map((f, i) => { cc(f, join(dir, 'obj', `start${i}.o`)); return join(dir, 'obj', `start${i}.o`); });
 
   const partitions = join(dir, 'partitions.csv');
   writeFileSync(partitions, PARTITIONS);
   const fragment = join(dir, 'esp32mm.ld');
-  const f = esp32mm(['fragment', '--chip', 'esp32', '--libs', libraries.map((l) => l.name).join(','),
-    '--slot', 'model(flash):BigModel,Small', '--slot', 'ram:RamModel,RamOther', '--ctors', 'ctors', '--partitions', partitions,
-    '--flash-code-addr', '0x' + FLASH_CODE_ADDR.toString(16), '-o', fragment]);
+  const f = esp32mm(['fragment', '--chip', arch.chip, '--libs', libraries.map((l) => l.name).join(','),
+    '--slot', 'model(flash):BigModel,Small', '--slot', 'ram:RamModel,RamOther', ...arch.fragmentArgs, '--partitions', partitions,
+    '--flash-code-addr', '0x' + arch.flashCodeAddr.toString(16), '-o', fragment]);
   if (f.status !== 0) throw new Error(`esp32mm fragment failed:\n${f.stderr}`);
   const elf = join(dir, 'fw.elf'), map = join(dir, 'fw.map');
-  const l = run(`${arch.prefix}gcc`, [...arch.cflags, '-nostdlib', '-nostartfiles', '-T', fragment, '-T', join(here, arch.name, 'base.ld'),
-    '-Wl,--gc-sections', `-Wl,-Map=${map}`, ...starts, join(dir, 'obj', 'e2e.o'), ...objects, ...archives, '-lc', '-lgcc', '-o', elf]);
+  const [flags, libs] = [arch.linkArgs(dir).filter((a) => !a.startsWith('-l')), arch.linkArgs(dir).filter((a) => a.startsWith('-l'))];
+  const l = run(`${arch.prefix}gcc`, [...arch.cflags, ...flags, '-T', fragment, '-T', join(here, arch.name, 'base.ld'),
+    '-Wl,--gc-sections', `-Wl,-Map=${map}`, ...starts, join(dir, 'obj', 'e2e.o'), ...objects, ...archives, ...libs, '-o', elf]);
   if (l.status !== 0) throw new Error(`link failed:\n${l.stderr}`);
   const mm = join(dir, 'mm');
   const s = esp32mm(['split', elf, '--out', mm]);

@@ -28,6 +28,8 @@
 
 void fw_write(const char *s, int len); /* io.c of the architecture */
 void fw_exit(int code);
+/* RISC-V: supervisor mode with the window paged in (riscv/supervisor.c); none on Xtensa */
+void fw_platform_init(void) __attribute__((weak));
 
 MM_SLOT(model)
 MM_LIBRARY(BigModel, model)
@@ -142,6 +144,7 @@ static void run_line(char *line) {
 }
 
 int main(void) {
+    if (fw_platform_init) fw_platform_init();
     card = mm_storage_semihost();
     mm_storage_t counting = {&counting_ops, 0};
     puts_("init: "), puts_(mm_errname(mm_loader_init(&ld, &counting, "mm", 0, 0))), puts_("\n");

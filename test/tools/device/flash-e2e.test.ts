@@ -1,10 +1,11 @@
-// Flash slots end to end in qemu-system-xtensa (lx106) through the real tools: generated
+// Flash slots end to end in qemu-system-xtensa (lx106) and qemu-system-riscv32 (virt, Sv32
+// paging for the ESP32-C3 window address) through the real tools: generated
 // libraries (BigModel: ≥ 200 KB of code, more than the ESP32's whole IRAM; Small; RamModel
 // and RamOther in an IRAM slot) placed by `esp32mm fragment` (flash slot "model": BigModel, Small),
 // linked by the real cross compiler, split by `esp32mm split`, and loaded by the device
 // library's loader (test/device/qemu-flash/e2e.c) into a 0xFF-filled partition file that
 // it writes itself. The instruction window is RAM of the emulator standing for the cache
-// mapping (test/device/qemu-flash/xtensa/base.ld; firmware/README.md "Flash slots" says what
+// mapping (test/device/qemu-flash/<arch>/base.ld; firmware/README.md "Flash slots" says what
 // that leaves to a real board). Oracles: the JavaScript twin of the generated functions,
 // readelf and nm of the ELF, the split files' payloads against the partition file's bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { decodeLibraryFile } from '../../../src/core/split/format';
 import {
-  FLASH_CODE_ADDR, XTENSA, buildFlashFirmware, erasedPartition, generateLibrary, parseLoad, readManifest, runFlashFirmware,
+  FLASH_ARCHES, buildFlashFirmware, erasedPartition, generateLibrary, parseLoad, readManifest, runFlashFirmware,
   type FlashFirmware,
 } from '../../helpers/flashFirmware';
 import { esp32mm, readelfSections, runOk, tempDir } from '../../helpers/tools';
@@ -22,23 +23,23 @@ const pages = (n: number) => Math.ceil(n / PAGE);
 const sectors = (n: number) => Math.ceil(n / SECTOR);
 const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 
-const LIBS = [generateLibrary('BigModel', 'big_entry', 400, 17), generateLibrary('Small', 'small_entry', 4, 18), generateLibrary('RamModel', 'ram_entry', 4, 19),
+const LIBS = [generateLibrary('BigModel', 'big_entry', 450, 17), generateLibrary('Small', 'small_entry', 4, 18), generateLibrary('RamModel', 'ram_entry', 4, 19),
   generateLibrary('RamOther', 'ram_other_entry', 2, 20)];
 const [BIG, SMALL, RAM] = LIBS;
 const work = tempDir('esp32mm-flash-e2e-');
 afterAll(() => { if (!process.env.ESP32MM_KEEP_TEST_DIRS) rmSync(work, { recursive: true, force: true }); });
 
-describe('flash slots end to end in qemu-system-xtensa: fragment, split, the loader writing the partition, switch, fault', () => {
+describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, the loader writing the partition, switch, fault', (arch) => {
   let fw: FlashFirmware;
-  const run = join(work, 'run');
+  const run = join(work, arch.name, 'run');
   const sizeOf = (name: string) => readelfSections(fw.elf.replace(/\.elf$/, '.full.elf')).find((s) => s.name === name)!;
-  const nm = () => new Map(runOk('xtensa-lx106-elf-nm', [fw.elf]).split('\n').map((l) => /^([0-9a-f]+) \S (\S+)$/.exec(l))
+  const nm = () => new Map(runOk(`${arch.prefix}nm`, [fw.elf]).split('\n').map((l) => /^([0-9a-f]+) \S (\S+)$/.exec(l))
     .filter((m) => m).map((m) => [m![2], parseInt(m![1], 16)]));
   const call = (lib: typeof BIG, i: number) => `${lib.name}(${i}) = ${hex(lib.predict(i))}`;
 
   beforeAll(() => {
-    fw = buildFlashFirmware(XTENSA, join(work, 'build'), LIBS);
-    mkdirSync(run);
+    fw = buildFlashFirmware(arch, join(work, arch.name, 'build'), LIBS);
+    mkdirSync(run, { recursive: true });
     cpSync(fw.mm, join(run, 'mm'), { recursive: true });
     writeFileSync(join(run, 'mmlib.bin'), erasedPartition());
   });
@@ -46,9 +47,12 @@ describe('flash slots end to end in qemu-system-xtensa: fragment, split, the loa
   it('links a library of ≥ 200 KB code into the flash slot at the window address; the manifest marks it flash', () => {
     const big = sizeOf('.mm.BigModel.text'), small = sizeOf('.mm.Small.text'), ram = sizeOf('.mm.RamModel.text');
     expect(big.size).toBeGreaterThanOrEqual(200 * 1024);
-    expect(big.addr).toBe(FLASH_CODE_ADDR);
-    expect(small.addr).toBe(FLASH_CODE_ADDR);
-    expect(ram.addr).toBeLessThan(FLASH_CODE_ADDR);
+    expect(big.addr).toBe(arch.flashCodeAddr);
+    expect(small.addr).toBe(arch.flashCodeAddr);
+    // the IRAM slot is outside the window RAM (the emulators' IRAM stand-ins lie elsewhere)
+    const symbols = nm();
+    expect(ram.addr >= symbols.get('fw_flash_window_start')! && ram.addr < symbols.get('fw_flash_window_end')!).toBe(false);
+    expect(big.addr).toBe(symbols.get('fw_flash_window_start'));
     const manifest = readManifest(fw).libraries;
     expect(manifest.find((l) => l.name === 'BigModel')).toMatchObject({ code: 'flash', flashOffset: hex(0x10000) });
     expect(manifest.find((l) => l.name === 'Small')).toMatchObject({ code: 'flash', flashOffset: hex(0x10000 + pages(big.size) * PAGE) });
@@ -56,12 +60,12 @@ describe('flash slots end to end in qemu-system-xtensa: fragment, split, the loa
   });
 
   it('esp32mm map --json shows the slot in the flash window as readelf and nm see it', () => {
-    const r = esp32mm(['map', fw.elf, '--map', fw.map, '--partitions', fw.partitions, '--chip', 'esp32', '--json']);
+    const r = esp32mm(['map', fw.elf, '--map', fw.map, '--partitions', fw.partitions, '--chip', arch.chip, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const { flashSlots } = JSON.parse(r.stdout);
     const big = sizeOf('.mm.BigModel.text'), small = sizeOf('.mm.Small.text');
     const symbols = nm();
-    expect(flashSlots.window).toEqual({ start: 0x400d0000, end: 0x40400000 });
+    expect(flashSlots.window).toEqual(arch.window);
     expect(flashSlots.slots).toEqual([{ name: 'model', libraries: ['BigModel', 'Small'], start: symbols.get('_mm_slot_model_text_start'),
       size: symbols.get('_mm_slot_model_text_end')! - symbols.get('_mm_slot_model_text_start')!, reserved: pages(big.size) * PAGE }]);
     expect(flashSlots.slots[0].start).toBe(big.addr);
@@ -74,12 +78,13 @@ describe('flash slots end to end in qemu-system-xtensa: fragment, split, the loa
 
   it('first boot: the loader writes each image once; switches between the slot\'s libraries only remap', () => {
     const big = sizeOf('.mm.BigModel.text'), small = sizeOf('.mm.Small.text');
-    const r = runFlashFirmware(XTENSA, fw, run, ['load BigModel', 'call BigModel 0', 'call BigModel 399', 'load Small', 'call Small 3',
+    const r = runFlashFirmware(arch, fw, run, ['load BigModel', 'call BigModel 0', 'call BigModel 449', 'load Small', 'call Small 3',
       'load BigModel', 'call BigModel 123', 'load Small', 'call Small 1', 'load RamModel', 'call RamModel 2']);
     expect(r.status, r.out).toBe(0);
     const loads = r.lines.filter((l) => l.startsWith('load ')).map(parseLoad);
-    expect(r.lines.filter((l) => !l.startsWith('load '))).toEqual(['init: OK', 'flash: OK window 0x40200000-0x40300000', 'attach: OK',
-      call(BIG, 0), call(BIG, 399), call(SMALL, 3), call(BIG, 123), call(SMALL, 1), call(RAM, 2), 'done']);
+    const window = `${hex(nm().get('fw_flash_window_start')!)}-${hex(nm().get('fw_flash_window_end')!)}`;
+    expect(r.lines.filter((l) => !l.startsWith('load '))).toEqual(['init: OK', `flash: OK window ${window}`, 'attach: OK',
+      call(BIG, 0), call(BIG, 449), call(SMALL, 3), call(BIG, 123), call(SMALL, 1), call(RAM, 2), 'done']);
     // a first write: per image its header sector and its data sectors erased; programmed:
     // the tally bit, the data sectors, the header, its valid word
     expect(loads[0]).toMatchObject({ result: 'OK', erases: 1 + sectors(big.size), programs: 3 + sectors(big.size), mapped: pages(big.size), unmapped: 0 });
@@ -103,15 +108,17 @@ describe('flash slots end to end in qemu-system-xtensa: fragment, split, the loa
 
   it('second boot on the same partition: nothing written, the right results; a call after unload faults', () => {
     const before = readFileSync(join(run, 'mmlib.bin'));
-    const r = runFlashFirmware(XTENSA, fw, run, ['load Small', 'call Small 2', 'load BigModel', 'call BigModel 7', 'call BigModel 250',
+    const r = runFlashFirmware(arch, fw, run, ['load Small', 'call Small 2', 'load BigModel', 'call BigModel 7', 'call BigModel 250',
       'unload BigModel', 'stale BigModel']);
     const loads = r.lines.filter((l) => l.startsWith('load ')).map(parseLoad);
     expect(loads.map((l) => [l.result, l.erases, l.programs])).toEqual([['OK', 0, 0], ['OK', 0, 0]]);
     const bigEntry = nm().get('big_entry')!;
     expect(r.lines.filter((l) => !l.startsWith('load ')).slice(3)).toEqual([call(SMALL, 2), call(BIG, 7), call(BIG, 250),
-      'unload BigModel: OK', `calling BigModel at ${hex(bigEntry)} unloaded`]);
-    expect(bigEntry).toBeGreaterThanOrEqual(FLASH_CODE_ADDR);
-    // the vectors end the run with 99 (the unmapped window holds zeros: an illegal instruction)
+      'unload BigModel: OK', `calling BigModel at ${hex(bigEntry)} unloaded`,
+      // the fault handlers end the run with 99: the unmapped window holds zeros, an illegal
+      // instruction (Xtensa: the vectors exit silently; RISC-V: machine mode says where)
+      ...(arch.name === 'riscv' ? [`TRAP mcause=2 mepc=${hex(bigEntry)}`] : [])]);
+    expect(bigEntry).toBeGreaterThanOrEqual(arch.flashCodeAddr);
     expect(r.status).toBe(99);
     expect(r.out).not.toContain('stale call returned');
     expect(Buffer.compare(readFileSync(join(run, 'mmlib.bin')), before)).toBe(0);
