@@ -11,6 +11,8 @@ export const TEST_TOOLS = [
   { pkg: 'socat', cmd: 'socat' },
   { pkg: 'scons', cmd: 'scons' },
   { pkg: 'build-essential', cmd: 'make' },
+  // the lint tier: the C and C++ sources' format (.clang-format)
+  { pkg: 'clang-format', cmd: 'clang-format' },
   // GDB for Xtensa and RISC-V ELFs: crash decoding after the split (test/tools/split/crash-decoding)
   { pkg: 'gdb-multiarch', cmd: 'gdb-multiarch' },
   // e2e (test/e2e): Chromium drives code-server; code-server's install needs these

@@ -19,7 +19,7 @@ if (missing.length) {
 }
 
 // Each tier is an npm script; add new tiers here (and to README's test section).
-const TIERS = ['build', 'typecheck', 'test:unit', 'test:corpus', 'test:fuzz', 'test:tools', 'test:device', 'test:e2e'];
+const TIERS = ['build', 'typecheck', 'lint', 'test:unit', 'test:corpus', 'test:fuzz', 'test:tools', 'test:device', 'test:e2e'];
 for (const tier of TIERS) {
   console.log(`\n[test] === ${tier} ===`);
   const t0 = Date.now();

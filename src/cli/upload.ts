@@ -27,6 +27,7 @@ function baudOf(v: unknown): number {
 export async function withAgent<T>(values: Record<string, unknown>, fn: (c: AgentClient) => Promise<T>): Promise<T> {
   const port = await choosePort(values.port);
   const client = await connectAgent(port, baudOf(values.baud), {
+    // eslint-disable-next-line no-control-regex -- the board's log: keep printable ASCII, tab and line breaks only
     onLog: (t) => { const s = t.replace(/[^\x09\x0a\x0d\x20-\x7e]/g, '').trim(); if (s) process.stderr.write(`device: ${s}\n`); },
   });
   try {

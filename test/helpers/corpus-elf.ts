@@ -163,7 +163,7 @@ export function segmentTypeFromName(name: string): number | undefined {
 /** The program headers of `readelf -l -W` output (not the section mapping below them). */
 export function parseReadelfSegments(text: string, file = 'elf-segments.txt'): SegmentRow[] {
   const rows: SegmentRow[] = [];
-  const re = /^  (\S+)\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) ([R ][W ][E ]) 0x([0-9a-f]+)$/;
+  const re = /^ {2}(\S+)\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) ([R ][W ][E ]) 0x([0-9a-f]+)$/;
   let inTable = false;
   text.split('\n').forEach((line, i) => {
     if (/^\s+Type\s+Offset\s+VirtAddr/.test(line)) { inTable = true; return; }

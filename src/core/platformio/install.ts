@@ -111,6 +111,7 @@ function checkInstallOptions(opts: InstallOptions): void {
 /** A value esp32mm writes must stay one platformio.ini line, read back as written (see checkInstallOptions). */
 export function checkIniValue(option: string, value: string): void {
   const shown = JSON.stringify(value);
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused here
   if (/[\x00-\x1f\x7f]/.test(value)) {
     throw new InstallOptionError(`${option} ${shown} contains a line break or another control character: platformio.ini values written by esp32mm are one line`);
   }

@@ -66,6 +66,7 @@ function manifestFiles(m: Manifest): ManifestFile[] {
  * and send anything else (`../../secret`, an absolute path, a symlink out of the folder).
  */
 export function manifestEntryPath(folder: string, name: string, manifestPath: string): string {
+  // eslint-disable-next-line no-control-regex -- a manifest name with a control character is refused
   const plain = name !== '.' && name !== '..' && /^[^/\\:\x00-\x1f\x7f]+$/.test(name);
   if (!plain) throw new TransferError('LOCAL_FILE', `${manifestPath} names the file ${JSON.stringify(name)}: only plain file names in the manifest's own folder are allowed; split again to rewrite it`);
   const path = join(folder, name);

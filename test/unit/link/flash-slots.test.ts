@@ -71,7 +71,7 @@ describe('flash slot fragment', () => {
   });
 
   it('puts the first flash slot at the region origin, the next on the 64 KB page after it, loading in mm_load_seg', () => {
-    expect(f).toMatch(/OVERLAY ORIGIN\(mm_flash_code_seg\) : NOCROSSREFS\n  \{\n    \.mm\.A\.text/);
+    expect(f).toMatch(/OVERLAY ORIGIN\(mm_flash_code_seg\) : NOCROSSREFS\n {2}\{\n {4}\.mm\.A\.text/);
     expect(f).toContain('.mm.C.text ALIGN(_mm_slot_ai_text_end, 0x00010000) :');
     expect(f.match(/\} > mm_flash_code_seg AT> mm_load_seg/g)).toHaveLength(2);
   });

@@ -40,7 +40,7 @@ describe('hyphenated library names (ESP-IDF components such as esp-tls)', () => 
   it('matches the archive by its own name and derives sections and symbols with - written as _', () => {
     expect(f).toContain('*[/\\\\]libesp-tls.a:*(.literal .literal.* .text .text.*)');
     expect(f).toContain('*[/\\\\]libprotobuf-c.a:*(.data');
-    expect(f).toMatch(/^    \.mm\.esp_tls\.text$/m);
+    expect(f).toMatch(/^ {4}\.mm\.esp_tls\.text$/m);
     expect(f).toContain('_mm_esp_tls_text_start = ABSOLUTE(.);');
     expect(f).toContain('_mm_slot_net_text_end = MAX(_mm_esp_tls_text_end, _mm_protobuf_c_text_end);');
     // No symbol or section name keeps a hyphen (ld would read `a-b` in an expression as a minus).
@@ -58,7 +58,7 @@ describe('fragment text', () => {
     expect(f.indexOf('INSERT AFTER .iram0.text;')).toBeLessThan(f.indexOf('INSERT AFTER .dram0.data;'));
     expect(f).toContain(`${archivePattern('TinyClassifier')}(.literal .literal.* .text .text.*)`);
     expect(f).toContain('*[/\\\\]libTinyClassifier.a:*(.literal');
-    expect(f).toMatch(/\.mm\.TinyClassifier\.text : ALIGN\(4\)\n  \{[\s\S]*?\} > iram0_0_seg AT> mm_load_seg/);
+    expect(f).toMatch(/\.mm\.TinyClassifier\.text : ALIGN\(4\)\n {2}\{[\s\S]*?\} > iram0_0_seg AT> mm_load_seg/);
     expect(f).toMatch(/\.mm\.TinyClassifier\.bss \(NOLOAD\) : ALIGN\(4\)/);
     expect(f).toContain('_mm_slot_TinyClassifier_text_start = _mm_TinyClassifier_text_start;');
     expect(f).toContain('_mm_slot_TinyClassifier_data_end = MAX(_mm_TinyClassifier_data_end, _mm_TinyClassifier_bss_end);');
