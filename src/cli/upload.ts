@@ -27,8 +27,10 @@ function baudOf(v: unknown): number {
 export async function withAgent<T>(values: Record<string, unknown>, fn: (c: AgentClient) => Promise<T>): Promise<T> {
   const port = await choosePort(values.port);
   const client = await connectAgent(port, baudOf(values.baud), {
-    // eslint-disable-next-line no-control-regex -- the board's log: keep printable ASCII, tab and line breaks only
-    onLog: (t) => { const s = t.replace(/[^\x09\x0a\x0d\x20-\x7e]/g, '').trim(); if (s) process.stderr.write(`device: ${s}\n`); },
+    onLog: (t) => {
+      const s = printable(t).trim();
+      if (s) process.stderr.write(`device: ${s}\n`);
+    },
   });
   try {
     return await fn(client);
@@ -125,3 +127,9 @@ ${PORT_USAGE}
     }
   },
 };
+
+/** The board's log as printable ASCII, tabs and line breaks (no terminal escapes from the device). */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the control characters are what is removed
+  return text.replace(/[^\x09\x0a\x0d\x20-\x7e]/g, '');
+}
