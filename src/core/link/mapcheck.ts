@@ -6,6 +6,7 @@
 // each input section, so warnings can name functions instead of section numbers.
 import { libraryArchive, MM_SECTION_PREFIX } from '../conventions';
 import { readElf } from '../elf/reader';
+import { ownedEnd } from '../mapfile/records';
 import { type MapFile, type MapInput, type MapOutputSection as MapFileSection, baseName, parseMapFile, splitArchiveMember } from '../mapfile/parse';
 import { type SlotReference, auditSlotReferences, shortFile } from './audit';
 import { libraryIdentifier } from './config';
@@ -262,10 +263,9 @@ function readPlacements(map: MapFile, libs: string[]): Map<string, Placement> {
         p.pioLib = o.pioLib === true;
       }
       if (!allocated || input.size === 0) continue;
-      // ld lists a merged string/constant section with the size of the whole merged blob,
-      // over the records that follow it: a record owns its bytes up to where the next starts.
+      // A record owns its bytes up to where the next starts (mapfile/records.ts).
       const next = i + 1 < inputs.length ? inputs[i + 1].address : end;
-      const bytes = Math.max(0, Math.min(input.size, next - input.address));
+      const bytes = ownedEnd(input.address, input.size, next) - input.address;
       if (bytes === 0) continue;
       p.bytes += bytes;
       const kind = inputKind(input.name);

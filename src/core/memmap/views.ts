@@ -13,7 +13,8 @@ import { libraryArchive } from '../conventions';
 import type { ElfFile } from '../elf/reader';
 import { SymbolBinding, SymbolType } from '../elf/types';
 import { baseName, parseMapFile, splitArchiveMember, type MapInput, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
-import { libraryName, MERGEABLE, type LibraryEntry, type MemoryMapModel, type SectionEntry } from './model';
+import { MERGEABLE, ownedEnd } from '../mapfile/records';
+import { libraryName, type LibraryEntry, type MemoryMapModel, type SectionEntry } from './model';
 import { Esp32mmError } from '../errors';
 
 // ---- parts: esp-idf-size's abbreviation of output-section names -----------------------
@@ -228,7 +229,7 @@ class RecordWalk {
     const overlaps = address < this.cursor || address + size > this.end;
     const merged = (overlaps || address + size > next) && MERGEABLE.test(name);
     const from = Math.max(address, this.cursor);
-    const to = Math.min(address + size, this.end, merged ? next : this.end);
+    const to = Math.min(merged ? ownedEnd(address, size, next) : address + size, this.end);
     this.cursor = Math.max(this.cursor, to);
     if (to > from && kind === 'input') this.visit({ file, name, address: from, bytes: to - from, section: this.entry });
   }
