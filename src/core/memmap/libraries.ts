@@ -13,6 +13,14 @@ export function libraryName(file: string): string {
   return file.replace(/\.(o|obj)$/, '');
 }
 
+/** The library a map record's file belongs to: its archive, a loose object, the linker or its stubs. */
+export function libraryOfFile(file: string | undefined): { archive: string; name: string } {
+  if (!file) return { archive: '', name: '(linker)' };
+  if (file === 'linker stubs') return { archive: '', name: '(linker stubs)' };
+  const archive = baseName(splitArchiveMember(file).path);
+  return { archive, name: libraryName(archive) };
+}
+
 export class LibraryTotals {
   readonly entries = new Map<string, LibraryEntry>();
   /** Bytes of each library that lie outside its own `.mm.<lib>.*` sections. */
@@ -48,19 +56,15 @@ export class LibraryTotals {
   private lastFile?: string;
   private lastLibrary?: LibraryEntry;
 
-  /** The library of a map record's file: its archive, a loose object, the linker or its stubs. */
+  /** The entry of libraryOfFile(file). */
   ofFile(file: string | undefined): LibraryEntry {
     const key = file ?? '';
     // Records of one object follow each other: skip the lookup for a repeated file.
     if (key === this.lastFile) return this.lastLibrary!;
     let hit = this.fileCache.get(key);
     if (!hit) {
-      if (!file) hit = this.entry('(linker)', '');
-      else if (file === 'linker stubs') hit = this.entry('(linker stubs)', '');
-      else {
-        const archive = baseName(splitArchiveMember(file).path);
-        hit = this.entry(libraryName(archive), archive);
-      }
+      const { name, archive } = libraryOfFile(file);
+      hit = this.entry(name, archive);
       this.fileCache.set(key, hit);
     }
     this.lastFile = key;
