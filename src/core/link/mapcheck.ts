@@ -2,10 +2,11 @@
 // input section to the first rule that matches it, so a library can silently stay in
 // flash/IRAM when an earlier rule takes it, when its archive is not named lib<Name>.a, or
 // when PlatformIO links it as loose objects (`lib_archive = no`). Only the map file tells.
-// The map is read by src/core/mapfile; this module adds the symbol names ld lists under
-// each input section, so warnings can name functions instead of section numbers.
+// The map is read by src/core/mapfile, with the symbol names ld lists under each input
+// section (ParseOptions.symbols), so warnings can name functions instead of section numbers.
 import { libraryArchive, MM_SECTION_PREFIX } from '../conventions';
 import { readElf } from '../elf/reader';
+import { ownedEnd } from '../mapfile/records';
 import { type MapFile, type MapInput, type MapOutputSection as MapFileSection, baseName, parseMapFile, splitArchiveMember } from '../mapfile/parse';
 import { type SlotReference, auditSlotReferences, shortFile } from './audit';
 import { libraryIdentifier } from './config';
@@ -31,61 +32,17 @@ export interface MapOutputSection {
   inputs: MapInputSection[];
 }
 
-const SYMBOL_LINE = /^\s{16,}0x[0-9a-fA-F]+\s+([^\s=]+)\s*$/;
-const NUMBERS_LINE = /^\s+0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+/;
-
 /** Output sections with their input sections (and the symbols in them), in map order. */
 export function scanMemoryMap(mapText: string): MapOutputSection[] {
-  const map = parseMapFile(mapText);
-  const lines = new MapLines(mapText);
+  const map = parseMapFile(mapText, undefined, { symbols: true });
   return map.sections.map((s) => ({
     name: s.name,
     address: s.address,
     size: s.size,
     inputs: s.inputs
       .filter((i) => i.kind === 'input' && i.file !== undefined)
-      .map((i) => ({ name: i.name, address: i.address, size: i.size, file: i.file!, symbols: lines.symbolsAfter(i.line) })),
+      .map((i) => ({ name: i.name, address: i.address, size: i.size, file: i.file!, symbols: i.symbols ?? [] })),
   }));
-}
-
-/**
- * Lines of the map by number, found only when asked: the symbol names under an input
- * section are needed for the few sections a warning names, not for the 100k+ of a big map.
- */
-class MapLines {
-  private starts?: number[];
-  constructor(private readonly text: string) {}
-
-  /** Line `n` (1-based) without its line break; '' past the end. */
-  at(n: number): string {
-    const starts = (this.starts ??= lineStarts(this.text));
-    if (n < 1 || n > starts.length) return '';
-    const from = starts[n - 1];
-    let to = n < starts.length ? starts[n] - 1 : this.text.length;
-    if (to > from && this.text.charCodeAt(to - 1) === 13) to--;
-    return this.text.slice(from, to);
-  }
-
-  /** The `0xADDR name` lines that follow the input-section record on line `line`. */
-  symbolsAfter(line: number): string[] {
-    const symbols: string[] = [];
-    let n = line + 1;
-    if (!/\s0x[0-9a-fA-F]+\s+0x[0-9a-fA-F]+/.test(this.at(line)) && NUMBERS_LINE.test(this.at(n))) n++; // wrapped name
-    for (; ; n++) {
-      const text = this.at(n);
-      if (/^\s+0x[0-9a-fA-F]+ \(size before relaxing\)\s*$/.test(text)) continue;
-      const m = SYMBOL_LINE.exec(text);
-      if (!m) break;
-      symbols.push(m[1]);
-    }
-    return symbols;
-  }
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0 && i + 1 < text.length; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
 }
 
 /**
@@ -225,14 +182,10 @@ const FRAMEWORK_DIR = /^(esp-idf|sdk|framework-[\w.-]+)$/;
  * whatever the number of libraries.
  */
 export function checkLinkMap(mapText: string, libs: string[], options: LinkCheckOptions = {}): LinkWarning[] {
-  const map = parseMapFile(mapText);
+  const map = parseMapFile(mapText, undefined, { symbols: true });
   if (!libs.length) return [];
   const placements = readPlacements(map, libs);
-  const lines = new MapLines(mapText);
-  const names = (m: Misplaced) => [...new Set(m.inputs.flatMap((i) => {
-    const symbols = lines.symbolsAfter(i.line);
-    return symbols.length ? symbols : [i.name];
-  }))];
+  const names = (m: Misplaced) => [...new Set(m.inputs.flatMap((i) => (i.symbols?.length ? i.symbols : [i.name])))];
   const warnings: LinkWarning[] = [
     ...placementWarnings(map, libs, placements, names),
     ...frameworkRuleWarnings(mapText, libs),
@@ -262,10 +215,9 @@ function readPlacements(map: MapFile, libs: string[]): Map<string, Placement> {
         p.pioLib = o.pioLib === true;
       }
       if (!allocated || input.size === 0) continue;
-      // ld lists a merged string/constant section with the size of the whole merged blob,
-      // over the records that follow it: a record owns its bytes up to where the next starts.
+      // A record owns its bytes up to where the next starts (mapfile/records.ts).
       const next = i + 1 < inputs.length ? inputs[i + 1].address : end;
-      const bytes = Math.max(0, Math.min(input.size, next - input.address));
+      const bytes = ownedEnd(input.address, input.size, next) - input.address;
       if (bytes === 0) continue;
       p.bytes += bytes;
       const kind = inputKind(input.name);

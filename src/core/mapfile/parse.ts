@@ -23,6 +23,8 @@
 // Two paths read the memory map: `fastLine` reads records and symbols in place, `line` reads
 // every kind of line. `parseMapFile(text, sink, { careful: true })` sends every line through
 // `line`; test/unit/mapfile/paths.test.ts checks that both give the same records on every map.
+// With `{ symbols: true }` each stored input record also gets the symbol names ld lists under
+// it (read in the line loop, the same for both paths; test/unit/mapfile/symbols.test.ts).
 //
 // The parser is strict about every line that carries numbers: a record it cannot read, a
 // record cut off at the end of the file or a map without its closing OUTPUT(...) line is an
@@ -50,6 +52,11 @@ export interface MapInput {
   file?: string;
   /** 1-based line of the record (of the name, when the name was wrapped onto its own line). */
   line: number;
+  /**
+   * With `ParseOptions.symbols`, on input records: the symbols ld lists right after the
+   * record (`<16 blanks>0xVALUE name`), the functions and variables in that input section.
+   */
+  symbols?: string[];
 }
 
 export interface MapOutputSection {
@@ -126,9 +133,32 @@ const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_
 const SECTION_NAME = /^[A-Za-z_.$][\w.$@+\-]*$/;
 const FILL = '*fill*';
 const CROSS_REFERENCE = 'Cross Reference Table';
+// Character codes the line readers compare with (String.charCodeAt: no string per character).
+const TAB = 0x09;
+const CARRIAGE_RETURN = 0x0d;
+const SPACE = 0x20;
+const OPEN_PAREN = 0x28; // (
+const CLOSE_PAREN = 0x29; // )
+const ASTERISK = 0x2a; // *
+const DOT = 0x2e; // .
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const UPPER_A = 0x41;
+const UPPER_F = 0x46;
+const UPPER_Z = 0x5a;
+const OPEN_BRACKET = 0x5b; // [
+const UNDERSCORE = 0x5f; // _
+const LOWER_A = 0x61;
+const LOWER_F = 0x66;
+const LOWER_X = 0x78; // the x of 0x
+const CROSS_REFERENCE_FIRST = CROSS_REFERENCE.charCodeAt(0);
 /** The 16 blanks before the numbers of a wrapped record. */
 const INDENT = ' '.repeat(16);
 const DATA_STATEMENT = /^(LONG|QUAD|SQUAD|SHORT|BYTE)\b/;
+/** A symbol ld lists under an input section: value and name alone, indented 16 or more. */
+const SYMBOL_LINE = /^\s{16,}0x[0-9a-fA-F]+\s+([^\s=]+)\s*$/;
+/** The size an input section had before linker relaxation (Xtensa, RISC-V), under its record. */
+const RELAXING_LINE = /^\s+0x[0-9a-fA-F]+ \(size before relaxing\)\s*$/;
 
 function checkHex(token: string, line: number, what: string): void {
   if (!HEX.test(token)) throw new MapFileError(line, `${what} '${token}' is not a hexadecimal number (corrupted map file?)`);
@@ -160,14 +190,14 @@ function fields(text: string, limit: number): string[] {
   let i = 0;
   const n = text.length;
   while (i < n && out.length < limit - 1) {
-    while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    while (i < n && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++;
     if (i >= n) break;
     let j = i;
-    while (j < n && text.charCodeAt(j) !== 32 && text.charCodeAt(j) !== 9) j++;
+    while (j < n && text.charCodeAt(j) !== SPACE && text.charCodeAt(j) !== TAB) j++;
     out.push(text.slice(i, j));
     i = j;
   }
-  while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  while (i < n && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++;
   if (i < n) out.push(text.slice(i).trimEnd());
   return out;
 }
@@ -205,17 +235,17 @@ class Parser {
    */
   fastLine(src: string, start: number, end: number, no: number): boolean {
     if (this.phase !== 'map' || this.pendingSection || end - start < 4) return false;
-    if (src.charCodeAt(start) !== 32) return false;
+    if (src.charCodeAt(start) !== SPACE) return false;
     const c1 = src.charCodeAt(start + 1);
-    if (this.pendingInput) return c1 === 32 && this.fastContinuation(src, start, end);
-    if (c1 === 32) {
+    if (this.pendingInput) return c1 === SPACE && this.fastContinuation(src, start, end);
+    if (c1 === SPACE) {
       // `<spaces>0xVALUE<spaces>name…`: a symbol or an assignment, unless a second number follows.
-      let p = src.charCodeAt(start + 15) === 32 && src.charCodeAt(start + 16) === 48 ? start + 16 : skipBlanks(src, start + 2, end);
-      if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return src.charCodeAt(p) === 91; // `[!provide]`
+      let p = src.charCodeAt(start + 15) === SPACE && src.charCodeAt(start + 16) === DIGIT_0 ? start + 16 : skipBlanks(src, start + 2, end);
+      if (src.charCodeAt(p) !== DIGIT_0 || src.charCodeAt(p + 1) !== LOWER_X) return src.charCodeAt(p) === OPEN_BRACKET; // `[!provide]`
       p = src.indexOf(' ', p);
       if (p < 0 || p >= end) return false;
       p = skipBlanks(src, p, end);
-      return !(src.charCodeAt(p) === 48 && src.charCodeAt(p + 1) === 120);
+      return !(src.charCodeAt(p) === DIGIT_0 && src.charCodeAt(p + 1) === LOWER_X);
     }
     // ` name 0xADDR 0xSIZE [file]`, or ` name` alone (wrapped).
     let q: number;
@@ -225,17 +255,17 @@ class Parser {
       if (q < 0 || q > end) q = end;
     } else {
       q = start + 1;
-      while (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) q++;
+      while (q < end && src.charCodeAt(q) !== SPACE && src.charCodeAt(q) !== TAB) q++;
     }
     const first = src.charCodeAt(start + 1);
     if (q >= end) {
-      if (first !== 46 && first !== 95) return false; // only `.name` / `_name` here; the rest takes the careful path
+      if (first !== DOT && first !== UNDERSCORE) return false; // only `.name` / `_name` here; the rest takes the careful path
       this.pendingInput = { name: src.slice(start + 1, end), line: no };
       return true;
     }
     const fill = q === start + 7 && src.startsWith(FILL, start + 1);
     const name = fill ? FILL : src.slice(start + 1, q);
-    if ((first === 42 && !fill) || first === 40) return false; // `*(...)` patterns
+    if ((first === ASTERISK && !fill) || first === OPEN_PAREN) return false; // `*(...)` patterns
     const numbers = this.twoNumbers(src, skipBlanks(src, q, end), end);
     if (numbers < 0) return false;
     const file = fill || numbers >= end ? undefined : this.fileAt(src, numbers, trimEnd(src, numbers, end));
@@ -256,9 +286,9 @@ class Parser {
    * careful path, which reads them exactly or names the line of a value past 2^53.
    */
   private hexAt(src: string, p: number, end: number): number {
-    if (src.charCodeAt(p) !== 48 || src.charCodeAt(p + 1) !== 120) return -1;
+    if (src.charCodeAt(p) !== DIGIT_0 || src.charCodeAt(p + 1) !== LOWER_X) return -1;
     let q = p + 2;
-    while (q < end && src.charCodeAt(q) === 48) q++;
+    while (q < end && src.charCodeAt(q) === DIGIT_0) q++;
     const significant = q;
     let v = 0;
     for (; q < end; q++) {
@@ -267,7 +297,7 @@ class Parser {
       v = v * 16 + d;
     }
     if (q === p + 2 || q - significant > 13) return -1;
-    if (q < end && src.charCodeAt(q) !== 32 && src.charCodeAt(q) !== 9) return -1;
+    if (q < end && src.charCodeAt(q) !== SPACE && src.charCodeAt(q) !== TAB) return -1;
     this.hexValue = v;
     return q;
   }
@@ -300,7 +330,7 @@ class Parser {
 
   line(text: string, no: number): void {
     const c0 = text.charCodeAt(0);
-    if (c0 >= 65 && c0 <= 90) {
+    if (c0 >= UPPER_A && c0 <= UPPER_Z) {
       const heading = HEADINGS.find(([h]) => text === h);
       if (heading) return this.enter(heading[1], no);
     }
@@ -360,7 +390,7 @@ class Parser {
       this.pendingArchive = undefined;
       return;
     }
-    if (text.charCodeAt(0) === 32) throw new MapFileError(no, `expected an archive member 'archive(member)', found an indented line`);
+    if (text.charCodeAt(0) === SPACE) throw new MapFileError(no, `expected an archive member 'archive(member)', found an indented line`);
     // ld pads archive(member) to column 30 and writes the referencing file there, or on
     // the next line when archive(member) is 30 characters or longer.
     if (text.length > 30 && text[29] === ' ' && text.slice(0, 30).trimEnd().endsWith(')')) {
@@ -387,7 +417,7 @@ class Parser {
   /** An input-section record: ` name 0xADDR 0xSIZE file`, possibly with the name wrapped. */
   private recordLine(text: string, no: number, push: (input: MapInput) => void): boolean {
     if (text.length === 0) return false;
-    const indented = text.charCodeAt(0) === 32 && text.charCodeAt(1) !== 32;
+    const indented = text.charCodeAt(0) === SPACE && text.charCodeAt(1) !== SPACE;
     if (indented) {
       const f = fields(text, 4);
       if (f.length === 0) return false;
@@ -406,7 +436,7 @@ class Parser {
       }
       return false;
     }
-    if (this.pendingInput && text.charCodeAt(0) === 32) {
+    if (this.pendingInput && text.charCodeAt(0) === SPACE) {
       const f = fields(text, 3);
       if (f.length >= 2 && f[0].startsWith('0x') && f[1].startsWith('0x')) {
         const p = this.pendingInput;
@@ -431,7 +461,7 @@ class Parser {
       return;
     }
     const c0 = text.charCodeAt(0);
-    if (c0 !== 32 && c0 !== 9) return this.columnZeroLine(text, no);
+    if (c0 !== SPACE && c0 !== TAB) return this.columnZeroLine(text, no);
     if (this.pendingSection) {
       const f = fields(text, 5);
       if (f.length >= 2 && f[0].startsWith('0x') && f[1].startsWith('0x')) {
@@ -522,8 +552,27 @@ class Parser {
   private emit(kind: MapInput['kind'], name: string, address: number, size: number, file: string | undefined, line: number): void {
     // Records outside any output section (under /DISCARD/) take no memory.
     if (!this.current) return;
-    if (this.sink) this.sink.record(kind, name, address, size, file, line);
-    else this.current.inputs.push({ kind, name, address, size, file: this.intern(file), line });
+    if (this.sink) { this.sink.record(kind, name, address, size, file, line); return; }
+    const input: MapInput = { kind, name, address, size, file: this.intern(file), line };
+    this.current.inputs.push(input);
+    if (this.collectSymbols) {
+      if (kind === 'input') input.symbols = [];
+      this.symbolsOf = kind === 'input' ? input : undefined;
+    }
+  }
+
+  /** ParseOptions.symbols: the input record the symbol lines that follow belong to. */
+  collectSymbols = false;
+  symbolsOf?: MapInput;
+
+  /**
+   * A line after an input record: its symbol's name is added to the record; a
+   * `(size before relaxing)` line is passed over; any other line ends the record's symbols.
+   */
+  symbolLine(text: string): void {
+    const m = SYMBOL_LINE.exec(text);
+    if (m) this.symbolsOf!.symbols!.push(m[1]);
+    else if (!RELAXING_LINE.test(text)) this.symbolsOf = undefined;
   }
 }
 
@@ -545,9 +594,9 @@ function splitReference(ref: string): { file: string; symbol: string } | undefin
   let depth = 0;
   for (let i = ref.length - 1; i >= 0; i--) {
     const c = ref.charCodeAt(i);
-    if (c === 41) depth++; // ')'
-    else if (c === 40 && --depth === 0) { // '(' that opens the last group
-      if (i > 0 && ref.charCodeAt(i - 1) !== 32) return undefined;
+    if (c === CLOSE_PAREN) depth++;
+    else if (c === OPEN_PAREN && --depth === 0) { // the one that opens the last group
+      if (i > 0 && ref.charCodeAt(i - 1) !== SPACE) return undefined;
       return { file: ref.slice(0, i).trimEnd(), symbol: ref.slice(i + 1, -1) };
     }
     if (depth === 0) return undefined; // the line does not end with ')'
@@ -570,21 +619,21 @@ function countLineBreaks(text: string, from: number, to: number): number {
 function skipBlanks(src: string, p: number, end: number): number {
   while (p < end) {
     const c = src.charCodeAt(p);
-    if (c !== 32 && c !== 9) break;
+    if (c !== SPACE && c !== TAB) break;
     p++;
   }
   return p;
 }
 
 function trimEnd(src: string, from: number, end: number): number {
-  while (end > from && (src.charCodeAt(end - 1) === 32 || src.charCodeAt(end - 1) === 9)) end--;
+  while (end > from && (src.charCodeAt(end - 1) === SPACE || src.charCodeAt(end - 1) === TAB)) end--;
   return end;
 }
 
 function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= DIGIT_0 && c <= DIGIT_9) return c - DIGIT_0;
+  if (c >= LOWER_A && c <= LOWER_F) return c - LOWER_A + 10;
+  if (c >= UPPER_A && c <= UPPER_F) return c - UPPER_A + 10;
   return -1;
 }
 
@@ -611,6 +660,8 @@ export interface ParseOptions {
    * numbers stay right. A damaged line inside the skipped list goes unnoticed.
    */
   skipDiscarded?: boolean;
+  /** Fill `MapInput.symbols` of the stored input records (not with a sink). */
+  symbols?: boolean;
 }
 
 /** Parses a map; with a sink, the records go to it as they are read (and `inputs` stay empty). */
@@ -628,14 +679,16 @@ export function parseMapFile(text: string, sink?: MapRecordSink, options: ParseO
   const p = new Parser(sink);
   p.noTabs = tab < 0 || tab >= n;
   const careful = options.careful === true;
+  p.collectSymbols = options.symbols === true && sink === undefined;
   let start = 0;
   let no = 0;
   while (start < n) {
-    if (start > 0 && text.charCodeAt(start) === 67 && text.startsWith(CROSS_REFERENCE, start)) break;
+    if (start > 0 && text.charCodeAt(start) === CROSS_REFERENCE_FIRST && text.startsWith(CROSS_REFERENCE, start)) break;
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
-    const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const lineEnd = end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN ? end - 1 : end;
     no++;
+    if (p.symbolsOf) p.symbolLine(text.slice(start, lineEnd));
     if (careful || !p.fastLine(text, start, lineEnd, no)) p.line(text.slice(start, lineEnd), no);
     start = end + 1;
     if (options.skipDiscarded && p.inDiscardedList) {

@@ -13,7 +13,9 @@ import { libraryArchive } from '../conventions';
 import type { ElfFile } from '../elf/reader';
 import { SymbolBinding, SymbolType } from '../elf/types';
 import { baseName, parseMapFile, splitArchiveMember, type MapInput, type MapOutputSection, type MapRecordSink } from '../mapfile/parse';
-import { libraryName, MERGEABLE, type LibraryEntry, type MemoryMapModel, type SectionEntry } from './model';
+import { MERGEABLE, ownedEnd } from '../mapfile/records';
+import { libraryOfFile } from './libraries';
+import type { LibraryEntry, MemoryMapModel, SectionEntry } from './model';
 import { Esp32mmError } from '../errors';
 
 // ---- parts: esp-idf-size's abbreviation of output-section names -----------------------
@@ -175,7 +177,7 @@ export class ViewInputError extends Esp32mmError {
 
 /**
  * Walks the input-section records of the model's sections in the map, crediting each with
- * the bytes the model credits it with: the same clipping as SectionAttribution in model.ts
+ * the bytes the model credits it with: the same clipping as SectionAttribution in attribution.ts
  * (a merged string/constant section owns no bytes past the next record). The model was
  * built from this map, so its checks have passed: a hole or overlap cannot occur here. The
  * tests check that the records of each archive add up to the model's `bySection` exactly.
@@ -228,19 +230,14 @@ class RecordWalk {
     const overlaps = address < this.cursor || address + size > this.end;
     const merged = (overlaps || address + size > next) && MERGEABLE.test(name);
     const from = Math.max(address, this.cursor);
-    const to = Math.min(address + size, this.end, merged ? next : this.end);
+    const to = Math.min(merged ? ownedEnd(address, size, next) : address + size, this.end);
     this.cursor = Math.max(this.cursor, to);
     if (to > from && kind === 'input') this.visit({ file, name, address: from, bytes: to - from, section: this.entry });
   }
 }
 
-/** The model's library identity of a record's file (as model.ts's libraryOfFile). */
-export function libraryOfFile(file: string | undefined): { archive: string; name: string } {
-  if (!file) return { archive: '', name: '(linker)' };
-  if (file === 'linker stubs') return { archive: '', name: '(linker stubs)' };
-  const archive = baseName(splitArchiveMember(file).path);
-  return { archive, name: libraryName(archive) };
-}
+/** The model's library identity of a record's file (one rule, in libraries.ts). */
+export { libraryOfFile };
 
 /** `libfoo.a(bar.o)` for an archive member, the file name for a loose object. */
 function objectOfFile(file: string | undefined): { object: string; archive: string; member?: string } {
