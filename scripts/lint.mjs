@@ -23,7 +23,9 @@ function cFiles() {
     console.error('[lint] git ls-files failed: run the lint in a git checkout');
     process.exit(1);
   }
-  return r.stdout.split('\0').filter((f) => f && !f.startsWith('test/fixtures/'));
+  // mm_libraries.h is generated (src/core/platformio/registrations.ts); the examples ship it
+  // exactly as Install writes it, which the device tests check byte for byte.
+  return r.stdout.split('\0').filter((f) => f && !f.startsWith('test/fixtures/') && !f.endsWith('/mm_libraries.h'));
 }
 
 if (!fix) run('npx', ['--no-install', 'eslint', '--max-warnings', '0', ...TS]);
