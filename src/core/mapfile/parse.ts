@@ -130,7 +130,7 @@ const HEX = /^0x[0-9a-fA-F]+$/;
 /** Column-0 statements of the memory map that carry no sizes. */
 const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_FORMAT', 'OUTPUT_ARCH', 'SEARCH_DIR', 'INSERT ', 'Address of section', 'OVERLAY'];
 /** A name ld may wrap onto its own line (section names; not patterns like `*(.text)`). */
-const SECTION_NAME = /^[A-Za-z_.$][\w.$@+\-]*$/;
+const SECTION_NAME = /^[A-Za-z_.$][\w.$@+-]*$/;
 const FILL = '*fill*';
 const CROSS_REFERENCE = 'Cross Reference Table';
 // Character codes the line readers compare with (String.charCodeAt: no string per character).
