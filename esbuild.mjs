@@ -8,16 +8,35 @@ const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: process.env.ESBUILD_LOG_LEVEL ?? 'info', target: 'node20' };
 
 const builds = [
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
-    external: ['serialport'], banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    external: ['serialport'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ];
 if (existsSync('src/extension/main.ts')) {
-  builds.push({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js',
-    platform: 'node', format: 'cjs', external: ['vscode', 'serialport'] });
+  builds.push({
+    ...common,
+    entryPoints: ['src/extension/main.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    external: ['vscode', 'serialport'],
+  });
 }
 if (existsSync('webview-ui/main.ts')) {
-  builds.push({ ...common, entryPoints: ['webview-ui/main.ts'], outfile: 'dist/webview.js',
-    platform: 'browser', format: 'iife', target: 'es2022' });
+  builds.push({
+    ...common,
+    entryPoints: ['webview-ui/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  });
 }
 
 if (watch) {

@@ -57,7 +57,10 @@ const envWithoutExtraCa = (): NodeJS.ProcessEnv => {
   return env;
 };
 
-interface Spawned { wall: number; cpu?: number }
+interface Spawned {
+  wall: number;
+  cpu?: number;
+}
 
 /** Wall time of one process, stdout to /dev/null as `> /dev/null` would; fails on a non-zero exit. */
 function spawnTimed(args: string[], env?: NodeJS.ProcessEnv): Spawned {
@@ -168,7 +171,11 @@ export function coldChild(mapPath: string): void {
   process.stdout.write(JSON.stringify({ read, analysis, stringify, jsonBytes: json.length }));
 }
 
-interface Cold { read: number; analysis: number; stringify: number }
+interface Cold {
+  read: number;
+  analysis: number;
+  stringify: number;
+}
 
 function coldFigures(c: CorpusCase, runs: number): Cold {
   const xs: Cold[] = [];
@@ -177,12 +184,19 @@ function coldFigures(c: CorpusCase, runs: number): Cold {
     if (r.status !== 0) throw new Error(`cold analysis of ${c.name} failed: ${r.stderr}`);
     if (i > 0) xs.push(JSON.parse(r.stdout) as Cold);
   }
-  return { read: median(xs.map((x) => x.read)), analysis: median(xs.map((x) => x.analysis)), stringify: median(xs.map((x) => x.stringify)) };
+  return {
+    read: median(xs.map((x) => x.read)),
+    analysis: median(xs.map((x) => x.analysis)),
+    stringify: median(xs.map((x) => x.stringify)),
+  };
 }
 
 export type CorpusResult = 'met' | 'missed' | 'not run';
 
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 /** Both goals on the corpus; 'not run' (said plainly) when the corpus is absent. */
 export async function corpusBench(): Promise<CorpusResult> {
@@ -200,11 +214,18 @@ export async function corpusBench(): Promise<CorpusResult> {
   for (const c of cases) {
     const r = spawnSync(process.execPath, [cli, 'map', '--map', c.mapPath, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`esp32mm map --map ${c.name} exited ${r.status}: ${r.stderr}`);
-    if (!Array.isArray((JSON.parse(r.stdout) as { regions?: unknown }).regions)) throw new Error(`esp32mm map --map ${c.name}: no regions in its JSON`);
+    if (!Array.isArray((JSON.parse(r.stdout) as { regions?: unknown }).regions))
+      throw new Error(`esp32mm map --map ${c.name}: no regions in its JSON`);
   }
 
   const loadBefore = load();
-  interface Row { c: CorpusCase; mb: number; p: ProcessFigures; cold: Cold; ip: InProcess }
+  interface Row {
+    c: CorpusCase;
+    mb: number;
+    p: ProcessFigures;
+    cold: Cold;
+    ip: InProcess;
+  }
   const rows: Row[] = [];
   for (const c of cases) {
     const mb = statSync(c.mapPath).size / 1e6;
@@ -219,17 +240,39 @@ export async function corpusBench(): Promise<CorpusResult> {
     return `${f1(ps.reduce((a, p) => a + p.cpuSum!, 0) / ps.reduce((a, p) => a + p.n, 0))} ms`;
   };
 
-  console.log(`  ${cases.length} cases, medians of ${runs} runs after 1 warm-up; the processes of a round interleaved ` +
-    `(esp32mm, naive read + split, node -e 0, dist/cli.js --version${withoutCa ? `, and the first three again without ${EXTRA_CA}` : ''}); ` +
-    `load average ${loadBefore} (1, 5, 15 min) at the start, ${load()} at the end, on ${cpus().length} CPUs`);
+  console.log(
+    `  ${cases.length} cases, medians of ${runs} runs after 1 warm-up; the processes of a round interleaved ` +
+      `(esp32mm, naive read + split, node -e 0, dist/cli.js --version${withoutCa ? `, and the first three again without ${EXTRA_CA}` : ''}); ` +
+      `load average ${loadBefore} (1, 5, 15 min) at the start, ${load()} at the end, on ${cpus().length} CPUs`,
+  );
   const head = ['case'.padEnd(22), '  MB', 'esp32mm', '  naive', 'ratio'];
   if (withoutCa) head.push('| no extra CA: esp32mm', '  naive', 'ratio');
   head.push('| fresh process: analysis', '| warm: analysis', 'ms/MB', 'decode', 'loadMemoryMap');
   console.log('  ' + head.join('  ') + '   (ms)');
   for (const r of rows) {
-    const cells = [r.c.name.padEnd(22), r.mb.toFixed(2), f1(wall(r, 'ours')).padStart(7), f1(wall(r, 'naive')).padStart(7), `${(wall(r, 'ours') / wall(r, 'naive')).toFixed(2)}x`];
-    if (withoutCa) cells.push('|', f1(wall(r, 'ours-')).padStart(19), f1(wall(r, 'naive-')).padStart(7), `${(wall(r, 'ours-') / wall(r, 'naive-')).toFixed(2)}x`);
-    cells.push('|', f1(r.cold.analysis).padStart(22), '|', f1(r.ip.analysis).padStart(14), f1(r.ip.analysis / r.mb).padStart(5), f1(r.ip.decode).padStart(6), f1(r.ip.load).padStart(13));
+    const cells = [
+      r.c.name.padEnd(22),
+      r.mb.toFixed(2),
+      f1(wall(r, 'ours')).padStart(7),
+      f1(wall(r, 'naive')).padStart(7),
+      `${(wall(r, 'ours') / wall(r, 'naive')).toFixed(2)}x`,
+    ];
+    if (withoutCa)
+      cells.push(
+        '|',
+        f1(wall(r, 'ours-')).padStart(19),
+        f1(wall(r, 'naive-')).padStart(7),
+        `${(wall(r, 'ours-') / wall(r, 'naive-')).toFixed(2)}x`,
+      );
+    cells.push(
+      '|',
+      f1(r.cold.analysis).padStart(22),
+      '|',
+      f1(r.ip.analysis).padStart(14),
+      f1(r.ip.analysis / r.mb).padStart(5),
+      f1(r.ip.decode).padStart(6),
+      f1(r.ip.load).padStart(13),
+    );
     console.log('  ' + cells.join('  '));
   }
 
@@ -237,24 +280,34 @@ export async function corpusBench(): Promise<CorpusResult> {
   const naive = med((r) => wall(r, 'naive'));
   const node = med((r) => wall(r, 'node'));
   const bundle = med((r) => wall(r, 'bundle'));
-  console.log(`  whole process, median over the ${rows.length} cases: esp32mm map --json ${f1(ours)} ms, naive read + split ${f1(naive)} ms: ` +
-    `ratio ${(ours / naive).toFixed(2)}x; node -e 0 ${f1(node)} ms, dist/cli.js --version ${f1(bundle)} ms`);
-  console.log(`    esp32mm = Node start-up ${f1(node)} + loading dist/cli.js ${f1(bundle - node)} + reading, analysing, printing ${f1(ours - bundle)} ms; ` +
-    `in a fresh process (first call, nothing compiled yet) the analysis alone takes ${f1(med((r) => r.cold.analysis))} ms, ` +
-    `read + decode ${f1(med((r) => r.cold.read))} ms, JSON.stringify ${f1(med((r) => r.cold.stringify))} ms`);
-  console.log(`    CPU time (user + system) per process, mean of all runs: esp32mm ${cpu('ours')}, naive ${cpu('naive')}, node -e 0 ${cpu('node')}, ` +
-    `dist/cli.js --version ${cpu('bundle')}${withoutCa ? `; without ${EXTRA_CA}: esp32mm ${cpu('ours-')}, naive ${cpu('naive-')}, node -e 0 ${cpu('node-')}` : ''}`);
+  console.log(
+    `  whole process, median over the ${rows.length} cases: esp32mm map --json ${f1(ours)} ms, naive read + split ${f1(naive)} ms: ` +
+      `ratio ${(ours / naive).toFixed(2)}x; node -e 0 ${f1(node)} ms, dist/cli.js --version ${f1(bundle)} ms`,
+  );
+  console.log(
+    `    esp32mm = Node start-up ${f1(node)} + loading dist/cli.js ${f1(bundle - node)} + reading, analysing, printing ${f1(ours - bundle)} ms; ` +
+      `in a fresh process (first call, nothing compiled yet) the analysis alone takes ${f1(med((r) => r.cold.analysis))} ms, ` +
+      `read + decode ${f1(med((r) => r.cold.read))} ms, JSON.stringify ${f1(med((r) => r.cold.stringify))} ms`,
+  );
+  console.log(
+    `    CPU time (user + system) per process, mean of all runs: esp32mm ${cpu('ours')}, naive ${cpu('naive')}, node -e 0 ${cpu('node')}, ` +
+      `dist/cli.js --version ${cpu('bundle')}${withoutCa ? `; without ${EXTRA_CA}: esp32mm ${cpu('ours-')}, naive ${cpu('naive-')}, node -e 0 ${cpu('node-')}` : ''}`,
+  );
   if (withoutCa) {
     const oursNo = med((r) => wall(r, 'ours-'));
     const naiveNo = med((r) => wall(r, 'naive-'));
-    console.log(`    ${EXTRA_CA} is set here: every Node process reads and parses that file at start-up. Without it: esp32mm ${f1(oursNo)} ms, ` +
-      `naive ${f1(naiveNo)} ms (ratio ${(oursNo / naiveNo).toFixed(2)}x), node -e 0 ${f1(med((r) => wall(r, 'node-')))} ms`);
+    console.log(
+      `    ${EXTRA_CA} is set here: every Node process reads and parses that file at start-up. Without it: esp32mm ${f1(oursNo)} ms, ` +
+        `naive ${f1(naiveNo)} ms (ratio ${(oursNo / naiveNo).toFixed(2)}x), node -e 0 ${f1(med((r) => wall(r, 'node-')))} ms`,
+    );
   }
 
   if (nodeFlags.length) {
     const fl = med((r) => wall(r, 'flags'));
-    console.log(`    with node ${nodeFlags.join(' ')} (BENCH_MAP_NODE_FLAGS): esp32mm ${f1(fl)} ms (${(fl / ours).toFixed(2)}x the plain run, ` +
-      `${(fl / naive).toFixed(2)}x the naive baseline), CPU ${cpu('flags')} per process`);
+    console.log(
+      `    with node ${nodeFlags.join(' ')} (BENCH_MAP_NODE_FLAGS): esp32mm ${f1(fl)} ms (${(fl / ours).toFixed(2)}x the plain run, ` +
+        `${(fl / naive).toFixed(2)}x the naive baseline), CPU ${cpu('flags')} per process`,
+    );
   }
 
   const judge = (k: Kind) => {
@@ -264,21 +317,33 @@ export async function corpusBench(): Promise<CorpusResult> {
   };
   const g = judge('ours');
   const naiveMid = med((r) => wall(r, 'naive'), g.mid);
-  console.log(`  2–3 MB maps (${g.mid.length} cases), esp32mm per case: ${g.mid.map((r) => `${r.c.name} ${f1(wall(r, 'ours'))}`).join(', ')} ms`);
-  console.log(`    median ${f1(g.median)} ms, slowest ${f1(wall(g.worst, 'ours'))} ms (${g.worst.c.name}); naive read + split of the same maps ${f1(naiveMid)} ms: ratio ${(g.median / naiveMid).toFixed(2)}x`);
+  console.log(
+    `  2–3 MB maps (${g.mid.length} cases), esp32mm per case: ${g.mid.map((r) => `${r.c.name} ${f1(wall(r, 'ours'))}`).join(', ')} ms`,
+  );
+  console.log(
+    `    median ${f1(g.median)} ms, slowest ${f1(wall(g.worst, 'ours'))} ms (${g.worst.c.name}); naive read + split of the same maps ${f1(naiveMid)} ms: ratio ${(g.median / naiveMid).toFixed(2)}x`,
+  );
 
   const perMb = med((r) => r.ip.analysis / r.mb);
   const worstMb = Math.max(...rows.map((r) => r.ip.analysis / r.mb));
   const coldMb = med((r) => r.cold.analysis / r.mb);
   const okMb = perMb <= GOAL_MS_PER_MB;
   const above = rows.filter((r) => r.ip.analysis / r.mb > GOAL_MS_PER_MB).length;
-  console.log(`  in process, buildMemoryMap({ mapText }) on text decoded once, warm: median ${f1(perMb)} ms/MB, worst case ${f1(worstMb)} ms/MB ` +
-    `(CPU time: median ${f1(med((r) => r.ip.analysisCpu / r.mb))} ms/MB, which machine load changes less); ` +
-    `the first call in a fresh process: median ${f1(coldMb)} ms/MB (${(coldMb / perMb).toFixed(1)}x the warm figure)`);
-  console.log(`  GOAL whole process <= ${GOAL_PROCESS_MS} ms for each 2–3 MB map: ${g.ok ? 'met' : 'NOT met'}: median ${f1(g.median)} ms, slowest ${f1(wall(g.worst, 'ours'))} ms, ` +
-    `${(g.median / GOAL_PROCESS_MS).toFixed(1)}x the goal; the naive read + split alone takes ${f1(naiveMid)} ms and node -e 0 ${f1(node)} ms here` +
-    (withoutCa ? ` (without ${EXTRA_CA}: ${judge('ours-').ok ? 'met' : 'NOT met'}, median ${f1(judge('ours-').median)} ms, slowest ${f1(wall(judge('ours-').worst, 'ours-'))} ms)` : ''));
-  console.log(`  GOAL in process <= ${GOAL_MS_PER_MB} ms of analysis per MB: ${okMb ? 'met' : 'NOT met'}: median ${f1(perMb)} ms/MB over ${rows.length} cases, ` +
-    `${above} case${above === 1 ? '' : 's'} above ${GOAL_MS_PER_MB} ms/MB`);
+  console.log(
+    `  in process, buildMemoryMap({ mapText }) on text decoded once, warm: median ${f1(perMb)} ms/MB, worst case ${f1(worstMb)} ms/MB ` +
+      `(CPU time: median ${f1(med((r) => r.ip.analysisCpu / r.mb))} ms/MB, which machine load changes less); ` +
+      `the first call in a fresh process: median ${f1(coldMb)} ms/MB (${(coldMb / perMb).toFixed(1)}x the warm figure)`,
+  );
+  console.log(
+    `  GOAL whole process <= ${GOAL_PROCESS_MS} ms for each 2–3 MB map: ${g.ok ? 'met' : 'NOT met'}: median ${f1(g.median)} ms, slowest ${f1(wall(g.worst, 'ours'))} ms, ` +
+      `${(g.median / GOAL_PROCESS_MS).toFixed(1)}x the goal; the naive read + split alone takes ${f1(naiveMid)} ms and node -e 0 ${f1(node)} ms here` +
+      (withoutCa
+        ? ` (without ${EXTRA_CA}: ${judge('ours-').ok ? 'met' : 'NOT met'}, median ${f1(judge('ours-').median)} ms, slowest ${f1(wall(judge('ours-').worst, 'ours-'))} ms)`
+        : ''),
+  );
+  console.log(
+    `  GOAL in process <= ${GOAL_MS_PER_MB} ms of analysis per MB: ${okMb ? 'met' : 'NOT met'}: median ${f1(perMb)} ms/MB over ${rows.length} cases, ` +
+      `${above} case${above === 1 ? '' : 's'} above ${GOAL_MS_PER_MB} ms/MB`,
+  );
   return g.ok && okMb ? 'met' : 'missed';
 }

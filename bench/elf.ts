@@ -54,7 +54,9 @@ async function benchParse(path: string) {
   const ours = await timeIt(15, () => readElf(bytes).symbols().length);
   const elf = readElf(bytes);
   const theirs = await timeIt(3, () => elfinfoOpen(Buffer.from(bytes)));
-  console.log(`\nparse ${path.replace(repo + '/', '')}: ${(bytes.length / 1e6).toFixed(1)} MB, ${elf.sections.length} sections, ${elf.symbols().length} symbols`);
+  console.log(
+    `\nparse ${path.replace(repo + '/', '')}: ${(bytes.length / 1e6).toFixed(1)} MB, ${elf.sections.length} sections, ${elf.symbols().length} symbols`,
+  );
   console.log(`  esp32mm readElf + all symbols  ${ours.toFixed(1).padStart(9)} ms (median of 15)`);
   console.log(`  elfinfo open (baseline)        ${theirs.toFixed(1).padStart(9)} ms (median of 3)`);
   console.log(`  ratio: esp32mm is ${(theirs / ours).toFixed(0)}x faster (goal >= 20x)`);
@@ -63,11 +65,17 @@ async function benchParse(path: string) {
 async function benchSplit(path: string) {
   const elf = readElf(new Uint8Array(readFileSync(path)));
   const libs = findDynamicLibraries(elf);
-  if (!libs.length) { console.log(`\nsplit: ${path} has no dynamic libraries, skipped in this benchmark`); return; }
+  if (!libs.length) {
+    console.log(`\nsplit: ${path} has no dynamic libraries, skipped in this benchmark`);
+    return;
+  }
   const prefix = elf.header.machine === 94 ? 'xtensa-lx106-elf-' : elf.header.machine === 243 ? 'riscv64-unknown-elf-' : '';
   const scratch = mkdtempSync(join(tmpdir(), 'esp32mm-bench-'));
   const input = join(scratch, 'firmware.elf');
-  const sections = libs.flatMap((l) => [l.text, l.data, l.bss]).filter((s) => s).map((s) => s!.name);
+  const sections = libs
+    .flatMap((l) => [l.text, l.data, l.bss])
+    .filter((s) => s)
+    .map((s) => s!.name);
   const runs = 7;
   const ours = await timeIt(runs, async () => {
     copyFileSync(path, input);
@@ -91,7 +99,9 @@ async function benchSplit(path: string) {
   console.log(`  esp32mm split (in process, incl. writes)  ${(ours - copyOnly).toFixed(1).padStart(8)} ms`);
   console.log(`  esp32mm split (CLI process, node start)   ${(oursCli - copyOnly).toFixed(1).padStart(8)} ms`);
   console.log(`  objcopy: 1 strip + ${libs.length * 2} extractions (baseline) ${(objcopy - copyOnly).toFixed(1).padStart(8)} ms`);
-  console.log(`  ratio in process: ${((ours - copyOnly) / (objcopy - copyOnly)).toFixed(2)}x of objcopy's time; CLI: ${((oursCli - copyOnly) / (objcopy - copyOnly)).toFixed(2)}x (goal <= 1x)`);
+  console.log(
+    `  ratio in process: ${((ours - copyOnly) / (objcopy - copyOnly)).toFixed(2)}x of objcopy's time; CLI: ${((oursCli - copyOnly) / (objcopy - copyOnly)).toFixed(2)}x (goal <= 1x)`,
+  );
 }
 
 async function main() {
@@ -102,4 +112,7 @@ async function main() {
   for (const f of [example, large]) if (existsSync(f)) await benchSplit(f);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

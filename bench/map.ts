@@ -34,7 +34,9 @@ function ensureLarge(): { elf: string; map: string } {
   if (!existsSync(elf) || !existsSync(map)) {
     mkdirSync(largeDir, { recursive: true });
     console.log('generating the large ELF + map with the cross compiler (first run only, a few minutes)...');
-    const r = spawnSync('sh', [join(repo, 'test/fixtures/firmware/gen-large.sh'), largeDir, '50000'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const r = spawnSync('sh', [join(repo, 'test/fixtures/firmware/gen-large.sh'), largeDir, '50000'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     if (r.status !== 0) throw new Error(`gen-large.sh failed (${r.status})`);
   }
   return { elf, map };
@@ -136,7 +138,10 @@ async function main(): Promise<number> {
   // slots, and read ESP-IDF's placement rules from the map text; timed on its own, on the map parsed above.
   const tAudit = await timed(5, () => {
     auditSlotReferences(readElf(new Uint8Array(readFileSync(paths.elf))), parsed, checkLibs);
-    return residentFrameworkRules(mapText, checkLibs.map((l) => `lib${l}.a`));
+    return residentFrameworkRules(
+      mapText,
+      checkLibs.map((l) => `lib${l}.a`),
+    );
   });
 
   // Baseline: elfinfo parsing the same ELF (headers, sections, symbols), warm, median of 5.
@@ -147,29 +152,47 @@ async function main(): Promise<number> {
   const theirs = await timed(5, () => elfinfoOpen(Buffer.from(elfBytes)));
 
   const ratio = theirs / ours;
-  console.log(`\nmemory map of ${relative(repo, paths.elf) || paths.elf}: ${(elfBytes.length / 1e6).toFixed(1)} MB ELF, ${symbols} symbols; ` +
-    `map ${(mapBytes / 1e6).toFixed(1)} MB, ${parsed.lines} lines, ${inputs} input records`);
-  console.log(`  model: ${first.libraries.length} libraries, ${first.sections.length} sections, fill ${first.fill} B, ${first.slots.length} slots`);
-  console.log(`  esp32mm map analysis (read + parse ELF + parse map + model)  ${ours.toFixed(1).padStart(8)} ms (median of 9; first run ${cold.toFixed(1)} ms)`);
-  console.log(`    parts (medians of 5): read + decode the map ${tRead.toFixed(1)} ms; read ELF + its '_' symbols ${tElf.toFixed(1)} ms; ` +
-    `map parse with records discarded ${tScan.toFixed(1)} ms (with attribution it is part of the analysis; ` +
-    `parseMapFile returning all ${inputs} records as objects: ${tMap.toFixed(1)} ms)`);
-  console.log(`  elfinfo open of the same ELF (baseline) ${theirs.toFixed(1).padStart(8)} ms (median of 5; first run ${theirsCold.toFixed(1)} ms)`);
+  console.log(
+    `\nmemory map of ${relative(repo, paths.elf) || paths.elf}: ${(elfBytes.length / 1e6).toFixed(1)} MB ELF, ${symbols} symbols; ` +
+      `map ${(mapBytes / 1e6).toFixed(1)} MB, ${parsed.lines} lines, ${inputs} input records`,
+  );
+  console.log(
+    `  model: ${first.libraries.length} libraries, ${first.sections.length} sections, fill ${first.fill} B, ${first.slots.length} slots`,
+  );
+  console.log(
+    `  esp32mm map analysis (read + parse ELF + parse map + model)  ${ours.toFixed(1).padStart(8)} ms (median of 9; first run ${cold.toFixed(1)} ms)`,
+  );
+  console.log(
+    `    parts (medians of 5): read + decode the map ${tRead.toFixed(1)} ms; read ELF + its '_' symbols ${tElf.toFixed(1)} ms; ` +
+      `map parse with records discarded ${tScan.toFixed(1)} ms (with attribution it is part of the analysis; ` +
+      `parseMapFile returning all ${inputs} records as objects: ${tMap.toFixed(1)} ms)`,
+  );
+  console.log(
+    `  elfinfo open of the same ELF (baseline) ${theirs.toFixed(1).padStart(8)} ms (median of 5; first run ${theirsCold.toFixed(1)} ms)`,
+  );
   console.log(`  ratio: esp32mm map is ${ratio.toFixed(0)}x faster than elfinfo's parse (goal >= 20x)`);
   // What no map analysis can avoid: reading the inputs, and reading the numbers of every
   // record. Against that, the best ratio any implementation in JavaScript could reach here.
   const floor = tRead + tElf + tBare;
-  console.log(`  floor: read + decode the map ${tRead.toFixed(1)} ms + read the ELF (headers, '_' symbols) ${tElf.toFixed(1)} ms + ` +
-    `a bare scan that only reads the hex numbers on every memory-map line ${tBare.toFixed(1)} ms = ${floor.toFixed(1)} ms, ` +
-    `so a JavaScript analysis of this map can be at most about ${(theirs / floor).toFixed(0)}x faster than elfinfo's parse here`);
-  console.log(`  link-map check (fragment --check-map, ${checkLibs.length} libraries) ${tCheck.toFixed(1)} ms = ` +
-    `${(tCheck / tMap).toFixed(2)}x the parse that returns all records (${tMap.toFixed(1)} ms), which it needs`);
-  console.log(`  reference audit (--elf: read the ELF, every resident word and call into the slots, ESP-IDF's rules) ${tAudit.toFixed(1)} ms = ` +
-    `${(tAudit / tMap).toFixed(2)}x that map parse (goal <= 1x: ${tAudit <= tMap ? 'ok' : 'MISSED'})`);
+  console.log(
+    `  floor: read + decode the map ${tRead.toFixed(1)} ms + read the ELF (headers, '_' symbols) ${tElf.toFixed(1)} ms + ` +
+      `a bare scan that only reads the hex numbers on every memory-map line ${tBare.toFixed(1)} ms = ${floor.toFixed(1)} ms, ` +
+      `so a JavaScript analysis of this map can be at most about ${(theirs / floor).toFixed(0)}x faster than elfinfo's parse here`,
+  );
+  console.log(
+    `  link-map check (fragment --check-map, ${checkLibs.length} libraries) ${tCheck.toFixed(1)} ms = ` +
+      `${(tCheck / tMap).toFixed(2)}x the parse that returns all records (${tMap.toFixed(1)} ms), which it needs`,
+  );
+  console.log(
+    `  reference audit (--elf: read the ELF, every resident word and call into the slots, ESP-IDF's rules) ${tAudit.toFixed(1)} ms = ` +
+      `${(tAudit / tMap).toFixed(2)}x that map parse (goal <= 1x: ${tAudit <= tMap ? 'ok' : 'MISSED'})`,
+  );
   const okSize = symbols >= 50000 && mapBytes >= 10e6;
   const okTime = ours <= 300;
   const okRatio = ratio >= 20;
-  console.log(`  goals: >= 50k symbols and >= 10 MB map ${okSize ? 'ok' : 'MISSED'}; <= 300 ms ${okTime ? 'ok' : 'MISSED'}; >= 20x ${okRatio ? 'ok' : 'MISSED'}`);
+  console.log(
+    `  goals: >= 50k symbols and >= 10 MB map ${okSize ? 'ok' : 'MISSED'}; <= 300 ms ${okTime ? 'ok' : 'MISSED'}; >= 20x ${okRatio ? 'ok' : 'MISSED'}`,
+  );
   return okSize && okTime && okRatio ? 0 : 1;
 }
 
@@ -178,11 +201,20 @@ async function all(): Promise<number> {
   const large = corpusOnly ? 0 : await main();
   const corpus = await corpusBench();
   if (corpus === 'not run') {
-    console.log(`\nbench:map: the corpus part did NOT run (no corpus); ${corpusOnly ? 'nothing was measured' : 'only the large firmware was measured'}`);
+    console.log(
+      `\nbench:map: the corpus part did NOT run (no corpus); ${corpusOnly ? 'nothing was measured' : 'only the large firmware was measured'}`,
+    );
   }
   return large === 0 && corpus !== 'missed' ? 0 : 1;
 }
 
 // `map.cjs --cold <map>`: the corpus part's child for one analysis in a fresh process.
 if (process.argv[2] === '--cold') coldChild(process.argv[3]);
-else all().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
+else
+  all().then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );

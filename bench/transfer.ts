@@ -35,13 +35,27 @@ async function measure(label: string, size: number, opts: ClientOptions) {
 
 async function main() {
   const windowed = await measure('sliding window (1024-byte frames, 8 KiB window)', 512 * 1024, {});
-  const baseline = await measure('stop-and-wait, 256-byte frames (baseline)', 64 * 1024, { maxData: 256, window: 256, adaptiveFrames: false });
+  const baseline = await measure('stop-and-wait, 256-byte frames (baseline)', 64 * 1024, {
+    maxData: 256,
+    window: 256,
+    adaptiveFrames: false,
+  });
   console.log(`line: ${BAUD} baud = ${LINE_BYTES_PER_S} bytes/s, ${LATENCY_MS} ms latency each way (simulated)`);
   for (const m of [windowed, baseline]) {
-    console.log(`${m.label.padEnd(50)} ${(m.size / 1024).toFixed(0).padStart(4)} KiB in ${m.seconds.toFixed(2).padStart(6)} s: ` +
-      `${(m.rate / 1024).toFixed(1).padStart(5)} KiB/s = ${m.percent.toFixed(1).padStart(5)} % of line rate`);
+    console.log(
+      `${m.label.padEnd(50)} ${(m.size / 1024).toFixed(0).padStart(4)} KiB in ${m.seconds.toFixed(2).padStart(6)} s: ` +
+        `${(m.rate / 1024).toFixed(1).padStart(5)} KiB/s = ${m.percent.toFixed(1).padStart(5)} % of line rate`,
+    );
   }
-  console.log(`ratio: ${(windowed.rate / baseline.rate).toFixed(2)}x the stop-and-wait baseline; goal >= 90 % of line rate: ${windowed.percent >= 90 ? 'met' : 'NOT met'}`);
+  console.log(
+    `ratio: ${(windowed.rate / baseline.rate).toFixed(2)}x the stop-and-wait baseline; goal >= 90 % of line rate: ${windowed.percent >= 90 ? 'met' : 'NOT met'}`,
+  );
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -19,7 +19,11 @@ function esp32mm(...args) {
 }
 
 // Build first (quietly): the demo runs the CLI from dist/.
-const build = spawnSync(process.execPath, [join(repo, 'esbuild.mjs')], { cwd: repo, stdio: 'inherit', env: { ...process.env, ESBUILD_LOG_LEVEL: 'warning' } });
+const build = spawnSync(process.execPath, [join(repo, 'esbuild.mjs')], {
+  cwd: repo,
+  stdio: 'inherit',
+  env: { ...process.env, ESBUILD_LOG_LEVEL: 'warning' },
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 rmSync(work, { recursive: true, force: true });

@@ -20,7 +20,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 function installedVersion() {
   try {
     return JSON.parse(readFileSync(join(SERVER_DIR, 'node_modules', 'code-server', 'package.json'), 'utf8')).version;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function which(cmd) {
@@ -54,7 +56,8 @@ export function ensureCodeServer({ quiet = false } = {}) {
   if (!quiet) console.log(`[e2e] installing code-server@${CODE_SERVER_VERSION} into ${SERVER_DIR} (about a minute)…`);
   const t0 = Date.now();
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: SERVER_DIR, stdio: quiet ? 'ignore' : 'inherit',
+    cwd: SERVER_DIR,
+    stdio: quiet ? 'ignore' : 'inherit',
     env: { ...process.env, npm_config_yes: 'true', npm_config_unsafe_perm: 'true' },
   });
   if (installedVersion() !== CODE_SERVER_VERSION) throw new Error('code-server install did not complete; see the npm output above');

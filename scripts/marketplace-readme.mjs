@@ -28,10 +28,15 @@ function mimeOf(bytes, file) {
 
 export function inlineImages(markdown, baseDir) {
   return markdown.replace(/(!\[[^\]]*\]\()([^)\s]+)(\))/g, (all, open, src, close) => {
-    if (/^[a-z][a-z0-9+.-]*:/i.test(src)) throw new Error(`MARKETPLACE.md: ${src} is not a file of the repository (use a relative path to media/)`);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(src))
+      throw new Error(`MARKETPLACE.md: ${src} is not a file of the repository (use a relative path to media/)`);
     const file = join(baseDir, decodeURI(src));
     let bytes;
-    try { bytes = readFileSync(file); } catch { throw new Error(`MARKETPLACE.md shows ${src}, which does not exist`); }
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      throw new Error(`MARKETPLACE.md shows ${src}, which does not exist`);
+    }
     return `${open}data:${mimeOf(bytes, src)};base64,${bytes.toString('base64')}${close}`;
   });
 }

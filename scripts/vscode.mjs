@@ -33,7 +33,14 @@ for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
 mkdirSync(join(dirs.ud, 'User'), { recursive: true });
 const settings = join(dirs.ud, 'User', 'settings.json');
 if (!existsSync(settings)) {
-  writeFileSync(settings, JSON.stringify({ 'workbench.startupEditor': 'none', 'extensions.autoUpdate': false, 'git.openRepositoryInParentFolders': 'never' }, null, 2));
+  writeFileSync(
+    settings,
+    JSON.stringify(
+      { 'workbench.startupEditor': 'none', 'extensions.autoUpdate': false, 'git.openRepositoryInParentFolders': 'never' },
+      null,
+      2,
+    ),
+  );
 }
 let folder = source;
 if (!values['in-place']) {
@@ -41,11 +48,29 @@ if (!values['in-place']) {
   rmSync(folder, { recursive: true, force: true });
   cpSync(source, folder, { recursive: true });
 }
-const env = { ...process.env, XDG_CONFIG_HOME: join(dirs.xdg, 'config'), XDG_DATA_HOME: join(dirs.xdg, 'data'), XDG_CACHE_HOME: join(dirs.xdg, 'cache') };
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: join(dirs.xdg, 'config'),
+  XDG_DATA_HOME: join(dirs.xdg, 'data'),
+  XDG_CACHE_HOME: join(dirs.xdg, 'cache'),
+};
 const common = ['--user-data-dir', dirs.ud, '--extensions-dir', dirs.exts];
 execFileSync(codeServer, [...common, '--install-extension', vsix, '--force'], { env, stdio: 'inherit' });
 console.log(`\n[vscode] open http://127.0.0.1:${values.port}/?folder=${encodeURIComponent(folder)}  (Ctrl+C stops)\n`);
-const cs = spawn(codeServer, [...common, '--bind-addr', `127.0.0.1:${values.port}`, '--auth', 'none', '--disable-telemetry',
-  '--disable-update-check', '--disable-workspace-trust', folder], { env, stdio: 'inherit' });
+const cs = spawn(
+  codeServer,
+  [
+    ...common,
+    '--bind-addr',
+    `127.0.0.1:${values.port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    folder,
+  ],
+  { env, stdio: 'inherit' },
+);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cs.kill('SIGTERM'));
 cs.on('exit', (code) => process.exit(code ?? 0));

@@ -13,7 +13,19 @@ import { dfCommand } from './cli/df';
 import { doctorCommand } from './cli/doctor';
 import { configCommand } from './cli/config';
 
-const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand, doctorCommand, configCommand];
+const COMMANDS: Command[] = [
+  splitCommand,
+  inspectCommand,
+  fragmentCommand,
+  initCommand,
+  mapCommand,
+  uploadCommand,
+  lsCommand,
+  rmCommand,
+  dfCommand,
+  doctorCommand,
+  configCommand,
+];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -83,11 +95,17 @@ const STDOUT_ERRORS: Record<string, string> = {
  */
 function watchStdout(): { failure(): Promise<string | undefined> } {
   let error: NodeJS.ErrnoException | undefined;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { error ??= e; });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    error ??= e;
+  });
   return {
     async failure() {
       if (!error && process.stdout.writableLength > 0 && !process.stdout.destroyed) {
-        await new Promise<void>((done) => { process.stdout.once('drain', done); process.stdout.once('close', done); process.stdout.once('error', () => done()); });
+        await new Promise<void>((done) => {
+          process.stdout.once('drain', done);
+          process.stdout.once('close', done);
+          process.stdout.once('error', () => done());
+        });
       }
       await new Promise<void>((done) => setImmediate(done)); // errors are reported on the next tick
       return error && (STDOUT_ERRORS[error.code ?? ''] ?? error.message);

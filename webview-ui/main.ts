@@ -18,7 +18,12 @@ interface VsCodeApi {
   getState(): UiState | undefined;
   setState(s: UiState): void;
 }
-interface UiState { mode: 'after' | 'before'; sort: SortKey; filter?: string; compare?: string }
+interface UiState {
+  mode: 'after' | 'before';
+  sort: SortKey;
+  filter?: string;
+  compare?: string;
+}
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
@@ -72,9 +77,11 @@ function render(): void {
     const regions = $('regions');
     regions.replaceChildren(...model.regions.map((r) => renderRegion(model, r, colours)));
     // The sidebar is the glance (the largest libraries); the editor tab has every row.
-    $('table').replaceChildren(full
-      ? renderTable(model, { key: ui.sort, sources: current.sources, colours, drill: true, filter: ui.filter })
-      : renderTopLibraries(model, current.sources, colours));
+    $('table').replaceChildren(
+      full
+        ? renderTable(model, { key: ui.sort, sources: current.sources, colours, drill: true, filter: ui.filter })
+        : renderTopLibraries(model, current.sources, colours),
+    );
     if (full) renderFull(model);
     document.body.dataset.mode = showingBefore ? 'before' : 'after';
   }
@@ -89,8 +96,10 @@ function renderFull(model: MemoryMapModel): void {
   if (filter.value !== (ui.filter ?? '')) filter.value = ui.filter ?? '';
   const select = $('compare') as HTMLSelectElement;
   const comparisons = current?.comparisons ?? [];
-  select.replaceChildren(h('option', { value: '' }, 'libraries'),
-    ...comparisons.map((c) => h('option', { value: c.against }, `changes against ${c.label}`)));
+  select.replaceChildren(
+    h('option', { value: '' }, 'libraries'),
+    ...comparisons.map((c) => h('option', { value: c.against }, `changes against ${c.label}`)),
+  );
   const chosen = comparisons.find((c) => c.against === ui.compare);
   select.value = chosen ? chosen.against : '';
   const box = $('comparison');
@@ -105,20 +114,26 @@ function applyFilter(text: string): void {
   const rows = $('table').querySelectorAll<HTMLTableRowElement>('tbody tr');
   let parentHidden = false;
   for (const tr of rows) {
-    if (tr.classList.contains('drill-row')) { tr.hidden = parentHidden; continue; }
+    if (tr.classList.contains('drill-row')) {
+      tr.hidden = parentHidden;
+      continue;
+    }
     parentHidden = !matchesFilter({ name: tr.dataset.library ?? '', archive: tr.dataset.archive ?? '' }, text);
     tr.hidden = parentHidden;
   }
 }
 
 function regionColumns(): string[] {
-  return [...$('table').querySelectorAll<HTMLElement>('thead th[data-column]')].map((th) => th.dataset.column!).filter((c) => c !== 'name' && c !== 'total');
+  return [...$('table').querySelectorAll<HTMLElement>('thead th[data-column]')]
+    .map((th) => th.dataset.column!)
+    .filter((c) => c !== 'name' && c !== 'total');
 }
 
 /** Removes the drill-down rows under a row (all of a library's, or one object's symbols). */
 function collapse(library: string, object?: string): void {
   for (const tr of $('table').querySelectorAll<HTMLElement>('tr.drill-row')) {
-    if (tr.dataset.parent === library && (object === undefined || (tr.dataset.object === object && tr.classList.contains('symbols')))) tr.remove();
+    if (tr.dataset.parent === library && (object === undefined || (tr.dataset.object === object && tr.classList.contains('symbols'))))
+      tr.remove();
   }
 }
 
@@ -129,12 +144,20 @@ function showDrill(rows: DrillRows): void {
   if ((rows.build ?? 'after') !== shownBuild()) return; // the answer for a table no longer shown
   const table = $('table');
   const columns = 2 + regionColumns().length;
-  const anchor = rows.type === 'objects' || (rows.type === 'unavailable' && !rows.object)
-    ? table.querySelector<HTMLElement>(`tbody tr[data-library="${CSS.escape(rows.library)}"]`)
-    : table.querySelector<HTMLElement>(`tbody tr.objects[data-parent="${CSS.escape(rows.library)}"][data-object="${CSS.escape(rows.type === 'symbols' ? rows.object : rows.object ?? '')}"]`);
+  const anchor =
+    rows.type === 'objects' || (rows.type === 'unavailable' && !rows.object)
+      ? table.querySelector<HTMLElement>(`tbody tr[data-library="${CSS.escape(rows.library)}"]`)
+      : table.querySelector<HTMLElement>(
+          `tbody tr.objects[data-parent="${CSS.escape(rows.library)}"][data-object="${CSS.escape(rows.type === 'symbols' ? rows.object : (rows.object ?? ''))}"]`,
+        );
   if (!anchor) return;
   collapse(rows.library, rows.type === 'symbols' || rows.type === 'unavailable' ? (rows as { object?: string }).object : undefined);
-  const made = rows.type === 'objects' ? objectRows(rows, regionColumns()) : rows.type === 'symbols' ? symbolRows(rows, regionColumns()) : [unavailableRow(rows, columns)];
+  const made =
+    rows.type === 'objects'
+      ? objectRows(rows, regionColumns())
+      : rows.type === 'symbols'
+        ? symbolRows(rows, regionColumns())
+        : [unavailableRow(rows, columns)];
   anchor.after(...made);
   anchor.querySelector('button.drill')?.setAttribute('aria-expanded', 'true');
   anchor.dataset.expanded = 'true';
@@ -185,7 +208,10 @@ document.addEventListener('click', (e) => {
     return;
   }
   const open = target.closest<HTMLElement>('button.open');
-  if (open) { vscode.postMessage({ type: 'open', path: open.dataset.open!, ...(open.dataset.line ? { line: Number(open.dataset.line) } : {}) }); return; }
+  if (open) {
+    vscode.postMessage({ type: 'open', path: open.dataset.open!, ...(open.dataset.line ? { line: Number(open.dataset.line) } : {}) });
+    return;
+  }
   const lib = target.closest<HTMLElement>('button.lib');
   if (lib) {
     vscode.postMessage({ type: 'reveal', library: lib.dataset.library!, archive: lib.dataset.archive ?? '' });

@@ -3,7 +3,11 @@
 // webview renders it as it is: every number on screen comes from the model.
 
 export type {
-  MemoryMapModel, RegionEntry as MapRegion, SectionEntry as MapSection, LibraryEntry as MapLibrary, SlotEntry as MapSlot,
+  MemoryMapModel,
+  RegionEntry as MapRegion,
+  SectionEntry as MapSection,
+  LibraryEntry as MapLibrary,
+  SlotEntry as MapSlot,
 } from '../src/core/memmap/model';
 import type { MemoryMapModel } from '../src/core/memmap/model';
 import type { DiffView, ObjectRow, SymbolRow } from '../src/core/memmap/views';
@@ -46,13 +50,19 @@ export type DrillBuild = 'after' | 'before';
  */
 export type DrillRows =
   | { type: 'objects'; library: string; build?: DrillBuild; objects: ObjectRow[]; sources: Record<string, string> }
-  | { type: 'symbols'; library: string; build?: DrillBuild; object: string; symbols: SymbolRow[]; source?: string; lines?: Record<string, number> }
+  | {
+      type: 'symbols';
+      library: string;
+      build?: DrillBuild;
+      object: string;
+      symbols: SymbolRow[];
+      source?: string;
+      lines?: Record<string, number>;
+    }
   | { type: 'unavailable'; library: string; build?: DrillBuild; object?: string; reason: string };
 
 export type HostToWebview =
-  | { type: 'state'; state: ViewState }
-  | { type: 'busy'; text: string | null }
-  | { type: 'drill'; rows: DrillRows };
+  { type: 'state'; state: ViewState } | { type: 'busy'; text: string | null } | { type: 'drill'; rows: DrillRows };
 
 export type WebviewToHost =
   | { type: 'ready' }

@@ -19,13 +19,17 @@ export function webviewBody(layout: 'sidebar' | 'full'): string {
   ${full ? '<section id="headroom" aria-label="App partition headroom"></section>' : ''}
   <h2 id="regions-title">Regions</h2>
   <section id="regions" aria-labelledby="regions-title"></section>
-  ${full ? `<div class="toolbar" role="toolbar" aria-label="Libraries">
+  ${
+    full
+      ? `<div class="toolbar" role="toolbar" aria-label="Libraries">
     <input id="filter" type="search" placeholder="Filter by library or archive" aria-label="Filter libraries by name or archive" spellcheck="false">
     <label for="compare">Show</label>
     <select id="compare" aria-label="Show the libraries or a comparison"><option value="">libraries</option></select>
     <span class="export" role="group" aria-label="Export">Export
       <button class="export-button" data-export="csv">CSV</button><button class="export-button" data-export="json">JSON</button><button class="export-button" data-export="md">Markdown</button></span>
-  </div>` : ''}
+  </div>`
+      : ''
+  }
   <h2 id="libraries-title">${full ? 'Libraries' : 'Largest libraries'}</h2>
   ${full ? '<div class="table-wrap" id="table" role="region" tabindex="0" aria-labelledby="libraries-title"></div>' : '<div class="top-libraries" id="table"></div>'}
   ${full ? '<section id="comparison" aria-label="Comparison" hidden></section>' : ''}

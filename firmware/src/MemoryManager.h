@@ -38,7 +38,7 @@ inline void *operator new(size_t, void *p) noexcept { return p; }
 #endif
 
 class MemoryManager {
-public:
+  public:
 #if defined(ARDUINO)
     /* Files <dir>/<Lib>_e and <dir>/<Lib>_d on an Arduino filesystem. */
     MemoryManager(fs::FS &fs, const char *dir = "/mm");
@@ -71,16 +71,14 @@ public:
     /* Factory: load `lib` if needed, then construct a T (a class defined in that library)
      * on the heap. nullptr if the library cannot be loaded (nothing of it is called). */
 #if defined(MM_HAVE_NEW_HEADER)
-    template <class T, class... Args>
-    T *create(const char *lib, Args &&...args) {
+    template <class T, class... Args> T *create(const char *lib, Args &&...args) {
         if (!ensure(lib)) return nullptr;
         return new (std::nothrow) T(static_cast<Args &&>(args)...);
     }
 #endif
     /* Factory without heap: construct a T in `storage` (at least sizeof(T) bytes, aligned
      * for T). nullptr if the library cannot be loaded. */
-    template <class T, class... Args>
-    T *construct(const char *lib, void *storage, Args &&...args) {
+    template <class T, class... Args> T *construct(const char *lib, void *storage, Args &&...args) {
         if (!ensure(lib) || !storage) return nullptr;
         return ::new (storage) T(static_cast<Args &&>(args)...);
     }
@@ -89,7 +87,7 @@ public:
 
     mm_loader_t *loader() { return &loader_; }
 
-private:
+  private:
     void init(const mm_storage_t &storage, const char *dir);
     mm_loader_t loader_;
     mm_err_t init_error_ = MM_OK;

@@ -22,91 +22,112 @@ extern "C" {
 #endif
 /* Longest full filesystem path the agent builds (root + '/' + path + ".part"). */
 #define MM_AGENT_FULL_PATH (MM_AGENT_MAX_PATH + 96)
-#define MM_AGENT_IDLE_MS 10000u
+#define MM_AGENT_IDLE_MS   10000u
 
 /* Status codes, protocol.md §6 (MM_AGENT_ prefix: the loader's results are MM_OK/MM_ERR_*,
  * mm_common.h). Filesystem callbacks return 0 or a negative status. */
 typedef enum {
-  MM_AGENT_OK = 0, MM_AGENT_BUSY = 1, MM_AGENT_FULL = 2, MM_AGENT_REFUSED = 3, MM_AGENT_NOT_FOUND = 4, MM_AGENT_TOO_LARGE = 5,
-  MM_AGENT_BAD_CRC = 6, MM_AGENT_BAD_SIZE = 7, MM_AGENT_IO = 8, MM_AGENT_PROTOCOL = 9, MM_AGENT_VERSION = 10,
-  MM_AGENT_NAME_TOO_LONG = 11, MM_AGENT_OUT_OF_ORDER = 12
+    MM_AGENT_OK = 0,
+    MM_AGENT_BUSY = 1,
+    MM_AGENT_FULL = 2,
+    MM_AGENT_REFUSED = 3,
+    MM_AGENT_NOT_FOUND = 4,
+    MM_AGENT_TOO_LARGE = 5,
+    MM_AGENT_BAD_CRC = 6,
+    MM_AGENT_BAD_SIZE = 7,
+    MM_AGENT_IO = 8,
+    MM_AGENT_PROTOCOL = 9,
+    MM_AGENT_VERSION = 10,
+    MM_AGENT_NAME_TOO_LONG = 11,
+    MM_AGENT_OUT_OF_ORDER = 12
 } mm_agent_status_t;
 
-enum { MM_FT_HELLO = 1, MM_FT_OPEN, MM_FT_DATA, MM_FT_CLOSE, MM_FT_ABORT, MM_FT_LIST,
-       MM_FT_STAT, MM_FT_REMOVE, MM_FT_DF, MM_FT_BYE, MM_FT_RESPONSE = 0x80 };
+enum {
+    MM_FT_HELLO = 1,
+    MM_FT_OPEN,
+    MM_FT_DATA,
+    MM_FT_CLOSE,
+    MM_FT_ABORT,
+    MM_FT_LIST,
+    MM_FT_STAT,
+    MM_FT_REMOVE,
+    MM_FT_DF,
+    MM_FT_BYE,
+    MM_FT_RESPONSE = 0x80
+};
 
 enum { MM_FS_READ = 0, MM_FS_WRITE = 1 /* create or empty */, MM_FS_APPEND = 2 };
 
 typedef struct {
-  uint8_t is_dir;
-  uint32_t size;
-  char name[MM_AGENT_MAX_PATH + 1];
+    uint8_t is_dir;
+    uint32_t size;
+    char name[MM_AGENT_MAX_PATH + 1];
 } mm_fs_entry_t;
 
 /* The injected filesystem. Paths are full filesystem paths built by the agent (always
  * inside the served folder); `ctx` is passed back unchanged. */
 typedef struct {
-  void *ctx;
-  int (*open)(void *ctx, const char *path, int mode, void **file);
-  int32_t (*read)(void *ctx, void *file, void *buf, uint32_t n);        /* bytes, 0 = end, <0 error */
-  int32_t (*write)(void *ctx, void *file, const void *buf, uint32_t n); /* bytes written, <0 error */
-  int (*close)(void *ctx, void *file);                                  /* flush + close */
-  /* 0 and fills *out (name unused), MM_AGENT_NOT_FOUND, or another negative status */
-  int (*stat)(void *ctx, const char *path, mm_fs_entry_t *out);
-  int (*remove)(void *ctx, const char *path);
-  /* Replace `to` with `from`; atomically where the filesystem can. */
-  int (*rename)(void *ctx, const char *from, const char *to);
-  int (*mkdir)(void *ctx, const char *path);
-  /* The index-th entry of directory `path`: 1 found, 0 no more, <0 error. */
-  int (*list)(void *ctx, const char *path, uint32_t index, mm_fs_entry_t *out);
-  int (*df)(void *ctx, uint64_t *total, uint64_t *used);
+    void *ctx;
+    int (*open)(void *ctx, const char *path, int mode, void **file);
+    int32_t (*read)(void *ctx, void *file, void *buf, uint32_t n);        /* bytes, 0 = end, <0 error */
+    int32_t (*write)(void *ctx, void *file, const void *buf, uint32_t n); /* bytes written, <0 error */
+    int (*close)(void *ctx, void *file);                                  /* flush + close */
+    /* 0 and fills *out (name unused), MM_AGENT_NOT_FOUND, or another negative status */
+    int (*stat)(void *ctx, const char *path, mm_fs_entry_t *out);
+    int (*remove)(void *ctx, const char *path);
+    /* Replace `to` with `from`; atomically where the filesystem can. */
+    int (*rename)(void *ctx, const char *from, const char *to);
+    int (*mkdir)(void *ctx, const char *path);
+    /* The index-th entry of directory `path`: 1 found, 0 no more, <0 error. */
+    int (*list)(void *ctx, const char *path, uint32_t index, mm_fs_entry_t *out);
+    int (*df)(void *ctx, uint64_t *total, uint64_t *used);
 } mm_agent_fs_t;
 
 typedef struct {
-  const mm_agent_fs_t *fs;
-  /* The folder served, as the filesystem names it and as reported to the host. */
-  const char *root;
-  const char *chip;         /* e.g. "esp32s3" */
-  const char *filesystems;  /* e.g. "sd" */
-  uint8_t build_id[MM_BUILD_ID_LEN];
-  uint32_t window;          /* bytes of unacknowledged DATA the host may send */
-  uint32_t max_file;
-  /* Writes one complete frame; called once per frame so other writers cannot split it. */
-  void (*output)(void *ctx, const uint8_t *bytes, size_t n);
-  void *output_ctx;
-  /* Bytes received while dormant that are not part of a frame (the app's console input). */
-  void (*passthrough)(void *ctx, const uint8_t *bytes, size_t n);
-  void *passthrough_ctx;
+    const mm_agent_fs_t *fs;
+    /* The folder served, as the filesystem names it and as reported to the host. */
+    const char *root;
+    const char *chip;        /* e.g. "esp32s3" */
+    const char *filesystems; /* e.g. "sd" */
+    uint8_t build_id[MM_BUILD_ID_LEN];
+    uint32_t window; /* bytes of unacknowledged DATA the host may send */
+    uint32_t max_file;
+    /* Writes one complete frame; called once per frame so other writers cannot split it. */
+    void (*output)(void *ctx, const uint8_t *bytes, size_t n);
+    void *output_ctx;
+    /* Bytes received while dormant that are not part of a frame (the app's console input). */
+    void (*passthrough)(void *ctx, const uint8_t *bytes, size_t n);
+    void *passthrough_ctx;
 } mm_agent_config_t;
 
 #define MM_AGENT_BODY_MAX (8 + MM_AGENT_MAX_DATA + 4)
 #define MM_AGENT_WIRE_MAX (MM_AGENT_BODY_MAX + MM_AGENT_BODY_MAX / 254 + 4)
 
 typedef struct {
-  mm_agent_config_t cfg;
-  int active;               /* a session is open (a valid HELLO was received) */
-  int busy;                 /* set by the application */
-  uint32_t last_frame_ms;
-  /* receive state */
-  uint8_t rx[MM_AGENT_WIRE_MAX];
-  size_t rx_len;
-  int rx_overflow;
-  int in_frame;             /* dormant: a 0x00 was seen, collecting a possible HELLO */
-  /* last response, resent for a repeated request */
-  uint8_t last_type;
-  uint16_t last_seq;
-  int have_last;
-  uint8_t tx[MM_AGENT_WIRE_MAX];
-  size_t tx_len;
-  uint8_t body[MM_AGENT_BODY_MAX];
-  /* the upload in progress */
-  void *file;
-  uint32_t expect;          /* next byte offset */
-  uint32_t size;
-  uint32_t crc;             /* CRC of bytes [0, expect) */
-  char part_path[MM_AGENT_FULL_PATH];
-  char final_path[MM_AGENT_FULL_PATH];
-  char scratch[MM_AGENT_FULL_PATH];
+    mm_agent_config_t cfg;
+    int active; /* a session is open (a valid HELLO was received) */
+    int busy;   /* set by the application */
+    uint32_t last_frame_ms;
+    /* receive state */
+    uint8_t rx[MM_AGENT_WIRE_MAX];
+    size_t rx_len;
+    int rx_overflow;
+    int in_frame; /* dormant: a 0x00 was seen, collecting a possible HELLO */
+    /* last response, resent for a repeated request */
+    uint8_t last_type;
+    uint16_t last_seq;
+    int have_last;
+    uint8_t tx[MM_AGENT_WIRE_MAX];
+    size_t tx_len;
+    uint8_t body[MM_AGENT_BODY_MAX];
+    /* the upload in progress */
+    void *file;
+    uint32_t expect; /* next byte offset */
+    uint32_t size;
+    uint32_t crc; /* CRC of bytes [0, expect) */
+    char part_path[MM_AGENT_FULL_PATH];
+    char final_path[MM_AGENT_FULL_PATH];
+    char scratch[MM_AGENT_FULL_PATH];
 } mm_agent_t;
 
 void mm_agent_init(mm_agent_t *a, const mm_agent_config_t *cfg);

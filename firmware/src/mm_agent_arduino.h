@@ -21,37 +21,40 @@
 #include "mm_agent.h"
 
 class MMAgent {
- public:
-  typedef uint64_t (*SpaceFn)();
-  typedef void (*ConsoleFn)(const uint8_t *bytes, size_t n);
+  public:
+    typedef uint64_t (*SpaceFn)();
+    typedef void (*ConsoleFn)(const uint8_t *bytes, size_t n);
 
-  MMAgent(fs::FS &fs, const char *root = "/mm", Stream &port = Serial);
-  /* window: bytes of unacknowledged data the host may send; must fit the RX buffer. */
-  void begin(const char *chip = "esp32", const char *filesystems = "sd", uint32_t window = 8192);
-  /* Reads what arrived on the port and answers; call from loop(). Never blocks long. */
-  void poll();
-  /* Total/used bytes of the filesystem (e.g. SD.totalBytes); without them df reports 0. */
-  void setSpace(SpaceFn total, SpaceFn used) { total_ = total; used_ = used; }
-  /* Bytes typed into the serial console (not agent frames) while the agent is dormant. */
-  void onConsoleInput(ConsoleFn fn) { console_ = fn; }
-  /* While busy (e.g. the loader reads the files) uploads and removes answer BUSY. */
-  void setBusy(bool busy) { mm_agent_set_busy(&agent_, busy ? 1 : 0); }
-  /* A host is connected (from its HELLO to its BYE or the idle timeout). When a session
+    MMAgent(fs::FS &fs, const char *root = "/mm", Stream &port = Serial);
+    /* window: bytes of unacknowledged data the host may send; must fit the RX buffer. */
+    void begin(const char *chip = "esp32", const char *filesystems = "sd", uint32_t window = 8192);
+    /* Reads what arrived on the port and answers; call from loop(). Never blocks long. */
+    void poll();
+    /* Total/used bytes of the filesystem (e.g. SD.totalBytes); without them df reports 0. */
+    void setSpace(SpaceFn total, SpaceFn used) {
+        total_ = total;
+        used_ = used;
+    }
+    /* Bytes typed into the serial console (not agent frames) while the agent is dormant. */
+    void onConsoleInput(ConsoleFn fn) { console_ = fn; }
+    /* While busy (e.g. the loader reads the files) uploads and removes answer BUSY. */
+    void setBusy(bool busy) { mm_agent_set_busy(&agent_, busy ? 1 : 0); }
+    /* A host is connected (from its HELLO to its BYE or the idle timeout). When a session
    * ends, files may be new: unload the libraries so the next call loads them again. */
-  bool sessionActive() const { return agent_.active != 0; }
+    bool sessionActive() const { return agent_.active != 0; }
 
-  /* used by the C callbacks */
-  fs::FS &fs() { return *fs_; }
-  fs::File files[2];  /* the upload + one reader: no heap use per file */
-  SpaceFn total_ = nullptr, used_ = nullptr;
-  ConsoleFn console_ = nullptr;
-  Stream *port_;
+    /* used by the C callbacks */
+    fs::FS &fs() { return *fs_; }
+    fs::File files[2]; /* the upload + one reader: no heap use per file */
+    SpaceFn total_ = nullptr, used_ = nullptr;
+    ConsoleFn console_ = nullptr;
+    Stream *port_;
 
- private:
-  fs::FS *fs_;
-  const char *root_;
-  mm_agent_fs_t ops_;
-  mm_agent_t agent_;
+  private:
+    fs::FS *fs_;
+    const char *root_;
+    mm_agent_fs_t ops_;
+    mm_agent_t agent_;
 };
 #endif
 #endif

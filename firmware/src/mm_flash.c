@@ -16,10 +16,10 @@
  *   0 magic "MMFH"   4 version   8 offset   12 length   16 payload CRC   20 virtual address
  *   24 firmware build id (32)   56 library name (32, NUL-padded)
  *   88 CRC-32 of bytes 0..87   92 valid: MM_FLASH_VALID, programmed last */
-#define HDR_SIZE 96u
-#define HDR_VALID_AT 92u
-#define HDR_MAGIC 0x48464D4Du /* "MMFH" */
-#define HDR_VERSION 1u
+#define HDR_SIZE       96u
+#define HDR_VALID_AT   92u
+#define HDR_MAGIC      0x48464D4Du /* "MMFH" */
+#define HDR_VERSION    1u
 #define MM_FLASH_VALID 0xA55A5AA5u
 
 static uint32_t le32(const uint8_t *p) {
@@ -49,7 +49,10 @@ static uint32_t tally_at(uint32_t index) { return MM_FLASH_WEAR_SECTOR + index *
 
 /* Count the cleared bits, and find the first byte that still has a bit set (the next
  * one to clear); read in small chunks to keep the stack small. */
-typedef struct { uint32_t count, next_at; uint8_t next_byte; } tally_t;
+typedef struct {
+    uint32_t count, next_at;
+    uint8_t next_byte;
+} tally_t;
 static mm_err_t tally_read(const mm_loader_t *ld, uint32_t index, tally_t *t) {
     uint8_t chunk[32];
     t->count = 0, t->next_at = MM_FLASH_TALLY_BYTES, t->next_byte = 0;
@@ -69,7 +72,7 @@ static mm_err_t tally_add_one(const mm_loader_t *ld, uint32_t index) {
     mm_err_t e = tally_read(ld, index, &t);
     if (e) return e;
     if (t.next_at == MM_FLASH_TALLY_BYTES) return MM_ERR_FLASH_WORN; /* the tally is full */
-    uint8_t next = (uint8_t)(t.next_byte & (t.next_byte - 1)); /* clear the lowest bit still set */
+    uint8_t next = (uint8_t)(t.next_byte & (t.next_byte - 1));       /* clear the lowest bit still set */
     return p_program(ld, tally_at(index) + t.next_at, &next, 1);
 }
 
@@ -113,8 +116,8 @@ static void header_build(const mm_loader_t *ld, const mm_library_t *lib, const m
 
 /* A header is valid when complete: magic, version, CRC and the `valid` word. */
 static int header_valid(const uint8_t h[HDR_SIZE]) {
-    return le32(h) == HDR_MAGIC && le32(h + 4) == HDR_VERSION &&
-           le32(h + 88) == mm_crc32(0, h, 88) && le32(h + HDR_VALID_AT) == MM_FLASH_VALID;
+    return le32(h) == HDR_MAGIC && le32(h + 4) == HDR_VERSION && le32(h + 88) == mm_crc32(0, h, 88) &&
+           le32(h + HDR_VALID_AT) == MM_FLASH_VALID;
 }
 
 static int same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n) {
@@ -124,19 +127,16 @@ static int same_bytes(const uint8_t *a, const uint8_t *b, uint32_t n) {
 }
 
 /* ---- the plan: every check, no write ---------------------------------------------------- */
-static mm_err_t plan(mm_loader_t *ld, const mm_library_t *lib, uint32_t vaddr, uint32_t len,
-                     uint32_t crc, mm_flash_plan_t *p) {
+static mm_err_t plan(mm_loader_t *ld, const mm_library_t *lib, uint32_t vaddr, uint32_t len, uint32_t crc,
+                     mm_flash_plan_t *p) {
     const mm_flash_t *f = ld->flash;
     uint32_t off = (uint32_t)lib->flash_offset;
     p->lib = lib, p->offset = off, p->vaddr = vaddr, p->length = len, p->crc = crc, p->rewrite = 0;
-    if (off < MM_FLASH_DIR_SIZE || off % MM_FLASH_PAGE || vaddr % MM_FLASH_PAGE)
-        return MM_ERR_FLASH_LAYOUT;
-    if (off > f->partition.size || align_up(len, MM_FLASH_SECTOR) > f->partition.size - off)
-        return MM_ERR_FLASH_LAYOUT;
+    if (off < MM_FLASH_DIR_SIZE || off % MM_FLASH_PAGE || vaddr % MM_FLASH_PAGE) return MM_ERR_FLASH_LAYOUT;
+    if (off > f->partition.size || align_up(len, MM_FLASH_SECTOR) > f->partition.size - off) return MM_ERR_FLASH_LAYOUT;
     mm_err_t e = image_index(lib, &p->index);
     if (e) return e;
-    if (len && f->mmu.ops->check &&
-        (e = f->mmu.ops->check(f->mmu.ctx, vaddr, align_up(len, MM_FLASH_PAGE))) != MM_OK)
+    if (len && f->mmu.ops->check && (e = f->mmu.ops->check(f->mmu.ctx, vaddr, align_up(len, MM_FLASH_PAGE))) != MM_OK)
         return e;
     uint8_t have[HDR_SIZE], want[HDR_SIZE];
     if ((e = p_read(ld, p->index * MM_FLASH_SECTOR, have, HDR_SIZE)) != MM_OK) return e;
@@ -159,8 +159,7 @@ static mm_err_t begin(mm_loader_t *ld, const mm_flash_plan_t *p) {
 }
 
 /* Is the partition's sector at off already `want` (n bytes)? */
-static mm_err_t sector_equals(const mm_loader_t *ld, uint32_t off, const uint8_t *want, uint32_t n,
-                              int *equal) {
+static mm_err_t sector_equals(const mm_loader_t *ld, uint32_t off, const uint8_t *want, uint32_t n, int *equal) {
     uint8_t chunk[64];
     *equal = 1;
     for (uint32_t done = 0; done < n && *equal; done += sizeof chunk) {
@@ -178,14 +177,12 @@ static mm_err_t write_sector(const mm_loader_t *ld, uint32_t off) {
     int equal;
     mm_err_t e = sector_equals(ld, off, sector_buf, MM_FLASH_SECTOR, &equal);
     if (e || equal) return e;
-    if ((e = p_erase(ld, off)) != MM_OK || (e = p_program(ld, off, sector_buf, MM_FLASH_SECTOR)) != MM_OK)
-        return e;
+    if ((e = p_erase(ld, off)) != MM_OK || (e = p_program(ld, off, sector_buf, MM_FLASH_SECTOR)) != MM_OK) return e;
     if ((e = sector_equals(ld, off, sector_buf, MM_FLASH_SECTOR, &equal)) != MM_OK) return e;
     return equal ? MM_OK : MM_ERR_FLASH_VERIFY;
 }
 
-static mm_err_t feed(mm_loader_t *ld, const mm_flash_plan_t *p, uint32_t off, const uint8_t *buf,
-                     uint32_t n) {
+static mm_err_t feed(mm_loader_t *ld, const mm_flash_plan_t *p, uint32_t off, const uint8_t *buf, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
         uint32_t at = off + i;
         sector_buf[at % MM_FLASH_SECTOR] = buf[i];
@@ -235,8 +232,7 @@ static mm_err_t map(mm_loader_t *ld, const mm_flash_plan_t *p) {
     const mm_mmu_t *m = &ld->flash->mmu;
     uint32_t span = align_up(p->length, MM_FLASH_PAGE);
     if (!span) return MM_OK;
-    if (m->ops->map(m->ctx, p->vaddr, part(ld)->flash_addr + p->offset, span / MM_FLASH_PAGE))
-        return MM_ERR_FLASH_MAP;
+    if (m->ops->map(m->ctx, p->vaddr, part(ld)->flash_addr + p->offset, span / MM_FLASH_PAGE)) return MM_ERR_FLASH_MAP;
     if (m->ops->sync) m->ops->sync(m->ctx, p->vaddr, span);
     return MM_OK;
 }
@@ -251,8 +247,7 @@ static void unmap(mm_loader_t *ld, uint32_t vaddr, uint32_t len) {
 static const struct mm_flash_impl impl = {plan, begin, feed, finish, map, unmap};
 
 mm_err_t mm_loader_attach_flash(mm_loader_t *ld, const mm_flash_t *flash) {
-    if (!ld || !flash || !flash->partition.ops || !flash->mmu.ops || !flash->mmu.ops->map ||
-        !flash->mmu.ops->unmap)
+    if (!ld || !flash || !flash->partition.ops || !flash->mmu.ops || !flash->mmu.ops->map || !flash->mmu.ops->unmap)
         return MM_ERR_ARGUMENT;
     if (flash->partition.flash_addr % MM_FLASH_PAGE || flash->partition.size < MM_FLASH_DIR_SIZE ||
         flash->write_limit > MM_FLASH_TALLY_BITS)

@@ -32,15 +32,15 @@
 extern "C" {
 #endif
 
-#define MM_FLASH_SECTOR 0x1000u      /* erase unit of the partition */
-#define MM_FLASH_PAGE 0x10000u       /* MMU page: 64 KB on every supported chip */
-#define MM_FLASH_DIR_SIZE 0x10000u   /* the directory: header sectors + wear sector */
-#define MM_FLASH_MAX_IMAGES 15u      /* header sectors 0..14; sector 15 is the wear sector */
+#define MM_FLASH_SECTOR      0x1000u  /* erase unit of the partition */
+#define MM_FLASH_PAGE        0x10000u /* MMU page: 64 KB on every supported chip */
+#define MM_FLASH_DIR_SIZE    0x10000u /* the directory: header sectors + wear sector */
+#define MM_FLASH_MAX_IMAGES  15u      /* header sectors 0..14; sector 15 is the wear sector */
 #define MM_FLASH_WEAR_SECTOR (15u * MM_FLASH_SECTOR)
 #define MM_FLASH_TALLY_BYTES 256u
-#define MM_FLASH_TALLY_BITS (8u * MM_FLASH_TALLY_BYTES)
+#define MM_FLASH_TALLY_BITS  (8u * MM_FLASH_TALLY_BYTES)
 #ifndef MM_FLASH_WRITE_LIMIT
-#define MM_FLASH_WRITE_LIMIT 1000u   /* rewrites per image; NOR flash endures ~100k cycles */
+#define MM_FLASH_WRITE_LIMIT 1000u /* rewrites per image; NOR flash endures ~100k cycles */
 #endif
 
 /* The library partition. Offsets are relative to the partition start. */
@@ -91,14 +91,14 @@ mm_err_t mm_loader_attach_flash(mm_loader_t *ld, const mm_flash_t *flash);
 
 /* What the partition says about one flash-slot library's image (for the agent). */
 typedef struct mm_flash_image_info {
-    uint32_t index;        /* header sector */
-    uint32_t offset;       /* partition offset of the image */
-    uint32_t writes;       /* rewrites so far (the tally) */
+    uint32_t index;  /* header sector */
+    uint32_t offset; /* partition offset of the image */
+    uint32_t writes; /* rewrites so far (the tally) */
     uint32_t write_limit;
-    uint32_t length;       /* bytes the valid header describes; 0 if not valid */
-    uint8_t valid;         /* the header is valid (complete, read back, checked) */
-    uint8_t current;       /* ... and describes this firmware's build of the library */
-    uint8_t mapped;        /* the library is loaded (its pages are mapped) */
+    uint32_t length; /* bytes the valid header describes; 0 if not valid */
+    uint8_t valid;   /* the header is valid (complete, read back, checked) */
+    uint8_t current; /* ... and describes this firmware's build of the library */
+    uint8_t mapped;  /* the library is loaded (its pages are mapped) */
 } mm_flash_image_info_t;
 mm_err_t mm_flash_image_info(mm_loader_t *ld, const char *name, mm_flash_image_info_t *out);
 
@@ -111,7 +111,7 @@ mm_err_t mm_flash_image_info(mm_loader_t *ld, const char *name, mm_flash_image_i
  * aligned and linked where the firmware's flash slots are. The counters say what the
  * loader did, for the test to print. */
 typedef struct mm_flash_semihost {
-    mm_flash_t flash;                   /* attach this one: mm_loader_attach_flash(ld, &sh.flash) */
+    mm_flash_t flash; /* attach this one: mm_loader_attach_flash(ld, &sh.flash) */
     int32_t fd;
     uintptr_t window_start, window_end;
     uint32_t erases, programs, program_bytes, pages_mapped, pages_unmapped;

@@ -4,7 +4,7 @@
 #if defined(MM_ESP_IDF_FLASH)
 #include "esp_partition.h"
 
-#define MM_PARTITION_LABEL "mmlib"
+#define MM_PARTITION_LABEL   "mmlib"
 #define MM_PARTITION_SUBTYPE 0x40 /* our own data subtype, outside ESP-IDF's list */
 
 static int part_read(void *ctx, uint32_t off, void *buf, uint32_t n) {

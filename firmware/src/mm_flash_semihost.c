@@ -51,8 +51,7 @@ static const mm_partition_ops_t part_ops = {part_read, part_erase, part_program}
 static mm_err_t check(void *ctx, uintptr_t vaddr, uint32_t len) {
     const mm_flash_semihost_t *sh = (const mm_flash_semihost_t *)ctx;
     if (vaddr % MM_FLASH_PAGE || len % MM_FLASH_PAGE) return MM_ERR_FLASH_LAYOUT;
-    if (vaddr < sh->window_start || vaddr > sh->window_end || len > sh->window_end - vaddr)
-        return MM_ERR_CODE_REGION;
+    if (vaddr < sh->window_start || vaddr > sh->window_end || len > sh->window_end - vaddr) return MM_ERR_CODE_REGION;
     return MM_OK;
 }
 static void fill_zero(uintptr_t addr, uint32_t len) {

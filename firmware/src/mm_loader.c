@@ -6,11 +6,12 @@
 
 /* ---- error text -------------------------------------------------------------------- */
 static const char *const err_names[MM_ERR__COUNT] = {
-    "OK", "ARGUMENT", "UNKNOWN_LIBRARY", "NOT_SPLIT", "OPEN", "READ", "TRUNCATED", "MAGIC",
-    "VERSION", "KIND", "HEADER_SIZE", "HEADER_CRC", "NAME", "BUILD_ID", "FILE_SIZE",
-    "PAYLOAD_CRC", "TOO_BIG", "OUT_OF_SLOT", "ALIGN", "CODE_REGION", "WRITE", "CHANGED",
-    "CTOR_RANGE", "NOT_LOADED", "NO_LOADER", "DIR_TOO_LONG", "NO_CALL_HOOK", "FLASH_NONE",
-    "FLASH_LAYOUT", "FLASH_WORN", "FLASH_IO", "FLASH_VERIFY", "FLASH_MAP",
+    "OK",        "ARGUMENT",     "UNKNOWN_LIBRARY", "NOT_SPLIT",   "OPEN",         "READ",
+    "TRUNCATED", "MAGIC",        "VERSION",         "KIND",        "HEADER_SIZE",  "HEADER_CRC",
+    "NAME",      "BUILD_ID",     "FILE_SIZE",       "PAYLOAD_CRC", "TOO_BIG",      "OUT_OF_SLOT",
+    "ALIGN",     "CODE_REGION",  "WRITE",           "CHANGED",     "CTOR_RANGE",   "NOT_LOADED",
+    "NO_LOADER", "DIR_TOO_LONG", "NO_CALL_HOOK",    "FLASH_NONE",  "FLASH_LAYOUT", "FLASH_WORN",
+    "FLASH_IO",  "FLASH_VERIFY", "FLASH_MAP",
 };
 static const char *const err_texts[MM_ERR__COUNT] = {
     "ok",
@@ -41,19 +42,17 @@ static const char *const err_texts[MM_ERR__COUNT] = {
     "the library folder is longer than 31 characters: use a shorter folder such as \"/mm\"",
     "the library has constructors but the memory writer has no call hook: set mm_memory_t.call",
     "the library is in a flash slot but the loader has no flash: call mm_loader_attach_flash()",
-    "flash slot unusable: the library's flash offset, its 64 KB-aligned address or the mmlib partition does not fit (docs/design.md 6a); link and split again",
-    "the library's flash image reached its write limit: rewrite refused (raise mm_flash_t.write_limit knowingly, or keep the library unchanged)",
+    "flash slot unusable: the library's flash offset, its 64 KB-aligned address or the mmlib partition does not fit "
+    "(docs/design.md 6a); link and split again",
+    "the library's flash image reached its write limit: rewrite refused (raise mm_flash_t.write_limit knowingly, or "
+    "keep the library unchanged)",
     "library partition read, erase or program failed",
     "the library partition does not read back what was programmed (worn or failing flash)",
     "the MMU refused to map the library's flash image",
 };
 
-const char *mm_strerror(mm_err_t err) {
-    return (unsigned)err < MM_ERR__COUNT ? err_texts[err] : "unknown error";
-}
-const char *mm_errname(mm_err_t err) {
-    return (unsigned)err < MM_ERR__COUNT ? err_names[err] : "UNKNOWN";
-}
+const char *mm_strerror(mm_err_t err) { return (unsigned)err < MM_ERR__COUNT ? err_texts[err] : "unknown error"; }
+const char *mm_errname(mm_err_t err) { return (unsigned)err < MM_ERR__COUNT ? err_names[err] : "UNKNOWN"; }
 
 /* ---- tiny libc-free helpers ------------------------------------------------------- */
 static int str_eq(const char *a, const char *b) {
@@ -79,7 +78,7 @@ static uint32_t le32(const uint8_t *p) {
 /* ---- registry ------------------------------------------------------------------------ */
 static mm_slot_t *slots;
 static mm_library_t *libraries;
-static mm_library_t *loading;        /* library whose constructors are running */
+static mm_library_t *loading; /* library whose constructors are running */
 static mm_loader_t *default_loader;
 
 void mm_register_slot(mm_slot_t *slot) {
@@ -121,8 +120,8 @@ int mm_register_destructor(void (*fn)(void *), void *arg) {
 }
 
 /* ---- loader setup -------------------------------------------------------------------- */
-mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char *dir,
-                        const mm_memory_t *memory, const volatile uint8_t *build_id) {
+mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char *dir, const mm_memory_t *memory,
+                        const volatile uint8_t *build_id) {
     if (!ld) return MM_ERR_ARGUMENT;
     /* unusable until every argument passed: a refused folder must not turn into the root */
     ld->storage.ops = 0;
@@ -161,11 +160,9 @@ static int build_path(mm_loader_t *ld, const char *name, char suffix, file_info_
     fi->path[0] = 0;
     if (ld->dir[0]) {
         if (!str_append(fi->path, sizeof fi->path, ld->dir)) return 0;
-        if (ld->dir[str_len(ld->dir) - 1] != '/' && !str_append(fi->path, sizeof fi->path, "/"))
-            return 0;
+        if (ld->dir[str_len(ld->dir) - 1] != '/' && !str_append(fi->path, sizeof fi->path, "/")) return 0;
     }
-    return str_append(fi->path, sizeof fi->path, name) &&
-           str_append(fi->path, sizeof fi->path, tail);
+    return str_append(fi->path, sizeof fi->path, name) && str_append(fi->path, sizeof fi->path, tail);
 }
 
 /* Read exactly n bytes (storage may return short reads). */
@@ -188,10 +185,8 @@ static int build_id_is_zero(const volatile uint8_t *id) {
 }
 
 /* The header checks of docs/format.md, in its order, up to (not including) the payload. */
-static mm_err_t check_header(mm_loader_t *ld, const uint8_t *h, const char *name, uint8_t kind,
-                             file_info_t *fi) {
-    if (h[0] != MM_MAGIC0 || h[1] != MM_MAGIC1 || h[2] != MM_MAGIC2 || h[3] != MM_MAGIC3)
-        return MM_ERR_MAGIC;
+static mm_err_t check_header(mm_loader_t *ld, const uint8_t *h, const char *name, uint8_t kind, file_info_t *fi) {
+    if (h[0] != MM_MAGIC0 || h[1] != MM_MAGIC1 || h[2] != MM_MAGIC2 || h[3] != MM_MAGIC3) return MM_ERR_MAGIC;
     if ((h[4] | h[5] << 8) != MM_FORMAT_VERSION) return MM_ERR_VERSION;
     if (h[6] != kind) return MM_ERR_KIND;
     if (le32(h + 8) != MM_HEADER_SIZE) return MM_ERR_HEADER_SIZE;
@@ -239,8 +234,7 @@ static int ctor_table_inside_payload(const file_info_t *fi) {
 static mm_err_t check_ranges(mm_loader_t *ld, const mm_slot_t *slot, const file_info_t *fi) {
     if (fi->kind == MM_KIND_CODE) {
         if (fi->payload_len > slot->text_end - slot->text_start) return MM_ERR_TOO_BIG;
-        if (!inside(fi->load_addr, fi->payload_len, slot->text_start, slot->text_end))
-            return MM_ERR_OUT_OF_SLOT;
+        if (!inside(fi->load_addr, fi->payload_len, slot->text_start, slot->text_end)) return MM_ERR_OUT_OF_SLOT;
         if ((fi->load_addr | fi->payload_len) & 3) return MM_ERR_ALIGN;
         if (slot->flash) return MM_OK; /* the MMU's window, checked by the flash plan */
         if (ld->memory.check_code_region)
@@ -250,8 +244,7 @@ static mm_err_t check_ranges(mm_loader_t *ld, const mm_slot_t *slot, const file_
     uintptr_t size = slot->data_end - slot->data_start;
     uintptr_t bss_size = slot->bss_end > slot->bss_start ? slot->bss_end - slot->bss_start : 0;
     if (fi->payload_len > size || fi->bss_len > (size > bss_size ? size : bss_size)) return MM_ERR_TOO_BIG;
-    if (!inside_or_empty(fi->load_addr, fi->payload_len, slot->data_start, slot->data_end))
-        return MM_ERR_OUT_OF_SLOT;
+    if (!inside_or_empty(fi->load_addr, fi->payload_len, slot->data_start, slot->data_end)) return MM_ERR_OUT_OF_SLOT;
     /* bss: inside the data range, or inside the slot's own bss range if it has one */
     if (!inside_or_empty(fi->bss_addr, fi->bss_len, slot->data_start, slot->data_end) &&
         !(bss_size && inside(fi->bss_addr, fi->bss_len, slot->bss_start, slot->bss_end)))
@@ -262,10 +255,8 @@ static mm_err_t check_ranges(mm_loader_t *ld, const mm_slot_t *slot, const file_
 }
 
 /* Stream the payload through `sink` (or only the CRC when sink is NULL); returns its CRC. */
-typedef mm_err_t (*payload_sink_t)(mm_loader_t *ld, uint32_t offset, const uint32_t *buf,
-                                   uint32_t n, file_info_t *fi);
-static mm_err_t stream_payload(mm_loader_t *ld, void *f, file_info_t *fi,
-                               payload_sink_t sink, uint32_t *crc_out) {
+typedef mm_err_t (*payload_sink_t)(mm_loader_t *ld, uint32_t offset, const uint32_t *buf, uint32_t n, file_info_t *fi);
+static mm_err_t stream_payload(mm_loader_t *ld, void *f, file_info_t *fi, payload_sink_t sink, uint32_t *crc_out) {
     uint32_t buf[CHUNK_WORDS];
     uint32_t crc = 0, done = 0;
     while (done < fi->payload_len) {
@@ -284,8 +275,7 @@ static mm_err_t stream_payload(mm_loader_t *ld, void *f, file_info_t *fi,
 /* Verification pass over a _d payload: look at every constructor entry (little-endian
  * words, the table may start at any payload offset) so that a pointer outside the code,
  * or constructors without a call hook, refuse the library before anything is evicted. */
-static mm_err_t sink_check_ctors(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
-                                 file_info_t *fi) {
+static mm_err_t sink_check_ctors(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n, file_info_t *fi) {
     (void)ld;
     const uint8_t *bytes = (const uint8_t *)buf;
     uint32_t first = fi->ctor_addr - fi->load_addr, end = first + 4 * fi->ctor_count;
@@ -350,8 +340,7 @@ static mm_err_t lookup(mm_loader_t *ld, const char *name, mm_library_t **out) {
 }
 
 /* Flash slot: where the image goes and whether the partition holds it already. */
-static mm_err_t plan_flash(mm_loader_t *ld, mm_library_t *lib, const file_info_t *fe,
-                           mm_flash_plan_t *plan) {
+static mm_err_t plan_flash(mm_loader_t *ld, mm_library_t *lib, const file_info_t *fe, mm_flash_plan_t *plan) {
     if (!ld->flash || !ld->flash_impl) return MM_ERR_FLASH_NONE;
     return ld->flash_impl->plan(ld, lib, fe->load_addr, fe->payload_len, fe->payload_crc, plan);
 }
@@ -380,8 +369,7 @@ mm_err_t mm_verify(mm_loader_t *ld, const char *name) {
 }
 
 /* ---- copying --------------------------------------------------------------------------- */
-static mm_err_t sink_code(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
-                          file_info_t *fi) {
+static mm_err_t sink_code(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n, file_info_t *fi) {
     /* n is a multiple of 4: payload_len is (checked) and chunks are whole words */
     return ld->memory.write_code(ld->memory.ctx, fi->load_addr + off, buf, n / 4) ? MM_ERR_WRITE : MM_OK;
 }
@@ -401,12 +389,10 @@ static int zero_data(mm_loader_t *ld, uintptr_t dst, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) d[i] = 0;
     return 0;
 }
-static mm_err_t sink_flash(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
-                           file_info_t *fi) {
+static mm_err_t sink_flash(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n, file_info_t *fi) {
     return ld->flash_impl->feed(ld, fi->plan, off, (const uint8_t *)buf, n);
 }
-static mm_err_t sink_data(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n,
-                          file_info_t *fi) {
+static mm_err_t sink_data(mm_loader_t *ld, uint32_t off, const uint32_t *buf, uint32_t n, file_info_t *fi) {
     return write_data(ld, fi->load_addr + off, buf, n) ? MM_ERR_WRITE : MM_OK;
 }
 
@@ -418,8 +404,7 @@ static mm_err_t copy_file(mm_loader_t *ld, file_info_t *fi, payload_sink_t sink)
     uint8_t h[MM_HEADER_SIZE];
     uint32_t crc = 0;
     mm_err_t e = read_full(ld, f, h, sizeof h);
-    if (!e && (le32(h + 12) != fi->load_addr || le32(h + 16) != fi->payload_len ||
-               le32(h + 20) != fi->payload_crc))
+    if (!e && (le32(h + 12) != fi->load_addr || le32(h + 16) != fi->payload_len || le32(h + 20) != fi->payload_crc))
         e = MM_ERR_CHANGED;
     if (!e) e = stream_payload(ld, f, fi, sink, &crc);
     if (!e && crc != fi->payload_crc) e = MM_ERR_CHANGED;
@@ -461,8 +446,7 @@ static void make_unrunnable(mm_loader_t *ld, const mm_slot_t *slot, uint32_t add
 static void release_slot(mm_loader_t *ld, mm_library_t *lib, int poison) {
     run_destructors(lib);
     lib->slot->occupant = 0;
-    if ((poison || lib->slot->flash) && lib->code_len)
-        make_unrunnable(ld, lib->slot, lib->code_addr, lib->code_len);
+    if ((poison || lib->slot->flash) && lib->code_len) make_unrunnable(ld, lib->slot, lib->code_addr, lib->code_len);
     lib->code_len = 0;
 }
 
@@ -522,7 +506,8 @@ mm_err_t mm_load(mm_loader_t *ld, const char *name) {
     char failed = 0;
     if ((e = lib->slot->flash ? place_in_flash(ld, &fe, &plan) : copy_file(ld, &fe, sink_code)) != MM_OK)
         failed = 'e';
-    else if ((e = copy_file(ld, &fd, sink_data)) != MM_OK) failed = 'd';
+    else if ((e = copy_file(ld, &fd, sink_data)) != MM_OK)
+        failed = 'd';
     else if (fd.bss_len && zero_data(ld, fd.bss_addr, fd.bss_len))
         e = MM_ERR_WRITE, failed = 'd';
     if (failed) {
@@ -531,8 +516,7 @@ mm_err_t mm_load(mm_loader_t *ld, const char *name) {
         make_unrunnable(ld, lib->slot, fe.load_addr, fe.payload_len);
         return fail(ld, e, name, failed);
     }
-    if (!lib->slot->flash && ld->memory.sync_code)
-        ld->memory.sync_code(ld->memory.ctx, fe.load_addr, fe.payload_len);
+    if (!lib->slot->flash && ld->memory.sync_code) ld->memory.sync_code(ld->memory.ctx, fe.load_addr, fe.payload_len);
     lib->code_addr = fe.load_addr;
     lib->code_len = fe.payload_len;
     /* occupant is set before the constructors run, so a constructor calling an MM_LAZY

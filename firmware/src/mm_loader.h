@@ -34,27 +34,27 @@ typedef enum {
     MM_ERR_KIND = 9,
     MM_ERR_HEADER_SIZE = 10,
     MM_ERR_HEADER_CRC = 11,
-    MM_ERR_NAME = 12,           /* header names another library */
-    MM_ERR_BUILD_ID = 13,       /* file was made for another firmware build */
-    MM_ERR_FILE_SIZE = 14,      /* file longer than header + payload (trailing bytes) */
+    MM_ERR_NAME = 12,      /* header names another library */
+    MM_ERR_BUILD_ID = 13,  /* file was made for another firmware build */
+    MM_ERR_FILE_SIZE = 14, /* file longer than header + payload (trailing bytes) */
     MM_ERR_PAYLOAD_CRC = 15,
-    MM_ERR_TOO_BIG = 16,        /* payload (or bss) larger than the slot */
-    MM_ERR_OUT_OF_SLOT = 17,    /* load/bss/ctor address range outside the slot */
-    MM_ERR_ALIGN = 18,          /* code address or length not a multiple of 4 */
-    MM_ERR_CODE_REGION = 19,    /* this chip cannot execute code at that address */
-    MM_ERR_WRITE = 20,          /* memory writer refused */
-    MM_ERR_CHANGED = 21,        /* file changed between verification and copy */
-    MM_ERR_CTOR_RANGE = 22,     /* a constructor pointer points outside the loaded code */
-    MM_ERR_NOT_LOADED = 23,     /* unload of a library that is not loaded */
-    MM_ERR_NO_LOADER = 24,      /* mm_require() before any loader was made the default */
-    MM_ERR_DIR_TOO_LONG = 25,   /* the loader's folder is longer than MM_DIR_MAX - 1 chars */
-    MM_ERR_NO_CALL_HOOK = 26,   /* the library has constructors, the memory writer no call */
-    MM_ERR_FLASH_NONE = 27,     /* a flash-slot library, but no flash attached to the loader */
-    MM_ERR_FLASH_LAYOUT = 28,   /* flash offset, slot address or partition unusable (§6a) */
-    MM_ERR_FLASH_WORN = 29,     /* the image reached its write limit: rewrite refused */
-    MM_ERR_FLASH_IO = 30,       /* library partition read, erase or program failed */
-    MM_ERR_FLASH_VERIFY = 31,   /* the partition does not read back what was programmed */
-    MM_ERR_FLASH_MAP = 32,      /* the MMU refused to map the image */
+    MM_ERR_TOO_BIG = 16,      /* payload (or bss) larger than the slot */
+    MM_ERR_OUT_OF_SLOT = 17,  /* load/bss/ctor address range outside the slot */
+    MM_ERR_ALIGN = 18,        /* code address or length not a multiple of 4 */
+    MM_ERR_CODE_REGION = 19,  /* this chip cannot execute code at that address */
+    MM_ERR_WRITE = 20,        /* memory writer refused */
+    MM_ERR_CHANGED = 21,      /* file changed between verification and copy */
+    MM_ERR_CTOR_RANGE = 22,   /* a constructor pointer points outside the loaded code */
+    MM_ERR_NOT_LOADED = 23,   /* unload of a library that is not loaded */
+    MM_ERR_NO_LOADER = 24,    /* mm_require() before any loader was made the default */
+    MM_ERR_DIR_TOO_LONG = 25, /* the loader's folder is longer than MM_DIR_MAX - 1 chars */
+    MM_ERR_NO_CALL_HOOK = 26, /* the library has constructors, the memory writer no call */
+    MM_ERR_FLASH_NONE = 27,   /* a flash-slot library, but no flash attached to the loader */
+    MM_ERR_FLASH_LAYOUT = 28, /* flash offset, slot address or partition unusable (§6a) */
+    MM_ERR_FLASH_WORN = 29,   /* the image reached its write limit: rewrite refused */
+    MM_ERR_FLASH_IO = 30,     /* library partition read, erase or program failed */
+    MM_ERR_FLASH_VERIFY = 31, /* the partition does not read back what was programmed */
+    MM_ERR_FLASH_MAP = 32,    /* the MMU refused to map the image */
     MM_ERR__COUNT
 } mm_err_t;
 
@@ -98,10 +98,13 @@ typedef struct mm_slot {
     uintptr_t bss_start, bss_end;   /* optional _mm_slot_<slot>_bss_start/_end, else 0 */
     struct mm_library *occupant;    /* runtime: the loaded member, or NULL */
     struct mm_slot *next;
-    uintptr_t flash;                /* _mm_slot_<slot>_flash (weak): 1 = flash slot, 0 = RAM */
+    uintptr_t flash; /* _mm_slot_<slot>_flash (weak): 1 = flash slot, 0 = RAM */
 } mm_slot_t;
 
-typedef struct { void (*fn)(void *); void *arg; } mm_dtor_t;
+typedef struct {
+    void (*fn)(void *);
+    void *arg;
+} mm_dtor_t;
 
 typedef struct mm_library {
     const char *name;
@@ -110,10 +113,10 @@ typedef struct mm_library {
     uintptr_t text_start, text_end, data_start, data_end, bss_start, bss_end, ctors_start, ctors_end;
     struct mm_library *next;
     /* runtime */
-    uint32_t code_addr, code_len;   /* where the loaded code is (ctor pointer check) */
+    uint32_t code_addr, code_len; /* where the loaded code is (ctor pointer check) */
     uint8_t ndtors;
     mm_dtor_t dtors[MM_MAX_DTORS];
-    uintptr_t flash_offset;         /* _mm_<lib>_flash_offset (weak): image offset in mmlib */
+    uintptr_t flash_offset; /* _mm_<lib>_flash_offset (weak): image offset in mmlib */
 } mm_library_t;
 
 /* Registration (the macros below call these from a constructor; call them yourself if
@@ -128,40 +131,52 @@ mm_library_t *mm_first_library(void); /* iterate with lib->next */
  * {start,end}. The data range should cover the members' data and bss; if the linker
  * script bounds bss separately (_mm_slot_ai_bss_start/_end, optional, weak here), bss
  * may lie in either range. */
-#define MM_SLOT(slot)                                                                     \
-    MM__EXTERN_C char _mm_slot_##slot##_text_start[], _mm_slot_##slot##_text_end[];       \
-    MM__EXTERN_C char _mm_slot_##slot##_data_start[], _mm_slot_##slot##_data_end[];       \
-    MM__EXTERN_C char _mm_slot_##slot##_bss_start[] MM__WEAK;                             \
-    MM__EXTERN_C char _mm_slot_##slot##_bss_end[] MM__WEAK;                               \
-    MM__EXTERN_C char _mm_slot_##slot##_flash[] MM__WEAK;                                 \
-    MM__EXTERN_C mm_slot_t mm_slot_##slot;                                                \
-    mm_slot_t mm_slot_##slot = {#slot, (uintptr_t)_mm_slot_##slot##_text_start,           \
-                                (uintptr_t)_mm_slot_##slot##_text_end,                    \
-                                (uintptr_t)_mm_slot_##slot##_data_start,                  \
-                                (uintptr_t)_mm_slot_##slot##_data_end,                    \
-                                (uintptr_t)_mm_slot_##slot##_bss_start,                   \
-                                (uintptr_t)_mm_slot_##slot##_bss_end, 0, 0,               \
-                                (uintptr_t)_mm_slot_##slot##_flash};                      \
+#define MM_SLOT(slot)                                                               \
+    MM__EXTERN_C char _mm_slot_##slot##_text_start[], _mm_slot_##slot##_text_end[]; \
+    MM__EXTERN_C char _mm_slot_##slot##_data_start[], _mm_slot_##slot##_data_end[]; \
+    MM__EXTERN_C char _mm_slot_##slot##_bss_start[] MM__WEAK;                       \
+    MM__EXTERN_C char _mm_slot_##slot##_bss_end[] MM__WEAK;                         \
+    MM__EXTERN_C char _mm_slot_##slot##_flash[] MM__WEAK;                           \
+    MM__EXTERN_C mm_slot_t mm_slot_##slot;                                          \
+    mm_slot_t mm_slot_##slot = {#slot,                                              \
+                                (uintptr_t)_mm_slot_##slot##_text_start,            \
+                                (uintptr_t)_mm_slot_##slot##_text_end,              \
+                                (uintptr_t)_mm_slot_##slot##_data_start,            \
+                                (uintptr_t)_mm_slot_##slot##_data_end,              \
+                                (uintptr_t)_mm_slot_##slot##_bss_start,             \
+                                (uintptr_t)_mm_slot_##slot##_bss_end,               \
+                                0,                                                  \
+                                0,                                                  \
+                                (uintptr_t)_mm_slot_##slot##_flash};                \
     static MM__CTOR void mm__register_slot_##slot(void) { mm_register_slot(&mm_slot_##slot); }
 
 /* MM_LIBRARY(TinyClassifier, ai) declares a library living in slot `ai` (declared with
  * MM_SLOT in this or another file of the firmware). */
 #define MM_SLOT_EXTERN(slot) MM__EXTERN_C mm_slot_t mm_slot_##slot
-#define MM_LIBRARY(lib, slot)                                                             \
-    MM_SLOT_EXTERN(slot);                                                                 \
-    MM__EXTERN_C char _mm_##lib##_text_start[], _mm_##lib##_text_end[];                   \
-    MM__EXTERN_C char _mm_##lib##_data_start[], _mm_##lib##_data_end[];                   \
-    MM__EXTERN_C char _mm_##lib##_bss_start[], _mm_##lib##_bss_end[];                     \
-    MM__EXTERN_C char _mm_##lib##_ctors_start[], _mm_##lib##_ctors_end[];                 \
-    MM__EXTERN_C char _mm_##lib##_flash_offset[] MM__WEAK;                                \
-    MM__EXTERN_C mm_library_t mm_library_##lib;                                           \
-    mm_library_t mm_library_##lib = {                                                     \
-        #lib, &mm_slot_##slot, (uintptr_t)_mm_##lib##_text_start,                         \
-        (uintptr_t)_mm_##lib##_text_end, (uintptr_t)_mm_##lib##_data_start,               \
-        (uintptr_t)_mm_##lib##_data_end, (uintptr_t)_mm_##lib##_bss_start,                \
-        (uintptr_t)_mm_##lib##_bss_end, (uintptr_t)_mm_##lib##_ctors_start,               \
-        (uintptr_t)_mm_##lib##_ctors_end, 0, 0, 0, 0, {{0, 0}},                           \
-        (uintptr_t)_mm_##lib##_flash_offset};                                             \
+#define MM_LIBRARY(lib, slot)                                              \
+    MM_SLOT_EXTERN(slot);                                                  \
+    MM__EXTERN_C char _mm_##lib##_text_start[], _mm_##lib##_text_end[];    \
+    MM__EXTERN_C char _mm_##lib##_data_start[], _mm_##lib##_data_end[];    \
+    MM__EXTERN_C char _mm_##lib##_bss_start[], _mm_##lib##_bss_end[];      \
+    MM__EXTERN_C char _mm_##lib##_ctors_start[], _mm_##lib##_ctors_end[];  \
+    MM__EXTERN_C char _mm_##lib##_flash_offset[] MM__WEAK;                 \
+    MM__EXTERN_C mm_library_t mm_library_##lib;                            \
+    mm_library_t mm_library_##lib = {#lib,                                 \
+                                     &mm_slot_##slot,                      \
+                                     (uintptr_t)_mm_##lib##_text_start,    \
+                                     (uintptr_t)_mm_##lib##_text_end,      \
+                                     (uintptr_t)_mm_##lib##_data_start,    \
+                                     (uintptr_t)_mm_##lib##_data_end,      \
+                                     (uintptr_t)_mm_##lib##_bss_start,     \
+                                     (uintptr_t)_mm_##lib##_bss_end,       \
+                                     (uintptr_t)_mm_##lib##_ctors_start,   \
+                                     (uintptr_t)_mm_##lib##_ctors_end,     \
+                                     0,                                    \
+                                     0,                                    \
+                                     0,                                    \
+                                     0,                                    \
+                                     {{0, 0}},                             \
+                                     (uintptr_t)_mm_##lib##_flash_offset}; \
     static MM__CTOR void mm__register_lib_##lib(void) { mm_register_library(&mm_library_##lib); }
 
 /* The common case, one library per slot named after it (custom_mm_slots not given). */
@@ -170,27 +185,27 @@ mm_library_t *mm_first_library(void); /* iterate with lib->next */
 /* ---- the loader -------------------------------------------------------------------- */
 #define MM_PATH_MAX 96
 /* Room for the folder, NUL included: a folder of up to 31 characters ("/mm", "/sdcard/mm"). */
-#define MM_DIR_MAX (MM_PATH_MAX - 2 * MM_NAME_MAX)
+#define MM_DIR_MAX  (MM_PATH_MAX - 2 * MM_NAME_MAX)
 
 struct mm_flash;
 struct mm_flash_impl;
 typedef struct mm_loader {
-    mm_storage_t storage;                    /* ops NULL: init failed (last_error says why) */
+    mm_storage_t storage; /* ops NULL: init failed (last_error says why) */
     mm_memory_t memory;
-    const struct mm_flash *flash;            /* mm_loader_attach_flash() (mm_flash.h), or NULL */
-    const struct mm_flash_impl *flash_impl;  /* set with it: keeps mm_flash.c out of RAM-only builds */
-    char dir[MM_DIR_MAX];                    /* "/mm"; "" = storage root */
-    const volatile uint8_t *build_id;        /* normally mm_build_id */
+    const struct mm_flash *flash;           /* mm_loader_attach_flash() (mm_flash.h), or NULL */
+    const struct mm_flash_impl *flash_impl; /* set with it: keeps mm_flash.c out of RAM-only builds */
+    char dir[MM_DIR_MAX];                   /* "/mm"; "" = storage root */
+    const volatile uint8_t *build_id;       /* normally mm_build_id */
     mm_err_t last_error;
-    char last_file[MM_NAME_MAX + 2];         /* file the last error is about ("Lib_e") */
+    char last_file[MM_NAME_MAX + 2]; /* file the last error is about ("Lib_e") */
 } mm_loader_t;
 
 /* Set up a loader. memory may be NULL: the chip port's writer (mm_port_memory()) is used.
  * build_id may be NULL: the firmware's mm_build_id is used. A folder of MM_DIR_MAX
  * characters or more is MM_ERR_DIR_TOO_LONG (never shortened); after a failed init every
  * call on the loader returns that error. */
-mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char *dir,
-                        const mm_memory_t *memory, const volatile uint8_t *build_id);
+mm_err_t mm_loader_init(mm_loader_t *ld, const mm_storage_t *storage, const char *dir, const mm_memory_t *memory,
+                        const volatile uint8_t *build_id);
 
 /* Verify both files, evict the slot's current occupant, copy, zero bss, run
  * constructors. Already loaded: MM_OK without reading anything. Every check that can
@@ -220,15 +235,15 @@ mm_err_t mm_require(const char *name);
  * `int mm_lazy_lib_fn(int a, int b)`: it loads Lib if needed, then calls lib_fn; if the
  * load fails it returns the fallback (-1) without calling into the library. The mm_lazy_
  * prefix is used by no API function, so lib_fn may be called load, verify, require... */
-#define MM_LAZY(lib, ret, fn, params, args, fallback)     \
-    static inline ret mm_lazy_##fn params {               \
-        if (mm_require(#lib) != MM_OK) return fallback;   \
-        return fn args;                                   \
+#define MM_LAZY(lib, ret, fn, params, args, fallback)   \
+    static inline ret mm_lazy_##fn params {             \
+        if (mm_require(#lib) != MM_OK) return fallback; \
+        return fn args;                                 \
     }
-#define MM_LAZY_VOID(lib, fn, params, args)               \
-    static inline void mm_lazy_##fn params {              \
-        if (mm_require(#lib) != MM_OK) return;            \
-        fn args;                                          \
+#define MM_LAZY_VOID(lib, fn, params, args)    \
+    static inline void mm_lazy_##fn params {   \
+        if (mm_require(#lib) != MM_OK) return; \
+        fn args;                               \
     }
 
 /* ---- destructors -------------------------------------------------------------------- */

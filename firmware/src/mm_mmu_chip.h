@@ -35,8 +35,8 @@ typedef struct mm_mmu_chip {
     uint32_t (*flash_entry)(uint32_t paddr);
     /* Entry value for the PSRAM page at paddr; NULL: this chip runs no code from PSRAM. */
     uint32_t (*psram_entry)(uint32_t paddr);
-    uint32_t invalid_entry;             /* an unmapped page: an access faults */
-    uint32_t max_paddr;                 /* physical flash the entries can address */
+    uint32_t invalid_entry; /* an unmapped page: an access faults */
+    uint32_t max_paddr;     /* physical flash the entries can address */
 } mm_mmu_chip_t;
 
 extern const mm_mmu_chip_t mm_mmu_esp32, mm_mmu_esp32s3, mm_mmu_esp32c3, mm_mmu_esp32c6;

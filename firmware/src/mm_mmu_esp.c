@@ -10,7 +10,8 @@
  * Arduino-ESP32 3.x): elsewhere mm_port_mmu() is not defined, so a firmware that uses
  * flash slots there fails to link, and every other firmware builds as before. */
 #if (CONFIG_IDF_TARGET_ESP32 || CONFIG_IDF_TARGET_ESP32S3 || CONFIG_IDF_TARGET_ESP32C3 || \
-     CONFIG_IDF_TARGET_ESP32C6) && defined(__has_include)
+     CONFIG_IDF_TARGET_ESP32C6) &&                                                        \
+    defined(__has_include)
 #if __has_include("esp_private/cache_utils.h")
 #include "esp_attr.h"
 #include "esp_private/cache_utils.h"

@@ -18,8 +18,8 @@ static uint32_t flash_entry(uint32_t paddr) { return (paddr >> 16) & 0x3FFFu; }
 static uint32_t psram_entry(uint32_t paddr) { return ((paddr >> 16) & 0x3FFFu) | 0x8000u; }
 
 const mm_mmu_chip_t mm_mmu_esp32s3 = {
-    "esp32s3", 0x42000000u, 0x44000000u, entry_index, flash_entry, psram_entry, 0x4000u,
-    0x40000000u, /* 16384 pages, SOC_MMU_MAX_PADDR_PAGE_NUM */
+    "esp32s3",   0x42000000u, 0x44000000u, entry_index,
+    flash_entry, psram_entry, 0x4000u,     0x40000000u, /* 16384 pages, SOC_MMU_MAX_PADDR_PAGE_NUM */
 };
 
 #if defined(MM_ESP_IDF_FLASH)

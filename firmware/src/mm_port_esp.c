@@ -23,7 +23,10 @@
 #if defined(ESP_PLATFORM)
 #include "sdkconfig.h"
 
-typedef struct { uintptr_t start, end; intptr_t data_offset; } code_region_t;
+typedef struct {
+    uintptr_t start, end;
+    intptr_t data_offset;
+} code_region_t;
 
 #if CONFIG_IDF_TARGET_ESP32
 /* the application IRAM (SRAM0); SRAM1's instruction alias 0x400A0000-0x400C0000 is the
@@ -35,10 +38,10 @@ static const code_region_t code_regions[] = {{0x40020000u, 0x40070000u, -0x70000
 #define MM_PORT_NAME "esp32s2"
 #elif CONFIG_IDF_TARGET_ESP32S3
 #define MM_S3_PSRAM_CODE_START 0x42000000u
-#define MM_S3_PSRAM_CODE_END 0x44000000u
+#define MM_S3_PSRAM_CODE_END   0x44000000u
 static const code_region_t code_regions[] = {{0x40370000u, 0x403E0000u, -0x6F0000},
                                              {MM_S3_PSRAM_CODE_START, MM_S3_PSRAM_CODE_END, -0x06000000}};
-#define MM_PORT_NAME "esp32s3"
+#define MM_PORT_NAME           "esp32s3"
 #elif CONFIG_IDF_TARGET_ESP32C3
 static const code_region_t code_regions[] = {{0x4037C000u, 0x403E0000u, -0x700000}};
 #define MM_PORT_NAME "esp32c3"
@@ -62,8 +65,7 @@ static const code_region_t code_regions[] = {{0x40800000u, 0x40880000u, 0}};
 
 static const code_region_t *region_of(uintptr_t addr, uint32_t len) {
     for (unsigned i = 0; i < N_REGIONS; i++)
-        if (addr >= code_regions[i].start && addr <= code_regions[i].end &&
-            len <= code_regions[i].end - addr)
+        if (addr >= code_regions[i].start && addr <= code_regions[i].end && len <= code_regions[i].end - addr)
             return &code_regions[i];
     return 0;
 }

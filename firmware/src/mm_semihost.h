@@ -32,13 +32,13 @@ static inline int32_t mm_sh_call(int32_t nr, int32_t a, int32_t b, int32_t c) {
     return a2;
 }
 #define MM_SH_HOST_O_WRONLY 0x1
-#define MM_SH_HOST_O_RDWR 0x2
-#define MM_SH_HOST_O_CREAT 0x40
-#define MM_SH_HOST_O_TRUNC 0x200
+#define MM_SH_HOST_O_RDWR   0x2
+#define MM_SH_HOST_O_CREAT  0x40
+#define MM_SH_HOST_O_TRUNC  0x200
 #define MM_SH_HOST_O_APPEND 0x400
 static inline int32_t mm_sh_open(const char *path, mm_sh_mode_t mode) {
-    int32_t flags = mode == MM_SH_READ    ? 0
-                    : mode == MM_SH_WRITE ? MM_SH_HOST_O_WRONLY | MM_SH_HOST_O_CREAT | MM_SH_HOST_O_TRUNC
+    int32_t flags = mode == MM_SH_READ     ? 0
+                    : mode == MM_SH_WRITE  ? MM_SH_HOST_O_WRONLY | MM_SH_HOST_O_CREAT | MM_SH_HOST_O_TRUNC
                     : mode == MM_SH_APPEND ? MM_SH_HOST_O_WRONLY | MM_SH_HOST_O_CREAT | MM_SH_HOST_O_APPEND
                                            : MM_SH_HOST_O_RDWR;
     return mm_sh_call(5, (int32_t)(intptr_t)path, flags, 0644);
@@ -51,7 +51,9 @@ static inline int32_t mm_sh_write(int32_t fd, const void *buf, uint32_t n) {
 }
 static inline void mm_sh_close(int32_t fd) { mm_sh_call(6, fd, 0, 0); }
 /* Moves to byte `pos` from the start; the new position or negative. */
-static inline int32_t mm_sh_seek(int32_t fd, uint32_t pos) { return mm_sh_call(19, fd, (int32_t)pos, 0 /* SEEK_SET */); }
+static inline int32_t mm_sh_seek(int32_t fd, uint32_t pos) {
+    return mm_sh_call(19, fd, (int32_t)pos, 0 /* SEEK_SET */);
+}
 /* The file's length; the position is left where it was. */
 static inline int32_t mm_sh_size(int32_t fd) {
     int32_t here = mm_sh_call(19, fd, 0, 1 /* SEEK_CUR */);
@@ -60,8 +62,15 @@ static inline int32_t mm_sh_size(int32_t fd) {
     return end;
 }
 #define MM_SH_HAS_RENAME 0 /* nor remove */
-static inline int32_t mm_sh_remove(const char *path) { (void)path; return -1; }
-static inline int32_t mm_sh_rename(const char *from, const char *to) { (void)from; (void)to; return -1; }
+static inline int32_t mm_sh_remove(const char *path) {
+    (void)path;
+    return -1;
+}
+static inline int32_t mm_sh_rename(const char *from, const char *to) {
+    (void)from;
+    (void)to;
+    return -1;
+}
 
 #elif defined(__riscv)
 static inline int32_t mm_sh_call(int32_t op, const void *args) {
@@ -69,7 +78,9 @@ static inline int32_t mm_sh_call(int32_t op, const void *args) {
     register const void *a1 __asm__("a1") = args;
     __asm__ volatile(".option push\n\t.option norvc\n\t.balign 16\n\t"
                      "slli x0, x0, 0x1f\n\tebreak\n\tsrai x0, x0, 7\n\t.option pop"
-                     : "+r"(a0) : "r"(a1) : "memory");
+                     : "+r"(a0)
+                     : "r"(a1)
+                     : "memory");
     return a0;
 }
 #define MM_SH_HAS_RENAME 1 /* and remove */

@@ -24,7 +24,7 @@ void fs_close(void *, void *file) {
     delete f;
 }
 const mm_storage_ops_t fs_ops = {fs_open, fs_size, fs_read, fs_close};
-}  // namespace
+} // namespace
 
 MemoryManager::MemoryManager(fs::FS &fs, const char *dir) : fs_(&fs) {
     mm_storage_t s = {&fs_ops, &fs};

@@ -5,7 +5,7 @@
 #if defined(MM_SEMIHOSTING)
 #include "mm_semihost.h"
 
-#define FD_OF(file) ((int32_t)(intptr_t)(file) - 1) /* fd 0 is valid: store fd + 1 */
+#define FD_OF(file) ((int32_t)(intptr_t)(file)-1) /* fd 0 is valid: store fd + 1 */
 #define FILE_OF(fd) ((void *)(intptr_t)((fd) + 1))
 
 static void *sh_open(void *ctx, const char *path) {

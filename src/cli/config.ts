@@ -47,10 +47,20 @@ Options:
       // The sdkconfig is read only when nothing in platformio.ini names the chip.
       let target: string | undefined;
       if (!envChip(project, env, { mcu })) {
-        const sdkconfig = await readBuildSdkconfig(undefined, str('build-dir') ?? buildOutputs(project, env).buildDir, frameworkOf(project, env));
+        const sdkconfig = await readBuildSdkconfig(
+          undefined,
+          str('build-dir') ?? buildOutputs(project, env).buildDir,
+          frameworkOf(project, env),
+        );
         target = sdkconfig && sdkconfigTarget(sdkconfig.config);
       }
-      const config = resolveBuildConfig(project, { env, mcu, sdkconfigTarget: target, buildDir: str('build-dir'), partitions: str('partitions') });
+      const config = resolveBuildConfig(project, {
+        env,
+        mcu,
+        sdkconfigTarget: target,
+        buildDir: str('build-dir'),
+        partitions: str('partitions'),
+      });
       console.log(values.json ? JSON.stringify(config, null, 2) : formatConfig(config));
       return 0;
     } catch (e) {
@@ -63,7 +73,8 @@ Options:
 
 function formatConfig(c: BuildConfig): string {
   const lines = [`[env:${c.env}] of ${c.project}`];
-  if (!c.libs.length) return [...lines, '  no dynamic libraries (custom_mm_libs is empty or not set): a build does nothing more'].join('\n');
+  if (!c.libs.length)
+    return [...lines, '  no dynamic libraries (custom_mm_libs is empty or not set): a build does nothing more'].join('\n');
   lines.push(
     `  chip:         ${c.chip} (from ${c.chipSource})`,
     `  libraries:    ${c.libs.join(', ')}`,

@@ -43,7 +43,13 @@ Options:
   async run(positionals, values) {
     if (positionals.length !== 1) throw new UsageError(`give one project folder (the one with platformio.ini)\n\n${this.usage}`);
     const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-    const result = await diagnoseProject({ projectDir: positionals[0], env: str('env'), sdkconfig: str('sdkconfig'), elf: str('elf'), map: str('map') });
+    const result = await diagnoseProject({
+      projectDir: positionals[0],
+      env: str('env'),
+      sdkconfig: str('sdkconfig'),
+      elf: str('elf'),
+      map: str('map'),
+    });
     console.log(values.json ? JSON.stringify({ ...result.report, inputs: result.inputs }, null, 2) : formatDoctor(result));
     return doctorErrors(result.report).length ? EXIT.badInput : EXIT.ok;
   },
@@ -51,9 +57,16 @@ Options:
 
 export function formatDoctor({ report, inputs }: DoctorResult): string {
   const out = [`esp32mm doctor: [env:${report.env}], ${report.chip}, framework ${report.framework}`];
-  out.push(`  sdkconfig: ${inputs.sdkconfig ?? 'none'}`, `  firmware: ${inputs.elf ?? (inputs.map ? `map ${inputs.map}` : 'not built yet')}`);
+  out.push(
+    `  sdkconfig: ${inputs.sdkconfig ?? 'none'}`,
+    `  firmware: ${inputs.elf ?? (inputs.map ? `map ${inputs.map}` : 'not built yet')}`,
+  );
   for (const f of report.findings) out.push('', `${f.severity}: ${f.message}`, `  fix: ${f.fix}`);
-  out.push('', ...report.checked.map((c) => `checked ${c.check}: ${c.detail}`), ...report.notChecked.map((c) => `not checked ${c.check}: ${c.why}`));
+  out.push(
+    '',
+    ...report.checked.map((c) => `checked ${c.check}: ${c.detail}`),
+    ...report.notChecked.map((c) => `not checked ${c.check}: ${c.why}`),
+  );
   out.push('', summary(report));
   return out.join('\n');
 }

@@ -81,11 +81,13 @@ Options:
   async run(positionals, values) {
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'\n\n${this.usage}`);
     const libs = typeof values.libs === 'string' ? splitList(values.libs) : [];
-    if (typeof values.elf === 'string' && typeof values['check-map'] !== 'string') throw new UsageError(`--elf goes with --check-map <firmware.map>\n\n${this.usage}`);
+    if (typeof values.elf === 'string' && typeof values['check-map'] !== 'string')
+      throw new UsageError(`--elf goes with --check-map <firmware.map>\n\n${this.usage}`);
     const partitionsPath = values.partitions as string | undefined;
     if (typeof values['check-map'] === 'string') {
       return checkMap(values['check-map'], libs, values.strict === true, values.elf as string | undefined, {
-        chip: values.chip as string | undefined, partitions: partitionsPath === undefined ? undefined : readPartitions(partitionsPath),
+        chip: values.chip as string | undefined,
+        partitions: partitionsPath === undefined ? undefined : readPartitions(partitionsPath),
       });
     }
     if (typeof values.libs !== 'string') throw new UsageError(`--libs A,B is required\n\n${this.usage}`);
@@ -126,12 +128,29 @@ function addressOption(text: string, option: string): number {
 }
 
 function readPartitions(path: string): { path: string; table: Partition[] } {
-  return { path, table: readInput(path, 'partition table', 'give the partitions.csv the project names (board_build.partitions) or the build\'s partitions.bin', (b) => parsePartitionFile(new Uint8Array(b), path)) };
+  return {
+    path,
+    table: readInput(
+      path,
+      'partition table',
+      "give the partitions.csv the project names (board_build.partitions) or the build's partitions.bin",
+      (b) => parsePartitionFile(new Uint8Array(b), path),
+    ),
+  };
 }
 
-function checkMap(mapPath: string, libs: string[], strict: boolean, elfPath: string | undefined, flash: { chip?: string; partitions?: { path: string; table: Partition[] } }): number {
+function checkMap(
+  mapPath: string,
+  libs: string[],
+  strict: boolean,
+  elfPath: string | undefined,
+  flash: { chip?: string; partitions?: { path: string; table: Partition[] } },
+): number {
   const text = readInput(mapPath, 'map file', 'link with -Wl,-Map=<file> (the build hook adds it)', (b) => decodeMapFile(b));
-  const elf = elfPath === undefined ? undefined : readInput(elfPath, 'ELF', 'give the firmware.elf this map was written with', (b) => new Uint8Array(b));
+  const elf =
+    elfPath === undefined
+      ? undefined
+      : readInput(elfPath, 'ELF', 'give the firmware.elf this map was written with', (b) => new Uint8Array(b));
   if (libs.length) checkLibraryNames(libs);
   // A map that is not a complete GNU ld map is an error (MapFileError names the line).
   const chip = flash.chip === undefined ? undefined : parseChipId(flash.chip);
@@ -144,8 +163,12 @@ function checkMap(mapPath: string, libs: string[], strict: boolean, elfPath: str
   for (const w of warnings) console.error(`${w.severity}: ${w.message}`);
   const errors = warnings.filter((w) => w.severity === 'error').length;
   const problems = warnings.filter((w) => w.severity !== 'note').length;
-  if (!problems) console.log(`all ${libs.length} libraries are in their .mm sections (${libs.join(', ')})${elf ? '; no resident code that runs without a load refers into their slots' : ''}`);
-  if (errors) console.error(`${errors} error${errors > 1 ? 's' : ''}: this firmware would fail at boot or run ESP-IDF code from an empty slot`);
+  if (!problems)
+    console.log(
+      `all ${libs.length} libraries are in their .mm sections (${libs.join(', ')})${elf ? '; no resident code that runs without a load refers into their slots' : ''}`,
+    );
+  if (errors)
+    console.error(`${errors} error${errors > 1 ? 's' : ''}: this firmware would fail at boot or run ESP-IDF code from an empty slot`);
   return errors || (strict && problems) ? 1 : 0;
 }
 

@@ -4,7 +4,16 @@ import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { recoverPendingCommits, writeFilesAtomically } from '../core/util/atomic';
 import { IniError, chooseEnv, listEnvs, parseIni } from '../core/platformio/ini';
-import { HOOK_SCRIPT, type IniLineRef, type InstallOptions, InstallOptionError, checkIniValue, installedOptions, integrationLeftovers, removeIntegration } from '../core/platformio/install';
+import {
+  HOOK_SCRIPT,
+  type IniLineRef,
+  type InstallOptions,
+  InstallOptionError,
+  checkIniValue,
+  installedOptions,
+  integrationLeftovers,
+  removeIntegration,
+} from '../core/platformio/install';
 import { installProjectIntegration, isOurScript } from '../core/platformio/integration';
 import { MM_OPTIONS } from '../core/platformio/build-config';
 import { PLATFORMIO_INI, loadProject } from '../core/platformio/project';
@@ -98,13 +107,23 @@ async function install(text: string, iniPath: string, scriptPath: string, values
   const { options: opts, adopted } = chosenOptions(values, installedOptions(text, env));
   if (!opts.libs.length) throw new UsageError(`--libs A,B is required ([env:${env}] has no esp32mm block to keep them from)`);
   if (!isStorage(opts.storage)) {
-    throw new UsageError(opts.storage ? `--storage ${opts.storage}: use ${STORAGE_KINDS.join(', ')}` : `--storage ${STORAGE_KINDS.join('|')} is required ([env:${env}] has no esp32mm block to keep it from)`);
+    throw new UsageError(
+      opts.storage
+        ? `--storage ${opts.storage}: use ${STORAGE_KINDS.join(', ')}`
+        : `--storage ${STORAGE_KINDS.join('|')} is required ([env:${env}] has no esp32mm block to keep it from)`,
+    );
   }
-  const r = await installProjectIntegration(dirname(iniPath), { env, ...opts, storage: opts.storage, updateDeviceLibrary: values['update-device-library'] === true });
+  const r = await installProjectIntegration(dirname(iniPath), {
+    env,
+    ...opts,
+    storage: opts.storage,
+    updateDeviceLibrary: values['update-device-library'] === true,
+  });
   for (const w of r.warnings) console.error(`warning: ${w}`);
   warnKept(iniPath, r.kept);
   console.log(`Installed the build integration in [env:${env}] of ${iniPath}`);
-  if (adopted.length) console.log(`Kept from the existing esp32mm block: ${adopted.join('; ')} (give an option empty, e.g. --code=, to remove it)`);
+  if (adopted.length)
+    console.log(`Kept from the existing esp32mm block: ${adopted.join('; ')} (give an option empty, e.g. --code=, to remove it)`);
   console.log(`Wrote ${scriptPath}; build with \`pio run -e ${env}\``);
   for (const m of r.device.messages) console.log(m.replace('install again with the update', 'run init again with --update-device-library'));
   if (r.partition?.write) console.log(r.partition.messages.join('\n'));
@@ -139,8 +158,14 @@ function chosenOptions(values: Record<string, unknown>, installed: Map<string, s
     options: {
       libs: splitList(raw.custom_mm_libs ?? ''),
       slots: slotText === undefined ? [] : slotsGiven ? splitLines(slotText).map(slotToIni) : splitLines(slotText),
-      chip: raw.custom_mm_chip, code: raw.custom_mm_code, data: raw.custom_mm_data, ctors: raw.custom_mm_ctors,
-      psramCodeAddr: raw.custom_mm_psram_code_addr, flashCodeAddr: raw.custom_mm_flash_code_addr, storage: raw.custom_mm_storage, dir: raw.custom_mm_dir,
+      chip: raw.custom_mm_chip,
+      code: raw.custom_mm_code,
+      data: raw.custom_mm_data,
+      ctors: raw.custom_mm_ctors,
+      psramCodeAddr: raw.custom_mm_psram_code_addr,
+      flashCodeAddr: raw.custom_mm_flash_code_addr,
+      storage: raw.custom_mm_storage,
+      dir: raw.custom_mm_dir,
     },
   };
 }
@@ -162,8 +187,10 @@ async function uninstall(text: string, iniPath: string, scriptPath: string, env?
   const left = integrationLeftovers(restored, env);
   if (restored === text && left.length) {
     // The block's markers were edited away: saying "nothing to remove" would leave the hook running unnoticed.
-    throw new InputError(`${iniPath} has no esp32mm block${env ? ` in [env:${env}]` : ''}, but these lines still install the build integration:\n${lineList(left)}\n` +
-      'Remove them by hand (they are outside the block init writes, so init does not know they are its own).');
+    throw new InputError(
+      `${iniPath} has no esp32mm block${env ? ` in [env:${env}]` : ''}, but these lines still install the build integration:\n${lineList(left)}\n` +
+        'Remove them by hand (they are outside the block init writes, so init does not know they are its own).',
+    );
   }
   const stillUsed = restored.includes(`post:${HOOK_SCRIPT}`);
   // Read before the block goes: the header is compared with what init writes for its environment.
@@ -187,7 +214,10 @@ async function removeDeviceFiles(device: DeviceRemoval): Promise<void> {
       // not empty (a file someone put there) or already gone: it stays
     }
   }
-  if (device.remove.length) console.log(`Removed what init vendored: ${device.remove.length} file${device.remove.length === 1 ? '' : 's'} (lib/${DEVICE_LIBRARY}, include/${LIBRARIES_HEADER} where they were as init wrote them)`);
+  if (device.remove.length)
+    console.log(
+      `Removed what init vendored: ${device.remove.length} file${device.remove.length === 1 ? '' : 's'} (lib/${DEVICE_LIBRARY}, include/${LIBRARIES_HEADER} where they were as init wrote them)`,
+    );
   for (const k of device.kept) console.error(`warning: kept ${k.path}: ${k.why}; delete it yourself if it is no longer needed`);
 }
 
@@ -198,7 +228,9 @@ function lineList(lines: IniLineRef[]): string {
 /** Lines someone wrote inside our block are left in place, and said so. */
 function warnKept(iniPath: string, kept: IniLineRef[]): void {
   if (!kept.length) return;
-  console.error(`warning: ${iniPath}: ${kept.length === 1 ? 'this line was' : 'these lines were'} added inside the esp32mm block, so ${kept.length === 1 ? 'it is' : 'they are'} not esp32mm's and stayed:\n${lineList(kept)}`);
+  console.error(
+    `warning: ${iniPath}: ${kept.length === 1 ? 'this line was' : 'these lines were'} added inside the esp32mm block, so ${kept.length === 1 ? 'it is' : 'they are'} not esp32mm's and stayed:\n${lineList(kept)}`,
+  );
 }
 
 /** `--slot ai:A,B` → `ai: A B`, the form custom_mm_slots uses. */

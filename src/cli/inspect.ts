@@ -30,24 +30,56 @@ Options:
       machine: elf.header.machine,
       entry: elf.header.entry,
       split: !!elf.section(SPLIT_MARKER_SECTION),
-      sections: elf.sections.filter((s) => s.index > 0).map((s) => ({ index: s.index, name: s.name, type: s.type, flags: sectionFlags(s.flags), address: s.addr, offset: s.offset, size: s.size })),
-      segments: elf.segments.map((p) => ({ type: SEGMENT_NAMES[p.type] ?? hex(p.type), offset: p.offset, vaddr: p.vaddr, paddr: p.paddr, filesz: p.filesz, memsz: p.memsz, flags: p.flags })),
+      sections: elf.sections
+        .filter((s) => s.index > 0)
+        .map((s) => ({
+          index: s.index,
+          name: s.name,
+          type: s.type,
+          flags: sectionFlags(s.flags),
+          address: s.addr,
+          offset: s.offset,
+          size: s.size,
+        })),
+      segments: elf.segments.map((p) => ({
+        type: SEGMENT_NAMES[p.type] ?? hex(p.type),
+        offset: p.offset,
+        vaddr: p.vaddr,
+        paddr: p.paddr,
+        filesz: p.filesz,
+        memsz: p.memsz,
+        flags: p.flags,
+      })),
       symbols: elf.symbols().length,
       dynamicSymbols: elf.dynamicSymbols().length,
-      libraries: libs.map((l) => ({ name: l.name, text: l.text?.size ?? 0, data: l.data?.size ?? 0, bss: l.bss?.size ?? 0, textAddress: l.text?.addr, dataAddress: l.data?.addr })),
+      libraries: libs.map((l) => ({
+        name: l.name,
+        text: l.text?.size ?? 0,
+        data: l.data?.size ?? 0,
+        bss: l.bss?.size ?? 0,
+        textAddress: l.text?.addr,
+        dataAddress: l.data?.addr,
+      })),
     };
     if (values.json) {
       console.log(JSON.stringify(info, null, 2));
       return 0;
     }
-    console.log(`${info.class} ${info.endian}-endian, machine ${info.machine}, entry ${hex(info.entry)}${info.split ? ' (already split)' : ''}`);
+    console.log(
+      `${info.class} ${info.endian}-endian, machine ${info.machine}, entry ${hex(info.entry)}${info.split ? ' (already split)' : ''}`,
+    );
     console.log(`\nSections (${info.sections.length}):`);
     for (const s of info.sections) {
       const kind = s.type === SectionType.NOBITS ? 'NOBITS' : '';
-      console.log(`  ${String(s.index).padStart(3)} ${s.name.padEnd(24)} ${hex(s.address)} ${String(s.size).padStart(9)} ${s.flags.padEnd(3)} ${kind}`);
+      console.log(
+        `  ${String(s.index).padStart(3)} ${s.name.padEnd(24)} ${hex(s.address)} ${String(s.size).padStart(9)} ${s.flags.padEnd(3)} ${kind}`,
+      );
     }
     console.log(`\nSegments (${info.segments.length}):`);
-    for (const p of info.segments) console.log(`  ${p.type.padEnd(8)} vaddr ${hex(p.vaddr)} filesz ${String(p.filesz).padStart(9)} memsz ${String(p.memsz).padStart(9)}${p.type === 'LOAD' && p.filesz === 0 ? ' (no file bytes)' : ''}`);
+    for (const p of info.segments)
+      console.log(
+        `  ${p.type.padEnd(8)} vaddr ${hex(p.vaddr)} filesz ${String(p.filesz).padStart(9)} memsz ${String(p.memsz).padStart(9)}${p.type === 'LOAD' && p.filesz === 0 ? ' (no file bytes)' : ''}`,
+      );
     console.log(`\nSymbols: ${info.symbols} (.symtab), ${info.dynamicSymbols} (.dynsym)`);
     console.log(libs.length ? `\nDynamic libraries (${libs.length}):` : '\nNo dynamic libraries (.mm.<lib>.* sections).');
     for (const l of info.libraries) console.log(`  ${l.name}: text ${l.text} B, data ${l.data} B, bss ${l.bss} B`);

@@ -18,8 +18,14 @@ ${PORT_USAGE}
     return withAgent(values, async (c) => {
       const dir = positionals[0] ?? c.caps.root;
       const entries = (await c.list(dir)).sort((a, b) => a.name.localeCompare(b.name));
-      if (values.json) { console.log(JSON.stringify(entries, null, 2)); return 0; }
-      for (const e of entries) console.log(`${e.kind === 'dir' ? 'd' : '-'} ${String(e.size).padStart(10)}  ${e.name}${e.kind === 'dir' ? '/' : ''}${e.name.endsWith('.part') ? '   (unfinished upload)' : ''}`);
+      if (values.json) {
+        console.log(JSON.stringify(entries, null, 2));
+        return 0;
+      }
+      for (const e of entries)
+        console.log(
+          `${e.kind === 'dir' ? 'd' : '-'} ${String(e.size).padStart(10)}  ${e.name}${e.kind === 'dir' ? '/' : ''}${e.name.endsWith('.part') ? '   (unfinished upload)' : ''}`,
+        );
       console.log(`${entries.length} entries, ${formatBytes(entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0))}`);
       return 0;
     });

@@ -6,8 +6,20 @@ import { type BuildInput, type MemoryMapModel } from '../core/memmap/model';
 import { MemoryMapInputError, type MemoryMapRequest } from '../core/memmap/load';
 import { analyseBuild } from '../core/memmap/analyse';
 import {
-  archiveSymbolsView, archivesView, diffView, filesView, findArchive, memoryTypeHeaders, viewCsv, ViewInputError,
-  type ArchiveSymbolsView, type ArchivesView, type DiffView, type FilesView, type MemoryTypeBytes, type MemoryTypeColumn,
+  archiveSymbolsView,
+  archivesView,
+  diffView,
+  filesView,
+  findArchive,
+  memoryTypeHeaders,
+  viewCsv,
+  ViewInputError,
+  type ArchiveSymbolsView,
+  type ArchivesView,
+  type DiffView,
+  type FilesView,
+  type MemoryTypeBytes,
+  type MemoryTypeColumn,
 } from '../core/memmap/views';
 import { type Command, InputError, UsageError, hex } from './command';
 
@@ -16,7 +28,14 @@ const pct = (used: number, size: number) => (size > 0 ? `${((100 * used) / size)
 
 function table(rows: string[][], rightFrom = 1): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c < rightFrom ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c < rightFrom ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The readable report, in the spirit of `idf.py size-components`. */
@@ -25,22 +44,55 @@ export function formatMemoryMap(m: MemoryMapModel): string {
   const shown = m.regions.filter((r) => r.used > 0 || !r.flash);
   // Flash regions are address windows, not memory: their use is measured against the app partition.
   const app = m.appPartition;
-  out.push(table([
-    ['Region', 'Start', 'Used', 'Free', 'Size', 'Use%', 'Fill', 'Slots'],
-    ...shown.map((r) => [r.name + (r.pool ? ` (${r.pool.name} ${n(r.pool.size)})` : ''), hex(r.start), n(r.used), r.flash ? '-' : n(r.free), r.flash ? '-' : n(r.size), r.flash ? '' : pct(r.used, r.size), n(r.fill), r.slotReserved ? n(r.slotReserved) : '']),
-    ...(app ? [[`App partition ${app.name}`, hex(app.offset), n(app.used), n(app.free), n(app.size), pct(app.used, app.size), '', '']] : []),
-  ], 2));
+  out.push(
+    table(
+      [
+        ['Region', 'Start', 'Used', 'Free', 'Size', 'Use%', 'Fill', 'Slots'],
+        ...shown.map((r) => [
+          r.name + (r.pool ? ` (${r.pool.name} ${n(r.pool.size)})` : ''),
+          hex(r.start),
+          n(r.used),
+          r.flash ? '-' : n(r.free),
+          r.flash ? '-' : n(r.size),
+          r.flash ? '' : pct(r.used, r.size),
+          n(r.fill),
+          r.slotReserved ? n(r.slotReserved) : '',
+        ]),
+        ...(app
+          ? [[`App partition ${app.name}`, hex(app.offset), n(app.used), n(app.free), n(app.size), pct(app.used, app.size), '', '']]
+          : []),
+      ],
+      2,
+    ),
+  );
   out.push('');
   out.push(formatArchives(archivesView(m)));
   if (m.slots.length) {
     out.push('', '* dynamic library (moved out of the firmware image by the split)');
-    out.push(table([
-      ['Slot', 'Libraries', 'Reserved', 'Where', 'Flash saved'],
-      ...m.slots.map((s) => [s.name, s.libraries.join(', '), n(s.size), s.ranges.map((r) => `${r.kind} ${r.region} ${hex(r.start)}+${r.size}`).join('; '), n(s.flashSaved)]),
-    ], 2));
+    out.push(
+      table(
+        [
+          ['Slot', 'Libraries', 'Reserved', 'Where', 'Flash saved'],
+          ...m.slots.map((s) => [
+            s.name,
+            s.libraries.join(', '),
+            n(s.size),
+            s.ranges.map((r) => `${r.kind} ${r.region} ${hex(r.start)}+${r.size}`).join('; '),
+            n(s.flashSaved),
+          ]),
+        ],
+        2,
+      ),
+    );
   }
   if (m.flashSlots) out.push('', ...formatFlashSlots(m.flashSlots));
-  out.push('', `Image (loadable bytes): ${n(m.imageBytes)}` + (m.slots.length ? `; dynamic libraries: ${n(m.flashSaved)} bytes ${m.split ? 'saved by the split' : 'would be saved by a split'}` : ''));
+  out.push(
+    '',
+    `Image (loadable bytes): ${n(m.imageBytes)}` +
+      (m.slots.length
+        ? `; dynamic libraries: ${n(m.flashSaved)} bytes ${m.split ? 'saved by the split' : 'would be saved by a split'}`
+        : ''),
+  );
   for (const note of m.notes) out.push(`note: ${note}`);
   return out.join('\n');
 }
@@ -50,11 +102,24 @@ function formatFlashSlots(f: NonNullable<MemoryMapModel['flashSlots']>): string[
   const p = f.partition;
   return [
     `Flash window ${hex(f.window.start)}..${hex(f.window.end)}${f.appReach !== undefined ? `; the app's own flash code reaches at most ${hex(f.appReach)}` : ''}`,
-    table([
-      ['Flash slot', 'Libraries', 'Address', 'Code', 'Reserved'],
-      ...f.slots.map((s) => [s.name, s.libraries.join(', '), hex(s.start), n(s.size), n(s.reserved)]),
-      ...(p ? [[`Partition ${p.name}`, `${f.images.length} image${f.images.length === 1 ? '' : 's'} + 64 KB directory`, hex(p.offset), n(p.used), `${n(p.size)} (${pct(p.used, p.size)})`]] : []),
-    ], 2),
+    table(
+      [
+        ['Flash slot', 'Libraries', 'Address', 'Code', 'Reserved'],
+        ...f.slots.map((s) => [s.name, s.libraries.join(', '), hex(s.start), n(s.size), n(s.reserved)]),
+        ...(p
+          ? [
+              [
+                `Partition ${p.name}`,
+                `${f.images.length} image${f.images.length === 1 ? '' : 's'} + 64 KB directory`,
+                hex(p.offset),
+                n(p.used),
+                `${n(p.size)} (${pct(p.used, p.size)})`,
+              ],
+            ]
+          : []),
+      ],
+      2,
+    ),
   ];
 }
 
@@ -66,19 +131,24 @@ function formatFlashSlots(f: NonNullable<MemoryMapModel['flashSlots']>): string[
 function formatComparison(after: MemoryMapModel, before: MemoryMapModel): string {
   const names = before.regions.filter((r) => r.used > 0 || after.regions.find((a) => a.name === r.name)?.used).map((r) => r.name);
   const inUse = (r: MemoryMapModel['regions'][number] | undefined, split: boolean) =>
-    (r?.used ?? 0) + (split && r && !r.flash ? r.slotReserved ?? 0 : 0);
+    (r?.used ?? 0) + (split && r && !r.flash ? (r.slotReserved ?? 0) : 0);
   const rows = names.map((name) => {
-    const b = inUse(before.regions.find((r) => r.name === name), false);
+    const b = inUse(
+      before.regions.find((r) => r.name === name),
+      false,
+    );
     const region = after.regions.find((r) => r.name === name);
     const a = inUse(region, true);
     const note = region && !region.flash && region.slotReserved ? ` (${n(region.slotReserved)} reserved for slots)` : '';
     return [name, n(b), n(a), n(a - b) + note];
   });
-  return table([
-    ['Before / after split', 'Before', 'After', 'Change'],
-    ...rows,
-    ['Image (loadable bytes)', n(before.imageBytes), n(after.imageBytes), n(after.imageBytes - before.imageBytes)],
-  ]) + `\nRAM is unchanged by a split: the slots stay reserved for the libraries; the image (flash) is what shrinks.`;
+  return (
+    table([
+      ['Before / after split', 'Before', 'After', 'Change'],
+      ...rows,
+      ['Image (loadable bytes)', n(before.imageBytes), n(after.imageBytes), n(after.imageBytes - before.imageBytes)],
+    ]) + `\nRAM is unchanged by a split: the slots stay reserved for the libraries; the image (flash) is what shrinks.`
+  );
 }
 
 /** One line per build input: which file, how it was found, or why there is none. */
@@ -88,7 +158,12 @@ function formatInputs(m: MemoryMapModel): string[] {
     if (!i) return [];
     return ['path' in i ? `${what}: ${i.path} (${i.how})` : `${what}: none — ${i.problem}`];
   };
-  return [...line('ELF', m.inputs.elf), ...line('Map', m.inputs.map), ...line('Partition table', m.inputs.partitionTable), ...line('sdkconfig', m.inputs.sdkconfig)];
+  return [
+    ...line('ELF', m.inputs.elf),
+    ...line('Map', m.inputs.map),
+    ...line('Partition table', m.inputs.partitionTable),
+    ...line('sdkconfig', m.inputs.sdkconfig),
+  ];
 }
 
 const SIZE_SOURCES = (m: MemoryMapModel) =>
@@ -103,41 +178,60 @@ function partColumns(columns: MemoryTypeColumn[]): { header: string[]; cells: (m
 }
 
 function formatPlaceholders(p: ArchivesView['placeholders']): string[] {
-  return p.length ? [`Placeholders (skip addresses an alias uses; in fill, not in used): ${p.map((x) => `${x.section} ${n(x.bytes)}`).join(', ')}`] : [];
+  return p.length
+    ? [`Placeholders (skip addresses an alias uses; in fill, not in used): ${p.map((x) => `${x.section} ${n(x.bytes)}`).join(', ')}`]
+    : [];
 }
 
 /** Per archive the parts per memory type, as `idf.py size-components`. */
 export function formatArchives(v: ArchivesView): string {
   const cols = partColumns(v.memoryTypes);
-  return [table([
-    ['Archive', 'Total', ...cols.header],
-    ...v.archives.map((a) => [a.archive + (a.dynamic ? ' *' : ''), n(a.total), ...cols.cells(a.memoryTypes)]),
-    ['*fill*', n(v.fill.total), ...cols.cells(v.fill.memoryTypes)],
-  ]), ...formatPlaceholders(v.placeholders)].join('\n');
+  return [
+    table([
+      ['Archive', 'Total', ...cols.header],
+      ...v.archives.map((a) => [a.archive + (a.dynamic ? ' *' : ''), n(a.total), ...cols.cells(a.memoryTypes)]),
+      ['*fill*', n(v.fill.total), ...cols.cells(v.fill.memoryTypes)],
+    ]),
+    ...formatPlaceholders(v.placeholders),
+  ].join('\n');
 }
 
 /** Per object file, as `idf.py size-files`. */
 export function formatFiles(v: FilesView): string {
   const cols = partColumns(v.memoryTypes);
-  return [table([
-    ['Object file', 'Total', ...cols.header],
-    ...v.objects.map((o) => [o.object, n(o.total), ...cols.cells(o.memoryTypes)]),
-    ['*fill*', n(v.fill.total), ...cols.cells(v.fill.memoryTypes)],
-  ]), ...formatPlaceholders(v.placeholders)].join('\n');
+  return [
+    table([
+      ['Object file', 'Total', ...cols.header],
+      ...v.objects.map((o) => [o.object, n(o.total), ...cols.cells(o.memoryTypes)]),
+      ['*fill*', n(v.fill.total), ...cols.cells(v.fill.memoryTypes)],
+    ]),
+    ...formatPlaceholders(v.placeholders),
+  ].join('\n');
 }
 
 export function formatArchiveSymbols(v: ArchiveSymbolsView): string {
-  const from = v.source === 'elf'
-    ? "the ELF's symbol table (FUNC and OBJECT symbols inside the archive's input sections of the map)"
-    : "the map's input sections (a function or variable per section with -ffunction-sections / -fdata-sections)";
+  const from =
+    v.source === 'elf'
+      ? "the ELF's symbol table (FUNC and OBJECT symbols inside the archive's input sections of the map)"
+      : "the map's input sections (a function or variable per section with -ffunction-sections / -fdata-sections)";
   const rest = v.total - v.listed;
   return [
     `${v.archive}: ${n(v.symbols.length)} symbols from ${from}`,
-    table([
-      ['Name', 'Section', 'Object', 'Address', 'Size'],
-      ...v.symbols.map((s) => [s.name + (s.aliases?.length ? ` (= ${s.aliases.join(', ')})` : '') + (s.inner?.length ? ` (+${s.inner.length} inside)` : ''), s.section, s.object, hex(s.address), n(s.size)]),
-    ], 3),
-    `Listed ${n(v.listed)} of the archive's ${n(v.total)} bytes` + (rest > 0 ? `; ${n(rest)} bytes lie in no symbol (literal pools, merged strings, padding inside input sections)` : ''),
+    table(
+      [
+        ['Name', 'Section', 'Object', 'Address', 'Size'],
+        ...v.symbols.map((s) => [
+          s.name + (s.aliases?.length ? ` (= ${s.aliases.join(', ')})` : '') + (s.inner?.length ? ` (+${s.inner.length} inside)` : ''),
+          s.section,
+          s.object,
+          hex(s.address),
+          n(s.size),
+        ]),
+      ],
+      3,
+    ),
+    `Listed ${n(v.listed)} of the archive's ${n(v.total)} bytes` +
+      (rest > 0 ? `; ${n(rest)} bytes lie in no symbol (literal pools, merged strings, padding inside input sections)` : ''),
   ].join('\n');
 }
 
@@ -170,9 +264,11 @@ type Format = 'table' | 'json' | 'csv';
 
 function formatOf(values: Record<string, unknown>, usage: string): Format {
   const f = values.format;
-  if (f !== undefined && f !== 'table' && f !== 'json' && f !== 'csv') throw new UsageError(`--format must be table, json or csv, not '${String(f)}'\n\n${usage}`);
-  if (values.json && f !== undefined && f !== 'json') throw new UsageError(`--json means --format json; it cannot be combined with --format ${String(f)}`);
-  return values.json ? 'json' : (f as Format | undefined) ?? 'table';
+  if (f !== undefined && f !== 'table' && f !== 'json' && f !== 'csv')
+    throw new UsageError(`--format must be table, json or csv, not '${String(f)}'\n\n${usage}`);
+  if (values.json && f !== undefined && f !== 'json')
+    throw new UsageError(`--json means --format json; it cannot be combined with --format ${String(f)}`);
+  return values.json ? 'json' : ((f as Format | undefined) ?? 'table');
 }
 
 async function load(req: MemoryMapRequest): Promise<MemoryMapModel> {
@@ -189,7 +285,9 @@ async function load(req: MemoryMapRequest): Promise<MemoryMapModel> {
 async function mapTextOf(m: MemoryMapModel, what: string): Promise<string> {
   const map = m.inputs?.map;
   if (m.attribution !== 'map' || !map || !('path' in map)) {
-    throw new ViewInputError(`${what} needs the linker map file, and there is none${map && 'problem' in map ? ` (${map.problem})` : ''}: pass --map <firmware.map>`);
+    throw new ViewInputError(
+      `${what} needs the linker map file, and there is none${map && 'problem' in map ? ` (${map.problem})` : ''}: pass --map <firmware.map>`,
+    );
   }
   return decodeMapFile(await readFile(map.path));
 }
@@ -232,25 +330,43 @@ Options:
   --json               the same as --format json
   -h, --help           show this help`,
   options: {
-    map: { type: 'string' }, partitions: { type: 'string' }, sdkconfig: { type: 'string' }, chip: { type: 'string' }, board: { type: 'string' },
-    json: { type: 'boolean' }, format: { type: 'string' }, archives: { type: 'boolean' }, files: { type: 'boolean' },
-    archive: { type: 'string' }, diff: { type: 'string' },
+    map: { type: 'string' },
+    partitions: { type: 'string' },
+    sdkconfig: { type: 'string' },
+    chip: { type: 'string' },
+    board: { type: 'string' },
+    json: { type: 'boolean' },
+    format: { type: 'string' },
+    archives: { type: 'boolean' },
+    files: { type: 'boolean' },
+    archive: { type: 'string' },
+    diff: { type: 'string' },
   },
   async run(positionals, values) {
     if (positionals.length > 1) throw new UsageError(`expected one ELF file, got ${positionals.length}\n\n${this.usage}`);
-    if (positionals.length === 0 && typeof values.map !== 'string') throw new UsageError(`give the firmware ELF, or a map file with --map\n\n${this.usage}`);
+    if (positionals.length === 0 && typeof values.map !== 'string')
+      throw new UsageError(`give the firmware ELF, or a map file with --map\n\n${this.usage}`);
     const format = formatOf(values, this.usage);
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const views = (['archives', 'files', 'archive', 'diff'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
     if (views.length > 1) throw new UsageError(`choose one view: ${views.map((v) => `--${v}`).join(' and ')} cannot be combined`);
     const view = views[0];
-    const model = await load({ elf: positionals[0], map: str(values.map), partitions: str(values.partitions), sdkconfig: str(values.sdkconfig), chip: str(values.chip), board: str(values.board) });
+    const model = await load({
+      elf: positionals[0],
+      map: str(values.map),
+      partitions: str(values.partitions),
+      sdkconfig: str(values.sdkconfig),
+      chip: str(values.chip),
+      board: str(values.board),
+    });
     const subject = positionals[0] ?? `${str(values.map)} (map only)`;
     const print = (json: unknown, csv: () => string, text: () => string) => {
       if (format === 'json') console.log(JSON.stringify(json, null, 2));
       else if (format === 'csv') process.stdout.write(csv());
       else {
-        console.log(`${model.chipName} (${model.chipSource === 'elf' || model.chipSource === 'map' ? 'detected' : `from ${model.chipSource}`}) — ${subject}${model.split ? ' [split]' : ''}`);
+        console.log(
+          `${model.chipName} (${model.chipSource === 'elf' || model.chipSource === 'map' ? 'detected' : `from ${model.chipSource}`}) — ${subject}${model.split ? ' [split]' : ''}`,
+        );
         for (const line of formatInputs(model)) console.log(line);
         console.log('');
         console.log(text());
@@ -259,37 +375,66 @@ Options:
 
     if (view === 'archives') {
       const v = archivesView(model);
-      print(v, () => viewCsv(v), () => formatArchives(v));
+      print(
+        v,
+        () => viewCsv(v),
+        () => formatArchives(v),
+      );
     } else if (view === 'files') {
       const v = filesView(model, await mapTextOf(model, '--files'));
-      print(v, () => viewCsv(v), () => formatFiles(v));
+      print(
+        v,
+        () => viewCsv(v),
+        () => formatFiles(v),
+      );
     } else if (view === 'archive') {
       const wanted = String(values.archive);
       const lib = findArchive(model, wanted);
       if (!lib) {
-        const largest = model.libraries.filter((l) => l.archive).slice(0, 5).map((l) => l.archive);
+        const largest = model.libraries
+          .filter((l) => l.archive)
+          .slice(0, 5)
+          .map((l) => l.archive);
         throw new InputError(`no archive '${wanted}' in this build${largest.length ? ` (the largest: ${largest.join(', ')})` : ''}`);
       }
       const mapText = await mapTextOf(model, '--archive');
       const elfInput = model.inputs?.elf;
       const elf = elfInput && 'path' in elfInput ? readElf(new Uint8Array(await readFile(elfInput.path))) : undefined;
       const v = archiveSymbolsView(model, mapText, lib, elf);
-      print(v, () => viewCsv(v), () => formatArchiveSymbols(v));
+      print(
+        v,
+        () => viewCsv(v),
+        () => formatArchiveSymbols(v),
+      );
     } else if (view === 'diff') {
       const other = String(values.diff);
-      const reference = await load({ ...(other.endsWith('.map') ? { map: other } : { elf: other }), chip: str(values.chip), board: str(values.board) });
+      const reference = await load({
+        ...(other.endsWith('.map') ? { map: other } : { elf: other }),
+        chip: str(values.chip),
+        board: str(values.board),
+      });
       const v = diffView(model, reference);
-      print(v, () => viewCsv(v), () => formatDiff(v, subject, other));
+      print(
+        v,
+        () => viewCsv(v),
+        () => formatDiff(v, subject, other),
+      );
     } else {
       // The summary: the model itself as JSON; its archives table as CSV.
-      print(model, () => viewCsv(archivesView(model)), () => {
-        const lines = [formatMemoryMap(model), SIZE_SOURCES(model)];
-        if (model.before) {
-          lines.push(`\n${formatComparison(model, model.before)}`);
-          lines.push(`Flash saved by the split: ${n(model.flashSaved)} bytes (original kept as ${basename(model.inputs?.elf && 'path' in model.inputs.elf ? model.inputs.elf.path.replace(/\.elf$/, '.full.elf') : 'the .full.elf')})`);
-        }
-        return lines.join('\n');
-      });
+      print(
+        model,
+        () => viewCsv(archivesView(model)),
+        () => {
+          const lines = [formatMemoryMap(model), SIZE_SOURCES(model)];
+          if (model.before) {
+            lines.push(`\n${formatComparison(model, model.before)}`);
+            lines.push(
+              `Flash saved by the split: ${n(model.flashSaved)} bytes (original kept as ${basename(model.inputs?.elf && 'path' in model.inputs.elf ? model.inputs.elf.path.replace(/\.elf$/, '.full.elf') : 'the .full.elf')})`,
+            );
+          }
+          return lines.join('\n');
+        },
+      );
     }
     return 0;
   },

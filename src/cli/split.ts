@@ -31,7 +31,19 @@ Options:
     const r = await splitBuild({ elf: elfPath, outDir: resolve(values.out), libs, again: values.again === true });
     if (values.json) {
       const { strippedElf: _omit, libraries, ...rest } = r;
-      console.log(JSON.stringify({ ...rest, libraries: libraries.map(({ files, ...l }) => ({ ...l, files: files.map(({ bytes, ...f }) => ({ ...f, size: bytes.length })) })) }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            ...rest,
+            libraries: libraries.map(({ files, ...l }) => ({
+              ...l,
+              files: files.map(({ bytes, ...f }) => ({ ...f, size: bytes.length })),
+            })),
+          },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     for (const w of r.warnings) console.error(`warning: ${w.message}`);

@@ -1,5 +1,14 @@
 import { DEFAULT_DEVICE_DIR } from '../core/conventions';
-import { type AgentClient, type PortCandidate, type UploadEvent, collectFiles, connectAgent, listEsp32Ports, runUploadFs, uploadFiles } from '../core/transfer';
+import {
+  type AgentClient,
+  type PortCandidate,
+  type UploadEvent,
+  collectFiles,
+  connectAgent,
+  listEsp32Ports,
+  runUploadFs,
+  uploadFiles,
+} from '../core/transfer';
 import { type Command, UsageError, formatBytes } from './command';
 
 /** Options every agent command takes: --port, --baud. */
@@ -12,7 +21,8 @@ export async function choosePort(port: unknown, find: () => Promise<PortCandidat
   if (typeof port === 'string' && port) return port;
   const known = (await find()).filter((p) => p.known);
   if (known.length === 1) return known[0].path;
-  if (known.length === 0) throw new UsageError('no ESP32 USB-serial port found (Espressif, CP210x, CH34x, FTDI): plug the board in or give --port');
+  if (known.length === 0)
+    throw new UsageError('no ESP32 USB-serial port found (Espressif, CP210x, CH34x, FTDI): plug the board in or give --port');
   throw new UsageError(`several ESP32 ports found (${known.map((p) => `${p.path} ${p.description}`).join(', ')}): choose one with --port`);
 }
 
@@ -45,20 +55,30 @@ function printer() {
   let lastPct = -1;
   return (e: UploadEvent) => {
     switch (e.kind) {
-      case 'skip': console.log(`  = ${e.remote}  ${e.reason}`); break;
-      case 'start': lastPct = -1; if (!tty) console.log(`  > ${e.remote}  ${formatBytes(e.size)}`); break;
+      case 'skip':
+        console.log(`  = ${e.remote}  ${e.reason}`);
+        break;
+      case 'start':
+        lastPct = -1;
+        if (!tty) console.log(`  > ${e.remote}  ${formatBytes(e.size)}`);
+        break;
       case 'progress': {
         const pct = e.total ? Math.floor((100 * e.done) / e.total) : 100;
-        if (tty && pct !== lastPct) process.stdout.write(`\r  > ${e.path}  ${pct}%${e.resumedFrom ? ` (resumed at ${e.resumedFrom})` : ''}   `);
+        if (tty && pct !== lastPct)
+          process.stdout.write(`\r  > ${e.path}  ${pct}%${e.resumedFrom ? ` (resumed at ${e.resumedFrom})` : ''}   `);
         lastPct = pct;
         break;
       }
       case 'done': {
         const kbs = e.ms > 0 ? ((e.size - e.resumedFrom) / 1024 / (e.ms / 1000)).toFixed(1) : '-';
-        console.log(`${tty ? '\r' : ''}  ✓ ${e.remote}  ${formatBytes(e.size)} in ${(e.ms / 1000).toFixed(2)} s (${kbs} KiB/s)${e.resumedFrom ? `, resumed at ${e.resumedFrom}` : ''}      `);
+        console.log(
+          `${tty ? '\r' : ''}  ✓ ${e.remote}  ${formatBytes(e.size)} in ${(e.ms / 1000).toFixed(2)} s (${kbs} KiB/s)${e.resumedFrom ? `, resumed at ${e.resumedFrom}` : ''}      `,
+        );
         break;
       }
-      case 'warning': console.error(`warning: ${e.message}`); break;
+      case 'warning':
+        console.error(`warning: ${e.message}`);
+        break;
     }
   };
 }
@@ -68,11 +88,16 @@ async function bootstrap(values: Record<string, unknown>, signal: AbortSignal): 
   const project = typeof values.project === 'string' ? values.project : process.cwd();
   let last = -1;
   await runUploadFs({
-    project, env: values.env, port: typeof values.port === 'string' ? values.port : undefined,
-    pio: typeof values.pio === 'string' ? values.pio : undefined, signal,
+    project,
+    env: values.env,
+    port: typeof values.port === 'string' ? values.port : undefined,
+    pio: typeof values.pio === 'string' ? values.pio : undefined,
+    signal,
     onEvent: (e) => {
-      if (e.kind === 'progress') { if (Math.floor(e.percent) !== last) process.stdout.write(`\r  writing filesystem image ${Math.floor(e.percent)}%   `); last = Math.floor(e.percent); }
-      else if (e.kind === 'phase') console.log(`${last >= 0 ? '\n' : ''}  ${e.text}`);
+      if (e.kind === 'progress') {
+        if (Math.floor(e.percent) !== last) process.stdout.write(`\r  writing filesystem image ${Math.floor(e.percent)}%   `);
+        last = Math.floor(e.percent);
+      } else if (e.kind === 'phase') console.log(`${last >= 0 ? '\n' : ''}  ${e.text}`);
     },
   });
   console.log('\nfilesystem image written (the whole data/ folder replaced the partition)');
@@ -102,8 +127,14 @@ ${PORT_USAGE}
   --pio <path>        the pio executable (with --uploadfs; default: found on PATH)
   -h, --help          show this help`,
   options: {
-    ...PORT_OPTIONS, dest: { type: 'string' }, force: { type: 'boolean' }, 'ignore-build-id': { type: 'boolean' },
-    uploadfs: { type: 'boolean' }, env: { type: 'string' }, project: { type: 'string' }, pio: { type: 'string' },
+    ...PORT_OPTIONS,
+    dest: { type: 'string' },
+    force: { type: 'boolean' },
+    'ignore-build-id': { type: 'boolean' },
+    uploadfs: { type: 'boolean' },
+    env: { type: 'string' },
+    project: { type: 'string' },
+    pio: { type: 'string' },
   },
   async run(positionals, values) {
     const ac = new AbortController();
@@ -116,8 +147,11 @@ ${PORT_USAGE}
       const summary = await withAgent(values, (c) => {
         console.log(`agent: ${c.caps.chip}, ${c.caps.filesystems.join('/') || '?'} ${c.caps.root}, ${formatBytes(c.caps.free)} free`);
         return uploadFiles(c, set, {
-          dest: typeof values.dest === 'string' ? values.dest : DEFAULT_DEVICE_DIR, signal: ac.signal, onEvent: printer(),
-          force: !!values.force, ignoreBuildId: !!values['ignore-build-id'],
+          dest: typeof values.dest === 'string' ? values.dest : DEFAULT_DEVICE_DIR,
+          signal: ac.signal,
+          onEvent: printer(),
+          force: !!values.force,
+          ignoreBuildId: !!values['ignore-build-id'],
         });
       });
       console.log(`${summary.uploaded.length} uploaded (${formatBytes(summary.bytes)} sent), ${summary.skipped.length} unchanged`);

@@ -69,10 +69,16 @@ export function splitList(value: string): string[] {
  * entries separated by newlines and/or commas, as PlatformIO itself splits them.
  */
 export function splitMultiValue(value: string): string[] {
-  return value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Options with one entry a line (custom_mm_slots): the non-blank lines, trimmed. */
 export function splitLines(value: string): string[] {
-  return value.split('\n').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -75,7 +75,9 @@ export function runDoctor(input: DoctorInput): DoctorReport {
   const report: DoctorReport = { env: input.env, chip: input.chip, framework: input.framework, findings: [], checked: [], notChecked: [] };
   if (!input.libs.length) {
     const checks: DoctorCheck[] = ['memory-protection', 'psram', 'slot-fit', 'resident-library'];
-    report.notChecked.push(...checks.map((check) => ({ check, why: 'the environment has no dynamic libraries (custom_mm_libs is empty)' })));
+    report.notChecked.push(
+      ...checks.map((check) => ({ check, why: 'the environment has no dynamic libraries (custom_mm_libs is empty)' })),
+    );
     return report;
   }
   checkMemoryProtection(input, report);
@@ -103,10 +105,23 @@ const MEMORY_MENU = 'Component config → ESP System Settings → Memory protect
 
 /** The names ESP-IDF has used; 4.x had one per chip before ESP_SYSTEM_MEMPROT_FEATURE. */
 const MEMPROT: Protection[] = [
-  { option: 'CONFIG_ESP_SYSTEM_MEMPROT_FEATURE', lock: 'CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK', what: 'memory protection', menu: `${MEMORY_MENU} → Enable memory protection` },
-  ...['ESP32S2', 'ESP32S3', 'ESP32C3'].map((c) => ({ option: `CONFIG_${c}_MEMPROT_FEATURE`, lock: `CONFIG_${c}_MEMPROT_FEATURE_LOCK`, what: 'memory protection' })),
+  {
+    option: 'CONFIG_ESP_SYSTEM_MEMPROT_FEATURE',
+    lock: 'CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK',
+    what: 'memory protection',
+    menu: `${MEMORY_MENU} → Enable memory protection`,
+  },
+  ...['ESP32S2', 'ESP32S3', 'ESP32C3'].map((c) => ({
+    option: `CONFIG_${c}_MEMPROT_FEATURE`,
+    lock: `CONFIG_${c}_MEMPROT_FEATURE_LOCK`,
+    what: 'memory protection',
+  })),
 ];
-const PMP_SPLIT: Protection = { option: 'CONFIG_ESP_SYSTEM_PMP_IDRAM_SPLIT', what: 'the PMP IRAM/DRAM split', menu: `${MEMORY_MENU} → Enable IRAM/DRAM split protection` };
+const PMP_SPLIT: Protection = {
+  option: 'CONFIG_ESP_SYSTEM_PMP_IDRAM_SPLIT',
+  what: 'the PMP IRAM/DRAM split',
+  menu: `${MEMORY_MENU} → Enable IRAM/DRAM split protection`,
+};
 
 function checkMemoryProtection(input: DoctorInput, report: DoctorReport): void {
   const check = 'memory-protection';
@@ -128,8 +143,10 @@ function checkMemoryProtection(input: DoctorInput, report: DoctorReport): void {
     return;
   }
   const { config, source } = input.sdkconfig;
-  const on = [MEMPROT.find((p) => sdkconfigEnabled(config, p.option)), sdkconfigEnabled(config, PMP_SPLIT.option) ? PMP_SPLIT : undefined]
-    .filter((p): p is Protection => p !== undefined);
+  const on = [
+    MEMPROT.find((p) => sdkconfigEnabled(config, p.option)),
+    sdkconfigEnabled(config, PMP_SPLIT.option) ? PMP_SPLIT : undefined,
+  ].filter((p): p is Protection => p !== undefined);
   report.checked.push({ check, detail: `${[MEMPROT[0].option, PMP_SPLIT.option].join(', ')} in ${source}` });
   for (const p of on) report.findings.push(protectionFinding(input, p, config, source));
 }
@@ -141,23 +158,37 @@ function slotsHaveCode(slots: SlotEntry[]): boolean {
 function protectionFinding(input: DoctorInput, p: Protection, config: Sdkconfig, source: string): DoctorFinding {
   const locked = p.lock !== undefined && sdkconfigEnabled(config, p.lock);
   const chip = CHIPS[input.chip].name;
-  const message = `${chip}: ${p.what} is on (${p.option}=y${locked ? `, locked by ${p.lock}=y` : ''}, ${source}): ` +
+  const message =
+    `${chip}: ${p.what} is on (${p.option}=y${locked ? `, locked by ${p.lock}=y` : ''}, ${source}): ` +
     `after boot IRAM cannot be written, so loading ${list(input.libs)} faults at the first code write`;
-  return { check: 'memory-protection', severity: 'error', option: p.option, message, fix: input.framework === 'espidf' ? espIdfFix(input, p) : arduinoFix(input, p, source) };
+  return {
+    check: 'memory-protection',
+    severity: 'error',
+    option: p.option,
+    message,
+    fix: input.framework === 'espidf' ? espIdfFix(input, p) : arduinoFix(input, p, source),
+  };
 }
 
 function espIdfFix(input: DoctorInput, p: Protection): string {
   const menu = p.menu ? `"${p.menu}"` : `${p.option.slice('CONFIG_'.length)} (press / to search)`;
-  return `turn ${p.option} off in this environment's ESP-IDF configuration: add the line "# ${p.option} is not set" to sdkconfig.defaults in the project folder ` +
+  return (
+    `turn ${p.option} off in this environment's ESP-IDF configuration: add the line "# ${p.option} is not set" to sdkconfig.defaults in the project folder ` +
     `(or to the file that board_build.cmake_extra_args = -DSDKCONFIG_DEFAULTS=… names in [env:${input.env}]) and delete sdkconfig.${input.env} so the next build makes it again from the defaults; ` +
-    `or run \`pio run -e ${input.env} -t menuconfig\` and turn off ${menu}`;
+    `or run \`pio run -e ${input.env} -t menuconfig\` and turn off ${menu}`
+  );
 }
 
 function arduinoFix(input: DoctorInput, p: Protection, source: string): string {
-  const psram = CHIPS[input.chip].psramCodeOffset !== undefined ? '; code in PSRAM (custom_mm_code = psram, on a board with PSRAM), which is outside the protected internal RAM' : '';
-  return `the Arduino core's ESP-IDF is precompiled with ${p.option}=y (${source}): platformio.ini cannot change it. ` +
+  const psram =
+    CHIPS[input.chip].psramCodeOffset !== undefined
+      ? '; code in PSRAM (custom_mm_code = psram, on a board with PSRAM), which is outside the protected internal RAM'
+      : '';
+  return (
+    `the Arduino core's ESP-IDF is precompiled with ${p.option}=y (${source}): platformio.ini cannot change it. ` +
     `What works with framework = arduino: libraries without code (data only; their _d files load into DRAM)${psram}. ` +
-    `To load code into IRAM, build with framework = arduino, espidf (Arduino as an ESP-IDF component) and turn ${p.option} off in sdkconfig.defaults`;
+    `To load code into IRAM, build with framework = arduino, espidf (Arduino as an ESP-IDF component) and turn ${p.option} off in sdkconfig.defaults`
+  );
 }
 
 // ---- PSRAM ---------------------------------------------------------------------------
@@ -175,23 +206,31 @@ function checkPsram(input: DoctorInput, report: DoctorReport): void {
   if (input.code === 'psram' && chip.psramCodeOffset === undefined) report.findings.push(psramCodeFinding(input));
   if (input.data === 'psram' && !chip.regions.some((g) => g.name === 'PSRAM')) {
     report.findings.push({
-      check, severity: 'error', option: 'custom_mm_data',
+      check,
+      severity: 'error',
+      option: 'custom_mm_data',
       message: `custom_mm_data = psram, but the ${chip.name} has no PSRAM`,
       fix: `set custom_mm_data = dram in [env:${input.env}]`,
     });
   }
   if (!input.sdkconfig) {
-    report.notChecked.push({ check, why: `whether the build enables PSRAM: ${input.sdkconfigProblem ?? 'no sdkconfig of the build was found'}` });
+    report.notChecked.push({
+      check,
+      why: `whether the build enables PSRAM: ${input.sdkconfigProblem ?? 'no sdkconfig of the build was found'}`,
+    });
     return;
   }
   const { config, source } = input.sdkconfig;
   if (!PSRAM_OPTIONS.some((o) => sdkconfigEnabled(config, o))) {
     report.findings.push({
-      check, severity: 'error', option: 'CONFIG_SPIRAM',
+      check,
+      severity: 'error',
+      option: 'CONFIG_SPIRAM',
       message: `the libraries' ${input.code === 'psram' ? 'code' : 'data'} goes to PSRAM, but the build does not enable PSRAM (CONFIG_SPIRAM is not set, ${source}): the addresses are not mapped and the first load faults`,
-      fix: input.framework === 'espidf'
-        ? `add CONFIG_SPIRAM=y to sdkconfig.defaults and delete sdkconfig.${input.env} (or turn on "Component config → ESP PSRAM → Support for external, SPI-connected RAM" in \`pio run -e ${input.env} -t menuconfig\`), or set custom_mm_code = iram and custom_mm_data = dram`
-        : `set custom_mm_code = iram and custom_mm_data = dram in [env:${input.env}]: the Arduino core's precompiled SDK of this chip has no PSRAM support`,
+      fix:
+        input.framework === 'espidf'
+          ? `add CONFIG_SPIRAM=y to sdkconfig.defaults and delete sdkconfig.${input.env} (or turn on "Component config → ESP PSRAM → Support for external, SPI-connected RAM" in \`pio run -e ${input.env} -t menuconfig\`), or set custom_mm_code = iram and custom_mm_data = dram`
+          : `set custom_mm_code = iram and custom_mm_data = dram in [env:${input.env}]: the Arduino core's precompiled SDK of this chip has no PSRAM support`,
     });
   }
 }
@@ -202,7 +241,13 @@ function psramCodeFinding(input: DoctorInput): DoctorFinding {
     ? `the ${chip.name} runs code from PSRAM only through a mapping the library cannot be linked for at a fixed address (only the ESP32-S3 can)`
     : `the ${chip.name} cannot execute code from PSRAM at all`;
   const data = chip.regions.some((g) => g.name === 'PSRAM') ? ' (custom_mm_data = psram can keep large data in PSRAM)' : '';
-  return { check: 'psram', severity: 'error', option: 'custom_mm_code', message: `custom_mm_code = psram: ${why}`, fix: `set custom_mm_code = iram in [env:${input.env}]${data}` };
+  return {
+    check: 'psram',
+    severity: 'error',
+    option: 'custom_mm_code',
+    message: `custom_mm_code = psram: ${why}`,
+    fix: `set custom_mm_code = iram in [env:${input.env}]${data}`,
+  };
 }
 
 // ---- slot fit ------------------------------------------------------------------------
@@ -214,7 +259,10 @@ function checkSlotFit(input: DoctorInput, report: DoctorReport): void {
     report.notChecked.push({ check, why: 'the firmware is not built yet (no firmware.elf or map)' });
     return;
   }
-  report.checked.push({ check, detail: `${model.slots.length} slot${model.slots.length === 1 ? '' : 's'} against the regions of the ${model.sectionsFrom === 'elf' ? 'ELF' : 'map'} (sizes: ${regionSources(model)})` });
+  report.checked.push({
+    check,
+    detail: `${model.slots.length} slot${model.slots.length === 1 ? '' : 's'} against the regions of the ${model.sectionsFrom === 'elf' ? 'ELF' : 'map'} (sizes: ${regionSources(model)})`,
+  });
   for (const slot of model.slots) {
     for (const range of slot.ranges) {
       const region = model.regions.find((g) => g.name === range.region);
@@ -231,17 +279,36 @@ function regionSources(model: MemoryMapModel): string {
 
 type Region = MemoryMapModel['regions'][number];
 
-function slotFinding(input: DoctorInput, model: MemoryMapModel, slot: SlotEntry, range: SlotEntry['ranges'][number], region: Region, over: number): DoctorFinding {
+function slotFinding(
+  input: DoctorInput,
+  model: MemoryMapModel,
+  slot: SlotEntry,
+  range: SlotEntry['ranges'][number],
+  region: Region,
+  over: number,
+): DoctorFinding {
   // What the region has from the slot's start to its end: everything before is the firmware's.
   const left = Math.max(0, range.size - over);
   const members = slot.libraries.length > 1 ? `the largest of ${list(slot.libraries)}` : slot.libraries[0];
-  const message = `slot ${slot.name} (${members}) needs ${range.size} B of ${region.name} for its ${range.kind} at ${hex(range.start)}, ` +
+  const message =
+    `slot ${slot.name} (${members}) needs ${range.size} B of ${region.name} for its ${range.kind} at ${hex(range.start)}, ` +
     `${over} B more than the ${left} B the firmware leaves there (${region.name} is ${region.size} B, ${region.sizeSource})`;
-  const share = model.slots.length > 1 ? 'libraries that are never loaded at the same time can share one slot (custom_mm_slots = <slot>: A B reserves only the largest); ' : '';
-  const psram = range.kind === 'text' && CHIPS[input.chip].psramCodeOffset !== undefined ? 'put the code in PSRAM (custom_mm_code = psram); ' : '';
-  const data = range.kind !== 'text' && CHIPS[input.chip].regions.some((g) => g.name === 'PSRAM') ? 'put the data in PSRAM (custom_mm_data = psram); ' : '';
+  const share =
+    model.slots.length > 1
+      ? 'libraries that are never loaded at the same time can share one slot (custom_mm_slots = <slot>: A B reserves only the largest); '
+      : '';
+  const psram =
+    range.kind === 'text' && CHIPS[input.chip].psramCodeOffset !== undefined ? 'put the code in PSRAM (custom_mm_code = psram); ' : '';
+  const data =
+    range.kind !== 'text' && CHIPS[input.chip].regions.some((g) => g.name === 'PSRAM')
+      ? 'put the data in PSRAM (custom_mm_data = psram); '
+      : '';
   return {
-    check: 'slot-fit', severity: 'error', slot: slot.name, lib: slot.libraries[0], message,
+    check: 'slot-fit',
+    severity: 'error',
+    slot: slot.name,
+    lib: slot.libraries[0],
+    message,
     fix: `${share}${psram}${data}or make ${slot.libraries.length > 1 ? 'the largest library' : 'the library'} smaller, or keep one of ${list(slot.libraries)} in the firmware (remove it from custom_mm_libs in [env:${input.env}])`,
   };
 }
@@ -261,7 +328,10 @@ function checkResidentLibraries(input: DoctorInput, report: DoctorReport): void 
   for (const w of input.linkWarnings) {
     if (w.kind !== FRAMEWORK_RULE) continue;
     report.findings.push({
-      check, severity: 'error', lib: w.lib, message: w.message,
+      check,
+      severity: 'error',
+      lib: w.lib,
+      message: w.message,
       fix: `keep ${w.lib} in the firmware: remove it from custom_mm_libs in [env:${input.env}]`,
     });
   }

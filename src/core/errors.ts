@@ -5,10 +5,28 @@
 import type { TransferErrorCode } from './transfer/errors';
 
 export type ErrorCode =
-  | 'USAGE' | 'INPUT' | 'INPUT_FILE' | 'PATH_ESCAPE' | 'COMMIT'
-  | 'ELF' | 'ELF_WRITE' | 'MAP_FILE' | 'CHIP' | 'MEMMAP_INPUT' | 'VIEW_INPUT'
-  | 'LINK_CONFIG' | 'SPLIT' | 'LIBRARY_NAME' | 'FORMAT'
-  | 'INI' | 'INSTALL_OPTION' | 'PARTITION_TABLE' | 'DOCTOR_INPUT' | 'PROJECT' | 'DEVICE_LIBRARY' | 'BUILD_CONFIG'
+  | 'USAGE'
+  | 'INPUT'
+  | 'INPUT_FILE'
+  | 'PATH_ESCAPE'
+  | 'COMMIT'
+  | 'ELF'
+  | 'ELF_WRITE'
+  | 'MAP_FILE'
+  | 'CHIP'
+  | 'MEMMAP_INPUT'
+  | 'VIEW_INPUT'
+  | 'LINK_CONFIG'
+  | 'SPLIT'
+  | 'LIBRARY_NAME'
+  | 'FORMAT'
+  | 'INI'
+  | 'INSTALL_OPTION'
+  | 'PARTITION_TABLE'
+  | 'DOCTOR_INPUT'
+  | 'PROJECT'
+  | 'DEVICE_LIBRARY'
+  | 'BUILD_CONFIG'
   // the transfer client's codes (src/core/transfer/errors.ts) say which step failed
   | TransferErrorCode;
 

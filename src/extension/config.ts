@@ -25,7 +25,10 @@ export function settingsFor(projectRoot: string): Settings {
   const storage = c.get<string>('storage', 'auto');
   return {
     serialPort: c.get<string>('serialPort', '').trim(),
-    baudRate: { explicit: baud?.workspaceFolderValue ?? baud?.workspaceValue ?? baud?.globalValue, default: baud?.defaultValue ?? FALLBACK_BAUD_RATE },
+    baudRate: {
+      explicit: baud?.workspaceFolderValue ?? baud?.workspaceValue ?? baud?.globalValue,
+      default: baud?.defaultValue ?? FALLBACK_BAUD_RATE,
+    },
     storage: storage === 'sd' || storage === 'spiffs' || storage === 'littlefs' ? storage : 'auto',
     deviceFolder: c.get<string>('deviceFolder', '').trim(),
     mapFile: c.get<string>('mapFile', '').trim(),

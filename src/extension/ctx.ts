@@ -52,13 +52,20 @@ export class Ctx implements vscode.Disposable {
     onWebviewMessage: (ctx: Ctx, msg: WebviewToHost) => void,
     private readonly onRefresh: (ctx: Ctx) => Promise<void>,
   ) {
-    this.view = new MemoryMapView(extension.extensionUri, (m) => onWebviewMessage(this, m), () => void this.refresh());
+    this.view = new MemoryMapView(
+      extension.extensionUri,
+      (m) => onWebviewMessage(this, m),
+      () => void this.refresh(),
+    );
     this.panel = new MemoryMapPanel(extension.extensionUri, (m) => onWebviewMessage(this, m));
     // Kept with VS Code's storage for this workspace (or for the editor, without a workspace): never in the project.
     const storage = extension.storageUri ?? extension.globalStorageUri;
     this.history = new BuildHistory(storage && path.join(storage.fsPath, 'builds'));
     this.push(
-      this.view, this.panel, this.status, this.diagnostics,
+      this.view,
+      this.panel,
+      this.status,
+      this.diagnostics,
       vscode.window.registerWebviewViewProvider(MemoryMapView.id, this.view, { webviewOptions: { retainContextWhenHidden: false } }),
       vscode.window.createTreeView(LibraryTree.id, { treeDataProvider: this.tree, showCollapseAll: false }),
     );
@@ -91,7 +98,9 @@ export class Ctx implements vscode.Disposable {
       const env = p && defaultEnv(p);
       this.target = p && env ? { project: p, env } : undefined;
     }
-    log.info(`PlatformIO projects: ${this.projects.map((p) => `${p.label} [${p.envs.map((e) => e.name).join(', ')}]`).join('; ') || 'none'}`);
+    log.info(
+      `PlatformIO projects: ${this.projects.map((p) => `${p.label} [${p.envs.map((e) => e.name).join(', ')}]`).join('; ') || 'none'}`,
+    );
     this.updateStatus();
     await this.refresh();
   }
@@ -110,8 +119,10 @@ export class Ctx implements vscode.Disposable {
 
   requireTarget(): Target | undefined {
     if (this.target) return this.target;
-    void showError('No PlatformIO project found in this workspace: open the folder that contains platformio.ini.',
-      { title: 'Open Folder', run: () => vscode.commands.executeCommand('vscode.openFolder') });
+    void showError('No PlatformIO project found in this workspace: open the folder that contains platformio.ini.', {
+      title: 'Open Folder',
+      run: () => vscode.commands.executeCommand('vscode.openFolder'),
+    });
     return undefined;
   }
 
@@ -139,10 +150,17 @@ export class Ctx implements vscode.Disposable {
 
   updateTree(): void {
     const t = this.target;
-    if (!t) { this.tree.set([]); return; }
+    if (!t) {
+      this.tree.set([]);
+      return;
+    }
     const record = this.uploadRecord(t);
-    const libs = collectLibraries(dynamicLibraryNames(t), this.model, outputDir(t, this.settings(t)),
-      (file, size, mtime) => record[path.basename(file)] === `${size}:${Math.round(mtime)}`);
+    const libs = collectLibraries(
+      dynamicLibraryNames(t),
+      this.model,
+      outputDir(t, this.settings(t)),
+      (file, size, mtime) => record[path.basename(file)] === `${size}:${Math.round(mtime)}`,
+    );
     this.tree.set(libs);
   }
 

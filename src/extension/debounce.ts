@@ -7,7 +7,13 @@ export class KeyedDebouncer {
   run(key: string, fn: () => void): void {
     const old = this.timers.get(key);
     if (old) clearTimeout(old);
-    this.timers.set(key, setTimeout(() => { this.timers.delete(key); fn(); }, this.ms));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        fn();
+      }, this.ms),
+    );
   }
 
   dispose(): void {

@@ -6,7 +6,11 @@ import { type Target, targetKey } from './target';
 
 export type ProblemSource = 'split' | 'link' | 'doctor';
 
-const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, note: vscode.DiagnosticSeverity.Information } as const;
+const SEVERITY = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  note: vscode.DiagnosticSeverity.Information,
+} as const;
 
 export class Diagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('esp32mm');
@@ -23,12 +27,15 @@ export class Diagnostics implements vscode.Disposable {
 
   /** Every environment of one platformio.ini: the file's diagnostics are set as one list. */
   private publish(iniPath: string): void {
-    const diagnostics = [...this.envs.values()].filter((e) => e.t.project.iniPath === iniPath).flatMap(({ t, lists }) =>
-      placeProblems(t.project.pio.doc, t.env.name, [...lists.values()].flat()).map((p) => {
-        const d = new vscode.Diagnostic(new vscode.Range(p.line, p.start, p.line, p.end), p.message, SEVERITY[p.severity]);
-        d.source = 'Memory Manager';
-        return d;
-      }));
+    const diagnostics = [...this.envs.values()]
+      .filter((e) => e.t.project.iniPath === iniPath)
+      .flatMap(({ t, lists }) =>
+        placeProblems(t.project.pio.doc, t.env.name, [...lists.values()].flat()).map((p) => {
+          const d = new vscode.Diagnostic(new vscode.Range(p.line, p.start, p.line, p.end), p.message, SEVERITY[p.severity]);
+          d.source = 'Memory Manager';
+          return d;
+        }),
+      );
     this.collection.set(vscode.Uri.file(iniPath), diagnostics);
   }
 

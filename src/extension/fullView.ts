@@ -21,10 +21,17 @@ export class MemoryMapPanel implements vscode.Disposable {
   }
 
   open(): void {
-    if (this.panel) { this.panel.reveal(); return; }
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
     const roots = [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')];
-    const panel = vscode.window.createWebviewPanel(MemoryMapPanel.viewType, 'Memory Map', vscode.ViewColumn.Active,
-      { enableScripts: true, enableCommandUris: false, localResourceRoots: roots, retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(MemoryMapPanel.viewType, 'Memory Map', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: roots,
+      retainContextWhenHidden: true,
+    });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity.svg');
     this.panel = panel;
     this.ready = false;
@@ -37,7 +44,10 @@ export class MemoryMapPanel implements vscode.Disposable {
         this.onMessage(msg);
       }
     });
-    panel.onDidDispose(() => { this.panel = undefined; this.ready = false; });
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.ready = false;
+    });
     this.title();
   }
 

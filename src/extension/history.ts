@@ -10,8 +10,15 @@ import * as path from 'node:path';
 import type { MemoryMapModel } from '../../webview-ui/model';
 import { writeFilesAtomically } from '../core/util/atomic';
 
-export interface KeptBuild { model: MemoryMapModel; at: number }
-interface Entry { fingerprint: string; current: KeptBuild; previous?: KeptBuild }
+export interface KeptBuild {
+  model: MemoryMapModel;
+  at: number;
+}
+interface Entry {
+  fingerprint: string;
+  current: KeptBuild;
+  previous?: KeptBuild;
+}
 
 const FORMAT = 1;
 
@@ -33,9 +40,11 @@ export class BuildHistory {
    */
   async record(key: string, fingerprint: string, model: MemoryMapModel, at = Date.now()): Promise<KeptBuild | undefined> {
     const last = this.entries.get(key) ?? this.read(key);
-    const entry: Entry = !last ? { fingerprint, current: { model, at } }
-      : last.fingerprint !== fingerprint ? { fingerprint, current: { model, at }, previous: last.current }
-      : { ...last, current: { model, at: last.current.at } }; // the same link, re-read (or split): not a new build
+    const entry: Entry = !last
+      ? { fingerprint, current: { model, at } }
+      : last.fingerprint !== fingerprint
+        ? { fingerprint, current: { model, at }, previous: last.current }
+        : { ...last, current: { model, at: last.current.at } }; // the same link, re-read (or split): not a new build
     this.entries.set(key, entry);
     await this.write(key, entry);
     return entry.previous;

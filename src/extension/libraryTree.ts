@@ -38,9 +38,14 @@ export class LibraryTree implements vscode.TreeDataProvider<Node> {
     const size = l.files.reduce((s, f) => s + f.size, 0);
     const uploaded = l.files.length > 0 && l.files.every((f) => f.uploaded);
     const state = l.files.length === 0 ? 'not split yet' : uploaded ? 'uploaded' : 'not uploaded';
-    const item = new vscode.TreeItem(l.name, l.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      l.name,
+      l.files.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.description = [l.files.length ? kib(size) : '', l.slot ? `slot ${l.slot}` : '', state].filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(`**${l.name}**\n\n${l.files.map((f) => `- \`${f.name}\` ${f.size} B${f.uploaded ? ' (on board)' : ''}`).join('\n') || 'Not split yet: build, then run **Split Libraries**.'}`);
+    item.tooltip = new vscode.MarkdownString(
+      `**${l.name}**\n\n${l.files.map((f) => `- \`${f.name}\` ${f.size} B${f.uploaded ? ' (on board)' : ''}`).join('\n') || 'Not split yet: build, then run **Split Libraries**.'}`,
+    );
     item.contextValue = 'library';
     item.iconPath = new vscode.ThemeIcon(uploaded ? 'pass' : l.files.length ? 'package' : 'circle-large-outline');
     item.accessibilityInformation = { label: `${l.name}, ${item.description}` };

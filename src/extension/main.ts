@@ -17,10 +17,18 @@ export async function activate(extension: vscode.ExtensionContext): Promise<void
   registerCommands(ctx);
   const watcher = new BuildWatcher(() => ctx.projects, buildHandlers(ctx));
   ctx.onProjectsChanged(() => watcher.watchBuildFolders());
-  ctx.push(watcher, vscode.workspace.onDidChangeConfiguration((e) => {
-    if (affectsSettings(e)) { ctx.updateStatus(); void ctx.refresh(); }
-  }));
+  ctx.push(
+    watcher,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affectsSettings(e)) {
+        ctx.updateStatus();
+        void ctx.refresh();
+      }
+    }),
+  );
   await ctx.reloadProjects();
 }
 
-export function deactivate(): void { /* disposables are released by VS Code */ }
+export function deactivate(): void {
+  /* disposables are released by VS Code */
+}

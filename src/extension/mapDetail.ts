@@ -13,12 +13,21 @@ import { fullElfPath } from '../core/split/split';
 import type { DrillBuild, DrillRows } from '../../webview-ui/model';
 import { librarySources } from './sources';
 import {
-  archiveSymbolsView, diffView, filesView, findArchive,
-  type ArchiveSymbolsView, type FilesView, type ObjectRow, type SymbolRow,
+  archiveSymbolsView,
+  diffView,
+  filesView,
+  findArchive,
+  type ArchiveSymbolsView,
+  type FilesView,
+  type ObjectRow,
+  type SymbolRow,
 } from '../core/memmap/views';
 
 /** The ELF and map a model's object files and symbols are read from. */
-export interface DetailInputs { map?: string; elf?: string }
+export interface DetailInputs {
+  map?: string;
+  elf?: string;
+}
 
 /** The inputs of a model as loadMemoryMap found them (the shown build). */
 export function inputsOf(model: MemoryMapModel): DetailInputs {
@@ -33,7 +42,10 @@ export class BuildDetail {
   private readonly symbols = new Map<string, ArchiveSymbolsView>();
 
   /** `inputs`: the map this model was made from and its ELF (for the unsplit model: the same map and firmware.full.elf). */
-  constructor(readonly model: MemoryMapModel, private readonly inputs: DetailInputs = inputsOf(model)) {}
+  constructor(
+    readonly model: MemoryMapModel,
+    private readonly inputs: DetailInputs = inputsOf(model),
+  ) {}
 
   /** Why drill-down cannot work for this model, or undefined when it can. */
   unavailable(): string | undefined {
@@ -63,7 +75,10 @@ export class BuildDetail {
       const lib = findArchive(this.model, this.model.libraries.find((l) => l.name === library)?.archive || library);
       if (!lib) return [];
       const elfPath = this.inputs.elf;
-      const elf = elfPath && fs.existsSync(elfPath) ? readElf(new Uint8Array(readInputFileSync(elfPath, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }))) : undefined;
+      const elf =
+        elfPath && fs.existsSync(elfPath)
+          ? readElf(new Uint8Array(readInputFileSync(elfPath, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf })))
+          : undefined;
       view = archiveSymbolsView(this.model, this.text(), lib, elf);
       this.symbols.set(library, view);
     }
@@ -81,7 +96,11 @@ export class MapDetails {
   private readonly texts = new Map<string, string | undefined>();
 
   /** `sources`: library name → the project file or folder its row opens (librarySources). */
-  constructor(after: MemoryMapModel, before: MemoryMapModel | null, private readonly sources: Record<string, string>) {
+  constructor(
+    after: MemoryMapModel,
+    before: MemoryMapModel | null,
+    private readonly sources: Record<string, string>,
+  ) {
     const inputs = inputsOf(after);
     this.builds = {
       after: new BuildDetail(after, inputs),
@@ -98,7 +117,12 @@ export class MapDetails {
     try {
       if (object === undefined) {
         const objects = detail.objectsOf(library);
-        if (!objects.length) return { type: 'unavailable', ...tag, reason: `${library} has no bytes in this firmware (a dynamic library is in its files after the split).` };
+        if (!objects.length)
+          return {
+            type: 'unavailable',
+            ...tag,
+            reason: `${library} has no bytes in this firmware (a dynamic library is in its files after the split).`,
+          };
         const sources: Record<string, string> = {};
         for (const o of objects) {
           const source = this.objectSource(library, o.member ?? o.object);
@@ -132,7 +156,11 @@ export class MapDetails {
   private definitionLines(file: string, symbols: SymbolRow[]): Record<string, number> {
     if (!this.texts.has(file)) {
       let text: string | undefined;
-      try { text = fs.readFileSync(file, 'utf8'); } catch { text = undefined; }
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        text = undefined;
+      }
       this.texts.set(file, text);
     }
     const text = this.texts.get(file);

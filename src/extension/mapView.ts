@@ -38,8 +38,13 @@ export class MemoryMapView implements vscode.WebviewViewProvider, vscode.Disposa
           this.onMessage(msg);
         }
       }),
-      view.onDidChangeVisibility(() => { if (view.visible) this.onVisible(); }),
-      view.onDidDispose(() => { this.view = undefined; this.ready = false; }),
+      view.onDidChangeVisibility(() => {
+        if (view.visible) this.onVisible();
+      }),
+      view.onDidDispose(() => {
+        this.view = undefined;
+        this.ready = false;
+      }),
     );
   }
 

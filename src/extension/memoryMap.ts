@@ -16,7 +16,16 @@ import { inVsCodeTerms } from './messages';
 import { doctorProblem, type Problem } from './problems';
 import { librarySources } from './sources';
 import {
-  type Target, chipOption, targetKey, dynamicLibraryNames, firmwareElf, fullElf, mapSetting, partitionCsv, sourceRoots, usesMemoryManager,
+  type Target,
+  chipOption,
+  targetKey,
+  dynamicLibraryNames,
+  firmwareElf,
+  fullElf,
+  mapSetting,
+  partitionCsv,
+  sourceRoots,
+  usesMemoryManager,
 } from './target';
 
 export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
@@ -24,8 +33,15 @@ export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
   const t = ctx.target;
   if (!t) {
     ctx.model = null;
-    ctx.showState({ project: 'No PlatformIO project', env: '', elf: '', after: null, before: null, updatedAt: Date.now(),
-      message: { text: 'Open a folder that contains platformio.ini to see its memory map.' } });
+    ctx.showState({
+      project: 'No PlatformIO project',
+      env: '',
+      elf: '',
+      after: null,
+      before: null,
+      updatedAt: Date.now(),
+      message: { text: 'Open a folder that contains platformio.ini to see its memory map.' },
+    });
     ctx.updateTree();
     return;
   }
@@ -33,17 +49,28 @@ export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
   const base = { project: t.project.label, env: t.env.name, elf, updatedAt: Date.now() };
   if (!fs.existsSync(elf)) {
     ctx.model = null;
-    ctx.showState({ ...base, after: null, before: null, message: {
-      text: `No build of environment "${t.env.name}" yet. Build it with PlatformIO (PlatformIO: Build, or pio run in a terminal): the map appears as soon as ${vscode.workspace.asRelativePath(elf)} exists.`,
-      actions: [{ title: 'Select Environment', command: 'esp32mm.selectEnvironment' }],
-    } });
+    ctx.showState({
+      ...base,
+      after: null,
+      before: null,
+      message: {
+        text: `No build of environment "${t.env.name}" yet. Build it with PlatformIO (PlatformIO: Build, or pio run in a terminal): the map appears as soon as ${vscode.workspace.asRelativePath(elf)} exists.`,
+        actions: [{ title: 'Select Environment', command: 'esp32mm.selectEnvironment' }],
+      },
+    });
     ctx.updateTree();
     void checkProject(ctx, t, undefined, seq);
     return;
   }
   try {
     // Only the esp32mm.mapFile setting is passed; otherwise core looks the map up and says how.
-    const after = await analyseBuild({ elf, map: mapSetting(t, ctx.settings(t)), partitions: partitionCsv(t), board: t.env.board, chip: chipOption(t) });
+    const after = await analyseBuild({
+      elf,
+      map: mapSetting(t, ctx.settings(t)),
+      partitions: partitionCsv(t),
+      board: t.env.board,
+      chip: chipOption(t),
+    });
     const before = after.before ?? null;
     const comparisons = await compare(ctx, t, after, before);
     if (seq !== ctx.refreshSeq) return; // a newer refresh started meanwhile
@@ -51,7 +78,13 @@ export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
     const sources = librarySources([...after.libraries, ...(before?.libraries ?? [])], sourceRoots(t));
     ctx.sources = sources;
     ctx.detail = new MapDetails(after, before, sources);
-    ctx.showState({ ...base, after: inVsCodeNotes({ ...after, before: undefined }), before: before && inVsCodeNotes(before), sources, comparisons });
+    ctx.showState({
+      ...base,
+      after: inVsCodeNotes({ ...after, before: undefined }),
+      before: before && inVsCodeNotes(before),
+      sources,
+      comparisons,
+    });
     log.info(`Memory map of ${t.project.label}/${t.env.name}: ${after.regions.map((r) => `${r.name} ${r.used}/${r.size}`).join(', ')}`);
     void checkProject(ctx, t, after, seq);
   } catch (e) {
@@ -59,10 +92,15 @@ export async function refreshMemoryMap(ctx: Ctx): Promise<void> {
     ctx.model = null;
     log.error(`Memory map of ${elf} failed: ${errorText(e)}`);
     // No Retry: reading the same files again gives the same answer; a new build refreshes the view by itself.
-    ctx.showState({ ...base, after: null, before: null, message: {
-      text: `Could not read the memory map of ${path.basename(elf)}: ${errorText(e)}`,
-      actions: [{ title: 'Show Log', command: 'esp32mm.showLog' }],
-    } });
+    ctx.showState({
+      ...base,
+      after: null,
+      before: null,
+      message: {
+        text: `Could not read the memory map of ${path.basename(elf)}: ${errorText(e)}`,
+        actions: [{ title: 'Show Log', command: 'esp32mm.showLog' }],
+      },
+    });
   }
   ctx.updateTree();
 }
@@ -82,11 +120,17 @@ async function compare(ctx: Ctx, t: Target, after: MemoryMapModel, before: Memor
   const out: Comparison[] = [];
   try {
     const previous = await ctx.history.record(targetKey(t), BuildHistory.fingerprintOf(original), after);
-    if (previous) out.push({ against: 'previous', label: `the previous build (${new Date(previous.at).toLocaleTimeString()})`, diff: diffView(after, previous.model) });
+    if (previous)
+      out.push({
+        against: 'previous',
+        label: `the previous build (${new Date(previous.at).toLocaleTimeString()})`,
+        diff: diffView(after, previous.model),
+      });
   } catch (e) {
     log.warn(`Keeping the build for the comparison with the next one failed: ${errorText(e)}`);
   }
-  if (after.split && before) out.push({ against: 'unsplit', label: `the unsplit firmware (${path.basename(fullElf(t))})`, diff: diffView(after, before) });
+  if (after.split && before)
+    out.push({ against: 'unsplit', label: `the unsplit firmware (${path.basename(fullElf(t))})`, diff: diffView(after, before) });
   return out;
 }
 

@@ -8,14 +8,31 @@
 /** A CLI hint in core's wording → the VS Code way to do it. Order matters only within a message. */
 const HINTS: [RegExp, string][] = [
   // transfer (serial upload)
-  [/Without --port, esp32mm uses the only ESP32 USB-serial port it finds\./, 'Choose the board\'s port with Memory Manager: Select Serial Port.'],
-  [/\(or flash it first; without the agent use --uploadfs\)/, '(or flash it first; without the agent, Memory Manager: Upload Libraries to SPIFFS/LittleFS can write the whole file-system image)'],
-  [/Flash the matching firmware first \(pio run -t upload\), or pass --ignore-build-id\./, 'Upload the matching firmware first (PlatformIO: Upload), or press Upload Anyway.'],
-  [/--dest (\S+) is outside the folder the agent serves \(([^)]*)\); use --dest (\S+)/, 'the device folder $1 is outside the folder the agent serves ($2): set the esp32mm.deviceFolder setting (or custom_mm_dir in platformio.ini) to $3'],
-  [/Install it with `python3 -m pip install --user -U platformio` \(or (the PlatformIO IDE extension for VS Code), which puts it in ([^)]*)\), then run again; or give its location with --pio <path>\./,
-    'Install $1 (it puts pio in $2) or put pio on PATH, then try again.'],
+  [
+    /Without --port, esp32mm uses the only ESP32 USB-serial port it finds\./,
+    "Choose the board's port with Memory Manager: Select Serial Port.",
+  ],
+  [
+    /\(or flash it first; without the agent use --uploadfs\)/,
+    '(or flash it first; without the agent, Memory Manager: Upload Libraries to SPIFFS/LittleFS can write the whole file-system image)',
+  ],
+  [
+    /Flash the matching firmware first \(pio run -t upload\), or pass --ignore-build-id\./,
+    'Upload the matching firmware first (PlatformIO: Upload), or press Upload Anyway.',
+  ],
+  [
+    /--dest (\S+) is outside the folder the agent serves \(([^)]*)\); use --dest (\S+)/,
+    'the device folder $1 is outside the folder the agent serves ($2): set the esp32mm.deviceFolder setting (or custom_mm_dir in platformio.ini) to $3',
+  ],
+  [
+    /Install it with `python3 -m pip install --user -U platformio` \(or (the PlatformIO IDE extension for VS Code), which puts it in ([^)]*)\), then run again; or give its location with --pio <path>\./,
+    'Install $1 (it puts pio in $2) or put pio on PATH, then try again.',
+  ],
   // memory map
-  [/Pass --map <firmware\.map> for exact attribution\./, 'For exact attribution build with a linker map (Memory Manager: Install Build Integration adds one) or set esp32mm.mapFile.'],
+  [
+    /Pass --map <firmware\.map> for exact attribution\./,
+    'For exact attribution build with a linker map (Memory Manager: Install Build Integration adds one) or set esp32mm.mapFile.',
+  ],
   [/\(rebuild, or pass the right --map\)/, '(rebuild, or set esp32mm.mapFile to the map of this build)'],
   [/\(pass --map <firmware\.map>\)/, '(build with a linker map, or set esp32mm.mapFile)'],
   // platformio.ini, build integration, link check
@@ -26,9 +43,14 @@ const HINTS: [RegExp, string][] = [
   [/ \/ --psram-code-addr\)/, ' in platformio.ini)'],
   [/ \(--flash-code-addr\)/, ' in platformio.ini'],
   [/: --partitions <partitions\.csv\|partitions\.bin>\)/, ': board_build.partitions in platformio.ini, then build)'],
-  [/: give --chip and --partitions <partitions\.csv\|partitions\.bin>/, ': build with Memory Manager: Install Build Integration, whose build hook passes both'],
-  [/\(write it with `esp32mm fragment --chip <chip> --libs [^`]*` and pass it with -T before the framework's linker scripts; the build hook does both\)/,
-    '(Memory Manager: Install Build Integration adds the build hook, which writes that fragment and passes it to the linker)'],
+  [
+    /: give --chip and --partitions <partitions\.csv\|partitions\.bin>/,
+    ': build with Memory Manager: Install Build Integration, whose build hook passes both',
+  ],
+  [
+    /\(write it with `esp32mm fragment --chip <chip> --libs [^`]*` and pass it with -T before the framework's linker scripts; the build hook does both\)/,
+    '(Memory Manager: Install Build Integration adds the build hook, which writes that fragment and passes it to the linker)',
+  ],
   [/, --gc-sections\)/, ', removed as unused by the linker)'],
   [/removed by --gc-sections or unused/, 'removed as unused by the linker, or never referenced'],
   // a linker flag the user adds to build_flags in platformio.ini

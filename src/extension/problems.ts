@@ -31,14 +31,22 @@ export function doctorProblem(f: DoctorFinding): Problem {
 export function placeProblems(doc: IniDocument, env: string, problems: Problem[]): PlacedProblem[] {
   const lines = doc.lines.map((l) => l.text);
   const lineOf = (option: string) => optionSource(doc, env, option)?.option.line;
-  const header = Math.max(0, lines.findIndex((l) => l.trim() === `[env:${env}]`));
+  const header = Math.max(
+    0,
+    lines.findIndex((l) => l.trim() === `[env:${env}]`),
+  );
   return problems.map((p) => {
     // The option named (only platformio.ini's own: CONFIG_… lives in sdkconfig), else where the name is listed.
     const own = p.option?.startsWith('custom_mm_') ? lineOf(p.option) : undefined;
-    const listing = p.library !== undefined ? lineOf('custom_mm_libs') : p.slot !== undefined ? lineOf('custom_mm_slots') ?? lineOf('custom_mm_libs') : undefined;
+    const listing =
+      p.library !== undefined
+        ? lineOf('custom_mm_libs')
+        : p.slot !== undefined
+          ? (lineOf('custom_mm_slots') ?? lineOf('custom_mm_libs'))
+          : undefined;
     const line = own ?? listing ?? lineOf('custom_mm_libs') ?? header;
     const text = lines[line] ?? '';
-    const name = own === undefined ? p.library ?? p.slot : undefined;
+    const name = own === undefined ? (p.library ?? p.slot) : undefined;
     const col = name ? wordColumn(text, name) : -1;
     return col >= 0 ? { ...p, line, start: col, end: col + name!.length } : { ...p, line, start: 0, end: text.length };
   });

@@ -14,5 +14,6 @@ export function withProgress<T>(title: string, task: (report: Report, signal: Ab
       const result = await task(steps.report, abort.signal);
       steps.finish();
       return result;
-    });
+    },
+  );
 }

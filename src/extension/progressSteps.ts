@@ -4,7 +4,10 @@
 // unit-tested directly; progress.ts shows it.
 import type { SplitPhase } from '../core/split/workflow';
 
-export interface ProgressStep { message?: string; increment?: number }
+export interface ProgressStep {
+  message?: string;
+  increment?: number;
+}
 /** How core and the commands report: a message, and how far along the whole task is (0…1). */
 export type Report = (message: string, fraction?: number) => void;
 
@@ -18,7 +21,9 @@ export function progressSteps(sink: (step: ProgressStep) => void): { report: Rep
   };
   return {
     report: (message, fraction) => sink({ message, increment: fraction === undefined ? undefined : advance(fraction) }),
-    finish: () => { if (done < 100) sink({ increment: advance(1) }); },
+    finish: () => {
+      if (done < 100) sink({ increment: advance(1) });
+    },
   };
 }
 

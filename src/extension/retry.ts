@@ -14,7 +14,8 @@ const TRANSIENT_STATUS: ReadonlySet<number> = new Set([Status.BUSY, Status.BAD_C
 const TRANSIENT_ERRNO = new Set(['EBUSY', 'EAGAIN', 'ETXTBSY', 'EPERM', 'EMFILE', 'ENFILE']);
 
 export function retryHelps(e: unknown): boolean {
-  if (e instanceof TransferError) return TRANSIENT_TRANSFER.has(e.code) || (e.code === 'DEVICE' && e.status !== undefined && TRANSIENT_STATUS.has(e.status));
+  if (e instanceof TransferError)
+    return TRANSIENT_TRANSFER.has(e.code) || (e.code === 'DEVICE' && e.status !== undefined && TRANSIENT_STATUS.has(e.status));
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && TRANSIENT_ERRNO.has(code);
 }

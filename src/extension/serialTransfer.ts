@@ -10,12 +10,18 @@ function transfer() {
   return import('../core/transfer');
 }
 
-export interface UploadOutcome { uploaded: string[]; skipped: string[]; bytes: number; warnings: string[] }
+export interface UploadOutcome {
+  uploaded: string[];
+  skipped: string[];
+  bytes: number;
+  warnings: string[];
+}
 
 /** Uploads a collected file set (a split's files, then its manifest) to the agent's folder. */
 export async function uploadFileSet(
   opts: { port: string; baudRate: number; deviceFolder: string; set: FileSet; ignoreBuildId?: boolean; onLog?: (text: string) => void },
-  report: Report, signal: AbortSignal,
+  report: Report,
+  signal: AbortSignal,
 ): Promise<UploadOutcome> {
   const { connectAgent, uploadFiles } = await transfer();
   const { set } = opts;
@@ -26,10 +32,13 @@ export async function uploadFileSet(
   let doneBefore = 0;
   try {
     const summary = await uploadFiles(client, set, {
-      dest: opts.deviceFolder, signal, ignoreBuildId: opts.ignoreBuildId,
+      dest: opts.deviceFolder,
+      signal,
+      ignoreBuildId: opts.ignoreBuildId,
       onEvent: (e) => {
         if (e.kind === 'warning') warnings.push(e.message);
-        else if (e.kind === 'progress') report(`${e.name} ${Math.round((100 * e.done) / Math.max(1, e.total))}%`, (doneBefore + e.done) / total);
+        else if (e.kind === 'progress')
+          report(`${e.name} ${Math.round((100 * e.done) / Math.max(1, e.total))}%`, (doneBefore + e.done) / total);
         else if (e.kind === 'done' || e.kind === 'skip') {
           doneBefore += set.files.find((f) => f.name === e.name)?.data.length ?? 0;
           report(`${e.name} ${e.kind === 'skip' ? 'unchanged' : 'done'}`, doneBefore / total);
@@ -43,10 +52,17 @@ export async function uploadFileSet(
 }
 
 /** PlatformIO's own `uploadfs` (the whole data/ image), the path for boards without the agent. */
-export async function uploadFilesystemImage(opts: { projectRoot: string; env: string; port?: string }, report: Report, signal: AbortSignal): Promise<void> {
+export async function uploadFilesystemImage(
+  opts: { projectRoot: string; env: string; port?: string },
+  report: Report,
+  signal: AbortSignal,
+): Promise<void> {
   const { runUploadFs } = await transfer();
   await runUploadFs({
-    project: opts.projectRoot, env: opts.env, port: opts.port, signal,
+    project: opts.projectRoot,
+    env: opts.env,
+    port: opts.port,
+    signal,
     onEvent: (e) => {
       if (e.kind === 'phase') report(e.text);
       else if (e.kind === 'progress') report(`writing ${e.percent}%`, e.percent / 100);

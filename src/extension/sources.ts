@@ -29,7 +29,11 @@ function indexSources(dirs: string[]): Map<string, string[]> {
   let seen = 0;
   const walk = (dir: string, depth: number) => {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
       if (seen >= MAX_FILES) return;
@@ -55,7 +59,9 @@ export function librarySources(libs: { name: string; archive: string }[], roots:
       index ??= indexSources([roots.srcDir, roots.libDir, roots.libdepsDir]);
       const stem = path.basename(loose[1].replace(/\\/g, '/'));
       // PlatformIO names objects `main.cpp.o`; other builds `main.o` (the source's extension dropped)
-      const found = index.get(stem)?.[0] ?? (SOURCE_FILE.test(stem) ? undefined : SOURCE_EXTENSIONS.map((e) => index!.get(stem + e)?.[0]).find(Boolean));
+      const found =
+        index.get(stem)?.[0] ??
+        (SOURCE_FILE.test(stem) ? undefined : SOURCE_EXTENSIONS.map((e) => index!.get(stem + e)?.[0]).find(Boolean));
       if (found) out[l.name] = found;
       continue;
     }
@@ -67,5 +73,9 @@ export function librarySources(libs: { name: string; archive: string }[], roots:
 }
 
 function isDir(p: string): boolean {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  type BuildOutputs, type MmOptions, type PlatformioProject, type Storage, buildOutputs, libraryOutDir, loadProject as loadPio,
+  type BuildOutputs,
+  type MmOptions,
+  type PlatformioProject,
+  type Storage,
+  buildOutputs,
+  libraryOutDir,
+  loadProject as loadPio,
   readMmOptions,
 } from '../core/platformio/project';
 import { defaultEnvs, envOption, listEnvs, platformioOption } from '../core/platformio/ini';
@@ -107,7 +113,7 @@ export function sourceRoots(t: Target): SourceRoots {
 }
 
 export function storageOf(t: Target, s: Settings): Storage {
-  return s.storage !== 'auto' ? s.storage : t.env.mm.storage ?? DEFAULT_STORAGE;
+  return s.storage !== 'auto' ? s.storage : (t.env.mm.storage ?? DEFAULT_STORAGE);
 }
 
 /** Project folder holding the split files: sd/mm for SD cards, <data_dir>/mm for SPIFFS/LittleFS. */
@@ -120,7 +126,10 @@ export function deviceFolder(t: Target, s: Settings): string {
 }
 
 /** Where the upload's serial port comes from: the machine's setting, else platformio.ini. */
-export interface PortChoice { port: string; from: 'esp32mm.serialPort' | 'upload_port' | 'monitor_port' }
+export interface PortChoice {
+  port: string;
+  from: 'esp32mm.serialPort' | 'upload_port' | 'monitor_port';
+}
 
 /**
  * The board's port: the esp32mm.serialPort setting (machine-scoped: a path of this computer,
@@ -147,7 +156,11 @@ export function baudRateOf(t: Target, s: Settings): number {
 }
 
 function mtime(f: string): number {
-  try { return fs.statSync(f).mtimeMs; } catch { return 0; }
+  try {
+    return fs.statSync(f).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 /** The environment to show by default: the most recently built, else default_envs, else the first. */
@@ -156,7 +169,10 @@ export function defaultEnv(p: Project): Environment | undefined {
   let bestTime = 0;
   for (const env of p.envs) {
     const t = mtime(env.outputs.elf);
-    if (t > bestTime) { best = env; bestTime = t; }
+    if (t > bestTime) {
+      best = env;
+      bestTime = t;
+    }
   }
   return best ?? p.envs.find((e) => p.defaultEnvs.includes(e.name)) ?? p.envs[0];
 }

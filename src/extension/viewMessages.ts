@@ -61,5 +61,7 @@ async function exportMap(ctx: Ctx, format: ExportFormat, against?: Comparison['a
     fs.rmSync(tmp, { force: true });
     return showError(`Exporting to ${target.fsPath} failed: ${errorText(e)}`);
   }
-  void showInfo(`Exported to ${vscode.workspace.asRelativePath(target.fsPath)}.`, 'Open').then((a) => { if (a) void vscode.window.showTextDocument(target); });
+  void showInfo(`Exported to ${vscode.workspace.asRelativePath(target.fsPath)}.`, 'Open').then((a) => {
+    if (a) void vscode.window.showTextDocument(target);
+  });
 }

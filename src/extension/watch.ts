@@ -53,13 +53,20 @@ export class BuildWatcher implements vscode.Disposable {
   /** mtime of each env's ELF when its folder was last watched: a build that raced the watcher is not missed. */
   private readonly seenElf = new Map<string, number>();
 
-  constructor(private readonly projects: () => Project[], private readonly on: WatchHandlers) {
+  constructor(
+    private readonly projects: () => Project[],
+    private readonly on: WatchHandlers,
+  ) {
     this.watchWorkspace(vscode.workspace.workspaceFolders ?? []);
     this.disposables.push(
-      vscode.workspace.onDidChangeWorkspaceFolders((e) => { this.watchWorkspace(e.added); this.on.projects(); }),
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        this.watchWorkspace(e.added);
+        this.on.projects();
+      }),
       vscode.tasks.onDidEndTaskProcess((e) => {
         const def = e.execution.task.definition;
-        if (def.type === 'PlatformIO' || /platformio|pio/i.test(e.execution.task.source)) this.debounce.run('task', () => this.on.taskEnded());
+        if (def.type === 'PlatformIO' || /platformio|pio/i.test(e.execution.task.source))
+          this.debounce.run('task', () => this.on.taskEnded());
       }),
     );
   }
@@ -90,14 +97,21 @@ export class BuildWatcher implements vscode.Disposable {
     const handlers = new Map<string, ((name: string) => void)[]>();
     const watchDir = (dir: string, onName: (name: string) => void) => {
       const list = handlers.get(dir);
-      if (list) { list.push(onName); return; } // one watcher per folder, every env's handler on it
+      if (list) {
+        list.push(onName);
+        return;
+      } // one watcher per folder, every env's handler on it
       const mine = [onName];
       handlers.set(dir, mine);
       try {
-        const w = fs.watch(dir, { persistent: false }, (_event, name) => { if (name) for (const h of mine) h(name.toString()); });
+        const w = fs.watch(dir, { persistent: false }, (_event, name) => {
+          if (name) for (const h of mine) h(name.toString());
+        });
         w.on('error', () => w.close()); // the folder was deleted (pio run -t clean)
         this.folderWatchers.push({ dispose: () => w.close() });
-      } catch { /* gone meanwhile: the parent's watcher re-runs this */ }
+      } catch {
+        /* gone meanwhile: the parent's watcher re-runs this */
+      }
     };
     const rewatch = () => this.folderDebounce.run('env-dirs', () => this.watchBuildFolders());
     for (const p of this.projects()) {
@@ -106,11 +120,16 @@ export class BuildWatcher implements vscode.Disposable {
         if (fs.existsSync(buildDir)) {
           watchDir(buildDir, (name) => this.changed(path.join(buildDir, name)));
           // its parent sees the folder deleted and re-created (a clean build)
-          watchDir(path.dirname(buildDir), (name) => { if (!fs.existsSync(path.join(path.dirname(buildDir), name))) rewatch(); });
+          watchDir(path.dirname(buildDir), (name) => {
+            if (!fs.existsSync(path.join(path.dirname(buildDir), name))) rewatch();
+          });
         } else {
           const nearest = nearestExisting(buildDir, p.root);
           const next = nearest && path.relative(nearest, buildDir).split(path.sep)[0];
-          if (nearest) watchDir(nearest, (name) => { if (name === next) rewatch(); });
+          if (nearest)
+            watchDir(nearest, (name) => {
+              if (name === next) rewatch();
+            });
         }
         const mtime = mtimeOf(env.outputs.elf);
         const seen = this.seenElf.get(env.outputs.elf);
@@ -134,5 +153,9 @@ export function nearestExisting(dir: string, root: string): string | undefined {
 }
 
 export function mtimeOf(f: string): number {
-  try { return fs.statSync(f).mtimeMs; } catch { return 0; }
+  try {
+    return fs.statSync(f).mtimeMs;
+  } catch {
+    return 0;
+  }
 }

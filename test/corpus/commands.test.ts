@@ -29,12 +29,14 @@ if (!corpusAvailable()) {
 }
 
 describe.each(corpusCases())('$name', (c) => {
-  it('inspect --json: every section of the ELF\'s table but the null one', () => {
+  it("inspect --json: every section of the ELF's table but the null one", () => {
     const { elf } = buildFolder(c);
     const r = esp32mm(['inspect', elf, '--json']);
     expect(r.status, r.stderr).toBe(0);
     // readelf lists the null section [0] too; inspect lists the real ones.
-    const sections = readFileSync(join(c.dir, 'elf-sections.txt'), 'utf8').split('\n').filter((l) => /^\s*\[\s*[1-9]\d*\]/.test(l)).length;
+    const sections = readFileSync(join(c.dir, 'elf-sections.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => /^\s*\[\s*[1-9]\d*\]/.test(l)).length;
     const printed = JSON.parse(r.stdout) as { sections: unknown[] };
     expect(printed.sections.length).toBe(sections);
   });
@@ -61,17 +63,18 @@ describe.each(corpusCases())('$name', (c) => {
   const ini = join(c.dir, 'platformio.ini');
   const envs = existsSync(ini) ? envsOf(readFileSync(ini, 'utf8')) : [];
   // Cases built with idf.py ship no platformio.ini: there is nothing to install into.
-  if (envs.length > 0) it('init on a copy of the project, then uninstall: platformio.ini back byte for byte', () => {
-    const project = tempDir('esp32mm-corpus-init-');
-    const original = readFileSync(ini);
-    writeFileSync(join(project, 'platformio.ini'), original);
-    const env = envs[0];
-    const r = esp32mm(['init', project, '--env', env, '--libs', 'Classifier', '--storage', 'sd']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(join(project, 'platformio.ini'), 'utf8')).toContain('custom_mm_libs = Classifier');
-    expect(existsSync(join(project, 'memory_manager.py'))).toBe(true);
-    const u = esp32mm(['init', project, '--uninstall', '--env', env]);
-    expect(u.status, u.stderr).toBe(0);
-    expect(readFileSync(join(project, 'platformio.ini')).equals(original)).toBe(true);
-  });
+  if (envs.length > 0)
+    it('init on a copy of the project, then uninstall: platformio.ini back byte for byte', () => {
+      const project = tempDir('esp32mm-corpus-init-');
+      const original = readFileSync(ini);
+      writeFileSync(join(project, 'platformio.ini'), original);
+      const env = envs[0];
+      const r = esp32mm(['init', project, '--env', env, '--libs', 'Classifier', '--storage', 'sd']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(project, 'platformio.ini'), 'utf8')).toContain('custom_mm_libs = Classifier');
+      expect(existsSync(join(project, 'memory_manager.py'))).toBe(true);
+      const u = esp32mm(['init', project, '--uninstall', '--env', env]);
+      expect(u.status, u.stderr).toBe(0);
+      expect(readFileSync(join(project, 'platformio.ini')).equals(original)).toBe(true);
+    });
 });

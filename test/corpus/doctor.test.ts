@@ -13,7 +13,7 @@ import { checkLinkMap } from '../../src/core/link/mapcheck';
 import { decodeMapFile } from '../../src/core/mapfile/parse';
 import { parseSdkconfig } from '../../src/core/platformio/sdkconfig';
 import { parseSdkconfigHeader } from '../../src/core/platformio/sdkconfig-header';
-import { corpusAvailable, corpusCases , reportMissingCorpus } from '../helpers/corpus';
+import { corpusAvailable, corpusCases, reportMissingCorpus } from '../helpers/corpus';
 
 /** Per case: the protection options that are on (none: []); undefined: the case has no sdkconfig. */
 const EXPECTED: Record<string, string[] | undefined> = {
@@ -45,7 +45,15 @@ function toHeader(text: string): string {
   return lines.join('\n');
 }
 
-const input = (chip: ChipId, over: Partial<DoctorInput>): DoctorInput => ({ env: 'case', chip, framework: 'espidf', libs: ['MyLib'], code: 'iram', data: 'dram', ...over });
+const input = (chip: ChipId, over: Partial<DoctorInput>): DoctorInput => ({
+  env: 'case',
+  chip,
+  framework: 'espidf',
+  libs: ['MyLib'],
+  code: 'iram',
+  data: 'dram',
+  ...over,
+});
 
 if (!corpusAvailable()) {
   describe('real-builds corpus', () => {

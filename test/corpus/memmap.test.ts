@@ -9,7 +9,7 @@ import { parseMapFile, decodeMapFile } from '../../src/core/mapfile/parse';
 import { loadMemoryMap } from '../../src/core/memmap/load';
 import type { MemoryMapModel } from '../../src/core/memmap/model';
 import { firstAppPartition, parsePartitionTable } from '../../src/core/platformio/partitions';
-import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase , reportMissingCorpus } from '../helpers/corpus';
+import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase, reportMissingCorpus } from '../helpers/corpus';
 import { rebuildCorpusElf } from '../helpers/corpus-elf';
 import { tempDir } from '../helpers/tools';
 
@@ -17,7 +17,9 @@ interface IndependentCount {
   sections: Record<string, { size: number; inputs: number; fill: number; data: number }>;
   libraries: Record<string, { total: number; bySection: Record<string, number> }>;
 }
-interface IdfSizeSummary { layout: { name: string; total: number; used: number }[] }
+interface IdfSizeSummary {
+  layout: { name: string; total: number; used: number }[];
+}
 
 const cases = corpusCases();
 
@@ -44,16 +46,21 @@ const region = (m: MemoryMapModel, name: string) => m.regions.find((r) => r.name
 /** Output sections with no input section at all, only linker padding (`.iram0.text_end`). */
 function fillOnlyBytes(c: CorpusCase, names: string[]): number {
   const ind = corpusExpected<IndependentCount>(c, 'independent-count.json');
-  return Object.entries(ind.sections).filter(([n, s]) => names.includes(n) && s.inputs === 0 && s.data === 0).reduce((a, [, s]) => a + s.size, 0);
+  return Object.entries(ind.sections)
+    .filter(([n, s]) => names.includes(n) && s.inputs === 0 && s.data === 0)
+    .reduce((a, [, s]) => a + s.size, 0);
 }
 
 describe.each(cases)('$name', (c) => {
-  it('map-only: detects the chip; IRAM/DRAM sizes are the map\'s memory regions; no PSRAM row', async () => {
+  it("map-only: detects the chip; IRAM/DRAM sizes are the map's memory regions; no PSRAM row", async () => {
     const m = await modelMapOnly(c);
     expect(m.chip).toBe(c.chip);
     expect(m.sectionsFrom).toBe('map');
     const memory = parseMapFile(decodeMapFile(readFileSync(c.mapPath))).memory;
-    for (const [name, seg] of [['IRAM', 'iram0_0_seg'], ['DRAM', 'dram0_0_seg']] as const) {
+    for (const [name, seg] of [
+      ['IRAM', 'iram0_0_seg'],
+      ['DRAM', 'dram0_0_seg'],
+    ] as const) {
       const seg0 = memory.find((r) => r.name === seg) ?? memory.find((r) => r.name === 'sram_seg')!;
       expect(region(m, name), name).toMatchObject({ size: seg0.length, sizeSource: `map:${seg0.name}` });
     }
@@ -67,9 +74,15 @@ describe.each(cases)('$name', (c) => {
     for (const [archive, counted] of Object.entries(ind.libraries)) {
       const ours = m.libraries.filter((l) => l.archive === archive);
       for (const [section, bytes] of Object.entries(counted.bySection)) {
-        expect(ours.reduce((a, l) => a + (l.bySection[section] ?? 0), 0), `${archive} ${section}`).toBe(bytes);
+        expect(
+          ours.reduce((a, l) => a + (l.bySection[section] ?? 0), 0),
+          `${archive} ${section}`,
+        ).toBe(bytes);
       }
-      expect(ours.reduce((a, l) => a + l.total, 0), archive).toBe(counted.total);
+      expect(
+        ours.reduce((a, l) => a + l.total, 0),
+        archive,
+      ).toBe(counted.total);
     }
     for (const s of m.sections) {
       const counted = ind.sections[s.name];
@@ -82,16 +95,26 @@ describe.each(cases)('$name', (c) => {
     const [a, b] = await Promise.all([modelWithElf(c), modelMapOnly(c)]);
     expect(a.sectionsFrom).toBe('elf');
     expect(a.chip).toBe(c.chip);
-    const usage = (m: MemoryMapModel) => m.regions.map(({ name, used, size, fill, sizeSource }) => ({ name, used, size, fill, sizeSource }));
+    const usage = (m: MemoryMapModel) =>
+      m.regions.map(({ name, used, size, fill, sizeSource }) => ({ name, used, size, fill, sizeSource }));
     expect(usage(a)).toEqual(usage(b));
-    expect(a.sections.map(({ name, kind, region: r, size }) => ({ name, kind, r, size }))).toEqual(b.sections.map(({ name, kind, region: r, size }) => ({ name, kind, r, size })));
+    expect(a.sections.map(({ name, kind, region: r, size }) => ({ name, kind, r, size }))).toEqual(
+      b.sections.map(({ name, kind, region: r, size }) => ({ name, kind, r, size })),
+    );
     expect(a.libraries.map((l) => [l.archive, l.total])).toEqual(b.libraries.map((l) => [l.archive, l.total]));
     const table = firstAppPartition(parsePartitionTable(new Uint8Array(readFileSync(c.partitionsPath!))))!;
     // Used: the allocated PROGBITS sections of the real ELF's section table (what the image carries).
-    const progbits = readFileSync(join(c.dir, 'elf-sections.txt'), 'utf8').split('\n')
+    const progbits = readFileSync(join(c.dir, 'elf-sections.txt'), 'utf8')
+      .split('\n')
       .map((l) => /^\s*\[\s*\d+\]\s+\S+\s+PROGBITS\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\S+\s+(\S*A\S*)\s/.exec(l))
       .reduce((sum, m) => sum + (m ? parseInt(m[1], 16) : 0), 0);
-    expect(a.appPartition).toMatchObject({ name: table.label, offset: table.offset, size: table.size, used: progbits, sizeSource: 'partition-table' });
+    expect(a.appPartition).toMatchObject({
+      name: table.label,
+      offset: table.offset,
+      size: table.size,
+      used: progbits,
+      sizeSource: 'partition-table',
+    });
     expect(b.appPartition!.used, 'map-only').toBe(progbits);
   });
 

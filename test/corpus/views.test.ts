@@ -12,14 +12,19 @@ import { baseName, decodeMapFile } from '../../src/core/mapfile/parse';
 import { loadMemoryMap } from '../../src/core/memmap/load';
 import type { MemoryMapModel } from '../../src/core/memmap/model';
 import { archiveSymbolsView, filesView, partName, type DiffView, type FilesView } from '../../src/core/memmap/views';
-import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase , reportMissingCorpus } from '../helpers/corpus';
+import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase, reportMissingCorpus } from '../helpers/corpus';
 import { rebuildCorpusElf } from '../helpers/corpus-elf';
 import { CLI, tempDir } from '../helpers/tools';
 import { parseCsv } from '../helpers/csv';
 
-interface IndependentCount { objects: Record<string, number> }
+interface IndependentCount {
+  objects: Record<string, number>;
+}
 /** esp-idf-size `--archives --format json2`: per archive path, per memory type, per output section. */
-type IdfSizeArchives = Record<string, { size: number; memory_types: Record<string, { size: number; sections: Record<string, { size: number; abbrev_name: string }> }> }>;
+type IdfSizeArchives = Record<
+  string,
+  { size: number; memory_types: Record<string, { size: number; sections: Record<string, { size: number; abbrev_name: string }> }> }
+>;
 
 /**
  * Output sections esp-idf-size 2.0.0 does not list at all (its tables predate them); ours
@@ -36,8 +41,6 @@ if (!corpusAvailable()) {
     reportMissingCorpus();
   });
 }
-
-
 
 /** `node dist/cli.js map …`: stdout, stderr and exit code. */
 function esp32mm(...args: string[]): { code: number; out: string; err: string } {
@@ -66,7 +69,9 @@ describe.each(cases)('$name', (c) => {
     // The same numbers as the view in process, and as the model per archive.
     const m = await mapOnly(c);
     const v: FilesView = filesView(m, mapText(c));
-    expect(objects.map((row) => [row[col('Object')], row[col('Path')], Number(row[col('Total')])])).toEqual(v.objects.map((o) => [o.object, o.path, o.total]));
+    expect(objects.map((row) => [row[col('Object')], row[col('Path')], Number(row[col('Total')])])).toEqual(
+      v.objects.map((o) => [o.object, o.path, o.total]),
+    );
     for (const l of m.libraries) {
       const mine = v.objects.filter((o) => (isArchive(l.archive) ? o.archive === l.archive : o.object === l.archive));
       expect(sum(mine.map((o) => o.total)), l.archive).toBe(l.total);
@@ -91,7 +96,8 @@ describe.each(cases)('$name', (c) => {
     for (const [path, a] of Object.entries(idf)) {
       const key = path === EXE ? EXE : baseName(path);
       const t = theirs.get(key) ?? {};
-      for (const mt of Object.values(a.memory_types)) for (const [section, s] of Object.entries(mt.sections)) if (s.size) t[section] = (t[section] ?? 0) + s.size;
+      for (const mt of Object.values(a.memory_types))
+        for (const [section, s] of Object.entries(mt.sections)) if (s.size) t[section] = (t[section] ?? 0) + s.size;
       theirs.set(key, t);
     }
     // Ours: the model's archives; every object linked directly together, as their (exe).
@@ -101,7 +107,10 @@ describe.each(cases)('$name', (c) => {
       const t = ours.get(key) ?? {};
       for (const [section, b] of Object.entries(l.bySection)) {
         // (1) Sections esp-idf-size does not know: not in its output at all.
-        if (UNKNOWN_TO_ESP_IDF_SIZE.includes(section)) { expect(listed.has(section), section).toBe(false); continue; }
+        if (UNKNOWN_TO_ESP_IDF_SIZE.includes(section)) {
+          expect(listed.has(section), section).toBe(false);
+          continue;
+        }
         t[section] = (t[section] ?? 0) + b;
       }
       ours.set(key, t);
@@ -109,7 +118,7 @@ describe.each(cases)('$name', (c) => {
     expect(Object.fromEntries(ours)).toEqual(Object.fromEntries(theirs));
   });
 
-  it('--archive on the largest archive: from the map its bytes exactly; from the rebuilt ELF\'s symbols at most its total', async () => {
+  it("--archive on the largest archive: from the map its bytes exactly; from the rebuilt ELF's symbols at most its total", async () => {
     const m = await mapOnly(c);
     const largest = m.libraries.filter((l) => isArchive(l.archive)).sort((a, b) => b.total - a.total)[0];
     const text = mapText(c);
@@ -145,7 +154,9 @@ if (corpusAvailable()) {
       // The largest symbol first, as in the JSON.
       const top = v.symbols[0];
       const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      const row = [top.name, top.section, top.object, `0x${top.address.toString(16).padStart(8, '0')}`, top.size.toLocaleString('en-US')].map(esc).join('\\s+');
+      const row = [top.name, top.section, top.object, `0x${top.address.toString(16).padStart(8, '0')}`, top.size.toLocaleString('en-US')]
+        .map(esc)
+        .join('\\s+');
       expect(table.out).toMatch(new RegExp(`^Name\\s+Section\\s+Object\\s+Address\\s+Size\\n${row}$`, 'm'));
     });
 
@@ -153,7 +164,9 @@ if (corpusAvailable()) {
       const r = esp32mm('--map', c.mapPath);
       expect(r.code).toBe(0);
       // Padding-only sections are parts too (.iram0.text_end): their bytes are in the fill row.
-      expect(r.out).toMatch(/^Archive\s+Total\s+IRAM\s+\.vectors\s+\.text\s+\.text_end\s+DRAM\s+\.data\s+\.bss\s+RTC Slow\s+Flash Code\s+Flash Data\s+\.appdesc\s+\.rodata$/m);
+      expect(r.out).toMatch(
+        /^Archive\s+Total\s+IRAM\s+\.vectors\s+\.text\s+\.text_end\s+DRAM\s+\.data\s+\.bss\s+RTC Slow\s+Flash Code\s+Flash Data\s+\.appdesc\s+\.rodata$/m,
+      );
       expect(r.out).toMatch(/^\*fill\*\s+2,247\s+1,181\s+599\s+581\s+1\s/m);
       const bad = esp32mm('--map', c.mapPath, '--archive', 'nosuch');
       expect(bad.code).toBe(1);
@@ -166,24 +179,27 @@ if (corpusAvailable()) {
     const esp32 = cases.filter((c) => c.chip === 'esp32');
     const pairs = esp32.slice(1).map((c, i) => [esp32[i], c] as const);
 
-    it.each(pairs.map(([a, b]) => ({ name: `${a.name} against ${b.name}`, a, b })))('$name: exits 0, the changes add up to the difference of the totals', async ({ a, b }) => {
-      const r = esp32mm('--map', a.mapPath, '--diff', b.mapPath, '--format', 'json');
-      expect(r.err).toBe('');
-      expect(r.code).toBe(0);
-      const v = JSON.parse(r.out) as DiffView;
-      const [ma, mb] = await Promise.all([mapOnly(a), mapOnly(b)]);
-      const total = (m: MemoryMapModel) => sum(m.sections.map((s) => s.size));
-      expect(v.total).toEqual({ current: total(ma), reference: total(mb), change: total(ma) - total(mb) });
-      expect(sum(v.archives.map((x) => x.change)) + v.fill.change).toBe(v.total.change);
-      for (const region of v.regions) {
-        const used = (m: MemoryMapModel) => m.regions.find((g) => g.name === region.name)?.used ?? 0;
-        expect(region, region.name).toEqual({ name: region.name, current: used(ma), reference: used(mb), change: used(ma) - used(mb) });
-      }
-      const changes = v.archives.map((x) => Math.abs(x.change));
-      expect(changes).toEqual([...changes].sort((p, q) => q - p));
-      // The table says the same in words.
-      const table = execFileSync(process.execPath, [CLI, 'map', '--map', a.mapPath, '--diff', b.mapPath], { encoding: 'utf8' });
-      expect(table).toMatch(new RegExp(`^Total\\s+${total(ma).toLocaleString('en-US')}\\s+${total(mb).toLocaleString('en-US')}\\s`, 'm'));
-    });
+    it.each(pairs.map(([a, b]) => ({ name: `${a.name} against ${b.name}`, a, b })))(
+      '$name: exits 0, the changes add up to the difference of the totals',
+      async ({ a, b }) => {
+        const r = esp32mm('--map', a.mapPath, '--diff', b.mapPath, '--format', 'json');
+        expect(r.err).toBe('');
+        expect(r.code).toBe(0);
+        const v = JSON.parse(r.out) as DiffView;
+        const [ma, mb] = await Promise.all([mapOnly(a), mapOnly(b)]);
+        const total = (m: MemoryMapModel) => sum(m.sections.map((s) => s.size));
+        expect(v.total).toEqual({ current: total(ma), reference: total(mb), change: total(ma) - total(mb) });
+        expect(sum(v.archives.map((x) => x.change)) + v.fill.change).toBe(v.total.change);
+        for (const region of v.regions) {
+          const used = (m: MemoryMapModel) => m.regions.find((g) => g.name === region.name)?.used ?? 0;
+          expect(region, region.name).toEqual({ name: region.name, current: used(ma), reference: used(mb), change: used(ma) - used(mb) });
+        }
+        const changes = v.archives.map((x) => Math.abs(x.change));
+        expect(changes).toEqual([...changes].sort((p, q) => q - p));
+        // The table says the same in words.
+        const table = execFileSync(process.execPath, [CLI, 'map', '--map', a.mapPath, '--diff', b.mapPath], { encoding: 'utf8' });
+        expect(table).toMatch(new RegExp(`^Total\\s+${total(ma).toLocaleString('en-US')}\\s+${total(mb).toLocaleString('en-US')}\\s`, 'm'));
+      },
+    );
   });
 }

@@ -10,8 +10,19 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
-  type CodeServer, type RunDirs,
+  REPO,
+  activityIcon,
+  frameWith,
+  launchBrowser,
+  openWorkbench,
+  prepareRun,
+  runCommand,
+  shot,
+  startCodeServer,
+  vsixPath,
+  waitFor,
+  type CodeServer,
+  type RunDirs,
 } from './harness';
 import { fixtureProject } from './project';
 import type { MemoryMapModel } from '../../webview-ui/model';
@@ -45,9 +56,16 @@ const stamp = async () => Number(await frame.locator('body').getAttribute('data-
 
 /** Waits until the view shows `project` with regions, and returns the ms it took since `t0`. */
 async function shows(project: string, t0: number, what: string): Promise<number> {
-  await waitFor(`${what}: the map of ${project}`, async () =>
-    (await frame.locator('#project').textContent()) === project && (await frame.locator('#content').getAttribute('hidden')) === null
-      && (await frame.locator('#message').getAttribute('hidden')) !== null && (await frame.locator('.region').count()) > 0, 20_000, 25);
+  await waitFor(
+    `${what}: the map of ${project}`,
+    async () =>
+      (await frame.locator('#project').textContent()) === project &&
+      (await frame.locator('#content').getAttribute('hidden')) === null &&
+      (await frame.locator('#message').getAttribute('hidden')) !== null &&
+      (await frame.locator('.region').count()) > 0,
+    20_000,
+    25,
+  );
   latencies[what] = Date.now() - t0;
   return latencies[what];
 }
@@ -63,14 +81,34 @@ beforeAll(async () => {
   }
   // the task PlatformIO's Build button would run, here writing the fixture firmware
   const build = join(second, '.pio', 'build', source.env);
-  writeFileSync(join(second, '.vscode', 'tasks.json'), JSON.stringify({
-    version: '2.0.0',
-    tasks: [{ label: 'PlatformIO: Build (esp32dev)', type: 'shell',
-      command: `mkdir -p '${build}' && cp '${join(FIRMWARE, 'fw.map')}' '${build}/firmware.map' && cp '${join(FIRMWARE, 'fw.elf')}' '${build}/firmware.elf.tmp' && mv '${build}/firmware.elf.tmp' '${build}/firmware.elf'`,
-      problemMatcher: [] }],
-  }, null, 2));
+  writeFileSync(
+    join(second, '.vscode', 'tasks.json'),
+    JSON.stringify(
+      {
+        version: '2.0.0',
+        tasks: [
+          {
+            label: 'PlatformIO: Build (esp32dev)',
+            type: 'shell',
+            command: `mkdir -p '${build}' && cp '${join(FIRMWARE, 'fw.map')}' '${build}/firmware.map' && cp '${join(FIRMWARE, 'fw.elf')}' '${build}/firmware.elf.tmp' && mv '${build}/firmware.elf.tmp' '${build}/firmware.elf'`,
+            problemMatcher: [],
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
   const workspace = join(dirs.root, 'two.code-workspace');
-  writeFileSync(workspace, JSON.stringify({ folders: [{ path: dirs.ws, name: 'first' }, { path: second, name: 'second' }] }));
+  writeFileSync(
+    workspace,
+    JSON.stringify({
+      folders: [
+        { path: dirs.ws, name: 'first' },
+        { path: second, name: 'second' },
+      ],
+    }),
+  );
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.port, workspace, consoleErrors);
@@ -115,7 +153,7 @@ describe('build detection on never-built projects', () => {
     expect(latencies['map only']).toBeLessThanOrEqual(1000);
   });
 
-  it('a build from a task (as PlatformIO\'s Build button runs one) in the second folder is followed within a second', async () => {
+  it("a build from a task (as PlatformIO's Build button runs one) in the second folder is followed within a second", async () => {
     await runCommand(page, 'Tasks: Run Task');
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'PlatformIO: Build (esp32dev)' }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });

@@ -9,8 +9,19 @@ import { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
-  type CodeServer, type RunDirs,
+  REPO,
+  activityIcon,
+  frameWith,
+  launchBrowser,
+  openWorkbench,
+  prepareRun,
+  runCommand,
+  shot,
+  startCodeServer,
+  vsixPath,
+  waitFor,
+  type CodeServer,
+  type RunDirs,
 } from './harness';
 import { exampleProject } from './project';
 import type { DiffView } from '../../webview-ui/model';
@@ -35,8 +46,15 @@ function cliDoctor(): { findings: { message: string; option?: string; severity: 
 
 /** The project's files, .pio (the build, changed by the test) left out. */
 function filesOutsideBuild(): string[] {
-  return readdirSync(dirs.ws).filter((f) => f !== '.pio')
-    .flatMap((f) => [f, ...(statSync(join(dirs.ws, f)).isDirectory() ? readdirSync(join(dirs.ws, f), { recursive: true, encoding: 'utf8' }).map((g) => `${f}/${g}`) : [])]).sort();
+  return readdirSync(dirs.ws)
+    .filter((f) => f !== '.pio')
+    .flatMap((f) => [
+      f,
+      ...(statSync(join(dirs.ws, f)).isDirectory()
+        ? readdirSync(join(dirs.ws, f), { recursive: true, encoding: 'utf8' }).map((g) => `${f}/${g}`)
+        : []),
+    ])
+    .sort();
 }
 
 async function openFullView(): Promise<Frame> {
@@ -71,7 +89,10 @@ describe('build state', () => {
       await row.waitFor({ state: 'visible', timeout: 20_000 });
       expect(await row.textContent()).toContain(expected!.message);
       // on the custom_mm_code line (1-based in the panel)
-      const line = readFileSync(iniPath(), 'utf8').split('\n').findIndex((l) => l.startsWith('custom_mm_code')) + 1;
+      const line =
+        readFileSync(iniPath(), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.startsWith('custom_mm_code')) + 1;
       expect(await row.textContent()).toContain(`[Ln ${line},`);
       expect(await page.locator('.markers-panel .monaco-list-row', { hasText: 'platformio.ini' }).count()).toBeGreaterThan(0);
       await shot(page, 'build-state-1-doctor');
@@ -79,7 +100,10 @@ describe('build state', () => {
       writeFileSync(iniPath(), ini);
     }
     // fixed in platformio.ini: the finding goes
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'cannot execute code from PSRAM' }).first().waitFor({ state: 'detached', timeout: 20_000 });
+    await page
+      .locator('.markers-panel .monaco-list-row', { hasText: 'cannot execute code from PSRAM' })
+      .first()
+      .waitFor({ state: 'detached', timeout: 20_000 });
   });
 
   it('keeps the previous build across a window reload, outside the project', async () => {
@@ -97,19 +121,33 @@ describe('build state', () => {
     writeFileSync(elf() + '.tmp', readFileSync(join(fixture, 'fw_nomm.elf')));
     renameSync(elf() + '.tmp', elf());
     await waitFor('the new build to show', async () => (await stamp()) > before, 20_000);
-    await waitFor('the previous-build option', async () => (await frame.locator('#compare option[value="previous"]').count()) === 1, 10_000);
+    await waitFor(
+      'the previous-build option',
+      async () => (await frame.locator('#compare option[value="previous"]').count()) === 1,
+      10_000,
+    );
 
     await page.reload({ waitUntil: 'domcontentloaded' });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await activityIcon(page).waitFor({ state: 'visible', timeout: 60_000 });
     frame = await openFullView();
-    await waitFor('the previous-build option after the reload', async () => (await frame.locator('#compare option[value="previous"]').count()) === 1, 20_000);
+    await waitFor(
+      'the previous-build option after the reload',
+      async () => (await frame.locator('#compare option[value="previous"]').count()) === 1,
+      20_000,
+    );
     await frame.locator('#compare').selectOption('previous');
     const table = frame.locator('.comparison[data-against="previous"] table');
     await table.waitFor();
-    const diff: DiffView = JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--diff', previous, '--json'],
-      { encoding: 'utf8', maxBuffer: 64 << 20 }));
-    const rows = await table.locator('tbody tr[data-kind="archive"]').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
+    const diff: DiffView = JSON.parse(
+      execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--diff', previous, '--json'], {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      }),
+    );
+    const rows = await table
+      .locator('tbody tr[data-kind="archive"]')
+      .evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
     expect(rows.length).toBeGreaterThan(0);
     expect(rows).toEqual(diff.archives.filter((a) => a.change !== 0).map((a) => [a.name, a.change]));
     // nothing was written into the project to keep it

@@ -13,14 +13,27 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
+  REPO,
+  activityIcon,
+  frameWith,
+  launchBrowser,
+  openWorkbench,
+  prepareRun,
+  runCommand,
+  shot,
+  startCodeServer,
+  vsixPath,
+  waitFor,
   type CodeServer,
 } from './harness';
-import { corpusAvailable, corpusCase, type CorpusCase , reportMissingCorpus } from '../helpers/corpus';
+import { corpusAvailable, corpusCase, type CorpusCase, reportMissingCorpus } from '../helpers/corpus';
 import { rebuildCorpusElf } from '../helpers/corpus-elf';
 import type { MemoryMapModel } from '../../webview-ui/model';
 
-interface CorpusE2e { name: string; chipName: string }
+interface CorpusE2e {
+  name: string;
+  chipName: string;
+}
 
 const CASES: CorpusE2e[] = [
   { name: 'esp32cam_idf_demo', chipName: 'ESP32' }, // ESP-IDF 4.3 under PlatformIO on Windows: backslash paths
@@ -33,11 +46,17 @@ function dramSegLength(mapText: string): number {
   const block = /^Memory Configuration\s*$([\s\S]*?)^Linker script and memory map\s*$/m.exec(mapText);
   if (!block) throw new Error('no "Memory Configuration" block in the map');
   const m = /^dram0_0_seg\s+0x([0-9a-fA-F]+)\s+0x([0-9a-fA-F]+)/m.exec(block[1]);
-  if (!m) throw new Error('no dram0_0_seg line in the map\'s Memory Configuration');
+  if (!m) throw new Error("no dram0_0_seg line in the map's Memory Configuration");
   return parseInt(m[2], 16);
 }
 
-interface CorpusProject { dir: string; env: string; build: string; elf: string; mapName: string }
+interface CorpusProject {
+  dir: string;
+  env: string;
+  build: string;
+  elf: string;
+  mapName: string;
+}
 
 /** A PlatformIO project holding the case's build, in `parent` (a temp folder). */
 function corpusProject(c: CorpusCase, parent: string): CorpusProject {
@@ -45,10 +64,20 @@ function corpusProject(c: CorpusCase, parent: string): CorpusProject {
   const dir = join(parent, c.name);
   const build = join(dir, '.pio', 'build', env);
   mkdirSync(build, { recursive: true });
-  const caseIni = (() => { try { return readFileSync(join(c.dir, 'platformio.ini'), 'utf8'); } catch { return ''; } })();
+  const caseIni = (() => {
+    try {
+      return readFileSync(join(c.dir, 'platformio.ini'), 'utf8');
+    } catch {
+      return '';
+    }
+  })();
   const board = /^\S+/.exec(String(c.meta.board))?.[0] ?? env; // "esp32-c3-devkitc-02 (env name; ...)"
-  writeFileSync(join(dir, 'platformio.ini'), caseIni.includes(`[env:${env}]`) ? caseIni
-    : `; e2e: the corpus case ${c.name} (its own platformio.ini has no [env:${env}])\n[env:${env}]\nplatform = espressif32\nboard = ${board}\nframework = espidf\n`);
+  writeFileSync(
+    join(dir, 'platformio.ini'),
+    caseIni.includes(`[env:${env}]`)
+      ? caseIni
+      : `; e2e: the corpus case ${c.name} (its own platformio.ini has no [env:${env}])\n[env:${env}]\nplatform = espressif32\nboard = ${board}\nframework = espidf\n`,
+  );
   const elf = join(build, 'firmware.elf');
   writeFileSync(elf, rebuildCorpusElf(c));
   const mapName = basename(c.mapPath);
@@ -61,7 +90,9 @@ function corpusProject(c: CorpusCase, parent: string): CorpusProject {
 
 /** `esp32mm map <elf> --json` on the project: the CLI finds the map, partition table and sdkconfig itself. */
 function cliMap(elf: string): MemoryMapModel {
-  return JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  return JSON.parse(
+    execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 }),
+  );
 }
 
 if (!corpusAvailable()) {
@@ -118,7 +149,9 @@ if (!corpusAvailable()) {
             await waitFor('the map view to grow', async () => (await frame.evaluate(() => window.innerHeight)) > height, 10_000);
           }
           await page.mouse.move(900, 500);
-          await page.locator('.monaco-hover, .workbench-hover', { hasText: 'Memory Manager' }).waitFor({ state: 'hidden', timeout: 10_000 });
+          await page
+            .locator('.monaco-hover, .workbench-hover', { hasText: 'Memory Manager' })
+            .waitFor({ state: 'hidden', timeout: 10_000 });
           await shot(page, `corpus-${k.name}`);
         });
 
@@ -127,16 +160,21 @@ if (!corpusAvailable()) {
         });
 
         it('the CLI reads the same build with its map (the independent side)', () => {
-          expect(expected.inputs?.map && 'path' in expected.inputs.map ? basename(expected.inputs.map.path) : expected.inputs?.map).toBe(project.mapName);
+          expect(expected.inputs?.map && 'path' in expected.inputs.map ? basename(expected.inputs.map.path) : expected.inputs?.map).toBe(
+            project.mapName,
+          );
           expect(expected.libraries.map((l) => l.name)).not.toContain('(global symbols)');
         });
 
         it('lists archives, not symbols, with the top rows of esp32mm map --json', async () => {
-          const rowsOf = (f: Frame) => f.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((tr) => ({
-            name: tr.getAttribute('data-library') ?? '',
-            archive: tr.getAttribute('data-archive') ?? '',
-            total: Number(tr.querySelector('td')?.getAttribute('data-bytes')),
-          })));
+          const rowsOf = (f: Frame) =>
+            f.locator('table.libs tbody tr').evaluateAll((trs) =>
+              trs.map((tr) => ({
+                name: tr.getAttribute('data-library') ?? '',
+                archive: tr.getAttribute('data-archive') ?? '',
+                total: Number(tr.querySelector('td')?.getAttribute('data-bytes')),
+              })),
+            );
           // the sidebar: the five largest, and how many more the editor tab lists
           const largest = [...expected.libraries].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name)).slice(0, 5);
           expect(await rowsOf(frame)).toEqual(largest.map((l) => ({ name: l.name, archive: l.archive, total: l.total })));
@@ -153,7 +191,9 @@ if (!corpusAvailable()) {
           expect(rows.find((r) => r.name === 'c')?.archive).toBe('libc.a');
           expect(rows.length).toBe(expected.libraries.length);
           const top = 10;
-          expect(rows.slice(0, top)).toEqual(expected.libraries.slice(0, top).map((l) => ({ name: l.name, archive: l.archive, total: l.total })));
+          expect(rows.slice(0, top)).toEqual(
+            expected.libraries.slice(0, top).map((l) => ({ name: l.name, archive: l.archive, total: l.total })),
+          );
         });
 
         it("DRAM is the map's own dram0_0_seg length; every region as the CLI says", async () => {
@@ -178,7 +218,7 @@ if (!corpusAvailable()) {
           expect(Number(await fact.getAttribute('data-used'))).toBeGreaterThan(0);
         });
 
-        it('names the map it used: the build\'s <project>.map', async () => {
+        it("names the map it used: the build's <project>.map", async () => {
           const map = await frame.locator('.summary .inputs[data-map]').getAttribute('data-map');
           expect(map).toBeTruthy();
           expect(map!.endsWith('/' + project.mapName)).toBe(true);
@@ -202,13 +242,22 @@ if (!corpusAvailable()) {
           expect(await headroom.getAttribute('data-used')).toBe(String(p.used));
           expect(await headroom.getAttribute('data-size')).toBe(String(p.size));
           expect(await headroom.getAttribute('data-free')).toBe(String(p.free));
-          const files = (JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', project.elf, '--files', '--json'],
-            { encoding: 'utf8', maxBuffer: 64 << 20 })) as { objects: { object: string; archive: string; total: number }[] }).objects.filter((o) => o.archive === 'libfreertos.a');
+          const files = (
+            JSON.parse(
+              execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', project.elf, '--files', '--json'], {
+                encoding: 'utf8',
+                maxBuffer: 64 << 20,
+              }),
+            ) as { objects: { object: string; archive: string; total: number }[] }
+          ).objects.filter((o) => o.archive === 'libfreertos.a');
           await full.locator('tr[data-library="freertos"] button.drill').click();
           const rows = full.locator('tr.objects[data-parent="freertos"]');
           await rows.first().waitFor({ timeout: 30_000 });
-          expect(await rows.evaluateAll((trs) => trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) }))))
-            .toEqual(files.map((o) => ({ object: o.object, total: o.total })));
+          expect(
+            await rows.evaluateAll((trs) =>
+              trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) })),
+            ),
+          ).toEqual(files.map((o) => ({ object: o.object, total: o.total })));
           await shot(page, `corpus-${k.name}-full`);
         });
 

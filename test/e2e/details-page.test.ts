@@ -5,8 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  frameWith, launchBrowser, openWorkbench, prepareRun, shot, startCodeServer, vsixPath, waitFor,
-  type CodeServer, type RunDirs,
+  frameWith,
+  launchBrowser,
+  openWorkbench,
+  prepareRun,
+  shot,
+  startCodeServer,
+  vsixPath,
+  waitFor,
+  type CodeServer,
+  type RunDirs,
 } from './harness';
 import { exampleProject } from './project';
 
@@ -43,7 +51,9 @@ describe('details page of the installed extension', () => {
     const count = await images.count();
     // each image has finished loading (or failed) before it is judged
     await waitFor('the images to settle', () => images.evaluateAll((els) => els.every((e) => (e as HTMLImageElement).complete)), 30_000);
-    const states = await images.evaluateAll((els) => els.map((e) => ({ src: (e as HTMLImageElement).src, width: (e as HTMLImageElement).naturalWidth })));
+    const states = await images.evaluateAll((els) =>
+      els.map((e) => ({ src: (e as HTMLImageElement).src, width: (e as HTMLImageElement).naturalWidth })),
+    );
     expect(states.filter((s) => s.width === 0)).toEqual([]);
     expect(states.length).toBe(count);
     await shot(page, 'details-page');

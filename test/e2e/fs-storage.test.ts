@@ -7,8 +7,18 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ptyPair, type PtyPair } from '../tools/transfer/harness';
 import {
-  activityIcon, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
-  writeMachineSettings, type CodeServer, type RunDirs,
+  activityIcon,
+  launchBrowser,
+  openWorkbench,
+  prepareRun,
+  runCommand,
+  shot,
+  startCodeServer,
+  vsixPath,
+  waitFor,
+  writeMachineSettings,
+  type CodeServer,
+  type RunDirs,
 } from './harness';
 import { fixtureProject } from './project';
 

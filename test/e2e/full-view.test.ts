@@ -13,8 +13,19 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
-  type CodeServer, type RunDirs,
+  REPO,
+  activityIcon,
+  frameWith,
+  launchBrowser,
+  openWorkbench,
+  prepareRun,
+  runCommand,
+  shot,
+  startCodeServer,
+  vsixPath,
+  waitFor,
+  type CodeServer,
+  type RunDirs,
 } from './harness';
 import { exampleProject } from './project';
 import type { DiffView, MemoryMapModel, ObjectRow, SymbolRow } from '../../webview-ui/model';
@@ -38,13 +49,19 @@ function cli<T>(...args: string[]): T {
 
 /** `esp32mm map <firmware> … --json`; for firmware.full.elf the build's own map is named (it lies beside firmware.elf). */
 function cliOn<T>(firmware: string, ...args: string[]): T {
-  return JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', firmware, '--partitions', partitions(), ...args, '--json'],
-    { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  return JSON.parse(
+    execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', firmware, '--partitions', partitions(), ...args, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    }),
+  );
 }
 
 /** The 1-based line of `file` holding `text` (exactly one must). */
 function lineOf(file: string, text: string): number {
-  const hits = readFileSync(file, 'utf8').split('\n').flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
+  const hits = readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
   expect(hits, text).toHaveLength(1);
   return hits[0];
 }
@@ -54,9 +71,13 @@ const stamp = async () => Number(await frame.locator('body').getAttribute('data-
 beforeAll(async () => {
   dirs = prepareRun('full-view', example.dir);
   // a factory app partition of 40 KiB: the unsplit image fills ≥ 95 % of it
-  writeFileSync(partitions(), '# Name, Type, SubType, Offset, Size\nnvs, data, nvs, 0x9000, 0x6000\nfactory, app, factory, 0x10000, 0xA000\n');
+  writeFileSync(
+    partitions(),
+    '# Name, Type, SubType, Offset, Size\nnvs, data, nvs, 0x9000, 0x6000\nfactory, app, factory, 0x10000, 0xA000\n',
+  );
   const ini = readFileSync(join(dirs.ws, 'platformio.ini'), 'utf8');
-  if (!/^board_build\.partitions = partitions\.csv$/m.test(ini)) writeFileSync(join(dirs.ws, 'platformio.ini'), ini.replace(/^(board = .*)$/m, '$1\nboard_build.partitions = partitions.csv'));
+  if (!/^board_build\.partitions = partitions\.csv$/m.test(ini))
+    writeFileSync(join(dirs.ws, 'platformio.ini'), ini.replace(/^(board = .*)$/m, '$1\nboard_build.partitions = partitions.csv'));
   // PlatformIO would build partitions.bin from the changed CSV; with no build here, the copy's
   // partitions.bin (the example's own table) goes, so the view reads the CSV the project names.
   rmSync(join(build(), 'partitions.bin'), { force: true });
@@ -89,18 +110,25 @@ describe('Open Memory Map (editor tab)', () => {
     expect(p.used / p.size).toBeGreaterThanOrEqual(0.95);
     expect(await headroom.getAttribute('data-level')).toBe('error');
     // the threshold is drawn in a theme colour: the bar is not the ok colour
-    const [used, ok] = await frame.evaluate(() => [getComputedStyle(document.querySelector('.headroom-used')!).backgroundColor,
-      getComputedStyle(document.body).getPropertyValue('--vscode-charts-green')]);
+    const [used, ok] = await frame.evaluate(() => [
+      getComputedStyle(document.querySelector('.headroom-used')!).backgroundColor,
+      getComputedStyle(document.body).getPropertyValue('--vscode-charts-green'),
+    ]);
     expect(used).not.toBe(ok);
     await shot(page, 'full-1-open');
   });
 
   it('filters by keyboard: typed text leaves the libraries whose name or archive contains it', async () => {
-    const expected = cli<MemoryMapModel>().libraries.filter((l) => /mm_/i.test(l.name) || /mm_/i.test(l.archive)).map((l) => l.name).sort();
+    const expected = cli<MemoryMapModel>()
+      .libraries.filter((l) => /mm_/i.test(l.name) || /mm_/i.test(l.archive))
+      .map((l) => l.name)
+      .sort();
     await frame.locator('#filter').focus();
     await page.keyboard.type('mm_');
     await waitFor('the filter', async () => (await frame.locator('body').getAttribute('data-filtered')) === 'mm_');
-    const visible = await frame.locator('table.libs tbody tr:not([hidden])').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-library')!).sort());
+    const visible = await frame
+      .locator('table.libs tbody tr:not([hidden])')
+      .evaluateAll((trs) => trs.map((t) => t.getAttribute('data-library')!).sort());
     expect(visible).toEqual(expected);
     expect(visible.length).toBeGreaterThan(1);
     await shot(page, 'full-2-filtered');
@@ -127,7 +155,9 @@ describe('Open Memory Map (editor tab)', () => {
     await page.keyboard.press('Enter');
     const objects = frame.locator(`tr.objects[data-parent="${lib}"]`);
     await objects.first().waitFor({ timeout: 15_000 });
-    const shown = await objects.evaluateAll((trs) => trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) })));
+    const shown = await objects.evaluateAll((trs) =>
+      trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) })),
+    );
     expect(shown).toEqual(files.map((o) => ({ object: o.object, total: o.total })));
     const first = files[0];
     const symbols = cli<{ symbols: SymbolRow[] }>('--archive', lib).symbols.filter((s) => s.object === first.member);
@@ -135,8 +165,11 @@ describe('Open Memory Map (editor tab)', () => {
     await page.keyboard.press('Enter');
     const rows = frame.locator(`tr.symbols[data-object="${first.member}"]`);
     await rows.first().waitFor({ timeout: 15_000 });
-    expect(await rows.evaluateAll((trs) => trs.map((t) => ({ name: t.getAttribute('data-symbol'), size: Number(t.getAttribute('data-bytes')) }))))
-      .toEqual(symbols.map((s) => ({ name: s.name, size: s.size })));
+    expect(
+      await rows.evaluateAll((trs) =>
+        trs.map((t) => ({ name: t.getAttribute('data-symbol'), size: Number(t.getAttribute('data-bytes')) })),
+      ),
+    ).toEqual(symbols.map((s) => ({ name: s.name, size: s.size })));
     expect(await frame.locator(`tr[data-library="${lib}"] button.drill`).getAttribute('aria-expanded')).toBe('true');
     await shot(page, 'full-3-drill-down');
     // a framework archive's objects have nothing in the project to open: no links
@@ -146,7 +179,11 @@ describe('Open Memory Map (editor tab)', () => {
   it('after a split: the headline says RAM unchanged, the headroom drops, the diff against the unsplit ELF = map --diff', async () => {
     const before = await stamp();
     await runCommand(page, 'Memory Manager: Split Libraries');
-    await waitFor('the split to show', async () => (await stamp()) > before && (await frame.locator('body').getAttribute('data-mode')) === 'after', 30_000);
+    await waitFor(
+      'the split to show',
+      async () => (await stamp()) > before && (await frame.locator('body').getAttribute('data-mode')) === 'after',
+      30_000,
+    );
     const expected = cli<MemoryMapModel>();
     expect(expected.split).toBe(true);
     expect(await frame.locator('.headroom').getAttribute('data-used')).toBe(String(expected.appPartition!.used));
@@ -156,9 +193,13 @@ describe('Open Memory Map (editor tab)', () => {
     const table = frame.locator('.comparison[data-against="unsplit"] table');
     await table.waitFor();
     const diff = cli<DiffView>('--diff', join(build(), 'firmware.full.elf'));
-    const rows = await table.locator('tbody tr[data-kind="archive"]').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
+    const rows = await table
+      .locator('tbody tr[data-kind="archive"]')
+      .evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
     expect(rows).toEqual(diff.archives.filter((a) => a.change !== 0).map((a) => [a.name, a.change]));
-    const regions = await table.locator('tbody tr[data-kind="region"]').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
+    const regions = await table
+      .locator('tbody tr[data-kind="region"]')
+      .evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
     expect(regions).toEqual(diff.regions.map((r) => [r.name, r.change]));
     await shot(page, 'full-4-diff-unsplit');
   });
@@ -176,8 +217,11 @@ describe('Open Memory Map (editor tab)', () => {
     await page.keyboard.press('Enter');
     const objects = frame.locator(`tr.objects[data-parent="${lib}"]`);
     await objects.first().waitFor({ timeout: 15_000 });
-    expect(await objects.evaluateAll((trs) => trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) }))))
-      .toEqual(files.map((o) => ({ object: o.object, total: o.total })));
+    expect(
+      await objects.evaluateAll((trs) =>
+        trs.map((t) => ({ object: t.querySelector('.object')!.textContent, total: Number(t.getAttribute('data-bytes')) })),
+      ),
+    ).toEqual(files.map((o) => ({ object: o.object, total: o.total })));
     // a project library's object opens its source file
     const source = join(dirs.ws, 'lib', lib, 'src', 'TinyClassifier.cpp');
     expect(await objects.first().locator('button.open').getAttribute('data-open')).toBe(source);
@@ -186,8 +230,11 @@ describe('Open Memory Map (editor tab)', () => {
     await frame.locator(`tr.objects[data-object="${member}"] button.drill`).click();
     const rows = frame.locator(`tr.symbols[data-object="${member}"]`);
     await rows.first().waitFor({ timeout: 15_000 });
-    expect(await rows.evaluateAll((trs) => trs.map((t) => ({ name: t.getAttribute('data-symbol'), size: Number(t.getAttribute('data-bytes')) }))))
-      .toEqual(symbols.map((s) => ({ name: s.name, size: s.size })));
+    expect(
+      await rows.evaluateAll((trs) =>
+        trs.map((t) => ({ name: t.getAttribute('data-symbol'), size: Number(t.getAttribute('data-bytes')) })),
+      ),
+    ).toEqual(symbols.map((s) => ({ name: s.name, size: s.size })));
     // symbols link to their definition line; ones with no line found are plain text
     const classify = rows.locator('button.open[data-line]', { hasText: /^_ZNK10Classifier8classifyEPKh$/ });
     expect(await classify.getAttribute('data-line')).toBe(String(lineOf(source, 'int Classifier::classify(')));
@@ -197,7 +244,11 @@ describe('Open Memory Map (editor tab)', () => {
     await classify.click();
     await page.locator('.tabs-container .tab.active[data-resource-name="TinyClassifier.cpp"]').waitFor({ timeout: 15_000 });
     const line = lineOf(source, 'int Classifier::classify(');
-    await waitFor('the cursor on the definition', async () => ((await page.locator('#status\\.editor\\.selection').textContent()) ?? '').includes(`Ln ${line},`), 15_000);
+    await waitFor(
+      'the cursor on the definition',
+      async () => ((await page.locator('#status\\.editor\\.selection').textContent()) ?? '').includes(`Ln ${line},`),
+      15_000,
+    );
     await shot(page, 'full-4c-symbol-source');
     await runCommand(page, 'View: Close Editor');
     await frame.locator('#mode vscode-radio[value="after"]').click();
@@ -216,12 +267,18 @@ describe('Open Memory Map (editor tab)', () => {
     writeFileSync(elf() + '.tmp', readFileSync(join(fixture, 'fw_nomm.elf')));
     renameSync(elf() + '.tmp', elf());
     await waitFor('the new build to show', async () => (await stamp()) > before, 20_000);
-    await waitFor('the previous-build option', async () => (await frame.locator('#compare option[value="previous"]').count()) === 1, 10_000);
+    await waitFor(
+      'the previous-build option',
+      async () => (await frame.locator('#compare option[value="previous"]').count()) === 1,
+      10_000,
+    );
     await frame.locator('#compare').selectOption('previous');
     const table = frame.locator('.comparison[data-against="previous"] table');
     await table.waitFor();
     const diff = cli<DiffView>('--diff', previous);
-    const rows = await table.locator('tbody tr[data-kind="archive"]').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
+    const rows = await table
+      .locator('tbody tr[data-kind="archive"]')
+      .evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-name'), Number(t.getAttribute('data-change'))]));
     expect(rows).toEqual(diff.archives.filter((a) => a.change !== 0).map((a) => [a.name, a.change]));
     expect(rows.length).toBeGreaterThan(0);
     await shot(page, 'full-5-diff-previous');
@@ -240,11 +297,16 @@ describe('Open Memory Map (editor tab)', () => {
     try {
       // code-server's save dialog ignores an Enter while it still reads the folder: it then
       // stays open with the path, and takes the next Enter
-      await waitFor(`the exported ${format}`, async () => {
-        if (existsSync(target)) return true;
-        if ((await input.isVisible()) && (await input.inputValue()) === target) await page.keyboard.press('Enter');
-        return false;
-      }, 15_000, 500);
+      await waitFor(
+        `the exported ${format}`,
+        async () => {
+          if (existsSync(target)) return true;
+          if ((await input.isVisible()) && (await input.inputValue()) === target) await page.keyboard.press('Enter');
+          return false;
+        },
+        15_000,
+        500,
+      );
     } catch (e) {
       await shot(page, `full-export-${format}-failed`);
       throw e;
@@ -254,7 +316,11 @@ describe('Open Memory Map (editor tab)', () => {
 
   it('exports CSV equal to esp32mm map --archives --format csv', async () => {
     const csv = await exportTo('csv', join(dirs.ws, `memory-map-${example.env}.csv`));
-    const expected = execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--partitions', partitions(), '--archives', '--format', 'csv'], { encoding: 'utf8' });
+    const expected = execFileSync(
+      process.execPath,
+      [join(REPO, 'dist', 'cli.js'), 'map', elf(), '--partitions', partitions(), '--archives', '--format', 'csv'],
+      { encoding: 'utf8' },
+    );
     expect(csv).toBe(expected);
     await shot(page, 'full-6-exported');
   });
@@ -279,7 +345,15 @@ describe('Open Memory Map (editor tab)', () => {
     expect(regions.rows.map((r) => [r[0], Number(r[2])])).toEqual(expected.regions.map((r) => [r.name, r.size]));
     const used = expected.regions.filter((r) => r.used > 0);
     expect(libs.header).toEqual(['Library', 'Archive', 'Dynamic', 'Total', ...used.map((r) => r.name)]);
-    expect(libs.rows.slice(0, -1)).toEqual(expected.libraries.map((l) => [l.name, l.archive, l.dynamic ? 'yes' : '', String(l.total), ...used.map((r) => String(l.byRegion[r.name] ?? 0))]));
+    expect(libs.rows.slice(0, -1)).toEqual(
+      expected.libraries.map((l) => [
+        l.name,
+        l.archive,
+        l.dynamic ? 'yes' : '',
+        String(l.total),
+        ...used.map((r) => String(l.byRegion[r.name] ?? 0)),
+      ]),
+    );
     expect(libs.rows.at(-1)).toEqual(['linker fill', '', '', String(expected.fill), ...used.map((r) => String(r.fill))]);
     await shot(page, 'full-7-exported-markdown');
   });

@@ -17,7 +17,8 @@ export function vsixPath(): string {
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
   const p = join(REPO, `${pkg.name}-${pkg.version}.vsix`);
   if (!existsSync(p)) throw new Error(`${p} is missing: run \`npm run package\` (npm run test:e2e does it)`);
-  if (!existsSync(CODE_SERVER)) throw new Error('code-server is not installed: run `node scripts/e2e-setup.mjs` (npm run test:e2e does it)');
+  if (!existsSync(CODE_SERVER))
+    throw new Error('code-server is not installed: run `node scripts/e2e-setup.mjs` (npm run test:e2e does it)');
   return p;
 }
 
@@ -25,11 +26,20 @@ export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => res((a as { port: number }).port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res((a as { port: number }).port));
+    });
   });
 }
 
-export interface RunDirs { root: string; ws: string; userData: string; extensions: string; xdg: string }
+export interface RunDirs {
+  root: string;
+  ws: string;
+  userData: string;
+  extensions: string;
+  xdg: string;
+}
 
 /** A fresh run folder: private VS Code dirs and a copy of `project` as the workspace. */
 export function prepareRun(name: string, project: string): RunDirs {
@@ -38,11 +48,24 @@ export function prepareRun(name: string, project: string): RunDirs {
   const d: RunDirs = { root, ws: join(root, 'ws'), userData: join(root, 'ud'), extensions: join(root, 'exts'), xdg: join(root, 'xdg') };
   for (const p of [d.userData + '/User', d.extensions, d.xdg]) mkdirSync(p, { recursive: true });
   cpSync(project, d.ws, { recursive: true });
-  writeFileSync(join(d.userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false,
-    'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
-    'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false,
-  }, null, 2));
+  writeFileSync(
+    join(d.userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'workbench.colorTheme': 'Default Dark Modern',
+        'git.openRepositoryInParentFolders': 'never',
+        'git.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
   return d;
 }
 
@@ -60,37 +83,72 @@ export function writeMachineSettings(d: RunDirs, values: Record<string, unknown>
 }
 
 function csEnv(d: RunDirs): NodeJS.ProcessEnv {
-  return { ...process.env, XDG_CONFIG_HOME: join(d.xdg, 'config'), XDG_DATA_HOME: join(d.xdg, 'data'), XDG_CACHE_HOME: join(d.xdg, 'cache') };
+  return {
+    ...process.env,
+    XDG_CONFIG_HOME: join(d.xdg, 'config'),
+    XDG_DATA_HOME: join(d.xdg, 'data'),
+    XDG_CACHE_HOME: join(d.xdg, 'cache'),
+  };
 }
 
-export interface CodeServer { port: number; proc: ChildProcess; log: () => string; stop(): Promise<void> }
+export interface CodeServer {
+  port: number;
+  proc: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+}
 
 export async function startCodeServer(d: RunDirs, vsix: string): Promise<CodeServer> {
   const common = ['--user-data-dir', d.userData, '--extensions-dir', d.extensions];
   execFileSync(CODE_SERVER, [...common, '--install-extension', vsix], { env: csEnv(d), stdio: 'pipe' });
   const port = await freePort();
   let out = '';
-  const proc = spawn(CODE_SERVER, [
-    ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', d.ws,
-  ], { env: csEnv(d), stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (b) => { out += b; });
-  proc.stderr!.on('data', (b) => { out += b; });
+  const proc = spawn(
+    CODE_SERVER,
+    [
+      ...common,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      d.ws,
+    ],
+    { env: csEnv(d), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  proc.stdout!.on('data', (b) => {
+    out += b;
+  });
+  proc.stderr!.on('data', (b) => {
+    out += b;
+  });
   const end = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`code-server exited (${proc.exitCode}):\n${out}`);
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > end) throw new Error(`code-server did not listen within 60 s:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    port, proc, log: () => out,
-    stop: () => new Promise<void>((res) => {
-      if (proc.exitCode !== null) return res();
-      proc.once('exit', () => res());
-      proc.kill('SIGTERM');
-      setTimeout(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); }, 5000);
-    }),
+    port,
+    proc,
+    log: () => out,
+    stop: () =>
+      new Promise<void>((res) => {
+        if (proc.exitCode !== null) return res();
+        proc.once('exit', () => res());
+        proc.kill('SIGTERM');
+        setTimeout(() => {
+          if (proc.exitCode === null) proc.kill('SIGKILL');
+        }, 5000);
+      }),
   };
 }
 
@@ -99,8 +157,15 @@ export async function launchBrowser(opts: { scrollbars?: boolean } = {}): Promis
   return chromium.launch({
     executablePath: CHROMIUM,
     ignoreDefaultArgs: opts.scrollbars ? ['--hide-scrollbars'] : undefined,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }
 
@@ -108,7 +173,9 @@ export async function launchBrowser(opts: { scrollbars?: boolean } = {}): Promis
 export async function openWorkbench(browser: Browser, port: number, folder: string, consoleErrors: string[]): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
   const query = folder.endsWith('.code-workspace') ? 'workspace' : 'folder';
   await page.goto(`http://127.0.0.1:${port}/?${query}=${encodeURIComponent(folder)}`, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -125,7 +192,10 @@ export function activityIcon(page: Page) {
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   const exact = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
@@ -133,7 +203,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     try {
       await row.waitFor({ state: 'visible', timeout: attempt ? 10_000 : 5000 });
       break;
-    } catch (e) { // the list is computed when the palette opens; reopen once
+    } catch (e) {
+      // the list is computed when the palette opens; reopen once
       await page.keyboard.press('Escape');
       if (attempt) throw e;
     }
@@ -176,7 +247,11 @@ export async function frameWith(page: Page, selector: string, timeoutMs = 30_000
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     for (const f of page.frames()) {
-      try { if (await f.$(selector)) return f; } catch { /* detached or navigating */ }
+      try {
+        if (await f.$(selector)) return f;
+      } catch {
+        /* detached or navigating */
+      }
     }
     await page.waitForTimeout(200);
   }
@@ -197,8 +272,11 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
     try {
       const v = await fn();
       if (v) return v as NonNullable<T>;
-    } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -6,8 +6,18 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, writeFileSyn
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
-  activityIcon, frameWith, launchBrowser, openWorkbench, prepareRun, runCommand, shot, startCodeServer, vsixPath, waitFor,
-  type CodeServer, type RunDirs,
+  activityIcon,
+  frameWith,
+  launchBrowser,
+  openWorkbench,
+  prepareRun,
+  runCommand,
+  shot,
+  startCodeServer,
+  vsixPath,
+  waitFor,
+  type CodeServer,
+  type RunDirs,
 } from './harness';
 import { fixtureProject } from './project';
 
@@ -34,9 +44,18 @@ beforeAll(async () => {
   const other = `${source.env}_psram`;
   writeFileSync(join(second, 'platformio.ini'), `${ini}\n[env:${other}]\nextends = env:${source.env}\n`);
   mkdirSync(join(second, '.pio', 'build', other), { recursive: true });
-  for (const f of ['firmware.elf', 'firmware.map']) copyFileSync(join(second, '.pio', 'build', source.env, f), join(second, '.pio', 'build', other, f));
+  for (const f of ['firmware.elf', 'firmware.map'])
+    copyFileSync(join(second, '.pio', 'build', source.env, f), join(second, '.pio', 'build', other, f));
   const workspace = join(dirs.root, 'two.code-workspace');
-  writeFileSync(workspace, JSON.stringify({ folders: [{ path: dirs.ws, name: 'first' }, { path: second, name: 'second' }] }));
+  writeFileSync(
+    workspace,
+    JSON.stringify({
+      folders: [
+        { path: dirs.ws, name: 'first' },
+        { path: second, name: 'second' },
+      ],
+    }),
+  );
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
   page = await openWorkbench(browser, server.port, workspace, consoleErrors);
@@ -55,8 +74,11 @@ describe('multi-root, multi-env workspace', () => {
     const other = `${source.env}_psram`;
     const elf = join(second, '.pio', 'build', other, 'firmware.elf');
     relink(elf, elf);
-    await waitFor('the view to show second/' + other, async () =>
-      (await frame.locator('#project').textContent()) === 'second' && (await frame.locator('#env').textContent()) === other, 20_000);
+    await waitFor(
+      'the view to show second/' + other,
+      async () => (await frame.locator('#project').textContent()) === 'second' && (await frame.locator('#env').textContent()) === other,
+      20_000,
+    );
     await frame.locator('.region').first().waitFor({ timeout: 10_000 });
     await shot(page, 'multiroot-followed');
   });

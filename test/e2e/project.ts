@@ -5,12 +5,21 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from 'node:path';
 import { CACHE, REPO } from './harness';
 
-export interface E2eProject { dir: string; env: string; source: 'example' | 'fixture'; libs: string[]; storage: 'sd' | 'spiffs' | 'littlefs' }
+export interface E2eProject {
+  dir: string;
+  env: string;
+  source: 'example' | 'fixture';
+  libs: string[];
+  storage: 'sd' | 'spiffs' | 'littlefs';
+}
 
 const EXAMPLE = join(REPO, 'examples', 'esp32cam-ai');
 
 function iniValue(ini: string, key: string): string | undefined {
-  return new RegExp(`^\\s*${key}\\s*=\\s*(.+)$`, 'm').exec(ini)?.[1].replace(/\s[;#].*$/, '').trim();
+  return new RegExp(`^\\s*${key}\\s*=\\s*(.+)$`, 'm')
+    .exec(ini)?.[1]
+    .replace(/\s[;#].*$/, '')
+    .trim();
 }
 
 /** The example (required: its absence is a failure) and the fixture stand-in. */
@@ -24,7 +33,13 @@ export function exampleProject(): E2eProject {
   }
   const ini = readFileSync(join(EXAMPLE, 'platformio.ini'), 'utf8');
   const storage = (iniValue(ini, 'custom_mm_storage') ?? 'sd') as E2eProject['storage'];
-  return { dir: EXAMPLE, env: 'esp32cam', source: 'example', storage, libs: (iniValue(ini, 'custom_mm_libs') ?? '').split(/[\s,]+/).filter(Boolean) };
+  return {
+    dir: EXAMPLE,
+    env: 'esp32cam',
+    source: 'example',
+    storage,
+    libs: (iniValue(ini, 'custom_mm_libs') ?? '').split(/[\s,]+/).filter(Boolean),
+  };
 }
 
 export function fixtureProject(): E2eProject {
@@ -40,7 +55,9 @@ export function fixtureProject(): E2eProject {
     mkdirSync(join(dir, 'lib', l, 'src'), { recursive: true });
     writeFileSync(join(dir, 'lib', l, 'src', `${l}.c`), `/* stand-in source of ${l} */\n`);
   }
-  writeFileSync(join(dir, 'platformio.ini'), `; e2e stand-in built from test/fixtures/firmware (Xtensa, ESP32 addresses)
+  writeFileSync(
+    join(dir, 'platformio.ini'),
+    `; e2e stand-in built from test/fixtures/firmware (Xtensa, ESP32 addresses)
 [env:esp32dev]
 platform = espressif32
 board = esp32dev
@@ -52,6 +69,7 @@ custom_mm_slots =
   dsp: filters codec
 custom_mm_storage = sd
 custom_mm_dir = /mm
-`);
+`,
+  );
   return { dir, env: 'esp32dev', source: 'fixture', storage: 'sd', libs };
 }

@@ -7,8 +7,20 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
-  REPO, activityIcon, frameWith, launchBrowser, notification, openWorkbench, paletteEntries, prepareRun, runCommand, shot,
-  startCodeServer, vsixPath, type CodeServer, type RunDirs,
+  REPO,
+  activityIcon,
+  frameWith,
+  launchBrowser,
+  notification,
+  openWorkbench,
+  paletteEntries,
+  prepareRun,
+  runCommand,
+  shot,
+  startCodeServer,
+  vsixPath,
+  type CodeServer,
+  type RunDirs,
 } from './harness';
 
 const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
@@ -23,7 +35,10 @@ beforeAll(async () => {
   dirs = prepareRun('shell', join(REPO, 'test/e2e/fixtures/unbuilt'));
   // a device library vendored by an older esp32mm: Install offers the update
   mkdirSync(join(dirs.ws, 'lib', 'ESP32MemoryManager'), { recursive: true });
-  writeFileSync(join(dirs.ws, 'lib', 'ESP32MemoryManager', 'library.json'), JSON.stringify({ name: 'ESP32MemoryManager', version: '0.0.1' }));
+  writeFileSync(
+    join(dirs.ws, 'lib', 'ESP32MemoryManager', 'library.json'),
+    JSON.stringify({ name: 'ESP32MemoryManager', version: '0.0.1' }),
+  );
   writeFileSync(join(dirs.ws, 'lib', 'ESP32MemoryManager', 'esp32mm-version.json'), JSON.stringify({ version: '0.0.1', files: {} }));
   server = await startCodeServer(dirs, vsixPath());
   browser = await launchBrowser();
@@ -38,15 +53,25 @@ afterAll(async () => {
 describe('extension shell on an unbuilt project', () => {
   it('lists every command under the Memory Manager category', async () => {
     const entries = await paletteEntries(page, 'Memory Manager:');
-    for (const title of ['Split Libraries', 'Show Memory Map', 'Upload Libraries to SD Card', 'Upload Libraries to SPIFFS/LittleFS',
-      'Select Serial Port', 'Select Environment', 'Install Build Integration', 'Show Log']) {
+    for (const title of [
+      'Split Libraries',
+      'Show Memory Map',
+      'Upload Libraries to SD Card',
+      'Upload Libraries to SPIFFS/LittleFS',
+      'Select Serial Port',
+      'Select Environment',
+      'Install Build Integration',
+      'Show Log',
+    ]) {
       expect(entries).toContain(`Memory Manager: ${title}`);
     }
     expect(entries.some((e) => /Reveal Library Folder/.test(e))).toBe(false); // internal command stays hidden
   });
 
   it('shows the status-bar upload item', async () => {
-    const item = page.locator('.part.statusbar [id="esp32mm.esp32-memory-manager.esp32mm.upload"], .part.statusbar .statusbar-item', { hasText: 'SD' }).first();
+    const item = page
+      .locator('.part.statusbar [id="esp32mm.esp32-memory-manager.esp32mm.upload"], .part.statusbar .statusbar-item', { hasText: 'SD' })
+      .first();
     await item.waitFor({ state: 'visible', timeout: 20_000 });
     expect(await item.textContent()).toMatch(/SD/);
   });
@@ -71,13 +96,23 @@ describe('extension shell on an unbuilt project', () => {
     await expect.poll(() => frame.locator('#env').textContent(), { timeout: 10_000 }).toBe('esp32s3');
     expect(await frame.locator('#message p').textContent()).toContain('"esp32s3"');
     // esp32s3 does not use the Memory Manager (no custom_mm_libs, no hook): no upload item for it
-    await page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'detached', timeout: 10_000 })
-      .catch(() => page.locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ }).first().waitFor({ state: 'hidden', timeout: 1000 }));
+    await page
+      .locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ })
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() =>
+        page
+          .locator('.part.statusbar .statusbar-item', { hasText: /^\s*SD|FS/ })
+          .first()
+          .waitFor({ state: 'hidden', timeout: 1000 }),
+      );
     // …but an offer to install it there, which runs Install Build Integration
     const offer = page.locator(`.part.statusbar [id="${INSTALL_ITEM}"]`).first();
     await offer.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await offer.textContent()).toContain('Memory Manager');
-    expect(await offer.evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label'))).toContain('Install the Memory Manager build integration in env:esp32s3');
+    expect(
+      await offer.evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label')),
+    ).toContain('Install the Memory Manager build integration in env:esp32s3');
   });
 
   it('Split Libraries on an unbuilt env gives an actionable error', async () => {
@@ -98,7 +133,10 @@ describe('extension shell on an unbuilt project', () => {
     const littlefs = page.locator('.quick-input-list .monaco-list-row', { hasText: 'littlefs' }).first();
     await littlefs.waitFor({ state: 'visible', timeout: 10_000 });
     await littlefs.click();
-    await page.locator('.notification-toast', { hasText: 'Build integration installed in env:esp32s3' }).first().waitFor({ timeout: 20_000 });
+    await page
+      .locator('.notification-toast', { hasText: 'Build integration installed in env:esp32s3' })
+      .first()
+      .waitFor({ timeout: 20_000 });
     const ini = readFileSync(join(dirs.ws, 'platformio.ini'), 'utf8');
     const s3 = ini.slice(ini.indexOf('[env:esp32s3]'));
     expect(s3).toMatch(/extra_scripts = post:memory_manager.py/);
@@ -139,7 +177,9 @@ describe('extension shell on an unbuilt project', () => {
     // a port is a path of this computer: machine-scoped, out of the user's repository
     const workspaceSettings = join(dirs.ws, '.vscode', 'settings.json');
     expect(existsSync(workspaceSettings) ? readFileSync(workspaceSettings, 'utf8') : '').not.toContain('esp32mm.serialPort');
-    const stored = ['User', 'Machine'].map((d) => join(dirs.userData, d, 'settings.json')).filter((f) => existsSync(f))
+    const stored = ['User', 'Machine']
+      .map((d) => join(dirs.userData, d, 'settings.json'))
+      .filter((f) => existsSync(f))
       .map((f) => JSON.parse(readFileSync(f, 'utf8'))['esp32mm.serialPort']);
     expect(stored).toContain('/dev/ttyUSB7');
   });

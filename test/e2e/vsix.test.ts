@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { REPO, vsixPath } from './harness';
 
-interface ZipEntry { name: string; method: number; compressed: number; offset: number }
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressed: number;
+  offset: number;
+}
 
 function zipEntries(zip: Buffer): string[] {
   return zipDirectory(zip).map((e) => e.name);
@@ -22,8 +27,15 @@ function zipDirectory(zip: Buffer): ZipEntry[] {
   const entries: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
     if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
-    const nameLen = zip.readUInt16LE(p + 28), extraLen = zip.readUInt16LE(p + 30), commentLen = zip.readUInt16LE(p + 32);
-    entries.push({ name: zip.toString('utf8', p + 46, p + 46 + nameLen), method: zip.readUInt16LE(p + 10), compressed: zip.readUInt32LE(p + 20), offset: zip.readUInt32LE(p + 42) });
+    const nameLen = zip.readUInt16LE(p + 28),
+      extraLen = zip.readUInt16LE(p + 30),
+      commentLen = zip.readUInt16LE(p + 32);
+    entries.push({
+      name: zip.toString('utf8', p + 46, p + 46 + nameLen),
+      method: zip.readUInt16LE(p + 10),
+      compressed: zip.readUInt32LE(p + 20),
+      offset: zip.readUInt32LE(p + 42),
+    });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -51,8 +63,15 @@ describe('packaged .vsix', () => {
   const names = zipEntries(zip);
 
   it('holds the extension, webview and CLI bundles, the media and the build hook', () => {
-    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/webview.js', 'extension/dist/cli.js',
-      'extension/media/webview.css', 'extension/media/activity.svg', 'extension/firmware/extra_script/memory_manager.py']) {
+    for (const f of [
+      'extension/package.json',
+      'extension/dist/extension.js',
+      'extension/dist/webview.js',
+      'extension/dist/cli.js',
+      'extension/media/webview.css',
+      'extension/media/activity.svg',
+      'extension/firmware/extra_script/memory_manager.py',
+    ]) {
       expect(names).toContain(f);
     }
   });
@@ -60,12 +79,17 @@ describe('packaged .vsix', () => {
   it('ships serialport outside the bundle with its native prebuilds for Linux, Windows and macOS', () => {
     expect(names).toContain('extension/node_modules/serialport/package.json');
     for (const platform of ['linux-x64', 'linux-arm64', 'win32-x64', 'darwin-x64+arm64']) {
-      expect(names.some((n) => n.startsWith(`extension/node_modules/@serialport/bindings-cpp/prebuilds/${platform}/`) && n.endsWith('.node'))).toBe(true);
+      expect(
+        names.some((n) => n.startsWith(`extension/node_modules/@serialport/bindings-cpp/prebuilds/${platform}/`) && n.endsWith('.node')),
+      ).toBe(true);
     }
   });
 
   it('leaves out sources, tests, source maps, caches and the example', () => {
-    const bad = names.filter((n) => /^extension\/(src|test|webview-ui|examples|scripts|bench|\.cache|test-output)\//.test(n) || n.endsWith('.map') || /\.ts$/.test(n));
+    const bad = names.filter(
+      (n) =>
+        /^extension\/(src|test|webview-ui|examples|scripts|bench|\.cache|test-output)\//.test(n) || n.endsWith('.map') || /\.ts$/.test(n),
+    );
     expect(bad).toEqual([]);
     expect(names.length).toBeLessThan(200);
   });

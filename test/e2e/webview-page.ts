@@ -23,7 +23,9 @@ export function writeWebviewTestPage(layout: 'sidebar' | 'full' = 'sidebar'): st
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${layout}.html`);
   const url = (p: string) => pathToFileURL(join(REPO, p)).href;
-  writeFileSync(file, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+  writeFileSync(
+    file,
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <link rel="stylesheet" href="${url('media/webview.css')}">
 <style>html { ${DARK_THEME} }</style>
 <script>
@@ -32,6 +34,7 @@ export function writeWebviewTestPage(layout: 'sidebar' | 'full' = 'sidebar'): st
 </script></head><body data-layout="${layout}">
 ${webviewBody(layout)}
 
-<script src="${url('dist/webview.js')}"></script></body></html>`);
+<script src="${url('dist/webview.js')}"></script></body></html>`,
+  );
   return pathToFileURL(file).href;
 }

@@ -53,8 +53,14 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const state = (model: unknown, before: unknown = null) =>
-  ({ project: 'perf', env: 'esp32cam', elf: 'firmware.elf', after: model, before, updatedAt: Date.now() });
+const state = (model: unknown, before: unknown = null) => ({
+  project: 'perf',
+  env: 'esp32cam',
+  elf: 'firmware.elf',
+  after: model,
+  before,
+  updatedAt: Date.now(),
+});
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -76,8 +82,12 @@ describe('webview render time (Chromium)', () => {
     for (let i = 2; i < 12; i++) runs.push(await timeRender(state(syntheticModel(200, 7, i), model)));
     results['200x7'] = {
       first,
-      updates: { handlerMsMedian: median(runs.map((r) => r.handlerMs)), scriptMsMedian: median(runs.map((r) => r.scriptMs)),
-        scriptMsMax: Math.max(...runs.map((r) => r.scriptMs)), withLayoutMsMedian: median(runs.map((r) => r.withLayoutMs)) },
+      updates: {
+        handlerMsMedian: median(runs.map((r) => r.handlerMs)),
+        scriptMsMedian: median(runs.map((r) => r.scriptMs)),
+        scriptMsMax: Math.max(...runs.map((r) => r.scriptMs)),
+        withLayoutMsMedian: median(runs.map((r) => r.withLayoutMs)),
+      },
     };
     console.log('webview 200×7:', JSON.stringify(results['200x7']));
     // The budget is on scripting (CPU time of JavaScript on the main thread). Wall-clock
@@ -139,15 +149,19 @@ describe('editor-tab view (Chromium): filter keystroke and drill-down', () => {
     let text = '';
     for (const ch of 'lib01') {
       text += ch;
-      runs.push(await timeInPage((t) => {
-        const input = document.getElementById('filter') as HTMLInputElement;
-        const t0 = performance.now();
-        input.value = t;
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-        return performance.now() - t0;
-      }, text));
+      runs.push(
+        await timeInPage((t) => {
+          const input = document.getElementById('filter') as HTMLInputElement;
+          const t0 = performance.now();
+          input.value = t;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          return performance.now() - t0;
+        }, text),
+      );
     }
-    const visible = await page.locator('table.libs tbody tr:not([hidden])').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-library')));
+    const visible = await page
+      .locator('table.libs tbody tr:not([hidden])')
+      .evaluateAll((trs) => trs.map((t) => t.getAttribute('data-library')));
     expect(visible.length).toBeGreaterThan(0);
     expect(visible.every((n) => n!.toLowerCase().includes('lib01'))).toBe(true);
     expect(await page.locator('table.libs tbody tr[hidden]').count()).toBe(200 - visible.length);
@@ -155,21 +169,54 @@ describe('editor-tab view (Chromium): filter keystroke and drill-down', () => {
     console.log('webview filter keystroke:', JSON.stringify(results.filter));
     expect(median(runs.map((r) => r.scriptMs))).toBeLessThanOrEqual(16);
     for (const r of runs) expect(r.scriptMs).toBeLessThanOrEqual(24);
-    await timeInPage(() => { const i = document.getElementById('filter') as HTMLInputElement; i.value = ''; i.dispatchEvent(new Event('input')); return 0; }, 0);
+    await timeInPage(() => {
+      const i = document.getElementById('filter') as HTMLInputElement;
+      i.value = '';
+      i.dispatchEvent(new Event('input'));
+      return 0;
+    }, 0);
   });
 
   it('drills into an archive with 2,000 symbols (timed) and a keyboard user reaches them', async () => {
     const library = 'lib003';
-    const objects = { type: 'objects', library, sources: {}, objects: [{ object: 'lib3.a(big.o)', archive: 'lib3.a', member: 'big.o', path: '/x/lib3.a(big.o)', total: 2000 * 16, memoryTypes: { 'Flash Code': { total: 2000 * 16, parts: { '.text': 2000 * 16 } } } }] };
-    const symbols = { type: 'symbols', library, object: 'big.o', symbols: Array.from({ length: 2000 }, (_, i) => ({
-      name: `function_${String(i).padStart(4, '0')}`, section: '.flash.text', memoryType: 'Flash Code', address: 0x400d0000 + 16 * i, size: 16, object: 'big.o', inputSection: `.text.function_${i}` })),
-    // the worst case: every symbol a link to its definition line
-    source: '/x/big.c', lines: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`function_${String(i).padStart(4, '0')}`, 3 * i + 1])) };
-    const drill = (rows: unknown) => timeInPage((r) => {
-      const t0 = performance.now();
-      window.dispatchEvent(new MessageEvent('message', { data: { type: 'drill', rows: r } }));
-      return performance.now() - t0;
-    }, rows);
+    const objects = {
+      type: 'objects',
+      library,
+      sources: {},
+      objects: [
+        {
+          object: 'lib3.a(big.o)',
+          archive: 'lib3.a',
+          member: 'big.o',
+          path: '/x/lib3.a(big.o)',
+          total: 2000 * 16,
+          memoryTypes: { 'Flash Code': { total: 2000 * 16, parts: { '.text': 2000 * 16 } } },
+        },
+      ],
+    };
+    const symbols = {
+      type: 'symbols',
+      library,
+      object: 'big.o',
+      symbols: Array.from({ length: 2000 }, (_, i) => ({
+        name: `function_${String(i).padStart(4, '0')}`,
+        section: '.flash.text',
+        memoryType: 'Flash Code',
+        address: 0x400d0000 + 16 * i,
+        size: 16,
+        object: 'big.o',
+        inputSection: `.text.function_${i}`,
+      })),
+      // the worst case: every symbol a link to its definition line
+      source: '/x/big.c',
+      lines: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`function_${String(i).padStart(4, '0')}`, 3 * i + 1])),
+    };
+    const drill = (rows: unknown) =>
+      timeInPage((r) => {
+        const t0 = performance.now();
+        window.dispatchEvent(new MessageEvent('message', { data: { type: 'drill', rows: r } }));
+        return performance.now() - t0;
+      }, rows);
     const o = await drill(objects);
     const s = await drill(symbols);
     expect(await page.locator(`tr.symbols[data-parent="${library}"]`).count()).toBe(2000);

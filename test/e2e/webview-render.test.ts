@@ -28,36 +28,63 @@ function cliMap(elf: string): MemoryMapModel {
 
 async function show(after: MemoryMapModel, before: MemoryMapModel | null, sources: Record<string, string> = {}): Promise<void> {
   const stamp = Date.now() + Math.random();
-  await page.evaluate((s) => window.dispatchEvent(new MessageEvent('message', { data: { type: 'state', state: s } })),
-    { project: 'esp32cam-ai', env: 'esp32cam', elf: 'firmware.elf', after, before, updatedAt: stamp, sources });
+  await page.evaluate((s) => window.dispatchEvent(new MessageEvent('message', { data: { type: 'state', state: s } })), {
+    project: 'esp32cam-ai',
+    env: 'esp32cam',
+    elf: 'firmware.elf',
+    after,
+    before,
+    updatedAt: stamp,
+    sources,
+  });
   await page.waitForFunction((t) => document.body.dataset.updated === String(t), stamp);
 }
 
 type Seg = { kind: string; name: string; bytes: number; cls: string };
-const segments = (region: string) => page.locator(`.region[data-region="${region}"] .bar .seg`).evaluateAll((els) =>
-  els.map((e) => ({ kind: e.getAttribute('data-kind')!, name: e.getAttribute('data-name')!, bytes: Number(e.getAttribute('data-bytes')), cls: e.className })));
-const legend = (region: string) => page.locator(`.region[data-region="${region}"] .legend-item`).evaluateAll((els) =>
-  els.map((e) => ({ kind: e.getAttribute('data-kind')!, name: e.getAttribute('data-name')!, bytes: Number(e.getAttribute('data-bytes')) })));
+const segments = (region: string) =>
+  page
+    .locator(`.region[data-region="${region}"] .bar .seg`)
+    .evaluateAll((els) =>
+      els.map((e) => ({
+        kind: e.getAttribute('data-kind')!,
+        name: e.getAttribute('data-name')!,
+        bytes: Number(e.getAttribute('data-bytes')),
+        cls: e.className,
+      })),
+    );
+const legend = (region: string) =>
+  page
+    .locator(`.region[data-region="${region}"] .legend-item`)
+    .evaluateAll((els) =>
+      els.map((e) => ({
+        kind: e.getAttribute('data-kind')!,
+        name: e.getAttribute('data-name')!,
+        bytes: Number(e.getAttribute('data-bytes')),
+      })),
+    );
 
 /**
  * What the page cuts off or draws past its width: elements outside the viewport sideways,
  * elements whose content overflows a box that hides or scrolls it, text ending in an ellipsis.
  */
-const cutOff = () => page.evaluate(() => {
-  const out: string[] = [];
-  const width = document.documentElement.clientWidth;
-  if (document.documentElement.scrollWidth > width) out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} > ${width})`);
-  for (const el of document.body.querySelectorAll<HTMLElement>('*')) {
-    if (el.closest('[hidden]') || el.getClientRects().length === 0) continue;
-    const r = el.getBoundingClientRect();
-    const css = getComputedStyle(el);
-    const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.getAttribute('class') ?? ''} "${(el.textContent ?? '').slice(0, 30)}"`;
-    if (r.right > width + 0.5 || r.left < -0.5) out.push(`${name} lies outside 0–${width} (${r.left.toFixed(1)}–${r.right.toFixed(1)})`);
-    if (css.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) out.push(`${name} cuts off its content (${el.scrollWidth} > ${el.clientWidth})`);
-    if (css.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth) out.push(`${name} ends in an ellipsis`);
-  }
-  return out;
-});
+const cutOff = () =>
+  page.evaluate(() => {
+    const out: string[] = [];
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > width)
+      out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} > ${width})`);
+    for (const el of document.body.querySelectorAll<HTMLElement>('*')) {
+      if (el.closest('[hidden]') || el.getClientRects().length === 0) continue;
+      const r = el.getBoundingClientRect();
+      const css = getComputedStyle(el);
+      const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.getAttribute('class') ?? ''} "${(el.textContent ?? '').slice(0, 30)}"`;
+      if (r.right > width + 0.5 || r.left < -0.5) out.push(`${name} lies outside 0–${width} (${r.left.toFixed(1)}–${r.right.toFixed(1)})`);
+      if (css.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1)
+        out.push(`${name} cuts off its content (${el.scrollWidth} > ${el.clientWidth})`);
+      if (css.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth) out.push(`${name} ends in an ellipsis`);
+    }
+    return out;
+  });
 
 beforeAll(async () => {
   const example = exampleProject();
@@ -134,16 +161,24 @@ describe('Memory Map webview on the example', () => {
       }
     }
     expect(colourOf.size).toBeGreaterThan(3);
-    const inTable = await page.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((tr) =>
-      [tr.getAttribute('data-library'), /\bc\d\b/.exec(tr.querySelector('.swatch')!.className)?.[0]]));
+    const inTable = await page
+      .locator('table.libs tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.getAttribute('data-library'), /\bc\d\b/.exec(tr.querySelector('.swatch')!.className)?.[0]]),
+      );
     for (const [name, c] of inTable) if (colourOf.has(name!)) expect(c, name!).toBe(colourOf.get(name!));
   });
 
   it('the sidebar at 200 px: the five largest libraries and a link to the rest, nothing cut off or outside', async () => {
     await page.setViewportSize({ width: 200, height: 1400 });
-    for (const [model, before] of [[unsplit, null], [split, split.before!]] as const) {
+    for (const [model, before] of [
+      [unsplit, null],
+      [split, split.before!],
+    ] as const) {
       await show(model, before, { 'main.cpp': '/p/src/main.cpp', TinyClassifier: '/p/lib/TinyClassifier' });
-      const rows = await page.locator('table.libs tbody tr').evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-library'), Number(t.querySelector('td')!.getAttribute('data-bytes'))]));
+      const rows = await page
+        .locator('table.libs tbody tr')
+        .evaluateAll((trs) => trs.map((t) => [t.getAttribute('data-library'), Number(t.querySelector('td')!.getAttribute('data-bytes'))]));
       const largest = [...model.libraries].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name)).slice(0, 5);
       expect(rows).toEqual(largest.map((l) => [l.name, l.total]));
       expect(await page.locator('table.libs thead th').allTextContents()).toEqual(['Library', 'Total']);
@@ -153,7 +188,9 @@ describe('Memory Map webview on the example', () => {
     }
     await page.screenshot({ path: join(SHOTS, 'webview-example-sidebar-200px.png'), fullPage: true });
     await page.locator('.more button').click();
-    const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string; command?: string }[] }).__posted.filter((m) => m.type === 'command'));
+    const posted = await page.evaluate(() =>
+      (window as unknown as { __posted: { type: string; command?: string }[] }).__posted.filter((m) => m.type === 'command'),
+    );
     expect(posted.at(-1)).toEqual({ type: 'command', command: 'esp32mm.openMemoryMap' });
     await page.setViewportSize({ width: 420, height: 1100 });
   });
@@ -161,11 +198,15 @@ describe('Memory Map webview on the example', () => {
   it('links only rows the project can open: main.cpp yes, framework archives no (editor tab)', async () => {
     await page.goto(writeWebviewTestPage('full'));
     await show(unsplit, null, { 'main.cpp': '/p/src/main.cpp', TinyClassifier: '/p/lib/TinyClassifier' });
-    expect(await page.locator('table.libs button.lib').evaluateAll((b) => b.map((x) => x.getAttribute('data-library')).sort()))
-      .toEqual(['TinyClassifier', 'main.cpp']);
+    expect(await page.locator('table.libs button.lib').evaluateAll((b) => b.map((x) => x.getAttribute('data-library')).sort())).toEqual([
+      'TinyClassifier',
+      'main.cpp',
+    ]);
     expect(await page.locator('table.libs tr[data-library="driver"] .lib-plain').count()).toBe(1);
     await page.locator('button.lib[data-library="main.cpp"]').click();
-    const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string; library?: string }[] }).__posted.filter((m) => m.type === 'reveal'));
+    const posted = await page.evaluate(() =>
+      (window as unknown as { __posted: { type: string; library?: string }[] }).__posted.filter((m) => m.type === 'reveal'),
+    );
     expect(posted.at(-1)).toEqual({ type: 'reveal', library: 'main.cpp', archive: 'main.cpp.o' });
   });
 
@@ -173,7 +214,12 @@ describe('Memory Map webview on the example', () => {
     await page.setViewportSize({ width: 200, height: 900 });
     await show(unsplit, null);
     const wrap = page.locator('.table-wrap');
-    const m = await wrap.evaluate((w: HTMLElement) => ({ scroll: w.scrollWidth, client: w.clientWidth, scrollbar: w.offsetHeight - w.clientHeight, tab: w.tabIndex }));
+    const m = await wrap.evaluate((w: HTMLElement) => ({
+      scroll: w.scrollWidth,
+      client: w.clientWidth,
+      scrollbar: w.offsetHeight - w.clientHeight,
+      tab: w.tabIndex,
+    }));
     expect(m.scroll).toBeGreaterThan(m.client);
     expect(m.scrollbar).toBeGreaterThan(0); // a horizontal scrollbar takes room: it is drawn
     expect(m.tab).toBe(0); // keyboard users can focus and scroll it
@@ -184,12 +230,13 @@ describe('Memory Map webview on the example', () => {
     // keyboard only: focus the table and use the arrow keys until each column shows beside the sticky name column
     await wrap.focus();
     for (const c of columns.slice(1)) {
-      const where = () => page.locator(`table.libs thead th[data-column="${c}"]`).evaluate((th) => {
-        const w = th.closest('.table-wrap')!.getBoundingClientRect();
-        const name = th.parentElement!.firstElementChild!.getBoundingClientRect();
-        const r = th.getBoundingClientRect();
-        return r.left < name.right - 1 ? 'left' : r.right > w.right + 1 ? 'right' : 'visible';
-      });
+      const where = () =>
+        page.locator(`table.libs thead th[data-column="${c}"]`).evaluate((th) => {
+          const w = th.closest('.table-wrap')!.getBoundingClientRect();
+          const name = th.parentElement!.firstElementChild!.getBoundingClientRect();
+          const r = th.getBoundingClientRect();
+          return r.left < name.right - 1 ? 'left' : r.right > w.right + 1 ? 'right' : 'visible';
+        });
       for (let i = 0; i < 40; i++) {
         const w = await where();
         if (w === 'visible') break;

@@ -7,7 +7,17 @@ import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameType, closePayload, dataPayload, encodeFrame, helloPayload, listPayload, openPayload, removePayload, statPayload } from '../../src/core/transfer';
+import {
+  FrameType,
+  closePayload,
+  dataPayload,
+  encodeFrame,
+  helloPayload,
+  listPayload,
+  openPayload,
+  removePayload,
+  statPayload,
+} from '../../src/core/transfer';
 import { crc32 } from '../../src/core/util/crc32';
 import { type AgentProcess, type PtyPair, buildAgent, ptyPair, startAgent } from '../tools/transfer/harness';
 import { RawSession } from '../tools/transfer/raw-session';
@@ -44,18 +54,54 @@ function plantTraps(): void {
     ['fifo', () => execFileSync('mkfifo', [mm('fifo')])],
   ];
   for (const [name, plant] of traps) {
-    try { lstatSync(mm(name)); } catch { plant(); }
+    try {
+      lstatSync(mm(name));
+    } catch {
+      plant();
+    }
   }
 }
 
-const NAMES = ['Lib_e', 'Lib_d', 'Lib', 'manifest.json', 'leak', 'elsewhere', 'victim', 'hard', 'hard2', 'dangling', 'fifo', 'sub', 'new.bin', 'x.part',
-  '..', '.', '', '...', '%2e%2e', '..\\..', 'C:', 'a:b', '\u0000', '\u00e9t\u00e9', '\u202e', ' ', '\t', 'secret', 'outside', 'card', 'gone', 'a'.repeat(70)];
+const NAMES = [
+  'Lib_e',
+  'Lib_d',
+  'Lib',
+  'manifest.json',
+  'leak',
+  'elsewhere',
+  'victim',
+  'hard',
+  'hard2',
+  'dangling',
+  'fifo',
+  'sub',
+  'new.bin',
+  'x.part',
+  '..',
+  '.',
+  '',
+  '...',
+  '%2e%2e',
+  '..\\..',
+  'C:',
+  'a:b',
+  '\u0000',
+  '\u00e9t\u00e9',
+  '\u202e',
+  ' ',
+  '\t',
+  'secret',
+  'outside',
+  'card',
+  'gone',
+  'a'.repeat(70),
+];
 
 /** A path as a client might (or should never) write it. */
 function randomPath(r: Random): string {
   const parts = Array.from({ length: 1 + below(r, 4) }, () => pick(r, NAMES));
   const joined = parts.join(pick(r, ['/', '/', '//', '\\']));
-  return pick(r, ['/mm/', '/mm/', '', '/', '/mm', '/mm/../', '/mmx/', '//mm/', '/mm/elsewhere/'])+ joined;
+  return pick(r, ['/mm/', '/mm/', '', '/', '/mm', '/mm/../', '/mmx/', '//mm/', '/mm/elsewhere/']) + joined;
 }
 
 function randomBytes(r: Random, n: number): Uint8Array {
@@ -68,27 +114,50 @@ function burst(r: Random): void {
   for (let k = 1 + below(r, 6); k > 0; k--) {
     const path = randomPath(r);
     switch (below(r, 10)) {
-      case 0: session.send(FrameType.STAT, seq(), statPayload(path, r() < 0.5)); break;
-      case 1: session.send(FrameType.LIST, seq(), listPayload(path, below(r, 4))); break;
-      case 2: session.send(FrameType.REMOVE, seq(), removePayload(path)); break;
-      case 3: { // an upload, maybe finished, maybe with a lie about its size or CRC
+      case 0:
+        session.send(FrameType.STAT, seq(), statPayload(path, r() < 0.5));
+        break;
+      case 1:
+        session.send(FrameType.LIST, seq(), listPayload(path, below(r, 4)));
+        break;
+      case 2:
+        session.send(FrameType.REMOVE, seq(), removePayload(path));
+        break;
+      case 3: {
+        // an upload, maybe finished, maybe with a lie about its size or CRC
         const data = randomBytes(r, below(r, 3000));
         session.send(FrameType.OPEN, seq(), openPayload(path, r() < 0.8 ? data.length : below(r, 1 << 20), crc32(data), r() < 0.5));
-        for (let off = 0; off < data.length; off += 1024) session.send(FrameType.DATA, seq(), dataPayload(r() < 0.9 ? off : below(r, 4096), data.subarray(off, off + 1024 + (r() < 0.1 ? below(r, 8) : 0))));
+        for (let off = 0; off < data.length; off += 1024)
+          session.send(
+            FrameType.DATA,
+            seq(),
+            dataPayload(r() < 0.9 ? off : below(r, 4096), data.subarray(off, off + 1024 + (r() < 0.1 ? below(r, 8) : 0))),
+          );
         if (r() < 0.7) session.send(FrameType.CLOSE, seq(), closePayload(data.length, r() < 0.8 ? crc32(data) : below(r, 2 ** 32)));
         break;
       }
-      case 4: session.send(below(r, 256), seq(), randomBytes(r, below(r, 1100))); break; // any type, any payload
-      case 5: { // a valid frame with bytes flipped on the wire
+      case 4:
+        session.send(below(r, 256), seq(), randomBytes(r, below(r, 1100)));
+        break; // any type, any payload
+      case 5: {
+        // a valid frame with bytes flipped on the wire
         const wire = encodeFrame({ type: 1 + below(r, 10), status: 0, seq: seq(), payload: statPayload(path, true) });
         for (let n = 1 + below(r, 3); n > 0; n--) wire[1 + below(r, wire.length - 2)] ^= 1 + below(r, 255);
         session.write(wire);
         break;
       }
-      case 6: session.write(randomBytes(r, below(r, 2500))); break; // line noise, zeros included
-      case 7: session.send(FrameType.DATA, seq(), dataPayload(below(r, 1 << 16), randomBytes(r, below(r, 1100)))); break;
-      case 8: session.send(pick(r, [FrameType.ABORT, FrameType.BYE, FrameType.DF, FrameType.CLOSE]), seq(), randomBytes(r, below(r, 12))); break;
-      default: session.send(FrameType.HELLO, seq(), r() < 0.5 ? helloPayload(below(r, 4)) : randomBytes(r, below(r, 20))); break;
+      case 6:
+        session.write(randomBytes(r, below(r, 2500)));
+        break; // line noise, zeros included
+      case 7:
+        session.send(FrameType.DATA, seq(), dataPayload(below(r, 1 << 16), randomBytes(r, below(r, 1100))));
+        break;
+      case 8:
+        session.send(pick(r, [FrameType.ABORT, FrameType.BYE, FrameType.DF, FrameType.CLOSE]), seq(), randomBytes(r, below(r, 12)));
+        break;
+      default:
+        session.send(FrameType.HELLO, seq(), r() < 0.5 ? helloPayload(below(r, 4)) : randomBytes(r, below(r, 20)));
+        break;
     }
   }
 }
@@ -128,7 +197,10 @@ describe('agent fuzz', () => {
       await session.request(FrameType.HELLO, helloPayload(), 'the HELLO after a burst (agent crashed or hung?)');
       hung = false;
       if (agent.proc.exitCode !== null || agent.proc.signalCode) throw new Error(`the agent exited: ${agent.stderr()}`);
-      if (session.junk.length) throw new Error(`the agent sent ${session.junk.length} chunk(s) that are not valid frames: ${Buffer.from(session.junk[0]).toString('hex').slice(0, 80)}`);
+      if (session.junk.length)
+        throw new Error(
+          `the agent sent ${session.junk.length} chunk(s) that are not valid frames: ${Buffer.from(session.junk[0]).toString('hex').slice(0, 80)}`,
+        );
       return 'accepted' as const;
     });
     expect(runs).toBeGreaterThanOrEqual(300);

@@ -50,7 +50,12 @@ function mutate(random: Random): { source: string; bytes: Uint8Array } {
     if (kind < 5) {
       const at = pick(random, fields[k]);
       const value = random() < 0.7 ? pick(random, INTERESTING) : (random() * 2 ** 32) >>> 0;
-      if (at + 4 <= bytes.length) view.setUint32(at, random() < 0.3 ? Math.min(0xffffffff, bytes.length + below(random, 64) - 32) >>> 0 : value, input.bytes[5] === 1);
+      if (at + 4 <= bytes.length)
+        view.setUint32(
+          at,
+          random() < 0.3 ? Math.min(0xffffffff, bytes.length + below(random, 64) - 32) >>> 0 : value,
+          input.bytes[5] === 1,
+        );
     } else if (kind < 8) {
       for (let f = 1 + below(random, 8); f > 0; f--) bytes[below(random, bytes.length)] = below(random, 256);
     } else if (kind < 9) {
@@ -96,7 +101,10 @@ function exercise(bytes: Uint8Array, random: Random): void {
   const names = elf.sections.filter((x) => x.index > 0 && x.name).map((x) => x.name);
   if (names.length) {
     try {
-      const removed = removeSections(elf, Array.from({ length: 1 + below(random, 3) }, () => pick(random, names)));
+      const removed = removeSections(
+        elf,
+        Array.from({ length: 1 + below(random, 3) }, () => pick(random, names)),
+      );
       expect(removed.bytes.length).toBeLessThanOrEqual(sizeBound(bytes));
       expect(() => readElf(removed.bytes), 'the written ELF reads back').not.toThrow();
     } catch (e) {

@@ -49,10 +49,16 @@ export function readIfPresent(path: string): Uint8Array | undefined {
  * Runs `iteration(i, random)` for i = 0, 1, … until its `share` of the tier's time is spent
  * (at least `min` times). Any untyped error fails with the seed and iteration that reproduce it.
  */
-export async function fuzzFor(name: string, share: number, min: number, iteration: (i: number, random: Random) => Outcome | Promise<Outcome>): Promise<{ runs: number; rejected: number }> {
+export async function fuzzFor(
+  name: string,
+  share: number,
+  min: number,
+  iteration: (i: number, random: Random) => Outcome | Promise<Outcome>,
+): Promise<{ runs: number; rejected: number }> {
   const budgetMs = 1000 * TIER_SECONDS * share;
   const start = performance.now();
-  let runs = 0, rejected = 0;
+  let runs = 0,
+    rejected = 0;
   while (runs < min || performance.now() - start < budgetMs) {
     const i = runs++;
     try {
@@ -62,7 +68,9 @@ export async function fuzzFor(name: string, share: number, min: number, iteratio
       throw new Error(`${name}: iteration ${i} (ESP32MM_FUZZ_SEED=${SEED}) failed with ${err.name}: ${err.message}\n${err.stack}`);
     }
   }
-  console.log(`${name}: ${runs} inputs in ${((performance.now() - start) / 1000).toFixed(1)} s (seed ${SEED}), ${rejected} rejected with a typed error, ${runs - rejected} accepted`);
+  console.log(
+    `${name}: ${runs} inputs in ${((performance.now() - start) / 1000).toFixed(1)} s (seed ${SEED}), ${rejected} rejected with a typed error, ${runs - rejected} accepted`,
+  );
   return { runs, rejected };
 }
 

@@ -12,10 +12,19 @@ import { corpusCases } from '../helpers/corpus';
 import { EXAMPLE_ELF, REPO } from '../helpers/tools';
 import { below, corpusOrSay, EXAMPLE_MAP, fuzzFor, outcome, pick, readIfPresent, type Random } from './fuzz';
 
-interface MapInput { name: string; text: string; lines: number[]; elf?: Uint8Array; libs: string[] }
+interface MapInput {
+  name: string;
+  text: string;
+  lines: number[];
+  elf?: Uint8Array;
+  libs: string[];
+}
 
 function mapsUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map')).map((f) => join(dir, f)).sort();
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.map'))
+    .map((f) => join(dir, f))
+    .sort();
 }
 
 function input(name: string, path: string, elfPath?: string): MapInput {
@@ -48,7 +57,9 @@ function mutate(random: Random): MapInput {
     if (kind === 0) text = text.slice(0, below(random, text.length));
     else if (kind === 1) text = text.slice(0, lineAt(from));
     else if (kind === 2) text = text.slice(0, lineAt(from)) + text.slice(lineAt(from + 1 + below(random, 50)));
-    else if (kind === 3) text = text.slice(0, lineAt(from)) + text.slice(lineAt(from), lineAt(from + 1 + below(random, 20))).repeat(2) + text.slice(lineAt(from));
+    else if (kind === 3)
+      text =
+        text.slice(0, lineAt(from)) + text.slice(lineAt(from), lineAt(from + 1 + below(random, 20))).repeat(2) + text.slice(lineAt(from));
     else if (kind === 4 || kind === 5) {
       const at = below(random, text.length);
       const hex = /0x[0-9a-f]+/g;
@@ -57,7 +68,8 @@ function mutate(random: Random): MapInput {
       if (n) text = text.slice(0, n.index) + pick(random, NUMBERS) + text.slice(n.index + n[0].length);
     } else if (kind === 6) {
       const at = below(random, text.length);
-      text = text.slice(0, at) + pick(random, [' ', '\n', '\r\n', '\0', '(', ')', '*', 'é', '\t', '0x']) + text.slice(at + below(random, 3));
+      text =
+        text.slice(0, at) + pick(random, [' ', '\n', '\r\n', '\0', '(', ')', '*', 'é', '\t', '0x']) + text.slice(at + below(random, 3));
     } else {
       text = text.includes('\r\n') ? text.replace(/\r\n/g, '\n') : text.replace(/\n/g, '\r\n');
     }

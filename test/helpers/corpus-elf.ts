@@ -11,8 +11,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  SectionType, SegmentType, SHN_ABS, SHN_COMMON, SHN_UNDEF, SHF_ALLOC, SHF_EXECINSTR, SHF_INFO_LINK, SHF_WRITE,
-  SymbolBinding, SymbolType, EM_RISCV, EM_XTENSA, EM_386, EM_X86_64, EM_AARCH64,
+  SectionType,
+  SegmentType,
+  SHN_ABS,
+  SHN_COMMON,
+  SHN_UNDEF,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_INFO_LINK,
+  SHF_WRITE,
+  SymbolBinding,
+  SymbolType,
+  EM_RISCV,
+  EM_XTENSA,
+  EM_386,
+  EM_X86_64,
+  EM_AARCH64,
 } from '../../src/core/elf/types';
 import type { CorpusCase } from './corpus';
 
@@ -22,24 +36,47 @@ import type { CorpusCase } from './corpus';
 
 /** Section flags by readelf's letter (binutils `readelf -S` "Key to Flags"). */
 export const SECTION_FLAG_LETTERS: Record<string, number> = {
-  W: SHF_WRITE, A: SHF_ALLOC, X: SHF_EXECINSTR, M: 0x10, S: 0x20, I: SHF_INFO_LINK, L: 0x80, O: 0x100,
-  G: 0x200, T: 0x400, C: 0x800, E: 0x80000000,
+  W: SHF_WRITE,
+  A: SHF_ALLOC,
+  X: SHF_EXECINSTR,
+  M: 0x10,
+  S: 0x20,
+  I: SHF_INFO_LINK,
+  L: 0x80,
+  O: 0x100,
+  G: 0x200,
+  T: 0x400,
+  C: 0x800,
+  E: 0x80000000,
 };
 
 const SHT_EXTRA: Record<string, number> = {
-  RISCV_ATTRIBUTES: 0x70000003, ARM_ATTRIBUTES: 0x70000003, GNU_ATTRIBUTES: 0x6ffffff5, GNU_HASH: 0x6ffffff6,
-  VERNEED: 0x6ffffffe, VERDEF: 0x6ffffffd, VERSYM: 0x6fffffff, 'SYMTAB SECTION INDICES': SectionType.SYMTAB_SHNDX,
+  RISCV_ATTRIBUTES: 0x70000003,
+  ARM_ATTRIBUTES: 0x70000003,
+  GNU_ATTRIBUTES: 0x6ffffff5,
+  GNU_HASH: 0x6ffffff6,
+  VERNEED: 0x6ffffffe,
+  VERDEF: 0x6ffffffd,
+  VERSYM: 0x6fffffff,
+  'SYMTAB SECTION INDICES': SectionType.SYMTAB_SHNDX,
 };
 
 const PT_EXTRA: Record<string, number> = {
-  GNU_EH_FRAME: 0x6474e550, GNU_STACK: 0x6474e551, GNU_RELRO: 0x6474e552, GNU_PROPERTY: 0x6474e553,
+  GNU_EH_FRAME: 0x6474e550,
+  GNU_STACK: 0x6474e551,
+  GNU_RELRO: 0x6474e552,
+  GNU_PROPERTY: 0x6474e553,
   // readelf -l prints the type in 14 columns: PT_RISCV_ATTRIBUTES comes out cut short
-  RISCV_ATTRIBUT: 0x70000003, RISCV_ATTRIBUTES: 0x70000003,
+  RISCV_ATTRIBUT: 0x70000003,
+  RISCV_ATTRIBUTES: 0x70000003,
 };
 
 const MACHINES: Record<string, number> = {
-  'Tensilica Xtensa Processor': EM_XTENSA, 'RISC-V': EM_RISCV, 'Intel 80386': EM_386,
-  'Advanced Micro Devices X86-64': EM_X86_64, AArch64: EM_AARCH64,
+  'Tensilica Xtensa Processor': EM_XTENSA,
+  'RISC-V': EM_RISCV,
+  'Intel 80386': EM_386,
+  'Advanced Micro Devices X86-64': EM_X86_64,
+  AArch64: EM_AARCH64,
 };
 
 const FILE_TYPES: Record<string, number> = { NONE: 0, REL: 1, EXEC: 2, DYN: 3, CORE: 4 };
@@ -67,8 +104,19 @@ class TableError extends Error {
 export interface HeaderTable {
   /** e_ident, the 16 bytes of readelf's "Magic:" line. */
   ident: Uint8Array;
-  type: number; machine: number; version: number; entry: number; phoff: number; shoff: number;
-  flags: number; ehsize: number; phentsize: number; phnum: number; shentsize: number; shnum: number; shstrndx: number;
+  type: number;
+  machine: number;
+  version: number;
+  entry: number;
+  phoff: number;
+  shoff: number;
+  flags: number;
+  ehsize: number;
+  phentsize: number;
+  phnum: number;
+  shentsize: number;
+  shnum: number;
+  shstrndx: number;
 }
 
 /** `readelf -h` output. */
@@ -92,7 +140,9 @@ export function parseReadelfHeader(text: string, file = 'elf-header.txt'): Heade
     if (!m) throw new TableError(file, 0, get(key), `"${key}" is not a number`);
     return Number(m[1]);
   };
-  const magic = get('Magic').split(/\s+/).map((b) => parseInt(b, 16));
+  const magic = get('Magic')
+    .split(/\s+/)
+    .map((b) => parseInt(b, 16));
   if (magic.length !== 16 || magic.some((b) => !(b >= 0 && b <= 255))) throw new TableError(file, 0, get('Magic'), 'Magic is not 16 bytes');
   const typeWord = get('Type').split(' ')[0];
   const type = FILE_TYPES[typeWord] ?? genericValue(typeWord, {});
@@ -103,17 +153,35 @@ export function parseReadelfHeader(text: string, file = 'elf-header.txt'): Heade
   // "Version:" appears twice: e_ident's "1 (current)", then e_version "0x1"
   const version = Number(/^(0x[0-9a-f]+|\d+)/.exec(get('Version', 1))?.[1]);
   return {
-    ident: Uint8Array.from(magic), type, machine, version,
-    entry: num('Entry point address'), phoff: num('Start of program headers'), shoff: num('Start of section headers'),
-    flags: num('Flags'), ehsize: num('Size of this header'), phentsize: num('Size of program headers'),
-    phnum: num('Number of program headers'), shentsize: num('Size of section headers'),
-    shnum: num('Number of section headers'), shstrndx: num('Section header string table index'),
+    ident: Uint8Array.from(magic),
+    type,
+    machine,
+    version,
+    entry: num('Entry point address'),
+    phoff: num('Start of program headers'),
+    shoff: num('Start of section headers'),
+    flags: num('Flags'),
+    ehsize: num('Size of this header'),
+    phentsize: num('Size of program headers'),
+    phnum: num('Number of program headers'),
+    shentsize: num('Size of section headers'),
+    shnum: num('Number of section headers'),
+    shstrndx: num('Section header string table index'),
   };
 }
 
 export interface SectionRow {
-  index: number; name: string; type: number; addr: number; offset: number; size: number;
-  entsize: number; flags: number; link: number; info: number; align: number;
+  index: number;
+  name: string;
+  type: number;
+  addr: number;
+  offset: number;
+  size: number;
+  entsize: number;
+  flags: number;
+  link: number;
+  info: number;
+  align: number;
 }
 
 /** Section flags from readelf's letters (`WAX`, `MS`, …). Letters whose bits readelf does not show (x o p D) are refused. */
@@ -136,7 +204,8 @@ export function sectionTypeFromName(name: string): number | undefined {
 /** `readelf -S -W` output. */
 export function parseReadelfSections(text: string, file = 'elf-sections.txt'): SectionRow[] {
   const rows: SectionRow[] = [];
-  const re = /^\s*\[\s*(\d+)\] (.*?)\s+(\S+|SYMTAB SECTION INDICES)\s+([0-9a-f]{8,}) ([0-9a-f]{6,}) ([0-9a-f]{6,}) ([0-9a-f]{2,})\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/;
+  const re =
+    /^\s*\[\s*(\d+)\] (.*?)\s+(\S+|SYMTAB SECTION INDICES)\s+([0-9a-f]{8,}) ([0-9a-f]{6,}) ([0-9a-f]{6,}) ([0-9a-f]{2,})\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/;
   text.split('\n').forEach((line, i) => {
     if (!/^\s*\[\s*\d+\]/.test(line)) return;
     const m = re.exec(line);
@@ -144,15 +213,41 @@ export function parseReadelfSections(text: string, file = 'elf-sections.txt'): S
     const type = sectionTypeFromName(m[3]);
     if (type === undefined) throw new TableError(file, i + 1, line, `unknown section type ${m[3]}`);
     let flags: number;
-    try { flags = sectionFlagsFromLetters(m[8]); } catch (e) { throw new TableError(file, i + 1, line, (e as Error).message); }
-    rows.push({ index: +m[1], name: m[2], type, addr: parseInt(m[4], 16), offset: parseInt(m[5], 16), size: parseInt(m[6], 16),
-      entsize: parseInt(m[7], 16), flags, link: +m[9], info: +m[10], align: +m[11] });
+    try {
+      flags = sectionFlagsFromLetters(m[8]);
+    } catch (e) {
+      throw new TableError(file, i + 1, line, (e as Error).message);
+    }
+    rows.push({
+      index: +m[1],
+      name: m[2],
+      type,
+      addr: parseInt(m[4], 16),
+      offset: parseInt(m[5], 16),
+      size: parseInt(m[6], 16),
+      entsize: parseInt(m[7], 16),
+      flags,
+      link: +m[9],
+      info: +m[10],
+      align: +m[11],
+    });
   });
-  rows.forEach((r, i) => { if (r.index !== i) throw new TableError(file, 0, '', `section ${r.index} listed in place ${i}`); });
+  rows.forEach((r, i) => {
+    if (r.index !== i) throw new TableError(file, 0, '', `section ${r.index} listed in place ${i}`);
+  });
   return rows;
 }
 
-export interface SegmentRow { type: number; offset: number; vaddr: number; paddr: number; filesz: number; memsz: number; flags: number; align: number }
+export interface SegmentRow {
+  type: number;
+  offset: number;
+  vaddr: number;
+  paddr: number;
+  filesz: number;
+  memsz: number;
+  flags: number;
+  align: number;
+}
 
 export function segmentTypeFromName(name: string): number | undefined {
   const std = (SegmentType as unknown as Record<string, number | undefined>)[name];
@@ -166,9 +261,15 @@ export function parseReadelfSegments(text: string, file = 'elf-segments.txt'): S
   const re = /^ {2}(\S+)\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) ([R ][W ][E ]) 0x([0-9a-f]+)$/;
   let inTable = false;
   text.split('\n').forEach((line, i) => {
-    if (/^\s+Type\s+Offset\s+VirtAddr/.test(line)) { inTable = true; return; }
+    if (/^\s+Type\s+Offset\s+VirtAddr/.test(line)) {
+      inTable = true;
+      return;
+    }
     if (!inTable) return;
-    if (line.trim() === '') { inTable = false; return; }
+    if (line.trim() === '') {
+      inTable = false;
+      return;
+    }
     if (/^\s+\[Requesting program interpreter/.test(line)) return;
     const m = re.exec(line);
     if (!m) throw new TableError(file, i + 1, line, 'not a program header line');
@@ -176,13 +277,30 @@ export function parseReadelfSegments(text: string, file = 'elf-segments.txt'): S
     if (type === undefined) throw new TableError(file, i + 1, line, `unknown segment type ${m[1]}`);
     const f = m[7];
     const flags = (f[0] === 'R' ? 4 : 0) | (f[1] === 'W' ? 2 : 0) | (f[2] === 'E' ? 1 : 0);
-    rows.push({ type, offset: parseInt(m[2], 16), vaddr: parseInt(m[3], 16), paddr: parseInt(m[4], 16),
-      filesz: parseInt(m[5], 16), memsz: parseInt(m[6], 16), flags, align: parseInt(m[8], 16) });
+    rows.push({
+      type,
+      offset: parseInt(m[2], 16),
+      vaddr: parseInt(m[3], 16),
+      paddr: parseInt(m[4], 16),
+      filesz: parseInt(m[5], 16),
+      memsz: parseInt(m[6], 16),
+      flags,
+      align: parseInt(m[8], 16),
+    });
   });
   return rows;
 }
 
-export interface SymbolRow { index: number; value: number; size: number; type: number; bind: number; other: number; shndx: number; name: string }
+export interface SymbolRow {
+  index: number;
+  value: number;
+  size: number;
+  type: number;
+  bind: number;
+  other: number;
+  shndx: number;
+  name: string;
+}
 
 /** One symbol table of `readelf -s -W` output: its name (`.symtab`) and every entry in order, entry 0 included. */
 export function parseReadelfSymbols(text: string, file = 'elf-symbols.txt'): { table: string; count: number; symbols: SymbolRow[] } {
@@ -204,8 +322,18 @@ export function parseReadelfSymbols(text: string, file = 'elf-symbols.txt'): { t
     const type = m[4] === 'IFUNC' ? 10 : m[4] === 'RELC' ? 8 : m[4] === 'SRELC' ? 9 : types[m[4]];
     const bind = binds[m[5]];
     const vis = VISIBILITY[m[6]];
-    const ndx = m[7] === 'UND' ? SHN_UNDEF : m[7] === 'ABS' ? SHN_ABS : m[7] === 'COM' ? SHN_COMMON
-      : /^\d+$/.test(m[7]) ? Number(m[7]) : /^(?:PRC|OS |RSV)\[0x([0-9a-f]+)\]$/.test(m[7]) ? parseInt(m[7].slice(6), 16) : undefined;
+    const ndx =
+      m[7] === 'UND'
+        ? SHN_UNDEF
+        : m[7] === 'ABS'
+          ? SHN_ABS
+          : m[7] === 'COM'
+            ? SHN_COMMON
+            : /^\d+$/.test(m[7])
+              ? Number(m[7])
+              : /^(?:PRC|OS |RSV)\[0x([0-9a-f]+)\]$/.test(m[7])
+                ? parseInt(m[7].slice(6), 16)
+                : undefined;
     if (typeof type !== 'number' || typeof bind !== 'number' || vis === undefined || ndx === undefined) {
       throw new TableError(file, i + 1, line, 'unknown symbol type, binding, visibility or section index');
     }
@@ -241,7 +369,12 @@ export function buildStringTable(names: Iterable<string>): { bytes: Uint8Array; 
   const encoded = unique.map((n) => enc.encode(n));
   const start = new Map<number, number>();
   let size = 1;
-  unique.forEach((_, i) => { if (owner[i] === i) { start.set(i, size); size += encoded[i].length + 1; } });
+  unique.forEach((_, i) => {
+    if (owner[i] === i) {
+      start.set(i, size);
+      size += encoded[i].length + 1;
+    }
+  });
   const bytes = new Uint8Array(size);
   const index = new Map<string, number>();
   unique.forEach((n, i) => {
@@ -273,7 +406,8 @@ export function readCorpusTables(c: CorpusCase): CorpusTables {
     header: parseReadelfHeader(read('elf-header.txt')),
     sections: parseReadelfSections(read('elf-sections.txt')),
     segments: parseReadelfSegments(read('elf-segments.txt')),
-    symbols: syms.symbols, symbolTable: syms.table,
+    symbols: syms.symbols,
+    symbolTable: syms.table,
     fileBytes: Number(read('elf-bytes.txt').trim()),
   };
 }
@@ -301,7 +435,8 @@ export function rebuildFromTables(t: CorpusTables): RebuiltElf {
   }
   const strtab = sections[symtab.link];
   const shstrtab = sections[h.shstrndx];
-  if (!strtab || strtab.type !== SectionType.STRTAB || !shstrtab || shstrtab.type !== SectionType.STRTAB) throw new Error('string tables missing');
+  if (!strtab || strtab.type !== SectionType.STRTAB || !shstrtab || shstrtab.type !== SectionType.STRTAB)
+    throw new Error('string tables missing');
 
   // Section symbols carry no name of their own: readelf shows their section's name.
   const nameOf = (s: SymbolRow) => (s.type === SymbolType.SECTION && sections[s.shndx]?.name === s.name ? '' : s.name);
@@ -328,24 +463,38 @@ export function rebuildFromTables(t: CorpusTables): RebuiltElf {
   const bytes = new Uint8Array(fileEnd);
   const view = new DataView(bytes.buffer);
   const need = (offset: number, size: number, what: string) => {
-    if (offset + size > bytes.length) throw new Error(`${what} (0x${offset.toString(16)} + 0x${size.toString(16)}) runs past the file's ${bytes.length} bytes`);
+    if (offset + size > bytes.length)
+      throw new Error(`${what} (0x${offset.toString(16)} + 0x${size.toString(16)}) runs past the file's ${bytes.length} bytes`);
   };
 
   // File header
   bytes.set(h.ident, 0);
-  view.setUint16(16, h.type, true); view.setUint16(18, h.machine, true); view.setUint32(20, h.version, true);
-  view.setUint32(24, h.entry, true); view.setUint32(28, h.phoff, true); view.setUint32(32, h.shoff, true);
-  view.setUint32(36, h.flags, true); view.setUint16(40, h.ehsize, true); view.setUint16(42, h.phentsize, true);
-  view.setUint16(44, h.phnum, true); view.setUint16(46, h.shentsize, true); view.setUint16(48, h.shnum, true);
+  view.setUint16(16, h.type, true);
+  view.setUint16(18, h.machine, true);
+  view.setUint32(20, h.version, true);
+  view.setUint32(24, h.entry, true);
+  view.setUint32(28, h.phoff, true);
+  view.setUint32(32, h.shoff, true);
+  view.setUint32(36, h.flags, true);
+  view.setUint16(40, h.ehsize, true);
+  view.setUint16(42, h.phentsize, true);
+  view.setUint16(44, h.phnum, true);
+  view.setUint16(46, h.shentsize, true);
+  view.setUint16(48, h.shnum, true);
   view.setUint16(50, h.shstrndx, true);
 
   // Program headers
   need(h.phoff, h.phnum * 32, 'program header table');
   t.segments.forEach((p, i) => {
     const o = h.phoff + i * 32;
-    view.setUint32(o, p.type, true); view.setUint32(o + 4, p.offset, true); view.setUint32(o + 8, p.vaddr, true);
-    view.setUint32(o + 12, p.paddr, true); view.setUint32(o + 16, p.filesz, true); view.setUint32(o + 20, p.memsz, true);
-    view.setUint32(o + 24, p.flags, true); view.setUint32(o + 28, p.align, true);
+    view.setUint32(o, p.type, true);
+    view.setUint32(o + 4, p.offset, true);
+    view.setUint32(o + 8, p.vaddr, true);
+    view.setUint32(o + 12, p.paddr, true);
+    view.setUint32(o + 16, p.filesz, true);
+    view.setUint32(o + 20, p.memsz, true);
+    view.setUint32(o + 24, p.flags, true);
+    view.setUint32(o + 28, p.align, true);
   });
 
   // Section headers
@@ -354,9 +503,15 @@ export function rebuildFromTables(t: CorpusTables): RebuiltElf {
     if (s.type !== SectionType.NOBITS && s.type !== SectionType.NULL) need(s.offset, s.size, `section ${s.name}`);
     const o = h.shoff + i * 40;
     view.setUint32(o, i === 0 ? 0 : secStrings.index.get(s.name)!, true);
-    view.setUint32(o + 4, s.type, true); view.setUint32(o + 8, s.flags, true); view.setUint32(o + 12, s.addr, true);
-    view.setUint32(o + 16, s.offset, true); view.setUint32(o + 20, s.size, true); view.setUint32(o + 24, s.link, true);
-    view.setUint32(o + 28, s.info, true); view.setUint32(o + 32, s.align, true); view.setUint32(o + 36, s.entsize, true);
+    view.setUint32(o + 4, s.type, true);
+    view.setUint32(o + 8, s.flags, true);
+    view.setUint32(o + 12, s.addr, true);
+    view.setUint32(o + 16, s.offset, true);
+    view.setUint32(o + 20, s.size, true);
+    view.setUint32(o + 24, s.link, true);
+    view.setUint32(o + 28, s.info, true);
+    view.setUint32(o + 32, s.align, true);
+    view.setUint32(o + 36, s.entsize, true);
   });
 
   // String tables and symbols
@@ -364,7 +519,8 @@ export function rebuildFromTables(t: CorpusTables): RebuiltElf {
   bytes.set(secStrings.bytes, shstrtab.offset);
   t.symbols.forEach((s, i) => {
     const o = symtab.offset + i * 16;
-    view.setUint32(o, symStrings.index.get(nameOf(s))!, true); view.setUint32(o + 4, s.value, true);
+    view.setUint32(o, symStrings.index.get(nameOf(s))!, true);
+    view.setUint32(o + 4, s.value, true);
     view.setUint32(o + 8, s.size, true);
     bytes[o + 12] = (s.bind << 4) | (s.type & 0xf);
     bytes[o + 13] = s.other;

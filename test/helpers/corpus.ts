@@ -43,7 +43,14 @@ export function corpusCase(name: string): CorpusCase {
   const map = files.find((f) => f.endsWith('.map'));
   if (!map) throw new Error(`corpus case ${name} has no .map file`);
   const partitions = ['partitions.bin', 'partition-table.bin'].find((f) => files.includes(f));
-  return { name, dir, mapPath: join(dir, map), partitionsPath: partitions ? join(dir, partitions) : undefined, chip: String(meta.chip), meta };
+  return {
+    name,
+    dir,
+    mapPath: join(dir, map),
+    partitionsPath: partitions ? join(dir, partitions) : undefined,
+    chip: String(meta.chip),
+    meta,
+  };
 }
 
 /** Every case of the corpus (empty when it is absent: check `corpusAvailable()` and say so). */
@@ -66,6 +73,8 @@ export function reportMissingCorpus(): void {
     console.warn(CORPUS_ABSENT);
     it.skip('corpus present', () => {});
   } else {
-    it('corpus present', () => { throw new Error(CORPUS_ABSENT); });
+    it('corpus present', () => {
+      throw new Error(CORPUS_ABSENT);
+    });
   }
 }

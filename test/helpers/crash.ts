@@ -12,7 +12,11 @@ export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const rel of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
     const st = statSync(join(dir, rel));
-    if (st.isFile()) out[rel] = `${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex').slice(0, 16)} ${(st.mode & 0o7777).toString(8)}`;
+    if (st.isFile())
+      out[rel] = `${createHash('sha256')
+        .update(readFileSync(join(dir, rel)))
+        .digest('hex')
+        .slice(0, 16)} ${(st.mode & 0o7777).toString(8)}`;
   }
   return out;
 }
@@ -29,7 +33,10 @@ export function traceCommit(args: string[]): { status: number | null; stderr: st
 /** Runs the CLI until it prints commit step `at`, then kill -9. Resolves with the steps seen. */
 export function killAtStep(args: string[], at: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ESP32MM_COMMIT_PAUSE_AT: String(at) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ESP32MM_COMMIT_PAUSE_AT: String(at) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     const steps: string[] = [];
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

@@ -18,8 +18,18 @@ const PARTITIONS = [
 ].join('\n');
 
 /** One step of a generated function: x = (x * mul + add) ^ (x >> shift), unsigned 32-bit. */
-interface Step { mul: number; add: number; shift: number }
-export interface GeneratedLibrary { name: string; entry: string; source: string; predict: (i: number) => number; functions: number }
+interface Step {
+  mul: number;
+  add: number;
+  shift: number;
+}
+export interface GeneratedLibrary {
+  name: string;
+  entry: string;
+  source: string;
+  predict: (i: number) => number;
+  functions: number;
+}
 
 /**
  * A library of `functions` seeded functions reached through one table (so --gc-sections
@@ -29,9 +39,12 @@ export interface GeneratedLibrary { name: string; entry: string; source: string;
 export function generateLibrary(name: string, entry: string, functions: number, seed: number, steps = 24): GeneratedLibrary {
   const rnd = seededRandom(seed);
   const k = () => 1 + Math.floor(rnd() * 0x7fff);
-  const fns: Step[][] = Array.from({ length: functions }, () => Array.from({ length: steps }, () => ({ mul: k(), add: k(), shift: 1 + (k() % 13) })));
+  const fns: Step[][] = Array.from({ length: functions }, () =>
+    Array.from({ length: steps }, () => ({ mul: k(), add: k(), shift: 1 + (k() % 13) })),
+  );
   const prefix = name.toLowerCase();
-  const body = (f: Step[], i: number) => f.map((s) => `  x = (x * ${s.mul}u + ${s.add}u) ^ (x >> ${s.shift});`).join('\n') + `\n  return x + ${i}u;`;
+  const body = (f: Step[], i: number) =>
+    f.map((s) => `  x = (x * ${s.mul}u + ${s.add}u) ^ (x >> ${s.shift});`).join('\n') + `\n  return x + ${i}u;`;
   const source = [
     ...fns.map((f, i) => `unsigned ${prefix}_fn_${i}(unsigned x) {\n${body(f, i)}\n}`),
     `unsigned (*const ${prefix}_table[${functions}])(unsigned) = { ${fns.map((_, i) => `${prefix}_fn_${i}`).join(', ')} };`,
@@ -54,25 +67,58 @@ export function generateLibrary(name: string, entry: string, functions: number, 
  * (test/device/qemu-flash/<name>/base.ld); window = the chip's instruction window.
  */
 export interface FlashArch {
-  name: 'xtensa' | 'riscv'; chip: string; prefix: string; cflags: string[]; flashCodeAddr: number; window: { start: number; end: number };
-  fragmentArgs: string[]; starts: string[]; linkArgs: (dir: string) => string[]; qemu: string; qemuArgs: string[];
+  name: 'xtensa' | 'riscv';
+  chip: string;
+  prefix: string;
+  cflags: string[];
+  flashCodeAddr: number;
+  window: { start: number; end: number };
+  fragmentArgs: string[];
+  starts: string[];
+  linkArgs: (dir: string) => string[];
+  qemu: string;
+  qemuArgs: string[];
 }
 const QEMU_DIR = join(REPO, 'test/device/qemu');
 export const XTENSA: FlashArch = {
-  name: 'xtensa', chip: 'esp32', prefix: 'xtensa-lx106-elf-', cflags: ['-mlongcalls'], flashCodeAddr: 0x40200000,
-  window: { start: 0x400d0000, end: 0x40400000 }, fragmentArgs: ['--ctors', 'ctors'],
+  name: 'xtensa',
+  chip: 'esp32',
+  prefix: 'xtensa-lx106-elf-',
+  cflags: ['-mlongcalls'],
+  flashCodeAddr: 0x40200000,
+  window: { start: 0x400d0000, end: 0x40400000 },
+  fragmentArgs: ['--ctors', 'ctors'],
   starts: [join(QEMU_DIR, 'xtensa/crt.S'), join(QEMU_DIR, 'xtensa/io.c')],
   linkArgs: () => ['-nostdlib', '-nostartfiles', '-lc', '-lgcc'],
-  qemu: 'qemu-system-xtensa', qemuArgs: ['-M', 'sim', '-cpu', 'lx106', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting'],
+  qemu: 'qemu-system-xtensa',
+  qemuArgs: ['-M', 'sim', '-cpu', 'lx106', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting'],
 };
 // gcc 12: -misa-spec=2.2 keeps fence.i in rv32imac and selects picolibc's rv32imac multilib
 export const RISCV: FlashArch = {
-  name: 'riscv', chip: 'esp32c3', prefix: 'riscv64-unknown-elf-', cflags: ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs'],
-  flashCodeAddr: 0x42400000, window: { start: 0x42000000, end: 0x42800000 }, fragmentArgs: [],
+  name: 'riscv',
+  chip: 'esp32c3',
+  prefix: 'riscv64-unknown-elf-',
+  cflags: ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs'],
+  flashCodeAddr: 0x42400000,
+  window: { start: 0x42000000, end: 0x42800000 },
+  fragmentArgs: [],
   starts: [join(QEMU_DIR, 'riscv/io.c'), join(REPO, 'test/device/qemu-flash/riscv/supervisor.c')],
   linkArgs: (dir) => ['--oslib=semihost', '--crt0=semihost', `-L${picolibcSections(dir)}`],
   qemu: 'qemu-system-riscv32',
-  qemuArgs: ['-M', 'virt', '-bios', 'none', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native'],
+  qemuArgs: [
+    '-M',
+    'virt',
+    '-bios',
+    'none',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    'none',
+    '-semihosting-config',
+    'enable=on,target=native',
+  ],
 };
 export const FLASH_ARCHES = [XTENSA, RISCV];
 
@@ -88,13 +134,32 @@ function picolibcSections(dir: string): string {
   return dir;
 }
 
-export interface FlashFirmware { dir: string; elf: string; map: string; mm: string; partitions: string; libraries: GeneratedLibrary[] }
+export interface FlashFirmware {
+  dir: string;
+  elf: string;
+  map: string;
+  mm: string;
+  partitions: string;
+  libraries: GeneratedLibrary[];
+}
 
 /** Build and split the firmware in `dir` with its four libraries (BigModel, Small, RamModel, RamOther). */
 export function buildFlashFirmware(arch: FlashArch, dir: string, libraries: GeneratedLibrary[]): FlashFirmware {
   const src = join(REPO, 'firmware/src');
   const here = join(REPO, 'test/device/qemu-flash');
-  const cflags = [...arch.cflags, '-Os', '-g', '-ffunction-sections', '-fdata-sections', '-Wall', '-Wextra', '-Werror', `-I${src}`, '-DMM_SEMIHOSTING', '-DMM_NO_STDIO'];
+  const cflags = [
+    ...arch.cflags,
+    '-Os',
+    '-g',
+    '-ffunction-sections',
+    '-fdata-sections',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    `-I${src}`,
+    '-DMM_SEMIHOSTING',
+    '-DMM_NO_STDIO',
+  ];
   mkdirSync(join(dir, 'obj'), { recursive: true });
   const cc = (file: string, out: string) => runOk(`${arch.prefix}gcc`, [...cflags, '-std=gnu11', '-c', file, '-o', out]);
   const archives = libraries.map((lib) => {
@@ -106,22 +171,60 @@ export function buildFlashFirmware(arch: FlashArch, dir: string, libraries: Gene
     runOk(`${arch.prefix}ar`, ['rcs', archive, join(libDir, `${lib.name}.o`)]);
     return archive;
   });
-  const objects = ['mm_loader', 'mm_crc32', 'mm_build_id', 'mm_port_generic', 'mm_storage_semihost', 'mm_flash', 'mm_flash_semihost']
-    .map((m) => { cc(join(src, `${m}.c`), join(dir, 'obj', `${m}.o`)); return join(dir, 'obj', `${m}.o`); });
+  const objects = ['mm_loader', 'mm_crc32', 'mm_build_id', 'mm_port_generic', 'mm_storage_semihost', 'mm_flash', 'mm_flash_semihost'].map(
+    (m) => {
+      cc(join(src, `${m}.c`), join(dir, 'obj', `${m}.o`));
+      return join(dir, 'obj', `${m}.o`);
+    },
+  );
   cc(join(here, 'e2e.c'), join(dir, 'obj', 'e2e.o'));
-  const starts = arch.starts.map((f, i) => { cc(f, join(dir, 'obj', `start${i}.o`)); return join(dir, 'obj', `start${i}.o`); });
+  const starts = arch.starts.map((f, i) => {
+    cc(f, join(dir, 'obj', `start${i}.o`));
+    return join(dir, 'obj', `start${i}.o`);
+  });
 
   const partitions = join(dir, 'partitions.csv');
   writeFileSync(partitions, PARTITIONS);
   const fragment = join(dir, 'esp32mm.ld');
-  const f = esp32mm(['fragment', '--chip', arch.chip, '--libs', libraries.map((l) => l.name).join(','),
-    '--slot', 'model(flash):BigModel,Small', '--slot', 'ram:RamModel,RamOther', ...arch.fragmentArgs, '--partitions', partitions,
-    '--flash-code-addr', '0x' + arch.flashCodeAddr.toString(16), '-o', fragment]);
+  const f = esp32mm([
+    'fragment',
+    '--chip',
+    arch.chip,
+    '--libs',
+    libraries.map((l) => l.name).join(','),
+    '--slot',
+    'model(flash):BigModel,Small',
+    '--slot',
+    'ram:RamModel,RamOther',
+    ...arch.fragmentArgs,
+    '--partitions',
+    partitions,
+    '--flash-code-addr',
+    '0x' + arch.flashCodeAddr.toString(16),
+    '-o',
+    fragment,
+  ]);
   if (f.status !== 0) throw new Error(`esp32mm fragment failed:\n${f.stderr}`);
-  const elf = join(dir, 'fw.elf'), map = join(dir, 'fw.map');
+  const elf = join(dir, 'fw.elf'),
+    map = join(dir, 'fw.map');
   const [flags, libs] = [arch.linkArgs(dir).filter((a) => !a.startsWith('-l')), arch.linkArgs(dir).filter((a) => a.startsWith('-l'))];
-  const l = run(`${arch.prefix}gcc`, [...arch.cflags, ...flags, '-T', fragment, '-T', join(here, arch.name, 'base.ld'),
-    '-Wl,--gc-sections', `-Wl,-Map=${map}`, ...starts, join(dir, 'obj', 'e2e.o'), ...objects, ...archives, ...libs, '-o', elf]);
+  const l = run(`${arch.prefix}gcc`, [
+    ...arch.cflags,
+    ...flags,
+    '-T',
+    fragment,
+    '-T',
+    join(here, arch.name, 'base.ld'),
+    '-Wl,--gc-sections',
+    `-Wl,-Map=${map}`,
+    ...starts,
+    join(dir, 'obj', 'e2e.o'),
+    ...objects,
+    ...archives,
+    ...libs,
+    '-o',
+    elf,
+  ]);
   if (l.status !== 0) throw new Error(`link failed:\n${l.stderr}`);
   const mm = join(dir, 'mm');
   const s = esp32mm(['split', elf, '--out', mm]);
@@ -146,7 +249,15 @@ export function runFlashFirmware(arch: FlashArch, fw: FlashFirmware, cwd: string
 }
 
 /** The cost fields of a "load <lib>: OK card=.. erases=.." line. */
-export interface LoadCost { result: string; card: number; erases: number; programs: number; programmed: number; mapped: number; unmapped: number }
+export interface LoadCost {
+  result: string;
+  card: number;
+  erases: number;
+  programs: number;
+  programmed: number;
+  mapped: number;
+  unmapped: number;
+}
 export function parseLoad(line: string): LoadCost {
   const m = /^load \S+: (\S+) card=(\d+) erases=(\d+) programs=(\d+) programmed=(\d+) mapped=(\d+) unmapped=(\d+)$/.exec(line);
   if (!m) throw new Error(`not a load line: ${line}`);

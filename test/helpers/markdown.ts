@@ -2,11 +2,18 @@
 // src/core/memmap/export.ts, for tests that check a Markdown export against the model.
 import { expect } from 'vitest';
 
-export interface MarkdownTable { header: string[]; align: string[]; rows: string[][] }
+export interface MarkdownTable {
+  header: string[];
+  align: string[];
+  rows: string[][];
+}
 
 /** The cells of one `| a | b |` line: split at pipes not escaped with a backslash, `\|` read as `|`. */
 function cells(line: string): string[] {
-  const body = line.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
+  const body = line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/(?<!\\)\|$/, '');
   return body.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
 }
 

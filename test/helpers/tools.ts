@@ -7,7 +7,11 @@ import { join, resolve } from 'node:path';
 export const REPO = resolve(__dirname, '../..');
 export const CLI = join(REPO, 'dist/cli.js');
 
-export interface RunResult { status: number; stdout: string; stderr: string }
+export interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
 
 export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): RunResult {
   const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
@@ -51,37 +55,83 @@ export function fixtureElfs(): string[] {
 
 export const EXAMPLE_ELF = join(REPO, 'examples/esp32cam-ai/.pio/build/esp32cam/firmware.elf');
 
-export interface ReadelfSection { index: number; name: string; type: string; addr: number; offset: number; size: number; flags: string; link: number; info: number; align: number }
+export interface ReadelfSection {
+  index: number;
+  name: string;
+  type: string;
+  addr: number;
+  offset: number;
+  size: number;
+  flags: string;
+  link: number;
+  info: number;
+  align: number;
+}
 
 /** `readelf -W -S`, parsed. */
 export function readelfSections(elfPath: string): ReadelfSection[] {
   const out = runOk(`${binutilsFor(elfPath)}readelf`, ['-W', '-S', elfPath]);
   const rows: ReadelfSection[] = [];
-  const re = /^\s*\[\s*(\d+)\]\s+(\S*)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+(\S*?)\s*(\d+)\s+(\d+)\s+(\d+)\s*$/;
+  const re =
+    /^\s*\[\s*(\d+)\]\s+(\S*)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+(\S*?)\s*(\d+)\s+(\d+)\s+(\d+)\s*$/;
   for (const line of out.split('\n')) {
     const m = re.exec(line);
     if (!m || m[1] === '0') continue;
-    rows.push({ index: +m[1], name: m[2], type: m[3], addr: parseInt(m[4], 16), offset: parseInt(m[5], 16), size: parseInt(m[6], 16),
-      flags: m[8], link: +m[9], info: +m[10], align: +m[11] });
+    rows.push({
+      index: +m[1],
+      name: m[2],
+      type: m[3],
+      addr: parseInt(m[4], 16),
+      offset: parseInt(m[5], 16),
+      size: parseInt(m[6], 16),
+      flags: m[8],
+      link: +m[9],
+      info: +m[10],
+      align: +m[11],
+    });
   }
   return rows;
 }
 
-export interface ReadelfSegment { type: string; offset: number; vaddr: number; paddr: number; filesz: number; memsz: number }
+export interface ReadelfSegment {
+  type: string;
+  offset: number;
+  vaddr: number;
+  paddr: number;
+  filesz: number;
+  memsz: number;
+}
 
 /** `readelf -W -l`, parsed (program headers only). */
 export function readelfSegments(elfPath: string): ReadelfSegment[] {
   const out = runOk(`${binutilsFor(elfPath)}readelf`, ['-W', '-l', elfPath]);
   const rows: ReadelfSegment[] = [];
-  const re = /^\s+([A-Z_]+|LOOS\+0x[0-9a-f]+|0x[0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s/;
+  const re =
+    /^\s+([A-Z_]+|LOOS\+0x[0-9a-f]+|0x[0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s/;
   for (const line of out.split('\n')) {
     const m = re.exec(line);
-    if (m) rows.push({ type: m[1], offset: parseInt(m[2], 16), vaddr: parseInt(m[3], 16), paddr: parseInt(m[4], 16), filesz: parseInt(m[5], 16), memsz: parseInt(m[6], 16) });
+    if (m)
+      rows.push({
+        type: m[1],
+        offset: parseInt(m[2], 16),
+        vaddr: parseInt(m[3], 16),
+        paddr: parseInt(m[4], 16),
+        filesz: parseInt(m[5], 16),
+        memsz: parseInt(m[6], 16),
+      });
   }
   return rows;
 }
 
-export interface ReadelfSymbol { index: number; value: number; size: number; type: string; bind: string; ndx: string; name: string }
+export interface ReadelfSymbol {
+  index: number;
+  value: number;
+  size: number;
+  type: string;
+  bind: string;
+  ndx: string;
+  name: string;
+}
 
 /** `readelf -W -s` for one table ('.symtab' or '.dynsym'), parsed. */
 export function readelfSymbols(elfPath: string, table = '.symtab'): ReadelfSymbol[] {
@@ -90,7 +140,10 @@ export function readelfSymbols(elfPath: string, table = '.symtab'): ReadelfSymbo
   let inTable = false;
   const re = /^\s*(\d+):\s+([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+(\S+)\s+(\S+)\s+\S+\s+(\S+)\s?(.*)$/;
   for (const line of out.split('\n')) {
-    if (line.startsWith('Symbol table')) { inTable = line.includes(`'${table}'`); continue; }
+    if (line.startsWith('Symbol table')) {
+      inTable = line.includes(`'${table}'`);
+      continue;
+    }
     const m = inTable && re.exec(line);
     if (!m || m[1] === '0') continue;
     rows.push({ index: +m[1], value: parseInt(m[2], 16), size: Number(m[3]), type: m[4], bind: m[5], ndx: m[6], name: m[7] });

@@ -13,19 +13,23 @@ import type { LinkWarning } from '../../src/core/link/mapcheck';
 import { REPO } from '../helpers/tools';
 
 const base = (over: Partial<DoctorInput> = {}): DoctorInput => ({
-  env: 'board', chip: 'esp32s3', framework: 'espidf', libs: ['TinyClassifier'], code: 'iram', data: 'dram', ...over,
+  env: 'board',
+  chip: 'esp32s3',
+  framework: 'espidf',
+  libs: ['TinyClassifier'],
+  code: 'iram',
+  data: 'dram',
+  ...over,
 });
-const withConfig = (text: string, over: Partial<DoctorInput> = {}) => base({ sdkconfig: { config: parseAnySdkconfig(text).config, source: 'sdkconfig.board' }, ...over });
+const withConfig = (text: string, over: Partial<DoctorInput> = {}) =>
+  base({ sdkconfig: { config: parseAnySdkconfig(text).config, source: 'sdkconfig.board' }, ...over });
 
 const S3_MEMPROT_ON = [
   'CONFIG_IDF_TARGET="esp32s3"',
   'CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=y',
   'CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK=y',
 ].join('\n');
-const S3_MEMPROT_OFF = [
-  'CONFIG_IDF_TARGET="esp32s3"',
-  '# CONFIG_ESP_SYSTEM_MEMPROT_FEATURE is not set',
-].join('\n');
+const S3_MEMPROT_OFF = ['CONFIG_IDF_TARGET="esp32s3"', '# CONFIG_ESP_SYSTEM_MEMPROT_FEATURE is not set'].join('\n');
 // As Kconfig writes sdkconfig.h (the Arduino core ships such a file for the C3 with the lock on).
 const C3_HEADER_ON = [
   '/*',
@@ -42,7 +46,9 @@ const C3_HEADER_ON = [
   '/* List of deprecated options */',
   '#define CONFIG_ESP32C3_MEMPROT_FEATURE CONFIG_ESP_SYSTEM_MEMPROT_FEATURE',
 ].join('\n');
-const C3_HEADER_OFF = C3_HEADER_ON.split('\n').filter((l) => !l.includes('MEMPROT')).join('\n');
+const C3_HEADER_OFF = C3_HEADER_ON.split('\n')
+  .filter((l) => !l.includes('MEMPROT'))
+  .join('\n');
 
 describe('sdkconfig.h reader', () => {
   it('reads bools as 1, strings unquoted, numbers as written, deprecated names through their alias', () => {
@@ -62,7 +68,11 @@ describe('sdkconfig.h reader', () => {
   });
 
   it('an alias of an option that is off stays unset', () => {
-    expect(parseSdkconfigHeader(C3_HEADER_OFF + '\n#define CONFIG_ESP32C3_MEMPROT_FEATURE CONFIG_ESP_SYSTEM_MEMPROT_FEATURE').has('CONFIG_ESP32C3_MEMPROT_FEATURE')).toBe(false);
+    expect(
+      parseSdkconfigHeader(C3_HEADER_OFF + '\n#define CONFIG_ESP32C3_MEMPROT_FEATURE CONFIG_ESP_SYSTEM_MEMPROT_FEATURE').has(
+        'CONFIG_ESP32C3_MEMPROT_FEATURE',
+      ),
+    ).toBe(false);
   });
 });
 
@@ -102,7 +112,9 @@ describe('memory protection', () => {
   });
 
   it('the PMP IRAM/DRAM split on a C6: an error with its own menu entry', () => {
-    const [f] = doctorErrors(runDoctor(withConfig('CONFIG_IDF_TARGET="esp32c6"\nCONFIG_ESP_SYSTEM_PMP_IDRAM_SPLIT=y', { chip: 'esp32c6' })));
+    const [f] = doctorErrors(
+      runDoctor(withConfig('CONFIG_IDF_TARGET="esp32c6"\nCONFIG_ESP_SYSTEM_PMP_IDRAM_SPLIT=y', { chip: 'esp32c6' })),
+    );
     expect(f.option).toBe('CONFIG_ESP_SYSTEM_PMP_IDRAM_SPLIT');
     expect(f.message).toContain('the PMP IRAM/DRAM split is on');
     expect(f.fix).toContain('Enable IRAM/DRAM split protection');
@@ -117,7 +129,10 @@ describe('memory protection', () => {
   it('code in flash slots is not written into IRAM, so memory protection does not stop it', () => {
     const r = runDoctor(withConfig(S3_MEMPROT_ON, { code: 'flash' }));
     expect(r.findings).toEqual([]);
-    expect(r.checked).toContainEqual({ check: 'memory-protection', detail: 'code executes in place from flash (flash slots): nothing is written into IRAM' });
+    expect(r.checked).toContainEqual({
+      check: 'memory-protection',
+      detail: 'code executes in place from flash (flash slots): nothing is written into IRAM',
+    });
   });
 
   it('code in PSRAM is not behind it; no sdkconfig is said, not passed over', () => {
@@ -172,17 +187,32 @@ describe('slot fit and resident libraries', () => {
     expect(f.slot).toBe('ai');
     expect(f.message).toContain(`${text.size} B of IRAM for its text`);
     const over = text.start + text.size - (0x40080000 + 0x600);
-    expect(f.message).toContain(`${over} B more than the ${text.size - over} B the firmware leaves there (IRAM is 1536 B, map:iram0_0_seg)`);
+    expect(f.message).toContain(
+      `${over} B more than the ${text.size - over} B the firmware leaves there (IRAM is 1536 B, map:iram0_0_seg)`,
+    );
     expect(f.fix).toContain('keep one of TinyClassifier, ImageFilters in the firmware');
   });
 
   it("takes the link-map check's framework-rule errors, and only those", () => {
     const warnings = [
-      { kind: 'framework-rule', severity: 'error', lib: 'esp_ringbuf', message: 'esp_ringbuf: ESP-IDF places all of libesp_ringbuf.a in internal RAM on purpose' },
+      {
+        kind: 'framework-rule',
+        severity: 'error',
+        lib: 'esp_ringbuf',
+        message: 'esp_ringbuf: ESP-IDF places all of libesp_ringbuf.a in internal RAM on purpose',
+      },
       { kind: 'iram-resident', severity: 'warning', lib: 'esp_ringbuf', message: 'IRAM_ATTR' },
     ] as unknown as LinkWarning[];
     const r = runDoctor(base({ libs: ['esp_ringbuf'], linkWarnings: warnings }));
-    expect(r.findings).toEqual([{ check: 'resident-library', severity: 'error', lib: 'esp_ringbuf', message: warnings[0].message, fix: 'keep esp_ringbuf in the firmware: remove it from custom_mm_libs in [env:board]' }]);
+    expect(r.findings).toEqual([
+      {
+        check: 'resident-library',
+        severity: 'error',
+        lib: 'esp_ringbuf',
+        message: warnings[0].message,
+        fix: 'keep esp_ringbuf in the firmware: remove it from custom_mm_libs in [env:board]',
+      },
+    ]);
   });
 
   it('no libraries: nothing checked, and it says so', () => {

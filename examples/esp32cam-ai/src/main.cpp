@@ -16,8 +16,8 @@
 
 static const int kWidth = 96, kHeight = 96;
 static const unsigned long kFrameMs = 1000, kRetryMs = 5000;
-static const int kMinScore = 8;   // below it a frame is "(unsure)"
-static uint8_t frame[kWidth * kHeight];   // grayscale frame
+static const int kMinScore = 8;         // below it a frame is "(unsure)"
+static uint8_t frame[kWidth * kHeight]; // grayscale frame
 static uint8_t features[IF_FEATURES];
 static int frameNo;
 static unsigned long nextFrameAt;
@@ -55,7 +55,7 @@ static void unloadLibraries() {
 // the next frame; loop() keeps serving the agent meanwhile.
 static unsigned long classifyFrame() {
     captureFrame();
-    dropClassifier();   // ImageFilters evicts TinyClassifier
+    dropClassifier(); // ImageFilters evicts TinyClassifier
     int edges = mm_lazy_if_extract_features(frame, kWidth, kHeight, features);
     if (edges < 0) {
         Serial.printf("ImageFilters: %s %s: %s\n", mm.lastErrorName(), mm.lastErrorFile(), mm.lastErrorText());
@@ -75,8 +75,8 @@ static unsigned long classifyFrame() {
 }
 
 void setup() {
-    Serial.setRxBufferSize(10 * 1024);   // the agent's window + one frame, before begin()
-    Serial.begin(115200);                // monitor_speed: the upload uses it too
+    Serial.setRxBufferSize(10 * 1024); // the agent's window + one frame, before begin()
+    Serial.begin(115200);              // monitor_speed: the upload uses it too
     if (!SD.begin()) Serial.println("SD card not found: the AI libraries cannot be loaded");
     if (!mm.begin()) Serial.printf("Memory Manager: %s\n", mm.lastErrorText());
     mmAgent.begin("esp32", "sd");

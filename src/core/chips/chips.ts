@@ -11,7 +11,10 @@ export type ChipId = 'esp32' | 'esp32s2' | 'esp32s3' | 'esp32c2' | 'esp32c3' | '
 export type RegionName = 'IRAM' | 'DRAM' | 'RTC Fast' | 'RTC Slow' | 'Flash Code' | 'Flash Data' | 'PSRAM';
 
 /** [start, end) */
-export interface AddressRange { start: number; end: number }
+export interface AddressRange {
+  start: number;
+  end: number;
+}
 
 export interface ChipRegion {
   name: RegionName;
@@ -71,7 +74,10 @@ function flash(name: 'Flash Code' | 'Flash Data', range: AddressRange): ChipRegi
 
 export const CHIPS: Record<ChipId, Chip> = {
   esp32: {
-    id: 'esp32', name: 'ESP32', machine: EM_XTENSA, psramExec: false,
+    id: 'esp32',
+    name: 'ESP32',
+    machine: EM_XTENSA,
+    psramExec: false,
     regions: [
       ram('IRAM', [r(0x40080000, 0x400a0000)], true, false, { boundarySymbols: IRAM_END }),
       ram('DRAM', [r(0x3ffb0000, 0x40000000)], false, true, { boundarySymbols: DRAM_END }),
@@ -86,7 +92,10 @@ export const CHIPS: Record<ChipId, Chip> = {
     aliases: [{ instruction: r(0x400a0000, 0x400c0000), data: r(0x3ffe0000, 0x40000000), inverted: true }],
   },
   esp32s2: {
-    id: 'esp32s2', name: 'ESP32-S2', machine: EM_XTENSA, psramExec: true,
+    id: 'esp32s2',
+    name: 'ESP32-S2',
+    machine: EM_XTENSA,
+    psramExec: true,
     regions: [
       ram('IRAM', [r(0x40020000, 0x40070000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0x70000 } }),
       ram('DRAM', [r(0x3ffb0000, 0x40000000)], false, true, { boundarySymbols: DRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
@@ -100,7 +109,11 @@ export const CHIPS: Record<ChipId, Chip> = {
     aliases: [{ instruction: r(0x40020000, 0x40070000), data: r(0x3ffb0000, 0x40000000), inverted: false }],
   },
   esp32s3: {
-    id: 'esp32s3', name: 'ESP32-S3', machine: EM_XTENSA, psramExec: true, psramCodeOffset: 0x06000000,
+    id: 'esp32s3',
+    name: 'ESP32-S3',
+    machine: EM_XTENSA,
+    psramExec: true,
+    psramCodeOffset: 0x06000000,
     regions: [
       ram('IRAM', [r(0x40370000, 0x403e0000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0x6f0000 } }),
       ram('DRAM', [r(0x3fc88000, 0x3fd00000)], false, true, { boundarySymbols: DRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
@@ -113,7 +126,10 @@ export const CHIPS: Record<ChipId, Chip> = {
     aliases: [{ instruction: r(0x40378000, 0x403e0000), data: r(0x3fc88000, 0x3fcf0000), inverted: false }],
   },
   esp32c2: {
-    id: 'esp32c2', name: 'ESP32-C2', machine: EM_RISCV, psramExec: false,
+    id: 'esp32c2',
+    name: 'ESP32-C2',
+    machine: EM_RISCV,
+    psramExec: false,
     regions: [
       ram('IRAM', [r(0x4037c000, 0x403c0000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0x6e0000 } }),
       ram('DRAM', [r(0x3fca0000, 0x3fce0000)], false, true, { boundarySymbols: DRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
@@ -124,7 +140,10 @@ export const CHIPS: Record<ChipId, Chip> = {
     aliases: [{ instruction: r(0x4037c000, 0x403c0000), data: r(0x3fc9c000, 0x3fce0000), inverted: false }],
   },
   esp32c3: {
-    id: 'esp32c3', name: 'ESP32-C3', machine: EM_RISCV, psramExec: false,
+    id: 'esp32c3',
+    name: 'ESP32-C3',
+    machine: EM_RISCV,
+    psramExec: false,
     regions: [
       ram('IRAM', [r(0x4037c000, 0x403e0000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0x700000 } }),
       ram('DRAM', [r(0x3fc80000, 0x3fce0000)], false, true, { boundarySymbols: DRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
@@ -136,7 +155,10 @@ export const CHIPS: Record<ChipId, Chip> = {
     aliases: [{ instruction: r(0x40380000, 0x403e0000), data: r(0x3fc80000, 0x3fce0000), inverted: false }],
   },
   esp32c6: {
-    id: 'esp32c6', name: 'ESP32-C6', machine: EM_RISCV, psramExec: false,
+    id: 'esp32c6',
+    name: 'ESP32-C6',
+    machine: EM_RISCV,
+    psramExec: false,
     regions: [
       // One SRAM at one address for code and data: a section goes to IRAM when it is
       // executable, to DRAM otherwise, and both draw on the same 512 KB.
@@ -151,7 +173,10 @@ export const CHIPS: Record<ChipId, Chip> = {
     aliases: [{ instruction: r(0x40800000, 0x40880000), data: r(0x40800000, 0x40880000), inverted: false }],
   },
   esp32h2: {
-    id: 'esp32h2', name: 'ESP32-H2', machine: EM_RISCV, psramExec: false,
+    id: 'esp32h2',
+    name: 'ESP32-H2',
+    machine: EM_RISCV,
+    psramExec: false,
     regions: [
       // Like the C6: one 320 KB SRAM at one address for code and data.
       ram('IRAM', [r(0x40800000, 0x40850000)], true, false, { boundarySymbols: IRAM_END, pool: { name: 'SRAM', dataOffset: 0 } }),
@@ -169,7 +194,10 @@ export const CHIP_IDS = Object.keys(CHIPS) as ChipId[];
 
 /** Accepts `esp32s3`, `esp32-s3`, `ESP32-S3`, `s3`. */
 export function parseChipId(text: string): ChipId | undefined {
-  const t = text.trim().toLowerCase().replace(/[-_\s]/g, '');
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(/[-_\s]/g, '');
   const id = (t.startsWith('esp32') ? t : 'esp32' + t) as ChipId;
   return CHIP_IDS.includes(id) ? id : undefined;
 }

@@ -78,7 +78,11 @@ function scoreChip(chip: Chip, sections: SectionLike[]): number {
 
 export type ChipSource = 'option' | 'board' | 'sdkconfig' | 'elf' | 'map';
 
-export interface ChipChoice { chip: Chip; source: ChipSource; detail: string }
+export interface ChipChoice {
+  chip: Chip;
+  source: ChipSource;
+  detail: string;
+}
 
 /** What a build tells about its chip. */
 export interface ChipEvidence {
@@ -111,7 +115,9 @@ export function detectChip(evidence: ChipEvidence, hints: { override?: string; b
   }
   const { machine } = evidence;
   if (machine !== undefined && machine !== EM_XTENSA && machine !== EM_RISCV) {
-    throw new ChipError(`ELF machine ${machine} is neither Xtensa (${EM_XTENSA}) nor RISC-V (${EM_RISCV}): not an ESP32 firmware; set the chip explicitly to analyse it anyway`);
+    throw new ChipError(
+      `ELF machine ${machine} is neither Xtensa (${EM_XTENSA}) nor RISC-V (${EM_RISCV}): not an ESP32 firmware; set the chip explicitly to analyse it anyway`,
+    );
   }
   const sections = evidence.sections.filter((s) => s.size === undefined || s.size > 0);
   const candidates = CHIP_IDS.map((id) => CHIPS[id]).filter((c) => machine === undefined || c.machine === machine);
@@ -127,7 +133,9 @@ export function detectChip(evidence: ChipEvidence, hints: { override?: string; b
   if (configured) return { chip: configured, source: 'sdkconfig', detail: `sdkconfig CONFIG_IDF_TARGET=${evidence.sdkconfigTarget}` };
   const named = evidence.mapText !== undefined ? chipNamedByPaths(evidence.mapText, tied) : undefined;
   if (named) return { chip: named, source: 'map', detail: `${what}: the map's paths name ${named.name}` };
-  throw new ChipError(`this build fits ${tied.map((c) => c.name).join(' and ')} alike (same memory layout) and nothing else tells them apart: set the chip explicitly (custom_mm_chip in platformio.ini)`);
+  throw new ChipError(
+    `this build fits ${tied.map((c) => c.name).join(' and ')} alike (same memory layout) and nothing else tells them apart: set the chip explicitly (custom_mm_chip in platformio.ini)`,
+  );
 }
 
 /**

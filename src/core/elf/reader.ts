@@ -3,15 +3,29 @@
 // ElfError naming the file offset where reading failed; nothing else is thrown.
 import { isAscii } from 'node:buffer';
 import {
-  ElfError, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, SectionType, SegmentType,
+  ElfError,
+  ELFCLASS32,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  ELFDATA2MSB,
+  SectionType,
+  SegmentType,
   SHN_XINDEX,
-  type FileHeader, type Note, type ProgramHeader, type Section, type Symbol,
+  type FileHeader,
+  type Note,
+  type ProgramHeader,
+  type Section,
+  type Symbol,
 } from './types';
 
 /** Bounds-checked little/big-endian reads over the file bytes. */
 export class ByteReader {
   readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, readonly littleEndian: boolean, readonly is64: boolean) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly littleEndian: boolean,
+    readonly is64: boolean,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   require(offset: number, length: number, what: string): void {
@@ -19,16 +33,24 @@ export class ByteReader {
       throw new ElfError(offset, `${what} (${length} bytes) runs past the end of the file (${this.bytes.length} bytes)`);
     }
   }
-  u8(o: number): number { return this.view.getUint8(o); }
-  u16(o: number): number { return this.view.getUint16(o, this.littleEndian); }
-  u32(o: number): number { return this.view.getUint32(o, this.littleEndian); }
+  u8(o: number): number {
+    return this.view.getUint8(o);
+  }
+  u16(o: number): number {
+    return this.view.getUint16(o, this.littleEndian);
+  }
+  u32(o: number): number {
+    return this.view.getUint32(o, this.littleEndian);
+  }
   u64(o: number): number {
     const v = this.view.getBigUint64(o, this.littleEndian);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(o, `64-bit value 0x${v.toString(16)} is too large`);
     return Number(v);
   }
   /** An address-sized field: 4 bytes in ELF32, 8 in ELF64. */
-  addr(o: number): number { return this.is64 ? this.u64(o) : this.u32(o); }
+  addr(o: number): number {
+    return this.is64 ? this.u64(o) : this.u32(o);
+  }
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -42,7 +64,10 @@ const latin1 = new TextDecoder('latin1');
 export class StringTable {
   private readonly text: string;
   private readonly ascii: boolean;
-  constructor(readonly bytes: Uint8Array, readonly fileOffset: number) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly fileOffset: number,
+  ) {
     this.text = latin1.decode(bytes);
     this.ascii = isAscii(bytes);
   }
@@ -50,7 +75,10 @@ export class StringTable {
   /** The NUL-terminated string at `index`; `owner` and `ownerIndex` name it in errors. */
   at(index: number, owner: string, ownerIndex: number): string {
     if (index >= this.bytes.length) {
-      throw new ElfError(this.fileOffset + index, `${owner} ${ownerIndex} name index ${index} is outside its string table (${this.bytes.length} bytes)`);
+      throw new ElfError(
+        this.fileOffset + index,
+        `${owner} ${ownerIndex} name index ${index} is outside its string table (${this.bytes.length} bytes)`,
+      );
     }
     const end = this.bytes.indexOf(0, index);
     if (end < 0) throw new ElfError(this.fileOffset + index, `${owner} ${ownerIndex} name is not NUL-terminated`);
@@ -66,7 +94,8 @@ function readFileHeader(bytes: Uint8Array): { header: FileHeader; reader: ByteRe
   const cls = bytes[4];
   if (cls !== ELFCLASS32 && cls !== ELFCLASS64) throw new ElfError(4, `unknown ELF class ${cls} (expected 1 = 32-bit or 2 = 64-bit)`);
   const data = bytes[5];
-  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) throw new ElfError(5, `unknown byte order ${data} (expected 1 = little or 2 = big endian)`);
+  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB)
+    throw new ElfError(5, `unknown byte order ${data} (expected 1 = little or 2 = big endian)`);
   if (bytes[6] !== 1) throw new ElfError(6, `unknown ELF identification version ${bytes[6]}`);
   const is64 = cls === ELFCLASS64;
   const r = new ByteReader(bytes, data === ELFDATA2LSB, is64);
@@ -74,29 +103,63 @@ function readFileHeader(bytes: Uint8Array): { header: FileHeader; reader: ByteRe
   r.require(0, size, 'ELF file header');
   const a = is64 ? 8 : 4; // address field width
   const header: FileHeader = {
-    class: cls, data, osabi: bytes[7], abiVersion: bytes[8],
-    type: r.u16(16), machine: r.u16(18), version: r.u32(20),
-    entry: r.addr(24), phoff: r.addr(24 + a), shoff: r.addr(24 + 2 * a),
-    flags: r.u32(24 + 3 * a), ehsize: r.u16(28 + 3 * a), phentsize: r.u16(30 + 3 * a),
-    phnum: r.u16(32 + 3 * a), shentsize: r.u16(34 + 3 * a), shnum: r.u16(36 + 3 * a),
+    class: cls,
+    data,
+    osabi: bytes[7],
+    abiVersion: bytes[8],
+    type: r.u16(16),
+    machine: r.u16(18),
+    version: r.u32(20),
+    entry: r.addr(24),
+    phoff: r.addr(24 + a),
+    shoff: r.addr(24 + 2 * a),
+    flags: r.u32(24 + 3 * a),
+    ehsize: r.u16(28 + 3 * a),
+    phentsize: r.u16(30 + 3 * a),
+    phnum: r.u16(32 + 3 * a),
+    shentsize: r.u16(34 + 3 * a),
+    shnum: r.u16(36 + 3 * a),
     shstrndx: r.u16(38 + 3 * a),
   };
   if (header.version !== 1) throw new ElfError(20, `unknown ELF version ${header.version}`);
   if (header.ehsize < size || header.ehsize > bytes.length) {
-    throw new ElfError(28 + 3 * a, `ELF header size ${header.ehsize} is not between the ${size}-byte header and the file size (${bytes.length} bytes)`);
+    throw new ElfError(
+      28 + 3 * a,
+      `ELF header size ${header.ehsize} is not between the ${size}-byte header and the file size (${bytes.length} bytes)`,
+    );
   }
   return { header, reader: r };
 }
 
 function readSectionHeader(r: ByteReader, at: number, index: number): Omit<Section, 'name'> {
   if (r.is64) {
-    return { index, nameOffset: r.u32(at), type: r.u32(at + 4), flags: r.u64(at + 8), addr: r.u64(at + 16),
-      offset: r.u64(at + 24), size: r.u64(at + 32), link: r.u32(at + 40), info: r.u32(at + 44),
-      addralign: r.u64(at + 48), entsize: r.u64(at + 56) };
+    return {
+      index,
+      nameOffset: r.u32(at),
+      type: r.u32(at + 4),
+      flags: r.u64(at + 8),
+      addr: r.u64(at + 16),
+      offset: r.u64(at + 24),
+      size: r.u64(at + 32),
+      link: r.u32(at + 40),
+      info: r.u32(at + 44),
+      addralign: r.u64(at + 48),
+      entsize: r.u64(at + 56),
+    };
   }
-  return { index, nameOffset: r.u32(at), type: r.u32(at + 4), flags: r.u32(at + 8), addr: r.u32(at + 12),
-    offset: r.u32(at + 16), size: r.u32(at + 20), link: r.u32(at + 24), info: r.u32(at + 28),
-    addralign: r.u32(at + 32), entsize: r.u32(at + 36) };
+  return {
+    index,
+    nameOffset: r.u32(at),
+    type: r.u32(at + 4),
+    flags: r.u32(at + 8),
+    addr: r.u32(at + 12),
+    offset: r.u32(at + 16),
+    size: r.u32(at + 20),
+    link: r.u32(at + 24),
+    info: r.u32(at + 28),
+    addralign: r.u32(at + 32),
+    entsize: r.u32(at + 36),
+  };
 }
 
 function readSections(r: ByteReader, h: FileHeader): Section[] {
@@ -123,7 +186,10 @@ function readSections(r: ByteReader, h: FileHeader): Section[] {
   if (count === 0) return [];
   if (strndx >= count) throw new ElfError(h.shoff, `section name table index ${strndx} is not a section (there are ${count})`);
   const names = raw[strndx];
-  const table = new StringTable(names.type === SectionType.NOBITS ? new Uint8Array(0) : r.bytes.subarray(names.offset, names.offset + names.size), names.offset);
+  const table = new StringTable(
+    names.type === SectionType.NOBITS ? new Uint8Array(0) : r.bytes.subarray(names.offset, names.offset + names.size),
+    names.offset,
+  );
   return raw.map((s) => ({ ...s, name: s.index === 0 && s.nameOffset === 0 ? '' : table.at(s.nameOffset, 'section', s.index) }));
 }
 
@@ -143,10 +209,28 @@ function readSegments(r: ByteReader, h: FileHeader): ProgramHeader[] {
   for (let i = 0; i < h.phnum; i++) {
     const at = h.phoff + i * h.phentsize;
     const p: ProgramHeader = r.is64
-      ? { index: i, type: r.u32(at), flags: r.u32(at + 4), offset: r.u64(at + 8), vaddr: r.u64(at + 16),
-        paddr: r.u64(at + 24), filesz: r.u64(at + 32), memsz: r.u64(at + 40), align: r.u64(at + 48) }
-      : { index: i, type: r.u32(at), offset: r.u32(at + 4), vaddr: r.u32(at + 8), paddr: r.u32(at + 12),
-        filesz: r.u32(at + 16), memsz: r.u32(at + 20), flags: r.u32(at + 24), align: r.u32(at + 28) };
+      ? {
+          index: i,
+          type: r.u32(at),
+          flags: r.u32(at + 4),
+          offset: r.u64(at + 8),
+          vaddr: r.u64(at + 16),
+          paddr: r.u64(at + 24),
+          filesz: r.u64(at + 32),
+          memsz: r.u64(at + 40),
+          align: r.u64(at + 48),
+        }
+      : {
+          index: i,
+          type: r.u32(at),
+          offset: r.u32(at + 4),
+          vaddr: r.u32(at + 8),
+          paddr: r.u32(at + 12),
+          filesz: r.u32(at + 16),
+          memsz: r.u32(at + 20),
+          flags: r.u32(at + 24),
+          align: r.u32(at + 28),
+        };
     if (p.filesz > 0) r.require(p.offset, p.filesz, `contents of segment ${i}`);
     checkAlignment(p.align, at + (r.is64 ? 48 : 28), `segment ${i}`);
     if (p.type === SegmentType.LOAD && p.filesz > p.memsz) {
@@ -169,8 +253,12 @@ export class ElfFile {
     private readonly reader: ByteReader,
   ) {}
 
-  get is64(): boolean { return this.reader.is64; }
-  get littleEndian(): boolean { return this.reader.littleEndian; }
+  get is64(): boolean {
+    return this.reader.is64;
+  }
+  get littleEndian(): boolean {
+    return this.reader.littleEndian;
+  }
 
   section(name: string): Section | undefined {
     return this.sections.find((s) => s.name === name);
@@ -229,7 +317,8 @@ export class ElfFile {
     const r = this.reader;
     const entsize = r.is64 ? 24 : 16;
     const at = this.sectionHeaderOffset(table);
-    if (table.entsize !== entsize) throw new ElfError(at, `symbol table ${table.name} has entry size ${table.entsize}, expected ${entsize}`);
+    if (table.entsize !== entsize)
+      throw new ElfError(at, `symbol table ${table.name} has entry size ${table.entsize}, expected ${entsize}`);
     if (table.size % entsize !== 0) throw new ElfError(at, `symbol table ${table.name} size ${table.size} is not a multiple of ${entsize}`);
     const strs = this.sections[table.link];
     if (!strs || strs.type !== SectionType.STRTAB) {
@@ -242,7 +331,9 @@ export class ElfFile {
     const out: Symbol[] = [];
     // The hot loop of the reader (100k+ symbols in big firmware): plain DataView reads
     // with the byte order hoisted, one object per symbol, names sliced from the table.
-    const view = r.view, le = r.littleEndian, is64 = r.is64;
+    const view = r.view,
+      le = r.littleEndian,
+      is64 = r.is64;
     for (let i = 1; i < count; i++) {
       const o = table.offset + i * entsize;
       const nameIndex = view.getUint32(o, le);
@@ -285,13 +376,20 @@ export class ElfFile {
     let o = offset;
     while (o < end) {
       if (o + 12 > end) throw new ElfError(o, `note header in ${source} runs past its end`);
-      const namesz = r.u32(o), descsz = r.u32(o + 4), type = r.u32(o + 8);
-      const nameAt = o + 12, descAt = nameAt + pad4(namesz);
+      const namesz = r.u32(o),
+        descsz = r.u32(o + 4),
+        type = r.u32(o + 8);
+      const nameAt = o + 12,
+        descAt = nameAt + pad4(namesz);
       if (namesz > size || descsz > size || descAt + descsz > end) throw new ElfError(o, `note in ${source} is larger than its section`);
       const nameBytes = this.bytes.subarray(nameAt, nameAt + namesz);
       const nul = nameBytes.indexOf(0);
-      out.push({ name: utf8.decode(nul >= 0 ? nameBytes.subarray(0, nul) : nameBytes), type,
-        desc: this.bytes.subarray(descAt, descAt + descsz), source });
+      out.push({
+        name: utf8.decode(nul >= 0 ? nameBytes.subarray(0, nul) : nameBytes),
+        type,
+        desc: this.bytes.subarray(descAt, descAt + descsz),
+        source,
+      });
       o = descAt + pad4(descsz);
     }
     return out;
@@ -320,7 +418,7 @@ export function sectionInSegment(s: Section, p: ProgramHeader): boolean {
   if (p.type === SegmentType.LOAD && !alloc) return false;
   if (hasFile) {
     if (s.offset < p.offset || s.offset + s.size > p.offset + p.filesz) return false;
-    if (s.size === 0 && (s.offset === p.offset + p.filesz) && p.filesz > 0) return false;
+    if (s.size === 0 && s.offset === p.offset + p.filesz && p.filesz > 0) return false;
   }
   if (alloc && p.type !== SegmentType.NOTE) {
     if (s.addr < p.vaddr || s.addr + s.size > p.vaddr + p.memsz) return false;
@@ -342,7 +440,8 @@ export function readElf(bytes: Uint8Array): ElfFile {
   const segments = readSegments(reader, header);
   // Reject a section that does not name a valid section where the spec says it must.
   for (const s of sections) {
-    const needsLink = s.type === SectionType.SYMTAB || s.type === SectionType.DYNSYM || s.type === SectionType.REL || s.type === SectionType.RELA;
+    const needsLink =
+      s.type === SectionType.SYMTAB || s.type === SectionType.DYNSYM || s.type === SectionType.REL || s.type === SectionType.RELA;
     if (needsLink && s.link >= sections.length) {
       throw new ElfError(header.shoff + s.index * header.shentsize, `section ${s.name} links to section ${s.link}, which does not exist`);
     }
@@ -357,13 +456,17 @@ export function readElf(bytes: Uint8Array): ElfFile {
  * two sections claiming the same bytes would make the writer copy one over the other.
  */
 function checkNoFileOverlap(sections: Section[], h: FileHeader): void {
-  const withBytes = sections.filter((s) => s.type !== SectionType.NOBITS && s.type !== SectionType.NULL && s.size > 0)
+  const withBytes = sections
+    .filter((s) => s.type !== SectionType.NOBITS && s.type !== SectionType.NULL && s.size > 0)
     .sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < withBytes.length; i++) {
-    const prev = withBytes[i - 1], cur = withBytes[i];
+    const prev = withBytes[i - 1],
+      cur = withBytes[i];
     if (cur.offset < prev.offset + prev.size) {
-      throw new ElfError(h.shoff + cur.index * h.shentsize,
-        `sections ${prev.name} and ${cur.name} overlap in the file (0x${cur.offset.toString(16)} < 0x${(prev.offset + prev.size).toString(16)})`);
+      throw new ElfError(
+        h.shoff + cur.index * h.shentsize,
+        `sections ${prev.name} and ${cur.name} overlap in the file (0x${cur.offset.toString(16)} < 0x${(prev.offset + prev.size).toString(16)})`,
+      );
     }
   }
 }
@@ -379,8 +482,10 @@ function checkHeadersNotOverlapped(sections: Section[], h: FileHeader): void {
     if (s.type === SectionType.NOBITS || s.type === SectionType.NULL || s.size === 0) continue;
     for (const x of headers) {
       if (s.offset < x.end && s.offset + s.size > x.start) {
-        throw new ElfError(h.shoff + s.index * h.shentsize,
-          `section ${s.name} (file bytes 0x${s.offset.toString(16)}..0x${(s.offset + s.size).toString(16)}) overlaps ${x.what} (0x${x.start.toString(16)}..0x${x.end.toString(16)})`);
+        throw new ElfError(
+          h.shoff + s.index * h.shentsize,
+          `section ${s.name} (file bytes 0x${s.offset.toString(16)}..0x${(s.offset + s.size).toString(16)}) overlaps ${x.what} (0x${x.start.toString(16)}..0x${x.end.toString(16)})`,
+        );
       }
     }
   }

@@ -9,9 +9,23 @@ export const ELFDATA2LSB = 1;
 export const ELFDATA2MSB = 2;
 
 export enum SectionType {
-  NULL = 0, PROGBITS = 1, SYMTAB = 2, STRTAB = 3, RELA = 4, HASH = 5, DYNAMIC = 6, NOTE = 7,
-  NOBITS = 8, REL = 9, SHLIB = 10, DYNSYM = 11, INIT_ARRAY = 14, FINI_ARRAY = 15,
-  PREINIT_ARRAY = 16, GROUP = 17, SYMTAB_SHNDX = 18,
+  NULL = 0,
+  PROGBITS = 1,
+  SYMTAB = 2,
+  STRTAB = 3,
+  RELA = 4,
+  HASH = 5,
+  DYNAMIC = 6,
+  NOTE = 7,
+  NOBITS = 8,
+  REL = 9,
+  SHLIB = 10,
+  DYNSYM = 11,
+  INIT_ARRAY = 14,
+  FINI_ARRAY = 15,
+  PREINIT_ARRAY = 16,
+  GROUP = 17,
+  SYMTAB_SHNDX = 18,
 }
 
 export const SHF_WRITE = 0x1;
@@ -20,7 +34,14 @@ export const SHF_EXECINSTR = 0x4;
 export const SHF_INFO_LINK = 0x40;
 
 export enum SegmentType {
-  NULL = 0, LOAD = 1, DYNAMIC = 2, INTERP = 3, NOTE = 4, SHLIB = 5, PHDR = 6, TLS = 7,
+  NULL = 0,
+  LOAD = 1,
+  DYNAMIC = 2,
+  INTERP = 3,
+  NOTE = 4,
+  SHLIB = 5,
+  PHDR = 6,
+  TLS = 7,
 }
 export const PF_X = 0x1;
 export const PF_W = 0x2;
@@ -32,8 +53,20 @@ export const SHN_ABS = 0xfff1;
 export const SHN_COMMON = 0xfff2;
 export const SHN_XINDEX = 0xffff;
 
-export enum SymbolType { NOTYPE = 0, OBJECT = 1, FUNC = 2, SECTION = 3, FILE = 4, COMMON = 5, TLS = 6 }
-export enum SymbolBinding { LOCAL = 0, GLOBAL = 1, WEAK = 2 }
+export enum SymbolType {
+  NOTYPE = 0,
+  OBJECT = 1,
+  FUNC = 2,
+  SECTION = 3,
+  FILE = 4,
+  COMMON = 5,
+  TLS = 6,
+}
+export enum SymbolBinding {
+  LOCAL = 0,
+  GLOBAL = 1,
+  WEAK = 2,
+}
 
 export const EM_386 = 3;
 export const EM_X86_64 = 62;
@@ -116,7 +149,10 @@ export interface Note {
 /** Thrown for every malformed input; `offset` is the file offset where reading failed. */
 export class ElfError extends Esp32mmError {
   readonly code = 'ELF';
-  constructor(readonly offset: number, readonly problem: string) {
+  constructor(
+    readonly offset: number,
+    readonly problem: string,
+  ) {
     super(`invalid ELF at offset 0x${offset.toString(16)}: ${problem}`);
   }
 }

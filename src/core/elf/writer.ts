@@ -7,8 +7,17 @@
 // pointed into it (debuggers resolve addresses only inside an allocated section).
 import { readElf, type ElfFile } from './reader';
 import {
-  ElfError, ElfWriteError, SectionType, SegmentType, SHF_ALLOC, SHF_INFO_LINK, SHN_LORESERVE, SymbolBinding,
-  type ProgramHeader, type Section, type Symbol,
+  ElfError,
+  ElfWriteError,
+  SectionType,
+  SegmentType,
+  SHF_ALLOC,
+  SHF_INFO_LINK,
+  SHN_LORESERVE,
+  SymbolBinding,
+  type ProgramHeader,
+  type Section,
+  type Symbol,
 } from './types';
 
 export interface AddedSection {
@@ -49,7 +58,12 @@ export interface RemoveResult {
   droppedSymbols: number;
 }
 
-interface Chunk { oldStart: number; oldEnd: number; newStart: number; align: number }
+interface Chunk {
+  oldStart: number;
+  oldEnd: number;
+  newStart: number;
+  align: number;
+}
 
 const isRelocation = (s: Section) => s.type === SectionType.REL || s.type === SectionType.RELA;
 
@@ -64,7 +78,10 @@ function removalSet(elf: ElfFile, names: Set<string>): Set<number> {
     if (removed.has(s.index)) continue;
     const linksToRemoved = s.link !== 0 && removed.has(s.link);
     if (linksToRemoved || s.type === SectionType.SYMTAB_SHNDX || s.type === SectionType.GROUP) {
-      throw new ElfError(elf.sectionHeaderOffset(s), `cannot remove sections: ${s.name} (type ${s.type}) depends on a removed section or uses an unsupported feature`);
+      throw new ElfError(
+        elf.sectionHeaderOffset(s),
+        `cannot remove sections: ${s.name} (type ${s.type}) depends on a removed section or uses an unsupported feature`,
+      );
     }
   }
   return removed;
@@ -79,8 +96,14 @@ function planSegments(elf: ElfFile, removed: Set<number>) {
   for (const p of elf.segments) {
     const members = elf.sectionsInSegment(p).filter((s) => s.size > 0);
     const keptMembers = members.filter((s) => !removed.has(s.index));
-    if (members.length > 0 && keptMembers.length === 0) { dropped.push(p); continue; }
-    if (members.length === keptMembers.length || p.type !== SegmentType.LOAD) { kept.push({ ...p }); continue; }
+    if (members.length > 0 && keptMembers.length === 0) {
+      dropped.push(p);
+      continue;
+    }
+    if (members.length === keptMembers.length || p.type !== SegmentType.LOAD) {
+      kept.push({ ...p });
+      continue;
+    }
     const next = trimLoadSegment(p, members, removed);
     if (next.vaddr !== p.vaddr || next.memsz !== p.memsz) shrunk.push({ before: p, after: next });
     for (const s of members) {
@@ -151,14 +174,29 @@ function mapOffset(chunks: Chunk[], old: number): number {
 /** Little/big-endian field writer for the output buffer. */
 class ByteWriter {
   readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, readonly le: boolean, readonly is64: boolean) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly le: boolean,
+    readonly is64: boolean,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  u8(o: number, v: number) { this.view.setUint8(o, v); }
-  u16(o: number, v: number) { this.view.setUint16(o, v, this.le); }
-  u32(o: number, v: number) { this.view.setUint32(o, v >>> 0, this.le); }
-  u64(o: number, v: number) { this.view.setBigUint64(o, BigInt(v), this.le); }
-  addr(o: number, v: number) { if (this.is64) this.u64(o, v); else this.u32(o, v); }
+  u8(o: number, v: number) {
+    this.view.setUint8(o, v);
+  }
+  u16(o: number, v: number) {
+    this.view.setUint16(o, v, this.le);
+  }
+  u32(o: number, v: number) {
+    this.view.setUint32(o, v >>> 0, this.le);
+  }
+  u64(o: number, v: number) {
+    this.view.setBigUint64(o, BigInt(v), this.le);
+  }
+  addr(o: number, v: number) {
+    if (this.is64) this.u64(o, v);
+    else this.u32(o, v);
+  }
 }
 
 /**
@@ -179,7 +217,10 @@ class StringTableBuilder {
     let ascii = true;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c > 0x7f) { ascii = false; break; }
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
       this.buffer[at + i] = c;
     }
     const length = ascii ? s.length : this.enc.encodeInto(s, this.buffer.subarray(at)).written;
@@ -209,8 +250,19 @@ function encodeSymbols(elf: ElfFile, symbols: Symbol[], strings: StringTableBuil
     const shndx = s.shndx > 0 && s.shndx < SHN_LORESERVE ? sectionMap.get(s.shndx)! : s.shndx;
     const info = (s.binding << 4) | s.type;
     w.u32(o, strings.add(s.name));
-    if (elf.is64) { w.u8(o + 4, info); w.u8(o + 5, s.other); w.u16(o + 6, shndx); w.u64(o + 8, s.value); w.u64(o + 16, s.size); }
-    else { w.u32(o + 4, s.value); w.u32(o + 8, s.size); w.u8(o + 12, info); w.u8(o + 13, s.other); w.u16(o + 14, shndx); }
+    if (elf.is64) {
+      w.u8(o + 4, info);
+      w.u8(o + 5, s.other);
+      w.u16(o + 6, shndx);
+      w.u64(o + 8, s.value);
+      w.u64(o + 16, s.size);
+    } else {
+      w.u32(o + 4, s.value);
+      w.u32(o + 8, s.size);
+      w.u8(o + 12, info);
+      w.u8(o + 13, s.other);
+      w.u16(o + 14, shndx);
+    }
   });
   return out;
 }
@@ -218,7 +270,7 @@ function encodeSymbols(elf: ElfFile, symbols: Symbol[], strings: StringTableBuil
 /** Rewrite symbol indices in a REL/RELA section; entries naming dropped symbols are dropped. */
 function remapRelocations(elf: ElfFile, s: Section, symbolMap: Int32Array): Uint8Array {
   const data = elf.sectionData(s);
-  const entsize = s.entsize || (elf.is64 ? (s.type === SectionType.RELA ? 24 : 16) : (s.type === SectionType.RELA ? 12 : 8));
+  const entsize = s.entsize || (elf.is64 ? (s.type === SectionType.RELA ? 24 : 16) : s.type === SectionType.RELA ? 12 : 8);
   const out = new Uint8Array(data.length);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const w = new ByteWriter(out, elf.littleEndian, elf.is64);
@@ -247,12 +299,19 @@ function remapRelocations(elf: ElfFile, s: Section, symbolMap: Int32Array): Uint
  * rebuilt tables and added sections after them; zero removed bytes that stay inside a
  * segment; apply patches; write the headers.
  */
-export function removeSections(elf: ElfFile, remove: Iterable<string>, add: AddedSection[] = [], patches: BytePatch[] = [], options: RemoveOptions = {}): RemoveResult {
-  if (elf.header.shnum === 0 && elf.sections.length > 0) throw new ElfWriteError('files with extended section numbering are not supported by the writer');
+export function removeSections(
+  elf: ElfFile,
+  remove: Iterable<string>,
+  add: AddedSection[] = [],
+  patches: BytePatch[] = [],
+  options: RemoveOptions = {},
+): RemoveResult {
+  if (elf.header.shnum === 0 && elf.sections.length > 0)
+    throw new ElfWriteError('files with extended section numbering are not supported by the writer');
   const removed = removalSet(elf, new Set(remove));
   const seg = planSegments(elf, removed);
   const placeholders = placeholdersFor(elf, removed, options.placeholders);
-  const kept = elf.sections.flatMap((s) => (removed.has(s.index) ? placeholders.get(s.index) ?? [] : [s]));
+  const kept = elf.sections.flatMap((s) => (removed.has(s.index) ? (placeholders.get(s.index) ?? []) : [s]));
   const tables = rebuildTables(elf, kept, removed, add);
   const chunks = planCopy(elf, seg.kept, kept, tables.contents);
   const layout = placeFreshContents(elf, chunks, tables, add);
@@ -265,11 +324,25 @@ export function removeSections(elf: ElfFile, remove: Iterable<string>, add: Adde
 
   const segments = seg.kept.map((p) => ({ ...p, offset: p.filesz > 0 || p.offset > 0 ? mapOffset(chunks, p.offset) : 0 }));
   writeHeaders(out, elf, segments, tables, chunks, layout);
-  checkReadsBack(out, elf, tables.sections.map((s, i) => ({ ...s, size: layout.fresh.get(i)?.data.length ?? s.size })));
-  const written = tables.sections.slice(0, tables.keptCount).filter((s) => placeholders.has(s.index))
+  checkReadsBack(
+    out,
+    elf,
+    tables.sections.map((s, i) => ({ ...s, size: layout.fresh.get(i)?.data.length ?? s.size })),
+  );
+  const written = tables.sections
+    .slice(0, tables.keptCount)
+    .filter((s) => placeholders.has(s.index))
     .map((s) => ({ ...s, index: tables.sectionMap.get(s.index)!, offset: mapOffset(chunks, s.offset) }));
-  return { bytes: out, segments, removed: elf.sections.filter((s) => removed.has(s.index)), placeholders: written, droppedSegments: seg.dropped,
-    shrunkSegments: seg.shrunk, holes: seg.holes, droppedSymbols: tables.droppedSymbols };
+  return {
+    bytes: out,
+    segments,
+    removed: elf.sections.filter((s) => removed.has(s.index)),
+    placeholders: written,
+    droppedSegments: seg.dropped,
+    shrunkSegments: seg.shrunk,
+    holes: seg.holes,
+    droppedSymbols: tables.droppedSymbols,
+  };
 }
 
 /**
@@ -284,7 +357,8 @@ function placeholdersFor(elf: ElfFile, removed: Set<number>, names: ReadonlyMap<
   for (const s of elf.sections) {
     const name = names.get(s.name);
     if (!removed.has(s.index) || name === undefined || (s.flags & SHF_ALLOC) === 0) continue;
-    if (taken.has(name)) throw new ElfError(elf.sectionHeaderOffset(s), `placeholder ${name} for ${s.name} would have the name of a section that stays`);
+    if (taken.has(name))
+      throw new ElfError(elf.sectionHeaderOffset(s), `placeholder ${name} for ${s.name} would have the name of a section that stays`);
     out.set(s.index, { ...s, name, type: SectionType.NOBITS });
   }
   return out;
@@ -322,12 +396,17 @@ function rebuildTables(elf: ElfFile, kept: Section[], removed: Set<number>, add:
     // Also dropped: the assembler's local labels (`.L…`). They are in a final ELF only when
     // the link kept its relocations (-Wl,--emit-relocs, which the link check needs), and
     // addr2line would name them instead of the function an address lies in.
-    const keepSym = all.filter((s) => !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx) && !sectionMap.has(s.shndx))
-      && !(s.binding === SymbolBinding.LOCAL && s.name.startsWith('.L')));
+    const keepSym = all.filter(
+      (s) =>
+        !(s.shndx > 0 && s.shndx < SHN_LORESERVE && removed.has(s.shndx) && !sectionMap.has(s.shndx)) &&
+        !(s.binding === SymbolBinding.LOCAL && s.name.startsWith('.L')),
+    );
     droppedSymbols = all.length - keepSym.length;
     // Old symbol index → new index (-1: dropped), for relocation sections.
     const symbolMap = new Int32Array(all.length + 1).fill(-1);
-    keepSym.forEach((s, i) => { symbolMap[s.index] = i + 1; });
+    keepSym.forEach((s, i) => {
+      symbolMap[s.index] = i + 1;
+    });
     contents.set(symtab.index, encodeSymbols(elf, keepSym, symbolStrings, sectionMap));
     symtabLocals = 1 + keepSym.filter((s) => s.binding === 0).length;
     for (const s of kept) if (isRelocation(s) && s.link === symtab.index) contents.set(s.index, remapRelocations(elf, s, symbolMap));
@@ -335,8 +414,20 @@ function rebuildTables(elf: ElfFile, kept: Section[], removed: Set<number>, add:
 
   const sections = kept.map((s) => ({ ...s }));
   for (const a of add) {
-    sections.push({ index: sections.length, name: a.name, nameOffset: 0, type: a.type ?? SectionType.PROGBITS,
-      flags: 0, addr: 0, offset: 0, size: a.data.length, link: 0, info: 0, addralign: 1, entsize: 0 });
+    sections.push({
+      index: sections.length,
+      name: a.name,
+      nameOffset: 0,
+      type: a.type ?? SectionType.PROGBITS,
+      flags: 0,
+      addr: 0,
+      offset: 0,
+      size: a.data.length,
+      link: 0,
+      info: 0,
+      addralign: 1,
+      entsize: 0,
+    });
   }
   for (const s of sections) s.nameOffset = s.index === 0 ? 0 : shstrtab.add(s.name);
   const shstrBytes = shstrtab.bytes();
@@ -350,7 +441,8 @@ function planCopy(elf: ElfFile, segments: ProgramHeader[], kept: Section[], rebu
   const h = elf.header;
   const headerEnd = Math.max(h.ehsize, h.phnum ? h.phoff + h.phnum * h.phentsize : 0);
   const ranges = [{ start: 0, end: headerEnd, align: 1 }];
-  for (const p of segments) if (p.filesz > 0) ranges.push({ start: p.offset, end: p.offset + p.filesz, align: p.type === SegmentType.LOAD ? p.align : 1 });
+  for (const p of segments)
+    if (p.filesz > 0) ranges.push({ start: p.offset, end: p.offset + p.filesz, align: p.type === SegmentType.LOAD ? p.align : 1 });
   for (const s of kept) {
     if (s.index === 0 || s.type === SectionType.NOBITS || rebuilt.has(s.index)) continue;
     ranges.push({ start: s.offset, end: s.offset + s.size, align: s.addralign });
@@ -386,7 +478,10 @@ function placeFreshContents(elf: ElfFile, chunks: Chunk[], tables: RebuiltTables
     // The padding before a table is up to its alignment: one larger than the whole file is
     // no real layout, and would make an 11 KB input a 256 MiB–4 GiB output.
     if (s.addralign > elf.bytes.length) {
-      throw new ElfError(elf.sectionHeaderOffset(s), `section ${s.name} has alignment 0x${s.addralign.toString(16)}, larger than the whole file (${elf.bytes.length} bytes)`);
+      throw new ElfError(
+        elf.sectionHeaderOffset(s),
+        `section ${s.name} has alignment 0x${s.addralign.toString(16)}, larger than the whole file (${elf.bytes.length} bytes)`,
+      );
     }
     place(i, data, s.addralign);
   });
@@ -400,7 +495,8 @@ function zeroRemovedBytes(out: Uint8Array, elf: ElfFile, removed: Set<number>, c
   for (const s of elf.sections) {
     if (!removed.has(s.index) || s.type === SectionType.NOBITS || s.size === 0) continue;
     for (const c of chunks) {
-      const from = Math.max(s.offset, c.oldStart), to = Math.min(s.offset + s.size, c.oldEnd);
+      const from = Math.max(s.offset, c.oldStart),
+        to = Math.min(s.offset + s.size, c.oldEnd);
       if (from < to) out.fill(0, c.newStart + from - c.oldStart, c.newStart + to - c.oldStart);
     }
   }
@@ -415,11 +511,18 @@ function applyPatches(out: Uint8Array, chunks: Chunk[], patches: BytePatch[]): v
   }
 }
 
-function writeHeaders(out: Uint8Array, elf: ElfFile, segments: ProgramHeader[], tables: RebuiltTables, chunks: Chunk[], layout: Layout): void {
+function writeHeaders(
+  out: Uint8Array,
+  elf: ElfFile,
+  segments: ProgramHeader[],
+  tables: RebuiltTables,
+  chunks: Chunk[],
+  layout: Layout,
+): void {
   const h = elf.header;
   const w = new ByteWriter(out, elf.littleEndian, elf.is64);
   writeProgramHeaders(w, h.phoff, h.phentsize, segments);
-  const remapIndex = (idx: number) => (idx === 0 ? 0 : tables.sectionMap.get(idx) ?? 0);
+  const remapIndex = (idx: number) => (idx === 0 ? 0 : (tables.sectionMap.get(idx) ?? 0));
   tables.sections.forEach((s, i) => {
     const fresh = layout.fresh.get(i);
     const offset = fresh ? fresh.offset : i === 0 ? 0 : mapOffset(chunks, s.offset);
@@ -432,8 +535,13 @@ function writeHeaders(out: Uint8Array, elf: ElfFile, segments: ProgramHeader[], 
     }
     writeSectionHeader(w, layout.shoff + i * layout.shentsize, { ...s, offset, size, link, info });
   });
-  writeFileHeader(w, { phnum: segments.length, shoff: layout.shoff, shnum: tables.sections.length,
-    shstrndx: tables.sectionMap.get(h.shstrndx) ?? 0, shentsize: layout.shentsize });
+  writeFileHeader(w, {
+    phnum: segments.length,
+    shoff: layout.shoff,
+    shnum: tables.sections.length,
+    shstrndx: tables.sectionMap.get(h.shstrndx) ?? 0,
+    shentsize: layout.shentsize,
+  });
   // Unused program header slots (fewer segments than before) are zeroed PT_NULL entries.
   if (segments.length < h.phnum) out.fill(0, h.phoff + segments.length * h.phentsize, h.phoff + h.phnum * h.phentsize);
 }
@@ -451,13 +559,19 @@ function checkReadsBack(out: Uint8Array, input: ElfFile, sections: Section[]): v
     if (!(e instanceof ElfError)) throw e;
     throw new ElfError(e.offset, `the ELF written without the removed sections would not read back: ${e.problem}`);
   }
-  const same = (a: Section, b: Section | undefined) => !!b && a.name === b.name && a.type === b.type && a.addr === b.addr && a.size === b.size;
+  const same = (a: Section, b: Section | undefined) =>
+    !!b && a.name === b.name && a.type === b.type && a.addr === b.addr && a.size === b.size;
   const moved = sections.findIndex((s, i) => !same(s, written.sections[i]));
   if (written.sections.length !== sections.length || moved >= 0) {
-    throw new ElfError(written.header.shoff + Math.max(0, moved) * written.header.shentsize, 'the ELF written without the removed sections does not keep the other sections as they were');
+    throw new ElfError(
+      written.header.shoff + Math.max(0, moved) * written.header.shentsize,
+      'the ELF written without the removed sections does not keep the other sections as they were',
+    );
   }
-  const identity = (e: ElfFile) => [e.header.class, e.header.data, e.header.type, e.header.machine, e.header.entry, e.header.flags].join(',');
-  if (identity(written) !== identity(input)) throw new ElfWriteError('the ELF written without the removed sections has a different file header');
+  const identity = (e: ElfFile) =>
+    [e.header.class, e.header.data, e.header.type, e.header.machine, e.header.entry, e.header.flags].join(',');
+  if (identity(written) !== identity(input))
+    throw new ElfWriteError('the ELF written without the removed sections has a different file header');
 }
 
 function alignUp(n: number, a: number): number {
@@ -477,34 +591,65 @@ function writeProgramHeaders(w: ByteWriter, phoff: number, phentsize: number, se
   segments.forEach((p, i) => {
     const at = phoff + i * phentsize;
     if (w.is64) {
-      w.u32(at, p.type); w.u32(at + 4, p.flags); w.u64(at + 8, p.offset); w.u64(at + 16, p.vaddr);
-      w.u64(at + 24, p.paddr); w.u64(at + 32, p.filesz); w.u64(at + 40, p.memsz); w.u64(at + 48, p.align);
+      w.u32(at, p.type);
+      w.u32(at + 4, p.flags);
+      w.u64(at + 8, p.offset);
+      w.u64(at + 16, p.vaddr);
+      w.u64(at + 24, p.paddr);
+      w.u64(at + 32, p.filesz);
+      w.u64(at + 40, p.memsz);
+      w.u64(at + 48, p.align);
     } else {
-      w.u32(at, p.type); w.u32(at + 4, p.offset); w.u32(at + 8, p.vaddr); w.u32(at + 12, p.paddr);
-      w.u32(at + 16, p.filesz); w.u32(at + 20, p.memsz); w.u32(at + 24, p.flags); w.u32(at + 28, p.align);
+      w.u32(at, p.type);
+      w.u32(at + 4, p.offset);
+      w.u32(at + 8, p.vaddr);
+      w.u32(at + 12, p.paddr);
+      w.u32(at + 16, p.filesz);
+      w.u32(at + 20, p.memsz);
+      w.u32(at + 24, p.flags);
+      w.u32(at + 28, p.align);
     }
   });
 }
 
 function writeSectionHeader(w: ByteWriter, at: number, s: Section) {
   if (w.is64) {
-    w.u32(at, s.nameOffset); w.u32(at + 4, s.type); w.u64(at + 8, s.flags); w.u64(at + 16, s.addr);
-    w.u64(at + 24, s.offset); w.u64(at + 32, s.size); w.u32(at + 40, s.link); w.u32(at + 44, s.info);
-    w.u64(at + 48, s.addralign); w.u64(at + 56, s.entsize);
+    w.u32(at, s.nameOffset);
+    w.u32(at + 4, s.type);
+    w.u64(at + 8, s.flags);
+    w.u64(at + 16, s.addr);
+    w.u64(at + 24, s.offset);
+    w.u64(at + 32, s.size);
+    w.u32(at + 40, s.link);
+    w.u32(at + 44, s.info);
+    w.u64(at + 48, s.addralign);
+    w.u64(at + 56, s.entsize);
   } else {
-    w.u32(at, s.nameOffset); w.u32(at + 4, s.type); w.u32(at + 8, s.flags); w.u32(at + 12, s.addr);
-    w.u32(at + 16, s.offset); w.u32(at + 20, s.size); w.u32(at + 24, s.link); w.u32(at + 28, s.info);
-    w.u32(at + 32, s.addralign); w.u32(at + 36, s.entsize);
+    w.u32(at, s.nameOffset);
+    w.u32(at + 4, s.type);
+    w.u32(at + 8, s.flags);
+    w.u32(at + 12, s.addr);
+    w.u32(at + 16, s.offset);
+    w.u32(at + 20, s.size);
+    w.u32(at + 24, s.link);
+    w.u32(at + 28, s.info);
+    w.u32(at + 32, s.addralign);
+    w.u32(at + 36, s.entsize);
   }
 }
 
 /** File offset and length of a symbol's bytes, for patching its initial value. */
 export function symbolFileRange(elf: ElfFile, sym: Symbol): { offset: number; size: number } {
   const s = elf.sections[sym.shndx];
-  if (!s || sym.shndx === 0 || sym.shndx >= SHN_LORESERVE) throw new ElfWriteError(`cannot patch symbol ${sym.name}: it is not defined in a section`);
-  if (s.type === SectionType.NOBITS) throw new ElfError(elf.sectionHeaderOffset(s), `symbol ${sym.name} is in ${s.name}, which has no file contents (bss)`);
+  if (!s || sym.shndx === 0 || sym.shndx >= SHN_LORESERVE)
+    throw new ElfWriteError(`cannot patch symbol ${sym.name}: it is not defined in a section`);
+  if (s.type === SectionType.NOBITS)
+    throw new ElfError(elf.sectionHeaderOffset(s), `symbol ${sym.name} is in ${s.name}, which has no file contents (bss)`);
   if ((s.flags & SHF_ALLOC) === 0 || sym.value < s.addr || sym.value + sym.size > s.addr + s.size) {
-    throw new ElfError(elf.sectionHeaderOffset(s), `symbol ${sym.name} (0x${sym.value.toString(16)}, ${sym.size} bytes) lies outside its section ${s.name}`);
+    throw new ElfError(
+      elf.sectionHeaderOffset(s),
+      `symbol ${sym.name} (0x${sym.value.toString(16)}, ${sym.size} bytes) lies outside its section ${s.name}`,
+    );
   }
   return { offset: s.offset + (sym.value - s.addr), size: sym.size };
 }

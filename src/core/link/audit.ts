@@ -34,7 +34,12 @@ export interface SlotReference {
   via: 'relocation' | 'word';
 }
 
-interface SlotRange { lib: string; section: Section; start: number; end: number }
+interface SlotRange {
+  lib: string;
+  section: Section;
+  start: number;
+  end: number;
+}
 
 export interface AuditResult {
   references: SlotReference[];
@@ -71,7 +76,9 @@ export function auditSlotReferences(elf: ElfFile, map: MapFile, libs: string[]):
   const holderAt = hits.map((h) => literalOwner(inputs, h.section.name, inputs.at(h.section.name, h.site)) ?? h.site);
   const names = new SymbolNames(elf, [
     ...hits.map((h, i) => ({ address: holderAt[i], shndx: h.section.index })),
-    ...hits.flatMap((h) => ranges.filter((r) => h.target >= r.start && h.target < r.end).map((r) => ({ address: h.target, shndx: r.section.index }))),
+    ...hits.flatMap((h) =>
+      ranges.filter((r) => h.target >= r.start && h.target < r.end).map((r) => ({ address: h.target, shndx: r.section.index })),
+    ),
   ]);
   let bounds: Set<number> | undefined;
   const boundsOf = () => (bounds ??= new Set(elf.symbolsStartingWith('_mm_').map((b) => b.value)));
@@ -80,14 +87,21 @@ export function auditSlotReferences(elf: ElfFile, map: MapFile, libs: string[]):
     const range = rangeOf(ranges, h.target, names, h.symbol);
     const holderInput = inputs.at(h.section.name, h.site);
     const holderSymbol = holderName(holderInput, names.at(holderAt[i], h.section.index));
-    const target = h.symbol && h.symbol.type !== SymbolType.SECTION && h.symbol.name && h.symbol.value === h.target
-      ? h.symbol.name
-      : names.at(h.target, range.section.index) ?? inputs.at(range.section.name, h.target)?.name ?? hex(h.target);
+    const target =
+      h.symbol && h.symbol.type !== SymbolType.SECTION && h.symbol.name && h.symbol.value === h.target
+        ? h.symbol.name
+        : (names.at(h.target, range.section.index) ?? inputs.at(range.section.name, h.target)?.name ?? hex(h.target));
     if (isLoaderTable(holderSymbol) && boundsOf().has(h.target)) return;
     references.push({
-      lib: range.lib, holder: classify(elf, h.section, holderInput, holderSymbol, target, h.site),
-      holderSymbol, holderFile: shortFile(holderInput?.file), holderSection: holderInput?.name ?? h.section.name, outputSection: h.section.name,
-      target, targetSection: range.section.name, via: h.via,
+      lib: range.lib,
+      holder: classify(elf, h.section, holderInput, holderSymbol, target, h.site),
+      holderSymbol,
+      holderFile: shortFile(holderInput?.file),
+      holderSection: holderInput?.name ?? h.section.name,
+      outputSection: h.section.name,
+      target,
+      targetSection: range.section.name,
+      via: h.via,
     });
   });
   return { references: dedupe(references), unaudited };
@@ -106,7 +120,14 @@ function slotRanges(elf: ElfFile, libs: string[]): SlotRange[] {
 
 /** Allocated sections with contents that stay in the firmware (not a slot). */
 function residentSections(elf: ElfFile): Section[] {
-  return elf.sections.filter((s) => (s.flags & SHF_ALLOC) && s.type !== SectionType.NOBITS && s.type !== SectionType.NULL && s.size > 0 && !s.name.startsWith(MM_SECTION_PREFIX));
+  return elf.sections.filter(
+    (s) =>
+      s.flags & SHF_ALLOC &&
+      s.type !== SectionType.NOBITS &&
+      s.type !== SectionType.NULL &&
+      s.size > 0 &&
+      !s.name.startsWith(MM_SECTION_PREFIX),
+  );
 }
 
 /** Target section index → its RELA section, for the sections the link kept relocations of. */
@@ -161,7 +182,9 @@ function slotWords(elf: ElfFile, s: Section, lo: number, hi: number): { site: nu
 /** Address ranges of a code section's instruction streams: its map records, literal pools left out. */
 function codeInputs(map: MapFile, s: Section): MapInput[] | undefined {
   const out = map.sections.find((o) => o.name === s.name);
-  const inputs = out?.inputs.filter((i) => i.kind === 'input' && i.size > 0 && !i.name.startsWith('.literal') && !i.name.endsWith('.literal'));
+  const inputs = out?.inputs.filter(
+    (i) => i.kind === 'input' && i.size > 0 && !i.name.startsWith('.literal') && !i.name.endsWith('.literal'),
+  );
   return inputs?.length ? inputs : undefined;
 }
 
@@ -171,7 +194,13 @@ function codeInputs(map: MapFile, s: Section): MapInput[] | undefined {
  * (density) instructions are 2 bytes (op0 8–13), the others 3. CALLn jumps to
  * (pc & ~3) + 4 + offset·4, J to pc + 4 + offset.
  */
-function xtensaCalls(elf: ElfFile, s: Section, streams: MapInput[] | undefined, lo: number, hi: number): { site: number; target: number }[] {
+function xtensaCalls(
+  elf: ElfFile,
+  s: Section,
+  streams: MapInput[] | undefined,
+  lo: number,
+  hi: number,
+): { site: number; target: number }[] {
   const data = elf.sectionData(s);
   const out: { site: number; target: number }[] = [];
   const sweep = (start: number, end: number) => {
@@ -180,7 +209,10 @@ function xtensaCalls(elf: ElfFile, s: Section, streams: MapInput[] | undefined, 
     while (o >= 0 && o + 3 <= stop) {
       const b0 = data[o];
       const op0 = b0 & 0x0f;
-      if (op0 >= 8 && op0 <= 13) { o += 2; continue; }
+      if (op0 >= 8 && op0 <= 13) {
+        o += 2;
+        continue;
+      }
       if (op0 === 5 || (op0 === 6 && (b0 & 0x30) === 0)) {
         const offset = ((b0 | (data[o + 1] << 8) | (data[o + 2] << 16)) << 8) >> 14; // bits 6..23, sign-extended
         const pc = s.addr + o;
@@ -214,7 +246,19 @@ function isLoaderTable(holder: string): boolean {
 }
 
 const BOOT_OBJECT = /^(startup|cpu_start|crt0|crt1|start)(\.(c|cpp|S|s))?\.(o|obj)$/;
-const BOOT_FUNCTION = new Set(['call_start_cpu0', 'call_start_cpu1', 'start_cpu0', 'start_cpu_other_cores', 'do_core_init', 'do_global_ctors', 'do_secondary_init', 'do_system_init_fn', 'esp_startup_start_app', 'esp_startup_start_app_common', '_start']);
+const BOOT_FUNCTION = new Set([
+  'call_start_cpu0',
+  'call_start_cpu1',
+  'start_cpu0',
+  'start_cpu_other_cores',
+  'do_core_init',
+  'do_global_ctors',
+  'do_secondary_init',
+  'do_system_init_fn',
+  'esp_startup_start_app',
+  'esp_startup_start_app_common',
+  '_start',
+]);
 
 function classify(elf: ElfFile, s: Section, input: MapInput | undefined, holder: string, target: string, site: number): HolderClass {
   const inputName = input?.name ?? s.name;
@@ -304,7 +348,8 @@ class SymbolNames {
         if (value > q.address) continue;
         const inside = q.address < extent;
         const had = best.get(q);
-        if (!had || (inside && !had.covers) || (inside === had.covers && value > had.value)) best.set(q, { entry: o, value, covers: inside });
+        if (!had || (inside && !had.covers) || (inside === had.covers && value > had.value))
+          best.set(q, { entry: o, value, covers: inside });
       }
     }
     for (const [q, b] of best) this.found.set(key(q.address, q.shndx), cString(strtab, view.getUint32(b.entry, le)));
@@ -316,15 +361,28 @@ class SymbolNames {
 
   private fromSymbols(symbols: Symbol[], queries: Query[]): void {
     for (const q of queries) {
-      const before = symbols.filter((s) => s.shndx === q.shndx && s.name && s.value <= q.address && s.type !== SymbolType.SECTION && s.type !== SymbolType.FILE && !/^(\$|\.L|_mm_)/.test(s.name));
-      const inside = before.filter((s) => (s.type === SymbolType.FUNC || s.type === SymbolType.OBJECT) && q.address < s.value + Math.max(s.size, 1));
+      const before = symbols.filter(
+        (s) =>
+          s.shndx === q.shndx &&
+          s.name &&
+          s.value <= q.address &&
+          s.type !== SymbolType.SECTION &&
+          s.type !== SymbolType.FILE &&
+          !/^(\$|\.L|_mm_)/.test(s.name),
+      );
+      const inside = before.filter(
+        (s) => (s.type === SymbolType.FUNC || s.type === SymbolType.OBJECT) && q.address < s.value + Math.max(s.size, 1),
+      );
       const pick = (inside.length ? inside : before).reduce<Symbol | undefined>((a, s) => (!a || s.value > a.value ? s : a), undefined);
       if (pick) this.found.set(key(q.address, q.shndx), pick.name);
     }
   }
 }
 
-interface Query { address: number; shndx: number }
+interface Query {
+  address: number;
+  shndx: number;
+}
 
 function groupByShndx(queries: Query[]): Map<number, Query[]> {
   const out = new Map<number, Query[]>();
@@ -355,7 +413,8 @@ class MapInputs {
   at(section: string, address: number): MapInput | undefined {
     const list = this.inputsOf(section);
     if (!list) return undefined;
-    let lo = 0, hi = list.length;
+    let lo = 0,
+      hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (list[mid].address <= address) lo = mid + 1;

@@ -101,13 +101,18 @@ const SLOT_KIND = /^(.*?)\s*\(\s*([^()]*?)\s*\)$/;
 
 export function parseSlotSpec(spec: string): SlotSpec {
   const colon = spec.indexOf(':');
-  if (colon < 0) throw new LinkConfigError(`slot '${spec}' has no ':' — write it as <slot>: <lib> <lib>…, e.g. "ai: TinyClassifier ImageFilters" (a flash slot: "ai(flash): TinyClassifier ImageFilters")`);
+  if (colon < 0)
+    throw new LinkConfigError(
+      `slot '${spec}' has no ':' — write it as <slot>: <lib> <lib>…, e.g. "ai: TinyClassifier ImageFilters" (a flash slot: "ai(flash): TinyClassifier ImageFilters")`,
+    );
   const head = spec.slice(0, colon).trim();
   const libs = splitList(spec.slice(colon + 1));
   const kind = SLOT_KIND.exec(head);
   if (!kind) return { name: head, libs };
   if (kind[2] !== 'flash') {
-    throw new LinkConfigError(`slot '${kind[1]}' has the kind '${kind[2]}': the only kind a slot can be given is flash ("${kind[1]}(flash): ${libs.join(' ')}"); RAM slots follow custom_mm_code`);
+    throw new LinkConfigError(
+      `slot '${kind[1]}' has the kind '${kind[2]}': the only kind a slot can be given is flash ("${kind[1]}(flash): ${libs.join(' ')}"); RAM slots follow custom_mm_code`,
+    );
   }
   return { name: kind[1], libs, code: 'flash' };
 }
@@ -118,13 +123,18 @@ export function parseSlotSpec(spec: string): SlotSpec {
  */
 export function validateLinkNames(input: Pick<LinkConfigInput, 'libs' | 'slots' | 'code'>): { libs: string[]; slots: Slot[] } {
   const libs = input.libs.map((l) => l.trim()).filter(Boolean);
-  if (!libs.length) throw new LinkConfigError('no libraries given: name at least one lib/ folder to make dynamic (custom_mm_libs / --libs)');
+  if (!libs.length)
+    throw new LinkConfigError('no libraries given: name at least one lib/ folder to make dynamic (custom_mm_libs / --libs)');
   for (const lib of libs) checkLibraryName(lib);
   const dup = libs.find((l, i) => libs.indexOf(l) !== i);
   if (dup) throw new LinkConfigError(`library '${dup}' is listed twice`);
   checkIdentifierCollisions(libs);
   const code = (input.code ?? 'iram') as CodePlacement;
-  const slots = buildSlots(libs, (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)), code);
+  const slots = buildSlots(
+    libs,
+    (input.slots ?? []).map((s) => (typeof s === 'string' ? parseSlotSpec(s) : s)),
+    code,
+  );
   checkFlashImageCount(slots);
   return { libs, slots };
 }
@@ -155,17 +165,31 @@ export function validateLinkConfig(input: LinkConfigInput): LinkConfig {
   // __init_array_start..end); the RISC-V ones are built with --enable-initfini-array.
   const traits = chipTraits(chip);
   const ctors = (input.ctors ?? (traits.arch === 'xtensa' ? 'ctors' : 'init_array')) as CtorKind;
-  if (code !== 'iram' && code !== 'psram' && code !== 'flash') throw new LinkConfigError(`code placement '${input.code}' is not supported: use iram, psram or flash`);
+  if (code !== 'iram' && code !== 'psram' && code !== 'flash')
+    throw new LinkConfigError(`code placement '${input.code}' is not supported: use iram, psram or flash`);
   if (data !== 'dram' && data !== 'psram') throw new LinkConfigError(`data placement '${input.data}' is not supported: use dram or psram`);
-  if (ctors !== 'init_array' && ctors !== 'ctors') throw new LinkConfigError(`constructor table '${input.ctors}' is unknown: use init_array or ctors`);
+  if (ctors !== 'init_array' && ctors !== 'ctors')
+    throw new LinkConfigError(`constructor table '${input.ctors}' is unknown: use init_array or ctors`);
   if (data === 'psram' && !traits.psramData) throw new LinkConfigError(`${chip} has no PSRAM: use data = dram`);
   if (code === 'psram') {
-    if (!traits.psramCode) throw new LinkConfigError(`${chip} cannot execute code from PSRAM: use code = iram (only the ESP32-S3 runs code from PSRAM)`);
+    if (!traits.psramCode)
+      throw new LinkConfigError(`${chip} cannot execute code from PSRAM: use code = iram (only the ESP32-S3 runs code from PSRAM)`);
     if (input.psramCodeAddress === undefined) {
-      throw new LinkConfigError('code = psram needs the execution address the runtime maps PSRAM code at (custom_mm_psram_code_addr / --psram-code-addr)');
+      throw new LinkConfigError(
+        'code = psram needs the execution address the runtime maps PSRAM code at (custom_mm_psram_code_addr / --psram-code-addr)',
+      );
     }
   }
-  const config: LinkConfig = { chip, libs, slots, code, data, ctors, psramCodeAddress: input.psramCodeAddress, psramCodeLength: input.psramCodeLength ?? 0x100000 };
+  const config: LinkConfig = {
+    chip,
+    libs,
+    slots,
+    code,
+    data,
+    ctors,
+    psramCodeAddress: input.psramCodeAddress,
+    psramCodeLength: input.psramCodeLength ?? 0x100000,
+  };
   if (slots.some((s) => s.code === 'flash')) config.flashCodeAddress = flashCodeAddress(chip, input);
   return config;
 }
@@ -189,18 +213,27 @@ function flashCodeAddress(chip: ChipId, input: LinkConfigInput): number {
   let address = input.flashCodeAddress;
   if (address === undefined) {
     if (appReach === undefined) {
-      throw new LinkConfigError(`flash slots need the partition table (the app partition's size says how far the app's own code reaches: --partitions <partitions.csv|partitions.bin>) or an explicit ${option}`);
+      throw new LinkConfigError(
+        `flash slots need the partition table (the app partition's size says how far the app's own code reaches: --partitions <partitions.csv|partitions.bin>) or an explicit ${option}`,
+      );
     }
     address = Math.ceil(appReach / FLASH_PAGE) * FLASH_PAGE;
     if (address >= window.end) {
-      throw new LinkConfigError(`no room for flash slots: the largest app partition (${hex(input.largestAppPartition!)} bytes) fills the ${windowText}; use a smaller app partition`);
+      throw new LinkConfigError(
+        `no room for flash slots: the largest app partition (${hex(input.largestAppPartition!)} bytes) fills the ${windowText}; use a smaller app partition`,
+      );
     }
     return address;
   }
-  if (!Number.isInteger(address) || address % FLASH_PAGE !== 0) throw new LinkConfigError(`${option} ${hex(address)} is not on a 64 KB boundary (the flash cache maps 64 KB pages): use e.g. ${hex(Math.ceil(address / FLASH_PAGE) * FLASH_PAGE)}`);
+  if (!Number.isInteger(address) || address % FLASH_PAGE !== 0)
+    throw new LinkConfigError(
+      `${option} ${hex(address)} is not on a 64 KB boundary (the flash cache maps 64 KB pages): use e.g. ${hex(Math.ceil(address / FLASH_PAGE) * FLASH_PAGE)}`,
+    );
   if (address < window.start || address >= window.end) throw new LinkConfigError(`${option} ${hex(address)} is outside the ${windowText}`);
   if (appReach !== undefined && address < appReach) {
-    throw new LinkConfigError(`${option} ${hex(address)} is inside the part of the ${windowText} the app's own code can reach (up to ${hex(appReach)}, the window's start + the largest app partition): use ${hex(Math.ceil(appReach / FLASH_PAGE) * FLASH_PAGE)} or above`);
+    throw new LinkConfigError(
+      `${option} ${hex(address)} is inside the part of the ${windowText} the app's own code can reach (up to ${hex(appReach)}, the window's start + the largest app partition): use ${hex(Math.ceil(appReach / FLASH_PAGE) * FLASH_PAGE)} or above`,
+    );
   }
   return address;
 }
@@ -225,7 +258,9 @@ function checkIdentifierCollisions(libs: string[]): void {
     const id = libraryIdentifier(lib);
     const other = byId.get(id);
     if (other !== undefined) {
-      throw new LinkConfigError(`libraries '${other}' and '${lib}' cannot both be dynamic: both become the identifier '${id}' (each - is written as _ in section and symbol names) — rename one lib/ folder`);
+      throw new LinkConfigError(
+        `libraries '${other}' and '${lib}' cannot both be dynamic: both become the identifier '${id}' (each - is written as _ in section and symbol names) — rename one lib/ folder`,
+      );
     }
     byId.set(id, lib);
   }
@@ -247,7 +282,8 @@ function buildSlots(libs: string[], explicit: SlotSpec[], code: CodePlacement): 
     checkIdentifier(slot.name, 'slot');
     if (!slot.libs.length) throw new LinkConfigError(`slot '${slot.name}' names no libraries`);
     for (const lib of slot.libs) {
-      if (!libs.includes(lib)) throw new LinkConfigError(`slot '${slot.name}' names '${lib}', which is not in the library list (${libs.join(', ')})`);
+      if (!libs.includes(lib))
+        throw new LinkConfigError(`slot '${slot.name}' names '${lib}', which is not in the library list (${libs.join(', ')})`);
       const prev = owner.get(lib);
       if (prev) throw new LinkConfigError(`library '${lib}' is in two slots ('${prev}' and '${slot.name}')`);
       owner.set(lib, slot.name);
@@ -259,6 +295,9 @@ function buildSlots(libs: string[], explicit: SlotSpec[], code: CodePlacement): 
   // A slot of its own is named by the library's identifier: slot names become symbols.
   const own = libs.filter((l) => !owner.has(l)).map((l) => ({ name: libraryIdentifier(l), libs: [l], code }));
   const clash = own.find((s) => names.includes(s.name));
-  if (clash) throw new LinkConfigError(`library '${clash.libs[0]}' has no slot of its own but a slot with that name exists: add it to a slot or rename the slot`);
+  if (clash)
+    throw new LinkConfigError(
+      `library '${clash.libs[0]}' has no slot of its own but a slot with that name exists: add it to a slot or rename the slot`,
+    );
   return [...explicit.map((s) => ({ name: s.name, libs: [...s.libs], code: s.code ?? code })), ...own];
 }

@@ -64,7 +64,13 @@ export function checkFlashSlots(map: MapFile, libs: string[], input: FlashCheckI
   if (!images.length) return [];
   const first = images[0].lib;
   if (!input.chip || !input.partitions) {
-    return [{ lib: first, severity: 'warning', message: `${images.map((i) => i.lib).join(', ')} ${images.length > 1 ? 'are' : 'is'} linked into flash slots, which cannot be checked without the chip and the partition table: give --chip and --partitions <partitions.csv|partitions.bin>` }];
+    return [
+      {
+        lib: first,
+        severity: 'warning',
+        message: `${images.map((i) => i.lib).join(', ')} ${images.length > 1 ? 'are' : 'is'} linked into flash slots, which cannot be checked without the chip and the partition table: give --chip and --partitions <partitions.csv|partitions.bin>`,
+      },
+    ];
   }
   const problems: FlashProblem[] = [];
   const window = instructionWindow(input.chip);
@@ -74,12 +80,24 @@ export function checkFlashSlots(map: MapFile, libs: string[], input: FlashCheckI
   for (const image of images) {
     const end = image.address + image.size;
     if (image.address % FLASH_PAGE !== 0) {
-      problems.push({ lib: image.lib, severity: 'error', message: `${image.lib}: its flash slot starts at ${hex(image.address)}, not on a 64 KB boundary: the flash cache maps whole 64 KB pages — link with the fragment esp32mm writes` });
+      problems.push({
+        lib: image.lib,
+        severity: 'error',
+        message: `${image.lib}: its flash slot starts at ${hex(image.address)}, not on a 64 KB boundary: the flash cache maps whole 64 KB pages — link with the fragment esp32mm writes`,
+      });
     }
     if (image.address < window.start || end > window.end) {
-      problems.push({ lib: image.lib, severity: 'error', message: `${image.lib}: its flash slot ${hex(image.address)}..${hex(end)} is outside ${input.chip}'s instruction window ${hex(window.start)}..${hex(window.end)}: set custom_mm_flash_code_addr inside the window, or make the libraries smaller` });
+      problems.push({
+        lib: image.lib,
+        severity: 'error',
+        message: `${image.lib}: its flash slot ${hex(image.address)}..${hex(end)} is outside ${input.chip}'s instruction window ${hex(window.start)}..${hex(window.end)}: set custom_mm_flash_code_addr inside the window, or make the libraries smaller`,
+      });
     } else if (reach !== undefined && image.address < reach) {
-      problems.push({ lib: image.lib, severity: 'error', message: `${image.lib}: its flash slot at ${hex(image.address)} is within the reach of the app's own flash code (the window's start + the largest app partition "${app!.label}", ${hex(app!.size)} bytes = ${hex(reach)}): the app would overwrite its mapping — set custom_mm_flash_code_addr to ${hex(alignPage(reach))} or above, or leave it unset` });
+      problems.push({
+        lib: image.lib,
+        severity: 'error',
+        message: `${image.lib}: its flash slot at ${hex(image.address)} is within the reach of the app's own flash code (the window's start + the largest app partition "${app!.label}", ${hex(app!.size)} bytes = ${hex(reach)}): the app would overwrite its mapping — set custom_mm_flash_code_addr to ${hex(alignPage(reach))} or above, or leave it unset`,
+      });
     }
   }
   let mmlib: Partition | undefined;
@@ -91,11 +109,23 @@ export function checkFlashSlots(map: MapFile, libs: string[], input: FlashCheckI
   }
   const need = flashPartitionNeed(images);
   if (!mmlib) {
-    problems.push({ lib: first, severity: 'error', message: `${path} has no mmlib partition for the flash-slot library images (${need} bytes needed: 64 KB directory + the images, each rounded up to 64 KB): add the line "${mmlibCsvLine(alignMegabyte(need))}" (esp32mm init adds it to a project CSV)` });
+    problems.push({
+      lib: first,
+      severity: 'error',
+      message: `${path} has no mmlib partition for the flash-slot library images (${need} bytes needed: 64 KB directory + the images, each rounded up to 64 KB): add the line "${mmlibCsvLine(alignMegabyte(need))}" (esp32mm init adds it to a project CSV)`,
+    });
   } else if (mmlib.offset % FLASH_PAGE !== 0) {
-    problems.push({ lib: first, severity: 'error', message: `${path}: the mmlib partition starts at ${hex(mmlib.offset)}, not on a 64 KB boundary: the flash cache maps its images as whole 64 KB pages — move it to ${hex(alignPage(mmlib.offset))}` });
+    problems.push({
+      lib: first,
+      severity: 'error',
+      message: `${path}: the mmlib partition starts at ${hex(mmlib.offset)}, not on a 64 KB boundary: the flash cache maps its images as whole 64 KB pages — move it to ${hex(alignPage(mmlib.offset))}`,
+    });
   } else if (mmlib.size < need) {
-    problems.push({ lib: first, severity: 'error', message: `${path}: the mmlib partition (${mmlib.size} bytes) is too small for the flash-slot library images: they need ${need} bytes (64 KB directory + ${images.map((i) => `${i.lib} ${alignPage(i.size)}`).join(' + ')}) — make it at least ${hex(need)} bytes` });
+    problems.push({
+      lib: first,
+      severity: 'error',
+      message: `${path}: the mmlib partition (${mmlib.size} bytes) is too small for the flash-slot library images: they need ${need} bytes (64 KB directory + ${images.map((i) => `${i.lib} ${alignPage(i.size)}`).join(' + ')}) — make it at least ${hex(need)} bytes`,
+    });
   }
   return problems;
 }

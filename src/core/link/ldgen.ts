@@ -53,7 +53,13 @@ export function residentFrameworkRules(mapText: string, archives: string[]): Fra
 
 /** Output sections in internal RAM: IRAM, DRAM, RTC (everything but flash and our slots). */
 function isResident(section: string): boolean {
-  return !section.startsWith('.flash') && !section.startsWith(MM_SECTION_PREFIX) && section !== '/DISCARD/' && !section.startsWith('.debug') && section !== '.comment';
+  return (
+    !section.startsWith('.flash') &&
+    !section.startsWith(MM_SECTION_PREFIX) &&
+    section !== '/DISCARD/' &&
+    !section.startsWith('.debug') &&
+    section !== '.comment'
+  );
 }
 
 /** Offsets of the lines ` *<archive>:…` and ` KEEP(*<archive>:…` of `archives`, in text order. */
@@ -76,7 +82,11 @@ function countLines(text: string, from: number, to: number): number {
 
 /** `EXCLUDE_FILE(*a *b) .literal .text.*` → `.literal`, `.text.*`. */
 function sectionPatterns(body: string): string[] {
-  return body.replace(/EXCLUDE_FILE\([^)]*\)/g, ' ').replace(/[()]/g, ' ').split(/\s+/).filter((p) => p.startsWith('.') || p === 'COMMON');
+  return body
+    .replace(/EXCLUDE_FILE\([^)]*\)/g, ' ')
+    .replace(/[()]/g, ' ')
+    .split(/\s+/)
+    .filter((p) => p.startsWith('.') || p === 'COMMON');
 }
 
 /** Input sections the esp32mm fragment moves into a library's `.mm` sections. */

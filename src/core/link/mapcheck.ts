@@ -7,7 +7,14 @@
 import { libraryArchive, MM_SECTION_PREFIX } from '../conventions';
 import { readElf } from '../elf/reader';
 import { ownedEnd } from '../mapfile/records';
-import { type MapFile, type MapInput, type MapOutputSection as MapFileSection, baseName, parseMapFile, splitArchiveMember } from '../mapfile/parse';
+import {
+  type MapFile,
+  type MapInput,
+  type MapOutputSection as MapFileSection,
+  baseName,
+  parseMapFile,
+  splitArchiveMember,
+} from '../mapfile/parse';
 import { type SlotReference, auditSlotReferences, shortFile } from './audit';
 import { libraryIdentifier } from './config';
 import { type FlashCheckInput, checkFlashSlots } from './flashcheck';
@@ -59,8 +66,20 @@ export function scanMemoryMap(mapText: string): MapOutputSection[] {
  * the ELF the audit could not read; `flash-slot`: a flash slot the app's own flash code could
  * reach, outside the instruction window, or without room in the mmlib partition (flashcheck.ts).
  */
-export type LinkWarningKind = 'rule-lost' | 'no-fragment' | 'not-linked' | 'gc-discarded' | 'iram-resident' | 'dram-resident' | 'rtc-resident'
-  | 'other-resident' | 'framework-rule' | 'framework-ctor' | 'slot-reference' | 'not-audited' | 'flash-slot';
+export type LinkWarningKind =
+  | 'rule-lost'
+  | 'no-fragment'
+  | 'not-linked'
+  | 'gc-discarded'
+  | 'iram-resident'
+  | 'dram-resident'
+  | 'rtc-resident'
+  | 'other-resident'
+  | 'framework-rule'
+  | 'framework-ctor'
+  | 'slot-reference'
+  | 'not-audited'
+  | 'flash-slot';
 
 /**
  * `error`: the firmware cannot boot or run with the slot empty, or ESP-IDF's own placement is
@@ -189,7 +208,12 @@ export function checkLinkMap(mapText: string, libs: string[], options: LinkCheck
   const warnings: LinkWarning[] = [
     ...placementWarnings(map, libs, placements, names),
     ...frameworkRuleWarnings(mapText, libs),
-    ...checkFlashSlots(map, libs, options).map((p): LinkWarning => ({ kind: 'flash-slot', severity: p.severity, lib: p.lib, message: p.message })),
+    ...checkFlashSlots(map, libs, options).map((p): LinkWarning => ({
+      kind: 'flash-slot',
+      severity: p.severity,
+      lib: p.lib,
+      message: p.message,
+    })),
   ];
   if (options.elf) warnings.push(...referenceWarnings(options.elf, map, libs, options.strict === true));
   return warnings;
@@ -240,7 +264,12 @@ function ownerLookup(libs: string[]): (file: string) => Owner {
   };
 }
 
-function placementWarnings(map: MapFile, libs: string[], placements: Map<string, Placement>, names: (m: Misplaced) => string[]): LinkWarning[] {
+function placementWarnings(
+  map: MapFile,
+  libs: string[],
+  placements: Map<string, Placement>,
+  names: (m: Misplaced) => string[],
+): LinkWarning[] {
   const unseen = libs.filter((l) => placements.get(l)!.bytes === 0);
   const dropped = unseen.length ? discardedOnly(map, unseen, ownerLookup(libs)) : new Map<string, number>();
   // The fragment gives every library its .mm.<lib>.text/.data/.bss (with their boundary
@@ -264,29 +293,57 @@ function placementWarnings(map: MapFile, libs: string[], placements: Map<string,
 function emptyWarning(lib: string, p: Placement, discarded: number | undefined): LinkWarning {
   const id = libraryIdentifier(lib);
   if (discarded !== undefined || p.seen) {
-    const how = discarded ? `${libraryArchive(lib)} is in the link, but ld discarded all of it (${discarded} input sections, --gc-sections)` : `${libraryArchive(lib)} is in the link with no bytes`;
-    return { kind: 'gc-discarded', severity: 'warning', lib, message: notLinkedMessage(lib, `${how}: nothing the firmware keeps uses it, so .mm.${id}.* stay empty and no files are written for it`) };
+    const how = discarded
+      ? `${libraryArchive(lib)} is in the link, but ld discarded all of it (${discarded} input sections, --gc-sections)`
+      : `${libraryArchive(lib)} is in the link with no bytes`;
+    return {
+      kind: 'gc-discarded',
+      severity: 'warning',
+      lib,
+      message: notLinkedMessage(
+        lib,
+        `${how}: nothing the firmware keeps uses it, so .mm.${id}.* stay empty and no files are written for it`,
+      ),
+    };
   }
   return {
-    kind: 'not-linked', severity: 'warning', lib,
-    message: notLinkedMessage(lib, `nothing from ${libraryArchive(lib)} is in the link map — is the lib/ folder named '${lib}' and does the program call it? (.mm.${id}.* stay empty)`),
+    kind: 'not-linked',
+    severity: 'warning',
+    lib,
+    message: notLinkedMessage(
+      lib,
+      `nothing from ${libraryArchive(lib)} is in the link map — is the lib/ folder named '${lib}' and does the program call it? (.mm.${id}.* stay empty)`,
+    ),
   };
 }
 
 function residentWarnings(lib: string, p: Placement, names: (m: Misplaced) => string[]): LinkWarning[] {
   const out: LinkWarning[] = [];
-  const add = (kind: LinkWarningKind, m: Misplaced, text: string) => out.push({ kind, severity: 'warning', lib, sections: at(m), message: text });
+  const add = (kind: LinkWarningKind, m: Misplaced, text: string) =>
+    out.push({ kind, severity: 'warning', lib, sections: at(m), message: text });
   for (const m of p.resident.iram1.values()) {
-    add('iram-resident', m, `${lib}: ${m.bytes} B of IRAM_ATTR code stays resident in ${m.section} (${list(names(m))}): the framework's IRAM rule takes .iram1* sections; remove IRAM_ATTR to move it with the library`);
+    add(
+      'iram-resident',
+      m,
+      `${lib}: ${m.bytes} B of IRAM_ATTR code stays resident in ${m.section} (${list(names(m))}): the framework's IRAM rule takes .iram1* sections; remove IRAM_ATTR to move it with the library`,
+    );
   }
   for (const m of p.resident.dram1.values()) {
     add('dram-resident', m, `${lib}: ${m.bytes} B of DRAM_ATTR data stays resident in ${m.section} (${list(names(m))})`);
   }
   for (const m of p.resident.rtc.values()) {
-    add('rtc-resident', m, `${lib}: ${m.bytes} B of RTC memory (RTC_*_ATTR) stay resident in ${m.section} (${list(names(m))}): RTC memory keeps its contents in deep sleep and is not part of a slot`);
+    add(
+      'rtc-resident',
+      m,
+      `${lib}: ${m.bytes} B of RTC memory (RTC_*_ATTR) stay resident in ${m.section} (${list(names(m))}): RTC memory keeps its contents in deep sleep and is not part of a slot`,
+    );
   }
   for (const m of p.other.values()) {
-    add('other-resident', m, `${lib}: ${m.bytes} B stay resident in ${m.section} (${list(names(m))}): the fragment moves only .literal/.text, .data/.rodata, constructor and destructor tables and .bss/COMMON`);
+    add(
+      'other-resident',
+      m,
+      `${lib}: ${m.bytes} B stay resident in ${m.section} (${list(names(m))}): the fragment moves only .literal/.text, .data/.rodata, constructor and destructor tables and .bss/COMMON`,
+    );
   }
   return out;
 }
@@ -294,25 +351,36 @@ function residentWarnings(lib: string, p: Placement, names: (m: Misplaced) => st
 function frameworkCtorWarning(lib: string, inputs: MapInput[]): LinkWarning {
   const files = [...new Set(inputs.map((i) => shortFile(i.file!)))];
   return {
-    kind: 'framework-ctor', severity: 'error', lib,
-    message: `${lib}: the constructor table entries of ${list(files)} moved into the library's own table (${mmSectionName(lib, 'data')}): ` +
+    kind: 'framework-ctor',
+    severity: 'error',
+    lib,
+    message:
+      `${lib}: the constructor table entries of ${list(files)} moved into the library's own table (${mmSectionName(lib, 'data')}): ` +
       `it is a framework component whose initialisation the firmware expects at boot, and it would now run only when ${lib} is loaded — keep ${lib} resident (remove it from the dynamic libraries)`,
   };
 }
 
 /** ESP-IDF rules (echoed in the map) that place a library's code or data in internal RAM. */
 function frameworkRuleWarnings(mapText: string, libs: string[]): LinkWarning[] {
-  const rules = residentFrameworkRules(mapText, libs.map((l) => libraryArchive(l))).filter((r) => contestedPatterns(r).length);
+  const rules = residentFrameworkRules(
+    mapText,
+    libs.map((l) => libraryArchive(l)),
+  ).filter((r) => contestedPatterns(r).length);
   const out: LinkWarning[] = [];
   for (const lib of libs) {
     const own = rules.filter((r) => r.archive === libraryArchive(lib));
     if (!own.length) continue;
-    const shown = own.slice(0, 3).map((r) => `\`${r.text.length > 120 ? r.text.slice(0, 117) + '…' : r.text}\` in ${r.section} (map line ${r.line})`);
+    const shown = own
+      .slice(0, 3)
+      .map((r) => `\`${r.text.length > 120 ? r.text.slice(0, 117) + '…' : r.text}\` in ${r.section} (map line ${r.line})`);
     const more = own.length > 3 ? ` and ${own.length - 3} more` : '';
     const whole = own.some((r) => r.member === undefined) ? 'all of ' : 'parts of ';
     out.push({
-      kind: 'framework-rule', severity: 'error', lib,
-      message: `${lib}: ESP-IDF places ${whole}${libraryArchive(lib)} in internal RAM on purpose — ${shown.join('; ')}${more}: that code and data must stay resident ` +
+      kind: 'framework-rule',
+      severity: 'error',
+      lib,
+      message:
+        `${lib}: ESP-IDF places ${whole}${libraryArchive(lib)} in internal RAM on purpose — ${shown.join('; ')}${more}: that code and data must stay resident ` +
         `(it runs with the flash cache disabled or from interrupts), and the esp32mm fragment, given first, takes it — keep ${lib} resident (remove it from the dynamic libraries)`,
     });
   }
@@ -347,7 +415,14 @@ function addTo(byOutput: Map<string, Misplaced>, section: string, input: MapInpu
   byOutput.set(section, m);
 }
 
-function lostWarning(lib: string, lost: Misplaced[], p: Placement, hasFragment: boolean, sections: MapFileSection[], names: (m: Misplaced) => string[]): LinkWarning {
+function lostWarning(
+  lib: string,
+  lost: Misplaced[],
+  p: Placement,
+  hasFragment: boolean,
+  sections: MapFileSection[],
+  names: (m: Misplaced) => string[],
+): LinkWarning {
   const where = lost.map((m) => `${m.bytes} B in ${m.section} (${list(names(m))})`).join('; ');
   if (!hasFragment) {
     return {
@@ -355,7 +430,8 @@ function lostWarning(lib: string, lost: Misplaced[], p: Placement, hasFragment: 
       severity: 'warning',
       lib,
       sections: at(...lost),
-      message: `${lib} is not in its .mm sections: ${where}. Cause: the map has no .mm.${libraryIdentifier(lib)}.* section, so this link did not use an esp32mm fragment that names ${lib} ` +
+      message:
+        `${lib} is not in its .mm sections: ${where}. Cause: the map has no .mm.${libraryIdentifier(lib)}.* section, so this link did not use an esp32mm fragment that names ${lib} ` +
         `(write it with \`esp32mm fragment --chip <chip> --libs ${lib}\` and pass it with -T before the framework's linker scripts; the build hook does both)`,
     };
   }
@@ -363,10 +439,19 @@ function lostWarning(lib: string, lost: Misplaced[], p: Placement, hasFragment: 
   const text = sections.find((s) => s.name === mmSectionName(lib, 'text'));
   const state = !text || text.size === 0 ? `.mm.${id}.text is empty` : `part of it is outside .mm.${id}.*`;
   let hint: string;
-  if (p.looseFile === undefined) hint = 'an earlier linker rule matched first: pass the esp32mm fragment with -T before every other linker script';
-  else if (p.pioLib) hint = `it is linked as loose object files (${p.looseFile}), not ${libraryArchive(lib)} — set \`lib_archive = yes\` (the default) for this environment`;
-  else hint = `it is linked as loose object files (${p.looseFile}), not from an archive ${libraryArchive(lib)}, and the fragment's rules name the archive — build it as a library (lib/${lib}/ in PlatformIO, a component in ESP-IDF)`;
-  return { kind: 'rule-lost', severity: 'warning', lib, sections: at(...lost), message: `${lib}: the library's rules lost — ${state}; ${where}. Cause: ${hint}` };
+  if (p.looseFile === undefined)
+    hint = 'an earlier linker rule matched first: pass the esp32mm fragment with -T before every other linker script';
+  else if (p.pioLib)
+    hint = `it is linked as loose object files (${p.looseFile}), not ${libraryArchive(lib)} — set \`lib_archive = yes\` (the default) for this environment`;
+  else
+    hint = `it is linked as loose object files (${p.looseFile}), not from an archive ${libraryArchive(lib)}, and the fragment's rules name the archive — build it as a library (lib/${lib}/ in PlatformIO, a component in ESP-IDF)`;
+  return {
+    kind: 'rule-lost',
+    severity: 'warning',
+    lib,
+    sections: at(...lost),
+    message: `${lib}: the library's rules lost — ${state}; ${where}. Cause: ${hint}`,
+  };
 }
 
 function list(names: string[]): string {
@@ -376,12 +461,32 @@ function list(names: string[]): string {
 
 const HOLDER_TEXT: Record<SlotReference['holder'], { what: string; severity: (strict: boolean) => LinkSeverity; why: string }> = {
   boot: { what: 'boot code', severity: () => 'error', why: 'the firmware runs it before app_main, while the slot is still empty' },
-  'init-table': { what: "the firmware's constructor/init table", severity: () => 'error', why: 'the boot calls every entry before app_main, while the slot is still empty' },
+  'init-table': {
+    what: "the firmware's constructor/init table",
+    severity: () => 'error',
+    why: 'the boot calls every entry before app_main, while the slot is still empty',
+  },
   vectors: { what: 'interrupt vector code', severity: () => 'error', why: 'an interrupt can run it at any time, loaded or not' },
-  iram: { what: 'IRAM code (IRAM_ATTR, interrupt handlers)', severity: () => 'error', why: 'it runs from interrupts and with the flash cache disabled, whether the slot is loaded or not' },
-  'fini-table': { what: "the firmware's destructor table", severity: () => 'warning', why: 'an entry left in the firmware points into the slot' },
-  call: { what: 'application code', severity: (strict) => (strict ? 'error' : 'note'), why: 'each call must come after a load (mm.load, or an MM_LAZY wrapper)' },
-  'data-table': { what: 'resident data (a pointer table)', severity: (strict) => (strict ? 'error' : 'note'), why: 'a call through these pointers must come after a load' },
+  iram: {
+    what: 'IRAM code (IRAM_ATTR, interrupt handlers)',
+    severity: () => 'error',
+    why: 'it runs from interrupts and with the flash cache disabled, whether the slot is loaded or not',
+  },
+  'fini-table': {
+    what: "the firmware's destructor table",
+    severity: () => 'warning',
+    why: 'an entry left in the firmware points into the slot',
+  },
+  call: {
+    what: 'application code',
+    severity: (strict) => (strict ? 'error' : 'note'),
+    why: 'each call must come after a load (mm.load, or an MM_LAZY wrapper)',
+  },
+  'data-table': {
+    what: 'resident data (a pointer table)',
+    severity: (strict) => (strict ? 'error' : 'note'),
+    why: 'a call through these pointers must come after a load',
+  },
   wrapper: { what: 'an MM_LAZY wrapper', severity: () => 'note', why: 'it loads the library before the call' },
 };
 
@@ -400,17 +505,25 @@ function referenceWarnings(elfBytes: Uint8Array, map: MapFile, libs: string[], s
     const t = HOLDER_TEXT[holder];
     const pairs = refs.map((r) => `${r.holderSymbol} (${r.holderFile}, ${r.holderSection} in ${r.outputSection}) → ${r.target}`);
     const via = refs.every((r) => r.via === 'relocation') ? 'the relocations' : 'a scan of the words and calls';
-    const advice = t.severity(strict) === 'error' && (holder === 'call' || holder === 'data-table')
-      ? ' — call it through an MM_LAZY wrapper'
-      : holder === 'call' || holder === 'data-table' || holder === 'wrapper' || holder === 'fini-table' ? '' : ` — keep ${lib} resident (remove it from the dynamic libraries) or move that code out of ${holder === 'iram' ? 'IRAM' : 'the boot path'}`;
+    const advice =
+      t.severity(strict) === 'error' && (holder === 'call' || holder === 'data-table')
+        ? ' — call it through an MM_LAZY wrapper'
+        : holder === 'call' || holder === 'data-table' || holder === 'wrapper' || holder === 'fini-table'
+          ? ''
+          : ` — keep ${lib} resident (remove it from the dynamic libraries) or move that code out of ${holder === 'iram' ? 'IRAM' : 'the boot path'}`;
     out.push({
-      kind: 'slot-reference', severity: t.severity(strict), lib, references: refs,
+      kind: 'slot-reference',
+      severity: t.severity(strict),
+      lib,
+      references: refs,
       message: `${lib}: ${t.what} refers into the slot of ${lib}: ${list(pairs)} (found by ${via}); ${t.why}${advice}`,
     });
   }
   if (unaudited.length) {
     out.push({
-      kind: 'not-audited', severity: 'warning', lib: libs[0],
+      kind: 'not-audited',
+      severity: 'warning',
+      lib: libs[0],
       message: `references from RISC-V code into the slots were not checked (${list(unaudited)}): its instructions hold no whole addresses — link with -Wl,--emit-relocs so the check can read the relocations`,
     });
   }

@@ -36,7 +36,10 @@ import { Esp32mmError } from '../errors';
 
 export class MapFileError extends Esp32mmError {
   readonly code = 'MAP_FILE';
-  constructor(readonly line: number, readonly problem: string) {
+  constructor(
+    readonly line: number,
+    readonly problem: string,
+  ) {
     super(line > 0 ? `map file line ${line}: ${problem}` : `map file: ${problem}`);
   }
 }
@@ -128,7 +131,18 @@ const HEADINGS: [string, Phase][] = [
 
 const HEX = /^0x[0-9a-fA-F]+$/;
 /** Column-0 statements of the memory map that carry no sizes. */
-const MAP_STATEMENTS = ['LOAD ', 'START GROUP', 'END GROUP', 'TARGET(', 'OUTPUT_FORMAT', 'OUTPUT_ARCH', 'SEARCH_DIR', 'INSERT ', 'Address of section', 'OVERLAY'];
+const MAP_STATEMENTS = [
+  'LOAD ',
+  'START GROUP',
+  'END GROUP',
+  'TARGET(',
+  'OUTPUT_FORMAT',
+  'OUTPUT_ARCH',
+  'SEARCH_DIR',
+  'INSERT ',
+  'Address of section',
+  'OVERLAY',
+];
 /** A name ld may wrap onto its own line (section names; not patterns like `*(.text)`). */
 const SECTION_NAME = /^[A-Za-z_.$][\w.$@+-]*$/;
 const FILL = '*fill*';
@@ -167,7 +181,8 @@ function checkHex(token: string, line: number, what: string): void {
 function hex(token: string, line: number, what: string): number {
   checkHex(token, line, what);
   const n = parseInt(token.slice(2), 16);
-  if (!Number.isSafeInteger(n)) throw new MapFileError(line, `${what} ${token} is too large (above 2^53; these targets have 32-bit addresses: corrupted map file?)`);
+  if (!Number.isSafeInteger(n))
+    throw new MapFileError(line, `${what} ${token} is too large (above 2^53; these targets have 32-bit addresses: corrupted map file?)`);
   return n;
 }
 
@@ -335,13 +350,18 @@ class Parser {
       if (heading) return this.enter(heading[1], no);
     }
     switch (this.phase) {
-      case 'archives': return this.archiveLine(text, no);
-      case 'discarded': this.recordLine(text, no, (input) => this.result.discarded.push(input)); return;
-      case 'memory': return this.memoryLine(text, no);
+      case 'archives':
+        return this.archiveLine(text, no);
+      case 'discarded':
+        this.recordLine(text, no, (input) => this.result.discarded.push(input));
+        return;
+      case 'memory':
+        return this.memoryLine(text, no);
       case 'map':
         this.result.carefulLines++;
         return this.mapLine(text, no);
-      default: return;
+      default:
+        return;
     }
   }
 
@@ -359,10 +379,16 @@ class Parser {
   /** A record left open at a heading or at the end of the file: the map was cut short. */
   private finishPending(no: number): void {
     if (this.pendingInput) {
-      throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size (the map ends or breaks off at line ${no})`);
+      throw new MapFileError(
+        this.pendingInput.line,
+        `input section ${this.pendingInput.name} has no address and size (the map ends or breaks off at line ${no})`,
+      );
     }
     if (this.pendingArchive) {
-      throw new MapFileError(this.pendingArchive.line, `archive member ${this.pendingArchive.text} is not followed by the file that referenced it`);
+      throw new MapFileError(
+        this.pendingArchive.line,
+        `archive member ${this.pendingArchive.text} is not followed by the file that referenced it`,
+      );
     }
     this.pendingSection = undefined;
   }
@@ -370,13 +396,19 @@ class Parser {
   end(lines: number): MapFile {
     this.finishPending(lines);
     if (!this.sawMap) {
-      throw new MapFileError(0, `no "Linker script and memory map" section in ${lines} lines: this is not a GNU ld map file (link with -Wl,-Map=<file>)`);
+      throw new MapFileError(
+        0,
+        `no "Linker script and memory map" section in ${lines} lines: this is not a GNU ld map file (link with -Wl,-Map=<file>)`,
+      );
     }
     if (!this.result.memory.some((m) => m.name === '*default*')) {
       throw new MapFileError(0, 'the "Memory Configuration" table (ending with the *default* region) is missing or damaged');
     }
     if (!this.sawOutput) {
-      throw new MapFileError(lines, 'the memory map ends without its OUTPUT(...) line: the map file is truncated (was the link interrupted? rebuild)');
+      throw new MapFileError(
+        lines,
+        'the memory map ends without its OUTPUT(...) line: the map file is truncated (was the link interrupted? rebuild)',
+      );
     }
     this.result.lines = lines;
     return this.result;
@@ -404,7 +436,13 @@ class Parser {
     const split = splitArchiveMember(memberText);
     if (!split.member) throw new MapFileError(no, `'${memberText}' is not of the form archive(member)`);
     const reference = splitReference(ref);
-    this.result.archiveMembers.push({ archive: split.path, member: split.member, referencedBy: reference?.file ?? ref, symbol: reference?.symbol ?? '', line: no });
+    this.result.archiveMembers.push({
+      archive: split.path,
+      member: split.member,
+      referencedBy: reference?.file ?? ref,
+      symbol: reference?.symbol ?? '',
+      line: no,
+    });
   }
 
   private memoryLine(text: string, no: number): void {
@@ -424,12 +462,14 @@ class Parser {
       if (f.length === 1) {
         // ld puts a long input-section name on its own line; other lone words are patterns.
         if (!SECTION_NAME.test(f[0])) return false;
-        if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
+        if (this.pendingInput)
+          throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
         this.pendingInput = { name: f[0], line: no };
         return true;
       }
       if (f[1].startsWith('0x')) {
-        if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
+        if (this.pendingInput)
+          throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
         if (f.length < 3) throw new MapFileError(no, `input section ${f[0]} has an address but no size`);
         push(this.input(f[0], f[1], f[2], f[3], no));
         return true;
@@ -444,7 +484,10 @@ class Parser {
         push(this.input(p.name, f[0], f[1], f[2], p.line, no));
         return true;
       }
-      throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} is not followed by its address and size (line ${no} instead)`);
+      throw new MapFileError(
+        this.pendingInput.line,
+        `input section ${this.pendingInput.name} is not followed by its address and size (line ${no} instead)`,
+      );
     }
     return false;
   }
@@ -452,12 +495,20 @@ class Parser {
   private input(name: string, addr: string, size: string, file: string | undefined, line: number, numbersLine = line): MapInput {
     const kind = name === '*fill*' ? 'fill' : 'input';
     const sizeValue = hex(size, numbersLine, `size of ${name}`);
-    return { kind, name, address: hex(addr, numbersLine, `address of ${name}`), size: sizeValue, file: kind === 'fill' ? undefined : file, line };
+    return {
+      kind,
+      name,
+      address: hex(addr, numbersLine, `address of ${name}`),
+      size: sizeValue,
+      file: kind === 'fill' ? undefined : file,
+      line,
+    };
   }
 
   private mapLine(text: string, no: number): void {
     if (text.length === 0) {
-      if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} is not followed by its address and size`);
+      if (this.pendingInput)
+        throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} is not followed by its address and size`);
       return;
     }
     const c0 = text.charCodeAt(0);
@@ -483,7 +534,13 @@ class Parser {
     const f = fields(text, 3);
     if (f.length === 0 || !f[0].startsWith('0x')) return;
     if (f.length >= 3 && f[1].startsWith('0x') && DATA_STATEMENT.test(f[2])) {
-      this.addInput({ kind: 'data', name: DATA_STATEMENT.exec(f[2])![1], address: hex(f[0], no, 'address'), size: hex(f[1], no, 'size of data statement'), line: no });
+      this.addInput({
+        kind: 'data',
+        name: DATA_STATEMENT.exec(f[2])![1],
+        address: hex(f[0], no, 'address'),
+        size: hex(f[1], no, 'size of data statement'),
+        line: no,
+      });
       return;
     }
     if (f.length >= 2 && f[1].startsWith('0x')) {
@@ -498,8 +555,13 @@ class Parser {
   }
 
   private columnZeroLine(text: string, no: number): void {
-    if (this.pendingInput) throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
-    if (text.startsWith('OUTPUT(')) { this.sawOutput = true; this.current = undefined; return; }
+    if (this.pendingInput)
+      throw new MapFileError(this.pendingInput.line, `input section ${this.pendingInput.name} has no address and size`);
+    if (text.startsWith('OUTPUT(')) {
+      this.sawOutput = true;
+      this.current = undefined;
+      return;
+    }
     if (MAP_STATEMENTS.some((s) => text.startsWith(s))) return;
     const f = fields(text, 5);
     if (f.length === 1) {
@@ -518,7 +580,14 @@ class Parser {
     const load = /^load address (\S+)/.exec(rest);
     if (load) loadAddress = hex(load[1], numbersLine, `load address of ${name}`);
     else if (rest.trim()) throw new MapFileError(numbersLine, `unexpected text '${rest.trim()}' after the size of output section ${name}`);
-    this.current = { name, address: hex(addr, numbersLine, `address of ${name}`), size: hex(size, numbersLine, `size of ${name}`), loadAddress, line, inputs: [] };
+    this.current = {
+      name,
+      address: hex(addr, numbersLine, `address of ${name}`),
+      size: hex(size, numbersLine, `size of ${name}`),
+      loadAddress,
+      line,
+      inputs: [],
+    };
     this.result.sections.push(this.current);
     this.sink?.section(this.current, this.result);
   }
@@ -552,7 +621,10 @@ class Parser {
   private emit(kind: MapInput['kind'], name: string, address: number, size: number, file: string | undefined, line: number): void {
     // Records outside any output section (under /DISCARD/) take no memory.
     if (!this.current) return;
-    if (this.sink) { this.sink.record(kind, name, address, size, file, line); return; }
+    if (this.sink) {
+      this.sink.record(kind, name, address, size, file, line);
+      return;
+    }
     const input: MapInput = { kind, name, address, size, file: this.intern(file), line };
     this.current.inputs.push(input);
     if (this.collectSymbols) {
@@ -595,7 +667,8 @@ function splitReference(ref: string): { file: string; symbol: string } | undefin
   for (let i = ref.length - 1; i >= 0; i--) {
     const c = ref.charCodeAt(i);
     if (c === CLOSE_PAREN) depth++;
-    else if (c === OPEN_PAREN && --depth === 0) { // the one that opens the last group
+    else if (c === OPEN_PAREN && --depth === 0) {
+      // the one that opens the last group
       if (i > 0 && ref.charCodeAt(i - 1) !== SPACE) return undefined;
       return { file: ref.slice(0, i).trimEnd(), symbol: ref.slice(i + 1, -1) };
     }

@@ -26,7 +26,12 @@ export async function analyseBuild(req: MemoryMapRequest): Promise<MemoryMapMode
  * sections, parts left resident, ESP-IDF placements overridden and, with the ELF, resident
  * code pointing into a slot. Structured: each warning names its library.
  */
-export async function checkBuildLink(mapFile: string, libs: string[], elf?: string, flash: { chip?: ChipId; partitions?: string } = {}): Promise<LinkWarning[]> {
+export async function checkBuildLink(
+  mapFile: string,
+  libs: string[],
+  elf?: string,
+  flash: { chip?: ChipId; partitions?: string } = {},
+): Promise<LinkWarning[]> {
   const [mapBytes, elfBytes, tableBytes] = await Promise.all([
     readInputFile(mapFile, { what: 'map file', maxBytes: INPUT_LIMITS.map }),
     elf ? readInputFile(elf, { what: 'ELF file', maxBytes: INPUT_LIMITS.elf }) : undefined,

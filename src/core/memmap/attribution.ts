@@ -31,7 +31,10 @@ export class Attribution {
   readonly fillDetail = { padding: 0, linkerData: 0, placeholder: 0 };
   private streamed?: StreamingAttribution;
 
-  constructor(private readonly ctx: ModelContext, readonly libs: LibraryTotals) {}
+  constructor(
+    private readonly ctx: ModelContext,
+    readonly libs: LibraryTotals,
+  ) {}
 
   /** The evidence the bytes are attributed by: the map's records when there is a map, else the ELF's symbols. */
   get evidence(): Evidence {
@@ -72,11 +75,16 @@ export class Attribution {
   }
 
   private fromSymbols(elfSections: Section[], entries: SectionEntry[]): void {
-    this.ctx.notes.push('No map file: bytes are attributed by symbols and the source-file names in the symbol table; archives and linker padding are unknown (coarser). Pass --map <firmware.map> for exact attribution.');
+    this.ctx.notes.push(
+      'No map file: bytes are attributed by symbols and the source-file names in the symbol table; archives and linker padding are unknown (coarser). Pass --map <firmware.map> for exact attribution.',
+    );
     const bySection = new Map<number, { start: number; end: number; file: string }[]>();
     let file = '';
     for (const sym of this.ctx.elf!.symbols()) {
-      if (sym.type === SymbolType.FILE) { file = sym.name; continue; }
+      if (sym.type === SymbolType.FILE) {
+        file = sym.name;
+        continue;
+      }
       if (sym.size === 0 || (sym.type !== SymbolType.FUNC && sym.type !== SymbolType.OBJECT)) continue;
       const owner = sym.binding === SymbolBinding.LOCAL ? file : '';
       const list = bySection.get(sym.shndx) ?? [];
@@ -86,8 +94,15 @@ export class Attribution {
     elfSections.forEach((s, i) => {
       const entry = entries[i];
       const mm = MM_SECTION.exec(s.name);
-      if (mm) { this.libs.add(mm[1], libraryArchive(mm[1]), entry, entry.kind, s.size); return; }
-      if (entry.placeholder) { this.fillDetail.placeholder += s.size; entry.fill += s.size; return; }
+      if (mm) {
+        this.libs.add(mm[1], libraryArchive(mm[1]), entry, entry.kind, s.size);
+        return;
+      }
+      if (entry.placeholder) {
+        this.fillDetail.placeholder += s.size;
+        entry.fill += s.size;
+        return;
+      }
       const spans = (bySection.get(s.index) ?? []).sort((a, b) => a.start - b.start);
       let cursor = s.addr;
       let covered = 0;
@@ -128,11 +143,17 @@ function sectionsByName(map: MapFile): Map<string, MapOutputSection[]> {
 /** The map's output section for an ELF section: same name and address, or a clear error. */
 function mapSectionOf(s: Section, candidates: MapOutputSection[] | undefined): MapOutputSection {
   if (!candidates) {
-    throw new MapFileError(0, `section ${s.name} (${s.size} bytes at 0x${s.addr.toString(16)}) of the ELF is not in the map file: the map belongs to another link (rebuild, or pass the right --map)`);
+    throw new MapFileError(
+      0,
+      `section ${s.name} (${s.size} bytes at 0x${s.addr.toString(16)}) of the ELF is not in the map file: the map belongs to another link (rebuild, or pass the right --map)`,
+    );
   }
   const out = candidates.find((c) => c.address === s.addr) ?? candidates[0];
   if (out.address !== s.addr || out.size !== s.size) {
-    throw new MapFileError(out.line, `${s.name} is ${out.size} bytes at 0x${out.address.toString(16)} in the map but ${s.size} bytes at 0x${s.addr.toString(16)} in the ELF: the map belongs to another link (rebuild, or pass the right --map)`);
+    throw new MapFileError(
+      out.line,
+      `${s.name} is ${out.size} bytes at 0x${out.address.toString(16)} in the map but ${s.size} bytes at 0x${s.addr.toString(16)} in the ELF: the map belongs to another link (rebuild, or pass the right --map)`,
+    );
   }
   return out;
 }
@@ -156,7 +177,11 @@ class SectionAttribution {
   private file: string | undefined;
   private line = 0;
 
-  constructor(private readonly attribution: Attribution, private readonly out: MapOutputSection, private readonly entry: SectionEntry) {
+  constructor(
+    private readonly attribution: Attribution,
+    private readonly out: MapOutputSection,
+    private readonly entry: SectionEntry,
+  ) {
     this.end = out.address + out.size;
     this.cursor = out.address;
     this.ownLibrary = attribution.ownLibraryOf(out);
@@ -165,7 +190,12 @@ class SectionAttribution {
   record(kind: MapInput['kind'], name: string, address: number, size: number, file: string | undefined, line: number): void {
     if (this.waiting) this.credit(Math.max(address, this.address));
     this.waiting = true;
-    this.kind = kind; this.name = name; this.address = address; this.size = size; this.file = file; this.line = line;
+    this.kind = kind;
+    this.name = name;
+    this.address = address;
+    this.size = size;
+    this.file = file;
+    this.line = line;
   }
 
   finish(): void {
@@ -174,21 +204,28 @@ class SectionAttribution {
     this.flushRun();
     const { out, end, cursor } = this;
     if (cursor < end) throw holeError(out, cursor, end, out.line);
-    if (this.covered !== out.size) throw new MapFileError(out.line, `the records of ${out.name} cover ${this.covered} of its ${out.size} bytes: corrupted map file`);
+    if (this.covered !== out.size)
+      throw new MapFileError(out.line, `the records of ${out.name} cover ${this.covered} of its ${out.size} bytes: corrupted map file`);
   }
 
   /** The waiting record; `next`: where the next record starts (the section end for the last). */
   private credit(next: number): void {
     const { out, end, name, address, size } = this;
     if (address < out.address || address > end) {
-      throw new MapFileError(this.line, `${name} at 0x${address.toString(16)} lies outside its output section ${out.name} (0x${out.address.toString(16)}–0x${end.toString(16)}): corrupted map file`);
+      throw new MapFileError(
+        this.line,
+        `${name} at 0x${address.toString(16)} lies outside its output section ${out.name} (0x${out.address.toString(16)}–0x${end.toString(16)}): corrupted map file`,
+      );
     }
     // A merged string/constant section owns no bytes beyond the next record (mapfile/records.ts).
     // Any other overlap means the numbers in the map are damaged, and a table from them would be wrong.
     const overlaps = address < this.cursor || address + size > end;
     const merged = (overlaps || address + size > next) && MERGEABLE.test(name);
     if (overlaps && !merged) {
-      throw new MapFileError(this.line, `${name} (0x${address.toString(16)}, ${size} bytes) overlaps the bytes before it or runs past the end of ${out.name} at 0x${end.toString(16)}: corrupted map file`);
+      throw new MapFileError(
+        this.line,
+        `${name} (0x${address.toString(16)}, ${size} bytes) overlaps the bytes before it or runs past the end of ${out.name} at 0x${end.toString(16)}: corrupted map file`,
+      );
     }
     // A hole between records means a record is missing from the file.
     if (address > this.cursor) throw holeError(out, this.cursor, address, this.line);
@@ -198,10 +235,16 @@ class SectionAttribution {
     this.cursor = Math.max(this.cursor, to);
     if (bytes === 0) return;
     this.covered += bytes;
-    if (this.kind !== 'input') { this.attribution.creditFill(this.kind, bytes, this.entry); return; }
+    if (this.kind !== 'input') {
+      this.attribution.creditFill(this.kind, bytes, this.entry);
+      return;
+    }
     const lib = this.attribution.libs.ofFile(this.file);
     const kind = inputKind(name, this.entry.kind);
-    if (lib === this.runLibrary && kind === this.runKind) { this.runBytes += bytes; return; }
+    if (lib === this.runLibrary && kind === this.runKind) {
+      this.runBytes += bytes;
+      return;
+    }
     this.flushRun();
     this.runLibrary = lib;
     this.runKind = kind;
@@ -215,7 +258,8 @@ class SectionAttribution {
   private runBytes = 0;
 
   private flushRun(): void {
-    if (this.runLibrary && this.runBytes) this.attribution.libs.credit(this.runLibrary, this.runKind, this.runBytes, this.entry, this.ownLibrary);
+    if (this.runLibrary && this.runBytes)
+      this.attribution.libs.credit(this.runLibrary, this.runKind, this.runBytes, this.entry, this.ownLibrary);
     this.runLibrary = undefined;
     this.runBytes = 0;
   }
@@ -233,7 +277,11 @@ class StreamingAttribution implements MapRecordSink {
   private readonly claimed = new Set<number>();
   private readonly elfByName = new Map<string, number[]>();
 
-  constructor(private readonly attribution: Attribution, private readonly elfSections: Section[], private readonly entries: (map: MapFile) => SectionEntry[]) {
+  constructor(
+    private readonly attribution: Attribution,
+    private readonly elfSections: Section[],
+    private readonly entries: (map: MapFile) => SectionEntry[],
+  ) {
     elfSections.forEach((s, i) => this.elfByName.set(s.name, [...(this.elfByName.get(s.name) ?? []), i]));
   }
 
@@ -285,5 +333,8 @@ class StreamingAttribution implements MapRecordSink {
 }
 
 function holeError(out: MapOutputSection, from: number, to: number, line: number): MapFileError {
-  return new MapFileError(line, `${out.name}: bytes 0x${from.toString(16)}–0x${to.toString(16)} are not covered by any record of the map (a line is missing: corrupted map file)`);
+  return new MapFileError(
+    line,
+    `${out.name}: bytes 0x${from.toString(16)}–0x${to.toString(16)} are not covered by any record of the map (a line is missing: corrupted map file)`,
+  );
 }

@@ -32,13 +32,21 @@ export class ModelContext {
   readonly allocated: Section[];
 
   /** `map` is set later when the map is parsed while the model is built (streaming). */
-  constructor(readonly elf: ElfFile | undefined, public map: MapFile | undefined, readonly input: BuildMemoryMapInput, readonly fullElf?: ElfFile) {
+  constructor(
+    readonly elf: ElfFile | undefined,
+    public map: MapFile | undefined,
+    readonly input: BuildMemoryMapInput,
+    readonly fullElf?: ElfFile,
+  ) {
     this.allocated = elf
       ? elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.name !== SPLIT_MARKER && !isPlaceholderSection(s.name))
       : sectionsFromMap(map!);
     const evidence = elf ? elfChipEvidence(elf) : { sections: this.allocated };
     const target = input.sdkconfig ? sdkconfigTarget(input.sdkconfig) : undefined;
-    const choice = detectChip({ ...evidence, mapText: input.mapText, sdkconfigTarget: target }, { override: input.chip, board: input.board });
+    const choice = detectChip(
+      { ...evidence, mapText: input.mapText, sdkconfigTarget: target },
+      { override: input.chip, board: input.board },
+    );
     this.chip = choice.chip;
     this.chipSource = choice.source;
     this.split = elf?.section(SPLIT_MARKER) !== undefined;

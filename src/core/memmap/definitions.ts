@@ -47,11 +47,25 @@ export function symbolName(symbol: string): SymbolName | undefined {
   p++;
   while ('rVKRO'.includes(s[p] ?? '')) p++;
   const parts: string[] = [];
-  if (s.startsWith('St', p)) { parts.push('std'); p += 2; }
+  if (s.startsWith('St', p)) {
+    parts.push('std');
+    p += 2;
+  }
   while (p < s.length && s[p] !== 'E') {
-    if (s[p] === 'C' && /[1-5]/.test(s[p + 1] ?? '')) { parts.push(parts.at(-1) ?? ''); p += 2; continue; }
-    if (s[p] === 'D' && /[0-5]/.test(s[p + 1] ?? '')) { parts.push(`~${parts.at(-1) ?? ''}`); p += 2; continue; }
-    if (s[p] === 'L') { p++; continue; } // internal linkage inside a nested name (`_ZN12_GLOBAL__N_1L3kW1E`)
+    if (s[p] === 'C' && /[1-5]/.test(s[p + 1] ?? '')) {
+      parts.push(parts.at(-1) ?? '');
+      p += 2;
+      continue;
+    }
+    if (s[p] === 'D' && /[0-5]/.test(s[p + 1] ?? '')) {
+      parts.push(`~${parts.at(-1) ?? ''}`);
+      p += 2;
+      continue;
+    }
+    if (s[p] === 'L') {
+      p++;
+      continue;
+    } // internal linkage inside a nested name (`_ZN12_GLOBAL__N_1L3kW1E`)
     const id = readId();
     if (!id || s[p] === 'I') return undefined; // a template or something this reader does not know
     parts.push(id);
@@ -70,18 +84,38 @@ function tokens(src: string): Token[] {
   let lineStart = true;
   for (let i = 0; i < src.length;) {
     const c = src[i];
-    if (c === '\n') { line++; i++; lineStart = true; continue; }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') { i++; continue; }
+    if (c === '\n') {
+      line++;
+      i++;
+      lineStart = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+      i++;
+      continue;
+    }
     if (lineStart && c === '#') {
       // a directive runs to the end of the line, continued lines included
-      while (i < src.length && src[i] !== '\n') { if (src[i] === '\\' && src[i + 1] === '\n') { line++; i++; } i++; }
+      while (i < src.length && src[i] !== '\n') {
+        if (src[i] === '\\' && src[i + 1] === '\n') {
+          line++;
+          i++;
+        }
+        i++;
+      }
       continue;
     }
     lineStart = false;
-    if (c === '/' && src[i + 1] === '/') { while (i < src.length && src[i] !== '\n') i++; continue; }
+    if (c === '/' && src[i + 1] === '/') {
+      while (i < src.length && src[i] !== '\n') i++;
+      continue;
+    }
     if (c === '/' && src[i + 1] === '*') {
       i += 2;
-      while (i < src.length && !(src[i] === '*' && src[i + 1] === '/')) { if (src[i] === '\n') line++; i++; }
+      while (i < src.length && !(src[i] === '*' && src[i + 1] === '/')) {
+        if (src[i] === '\n') line++;
+        i++;
+      }
       i += 2;
       continue;
     }
@@ -101,9 +135,21 @@ function tokens(src: string): Token[] {
       continue;
     }
     const id = /^[A-Za-z_]\w*/.exec(src.slice(i, i + 256));
-    if (id) { out.push({ text: id[0], line }); i += id[0].length; continue; }
-    if (c === ':' && src[i + 1] === ':') { out.push({ text: '::', line }); i += 2; continue; }
-    if (c === '-' && src[i + 1] === '>') { out.push({ text: '->', line }); i += 2; continue; }
+    if (id) {
+      out.push({ text: id[0], line });
+      i += id[0].length;
+      continue;
+    }
+    if (c === ':' && src[i + 1] === ':') {
+      out.push({ text: '::', line });
+      i += 2;
+      continue;
+    }
+    if (c === '-' && src[i + 1] === '>') {
+      out.push({ text: '->', line });
+      i += 2;
+      continue;
+    }
     out.push({ text: c, line });
     i++;
   }
@@ -123,7 +169,9 @@ function opened(statement: string[]): Scope {
   const key = statement.findIndex((t) => CLASS_KEYS.has(t));
   if (key >= 0) {
     // `struct Name`, `class __attribute__((x)) Name : Base`, `template <…> struct Name`: the last identifier before `:` or the end
-    const head = statement.slice(key + 1, statement.includes(':') ? statement.indexOf(':') : undefined).filter((t) => /^[A-Za-z_]\w*$/.test(t) && t !== 'final');
+    const head = statement
+      .slice(key + 1, statement.includes(':') ? statement.indexOf(':') : undefined)
+      .filter((t) => /^[A-Za-z_]\w*$/.test(t) && t !== 'final');
     return { kind: 'class', name: head.at(-1) };
   }
   return { kind: 'block' };
@@ -164,9 +212,20 @@ export function definitionLine(source: string, symbol: string, kind: 'function' 
   const owner = want.scope.at(-1);
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i].text;
-    if (t === '{') { scopes.push(opened(statement)); statement = []; continue; }
-    if (t === '}') { scopes.pop(); statement = []; continue; }
-    if (t === ';') { statement = []; continue; }
+    if (t === '{') {
+      scopes.push(opened(statement));
+      statement = [];
+      continue;
+    }
+    if (t === '}') {
+      scopes.pop();
+      statement = [];
+      continue;
+    }
+    if (t === ';') {
+      statement = [];
+      continue;
+    }
     statement.push(t);
     if (t !== want.name || scopes.some((s) => s.kind === 'block')) continue;
     const before = toks[i - 1]?.text;
@@ -184,10 +243,18 @@ export function definitionLine(source: string, symbol: string, kind: 'function' 
     const next = toks[i + 1]?.text;
     if (kind === 'function') {
       if (next !== '(' || !hasBody(toks, afterParens(toks, i + 1))) continue;
-    } else if (statement.includes('extern') || statement.includes('typedef') || statement.includes('using') || !['=', ';', '[', '(', '{', ','].includes(next ?? '')) {
+    } else if (
+      statement.includes('extern') ||
+      statement.includes('typedef') ||
+      statement.includes('using') ||
+      !['=', ';', '[', '(', '{', ','].includes(next ?? '')
+    ) {
       continue;
     }
-    if (inOwner) { inClass ??= toks[i].line; continue; }
+    if (inOwner) {
+      inClass ??= toks[i].line;
+      continue;
+    }
     return toks[i].line;
   }
   return inClass;

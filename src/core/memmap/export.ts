@@ -14,8 +14,22 @@ export type ExportFormat = 'csv' | 'json' | 'md';
  * which the comparison with the unsplit firmware exports itself).
  */
 export const EXPORTED_FIELDS = [
-  'chip', 'chipName', 'chipSource', 'sectionsFrom', 'attribution', 'split', 'regions', 'sections', 'libraries',
-  'fill', 'fillDetail', 'slots', 'imageBytes', 'appPartition', 'flashSaved', 'notes',
+  'chip',
+  'chipName',
+  'chipSource',
+  'sectionsFrom',
+  'attribution',
+  'split',
+  'regions',
+  'sections',
+  'libraries',
+  'fill',
+  'fillDetail',
+  'slots',
+  'imageBytes',
+  'appPartition',
+  'flashSaved',
+  'notes',
 ] as const satisfies readonly (keyof MemoryMapModel)[];
 
 export function exportedModel(model: MemoryMapModel): Partial<MemoryMapModel> {
@@ -42,13 +56,23 @@ function table(header: string[], rows: (string | number)[][], numericFrom: numbe
 /** Regions (in use counts the slots after a split: they stay reserved), the app partition, libraries with linker fill. */
 function librariesMarkdown(model: MemoryMapModel): string {
   const regions = model.regions.filter((r) => r.used > 0);
-  const head = `# Memory map (${model.chipName})\n\n` + table(['Region', 'In use', 'Size', 'Free'],
-    model.regions.map((r) => [r.name, r.used + (model.split && !r.flash ? r.slotReserved ?? 0 : 0), r.size, r.flash ? '' : r.free]), 1);
+  const head =
+    `# Memory map (${model.chipName})\n\n` +
+    table(
+      ['Region', 'In use', 'Size', 'Free'],
+      model.regions.map((r) => [r.name, r.used + (model.split && !r.flash ? (r.slotReserved ?? 0) : 0), r.size, r.flash ? '' : r.free]),
+      1,
+    );
   const p = model.appPartition;
   const partition = p ? `\nApp partition ${p.name}: ${p.used} of ${p.size} bytes (${p.free} free).\n` : '';
-  const libs = table(['Library', 'Archive', 'Dynamic', 'Total', ...regions.map((r) => r.name)],
-    [...model.libraries.map((l) => [l.name, l.archive, l.dynamic ? 'yes' : '', l.total, ...regions.map((r) => l.byRegion[r.name] ?? 0)]),
-      ['linker fill', '', '', model.fill, ...regions.map((r) => r.fill)]], 3);
+  const libs = table(
+    ['Library', 'Archive', 'Dynamic', 'Total', ...regions.map((r) => r.name)],
+    [
+      ...model.libraries.map((l) => [l.name, l.archive, l.dynamic ? 'yes' : '', l.total, ...regions.map((r) => l.byRegion[r.name] ?? 0)]),
+      ['linker fill', '', '', model.fill, ...regions.map((r) => r.fill)],
+    ],
+    3,
+  );
   return `${head}${partition}\n## Libraries\n\n${libs}`;
 }
 
@@ -59,5 +83,7 @@ function diffMarkdown(d: DiffView): string {
     ['fill', 'linker fill', '', d.fill.current, d.fill.reference, d.fill.change],
     ['image', 'image', '', d.imageBytes.current, d.imageBytes.reference, d.imageBytes.change],
   ];
-  return `# Memory map changes (${d.current.chipName})\n\n` + table(['Kind', 'Name', 'Archive', 'This build', 'Reference', 'Change'], rows, 3);
+  return (
+    `# Memory map changes (${d.current.chipName})\n\n` + table(['Kind', 'Name', 'Archive', 'This build', 'Reference', 'Change'], rows, 3)
+  );
 }

@@ -78,8 +78,8 @@ export function libraryList(ctx: ModelContext, libs: LibraryTotals, dynamic: Dyn
   const list = [...libs.entries.values()].filter((l) => l.total > 0);
   const dynamicNames = [...new Set(dynamic.map((d) => d.library))];
   for (const name of dynamicNames) {
-    let lib = list.find((l) => l.name === name && (l.archive === libraryArchive(name) || l.archive === ''))
-      ?? list.find((l) => l.name === name);
+    let lib =
+      list.find((l) => l.name === name && (l.archive === libraryArchive(name) || l.archive === '')) ?? list.find((l) => l.name === name);
     if (!lib) {
       // Split out entirely: nothing of it is left in this ELF, but it is still part of the program.
       lib = { name, archive: libraryArchive(name), dynamic: true, total: 0, byRegion: {}, byKind: {}, bySection: {} };
@@ -93,7 +93,9 @@ export function libraryList(ctx: ModelContext, libs: LibraryTotals, dynamic: Dyn
     lib.flashSaved = sum(parts.filter((p) => p.progbits).map((p) => p.size));
     const resident = libs.outsideOwnSections.get(name) ?? 0;
     if (resident > 0) {
-      ctx.notes.push(`${name}: ${resident} bytes stay in the firmware outside its .mm sections (IRAM_ATTR code or data matched by an earlier linker rule)`);
+      ctx.notes.push(
+        `${name}: ${resident} bytes stay in the firmware outside its .mm sections (IRAM_ATTR code or data matched by an earlier linker rule)`,
+      );
     }
   }
   return list.sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));

@@ -5,7 +5,13 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { decodeMapFile } from '../mapfile/parse';
 import { findMapFile, findPartitionTable, findSdkconfig, type Found, type Lookup } from '../platformio/artifacts';
-import { PartitionTableError, firstAppPartition, largestAppPartition, libraryPartition, parsePartitionFile } from '../platformio/partitions';
+import {
+  PartitionTableError,
+  firstAppPartition,
+  largestAppPartition,
+  libraryPartition,
+  parsePartitionFile,
+} from '../platformio/partitions';
 import { parseSdkconfig } from '../platformio/sdkconfig';
 import { fullElfPath } from '../split/split';
 import { INPUT_LIMITS, InputFileError, readInputFile } from '../util/input';
@@ -48,7 +54,15 @@ const given = (path: string): Lookup => ({ found: { path: resolve(path), how: 'a
  * and the mmlib partition of flash slots. A damaged table does not hide the memory map: it
  * is reported as the partition table's problem, and flash use is then shown against nothing.
  */
-function partitionsOf(bytes: Buffer, path: string): { app?: { name: string; offset: number; size: number }; largestApp?: number; library?: { name: string; offset: number; size: number }; problem?: string } {
+function partitionsOf(
+  bytes: Buffer,
+  path: string,
+): {
+  app?: { name: string; offset: number; size: number };
+  largestApp?: number;
+  library?: { name: string; offset: number; size: number };
+  problem?: string;
+} {
   try {
     const table = parsePartitionFile(new Uint8Array(bytes), path);
     const app = firstAppPartition(table);
@@ -60,7 +74,8 @@ function partitionsOf(bytes: Buffer, path: string): { app?: { name: string; offs
       if (!(e instanceof PartitionTableError)) throw e; // an mmlib of the wrong kind: shown as none (the link check names it)
     }
     return {
-      app: { name: app.label, offset: app.offset, size: app.size }, largestApp: largestAppPartition(table)?.size,
+      app: { name: app.label, offset: app.offset, size: app.size },
+      largestApp: largestAppPartition(table)?.size,
       library: lib && { name: lib.label, offset: lib.offset, size: lib.size },
     };
   } catch (e) {
@@ -90,12 +105,17 @@ export async function loadMemoryMap(req: MemoryMapRequest): Promise<MemoryMapMod
     mapText: mapBytes && decodeMapFile(mapBytes),
     fullElf: fullElf && new Uint8Array(fullElf),
     sdkconfig: configBytes && parseSdkconfig(configBytes.toString('utf8')),
-    appPartition: table?.app, largestAppPartition: table?.largestApp, libraryPartition: table?.library,
-    chip: req.chip, board: req.board,
+    appPartition: table?.app,
+    largestAppPartition: table?.largestApp,
+    libraryPartition: table?.library,
+    chip: req.chip,
+    board: req.board,
   });
   model.inputs = {
     elf: elfPath ? { path: elfPath, how: 'as given' } : undefined,
-    map: describe(map), partitionTable: table?.problem ? { problem: table.problem } : describe(partitions), sdkconfig: describe(sdkconfig),
+    map: describe(map),
+    partitionTable: table?.problem ? { problem: table.problem } : describe(partitions),
+    sdkconfig: describe(sdkconfig),
   };
   return model;
 }

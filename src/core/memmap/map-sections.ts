@@ -38,10 +38,18 @@ export function sectionsFromMap(map: MapFile): Section[] {
     const progbits = hasContents(s);
     const exec = progbits && CODE_NAME.test(s.name) && region.attributes.includes('x');
     out.push({
-      index: out.length + 1, name: s.name, nameOffset: 0,
+      index: out.length + 1,
+      name: s.name,
+      nameOffset: 0,
       type: progbits ? SectionType.PROGBITS : SectionType.NOBITS,
       flags: SHF_ALLOC | (exec ? SHF_EXECINSTR : SHF_WRITE),
-      addr: s.address, offset: 0, size: s.size, link: 0, info: 0, addralign: 1, entsize: 0,
+      addr: s.address,
+      offset: 0,
+      size: s.size,
+      link: 0,
+      info: 0,
+      addralign: 1,
+      entsize: 0,
     });
   }
   return out;

@@ -32,7 +32,8 @@ export { coveredBytes } from './regions';
 
 export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   if (!input.elf) {
-    if (input.map === undefined && input.mapText === undefined) throw new MapFileError(0, 'nothing to analyse: give the firmware ELF, its map file, or both');
+    if (input.map === undefined && input.mapText === undefined)
+      throw new MapFileError(0, 'nothing to analyse: give the firmware ELF, its map file, or both');
     // Map-only: the records are needed to derive the sections, so no streaming.
     const map = input.map ?? parseMapFile(input.mapText!, undefined, { skipDiscarded: true });
     return build(new ModelContext(undefined, map, input));
@@ -42,7 +43,8 @@ export function buildMemoryMap(input: BuildMemoryMapInput): MemoryMapModel {
   // Attribute while parsing (no per-record objects), unless the parsed map is needed again
   // for the model of the original ELF.
   const stream = input.map === undefined && input.mapText !== undefined && !fullElf;
-  const map = input.map ?? (input.mapText !== undefined && !stream ? parseMapFile(input.mapText, undefined, { skipDiscarded: true }) : undefined);
+  const map =
+    input.map ?? (input.mapText !== undefined && !stream ? parseMapFile(input.mapText, undefined, { skipDiscarded: true }) : undefined);
   const model = build(new ModelContext(elf, map, input, fullElf), stream ? input.mapText : undefined);
   if (fullElf && model.split) {
     const before = buildMemoryMap({ elf: fullElf, map, chip: model.chip, sdkconfig: input.sdkconfig, appPartition: input.appPartition });
@@ -80,11 +82,22 @@ function build(ctx: ModelContext, mapText?: string): MemoryMapModel {
   const contentBytes = sum(elfSections.filter((s) => s.type !== SectionType.NOBITS).map((s) => s.size));
   const imageBytes = ctx.elf ? loadableBytes(ctx.elf.segments) : contentBytes;
   return {
-    chip: ctx.chip.id, chipName: ctx.chip.name, chipSource: ctx.chipSource,
+    chip: ctx.chip.id,
+    chipName: ctx.chip.name,
+    chipSource: ctx.chipSource,
     sectionsFrom: ctx.elf ? 'elf' : 'map',
-    attribution: attribution.evidence, split: ctx.split,
-    regions: regionList, sections: sections!, libraries, fill, fillDetail: { ...fillDetail }, slots: slotList,
-    imageBytes, appPartition: appPartition(ctx, contentBytes), flashSaved: dynamicSaved, notes: ctx.notes,
+    attribution: attribution.evidence,
+    split: ctx.split,
+    regions: regionList,
+    sections: sections!,
+    libraries,
+    fill,
+    fillDetail: { ...fillDetail },
+    slots: slotList,
+    imageBytes,
+    appPartition: appPartition(ctx, contentBytes),
+    flashSaved: dynamicSaved,
+    notes: ctx.notes,
     ...(flash ? { flashSlots: flash } : {}),
   };
 }
@@ -93,9 +106,21 @@ function build(ctx: ModelContext, mapText?: string): MemoryMapModel {
 function appPartition(ctx: ModelContext, contentBytes: number): AppPartitionEntry | undefined {
   const p = ctx.input.appPartition;
   if (!p) {
-    ctx.notes.push('No partition table was found for this build (partitions.bin beside the firmware): flash use is not shown against the app partition.');
+    ctx.notes.push(
+      'No partition table was found for this build (partitions.bin beside the firmware): flash use is not shown against the app partition.',
+    );
     return undefined;
   }
-  if (contentBytes > p.size) ctx.notes.push(`The firmware image (${contentBytes} bytes) is larger than its app partition ${p.name} (${p.size} bytes): it cannot be flashed.`);
-  return { name: p.name, offset: p.offset, size: p.size, used: contentBytes, free: Math.max(0, p.size - contentBytes), sizeSource: 'partition-table' };
+  if (contentBytes > p.size)
+    ctx.notes.push(
+      `The firmware image (${contentBytes} bytes) is larger than its app partition ${p.name} (${p.size} bytes): it cannot be flashed.`,
+    );
+  return {
+    name: p.name,
+    offset: p.offset,
+    size: p.size,
+    used: contentBytes,
+    free: Math.max(0, p.size - contentBytes),
+    sizeSource: 'partition-table',
+  };
 }

@@ -14,7 +14,13 @@ import type { RegionEntry, SectionEntry, SectionKind, SlotEntry } from './types'
 const PLACEHOLDER = /[._]dummy$|^\.dram0_reserved_for_iram$/;
 
 /** Where a region starts and ends for this build (start/end in the chip's main window). */
-interface RegionLayout { start: number; end: number; size: number; sizeSource: string; reserved: MapMemoryRegion[] }
+interface RegionLayout {
+  start: number;
+  end: number;
+  size: number;
+  sizeSource: string;
+  reserved: MapMemoryRegion[];
+}
 
 /** ESP-IDF's scripts mark `.flash.rodata` writable (WA), so a flash data region says rodata, not the flag. */
 function sectionKind(s: Section, region: string): SectionKind {
@@ -43,15 +49,23 @@ export class SectionPlacement {
   /** One note per group of sections outside the chip's memory map. */
   addNotes(): void {
     for (const [how, names] of this.outsideGroups) {
-      this.ctx.notes.push(`${names.join(', ')} ${names.length === 1 ? 'lies' : 'lie'} outside the ${this.ctx.chip.name} memory map; ${how}`);
+      this.ctx.notes.push(
+        `${names.join(', ')} ${names.length === 1 ? 'lies' : 'lie'} outside the ${this.ctx.chip.name} memory map; ${how}`,
+      );
     }
   }
 
   private loadAddressOf(s: Section): number | undefined {
     const { elf, map } = this.ctx;
     if (!elf) return map?.sections.find((o) => o.name === s.name && o.address === s.addr)?.loadAddress;
-    const seg = elf.segments.find((p) => p.type === SegmentType.LOAD && s.addr >= p.vaddr && s.addr + s.size <= p.vaddr + p.memsz && p.memsz > 0
-      && (s.type === SectionType.NOBITS || (s.offset >= p.offset && s.offset + s.size <= p.offset + p.filesz)));
+    const seg = elf.segments.find(
+      (p) =>
+        p.type === SegmentType.LOAD &&
+        s.addr >= p.vaddr &&
+        s.addr + s.size <= p.vaddr + p.memsz &&
+        p.memsz > 0 &&
+        (s.type === SectionType.NOBITS || (s.offset >= p.offset && s.offset + s.size <= p.offset + p.filesz)),
+    );
     return seg ? s.addr - seg.vaddr + seg.paddr : undefined;
   }
 
@@ -90,8 +104,14 @@ export function regions(ctx: ModelContext, sections: SectionEntry[], slots: Slot
     const layout = layoutOf(ctx, g) ?? chipTableLayout(ctx, g);
     layouts.set(g, layout);
     const entry: RegionEntry = {
-      name: g.name, start: layout.start, size: layout.size, sizeSource: layout.sizeSource,
-      used: coveredBytes(mine.filter((s) => !s.placeholder)), free: 0, fill: sum(mine.map((s) => s.fill)), flash: g.flash,
+      name: g.name,
+      start: layout.start,
+      size: layout.size,
+      sizeSource: layout.sizeSource,
+      used: coveredBytes(mine.filter((s) => !s.placeholder)),
+      free: 0,
+      fill: sum(mine.map((s) => s.fill)),
+      flash: g.flash,
     };
     // The highest address in use, seen through the region's main window. Sections placed
     // here by a fallback (outside every window) and the few bytes ESP-IDF reserves at the
@@ -101,12 +121,16 @@ export function regions(ctx: ModelContext, sections: SectionEntry[], slots: Slot
       const r = rangeOf(g, addr);
       if (r) top = Math.max(top, addr - r.start + g.ranges[0].start + size);
     };
-    for (const s of mine) if (!layout.reserved.some((m) => s.address >= m.origin && s.address < m.origin + m.length)) raise(s.address, s.size);
+    for (const s of mine)
+      if (!layout.reserved.some((m) => s.address >= m.origin && s.address < m.origin + m.length)) raise(s.address, s.size);
     for (const r of slotRanges) raise(r.start, r.size);
     const reserved = sum(slotRanges.map((r) => r.size));
     if (reserved > 0) entry.slotReserved = reserved;
     const boundary = boundaryOf(g, boundaries);
-    if (boundary) { entry.boundary = boundary; raise(boundary.address, 0); }
+    if (boundary) {
+      entry.boundary = boundary;
+      raise(boundary.address, 0);
+    }
     tops.set(g, top);
     entry.free = Math.max(0, layout.end - top);
     out.push(entry);
@@ -115,7 +139,16 @@ export function regions(ctx: ModelContext, sections: SectionEntry[], slots: Slot
   const other = sections.filter((s) => s.region === OTHER);
   if (other.length) {
     const start = Math.min(...other.map((s) => s.address));
-    out.push({ name: OTHER, start, size: coveredBytes(other), sizeSource: 'sections', used: coveredBytes(other), free: 0, fill: sum(other.map((s) => s.fill)), flash: false });
+    out.push({
+      name: OTHER,
+      start,
+      size: coveredBytes(other),
+      sizeSource: 'sections',
+      used: coveredBytes(other),
+      free: 0,
+      fill: sum(other.map((s) => s.fill)),
+      flash: false,
+    });
   }
   return out;
 }
@@ -144,10 +177,11 @@ function linkerOrder(m: MapMemoryRegion): number {
 function layoutOf(ctx: ModelContext, g: ChipRegion): RegionLayout | undefined {
   const map = ctx.map;
   if (!map || !ctx.mapHasEspIdfRegions()) return undefined;
-  const linked = (reserved: boolean) => map.memory.filter((m) => {
-    const l = linkerRegion(m.name);
-    return l !== undefined && l.regions.includes(g.name as RegionName) && (l.reserved === true) === reserved;
-  });
+  const linked = (reserved: boolean) =>
+    map.memory.filter((m) => {
+      const l = linkerRegion(m.name);
+      return l !== undefined && l.regions.includes(g.name as RegionName) && (l.reserved === true) === reserved;
+    });
   // The first in LINKER_REGIONS order: rtc_iram_seg before rtc_data_seg (one memory, two buses).
   const mains = linked(false).sort((a, b) => linkerOrder(a) - linkerOrder(b));
   const main = mains[0];
@@ -156,14 +190,18 @@ function layoutOf(ctx: ModelContext, g: ChipRegion): RegionLayout | undefined {
   const window = rangeOf(g, main.origin);
   const start = window ? main.origin - window.start + g.ranges[0].start : main.origin;
   return {
-    start, end: start + main.length, size: main.length + sum(reserved.map((m) => m.length)),
-    sizeSource: `map:${[main, ...reserved].map((m) => m.name).join('+')}`, reserved,
+    start,
+    end: start + main.length,
+    size: main.length + sum(reserved.map((m) => m.length)),
+    sizeSource: `map:${[main, ...reserved].map((m) => m.name).join('+')}`,
+    reserved,
   };
 }
 
 /** The region's size from the chip table: without a map, or (with a note) when the map lacks it. */
 function chipTableLayout(ctx: ModelContext, g: ChipRegion): RegionLayout {
-  if (ctx.mapHasEspIdfRegions()) ctx.notes.push(`${g.name}: the map has no memory region for it; its size is the ${ctx.chip.name}'s address range.`);
+  if (ctx.mapHasEspIdfRegions())
+    ctx.notes.push(`${g.name}: the map has no memory region for it; its size is the ${ctx.chip.name}'s address range.`);
   return { start: g.ranges[0].start, end: g.ranges[0].end, size: regionSize(g), sizeSource: 'chip-table', reserved: [] };
 }
 
@@ -199,8 +237,10 @@ function boundaryOf(g: ChipRegion, candidates: Symbol[]): { symbol: string; addr
   for (const sym of candidates) {
     if (!g.boundarySymbols.includes(sym.name) || !rangeOf(g, sym.value)) continue;
     // The highest wins; at equal addresses the symbol listed first (`_heap_start` before `_bss_end`).
-    const better = !best || sym.value > best.address
-      || (sym.value === best.address && g.boundarySymbols.indexOf(sym.name) < g.boundarySymbols.indexOf(best.symbol));
+    const better =
+      !best ||
+      sym.value > best.address ||
+      (sym.value === best.address && g.boundarySymbols.indexOf(sym.name) < g.boundarySymbols.indexOf(best.symbol));
     if (better) best = { symbol: sym.name, address: sym.value };
   }
   return best;
@@ -214,7 +254,10 @@ export function coveredBytes(sections: { address: number; size: number }[]): num
   for (const s of sorted) {
     const from = Math.max(s.address, cursor);
     const to = s.address + s.size;
-    if (to > from) { total += to - from; cursor = to; }
+    if (to > from) {
+      total += to - from;
+      cursor = to;
+    }
   }
   return total;
 }

@@ -13,7 +13,14 @@ import { FLASH_CODE_REGION, FLASH_DIRECTORY_BYTES } from '../link/fragment';
 import { OTHER, sum, type ModelContext } from './context';
 import type { FlashSlotsEntry, SlotEntry } from './types';
 
-export interface DynamicSection { library: string; kind: 'text' | 'data' | 'bss'; name: string; address: number; size: number; progbits: boolean }
+export interface DynamicSection {
+  library: string;
+  kind: 'text' | 'data' | 'bss';
+  name: string;
+  address: number;
+  size: number;
+  progbits: boolean;
+}
 
 type SlotRange = { slot: string; kind: 'text' | 'data' | 'bss'; start: number; end: number };
 
@@ -21,10 +28,13 @@ const pages = (n: number) => Math.ceil(n / FLASH_PAGE) * FLASH_PAGE;
 
 /** The `.mm.<lib>.*` sections: from the ELF, or (split ELF) from the original ELF or the map's record of the link. */
 export function dynamicSections(ctx: ModelContext): DynamicSection[] {
-  const of = (elf: ElfFile) => findDynamicLibraries(elf).flatMap((l) => (['text', 'data', 'bss'] as const).flatMap((kind) => {
-    const s = l[kind];
-    return s ? [{ library: l.name, kind, name: s.name, address: s.addr, size: s.size, progbits: s.type !== SectionType.NOBITS }] : [];
-  }));
+  const of = (elf: ElfFile) =>
+    findDynamicLibraries(elf).flatMap((l) =>
+      (['text', 'data', 'bss'] as const).flatMap((kind) => {
+        const s = l[kind];
+        return s ? [{ library: l.name, kind, name: s.name, address: s.addr, size: s.size, progbits: s.type !== SectionType.NOBITS }] : [];
+      }),
+    );
   const fromElf = ctx.elf ? of(ctx.elf) : [];
   if (fromElf.length || (ctx.elf && !ctx.split)) return fromElf;
   if (ctx.fullElf) return of(ctx.fullElf);
@@ -34,7 +44,9 @@ export function dynamicSections(ctx: ModelContext): DynamicSection[] {
   }
   return ctx.map.sections.flatMap((s) => {
     const m = MM_SECTION.exec(s.name);
-    return m ? [{ library: m[1], kind: m[2] as 'text' | 'data' | 'bss', name: s.name, address: s.address, size: s.size, progbits: m[2] !== 'bss' }] : [];
+    return m
+      ? [{ library: m[1], kind: m[2] as 'text' | 'data' | 'bss', name: s.name, address: s.address, size: s.size, progbits: m[2] !== 'bss' }]
+      : [];
   });
 }
 
@@ -64,11 +76,16 @@ export function slots(ctx: ModelContext, dynamic: DynamicSection[]): SlotEntry[]
     });
     // The fragment's `_mm_slot_<slot>_data_*` span the slot's bss too (it follows the data in
     // one reservation): a range inside another of the slot is not reserved a second time.
-    const distinct = kinds.filter((k) => !kinds.some((o) => o !== k && o.start <= k.start && k.start + k.size <= o.start + o.size && o.size > k.size));
+    const distinct = kinds.filter(
+      (k) => !kinds.some((o) => o !== k && o.start <= k.start && k.start + k.size <= o.start + o.size && o.size > k.size),
+    );
     const withRegions = distinct.map((k) => ({ ...k, region: regionOfAddress(ctx, k.start, k.kind) }));
     return {
-      name, libraries, region: withRegions.find((k) => k.kind === 'text')?.region ?? withRegions[0]?.region ?? OTHER,
-      size: sum(withRegions.map((k) => k.size)), ranges: withRegions,
+      name,
+      libraries,
+      region: withRegions.find((k) => k.kind === 'text')?.region ?? withRegions[0]?.region ?? OTHER,
+      size: sum(withRegions.map((k) => k.size)),
+      ranges: withRegions,
       flashSaved: sum(members.filter((d) => d.progbits).map((d) => d.size)),
     };
   });
@@ -80,7 +97,12 @@ function overlaySlot(d: DynamicSection, all: DynamicSection[], known: Map<string
 }
 
 function regionOfAddress(ctx: ModelContext, address: number, kind: 'text' | 'data' | 'bss'): string {
-  const region = regionOfSection(ctx.chip, { name: '', addr: address, flags: kind === 'text' ? SHF_EXECINSTR : SHF_WRITE, type: kind === 'bss' ? SectionType.NOBITS : SectionType.PROGBITS });
+  const region = regionOfSection(ctx.chip, {
+    name: '',
+    addr: address,
+    flags: kind === 'text' ? SHF_EXECINSTR : SHF_WRITE,
+    type: kind === 'bss' ? SectionType.NOBITS : SectionType.PROGBITS,
+  });
   return region?.name ?? OTHER;
 }
 
@@ -126,7 +148,10 @@ export function flashSlots(ctx: ModelContext, slots: SlotEntry[], dynamic: Dynam
   const marks = flashMarks(ctx);
   // Map only, the slots are named by their libraries (no slot symbols): the fragment's region tells.
   const region = ctx.map?.memory.find((m) => m.name === FLASH_CODE_REGION);
-  const inRegion = (slot: SlotEntry) => slot.ranges.some((r) => r.kind === 'text' && region !== undefined && r.start >= region.origin && r.start < region.origin + region.length);
+  const inRegion = (slot: SlotEntry) =>
+    slot.ranges.some(
+      (r) => r.kind === 'text' && region !== undefined && r.start >= region.origin && r.start < region.origin + region.length,
+    );
   const flash = slots.filter((s) => marks.slots.has(s.name) || inRegion(s));
   if (!flash.length) return undefined;
   const window = instructionWindow(ctx.chip.id);
@@ -134,8 +159,12 @@ export function flashSlots(ctx: ModelContext, slots: SlotEntry[], dynamic: Dynam
   const entries = flash.map((slot) => {
     slot.flash = true;
     const text = slot.ranges.find((r) => r.kind === 'text');
-    const start = text?.start ?? 0, size = text?.size ?? 0;
-    if (appReach !== undefined && start < appReach) ctx.notes.push(`Flash slot ${slot.name} at 0x${start.toString(16)} is within the reach of the app's own flash code (up to 0x${appReach.toString(16)}): the link check refuses this firmware.`);
+    const start = text?.start ?? 0,
+      size = text?.size ?? 0;
+    if (appReach !== undefined && start < appReach)
+      ctx.notes.push(
+        `Flash slot ${slot.name} at 0x${start.toString(16)} is within the reach of the app's own flash code (up to 0x${appReach.toString(16)}): the link check refuses this firmware.`,
+      );
     return { name: slot.name, libraries: slot.libraries, start, size, reserved: pages(size) };
   });
   const libraries = flash.flatMap((s) => s.libraries);
@@ -146,14 +175,31 @@ export function flashSlots(ctx: ModelContext, slots: SlotEntry[], dynamic: Dynam
       return { library, offset: marks.offsets.get(library)!, size, reserved: pages(size) };
     })
     .sort((a, b) => a.offset - b.offset);
-  const entry: FlashSlotsEntry = { window: { start: window.start, end: window.end }, ...(appReach !== undefined ? { appReach } : {}), slots: entries, images };
+  const entry: FlashSlotsEntry = {
+    window: { start: window.start, end: window.end },
+    ...(appReach !== undefined ? { appReach } : {}),
+    slots: entries,
+    images,
+  };
   const p = ctx.input.libraryPartition;
   const used = FLASH_DIRECTORY_BYTES + sum(images.map((i) => i.reserved));
   if (p) {
-    entry.partition = { name: p.name, offset: p.offset, size: p.size, used, free: Math.max(0, p.size - used), sizeSource: 'partition-table' };
-    if (used > p.size) ctx.notes.push(`The flash-slot library images need ${used} bytes of the ${p.name} partition (64 KB directory + images), which has ${p.size}: the link check refuses this firmware.`);
+    entry.partition = {
+      name: p.name,
+      offset: p.offset,
+      size: p.size,
+      used,
+      free: Math.max(0, p.size - used),
+      sizeSource: 'partition-table',
+    };
+    if (used > p.size)
+      ctx.notes.push(
+        `The flash-slot library images need ${used} bytes of the ${p.name} partition (64 KB directory + images), which has ${p.size}: the link check refuses this firmware.`,
+      );
   } else {
-    ctx.notes.push(`This firmware has flash slots, but ${ctx.input.largestAppPartition === undefined ? 'no partition table was found' : 'its partition table has no mmlib partition (data, subtype 0x40)'}: their images (${used} bytes with the 64 KB directory) are not shown against a partition.`);
+    ctx.notes.push(
+      `This firmware has flash slots, but ${ctx.input.largestAppPartition === undefined ? 'no partition table was found' : 'its partition table has no mmlib partition (data, subtype 0x40)'}: their images (${used} bytes with the 64 KB directory) are not shown against a partition.`,
+    );
   }
   return entry;
 }

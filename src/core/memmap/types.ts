@@ -165,4 +165,3 @@ export interface BuildMemoryMapInput {
   largestAppPartition?: number;
   libraryPartition?: { name: string; offset: number; size: number };
 }
-

@@ -73,7 +73,9 @@ class Parts {
   }
 
   placeholders(): PlaceholderEntry[] {
-    return this.model.sections.filter((s) => s.placeholder && s.fill > 0).map((s) => ({ section: s.name, region: s.region, bytes: s.fill }));
+    return this.model.sections
+      .filter((s) => s.placeholder && s.fill > 0)
+      .map((s) => ({ section: s.name, region: s.region, bytes: s.fill }));
   }
 
   /** The columns that hold bytes in any row: regions in the model's order, parts in section order. */
@@ -88,9 +90,12 @@ class Parts {
         used.set(region, set);
       }
     }
-    return [...used.keys()].sort((a, b) => rank(order, a) - rank(order, b)).map((memoryType) => ({
-      memoryType, parts: [...used.get(memoryType)!].sort((a, b) => rank(partOrder, a) - rank(partOrder, b)),
-    }));
+    return [...used.keys()]
+      .sort((a, b) => rank(order, a) - rank(order, b))
+      .map((memoryType) => ({
+        memoryType,
+        parts: [...used.get(memoryType)!].sort((a, b) => rank(partOrder, a) - rank(partOrder, b)),
+      }));
   }
 }
 
@@ -140,12 +145,24 @@ const archiveOf = (l: LibraryEntry) => l.archive || l.name;
 
 export function archivesView(model: MemoryMapModel): ArchivesView {
   const parts = new Parts(model);
-  const archives = model.libraries.map((l) => ({ archive: archiveOf(l), name: l.name, dynamic: l.dynamic, total: l.total, memoryTypes: parts.breakdown(l.bySection) }));
+  const archives = model.libraries.map((l) => ({
+    archive: archiveOf(l),
+    name: l.name,
+    dynamic: l.dynamic,
+    total: l.total,
+    memoryTypes: parts.breakdown(l.bySection),
+  }));
   const fill = parts.fill();
   return {
-    view: 'archives', chip: model.chip, chipName: model.chipName, attribution: model.attribution,
+    view: 'archives',
+    chip: model.chip,
+    chipName: model.chipName,
+    attribution: model.attribution,
     memoryTypes: parts.columns([...archives.map((a) => a.memoryTypes), fill.memoryTypes]),
-    archives, fill, placeholders: parts.placeholders(), total: sectionsTotal(model),
+    archives,
+    fill,
+    placeholders: parts.placeholders(),
+    total: sectionsTotal(model),
   };
 }
 
@@ -210,7 +227,11 @@ class RecordWalk {
   private cursor: number;
   private waiting?: { kind: MapInput['kind']; name: string; address: number; size: number; file: string | undefined };
 
-  constructor(out: MapOutputSection, private readonly entry: SectionEntry, private readonly visit: (r: CreditedRecord) => void) {
+  constructor(
+    out: MapOutputSection,
+    private readonly entry: SectionEntry,
+    private readonly visit: (r: CreditedRecord) => void,
+  ) {
     this.end = out.address + out.size;
     this.cursor = out.address;
   }
@@ -288,15 +309,29 @@ export function filesView(model: MemoryMapModel, mapText: string): FilesView {
     last.bySection[r.section.name] = (last.bySection[r.section.name] ?? 0) + r.bytes;
   });
   const parts = new Parts(model);
-  const objects: ObjectRow[] = [...byFile.values()].map(({ file, bySection }) => {
-    const o = objectOfFile(file);
-    return { object: o.object, archive: o.archive, ...(o.member !== undefined ? { member: o.member } : {}), path: file && file !== 'linker stubs' ? file : '', total: sumValues(bySection), memoryTypes: parts.breakdown(bySection) };
-  }).sort((a, b) => b.total - a.total || a.object.localeCompare(b.object) || a.path.localeCompare(b.path));
+  const objects: ObjectRow[] = [...byFile.values()]
+    .map(({ file, bySection }) => {
+      const o = objectOfFile(file);
+      return {
+        object: o.object,
+        archive: o.archive,
+        ...(o.member !== undefined ? { member: o.member } : {}),
+        path: file && file !== 'linker stubs' ? file : '',
+        total: sumValues(bySection),
+        memoryTypes: parts.breakdown(bySection),
+      };
+    })
+    .sort((a, b) => b.total - a.total || a.object.localeCompare(b.object) || a.path.localeCompare(b.path));
   const fill = parts.fill();
   return {
-    view: 'files', chip: model.chip, chipName: model.chipName,
+    view: 'files',
+    chip: model.chip,
+    chipName: model.chipName,
     memoryTypes: parts.columns([...objects.map((o) => o.memoryTypes), fill.memoryTypes]),
-    objects, fill, placeholders: parts.placeholders(), total: sectionsTotal(model),
+    objects,
+    fill,
+    placeholders: parts.placeholders(),
+    total: sectionsTotal(model),
   };
 }
 
@@ -351,8 +386,12 @@ export function symbolOfInputSection(name: string): string | undefined {
 /** The model's library for `--archive <name>`: `libfoo.a`, `foo`, or a loose object's name. */
 export function findArchive(model: MemoryMapModel, wanted: string): LibraryEntry | undefined {
   const libs = model.libraries;
-  return libs.find((l) => l.archive === wanted) ?? libs.find((l) => l.archive === libraryArchive(wanted))
-    ?? libs.find((l) => l.name === wanted) ?? libs.find((l) => l.archive === `${wanted}.o` || l.archive === `${wanted}.obj`);
+  return (
+    libs.find((l) => l.archive === wanted) ??
+    libs.find((l) => l.archive === libraryArchive(wanted)) ??
+    libs.find((l) => l.name === wanted) ??
+    libs.find((l) => l.archive === `${wanted}.o` || l.archive === `${wanted}.obj`)
+  );
 }
 
 /**
@@ -378,8 +417,13 @@ export function archiveSymbolsView(model: MemoryMapModel, mapText: string, lib: 
   let symbols: SymbolRow[];
   if (!elf) {
     symbols = records.map((r) => ({
-      name: symbolOfInputSection(r.name) ?? r.name, section: r.section.name, memoryType: r.section.region,
-      address: r.address, size: r.bytes, object: memberOf(r.file), inputSection: r.name,
+      name: symbolOfInputSection(r.name) ?? r.name,
+      section: r.section.name,
+      memoryType: r.section.region,
+      address: r.address,
+      size: r.bytes,
+      object: memberOf(r.file),
+      inputSection: r.name,
     }));
   } else {
     symbols = elfSymbolsIn(elf, records, memberOf);
@@ -390,7 +434,11 @@ export function archiveSymbolsView(model: MemoryMapModel, mapText: string, lib: 
   return { view: 'archive', archive: archiveOf(lib), name: lib.name, source: elf ? 'elf' : 'map', total: lib.total, listed, symbols };
 }
 
-const BINDING: Record<number, SymbolRow['binding']> = { [SymbolBinding.LOCAL]: 'LOCAL', [SymbolBinding.GLOBAL]: 'GLOBAL', [SymbolBinding.WEAK]: 'WEAK' };
+const BINDING: Record<number, SymbolRow['binding']> = {
+  [SymbolBinding.LOCAL]: 'LOCAL',
+  [SymbolBinding.GLOBAL]: 'GLOBAL',
+  [SymbolBinding.WEAK]: 'WEAK',
+};
 const BINDING_RANK: Record<string, number> = { GLOBAL: 0, WEAK: 1, LOCAL: 2 };
 
 function elfSymbolsIn(elf: ElfFile, records: CreditedRecord[], memberOf: (file: string | undefined) => string): SymbolRow[] {
@@ -412,13 +460,23 @@ function elfSymbolsIn(elf: ElfFile, records: CreditedRecord[], memberOf: (file: 
     if (row) {
       // An alias: the strongest binding names the row (GLOBAL, then WEAK, then LOCAL).
       const names = [row.name, ...(row.aliases ?? []), sym.name];
-      if (BINDING_RANK[binding] < BINDING_RANK[row.binding!]) { row.name = sym.name; row.binding = binding; }
+      if (BINDING_RANK[binding] < BINDING_RANK[row.binding!]) {
+        row.name = sym.name;
+        row.binding = binding;
+      }
       row.aliases = [...new Set(names.filter((n) => n !== row.name))].sort();
       continue;
     }
     rows.set(key, {
-      name: sym.name, section: r.section.name, memoryType: r.section.region, address: sym.value, size: sym.size,
-      object: memberOf(r.file), inputSection: r.name, type: sym.type === SymbolType.FUNC ? 'FUNC' : 'OBJECT', binding,
+      name: sym.name,
+      section: r.section.name,
+      memoryType: r.section.region,
+      address: sym.value,
+      size: sym.size,
+      object: memberOf(r.file),
+      inputSection: r.name,
+      type: sym.type === SymbolType.FUNC ? 'FUNC' : 'OBJECT',
+      binding,
     });
   }
   return foldNested([...rows.values()]);
@@ -490,22 +548,28 @@ export function diffView(current: MemoryMapModel, reference: MemoryMapModel): Di
   const key = (l: LibraryEntry) => `${archiveOf(l)}\0${l.name}`;
   const a = new Map(current.libraries.map((l) => [key(l), l]));
   const b = new Map(reference.libraries.map((l) => [key(l), l]));
-  const archives = [...new Set([...a.keys(), ...b.keys()])].map((k) => {
-    const x = a.get(k);
-    const y = b.get(k);
-    const lib = (x ?? y)!;
-    const memoryTypes: Record<string, Delta> = {};
-    for (const r of new Set([...Object.keys(x?.byRegion ?? {}), ...Object.keys(y?.byRegion ?? {})])) {
-      memoryTypes[r] = delta(x?.byRegion[r] ?? 0, y?.byRegion[r] ?? 0);
-    }
-    return { archive: archiveOf(lib), name: lib.name, ...delta(x?.total ?? 0, y?.total ?? 0), memoryTypes };
-  }).sort((p, q) => Math.abs(q.change) - Math.abs(p.change) || p.archive.localeCompare(q.archive) || p.name.localeCompare(q.name));
+  const archives = [...new Set([...a.keys(), ...b.keys()])]
+    .map((k) => {
+      const x = a.get(k);
+      const y = b.get(k);
+      const lib = (x ?? y)!;
+      const memoryTypes: Record<string, Delta> = {};
+      for (const r of new Set([...Object.keys(x?.byRegion ?? {}), ...Object.keys(y?.byRegion ?? {})])) {
+        memoryTypes[r] = delta(x?.byRegion[r] ?? 0, y?.byRegion[r] ?? 0);
+      }
+      return { archive: archiveOf(lib), name: lib.name, ...delta(x?.total ?? 0, y?.total ?? 0), memoryTypes };
+    })
+    .sort((p, q) => Math.abs(q.change) - Math.abs(p.change) || p.archive.localeCompare(q.archive) || p.name.localeCompare(q.name));
   const side = (m: MemoryMapModel) => ({ chip: m.chip, chipName: m.chipName, sectionsFrom: m.sectionsFrom });
   return {
-    view: 'diff', current: side(current), reference: side(reference),
+    view: 'diff',
+    current: side(current),
+    reference: side(reference),
     regions: regionNames.map((name) => ({ name, ...delta(used(current, name), used(reference, name)) })),
-    archives, fill: delta(current.fill, reference.fill),
-    total: delta(sectionsTotal(current), sectionsTotal(reference)), imageBytes: delta(current.imageBytes, reference.imageBytes),
+    archives,
+    fill: delta(current.fill, reference.fill),
+    total: delta(sectionsTotal(current), sectionsTotal(reference)),
+    imageBytes: delta(current.imageBytes, reference.imageBytes),
   };
 }
 
@@ -525,7 +589,10 @@ export function toCsv(rows: (string | number)[][]): string {
 }
 
 /** Header and value columns for bytes per memory type and part (a type with one part has no part column). */
-export function memoryTypeHeaders(columns: MemoryTypeColumn[]): { header: string[]; values: (m: Record<string, MemoryTypeBytes>) => number[] } {
+export function memoryTypeHeaders(columns: MemoryTypeColumn[]): {
+  header: string[];
+  values: (m: Record<string, MemoryTypeBytes>) => number[];
+} {
   const header: string[] = [];
   const getters: ((m: Record<string, MemoryTypeBytes>) => number)[] = [];
   for (const c of columns) {
@@ -564,7 +631,19 @@ export function viewCsv(view: View): string {
     case 'archive':
       return toCsv([
         ['Name', 'Section', 'Memory type', 'Address', 'Size', 'Object', 'Input section', 'Type', 'Binding', 'Aliases', 'Inner'],
-        ...view.symbols.map((s) => [s.name, s.section, s.memoryType, hex(s.address), s.size, s.object, s.inputSection, s.type ?? '', s.binding ?? '', (s.aliases ?? []).join(' '), (s.inner ?? []).join(' ')]),
+        ...view.symbols.map((s) => [
+          s.name,
+          s.section,
+          s.memoryType,
+          hex(s.address),
+          s.size,
+          s.object,
+          s.inputSection,
+          s.type ?? '',
+          s.binding ?? '',
+          (s.aliases ?? []).join(' '),
+          (s.inner ?? []).join(' '),
+        ]),
       ]);
     case 'diff':
       return toCsv([

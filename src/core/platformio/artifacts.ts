@@ -27,7 +27,11 @@ export interface Lookup {
   problem?: string;
 }
 
-interface BuildRecord { elf?: string; map?: string; partitions?: string | null }
+interface BuildRecord {
+  elf?: string;
+  map?: string;
+  partitions?: string | null;
+}
 
 function readBuildRecord(buildDir: string): BuildRecord | undefined {
   const file = join(buildDir, BUILD_RECORD);
@@ -50,7 +54,8 @@ const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 export function findMapFile(elfPath: string): Lookup {
   const dir = dirname(elfPath);
   const recorded = readBuildRecord(dir)?.map;
-  if (typeof recorded === 'string' && isFile(recorded)) return { found: { path: recorded, how: `recorded by the build hook in ${BUILD_RECORD}` } };
+  if (typeof recorded === 'string' && isFile(recorded))
+    return { found: { path: recorded, how: `recorded by the build hook in ${BUILD_RECORD}` } };
   const stem = basename(elfPath).replace(/\.elf$/, '');
   for (const name of [...new Set([`${stem}.map`, `${stem.replace(/\.full$/, '')}.map`, 'firmware.map'])]) {
     const p = join(dir, name);
@@ -58,14 +63,16 @@ export function findMapFile(elfPath: string): Lookup {
   }
   const maps = readdirSync(dir).filter((f) => f.endsWith('.map') && isFile(join(dir, f)));
   if (maps.length === 1) return { found: { path: join(dir, maps[0]), how: `the only map file in ${dir}` } };
-  if (maps.length > 1) return { problem: `${maps.length} map files in ${dir} (${maps.join(', ')}) and none is named after ${basename(elfPath)}: choose one` };
+  if (maps.length > 1)
+    return { problem: `${maps.length} map files in ${dir} (${maps.join(', ')}) and none is named after ${basename(elfPath)}: choose one` };
   return { problem: `no linker map in ${dir}: link with -Wl,-Map=<file> (the build integration adds it) for exact attribution` };
 }
 
 /** The binary partition table of a build folder (PlatformIO or idf.py layout, or the hook's record). */
 export function findPartitionTable(buildDir: string): Lookup {
   const recorded = readBuildRecord(buildDir)?.partitions;
-  if (typeof recorded === 'string' && isFile(recorded)) return { found: { path: recorded, how: `recorded by the build hook in ${BUILD_RECORD}` } };
+  if (typeof recorded === 'string' && isFile(recorded))
+    return { found: { path: recorded, how: `recorded by the build hook in ${BUILD_RECORD}` } };
   for (const name of ['partitions.bin', join('partition_table', 'partition-table.bin'), 'partition-table.bin']) {
     const p = join(buildDir, name);
     if (isFile(p)) return { found: { path: p, how: `in the build folder` } };
@@ -87,8 +94,12 @@ export function findSdkconfig(buildDir: string): Lookup {
       const p = join(dir, name);
       if (isFile(p)) return { found: { path: p, how: `in ${dir}` } };
     }
-    const others = readdirSync(dir).filter((f) => /^sdkconfig\.[^.]+$/.test(f) && !['sdkconfig.defaults', 'sdkconfig.old'].includes(f) && isFile(join(dir, f)));
+    const others = readdirSync(dir).filter(
+      (f) => /^sdkconfig\.[^.]+$/.test(f) && !['sdkconfig.defaults', 'sdkconfig.old'].includes(f) && isFile(join(dir, f)),
+    );
     if (others.length === 1) return { found: { path: join(dir, others[0]), how: `the only sdkconfig in ${dir}` } };
   }
-  return { problem: `no sdkconfig in ${[...new Set(folders)].join(', ')} (Arduino builds have none; ESP-IDF keeps sdkconfig or sdkconfig.<env> in the project folder)` };
+  return {
+    problem: `no sdkconfig in ${[...new Set(folders)].join(', ')} (Arduino builds have none; ESP-IDF keeps sdkconfig or sdkconfig.<env> in the project folder)`,
+  };
 }

@@ -7,7 +7,16 @@ import { Esp32mmError } from '../errors';
 import { type ChipId } from '../chips/chips';
 import { DEFAULT_STORAGE, type Storage } from '../conventions';
 import { readFileSync } from 'node:fs';
-import { LinkConfigError, isFlashSlot, validateLinkConfig, validateLinkNames, type CodePlacement, type CtorKind, type DataPlacement, type Slot } from '../link/config';
+import {
+  LinkConfigError,
+  isFlashSlot,
+  validateLinkConfig,
+  validateLinkNames,
+  type CodePlacement,
+  type CtorKind,
+  type DataPlacement,
+  type Slot,
+} from '../link/config';
 import { FRAGMENT_FILE_NAME } from '../link/fragment';
 import { BUILD_RECORD } from './artifacts';
 import { type ChipSource, EnvChipError, envChip, unknownChipMessage } from './env-chip';
@@ -106,19 +115,32 @@ export function resolveBuildConfig(project: PlatformioProject, req: BuildConfigR
   let psramCodeAddress: number | undefined;
   if (opts.psramCodeAddr !== undefined) {
     psramCodeAddress = parseAddress(opts.psramCodeAddr);
-    if (psramCodeAddress === undefined) throw new BuildConfigError(`${where('custom_mm_psram_code_addr')} = ${opts.psramCodeAddr}: expected an address such as 0x42800000`);
+    if (psramCodeAddress === undefined)
+      throw new BuildConfigError(`${where('custom_mm_psram_code_addr')} = ${opts.psramCodeAddr}: expected an address such as 0x42800000`);
   }
   let flashCodeAddress: number | undefined;
   if (opts.flashCodeAddr !== undefined) {
     flashCodeAddress = parseAddress(opts.flashCodeAddr);
-    if (flashCodeAddress === undefined) throw new BuildConfigError(`${where('custom_mm_flash_code_addr')} = ${opts.flashCodeAddr}: expected an address such as 0x42200000`);
+    if (flashCodeAddress === undefined)
+      throw new BuildConfigError(`${where('custom_mm_flash_code_addr')} = ${opts.flashCodeAddr}: expected an address such as 0x42200000`);
   }
   const storage = opts.storage ?? DEFAULT_STORAGE;
   const buildDir = req.buildDir ?? buildOutputs(project, env).buildDir;
   const fragment = join(buildDir, FRAGMENT_FILE_NAME);
   const base = {
-    project: project.dir, env, libs: opts.libs, chip: resolved?.chip, chipSource: resolved?.source, psramCodeAddress, flashCodeAddress,
-    storage, deviceDir: opts.deviceDir, outDir: libraryOutDir(project, storage), buildDir, fragment, buildRecord: join(buildDir, BUILD_RECORD),
+    project: project.dir,
+    env,
+    libs: opts.libs,
+    chip: resolved?.chip,
+    chipSource: resolved?.source,
+    psramCodeAddress,
+    flashCodeAddress,
+    storage,
+    deviceDir: opts.deviceDir,
+    outDir: libraryOutDir(project, storage),
+    buildDir,
+    fragment,
+    buildRecord: join(buildDir, BUILD_RECORD),
   };
   if (!opts.libs.length) return { ...base, slots: [], code: 'iram', data: 'dram', ctors: 'init_array', fragmentArgs: [], checkMapArgs: [] };
   let link;
@@ -126,21 +148,50 @@ export function resolveBuildConfig(project: PlatformioProject, req: BuildConfigR
   try {
     flash = flashPlacement(project, env, opts, req, buildDir, flashCodeAddress);
     link = validateLinkConfig({
-      chip: resolved!.chip, libs: opts.libs, slots: opts.slots, code: opts.code, data: opts.data, ctors: opts.ctors, psramCodeAddress,
-      flashCodeAddress: flash.address, largestAppPartition: flash.table && largestAppPartition(flash.table.table)?.size,
+      chip: resolved!.chip,
+      libs: opts.libs,
+      slots: opts.slots,
+      code: opts.code,
+      data: opts.data,
+      ctors: opts.ctors,
+      psramCodeAddress,
+      flashCodeAddress: flash.address,
+      largestAppPartition: flash.table && largestAppPartition(flash.table.table)?.size,
     });
   } catch (e) {
     if (e instanceof LinkConfigError) throw new BuildConfigError(`[env:${env}] of ${project.iniPath}: ${e.message}`);
     throw e;
   }
-  const fragmentArgs = ['fragment', '--chip', link.chip, '--libs', link.libs.join(','), ...opts.slots.flatMap((s) => ['--slot', s]),
-    '--code', link.code, '--data', link.data, '--ctors', link.ctors, ...(psramCodeAddress !== undefined ? ['--psram-code-addr', hex(psramCodeAddress)] : []),
-    ...(flash.table ? ['--partitions', flash.table.path] : []), ...(flash.address !== undefined ? ['--flash-code-addr', hex(flash.address)] : []), '-o', fragment];
+  const fragmentArgs = [
+    'fragment',
+    '--chip',
+    link.chip,
+    '--libs',
+    link.libs.join(','),
+    ...opts.slots.flatMap((s) => ['--slot', s]),
+    '--code',
+    link.code,
+    '--data',
+    link.data,
+    '--ctors',
+    link.ctors,
+    ...(psramCodeAddress !== undefined ? ['--psram-code-addr', hex(psramCodeAddress)] : []),
+    ...(flash.table ? ['--partitions', flash.table.path] : []),
+    ...(flash.address !== undefined ? ['--flash-code-addr', hex(flash.address)] : []),
+    '-o',
+    fragment,
+  ];
   const hasFlash = link.flashCodeAddress !== undefined;
   const checkMapArgs = hasFlash ? ['--chip', link.chip, ...(flash.table ? ['--partitions', flash.table.path] : [])] : [];
   return {
-    ...base, slots: link.slots, code: link.code, data: link.data, ctors: link.ctors,
-    ...(hasFlash ? { flashCodeAddress: link.flashCodeAddress, partitions: flash.table?.path } : {}), fragmentArgs, checkMapArgs,
+    ...base,
+    slots: link.slots,
+    code: link.code,
+    data: link.data,
+    ctors: link.ctors,
+    ...(hasFlash ? { flashCodeAddress: link.flashCodeAddress, partitions: flash.table?.path } : {}),
+    fragmentArgs,
+    checkMapArgs,
   };
 }
 
@@ -148,7 +199,14 @@ export function resolveBuildConfig(project: PlatformioProject, req: BuildConfigR
  * With flash slots (§6a): the explicit start (custom_mm_flash_code_addr) and the partition
  * table that bounds the app's reach — the one the build gives, else the project's own.
  */
-function flashPlacement(project: PlatformioProject, env: string, opts: MmOptions, req: BuildConfigRequest, buildDir: string, address?: number) {
+function flashPlacement(
+  project: PlatformioProject,
+  env: string,
+  opts: MmOptions,
+  req: BuildConfigRequest,
+  buildDir: string,
+  address?: number,
+) {
   const { slots } = validateLinkNames({ libs: opts.libs, slots: opts.slots, code: opts.code });
   if (!slots.some(isFlashSlot)) return {};
   let table;
@@ -156,7 +214,8 @@ function flashPlacement(project: PlatformioProject, env: string, opts: MmOptions
     try {
       table = { path: req.partitions, table: parsePartitionFile(new Uint8Array(readFileSync(req.partitions)), req.partitions) };
     } catch (e) {
-      if (e instanceof PartitionTableError || (e as NodeJS.ErrnoException).code) throw new BuildConfigError(`the partition table ${req.partitions} cannot be read: ${(e as Error).message}`);
+      if (e instanceof PartitionTableError || (e as NodeJS.ErrnoException).code)
+        throw new BuildConfigError(`the partition table ${req.partitions} cannot be read: ${(e as Error).message}`);
       throw e;
     }
   } else table = findProjectPartitions(project, env, buildDir);

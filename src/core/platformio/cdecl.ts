@@ -12,9 +12,15 @@ export interface CFunction {
   params: { text: string; name: string }[];
 }
 
-export interface Skipped { name: string; why: string }
+export interface Skipped {
+  name: string;
+  why: string;
+}
 
-export interface HeaderFunctions { functions: CFunction[]; skipped: Skipped[] }
+export interface HeaderFunctions {
+  functions: CFunction[];
+  skipped: Skipped[];
+}
 
 export function readHeaderFunctions(text: string): HeaderFunctions {
   const out: HeaderFunctions = { functions: [], skipped: [] };
@@ -41,7 +47,11 @@ function fileScopeStatements(text: string): string[] {
   while (i < text.length) {
     const c = text[i];
     if (c === '{') {
-      if (/extern\s+"C"\s*$/.test(current)) { current = ''; i++; continue; }
+      if (/extern\s+"C"\s*$/.test(current)) {
+        current = '';
+        i++;
+        continue;
+      }
       const end = matchingBrace(text, i);
       // A block: a function body, a class/struct/enum/namespace: its statement ends here.
       statements.push(`${current.trim()} {…}`);
@@ -50,8 +60,17 @@ function fileScopeStatements(text: string): string[] {
       if (text[i] === ';') i++;
       continue;
     }
-    if (c === '}') { current = ''; i++; continue; } // the end of an extern "C" block
-    if (c === ';') { statements.push(current.trim()); current = ''; i++; continue; }
+    if (c === '}') {
+      current = '';
+      i++;
+      continue;
+    } // the end of an extern "C" block
+    if (c === ';') {
+      statements.push(current.trim());
+      current = '';
+      i++;
+      continue;
+    }
     current += c;
     i++;
   }
@@ -75,7 +94,9 @@ function parsePrototype(statement: string): CFunction | Skipped | undefined {
   const type = /^(class|struct|namespace)\s+([A-Za-z_]\w*)/.exec(text);
   if (body && type && !text.includes('(')) {
     const name = type[2];
-    return type[1] === 'namespace' ? { name, why: `functions inside namespace ${name} are not wrapped (only free functions at file scope)` } : { name, why: `a class: make its objects after a load with mm.create<${name}>(library, …)` };
+    return type[1] === 'namespace'
+      ? { name, why: `functions inside namespace ${name} are not wrapped (only free functions at file scope)` }
+      : { name, why: `a class: make its objects after a load with mm.create<${name}>(library, …)` };
   }
   const open = text.indexOf('(');
   if (open < 0) return undefined; // a variable, typedef or enum
@@ -84,16 +105,25 @@ function parsePrototype(statement: string): CFunction | Skipped | undefined {
   if (!nameMatch) return undefined;
   const name = nameMatch[1];
   const returns = head.slice(0, nameMatch.index).trim();
-  if (body && /^(class|struct|union|enum|namespace)\b/.test(head)) return { name, why: `inside ${head.split(' ')[0]}: only free functions are wrapped` };
+  if (body && /^(class|struct|union|enum|namespace)\b/.test(head))
+    return { name, why: `inside ${head.split(' ')[0]}: only free functions are wrapped` };
   if (/^typedef\b/.test(head) || returns === '') return undefined;
   if (/\btemplate\b/.test(head)) return { name, why: 'a template' };
   if (body) return { name, why: 'defined in the header (inline): it is compiled into the caller, not the library' };
   if (/\b(static|inline|constexpr)\b/.test(returns)) return { name, why: 'static or inline: not a function of the library' };
   const close = matchingParen(text, open);
-  if (close < 0 || text.slice(close + 1).trim().replace(/\b(const|noexcept|throw\s*\(\s*\))\b/g, '').trim() !== '') {
+  if (
+    close < 0 ||
+    text
+      .slice(close + 1)
+      .trim()
+      .replace(/\b(const|noexcept|throw\s*\(\s*\))\b/g, '')
+      .trim() !== ''
+  ) {
     return { name, why: 'not a plain prototype (function pointer, attribute or C++ qualifier after the parameters)' };
   }
-  if (/\b(struct|union)\s+\w+\s*$/.test(returns) && !returns.includes('*')) return { name, why: 'returns a struct by value: there is no fallback value to return when the load fails' };
+  if (/\b(struct|union)\s+\w+\s*$/.test(returns) && !returns.includes('*'))
+    return { name, why: 'returns a struct by value: there is no fallback value to return when the load fails' };
   const params = parameters(text.slice(open + 1, close));
   if ('why' in params) return { name, why: params.why };
   return { name, returns: returns.replace(/^extern\s+("C"\s+)?/, '').trim(), params };
@@ -119,7 +149,11 @@ function parameters(list: string): CFunction['params'] | { why: string } {
     if (p.includes('=')) return { why: `a default argument (${p})` };
     const m = /([A-Za-z_]\w*)\s*((?:\[[^\]]*\])*)$/.exec(p);
     const name = m?.[1];
-    const typeOnly = !m || !IDENT.test(name!) || p.slice(0, m.index).trim() === '' || /^(const|volatile|unsigned|signed|int|char|short|long|float|double|bool|void|size_t|u?int\d+_t)$/.test(name!);
+    const typeOnly =
+      !m ||
+      !IDENT.test(name!) ||
+      p.slice(0, m.index).trim() === '' ||
+      /^(const|volatile|unsigned|signed|int|char|short|long|float|double|bool|void|size_t|u?int\d+_t)$/.test(name!);
     if (typeOnly) return { why: `a parameter without a name (${p}): name it in the header` };
     out.push({ text: p, name: name! });
   }

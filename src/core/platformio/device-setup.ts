@@ -11,7 +11,15 @@ import { type PendingFile } from '../util/atomic';
 import { ownOption, platformioOption } from './ini';
 import { type PlatformioProject, type Storage, readMmOptions } from './project';
 import { LIBRARIES_HEADER, generateRegistrations, libraryHeaders, type Registrations } from './registrations';
-import { DEVICE_LIBRARY, bundledDeviceLibrary, describePlan, planDeviceLibrary, planVendorRemoval, vendorFiles, type VendorPlan } from './vendor';
+import {
+  DEVICE_LIBRARY,
+  bundledDeviceLibrary,
+  describePlan,
+  planDeviceLibrary,
+  planVendorRemoval,
+  vendorFiles,
+  type VendorPlan,
+} from './vendor';
 
 export interface DeviceSetupOptions {
   env: string;
@@ -35,7 +43,8 @@ export interface DeviceSetup {
 }
 
 const libDirOf = (project: PlatformioProject) => join(project.dir, platformioOption(project.doc, 'lib_dir') ?? 'lib');
-const includeDirOf = (project: PlatformioProject) => join(project.dir, ownOption(project.doc, 'platformio', 'include_dir')?.value ?? 'include');
+const includeDirOf = (project: PlatformioProject) =>
+  join(project.dir, ownOption(project.doc, 'platformio', 'include_dir')?.value ?? 'include');
 
 /**
  * Every folder an install writes to (the project, include/, the vendored library's folders):
@@ -44,7 +53,9 @@ const includeDirOf = (project: PlatformioProject) => join(project.dir, ownOption
 export function deviceSetupFolders(project: PlatformioProject): string[] {
   const library = join(libDirOf(project), DEVICE_LIBRARY);
   const inside = existsSync(library)
-    ? readdirSync(library, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name))
+    ? readdirSync(library, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => join(e.parentPath, e.name))
     : [];
   return [project.dir, includeDirOf(project), library, ...inside];
 }
@@ -58,8 +69,21 @@ export function planDeviceSetup(project: PlatformioProject, opts: DeviceSetupOpt
   const files = libraryWritten ? vendorFiles(plan, bundled) : { write: [], remove: [] };
   const registrations = generateRegistrations({ ...opts, headers: opts.libs.map((lib) => libraryHeaders(libDir, lib)) });
   const headerPath = join(includeDir, LIBRARIES_HEADER);
-  const messages = [libraryMessage(plan, libraryWritten), headerMessage(headerPath, registrations), 'Next steps:', ...registrations.nextSteps.map((s) => `  - ${s}`)];
-  return { plan, libraryWritten, registrations, headerPath, write: [...files.write, { path: headerPath, data: registrations.text }], remove: files.remove, messages };
+  const messages = [
+    libraryMessage(plan, libraryWritten),
+    headerMessage(headerPath, registrations),
+    'Next steps:',
+    ...registrations.nextSteps.map((s) => `  - ${s}`),
+  ];
+  return {
+    plan,
+    libraryWritten,
+    registrations,
+    headerPath,
+    write: [...files.write, { path: headerPath, data: registrations.text }],
+    remove: files.remove,
+    messages,
+  };
 }
 
 function libraryMessage(plan: VendorPlan, written: boolean): string {
@@ -75,7 +99,10 @@ function headerMessage(path: string, r: Registrations): string {
 }
 
 /** A file or folder uninstall leaves in place, and why. */
-export interface KeptFile { path: string; why: string }
+export interface KeptFile {
+  path: string;
+  why: string;
+}
 
 export interface DeviceRemoval {
   /** Files to delete. */
@@ -110,12 +137,23 @@ export function planDeviceRemoval(project: PlatformioProject): DeviceRemoval {
   let expected: string | undefined;
   try {
     const o = readMmOptions(project, env);
-    expected = generateRegistrations({ env, libs: o.libs, slots: o.slots, storage: o.storage ?? DEFAULT_STORAGE, deviceDir: o.deviceDir, headers: o.libs.map((lib) => libraryHeaders(libDirOf(project), lib)) }).text;
+    expected = generateRegistrations({
+      env,
+      libs: o.libs,
+      slots: o.slots,
+      storage: o.storage ?? DEFAULT_STORAGE,
+      deviceDir: o.deviceDir,
+      headers: o.libs.map((lib) => libraryHeaders(libDirOf(project), lib)),
+    }).text;
   } catch {
     expected = undefined; // the environment or its options are gone: the header cannot be shown to be ours
   }
   if (expected === text) removal.remove.push(header);
-  else removal.kept.push({ path: header, why: `it differs from what init writes for [env:${env}] (edited, or the libraries' headers or options changed since)` });
+  else
+    removal.kept.push({
+      path: header,
+      why: `it differs from what init writes for [env:${env}] (edited, or the libraries' headers or options changed since)`,
+    });
   return removal;
 }
 

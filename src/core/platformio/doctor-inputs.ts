@@ -52,14 +52,21 @@ export async function diagnoseProject(req: DoctorRequest): Promise<DoctorResult>
   const model = linked?.model;
   const chip = configured ?? model?.chip;
   if (!chip) throw new DoctorInputError(unknownChipMessage(opts.env));
-  const linkWarnings = linked?.mapText !== undefined ? checkLinkMap(linked.mapText, opts.libs, { chip, partitions: findProjectPartitions(project, opts.env, out.buildDir) }) : undefined;
+  const linkWarnings =
+    linked?.mapText !== undefined
+      ? checkLinkMap(linked.mapText, opts.libs, { chip, partitions: findProjectPartitions(project, opts.env, out.buildDir) })
+      : undefined;
   const input: DoctorInput = {
-    env: opts.env, chip, framework, libs: opts.libs,
+    env: opts.env,
+    chip,
+    framework,
+    libs: opts.libs,
     code: placement(opts.code, ['iram', 'psram', 'flash'], 'custom_mm_code', opts.env) ?? 'iram',
     data: placement(opts.data, ['dram', 'psram'], 'custom_mm_data', opts.env) ?? 'dram',
     sdkconfig: sdkconfig && { config: sdkconfig.config, source: sdkconfig.path },
     sdkconfigProblem: sdkconfig ? undefined : sdkconfigProblem(framework, out.buildDir),
-    model, linkWarnings,
+    model,
+    linkWarnings,
   };
   return { report: runDoctor(input), inputs: { sdkconfig: sdkconfig?.path, elf: linked?.elfPath, map: linked?.mapPath } };
 }
@@ -89,7 +96,13 @@ function placement<T extends string>(value: string | undefined, allowed: T[], op
 /** The build's sdkconfig as the doctor reads it: given, $BUILD_DIR/config/sdkconfig.h, else (ESP-IDF) sdkconfig.<env>. */
 export async function readBuildSdkconfig(given: string | undefined, buildDir: string, framework: Framework) {
   const header = join(buildDir, 'config', 'sdkconfig.h');
-  const path = given ? resolve(given) : existsSync(header) ? header : framework === 'espidf' ? findSdkconfig(buildDir).found?.path : undefined;
+  const path = given
+    ? resolve(given)
+    : existsSync(header)
+      ? header
+      : framework === 'espidf'
+        ? findSdkconfig(buildDir).found?.path
+        : undefined;
   if (!path) return undefined;
   const text = (await readInputFile(path, { what: 'sdkconfig', maxBytes: INPUT_LIMITS.sdkconfig })).toString('utf8');
   return { path, ...parseAnySdkconfig(text) };
@@ -106,7 +119,12 @@ function sdkconfigProblem(framework: Framework, buildDir: string): string {
  * overflowed), or undefined before the first build. Only regions and slots are needed: the
  * partition table is not read, so a damaged one does not stop the doctor.
  */
-async function linkedModel(req: DoctorRequest, builtElf: string, wanted: boolean, chip: ChipId | undefined): Promise<LinkedModel | undefined> {
+async function linkedModel(
+  req: DoctorRequest,
+  builtElf: string,
+  wanted: boolean,
+  chip: ChipId | undefined,
+): Promise<LinkedModel | undefined> {
   if (!wanted) return undefined;
   const elfPath = req.elf ? resolve(req.elf) : !req.map && existsSync(builtElf) ? builtElf : undefined;
   const mapPath = req.map ? resolve(req.map) : elfPath ? findMapFile(elfPath).found?.path : undefined;
@@ -120,4 +138,9 @@ async function linkedModel(req: DoctorRequest, builtElf: string, wanted: boolean
   return { model, elfPath, mapPath, mapText };
 }
 
-interface LinkedModel { model: MemoryMapModel; elfPath?: string; mapPath?: string; mapText?: string }
+interface LinkedModel {
+  model: MemoryMapModel;
+  elfPath?: string;
+  mapPath?: string;
+  mapText?: string;
+}

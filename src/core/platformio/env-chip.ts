@@ -11,7 +11,10 @@ import { Esp32mmError } from '../errors';
 /** Where the chip came from, first that tells: the option, the ini's MCU, PlatformIO's board manifest, the board id, the sdkconfig. */
 export type ChipSource = 'custom_mm_chip' | 'board_build.mcu' | 'board manifest' | 'board' | 'sdkconfig';
 
-export interface EnvChip { chip: ChipId; source: ChipSource }
+export interface EnvChip {
+  chip: ChipId;
+  source: ChipSource;
+}
 
 export interface ChipHints {
   /** `build.mcu` of the board as PlatformIO knows it (the build hook passes BoardConfig's). */
@@ -30,7 +33,10 @@ export function envChip(project: PlatformioProject, env: string, hints: ChipHint
   const explicit = option('custom_mm_chip');
   if (explicit) {
     const chip = parseChipId(explicit);
-    if (!chip) throw new EnvChipError(`[env:${env}] custom_mm_chip = ${explicit} is not a chip this tool knows: use ${CHIP_IDS.join(', ')} (or s3, esp32-s3, …)`);
+    if (!chip)
+      throw new EnvChipError(
+        `[env:${env}] custom_mm_chip = ${explicit} is not a chip this tool knows: use ${CHIP_IDS.join(', ')} (or s3, esp32-s3, …)`,
+      );
     return { chip, source: 'custom_mm_chip' };
   }
   const candidates: [string | undefined, ChipSource][] = [

@@ -105,7 +105,11 @@ export function parseIni(text: string): IniDocument {
     valueParts.set(option, [stripInlineComment(m[2])]);
     section.options.push(option);
   });
-  for (const [opt, parts] of valueParts) opt.value = parts.filter((p, i) => i === 0 || p !== '').join('\n').replace(/^\n+/, '');
+  for (const [opt, parts] of valueParts)
+    opt.value = parts
+      .filter((p, i) => i === 0 || p !== '')
+      .join('\n')
+      .replace(/^\n+/, '');
   const firstEol = lines.find((l) => l.eol)?.eol ?? '\n';
   return { lines, sections, eol: firstEol };
 }
@@ -187,7 +191,9 @@ export function resolveReferences(doc: IniDocument, value: string, contextSectio
       if (v === undefined) throw new IniError(`${whole}: [platformio] has no option '${option}'`);
       return v;
     }
-    const raw = section.startsWith('env:') ? optionSource(doc, section.slice(4), option)?.option.value : ownOption(doc, section, option)?.value;
+    const raw = section.startsWith('env:')
+      ? optionSource(doc, section.slice(4), option)?.option.value
+      : ownOption(doc, section, option)?.value;
     if (raw === undefined) throw new IniError(`${whole}: section [${section}] has no option '${option}'`);
     return resolveReferences(doc, raw, section, depth + 1);
   });
@@ -197,11 +203,16 @@ export function resolveReferences(doc: IniDocument, value: string, contextSectio
 export function chooseEnv(doc: IniDocument, requested?: string): string {
   const envs = listEnvs(doc);
   if (requested) {
-    if (!envs.includes(requested)) throw new IniError(`platformio.ini has no [env:${requested}]; environments: ${envs.join(', ') || '(none)'}`);
+    if (!envs.includes(requested))
+      throw new IniError(`platformio.ini has no [env:${requested}]; environments: ${envs.join(', ') || '(none)'}`);
     return requested;
   }
   const defaults = defaultEnvs(doc).filter((e) => envs.includes(e));
   if (defaults.length) return defaults[0];
   if (envs.length === 1) return envs[0];
-  throw new IniError(envs.length ? `platformio.ini has several environments (${envs.join(', ')}): choose one with --env` : 'platformio.ini has no [env:…] section');
+  throw new IniError(
+    envs.length
+      ? `platformio.ini has several environments (${envs.join(', ')}): choose one with --env`
+      : 'platformio.ini has no [env:…] section',
+  );
 }

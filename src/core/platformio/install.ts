@@ -7,7 +7,19 @@
 import { type Storage } from '../conventions';
 import { LinkConfigError, validateLinkConfig, validateLinkNames } from '../link/config';
 import { MM_OPTIONS, parseAddress } from './build-config';
-import { type IniDocument, type IniLine, type IniSection, IniError, envOption, envSections, findSection, joinLines, optionSource, parseIni, splitMultiValue } from './ini';
+import {
+  type IniDocument,
+  type IniLine,
+  type IniSection,
+  IniError,
+  envOption,
+  envSections,
+  findSection,
+  joinLines,
+  optionSource,
+  parseIni,
+  splitMultiValue,
+} from './ini';
 
 export const HOOK_SCRIPT = 'memory_manager.py';
 export const HOOK_ENTRY = `post:${HOOK_SCRIPT}`;
@@ -49,7 +61,9 @@ export function installIntegration(text: string, opts: InstallOptions): string {
     if (o.name.startsWith('custom_mm_')) {
       const flag = MM_OPTIONS.find((m) => m.option === o.name)?.flag;
       const how = flag ? ` with --${flag} ${o.value.split('\n')[0]}` : '';
-      throw new IniError(`[${sectionName}] already sets ${o.name} (line ${o.line + 1}) outside the esp32mm block: remove it, then run init again${how} (init writes it inside its block)`);
+      throw new IniError(
+        `[${sectionName}] already sets ${o.name} (line ${o.line + 1}) outside the esp32mm block: remove it, then run init again${how} (init writes it inside its block)`,
+      );
     }
   }
   const lines = [...doc.lines];
@@ -84,12 +98,19 @@ function extraScriptsLines(doc: IniDocument, env: string): string[] {
  */
 function checkInstallOptions(opts: InstallOptions): void {
   const values: [string, string | undefined][] = [
-    ['custom_mm_libs', opts.libs.join(', ')], ...(opts.slots ?? []).map((s): [string, string] => ['custom_mm_slots', s]),
-    ['custom_mm_chip', opts.chip], ['custom_mm_code', opts.code], ['custom_mm_data', opts.data], ['custom_mm_dir', opts.dir],
-    ['custom_mm_ctors', opts.ctors], ['custom_mm_psram_code_addr', opts.psramCodeAddr], ['custom_mm_flash_code_addr', opts.flashCodeAddr],
+    ['custom_mm_libs', opts.libs.join(', ')],
+    ...(opts.slots ?? []).map((s): [string, string] => ['custom_mm_slots', s]),
+    ['custom_mm_chip', opts.chip],
+    ['custom_mm_code', opts.code],
+    ['custom_mm_data', opts.data],
+    ['custom_mm_dir', opts.dir],
+    ['custom_mm_ctors', opts.ctors],
+    ['custom_mm_psram_code_addr', opts.psramCodeAddr],
+    ['custom_mm_flash_code_addr', opts.flashCodeAddr],
   ];
   for (const [option, value] of values) if (value !== undefined) checkIniValue(option, value);
-  if (opts.dir !== undefined && !opts.dir.startsWith('/')) throw new InstallOptionError(`custom_mm_dir '${opts.dir}' must be an absolute device path such as /mm`);
+  if (opts.dir !== undefined && !opts.dir.startsWith('/'))
+    throw new InstallOptionError(`custom_mm_dir '${opts.dir}' must be an absolute device path such as /mm`);
   if (opts.psramCodeAddr !== undefined && parseAddress(opts.psramCodeAddr) === undefined) {
     throw new InstallOptionError(`custom_mm_psram_code_addr '${opts.psramCodeAddr}' is not an address: write it as 0x42800000`);
   }
@@ -101,7 +122,8 @@ function checkInstallOptions(opts: InstallOptions): void {
     // the link configuration's own rules. Flash slots are placed by the build, which knows the
     // partition table.
     const { slots } = validateLinkNames({ libs: opts.libs, slots: opts.slots, code: opts.code });
-    if (!slots.some((s) => s.code === 'flash')) validateLinkConfig({ chip: opts.chip ?? 'esp32', libs: opts.libs, slots: opts.slots, ctors: opts.ctors });
+    if (!slots.some((s) => s.code === 'flash'))
+      validateLinkConfig({ chip: opts.chip ?? 'esp32', libs: opts.libs, slots: opts.slots, ctors: opts.ctors });
   } catch (e) {
     if (e instanceof LinkConfigError) throw new InstallOptionError(e.message);
     throw e;
@@ -113,16 +135,25 @@ export function checkIniValue(option: string, value: string): void {
   const shown = JSON.stringify(value);
   // eslint-disable-next-line no-control-regex -- control characters are what is refused here
   if (/[\x00-\x1f\x7f]/.test(value)) {
-    throw new InstallOptionError(`${option} ${shown} contains a line break or another control character: platformio.ini values written by esp32mm are one line`);
+    throw new InstallOptionError(
+      `${option} ${shown} contains a line break or another control character: platformio.ini values written by esp32mm are one line`,
+    );
   }
-  if (/(^|\s)[;#]/.test(value)) throw new InstallOptionError(`${option} ${shown} contains ';' or '#' after a space, which platformio.ini reads as the start of a comment`);
-  if (value.includes('${')) throw new InstallOptionError(`${option} ${shown} contains '\${', which PlatformIO would expand as a reference to another option`);
+  if (/(^|\s)[;#]/.test(value))
+    throw new InstallOptionError(
+      `${option} ${shown} contains ';' or '#' after a space, which platformio.ini reads as the start of a comment`,
+    );
+  if (value.includes('${'))
+    throw new InstallOptionError(`${option} ${shown} contains '\${', which PlatformIO would expand as a reference to another option`);
 }
 
 function optionLines(opts: InstallOptions): string[] {
   const lines = [`custom_mm_libs = ${opts.libs.join(', ')}`];
   if (opts.slots?.length) {
-    lines.push(opts.slots.length === 1 ? `custom_mm_slots = ${opts.slots[0]}` : 'custom_mm_slots =', ...(opts.slots.length > 1 ? opts.slots.map((s) => `    ${s}`) : []));
+    lines.push(
+      opts.slots.length === 1 ? `custom_mm_slots = ${opts.slots[0]}` : 'custom_mm_slots =',
+      ...(opts.slots.length > 1 ? opts.slots.map((s) => `    ${s}`) : []),
+    );
   }
   if (opts.chip) lines.push(`custom_mm_chip = ${opts.chip}`);
   if (opts.code) lines.push(`custom_mm_code = ${opts.code}`);
@@ -173,7 +204,10 @@ export function uninstallIntegration(text: string, env?: string): string {
 }
 
 /** A line of platformio.ini (1-based number) that a message points the user to. */
-export interface IniLineRef { line: number; text: string }
+export interface IniLineRef {
+  line: number;
+  text: string;
+}
 
 /**
  * Removes our blocks (`[env:<env>]`, or every section) and the extra_scripts entry they
@@ -185,7 +219,9 @@ export function removeIntegration(text: string, env?: string): { text: string; k
   const keptAt: number[] = []; // indexes into `lines`, moved up as lines before them go
   const drop = (i: number) => {
     removeLines(lines, i, i);
-    keptAt.forEach((k, n) => { if (k > i) keptAt[n] = k - 1; });
+    keptAt.forEach((k, n) => {
+      if (k > i) keptAt[n] = k - 1;
+    });
   };
   for (;;) {
     const doc = parseIni(joinLines(lines));
@@ -223,7 +259,9 @@ function findBlock(doc: IniDocument, env?: string): { begin: number; end: number
     for (let i = from; i < section.end; i++) {
       const t = doc.lines[i].text.trim();
       if (t === END) {
-        throw new IniError(`line ${i + 1}: the esp32mm block's end marker '${END}' has no begin marker above it in [${section.name}] (was it deleted?): restore the line '${BEGIN}' above the block, or remove the block's lines and extra_scripts entry by hand`);
+        throw new IniError(
+          `line ${i + 1}: the esp32mm block's end marker '${END}' has no begin marker above it in [${section.name}] (was it deleted?): restore the line '${BEGIN}' above the block, or remove the block's lines and extra_scripts entry by hand`,
+        );
       }
       if (t !== BEGIN) continue;
       for (let j = i + 1; j < section.end; j++) {
@@ -256,7 +294,8 @@ export function installedOptions(text: string, env: string): Map<string, string>
   const block = findBlock(doc, env);
   const found = new Map<string, string>();
   if (!block) return found;
-  for (const o of block.section.options) if (o.line > block.begin && o.line < block.end && o.name.startsWith('custom_mm_')) found.set(o.name, o.value);
+  for (const o of block.section.options)
+    if (o.line > block.begin && o.line < block.end && o.name.startsWith('custom_mm_')) found.set(o.name, o.value);
   return found;
 }
 

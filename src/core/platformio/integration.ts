@@ -8,7 +8,16 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { recoverPendingCommits, writeFilesAtomically } from '../util/atomic';
 import { type IniDocument, envOption, joinLines, platformioOption, splitMultiValue } from './ini';
-import { HOOK_ENTRY, HOOK_SCRIPT, type IniLineRef, type InstallOptions, InstallOptionError, installIntegration, isInstalled, removeIntegration } from './install';
+import {
+  HOOK_ENTRY,
+  HOOK_SCRIPT,
+  type IniLineRef,
+  type InstallOptions,
+  InstallOptionError,
+  installIntegration,
+  isInstalled,
+  removeIntegration,
+} from './install';
 import { type PlatformioProject, PLATFORMIO_INI, loadProject } from './project';
 import { DEFAULT_DEVICE_DIR, libraryArchive } from '../conventions';
 import { type DeviceSetup, deviceSetupFolders, planDeviceSetup } from './device-setup';
@@ -55,7 +64,12 @@ export async function installProjectIntegration(projectDir: string, req: Integra
   const updated = installIntegration(text, { ...options, slots });
   const project = loadProject(projectDir);
   const device = planDeviceSetup(project, {
-    env: req.env, libs: req.libs, storage: req.storage, slots, deviceDir: req.dir ?? DEFAULT_DEVICE_DIR, updateLibrary: req.updateDeviceLibrary === true,
+    env: req.env,
+    libs: req.libs,
+    storage: req.storage,
+    slots,
+    deviceDir: req.dir ?? DEFAULT_DEVICE_DIR,
+    updateLibrary: req.updateDeviceLibrary === true,
   });
   const warnings = installWarnings(project, req.env, req.libs);
   const kept = removeIntegration(text, req.env).kept;
@@ -101,7 +115,11 @@ export async function updateDeviceLibrary(project: PlatformioProject): Promise<V
 
 /** `1.2.10` against `1.2.9`: numeric parts compared in order (a missing part counts as 0). */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[.+-]/).map((p) => Number.parseInt(p, 10)).map((n) => (Number.isNaN(n) ? 0 : n));
+  const parts = (v: string) =>
+    v
+      .split(/[.+-]/)
+      .map((p) => Number.parseInt(p, 10))
+      .map((n) => (Number.isNaN(n) ? 0 : n));
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
     const d = (x[i] ?? 0) - (y[i] ?? 0);
@@ -128,11 +146,16 @@ export function libDirOf(project: PlatformioProject): string {
 function installWarnings(project: PlatformioProject, env: string, libs: string[]): string[] {
   const warnings: string[] = [];
   if (envOption(project.doc, env, 'lib_archive')?.trim() === 'no') {
-    warnings.push(`[env:${env}] sets lib_archive = no: libraries are then linked as loose objects and the linker rules (which select lib<Name>.a) cannot move them; remove that line`);
+    warnings.push(
+      `[env:${env}] sets lib_archive = no: libraries are then linked as loose objects and the linker rules (which select lib<Name>.a) cannot move them; remove that line`,
+    );
   }
   const libDir = libDirOf(project);
   for (const lib of libs) {
-    if (!existsSync(join(libDir, lib))) warnings.push(`no folder ${join(libDir, lib)}: the library must be built as ${libraryArchive(lib)} (a lib/ folder of that exact name)`);
+    if (!existsSync(join(libDir, lib)))
+      warnings.push(
+        `no folder ${join(libDir, lib)}: the library must be built as ${libraryArchive(lib)} (a lib/ folder of that exact name)`,
+      );
   }
   return warnings;
 }

@@ -5,7 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { envOption } from './ini';
 import { findPartitionTable } from './artifacts';
-import { MMLIB_DEFAULT_SIZE, type Partition, PartitionTableError, mmlibCsvLine, parsePartitionFile, planLibraryPartition } from './partitions';
+import {
+  MMLIB_DEFAULT_SIZE,
+  type Partition,
+  PartitionTableError,
+  mmlibCsvLine,
+  parsePartitionFile,
+  planLibraryPartition,
+} from './partitions';
 import type { PlatformioProject } from './project';
 
 export interface LibraryPartitionSetup {
@@ -39,23 +46,43 @@ export function setUpLibraryPartition(project: PlatformioProject, env: string): 
     '  (type data, subtype 0x40; its offset on a 64 KB boundary; 1 MB holds the 64 KB directory and images up to 960 KB in all)',
   ];
   if (flashText !== undefined && flashSize === undefined) {
-    return { messages: [`[env:${env}] board_upload.flash_size = ${flashText} is not a size such as 4MB: the mmlib partition was not added`, ...manual('add this line to the partition CSV where it fits')] };
+    return {
+      messages: [
+        `[env:${env}] board_upload.flash_size = ${flashText} is not a size such as 4MB: the mmlib partition was not added`,
+        ...manual('add this line to the partition CSV where it fits'),
+      ],
+    };
   }
   if (!named) {
-    return { messages: manual(`[env:${env}] uses the framework's default partition table, which init does not edit — copy it into the project as partitions.csv, add this line after its last partition (make room first if the table fills the flash), and set board_build.partitions = partitions.csv`) };
+    return {
+      messages: manual(
+        `[env:${env}] uses the framework's default partition table, which init does not edit — copy it into the project as partitions.csv, add this line after its last partition (make room first if the table fills the flash), and set board_build.partitions = partitions.csv`,
+      ),
+    };
   }
   const path = partitionCsvPath(project, env)!;
   if (!existsSync(path)) {
-    return { messages: manual(`board_build.partitions = ${named} is not a file of the project (one of the framework's bundled tables?), which init does not edit — copy it into the project, add this line after its last partition and point board_build.partitions at the copy`) };
+    return {
+      messages: manual(
+        `board_build.partitions = ${named} is not a file of the project (one of the framework's bundled tables?), which init does not edit — copy it into the project, add this line after its last partition and point board_build.partitions at the copy`,
+      ),
+    };
   }
   if (!named.toLowerCase().endsWith('.csv')) {
-    return { messages: manual(`board_build.partitions = ${named} is not a CSV table, which init does not edit — add this line to the CSV it is built from`) };
+    return {
+      messages: manual(
+        `board_build.partitions = ${named} is not a CSV table, which init does not edit — add this line to the CSV it is built from`,
+      ),
+    };
   }
   let plan;
   try {
     plan = planLibraryPartition(readFileSync(path, 'utf8'), flashSize, path);
   } catch (e) {
-    if (e instanceof PartitionTableError) return { messages: [`${e.message}: the mmlib partition was not added`, ...manual(`fix ${path}, then run init again or add this line`)] };
+    if (e instanceof PartitionTableError)
+      return {
+        messages: [`${e.message}: the mmlib partition was not added`, ...manual(`fix ${path}, then run init again or add this line`)],
+      };
     throw e;
   }
   if (plan.kind === 'present') {
@@ -64,7 +91,13 @@ export function setUpLibraryPartition(project: PlatformioProject, env: string): 
     return { messages: [`${path} already has the library partition "${p.label}" (${p.size} bytes)${aligned}`] };
   }
   if (plan.kind === 'manual') {
-    return { messages: [`the mmlib partition was not added to ${path}: ${plan.problem}`, `  add this line after the last partition:`, `    ${plan.line}`] };
+    return {
+      messages: [
+        `the mmlib partition was not added to ${path}: ${plan.problem}`,
+        `  add this line after the last partition:`,
+        `    ${plan.line}`,
+      ],
+    };
   }
   return { write: { path, data: plan.text }, messages: [`Added the library partition for flash slots to ${path}: ${plan.line}`] };
 }
@@ -74,7 +107,11 @@ export function setUpLibraryPartition(project: PlatformioProject, env: string): 
  * (board_build.partitions), else the build's partitions.bin; undefined when there is none
  * or it cannot be read (the link check then says the slots were not checked).
  */
-export function findProjectPartitions(project: PlatformioProject, env: string, buildDir: string): { path: string; table: Partition[] } | undefined {
+export function findProjectPartitions(
+  project: PlatformioProject,
+  env: string,
+  buildDir: string,
+): { path: string; table: Partition[] } | undefined {
   const csv = partitionCsvPath(project, env);
   const path = csv && existsSync(csv) ? csv : findPartitionTable(buildDir).found?.path;
   if (!path) return undefined;

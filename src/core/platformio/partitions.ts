@@ -41,7 +41,11 @@ export interface Partition {
 /** Every problem with a table. `offset` is the byte offset in a binary table, `line` the 1-based CSV line. */
 export class PartitionTableError extends Esp32mmError {
   readonly code = 'PARTITION_TABLE';
-  constructor(message: string, readonly offset?: number, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly offset?: number,
+    readonly line?: number,
+  ) {
     super(message);
   }
 }
@@ -59,8 +63,17 @@ export const MMLIB_LABEL = 'mmlib';
 export const MMLIB_SUBTYPE = 0x40;
 
 const DATA_SUBTYPES: Record<string, number> = {
-  ota: 0x00, phy: 0x01, nvs: 0x02, coredump: 0x03, nvs_keys: 0x04, efuse: 0x05, undefined: 0x06,
-  esphttpd: 0x80, fat: 0x81, spiffs: 0x82, littlefs: 0x83,
+  ota: 0x00,
+  phy: 0x01,
+  nvs: 0x02,
+  coredump: 0x03,
+  nvs_keys: 0x04,
+  efuse: 0x05,
+  undefined: 0x06,
+  esphttpd: 0x80,
+  fat: 0x81,
+  spiffs: 0x82,
+  littlefs: 0x83,
 };
 
 function subtypeNames(type: number): Record<string, number> | undefined {
@@ -115,7 +128,12 @@ export function parsePartitionTable(bytes: Uint8Array, options: TableOptions = {
   for (let i = 0; i < maxEntries; i++) {
     const at = i * PARTITION_ENTRY_BYTES;
     if (at + PARTITION_ENTRY_BYTES > bytes.length) {
-      fail(i, at, `the file ends after ${bytes.length} bytes, before the end marker (32 bytes of FF)`, `the table is truncated; ${REBUILD}`);
+      fail(
+        i,
+        at,
+        `the file ends after ${bytes.length} bytes, before the end marker (32 bytes of FF)`,
+        `the table is truncated; ${REBUILD}`,
+      );
     }
     const e = bytes.subarray(at, at + PARTITION_ENTRY_BYTES);
     if (e.every((b) => b === 0xff)) break;
@@ -123,46 +141,85 @@ export function parsePartitionTable(bytes: Uint8Array, options: TableOptions = {
       if (md5At >= 0) fail(i, at, `a second MD5 entry (the first is at ${hex(md5At)})`, `the table is damaged; ${REBUILD}`);
       const want = createHash('md5').update(bytes.subarray(0, at)).digest();
       if (!want.equals(e.subarray(16, 32))) {
-        fail(i, at, `the MD5 entry (${Buffer.from(e.subarray(16, 32)).toString('hex')}) does not match the ${i} entries before it (${want.toString('hex')})`,
-          `the table is damaged; ${REBUILD}`);
+        fail(
+          i,
+          at,
+          `the MD5 entry (${Buffer.from(e.subarray(16, 32)).toString('hex')}) does not match the ${i} entries before it (${want.toString('hex')})`,
+          `the table is damaged; ${REBUILD}`,
+        );
       }
       md5At = at;
       continue;
     }
     if (e[0] !== 0xaa || e[1] !== 0x50) {
-      const first = Buffer.from(e.subarray(0, 2)).toString('hex').replace(/(..)(..)/, '$1 $2').toUpperCase();
-      fail(i, at, `starts ${first}, not the entry magic AA 50`, i === 0 ? 'not an ESP-IDF partition table' : `not an ESP-IDF partition table, or it is damaged; ${REBUILD}`);
+      const first = Buffer.from(e.subarray(0, 2))
+        .toString('hex')
+        .replace(/(..)(..)/, '$1 $2')
+        .toUpperCase();
+      fail(
+        i,
+        at,
+        `starts ${first}, not the entry magic AA 50`,
+        i === 0 ? 'not an ESP-IDF partition table' : `not an ESP-IDF partition table, or it is damaged; ${REBUILD}`,
+      );
     }
     if (md5At >= 0) fail(i, at, `an entry after the MD5 entry at ${hex(md5At)}`, `the table is damaged; ${REBUILD}`);
-    const type = e[2], subtype = e[3];
-    const offset = view.getUint32(at + 4, true), size = view.getUint32(at + 8, true);
+    const type = e[2],
+      subtype = e[3];
+    const offset = view.getUint32(at + 4, true),
+      size = view.getUint32(at + 8, true);
     const flags = view.getUint32(at + 28, true);
     const labelBytes = e.subarray(12, 28);
     const nul = labelBytes.indexOf(0);
     const raw = nul >= 0 ? labelBytes.subarray(0, nul) : labelBytes; // 16 characters fill the field without a NUL
-    if (raw.some((b) => b < 0x20 || b === 0x7f)) fail(i, at, 'the label holds control characters', `not an ESP-IDF partition table, or it is damaged; ${REBUILD}`);
+    if (raw.some((b) => b < 0x20 || b === 0x7f))
+      fail(i, at, 'the label holds control characters', `not an ESP-IDF partition table, or it is damaged; ${REBUILD}`);
     const label = new TextDecoder('utf-8', { fatal: false }).decode(raw);
     const end = offset + size;
     if (size === 0) fail(i, at, `partition "${label}" has size 0`, `the table is damaged; ${REBUILD}`);
-    if (end > 0x1_0000_0000) fail(i, at, `partition "${label}" (${hex(offset)} + ${hex(size)}) runs past the 4 GB flash address space`, `the table is damaged; ${REBUILD}`);
+    if (end > 0x1_0000_0000)
+      fail(
+        i,
+        at,
+        `partition "${label}" (${hex(offset)} + ${hex(size)}) runs past the 4 GB flash address space`,
+        `the table is damaged; ${REBUILD}`,
+      );
     if (options.flashSize !== undefined && end > options.flashSize) {
-      fail(i, at, `partition "${label}" ends at ${hex(end)}, beyond the ${options.flashSize / 0x100000} MB flash`, 'the table does not fit this flash: pick a partition table for the board\'s flash size');
+      fail(
+        i,
+        at,
+        `partition "${label}" ends at ${hex(end)}, beyond the ${options.flashSize / 0x100000} MB flash`,
+        "the table does not fit this flash: pick a partition table for the board's flash size",
+      );
     }
     if (type === TYPES.app && offset % APP_ALIGN !== 0) {
       fail(i, at, `app partition "${label}" at ${hex(offset)} is not on a 64 KB boundary`, `ESP-IDF never writes such a table; ${REBUILD}`);
     }
-    out.push({ label, type: typeFromNumber(type), subtype: subtypeFromNumber(type, subtype), offset, size,
-      encrypted: (flags & FLAG_ENCRYPTED) !== 0, readonly: (flags & FLAG_READONLY) !== 0 });
+    out.push({
+      label,
+      type: typeFromNumber(type),
+      subtype: subtypeFromNumber(type, subtype),
+      offset,
+      size,
+      encrypted: (flags & FLAG_ENCRYPTED) !== 0,
+      readonly: (flags & FLAG_READONLY) !== 0,
+    });
     where.push({ index: i, at });
   }
   if (out.length === 0) fail(0, 0, 'the table has no partitions (erased flash?)', 'not an ESP-IDF partition table');
   const order = out.map((_, k) => k).sort((a, b) => out[a].offset - out[b].offset);
   for (let k = 1; k < order.length; k++) {
-    const prev = out[order[k - 1]], cur = out[order[k]];
+    const prev = out[order[k - 1]],
+      cur = out[order[k]];
     if (cur.offset < prev.offset + prev.size) {
-      const w = where[order[k]], pw = where[order[k - 1]];
-      fail(w.index, w.at, `partition "${cur.label}" (${hex(cur.offset)}..${hex(cur.offset + cur.size)}) overlaps "${prev.label}" of entry ${pw.index} (${hex(prev.offset)}..${hex(prev.offset + prev.size)})`,
-        `the table is damaged or hand-made; ${REBUILD}`);
+      const w = where[order[k]],
+        pw = where[order[k - 1]];
+      fail(
+        w.index,
+        w.at,
+        `partition "${cur.label}" (${hex(cur.offset)}..${hex(cur.offset + cur.size)}) overlaps "${prev.label}" of entry ${pw.index} (${hex(prev.offset)}..${hex(prev.offset + prev.size)})`,
+        `the table is damaged or hand-made; ${REBUILD}`,
+      );
     }
   }
   return out;
@@ -212,11 +269,14 @@ export function parsePartitionCsv(text: string, options: CsvOptions = {}): Parti
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
   lines.forEach((raw, i) => {
     const lineNo = i + 1;
-    const fail = (problem: string): never => { throw new PartitionTableError(`${source} line ${lineNo}: ${problem}`, undefined, lineNo); };
+    const fail = (problem: string): never => {
+      throw new PartitionTableError(`${source} line ${lineNo}: ${problem}`, undefined, lineNo);
+    };
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const f = line.split(',').map((s) => s.trim());
-    if (f.length < 5) fail(`expected Name, Type, SubType, Offset, Size[, Flags] but found ${f.length} field${f.length === 1 ? '' : 's'}: "${line}"`);
+    if (f.length < 5)
+      fail(`expected Name, Type, SubType, Offset, Size[, Flags] but found ${f.length} field${f.length === 1 ? '' : 's'}: "${line}"`);
     const [name, typeText, subtypeText, offsetText, sizeText] = f;
     const flagsText = f.slice(5).join(',');
     if (name === '') fail('the partition has no name');
@@ -237,7 +297,9 @@ export function parsePartitionCsv(text: string, options: CsvOptions = {}): Parti
     else {
       const n = subtypeText === '' ? undefined : parseCsvNumber(subtypeText);
       if (n === undefined || /[km]$/i.test(subtypeText) || n > 0xfe) {
-        fail(`subtype "${subtypeText}" is not ${names ? `a subtype of ${typeFromNumber(type)} (${Object.keys(names).join(', ')}) or ` : ''}a number 0..254`);
+        fail(
+          `subtype "${subtypeText}" is not ${names ? `a subtype of ${typeFromNumber(type)} (${Object.keys(names).join(', ')}) or ` : ''}a number 0..254`,
+        );
       }
       subtype = n!;
     }
@@ -250,11 +312,14 @@ export function parsePartitionCsv(text: string, options: CsvOptions = {}): Parti
       const n = parseCsvNumber(offsetText);
       if (n === undefined) fail(`offset "${offsetText}" is not a number (decimal, 0x hex, K or M suffix)`);
       offset = n!;
-      if (offset % align !== 0) fail(`offset ${hex(offset)} of ${type === TYPES.app ? 'app' : 'this'} partition "${name}" is not aligned to ${hex(align)}`);
+      if (offset % align !== 0)
+        fail(`offset ${hex(offset)} of ${type === TYPES.app ? 'app' : 'this'} partition "${name}" is not aligned to ${hex(align)}`);
       if (offset < lastEnd) {
-        fail(out.length === 0
-          ? `offset ${hex(offset)} of the first partition "${name}" overlaps the partition table (it ends at ${hex(lastEnd)})`
-          : `offset ${hex(offset)} of "${name}" overlaps "${out[out.length - 1].label}" (line ${lineOf[out.length - 1]}), which ends at ${hex(lastEnd)}`);
+        fail(
+          out.length === 0
+            ? `offset ${hex(offset)} of the first partition "${name}" overlaps the partition table (it ends at ${hex(lastEnd)})`
+            : `offset ${hex(offset)} of "${name}" overlaps "${out[out.length - 1].label}" (line ${lineOf[out.length - 1]}), which ends at ${hex(lastEnd)}`,
+        );
       }
     }
 
@@ -268,8 +333,12 @@ export function parsePartitionCsv(text: string, options: CsvOptions = {}): Parti
       fail(`partition "${name}" ends at ${hex(end)}, beyond the ${options.flashSize / 0x100000} MB flash`);
     }
 
-    let encrypted = false, readonly = false;
-    for (const flag of flagsText.split(':').map((s) => s.trim()).filter((s) => s !== '')) {
+    let encrypted = false,
+      readonly = false;
+    for (const flag of flagsText
+      .split(':')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')) {
       if (flag === 'encrypted') encrypted = true;
       else if (flag === 'readonly') readonly = true;
       else fail(`unknown flag "${flag}" (known: encrypted, readonly; separate several with ':')`);
@@ -319,7 +388,9 @@ export function parsePartitionFile(bytes: Uint8Array, path: string): Partition[]
  * instruction window (an OTA update may boot any of them). Undefined without app partitions.
  */
 export function largestAppPartition(parts: Partition[]): Partition | undefined {
-  return parts.filter((p) => p.type === 'app').reduce<Partition | undefined>((best, p) => (!best || p.size > best.size ? p : best), undefined);
+  return parts
+    .filter((p) => p.type === 'app')
+    .reduce<Partition | undefined>((best, p) => (!best || p.size > best.size ? p : best), undefined);
 }
 
 /**
@@ -331,7 +402,9 @@ export function libraryPartition(parts: Partition[]): Partition | undefined {
   if (found) return found;
   const named = parts.find((p) => p.label === MMLIB_LABEL);
   if (named) {
-    throw new PartitionTableError(`partition "${MMLIB_LABEL}" has type ${named.type} and subtype ${typeof named.subtype === 'number' ? hex(named.subtype) : named.subtype}: flash-slot libraries need type data, subtype ${hex(MMLIB_SUBTYPE)} — write it as "${mmlibCsvLine(named.size)}"`);
+    throw new PartitionTableError(
+      `partition "${MMLIB_LABEL}" has type ${named.type} and subtype ${typeof named.subtype === 'number' ? hex(named.subtype) : named.subtype}: flash-slot libraries need type data, subtype ${hex(MMLIB_SUBTYPE)} — write it as "${mmlibCsvLine(named.size)}"`,
+    );
   }
   return undefined;
 }
@@ -366,15 +439,28 @@ export function planLibraryPartition(text: string, flashSize: number | undefined
   const offset = Math.ceil(end / APP_ALIGN) * APP_ALIGN;
   const suggested = mmlibCsvLine(MMLIB_DEFAULT_SIZE, offset);
   if (flashSize === undefined) {
-    return { kind: 'manual', line: suggested, problem: `the flash size is not known (set board_upload.flash_size in platformio.ini), so whether ${hex(MMLIB_DEFAULT_SIZE)} bytes fit after the last partition (it ends at ${hex(end)}) cannot be told` };
+    return {
+      kind: 'manual',
+      line: suggested,
+      problem: `the flash size is not known (set board_upload.flash_size in platformio.ini), so whether ${hex(MMLIB_DEFAULT_SIZE)} bytes fit after the last partition (it ends at ${hex(end)}) cannot be told`,
+    };
   }
   const room = Math.floor((flashSize - offset) / APP_ALIGN) * APP_ALIGN;
   if (room < MMLIB_MIN_SIZE) {
-    return { kind: 'manual', line: mmlibCsvLine(MMLIB_DEFAULT_SIZE), problem: `the table fills the ${flashSize / 0x100000} MB flash (its last partition ends at ${hex(end)}): make room by shrinking a data partition (spiffs, littlefs, fat), then add the line after it` };
+    return {
+      kind: 'manual',
+      line: mmlibCsvLine(MMLIB_DEFAULT_SIZE),
+      problem: `the table fills the ${flashSize / 0x100000} MB flash (its last partition ends at ${hex(end)}): make room by shrinking a data partition (spiffs, littlefs, fat), then add the line after it`,
+    };
   }
   const size = Math.min(MMLIB_DEFAULT_SIZE, room);
   const line = mmlibCsvLine(size, offset);
   const eol = /\r\n/.test(text) ? '\r\n' : '\n';
   const body = text === '' || /\n$/.test(text) ? text : text + eol;
-  return { kind: 'add', line, text: `${body}# esp32mm: flash-slot library images (type data, subtype 0x40, on a 64 KB boundary)${eol}${line}${eol}`, partition: { offset, size } };
+  return {
+    kind: 'add',
+    line,
+    text: `${body}# esp32mm: flash-slot library images (type data, subtype 0x40, on a 64 KB boundary)${eol}${line}${eol}`,
+    partition: { offset, size },
+  };
 }

@@ -89,8 +89,18 @@ export function readMmOptions(project: PlatformioProject, requestedEnv?: string)
   }
   const text = (name: string) => get(name) || undefined;
   return {
-    env, libs, slots, code: text('code'), data: text('data'), ctors: text('ctors'), psramCodeAddr: text('psram_code_addr'), flashCodeAddr: text('flash_code_addr'), chip: text('chip'),
-    storage, deviceDir: get('dir') || DEFAULT_DEVICE_DIR, outDir: storage ? libraryOutDir(project, storage) : undefined,
+    env,
+    libs,
+    slots,
+    code: text('code'),
+    data: text('data'),
+    ctors: text('ctors'),
+    psramCodeAddr: text('psram_code_addr'),
+    flashCodeAddr: text('flash_code_addr'),
+    chip: text('chip'),
+    storage,
+    deviceDir: get('dir') || DEFAULT_DEVICE_DIR,
+    outDir: storage ? libraryOutDir(project, storage) : undefined,
   };
 }
 

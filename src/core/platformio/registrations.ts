@@ -60,7 +60,7 @@ export function generateRegistrations(input: RegistrationInput): Registrations {
   }
   const lines = [
     `/* ${LIBRARIES_HEADER}: written by esp32mm Install for [env:${input.env}] from platformio.ini (custom_mm_libs,`,
-    ' * custom_mm_slots) and the libraries\' headers; Install writes it again, so change platformio.ini or the',
+    " * custom_mm_slots) and the libraries' headers; Install writes it again, so change platformio.ini or the",
     ' * headers, not this file. In the one source file that holds setup(), before the include:',
     ' *   #define MM_LIBRARIES_REGISTER',
     ` * Every other file may include it for the mm_lazy_<function> wrappers. */`,
@@ -74,7 +74,10 @@ export function generateRegistrations(input: RegistrationInput): Registrations {
     ...input.headers.flatMap(({ headers }) => headers.map((h) => `#include <${h.file}>`)),
     '',
     '#ifdef MM_LIBRARIES_REGISTER',
-    ...config.slots.flatMap((slot) => [`MM_SLOT(${slot.name})`, ...slot.libs.map((lib) => `MM_LIBRARY(${libraryIdentifier(lib)}, ${slot.name})`)]),
+    ...config.slots.flatMap((slot) => [
+      `MM_SLOT(${slot.name})`,
+      ...slot.libs.map((lib) => `MM_LIBRARY(${libraryIdentifier(lib)}, ${slot.name})`),
+    ]),
     `MemoryManager mm(${fs.object}, ${JSON.stringify(input.deviceDir)});   /* files ${input.deviceDir}/<library>_e and _d */`,
     '#if defined(ARDUINO)',
     `MMAgent mmAgent(${fs.object}, ${JSON.stringify(input.deviceDir)});   /* "Upload Libraries" in VS Code talks to it */`,
@@ -87,7 +90,14 @@ export function generateRegistrations(input: RegistrationInput): Registrations {
     ' * it returns MM_FALLBACK_<function> (define it before the include to choose another value) and',
     ' * mm.lastErrorText() says why. */',
     ...wrappers,
-    ...(skipped.length ? ['', '/* Not wrapped (call mm.load("<library>") before calling them yourself):', ...skipped.map((s) => ` *   ${s.lib}: ${s.name} (${s.header}): ${s.why}`), ' */'] : []),
+    ...(skipped.length
+      ? [
+          '',
+          '/* Not wrapped (call mm.load("<library>") before calling them yourself):',
+          ...skipped.map((s) => ` *   ${s.lib}: ${s.name} (${s.header}): ${s.why}`),
+          ' */',
+        ]
+      : []),
     '#endif',
     '',
   ];
@@ -119,7 +129,7 @@ function nextSteps(fsObject: string): string[] {
   return [
     `at the top of the source file with setup(): #define MM_LIBRARIES_REGISTER, then #include "${LIBRARIES_HEADER}"`,
     `add these two lines to setup(): ${fsObject}.begin(); and mm.begin();`,
-    'call mm_lazy_<function>(…) instead of <function>(…) for the libraries\' functions (they load the library first)',
+    "call mm_lazy_<function>(…) instead of <function>(…) for the libraries' functions (they load the library first)",
     'for "Upload Libraries to SD Card": mmAgent.begin(); in setup() and mmAgent.poll(); in loop()',
   ];
 }
@@ -127,11 +137,15 @@ function nextSteps(fsObject: string): string[] {
 /** The headers a PlatformIO library exposes: `include/`, else `src/`, else its root (top level only). */
 export function libraryHeaders(libDir: string, lib: string): LibraryHeaders {
   const root = join(libDir, lib);
-  const folder = ['include', 'src', '.'].map((d) => join(root, d)).find((d) => existsSync(d) && statSync(d).isDirectory() && headerFiles(d).length);
+  const folder = ['include', 'src', '.']
+    .map((d) => join(root, d))
+    .find((d) => existsSync(d) && statSync(d).isDirectory() && headerFiles(d).length);
   const headers = folder ? headerFiles(folder).map((file) => ({ file, text: readFileSync(join(folder, file), 'utf8') })) : [];
   return { lib, headers };
 }
 
 function headerFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /\.(h|hpp|hh)$/.test(f) && statSync(join(dir, f)).isFile()).sort();
+  return readdirSync(dir)
+    .filter((f) => /\.(h|hpp|hh)$/.test(f) && statSync(join(dir, f)).isFile())
+    .sort();
 }

@@ -29,14 +29,20 @@ export function parseSdkconfigHeader(text: string): Sdkconfig {
     changed = false;
     for (const [name, target] of aliases) {
       const value = out.get(target);
-      if (value !== undefined && out.get(name) !== value) { out.set(name, value); changed = true; }
+      if (value !== undefined && out.get(name) !== value) {
+        out.set(name, value);
+        changed = true;
+      }
     }
   }
   return out;
 }
 
 function withoutComment(line: string): string {
-  return line.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').trim();
+  return line
+    .replace(/\/\*.*?\*\//g, '')
+    .replace(/\/\/.*$/, '')
+    .trim();
 }
 
 function unquote(value: string): string {
@@ -51,7 +57,9 @@ export function isSdkconfigHeader(text: string): boolean {
 
 /** Either form, told apart by its content (a file named `sdkconfig.h` or `sdkconfig.<env>`). */
 export function parseAnySdkconfig(text: string): { config: Sdkconfig; form: 'header' | 'sdkconfig' } {
-  return isSdkconfigHeader(text) ? { config: parseSdkconfigHeader(text), form: 'header' } : { config: parseSdkconfig(text), form: 'sdkconfig' };
+  return isSdkconfigHeader(text)
+    ? { config: parseSdkconfigHeader(text), form: 'header' }
+    : { config: parseSdkconfig(text), form: 'sdkconfig' };
 }
 
 /** A bool option that is on: `y` in sdkconfig, `1` in sdkconfig.h. */

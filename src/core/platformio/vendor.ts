@@ -28,7 +28,10 @@ export interface LibraryFiles {
   files: Map<string, Buffer>;
 }
 
-interface VersionRecord { version: string; files: Record<string, string> }
+interface VersionRecord {
+  version: string;
+  files: Record<string, string>;
+}
 
 export type VendorAction = 'install' | 'update' | 'up-to-date';
 
@@ -48,10 +51,15 @@ export interface VendorPlan {
 
 /** The device library this esp32mm brings: firmware/ beside dist/ (package, VSIX) or src/ (tests). */
 export function bundledDeviceLibrary(): LibraryFiles {
-  const candidates = [process.env.ESP32MM_FIRMWARE_DIR, join(__dirname, '..', 'firmware'), join(__dirname, '..', '..', '..', 'firmware'), join(__dirname, '..', '..', 'firmware')]
-    .filter((p): p is string => !!p);
+  const candidates = [
+    process.env.ESP32MM_FIRMWARE_DIR,
+    join(__dirname, '..', 'firmware'),
+    join(__dirname, '..', '..', '..', 'firmware'),
+    join(__dirname, '..', '..', 'firmware'),
+  ].filter((p): p is string => !!p);
   const root = candidates.find((p) => existsSync(join(p, 'library.json')) && existsSync(join(p, 'src')));
-  if (!root) throw new DeviceLibraryError(`cannot find the device library (library.json and src/ in ${candidates.join(', ')}): reinstall esp32mm`);
+  if (!root)
+    throw new DeviceLibraryError(`cannot find the device library (library.json and src/ in ${candidates.join(', ')}): reinstall esp32mm`);
   return readLibrary(root);
 }
 
@@ -60,7 +68,8 @@ export function readLibrary(root: string): LibraryFiles {
   for (const part of PARTS) {
     const path = join(root, part);
     if (!existsSync(path)) continue;
-    for (const file of statSync(path).isDirectory() ? walk(path) : [path]) files.set(relative(root, file).split('\\').join('/'), readFileSync(file));
+    for (const file of statSync(path).isDirectory() ? walk(path) : [path])
+      files.set(relative(root, file).split('\\').join('/'), readFileSync(file));
   }
   const version = String((JSON.parse(files.get('library.json')?.toString('utf8') ?? '{}') as { version?: unknown }).version ?? '');
   if (!version) throw new DeviceLibraryError(`${join(root, 'library.json')} has no "version"`);
@@ -68,7 +77,8 @@ export function readLibrary(root: string): LibraryFiles {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : d.isFile() ? [join(dir, d.name)] : []));
 }
 
@@ -78,7 +88,16 @@ const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export function planDeviceLibrary(libDir: string, bundled: LibraryFiles): VendorPlan {
   const dir = join(libDir, DEVICE_LIBRARY);
   const record = readRecord(dir);
-  const plan: VendorPlan = { action: 'install', dir, from: record?.version, to: bundled.version, added: [], changed: [], removed: [], locallyModified: [] };
+  const plan: VendorPlan = {
+    action: 'install',
+    dir,
+    from: record?.version,
+    to: bundled.version,
+    added: [],
+    changed: [],
+    removed: [],
+    locallyModified: [],
+  };
   // A folder with no file of its own (only what an interrupted install left: empty folders,
   // commit temporaries) is not an installed library of unknown version: install it.
   if (!existsSync(dir) || !holdsFiles(dir)) {
@@ -93,7 +112,9 @@ export function planDeviceLibrary(libDir: string, bundled: LibraryFiles): Vendor
   }
   // Only files Install wrote are removed: a file the user added stays.
   plan.removed = Object.keys(record?.files ?? {}).filter((p) => !bundled.files.has(p) && present.has(p));
-  plan.locallyModified = [...present.entries()].filter(([p, d]) => record?.files[p] !== undefined && record.files[p] !== hash(d)).map(([p]) => p);
+  plan.locallyModified = [...present.entries()]
+    .filter(([p, d]) => record?.files[p] !== undefined && record.files[p] !== hash(d))
+    .map(([p]) => p);
   const same = !plan.added.length && !plan.changed.length && !plan.removed.length && record?.version === bundled.version;
   plan.action = same ? 'up-to-date' : 'update';
   return plan;
@@ -115,7 +136,10 @@ function readRecord(dir: string): VersionRecord | undefined {
 /** The files an install or update writes (library files and the version record), for writeFilesAtomically. */
 export function vendorFiles(plan: VendorPlan, bundled: LibraryFiles): { write: PendingFile[]; remove: string[] } {
   if (plan.action === 'up-to-date') return { write: [], remove: [] };
-  const write: PendingFile[] = [...bundled.files].map(([p, data]) => ({ path: join(plan.dir, ...p.split('/')), data: new Uint8Array(data) }));
+  const write: PendingFile[] = [...bundled.files].map(([p, data]) => ({
+    path: join(plan.dir, ...p.split('/')),
+    data: new Uint8Array(data),
+  }));
   const record: VersionRecord = { version: bundled.version, files: Object.fromEntries([...bundled.files].map(([p, d]) => [p, hash(d)])) };
   write.push({ path: join(plan.dir, VERSION_FILE), data: JSON.stringify(record, null, 2) + '\n' });
   return { write, remove: plan.removed.map((p) => join(plan.dir, ...p.split('/'))) };
@@ -126,7 +150,13 @@ export function describePlan(plan: VendorPlan): string {
   const where = relative(dirname(dirname(plan.dir)), plan.dir) || plan.dir;
   if (plan.action === 'up-to-date') return `${where} is up to date (version ${plan.to})`;
   if (plan.action === 'install') return `${where}: the device library ${plan.to} (${plan.added.length} files)`;
-  const counts = [plan.added.length && `${plan.added.length} new`, plan.changed.length && `${plan.changed.length} changed`, plan.removed.length && `${plan.removed.length} removed`].filter(Boolean).join(', ');
+  const counts = [
+    plan.added.length && `${plan.added.length} new`,
+    plan.changed.length && `${plan.changed.length} changed`,
+    plan.removed.length && `${plan.removed.length} removed`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const edited = plan.locallyModified.length ? `; edited in this project since it was installed: ${plan.locallyModified.join(', ')}` : '';
   return `${where}: version ${plan.from ?? '(unknown)'} → ${plan.to} (${counts || 'no file changes'})${edited}`;
 }
@@ -149,12 +179,20 @@ export function planVendorRemoval(libDir: string): VendorRemoval | undefined {
   const dir = join(libDir, DEVICE_LIBRARY);
   if (!existsSync(dir)) return undefined;
   const record = readRecord(dir);
-  const present = walk(dir).filter((f) => !isCommitArtifact(basename(f))).map((f) => relative(dir, f).split('\\').join('/')).filter((p) => p !== VERSION_FILE);
+  const present = walk(dir)
+    .filter((f) => !isCommitArtifact(basename(f)))
+    .map((f) => relative(dir, f).split('\\').join('/'))
+    .filter((p) => p !== VERSION_FILE);
   if (!record) return { dir, remove: [], kept: { why: `it has no ${VERSION_FILE}, so esp32mm init did not write it`, files: [] } };
   const edited = present.filter((p) => record.files[p] !== undefined && record.files[p] !== hash(readFileSync(join(dir, ...p.split('/')))));
   const added = present.filter((p) => record.files[p] === undefined);
   if (edited.length || added.length) {
-    const why = [edited.length && `edited since init wrote them: ${edited.join(', ')}`, added.length && `not written by init: ${added.join(', ')}`].filter(Boolean).join('; ');
+    const why = [
+      edited.length && `edited since init wrote them: ${edited.join(', ')}`,
+      added.length && `not written by init: ${added.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join('; ');
     return { dir, remove: [], kept: { why, files: [...edited, ...added] } };
   }
   return { dir, remove: [...present, VERSION_FILE].map((p) => join(dir, ...p.split('/'))) };

@@ -65,7 +65,8 @@ export function decodeLibraryFile(file: Uint8Array): { header: LibraryFileHeader
   const kindByte = v.getUint8(6);
   if (kindByte !== 0x45 && kindByte !== 0x44) throw new FormatError(`unknown file kind 0x${kindByte.toString(16)}`);
   const payloadLength = v.getUint32(16, true);
-  if (HEADER_SIZE + payloadLength !== file.length) throw new FormatError(`payload length ${payloadLength} does not match the file size ${file.length}`);
+  if (HEADER_SIZE + payloadLength !== file.length)
+    throw new FormatError(`payload length ${payloadLength} does not match the file size ${file.length}`);
   const payload = file.subarray(HEADER_SIZE);
   const payloadCrc32 = v.getUint32(20, true);
   if (crc32(payload) !== payloadCrc32) throw new FormatError('payload CRC mismatch');
@@ -73,9 +74,15 @@ export function decodeLibraryFile(file: Uint8Array): { header: LibraryFileHeader
   const nul = nameBytes.indexOf(0);
   return {
     header: {
-      kind: kindByte === 0x45 ? 'code' : 'data', flags: v.getUint8(7), loadAddress: v.getUint32(12, true),
-      payloadLength, payloadCrc32, bssAddress: v.getUint32(24, true), bssLength: v.getUint32(28, true),
-      ctorAddress: v.getUint32(32, true), ctorCount: v.getUint32(36, true),
+      kind: kindByte === 0x45 ? 'code' : 'data',
+      flags: v.getUint8(7),
+      loadAddress: v.getUint32(12, true),
+      payloadLength,
+      payloadCrc32,
+      bssAddress: v.getUint32(24, true),
+      bssLength: v.getUint32(28, true),
+      ctorAddress: v.getUint32(32, true),
+      ctorCount: v.getUint32(36, true),
       name: new TextDecoder().decode(nul >= 0 ? nameBytes.subarray(0, nul) : nameBytes),
       buildId: file.slice(80, 112),
     },

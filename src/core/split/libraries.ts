@@ -17,7 +17,6 @@ export interface DynamicLibrary {
   ctors?: { address: number; count: number; reversed: boolean };
 }
 
-
 /**
  * After the split each library section leaves a NOBITS placeholder at its address in the
  * stripped firmware, holding the library's symbols: addr2line, GDB and PlatformIO's
@@ -39,7 +38,10 @@ export function isPlaceholderSection(name: string): boolean {
 /** A library name that breaks the rule of src/core/names.ts, or longer than a file header holds (NAME_MAX). */
 export class LibraryNameError extends SplitError {
   override readonly code = 'LIBRARY_NAME';
-  constructor(readonly libraryName: string, message: string) {
+  constructor(
+    readonly libraryName: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -51,10 +53,13 @@ export class LibraryNameError extends SplitError {
 export function checkLibraryName(name: string, where: string): void {
   if (isLibraryName(name) && name.length <= NAME_MAX) return;
   const shown = JSON.stringify(name);
-  throw new LibraryNameError(name, name.length > NAME_MAX && isLibraryName(name)
-    ? `library name ${shown} (${where}) is ${name.length} characters, more than the ${NAME_MAX} a library file header holds: rename the lib/ folder`
-    : `library name ${shown} (${where}) cannot be used: a library name may contain only letters, digits, _ and -, ` +
-      'must start with a letter or _, and becomes a file name — rename the lib/ folder (or the .mm section in the linker script)');
+  throw new LibraryNameError(
+    name,
+    name.length > NAME_MAX && isLibraryName(name)
+      ? `library name ${shown} (${where}) is ${name.length} characters, more than the ${NAME_MAX} a library file header holds: rename the lib/ folder`
+      : `library name ${shown} (${where}) cannot be used: a library name may contain only letters, digits, _ and -, ` +
+          'must start with a letter or _, and becomes a file name — rename the lib/ folder (or the .mm section in the linker script)',
+  );
 }
 
 /** Every name valid, and no two that one file system may treat as one file (`Lib_e` and `lib_e` on Windows or macOS). */
@@ -64,7 +69,10 @@ export function checkLibraryNames(names: string[], where: string): void {
   for (const n of names) {
     const other = seen.get(n.toLowerCase());
     if (other !== undefined && other !== n) {
-      throw new LibraryNameError(n, `libraries ${JSON.stringify(other)} and ${JSON.stringify(n)} differ only in case: their files would overwrite each other on Windows and macOS — rename one`);
+      throw new LibraryNameError(
+        n,
+        `libraries ${JSON.stringify(other)} and ${JSON.stringify(n)} differ only in case: their files would overwrite each other on Windows and macOS — rename one`,
+      );
     }
     seen.set(n.toLowerCase(), n);
   }
@@ -81,7 +89,10 @@ export function findDynamicLibraries(elf: ElfFile): DynamicLibrary[] {
     byName.set(m[1], lib);
   }
   const libs = [...byName.values()];
-  checkLibraryNames(libs.map((l) => l.name), 'from the ELF\'s .mm sections');
+  checkLibraryNames(
+    libs.map((l) => l.name),
+    "from the ELF's .mm sections",
+  );
   if (libs.length) attachConstructorTables(elf, libs);
   return libs;
 }

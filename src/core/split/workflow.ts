@@ -56,11 +56,14 @@ export function splitSource(elf: string, again: boolean): { path: string; respli
   const marker = splitMarkerBuildId(readElfBytes(elf));
   if (marker === undefined) return { path: elf, resplit: false };
   const full = fullElfPath(elf);
-  if (!again) throw new SplitError(`this firmware was already split (build id ${marker.slice(0, 16)}…); split the original (${full}) or rebuild`);
+  if (!again)
+    throw new SplitError(`this firmware was already split (build id ${marker.slice(0, 16)}…); split the original (${full}) or rebuild`);
   if (!existsSync(full)) throw new SplitError(`this firmware was already split and its original ${full} is gone: rebuild to split again`);
   const original = toHex(computeBuildId(readElf(readElfBytes(full))));
   if (original !== marker) {
-    throw new SplitError(`this firmware was already split, and ${full} is the original of another build (build id ${original.slice(0, 16)}…, the firmware names ${marker.slice(0, 16)}…): rebuild to split again`);
+    throw new SplitError(
+      `this firmware was already split, and ${full} is the original of another build (build id ${original.slice(0, 16)}…, the firmware names ${marker.slice(0, 16)}…): rebuild to split again`,
+    );
   }
   return { path: full, resplit: true };
 }

@@ -4,9 +4,27 @@
 import { crc32 } from '../util/crc32';
 import { TransferError, deviceError } from './errors';
 import {
-  type Capabilities, type DirEntry, type Frame, FrameSplitter, FrameType, Status, abortPayload,
-  PROTOCOL_VERSION, ackOffset, closePayload, dataPayload, encodeFrame, helloPayload, listPayload, openPayload,
-  parseCapabilities, parseDfReply, parseListReply, parseOpenReply, parseStatReply, removePayload,
+  type Capabilities,
+  type DirEntry,
+  type Frame,
+  FrameSplitter,
+  FrameType,
+  Status,
+  abortPayload,
+  PROTOCOL_VERSION,
+  ackOffset,
+  closePayload,
+  dataPayload,
+  encodeFrame,
+  helloPayload,
+  listPayload,
+  openPayload,
+  parseCapabilities,
+  parseDfReply,
+  parseListReply,
+  parseOpenReply,
+  parseStatReply,
+  removePayload,
   statPayload,
 } from './frame';
 
@@ -58,8 +76,15 @@ export interface UploadResult {
 }
 
 const DEFAULTS = {
-  requestTimeoutMs: 300, requestTries: 8, helloTimeoutMs: 1500, helloTries: 3, minRtoMs: 100, linkLostMs: 3000,
-  maxData: 1 << 30, window: 1 << 30, adaptiveFrames: true,
+  requestTimeoutMs: 300,
+  requestTries: 8,
+  helloTimeoutMs: 1500,
+  helloTries: 3,
+  minRtoMs: 100,
+  linkLostMs: 3000,
+  maxData: 1 << 30,
+  window: 1 << 30,
+  adaptiveFrames: true,
 };
 const MIN_FRAME = 32;
 
@@ -74,7 +99,11 @@ export class AgentClient {
   /** Frame size and window learnt from losses, carried over to the next file. */
   private learnt?: { chunk: number; cwnd: number; srtt: number };
 
-  private constructor(private readonly link: ByteLink, opts: ClientOptions, caps?: Capabilities) {
+  private constructor(
+    private readonly link: ByteLink,
+    opts: ClientOptions,
+    caps?: Capabilities,
+  ) {
     this.opts = { ...DEFAULTS, ...opts };
     this.caps = caps as Capabilities;
     const decoder = new TextDecoder();
@@ -83,7 +112,14 @@ export class AgentClient {
     this.splitter = new FrameSplitter(
       (f) => this.onFrame(f),
       (t) => opts.onLog?.(decoder.decode(t, { stream: true })),
-      { maxHoldMs: 100, timer: (ms, fire) => { const t = setTimeout(fire, ms); t.unref?.(); return () => clearTimeout(t); } },
+      {
+        maxHoldMs: 100,
+        timer: (ms, fire) => {
+          const t = setTimeout(fire, ms);
+          t.unref?.();
+          return () => clearTimeout(t);
+        },
+      },
     );
     link.onData((b) => this.splitter.push(b));
   }
@@ -93,18 +129,24 @@ export class AgentClient {
     const c = new AgentClient(link, opts);
     const o = c.opts;
     const tries = o.helloTries;
-    const reply = await c.request(FrameType.HELLO, helloPayload(), { tries, timeoutMs: o.helloTimeoutMs / tries, fixed: true })
+    const reply = await c
+      .request(FrameType.HELLO, helloPayload(), { tries, timeoutMs: o.helloTimeoutMs / tries, fixed: true })
       .catch((e: unknown) => {
         if (e instanceof TransferError && e.code === 'LINK_LOST') {
-          throw new TransferError('NO_AGENT',
+          throw new TransferError(
+            'NO_AGENT',
             `no Memory Manager agent answered within ${o.helloTimeoutMs} ms. Check that the firmware calls ` +
-            'mmAgent.begin()/poll() (or flash it first; without the agent use --uploadfs), that the baud rate ' +
-            'matches, and that no other program (a serial monitor) reads the port.');
+              'mmAgent.begin()/poll() (or flash it first; without the agent use --uploadfs), that the baud rate ' +
+              'matches, and that no other program (a serial monitor) reads the port.',
+          );
         }
         throw e;
       });
     if (reply.status === Status.VERSION) {
-      throw new TransferError('VERSION', `the agent speaks protocol version ${reply.payload[0]}, this client ${PROTOCOL_VERSION}: update the firmware library or esp32mm`);
+      throw new TransferError(
+        'VERSION',
+        `the agent speaks protocol version ${reply.payload[0]}, this client ${PROTOCOL_VERSION}: update the firmware library or esp32mm`,
+      );
     }
     if (reply.status !== Status.OK) throw deviceError('HELLO', reply.status);
     (c as { caps: Capabilities }).caps = parseCapabilities(reply.payload);
@@ -114,7 +156,10 @@ export class AgentClient {
   private onFrame(f: Frame): void {
     if (!(f.type & FrameType.RESPONSE)) return;
     const type = f.type & 0x7f;
-    if (type === FrameType.DATA) { this.ackListener?.(f); return; }
+    if (type === FrameType.DATA) {
+      this.ackListener?.(f);
+      return;
+    }
     const w = this.waiting;
     if (w && w.type === type && w.seq === f.seq) {
       this.waiting = undefined;
@@ -124,7 +169,7 @@ export class AgentClient {
 
   /** One request with retransmission of the same bytes (same seq) until answered. */
   private request(type: number, payload: Uint8Array, o: { tries?: number; timeoutMs?: number; fixed?: boolean } = {}): Promise<Frame> {
-    const seq = this.seq = (this.seq + 1) & 0xffff;
+    const seq = (this.seq = (this.seq + 1) & 0xffff);
     const wire = encodeFrame({ type, status: 0, seq, payload });
     const tries = o.tries ?? this.opts.requestTries;
     let timeout = o.timeoutMs ?? this.opts.requestTimeoutMs;
@@ -134,14 +179,26 @@ export class AgentClient {
       const send = () => {
         if (attempt++ >= tries) {
           this.waiting = undefined;
-          reject(new TransferError('LINK_LOST', `the agent stopped answering (no reply to request 0x${type.toString(16)} after ${tries} tries): check the cable and that the board is running`));
+          reject(
+            new TransferError(
+              'LINK_LOST',
+              `the agent stopped answering (no reply to request 0x${type.toString(16)} after ${tries} tries): check the cable and that the board is running`,
+            ),
+          );
           return;
         }
         this.link.write(wire);
         timer = setTimeout(send, timeout);
         if (!o.fixed) timeout = Math.min(timeout * 2, 2000);
       };
-      this.waiting = { type, seq, resolve: (f) => { clearTimeout(timer); resolve(f); } };
+      this.waiting = {
+        type,
+        seq,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      };
       send();
     });
   }
@@ -181,7 +238,11 @@ export class AgentClient {
    * Uploads `data` as `path`: OPEN (resuming a matching .part), windowed DATA, CLOSE with
    * size + CRC. The device only renames the .part over `path` when both match.
    */
-  async upload(path: string, data: Uint8Array, o: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void } = {}): Promise<UploadResult> {
+  async upload(
+    path: string,
+    data: Uint8Array,
+    o: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void } = {},
+  ): Promise<UploadResult> {
     const crc = crc32(data);
     if (data.length > this.caps.maxFile) throw deviceError(`upload ${path} (${data.length} bytes)`, Status.TOO_LARGE);
     o.signal?.throwIfAborted?.();
@@ -205,8 +266,12 @@ export class AgentClient {
     return { path, size: data.length, crc, resumedFrom, ...stats };
   }
 
-  private stream(path: string, data: Uint8Array, start: number,
-    o: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void }): Promise<{ bytesSent: number; goBacks: number }> {
+  private stream(
+    path: string,
+    data: Uint8Array,
+    start: number,
+    o: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void },
+  ): Promise<{ bytesSent: number; goBacks: number }> {
     const size = data.length;
     const maxChunk = Math.max(1, Math.min(this.caps.maxData, this.opts.maxData));
     const window = Math.max(1, Math.min(this.caps.window, this.opts.window));
@@ -236,7 +301,8 @@ export class AgentClient {
         clearTimeout(timer);
         this.ackListener = undefined;
         o.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err); else resolve({ bytesSent, goBacks });
+        if (err) reject(err);
+        else resolve({ bytesSent, goBacks });
       };
       // Before the first RTT sample: 250 ms. Doubled per timeout without progress (as TCP),
       // so a slow line whose window takes longer than the RTO to drain still gets samples.
@@ -244,7 +310,10 @@ export class AgentClient {
       // rttvar (Jacobson/Karels) widens it when the device's write times jitter (SD cards).
       let rttvar = srtt / 2;
       const rto = () => Math.min(linkLostMs, (srtt ? Math.max(minRtoMs, 3 * srtt, srtt + 4 * rttvar) : Math.max(minRtoMs, 250)) * backoff);
-      const armTimer = () => { clearTimeout(timer); timer = setTimeout(onTimeout, rto()); };
+      const armTimer = () => {
+        clearTimeout(timer);
+        timer = setTimeout(onTimeout, rto());
+      };
       // DATA seq of the first frame sent after the latest go-back: NAKs caused by frames
       // sent before it describe a gap that is already being resent.
       let goBackSeq = this.dataSeq;
@@ -263,7 +332,14 @@ export class AgentClient {
           const n = Math.min(chunk, size - next);
           if (next > acked && next - acked + n > cwnd) break;
           const end = next + n;
-          this.link.write(encodeFrame({ type: FrameType.DATA, status: 0, seq: this.dataSeq++ & 0xffff, payload: dataPayload(next, data.subarray(next, end)) }));
+          this.link.write(
+            encodeFrame({
+              type: FrameType.DATA,
+              status: 0,
+              seq: this.dataSeq++ & 0xffff,
+              payload: dataPayload(next, data.subarray(next, end)),
+            }),
+          );
           sentAt.set(end, sentAt.has(end) ? -1 : Date.now());
           bytesSent += n;
           next = end;
@@ -272,7 +348,12 @@ export class AgentClient {
       };
       const onTimeout = () => {
         if (Date.now() - lastProgress > linkLostMs) {
-          finish(new TransferError('LINK_LOST', `upload of ${path} stalled at ${acked} of ${size} bytes for ${linkLostMs} ms (cable pulled, board reset or port taken?). The partial file is kept as ${path}.part on the device; upload again to resume. The previous ${path} is unchanged.`));
+          finish(
+            new TransferError(
+              'LINK_LOST',
+              `upload of ${path} stalled at ${acked} of ${size} bytes for ${linkLostMs} ms (cable pulled, board reset or port taken?). The partial file is kept as ${path}.part on the device; upload again to resume. The previous ${path} is unchanged.`,
+            ),
+          );
           return;
         }
         backoff = Math.min(backoff * 2, 8);
@@ -280,12 +361,25 @@ export class AgentClient {
         if (adaptiveFrames) chunk = Math.max(Math.min(MIN_FRAME, maxChunk), chunk >> 1); // nothing got through: shrink faster
         pump();
       };
-      const onAbort = () => finish(new TransferError('CANCELLED', `upload of ${path} cancelled at ${acked} of ${size} bytes; the previous file on the device is unchanged`));
+      const onAbort = () =>
+        finish(
+          new TransferError(
+            'CANCELLED',
+            `upload of ${path} cancelled at ${acked} of ${size} bytes; the previous file on the device is unchanged`,
+          ),
+        );
       this.ackListener = (f) => {
         let off: number;
-        try { off = ackOffset(f.payload); } catch { return; }
+        try {
+          off = ackOffset(f.payload);
+        } catch {
+          return;
+        }
         if (f.status === Status.OUT_OF_ORDER) {
-          if (off > acked) { acked = off; lastProgress = Date.now(); }
+          if (off > acked) {
+            acked = off;
+            lastProgress = Date.now();
+          }
           if (((f.seq - goBackSeq) & 0xffff) >= 0x8000) return; // stale: already going back
           goBack();
           pump();
@@ -303,20 +397,35 @@ export class AgentClient {
         const t = sentAt.get(acked);
         if (t !== undefined && t > 0) {
           const sample = lastProgress - t;
-          if (srtt) { rttvar = 0.75 * rttvar + 0.25 * Math.abs(srtt - sample); srtt = 0.875 * srtt + 0.125 * sample; }
-          else { srtt = sample; rttvar = sample / 2; }
+          if (srtt) {
+            rttvar = 0.75 * rttvar + 0.25 * Math.abs(srtt - sample);
+            srtt = 0.875 * srtt + 0.125 * sample;
+          } else {
+            srtt = sample;
+            rttvar = sample / 2;
+          }
         }
         for (const k of sentAt.keys()) if (k <= acked) sentAt.delete(k);
         if (adaptiveFrames) {
           cwnd = Math.min(window, cwnd + chunk / 2);
-          if (++cleanAcks >= 16 && chunk < maxChunk) { chunk = Math.min(maxChunk, chunk * 2); cleanAcks = 0; }
+          if (++cleanAcks >= 16 && chunk < maxChunk) {
+            chunk = Math.min(maxChunk, chunk * 2);
+            cleanAcks = 0;
+          }
         }
         o.onProgress?.({ path, done: acked, total: size, resumedFrom: start });
-        if (acked >= size) finish(); else pump();
+        if (acked >= size) finish();
+        else pump();
       };
-      if (o.signal?.aborted) { onAbort(); return; }
+      if (o.signal?.aborted) {
+        onAbort();
+        return;
+      }
       o.signal?.addEventListener('abort', onAbort);
-      if (start >= size) { finish(); return; }
+      if (start >= size) {
+        finish();
+        return;
+      }
       pump();
     });
   }

@@ -6,18 +6,36 @@ export const PROTOCOL_VERSION = 1;
 export const HELLO_MAGIC = 'ESP32MM';
 
 export const FrameType = {
-  HELLO: 0x01, OPEN: 0x02, DATA: 0x03, CLOSE: 0x04, ABORT: 0x05, LIST: 0x06, STAT: 0x07,
-  REMOVE: 0x08, DF: 0x09, BYE: 0x0a, RESPONSE: 0x80,
+  HELLO: 0x01,
+  OPEN: 0x02,
+  DATA: 0x03,
+  CLOSE: 0x04,
+  ABORT: 0x05,
+  LIST: 0x06,
+  STAT: 0x07,
+  REMOVE: 0x08,
+  DF: 0x09,
+  BYE: 0x0a,
+  RESPONSE: 0x80,
 } as const;
 
 export const Status = {
-  OK: 0, BUSY: 1, FULL: 2, REFUSED: 3, NOT_FOUND: 4, TOO_LARGE: 5, BAD_CRC: 6, BAD_SIZE: 7,
-  IO: 8, PROTOCOL: 9, VERSION: 10, NAME_TOO_LONG: 11, OUT_OF_ORDER: 12,
+  OK: 0,
+  BUSY: 1,
+  FULL: 2,
+  REFUSED: 3,
+  NOT_FOUND: 4,
+  TOO_LARGE: 5,
+  BAD_CRC: 6,
+  BAD_SIZE: 7,
+  IO: 8,
+  PROTOCOL: 9,
+  VERSION: 10,
+  NAME_TOO_LONG: 11,
+  OUT_OF_ORDER: 12,
 } as const;
 
-export const STATUS_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(Status).map(([k, v]) => [v, k]),
-);
+export const STATUS_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Status).map(([k, v]) => [v, k]));
 
 export interface Frame {
   type: number;
@@ -35,10 +53,16 @@ export function cobsEncode(data: Uint8Array): Uint8Array {
   let code = 1;
   for (const b of data) {
     if (b === 0) {
-      out[codeAt] = code; codeAt = o++; code = 1;
+      out[codeAt] = code;
+      codeAt = o++;
+      code = 1;
     } else {
       out[o++] = b;
-      if (++code === 0xff) { out[codeAt] = code; codeAt = o++; code = 1; }
+      if (++code === 0xff) {
+        out[codeAt] = code;
+        codeAt = o++;
+        code = 1;
+      }
     }
   }
   out[codeAt] = code;
@@ -134,14 +158,20 @@ export class FrameSplitter {
       if (b !== 0) {
         // The first byte of text after a frame starts the hold timer; later bytes do not restart it.
         if (this.textMode && this.pending.length === 0 && this.timer) {
-          this.cancelHold = this.timer(this.maxHoldMs, () => { this.cancelHold = undefined; this.flushIdle(); });
+          this.cancelHold = this.timer(this.maxHoldMs, () => {
+            this.cancelHold = undefined;
+            this.flushIdle();
+          });
         }
         this.pending.push(b);
         if (this.pending.length >= this.maxChunk || (b === 0x0a && this.textMode)) this.release();
         continue;
       }
       this.stopHold();
-      if (this.pending.length === 0) { this.textMode = false; continue; }
+      if (this.pending.length === 0) {
+        this.textMode = false;
+        continue;
+      }
       const chunk = Uint8Array.from(this.pending);
       this.pending = [];
       const frame = decodeFrame(chunk);
@@ -177,9 +207,16 @@ export class FrameSplitter {
 
 class Writer {
   private bytes: number[] = [];
-  u8(v: number) { this.bytes.push(v & 0xff); return this; }
-  u16(v: number) { return this.u8(v).u8(v >>> 8); }
-  u32(v: number) { return this.u16(v & 0xffff).u16(v >>> 16); }
+  u8(v: number) {
+    this.bytes.push(v & 0xff);
+    return this;
+  }
+  u16(v: number) {
+    return this.u8(v).u8(v >>> 8);
+  }
+  u32(v: number) {
+    return this.u16(v & 0xffff).u16(v >>> 16);
+  }
   str(s: string) {
     const b = new TextEncoder().encode(s);
     if (b.length > 255) throw new Error(`path too long for the protocol (${b.length} bytes): ${s}`);
@@ -187,23 +224,54 @@ class Writer {
     for (const x of b) this.bytes.push(x);
     return this;
   }
-  raw(b: Uint8Array) { for (const x of b) this.bytes.push(x); return this; }
-  done() { return Uint8Array.from(this.bytes); }
+  raw(b: Uint8Array) {
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+  done() {
+    return Uint8Array.from(this.bytes);
+  }
 }
 
 class Reader {
   private o = 0;
   private readonly v: DataView;
-  constructor(private readonly b: Uint8Array) { this.v = new DataView(b.buffer, b.byteOffset, b.length); }
+  constructor(private readonly b: Uint8Array) {
+    this.v = new DataView(b.buffer, b.byteOffset, b.length);
+  }
   private need(n: number) {
     if (this.o + n > this.b.length) throw new Error(`malformed response from the agent (${this.b.length} bytes, needed ${this.o + n})`);
   }
-  u8() { this.need(1); return this.b[this.o++]; }
-  u16() { this.need(2); const x = this.v.getUint16(this.o, true); this.o += 2; return x; }
-  u32() { this.need(4); const x = this.v.getUint32(this.o, true); this.o += 4; return x; }
-  u64() { const lo = this.u32(); const hi = this.u32(); return hi * 2 ** 32 + lo; }
-  bytes(n: number) { this.need(n); const x = this.b.slice(this.o, this.o + n); this.o += n; return x; }
-  str() { return new TextDecoder().decode(this.bytes(this.u8())); }
+  u8() {
+    this.need(1);
+    return this.b[this.o++];
+  }
+  u16() {
+    this.need(2);
+    const x = this.v.getUint16(this.o, true);
+    this.o += 2;
+    return x;
+  }
+  u32() {
+    this.need(4);
+    const x = this.v.getUint32(this.o, true);
+    this.o += 4;
+    return x;
+  }
+  u64() {
+    const lo = this.u32();
+    const hi = this.u32();
+    return hi * 2 ** 32 + lo;
+  }
+  bytes(n: number) {
+    this.need(n);
+    const x = this.b.slice(this.o, this.o + n);
+    this.o += n;
+    return x;
+  }
+  str() {
+    return new TextDecoder().decode(this.bytes(this.u8()));
+  }
 }
 
 export function helloPayload(version = PROTOCOL_VERSION): Uint8Array {
@@ -241,7 +309,12 @@ export function parseCapabilities(p: Uint8Array): Capabilities {
 }
 
 export const openPayload = (path: string, size: number, crc: number, truncate: boolean) =>
-  new Writer().u32(size).u32(crc).u8(truncate ? 1 : 0).str(path).done();
+  new Writer()
+    .u32(size)
+    .u32(crc)
+    .u8(truncate ? 1 : 0)
+    .str(path)
+    .done();
 
 export function parseOpenReply(p: Uint8Array) {
   const r = new Reader(p);
@@ -259,10 +332,18 @@ export const ackOffset = (p: Uint8Array) => new Reader(p).u32();
 export const closePayload = (size: number, crc: number) => new Writer().u32(size).u32(crc).done();
 export const abortPayload = (deletePart: boolean) => new Writer().u8(deletePart ? 1 : 0).done();
 export const listPayload = (path: string, index: number) => new Writer().u16(index).str(path).done();
-export const statPayload = (path: string, withCrc: boolean) => new Writer().u8(withCrc ? 1 : 0).str(path).done();
+export const statPayload = (path: string, withCrc: boolean) =>
+  new Writer()
+    .u8(withCrc ? 1 : 0)
+    .str(path)
+    .done();
 export const removePayload = (path: string) => new Writer().str(path).done();
 
-export interface DirEntry { name: string; kind: 'file' | 'dir'; size: number }
+export interface DirEntry {
+  name: string;
+  kind: 'file' | 'dir';
+  size: number;
+}
 
 export function parseListReply(p: Uint8Array): { entries: DirEntry[]; more: boolean } {
   const r = new Reader(p);

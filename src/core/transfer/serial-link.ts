@@ -17,16 +17,24 @@ export const KNOWN_USB_IDS: { vid: string; pid: string; name: string }[] = [
   { vid: '0403', pid: '6015', name: 'FTDI FT231X' },
 ];
 
-export interface PortCandidate { path: string; vid?: string; pid?: string; description: string; known: boolean }
+export interface PortCandidate {
+  path: string;
+  vid?: string;
+  pid?: string;
+  description: string;
+  known: boolean;
+}
 
 /** Pure: marks which listed ports are known ESP32 bridges, known ones first. */
 export function rankPorts(ports: { path: string; vendorId?: string; productId?: string; manufacturer?: string }[]): PortCandidate[] {
-  return ports.map((p) => {
-    const vid = p.vendorId?.toLowerCase();
-    const pid = p.productId?.toLowerCase();
-    const id = KNOWN_USB_IDS.find((k) => k.vid === vid && k.pid === pid);
-    return { path: p.path, vid, pid, known: !!id, description: id?.name ?? p.manufacturer ?? 'unknown device' };
-  }).sort((a, b) => Number(b.known) - Number(a.known));
+  return ports
+    .map((p) => {
+      const vid = p.vendorId?.toLowerCase();
+      const pid = p.productId?.toLowerCase();
+      const id = KNOWN_USB_IDS.find((k) => k.vid === vid && k.pid === pid);
+      return { path: p.path, vid, pid, known: !!id, description: id?.name ?? p.manufacturer ?? 'unknown device' };
+    })
+    .sort((a, b) => Number(b.known) - Number(a.known));
 }
 
 export async function listEsp32Ports(): Promise<PortCandidate[]> {
@@ -43,17 +51,27 @@ export async function listEsp32Ports(): Promise<PortCandidate[]> {
 export function listLinuxUsbSerial(sys = '/sys/class/tty') {
   const out: { path: string; vendorId?: string; productId?: string }[] = [];
   let names: string[] = [];
-  try { names = readdirSync(sys).filter((n) => /^tty(USB|ACM)\d+$/.test(n)); } catch { return out; }
+  try {
+    names = readdirSync(sys).filter((n) => /^tty(USB|ACM)\d+$/.test(n));
+  } catch {
+    return out;
+  }
   for (const name of names) {
     let dir: string;
-    try { dir = realpathSync(`${sys}/${name}/device`); } catch { continue; }
+    try {
+      dir = realpathSync(`${sys}/${name}/device`);
+    } catch {
+      continue;
+    }
     for (let d = dir; d.length > 1; d = d.slice(0, d.lastIndexOf('/'))) {
       try {
         const vendorId = readFileSync(`${d}/idVendor`, 'utf8').trim();
         const productId = readFileSync(`${d}/idProduct`, 'utf8').trim();
         out.push({ path: `/dev/${name}`, vendorId, productId });
         break;
-      } catch { /* keep climbing */ }
+      } catch {
+        /* keep climbing */
+      }
     }
   }
   return out;
@@ -63,16 +81,31 @@ export function listLinuxUsbSerial(sys = '/sys/class/tty') {
 export function portHolders(path: string): string[] {
   if (process.platform !== 'linux') return [];
   let target: string;
-  try { target = realpathSync(path); } catch { return []; }
+  try {
+    target = realpathSync(path);
+  } catch {
+    return [];
+  }
   const holders: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     if (Number(pid) === process.pid) continue;
     try {
       const fds = readdirSync(`/proc/${pid}/fd`);
-      if (!fds.some((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === target; } catch { return false; } })) continue;
+      if (
+        !fds.some((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`) === target;
+          } catch {
+            return false;
+          }
+        })
+      )
+        continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
       holders.push(`${pid} (${cmd.slice(0, 80)})`);
-    } catch { /* not ours to read */ }
+    } catch {
+      /* not ours to read */
+    }
   }
   return holders;
 }
@@ -81,13 +114,22 @@ export function portHolders(path: string): string[] {
 export function explainOpenError(path: string, message: string, holders: string[]): TransferError {
   const by = holders.length ? ` It is open in: ${holders.join(', ')}.` : '';
   if (/Cannot lock port|EBUSY|Resource busy|Access denied|resource temporarily unavailable/i.test(message)) {
-    return new TransferError('PORT_BUSY', `${path} is in use by another program (PlatformIO's serial monitor?).${by} Close it (Ctrl+C in the monitor terminal) and try again.`);
+    return new TransferError(
+      'PORT_BUSY',
+      `${path} is in use by another program (PlatformIO's serial monitor?).${by} Close it (Ctrl+C in the monitor terminal) and try again.`,
+    );
   }
   if (/ENOENT|No such file|File not found|cannot find/i.test(message)) {
-    return new TransferError('PORT_NOT_FOUND', `${path} does not exist: is the board plugged in? Without --port, esp32mm uses the only ESP32 USB-serial port it finds.`);
+    return new TransferError(
+      'PORT_NOT_FOUND',
+      `${path} does not exist: is the board plugged in? Without --port, esp32mm uses the only ESP32 USB-serial port it finds.`,
+    );
   }
   if (/EACCES|Permission denied/i.test(message)) {
-    return new TransferError('PORT_ERROR', `no permission to open ${path}: add your user to the dialout group (sudo usermod -aG dialout $USER, then log in again).`);
+    return new TransferError(
+      'PORT_ERROR',
+      `no permission to open ${path}: add your user to the dialout group (sudo usermod -aG dialout $USER, then log in again).`,
+    );
   }
   return new TransferError('PORT_ERROR', `cannot open ${path}: ${message}`);
 }
@@ -95,14 +137,26 @@ export function explainOpenError(path: string, message: string, holders: string[
 export async function openSerialLink(path: string, baudRate = 921600): Promise<ByteLink> {
   const SerialPort = await loadSerialPort();
   const port = new SerialPort({ path, baudRate, autoOpen: false, lock: true });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(explainOpenError(path, err.message, portHolders(path))) : resolve())));
-  port.on('error', () => { /* reported as a timeout by the client */ });
+  await new Promise<void>((resolve, reject) =>
+    port.open((err) => (err ? reject(explainOpenError(path, err.message, portHolders(path))) : resolve())),
+  );
+  port.on('error', () => {
+    /* reported as a timeout by the client */
+  });
   return {
-    write: (bytes) => { port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)); },
-    onData: (listener) => { port.on('data', (b: Buffer) => listener(new Uint8Array(b.buffer, b.byteOffset, b.length))); },
-    close: () => new Promise<void>((resolve) => {
-      if (!port.isOpen) { resolve(); return; }
-      port.drain(() => port.close(() => resolve()));
-    }),
+    write: (bytes) => {
+      port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    },
+    onData: (listener) => {
+      port.on('data', (b: Buffer) => listener(new Uint8Array(b.buffer, b.byteOffset, b.length)));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!port.isOpen) {
+          resolve();
+          return;
+        }
+        port.drain(() => port.close(() => resolve()));
+      }),
   };
 }

@@ -6,12 +6,28 @@ import { crc32 } from '../util/crc32';
 import type { AgentClient, UploadProgress } from './client';
 import { TransferError } from './errors';
 
-export interface LocalFile { local: string; name: string; data: Uint8Array; crc: number }
+export interface LocalFile {
+  local: string;
+  name: string;
+  data: Uint8Array;
+  crc: number;
+}
 
-interface ManifestFile { file: string; size: number; crc32: string }
-export interface Manifest { buildId?: string; libraries?: { name: string; files: ManifestFile[] }[] }
+interface ManifestFile {
+  file: string;
+  size: number;
+  crc32: string;
+}
+export interface Manifest {
+  buildId?: string;
+  libraries?: { name: string; files: ManifestFile[] }[];
+}
 
-export interface FileSet { files: LocalFile[]; manifest?: Manifest; manifestPath?: string }
+export interface FileSet {
+  files: LocalFile[];
+  manifest?: Manifest;
+  manifestPath?: string;
+}
 
 /**
  * Files named on the command line; a folder contributes its files (a split's output folder
@@ -26,8 +42,15 @@ export function collectFiles(inputs: string[]): FileSet {
   };
   for (const input of inputs) {
     let st;
-    try { st = statSync(input); } catch { throw new TransferError('LOCAL_FILE', `no such file or folder: ${input}`); }
-    if (!st.isDirectory()) { add(input); continue; }
+    try {
+      st = statSync(input);
+    } catch {
+      throw new TransferError('LOCAL_FILE', `no such file or folder: ${input}`);
+    }
+    if (!st.isDirectory()) {
+      add(input);
+      continue;
+    }
     const manifestPath = join(input, 'manifest.json');
     const manifest = readManifest(manifestPath);
     if (manifest) {
@@ -46,13 +69,28 @@ export function collectFiles(inputs: string[]): FileSet {
 /** The folder's manifest.json, undefined when there is none; a damaged one is an error. */
 function readManifest(manifestPath: string): Manifest | undefined {
   let text: string;
-  try { text = readFileSync(manifestPath, 'utf8'); } catch { return undefined; }
+  try {
+    text = readFileSync(manifestPath, 'utf8');
+  } catch {
+    return undefined;
+  }
   let manifest: unknown;
-  try { manifest = JSON.parse(text); } catch { throw new TransferError('LOCAL_FILE', `${manifestPath} is not valid JSON: split again to rewrite it`); }
+  try {
+    manifest = JSON.parse(text);
+  } catch {
+    throw new TransferError('LOCAL_FILE', `${manifestPath} is not valid JSON: split again to rewrite it`);
+  }
   const libs = (manifest as Manifest | null)?.libraries;
-  const wellFormed = typeof manifest === 'object' && manifest !== null && (libs === undefined ||
-    (Array.isArray(libs) && libs.every((l) => Array.isArray(l?.files) && l.files.every((f) => typeof f?.file === 'string'))));
-  if (!wellFormed) throw new TransferError('LOCAL_FILE', `${manifestPath} does not list its libraries' files as a split writes them: split again to rewrite it`);
+  const wellFormed =
+    typeof manifest === 'object' &&
+    manifest !== null &&
+    (libs === undefined ||
+      (Array.isArray(libs) && libs.every((l) => Array.isArray(l?.files) && l.files.every((f) => typeof f?.file === 'string'))));
+  if (!wellFormed)
+    throw new TransferError(
+      'LOCAL_FILE',
+      `${manifestPath} does not list its libraries' files as a split writes them: split again to rewrite it`,
+    );
   return manifest as Manifest;
 }
 
@@ -68,11 +106,23 @@ function manifestFiles(m: Manifest): ManifestFile[] {
 export function manifestEntryPath(folder: string, name: string, manifestPath: string): string {
   // eslint-disable-next-line no-control-regex -- a manifest name with a control character is refused
   const plain = name !== '.' && name !== '..' && /^[^/\\:\x00-\x1f\x7f]+$/.test(name);
-  if (!plain) throw new TransferError('LOCAL_FILE', `${manifestPath} names the file ${JSON.stringify(name)}: only plain file names in the manifest's own folder are allowed; split again to rewrite it`);
+  if (!plain)
+    throw new TransferError(
+      'LOCAL_FILE',
+      `${manifestPath} names the file ${JSON.stringify(name)}: only plain file names in the manifest's own folder are allowed; split again to rewrite it`,
+    );
   const path = join(folder, name);
   let st;
-  try { st = lstatSync(path); } catch { throw new TransferError('LOCAL_FILE', `${path} is listed in ${manifestPath} but missing: split again`); }
-  if (!st.isFile()) throw new TransferError('LOCAL_FILE', `${path} is listed in ${manifestPath} but is not a regular file (${st.isSymbolicLink() ? 'a symbolic link' : 'a folder or device'}): split again to write it`);
+  try {
+    st = lstatSync(path);
+  } catch {
+    throw new TransferError('LOCAL_FILE', `${path} is listed in ${manifestPath} but missing: split again`);
+  }
+  if (!st.isFile())
+    throw new TransferError(
+      'LOCAL_FILE',
+      `${path} is listed in ${manifestPath} but is not a regular file (${st.isSymbolicLink() ? 'a symbolic link' : 'a folder or device'}): split again to write it`,
+    );
   return path;
 }
 
@@ -103,7 +153,11 @@ export interface UploadOptions {
   force?: boolean;
 }
 
-export interface UploadSummary { uploaded: string[]; skipped: string[]; bytes: number }
+export interface UploadSummary {
+  uploaded: string[];
+  skipped: string[];
+  bytes: number;
+}
 
 const ZERO_ID = '0'.repeat(64);
 
@@ -121,11 +175,16 @@ export async function uploadFiles(client: AgentClient, set: FileSet, o: UploadOp
   const wanted = set.manifest?.buildId?.toLowerCase();
   if (wanted && !o.ignoreBuildId) {
     if (caps.buildId === ZERO_ID) {
-      o.onEvent?.({ kind: 'warning', message: 'the firmware on the board has no build id (not split yet?): it cannot check that these libraries match it' });
+      o.onEvent?.({
+        kind: 'warning',
+        message: 'the firmware on the board has no build id (not split yet?): it cannot check that these libraries match it',
+      });
     } else if (caps.buildId !== wanted) {
-      throw new TransferError('WRONG_BUILD_ID',
+      throw new TransferError(
+        'WRONG_BUILD_ID',
         `the board runs firmware ${caps.buildId.slice(0, 12)}…, but these files were split from firmware ${wanted.slice(0, 12)}…: ` +
-        'the device would refuse to load them. Flash the matching firmware first (pio run -t upload), or pass --ignore-build-id.');
+          'the device would refuse to load them. Flash the matching firmware first (pio run -t upload), or pass --ignore-build-id.',
+      );
     }
   }
   const dir = remoteDir(o.dest, caps.root);
@@ -142,7 +201,10 @@ export async function uploadFiles(client: AgentClient, set: FileSet, o: UploadOp
     }
     o.onEvent?.({ kind: 'start', name: f.name, remote, size: f.data.length });
     const t0 = Date.now();
-    const r = await client.upload(remote, f.data, { signal: o.signal, onProgress: (p) => o.onEvent?.({ kind: 'progress', name: f.name, ...p }) });
+    const r = await client.upload(remote, f.data, {
+      signal: o.signal,
+      onProgress: (p) => o.onEvent?.({ kind: 'progress', name: f.name, ...p }),
+    });
     summary.uploaded.push(remote);
     summary.bytes += f.data.length - r.resumedFrom;
     o.onEvent?.({ kind: 'done', name: f.name, remote, size: f.data.length, resumedFrom: r.resumedFrom, ms: Date.now() - t0 });

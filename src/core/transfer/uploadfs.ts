@@ -35,7 +35,8 @@ export function parseUploadFsLine(line: string): UploadFsEvent | undefined {
   // v3/v4: "Writing at 0x00290000... (12 %)"; v5: "Writing at 0x00290000 [====>    ]  12.5% 16384/131072 bytes..."
   const w = /^Writing at (0x[0-9a-f]+)\S*\s+(?:\((\d+(?:\.\d+)?) ?%\)|\[[^\]]*\]\s+(\d+(?:\.\d+)?)%)/i.exec(t);
   if (w) return { kind: 'progress', percent: Number(w[2] ?? w[3]), address: parseInt(w[1], 16) };
-  if (/^Building (FS|SPIFFS|LittleFS) image|^\[\w+\] Building FS image|mk(spiffs|littlefs)/i.test(t)) return { kind: 'phase', phase: 'build-image', text: t };
+  if (/^Building (FS|SPIFFS|LittleFS) image|^\[\w+\] Building FS image|mk(spiffs|littlefs)/i.test(t))
+    return { kind: 'phase', phase: 'build-image', text: t };
   if (/^(Connecting|Serial port|Chip is|Detecting chip type)/i.test(t)) return { kind: 'phase', phase: 'connect', text: t };
   if (/^Wrote \d+ bytes/i.test(t)) return { kind: 'phase', phase: 'write', text: t };
   if (/^Hash of data verified/i.test(t)) return { kind: 'phase', phase: 'verify', text: t };
@@ -53,7 +54,8 @@ export function findPio(explicit?: string, path = process.env.PATH ?? ''): strin
   return existsSync(ide) ? ide : undefined;
 }
 
-const INSTALL_PIO = 'PlatformIO Core (`pio`) is not installed or not on PATH. Install it with ' +
+const INSTALL_PIO =
+  'PlatformIO Core (`pio`) is not installed or not on PATH. Install it with ' +
   '`python3 -m pip install --user -U platformio` (or the PlatformIO IDE extension for VS Code, which puts it in ~/.platformio/penv/bin), ' +
   'then run again; or give its location with --pio <path>.';
 
@@ -61,7 +63,10 @@ const INSTALL_PIO = 'PlatformIO Core (`pio`) is not installed or not on PATH. In
 export function explainUploadFsFailure(code: number | null, tail: string[]): TransferError {
   const text = tail.join('\n');
   if (/port is busy|Could not exclusively lock|Resource busy|could not open port/i.test(text)) {
-    return new TransferError('PORT_BUSY', `esptool could not open the serial port: it is in use (PlatformIO's serial monitor?). Close it and try again.\n${text}`);
+    return new TransferError(
+      'PORT_BUSY',
+      `esptool could not open the serial port: it is in use (PlatformIO's serial monitor?). Close it and try again.\n${text}`,
+    );
   }
   if (/UnknownEnvNames|Unknown environment/i.test(text)) {
     return new TransferError('PIO_FAILED', `platformio.ini has no such environment.\n${text}`);
@@ -93,12 +98,14 @@ export function runUploadFs(o: UploadFsOptions): Promise<void> {
     child.stderr.on('data', onText);
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') reject(new TransferError('PIO_MISSING', INSTALL_PIO));
-      else if (err.name === 'AbortError') reject(new TransferError('CANCELLED', 'uploadfs cancelled; the filesystem partition may be incomplete: run it again'));
+      else if (err.name === 'AbortError')
+        reject(new TransferError('CANCELLED', 'uploadfs cancelled; the filesystem partition may be incomplete: run it again'));
       else reject(new TransferError('PIO_FAILED', `cannot run ${pio}: ${err.message}`));
     });
     child.on('close', (code) => {
       if (buf) onText(Buffer.from('\n'));
-      if (code === 0) resolve(); else if (!o.signal?.aborted) reject(explainUploadFsFailure(code, tail));
+      if (code === 0) resolve();
+      else if (!o.signal?.aborted) reject(explainUploadFsFailure(code, tail));
     });
   });
 }

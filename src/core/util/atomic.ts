@@ -33,7 +33,10 @@ export interface PendingFile {
 /** A target the commit refuses (not a regular file, a symlink loop, two files at one path). */
 export class CommitError extends Esp32mmError {
   readonly code = 'COMMIT';
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -49,8 +52,15 @@ interface Target {
   owner?: { uid: number; gid: number };
 }
 
-interface Intent { format: 1; marker: string; entries: { name: string; existed: boolean }[] }
-interface Marker { format: 1; intents: string[] }
+interface Intent {
+  format: 1;
+  marker: string;
+  entries: { name: string; existed: boolean }[];
+}
+interface Marker {
+  format: 1;
+  intents: string[];
+}
 
 const TX = '[0-9]+-[0-9a-f]{16}';
 const TEMP = new RegExp(`^\\.(.+)\\.(${TX})\\.esp32mm-(new|old)$`);
@@ -110,7 +120,13 @@ async function commit(tx: string, targets: Target[], dirs: string[]): Promise<vo
   const markerDir = targets[targets.length - 1].dir;
   const marker = join(markerDir, markerName(tx));
   try {
-    for (const dir of dirs) await writeIntent(tx, dir, marker, targets.filter((t) => t.dir === dir));
+    for (const dir of dirs)
+      await writeIntent(
+        tx,
+        dir,
+        marker,
+        targets.filter((t) => t.dir === dir),
+      );
     for (const t of targets) if (t.existed) await keepBackup(t, tx);
     for (const t of targets) await writeTemp(t, tx);
     await writeJson(marker, { format: 1, intents: dirs.map((d) => relative(markerDir, join(d, intentName(tx)))) } satisfies Marker);
@@ -155,13 +171,21 @@ async function planTargets(files: PendingFile[]): Promise<Target[]> {
   const targets: Target[] = [];
   for (const f of files) {
     const real = await followSymlinks(resolve(f.path));
-    const st = await lstat(real).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    const st = await lstat(real).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
     if (st && !st.isFile()) {
       throw new CommitError(f.path, `refusing to write ${f.path}: it is ${kindOf(st)}, not a regular file — give the path of a file`);
     }
-    if (targets.some((t) => t.real === real)) throw new CommitError(f.path, `${f.path} is written twice in one change (through a symbolic link?)`);
+    if (targets.some((t) => t.real === real))
+      throw new CommitError(f.path, `${f.path} is written twice in one change (through a symbolic link?)`);
     targets.push({
-      real, dir: dirname(real), name: basename(real), data: f.data, existed: !!st,
+      real,
+      dir: dirname(real),
+      name: basename(real),
+      data: f.data,
+      existed: !!st,
       mode: st ? st.mode & 0o7777 : f.mode,
       owner: st ? { uid: st.uid, gid: st.gid } : undefined,
     });
@@ -179,7 +203,6 @@ async function followSymlinks(path: string): Promise<string> {
   }
   throw new CommitError(path, `refusing to write ${path}: more than ${MAX_SYMLINKS} symbolic links in a row (a loop?)`);
 }
-
 
 // ---------------------------------------------------------------------------------------
 // Writing.
@@ -334,8 +357,15 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 /** Entries naming plain files of the folder only: an intent is read from the user's folder. */
 function validEntries(intent: Intent | undefined): { name: string; existed: boolean }[] {
   if (!intent || !Array.isArray(intent.entries)) return [];
-  return intent.entries.filter((e) => typeof e?.name === 'string' && e.name !== '' && e.name !== '.' && e.name !== '..' &&
-    !/[/\\\0]/.test(e.name) && typeof e.existed === 'boolean');
+  return intent.entries.filter(
+    (e) =>
+      typeof e?.name === 'string' &&
+      e.name !== '' &&
+      e.name !== '.' &&
+      e.name !== '..' &&
+      !/[/\\\0]/.test(e.name) &&
+      typeof e.existed === 'boolean',
+  );
 }
 
 /** T's temporaries, backups and intent in `dir` (not the marker: it may still be needed). */
@@ -367,5 +397,8 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(() => true, () => false);
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -27,7 +27,11 @@ export type InputProblem = 'missing' | 'not-regular' | 'too-large' | 'unreadable
 /** An input that cannot be read; the message names the file, what is wrong and what to do. */
 export class InputFileError extends Esp32mmError {
   readonly code = 'INPUT_FILE';
-  constructor(readonly path: string, readonly problem: InputProblem, message: string) {
+  constructor(
+    readonly path: string,
+    readonly problem: InputProblem,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -60,11 +64,18 @@ function sizeText(n: number): string {
 /** Refuses what is not a regular file of at most `maxBytes`; returns its size. */
 function checkOpened(path: string, st: Stats, o: InputOptions): number {
   if (!st.isFile()) {
-    throw new InputFileError(path, 'not-regular', `the ${o.what} ${path} is ${kindOf(st)}, not a regular file: give the path of the ${o.what} itself`);
+    throw new InputFileError(
+      path,
+      'not-regular',
+      `the ${o.what} ${path} is ${kindOf(st)}, not a regular file: give the path of the ${o.what} itself`,
+    );
   }
   if (st.size > o.maxBytes) {
-    throw new InputFileError(path, 'too-large',
-      `the ${o.what} ${path} is ${sizeText(st.size)}, more than the ${sizeText(o.maxBytes)} such a file can plausibly be: check that it is the right file`);
+    throw new InputFileError(
+      path,
+      'too-large',
+      `the ${o.what} ${path} is ${sizeText(st.size)}, more than the ${sizeText(o.maxBytes)} such a file can plausibly be: check that it is the right file`,
+    );
   }
   return st.size;
 }
@@ -73,7 +84,11 @@ function openError(path: string, e: unknown, o: InputOptions): InputFileError {
   if (e instanceof InputFileError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new InputFileError(path, 'missing', `cannot read the ${o.what} ${path}: no such file${o.missingHint ? ` (${o.missingHint})` : ''}`);
+    return new InputFileError(
+      path,
+      'missing',
+      `cannot read the ${o.what} ${path}: no such file${o.missingHint ? ` (${o.missingHint})` : ''}`,
+    );
   }
   if (code === 'ELOOP') return new InputFileError(path, 'unreadable', `cannot read the ${o.what} ${path}: a loop of symbolic links`);
   const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
@@ -83,7 +98,11 @@ function openError(path: string, e: unknown, o: InputOptions): InputFileError {
 /** A file that changed size while we read it is refused rather than returned half old, half new. */
 function checkComplete(path: string, got: number, size: number, o: InputOptions): void {
   if (got !== size) {
-    throw new InputFileError(path, 'unreadable', `the ${o.what} ${path} changed while it was read (${got} of ${size} bytes): wait until the build has finished, then try again`);
+    throw new InputFileError(
+      path,
+      'unreadable',
+      `the ${o.what} ${path} changed while it was read (${got} of ${size} bytes): wait until the build has finished, then try again`,
+    );
   }
 }
 
@@ -98,7 +117,10 @@ export async function readInputFile(path: string, o: InputOptions): Promise<Buff
     let got = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, got, buffer.length - got, got);
-      if (bytesRead === 0 || got + bytesRead === buffer.length) { got += bytesRead; break; }
+      if (bytesRead === 0 || got + bytesRead === buffer.length) {
+        got += bytesRead;
+        break;
+      }
       got += bytesRead;
     }
     checkComplete(path, got, size, o);

@@ -6,7 +6,10 @@ import { Esp32mmError } from '../errors';
 
 export class PathEscapeError extends Esp32mmError {
   readonly code = 'PATH_ESCAPE';
-  constructor(readonly folder: string, readonly fileName: string) {
+  constructor(
+    readonly folder: string,
+    readonly fileName: string,
+  ) {
     super(`refusing to write ${JSON.stringify(fileName)}: it is not a plain file name inside ${folder}`);
   }
 }

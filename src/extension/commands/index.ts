@@ -14,9 +14,15 @@ import { uploadCommand } from './upload';
 export function registerCommands(ctx: Ctx): void {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command takes VS Code's own arguments (a tree item, a URI)
   const reg = (id: string, fn: (...args: any[]) => unknown) =>
-    ctx.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try { await fn(...args); } catch (e) { void showError(`${id}: ${errorText(e)}`); }
-    }));
+    ctx.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          await fn(...args);
+        } catch (e) {
+          void showError(`${id}: ${errorText(e)}`);
+        }
+      }),
+    );
   reg('esp32mm.splitLibraries', splitCommand(ctx));
   reg('esp32mm.showMemoryMap', showMemoryMap(ctx));
   reg('esp32mm.refresh', refresh(ctx));

@@ -22,14 +22,28 @@ export async function installIntegration(ctx: Ctx): Promise<void> {
   let folders: string[] = [];
   try {
     // The vendored device library is what loads the others: it cannot be one of them.
-    folders = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== DEVICE_LIBRARY).map((d) => d.name).sort();
-  } catch { /* none */ }
+    folders = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== DEVICE_LIBRARY)
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    /* none */
+  }
   if (!folders.length) {
-    return showError(`env:${t.env.name} has no libraries to make dynamic: only folders in ${vscode.workspace.asRelativePath(dir)} can be moved out of the firmware. Put the library there first.`);
+    return showError(
+      `env:${t.env.name} has no libraries to make dynamic: only folders in ${vscode.workspace.asRelativePath(dir)} can be moved out of the firmware. Put the library there first.`,
+    );
   }
   const current = new Set(t.env.mm.libs);
-  const libs = await vscode.window.showQuickPick(folders.map((f) => ({ label: f, picked: current.has(f) })),
-    { title: escapeNotification(`Memory Manager: libraries of env:${t.env.name} to load at run time`), canPickMany: true, placeHolder: 'Each chosen library folder is linked at a fixed address and moved to a file' });
+  const libs = await vscode.window.showQuickPick(
+    folders.map((f) => ({ label: f, picked: current.has(f) })),
+    {
+      title: escapeNotification(`Memory Manager: libraries of env:${t.env.name} to load at run time`),
+      canPickMany: true,
+      placeHolder: 'Each chosen library folder is linked at a fixed address and moved to a file',
+    },
+  );
   if (!libs?.length) return;
   const storages = [
     { label: 'sd', description: 'SD card (project folder sd/mm)' },
@@ -37,8 +51,10 @@ export async function installIntegration(ctx: Ctx): Promise<void> {
     { label: 'littlefs', description: 'LittleFS (project folder data/mm)' },
   ] as const;
   const now = storageOf(t, ctx.settings(t));
-  const storage = await vscode.window.showQuickPick(storages.map((s) => ({ ...s, picked: s.label === now })),
-    { title: 'Memory Manager: where the device reads the library files' });
+  const storage = await vscode.window.showQuickPick(
+    storages.map((s) => ({ ...s, picked: s.label === now })),
+    { title: 'Memory Manager: where the device reads the library files' },
+  );
   if (!storage) return;
   const names = libs.map((l) => l.label);
   try {
@@ -51,21 +67,34 @@ export async function installIntegration(ctx: Ctx): Promise<void> {
       if (r.partition?.write) log.info(m);
       else log.warn(m);
     }
-    if (r.partition && !r.partition.write && r.partition.messages.length) void vscode.window.showWarningMessage(escapeNotification(inVsCodeTerms(r.partition.messages.join(' '))));
+    if (r.partition && !r.partition.write && r.partition.messages.length)
+      void vscode.window.showWarningMessage(escapeNotification(inVsCodeTerms(r.partition.messages.join(' '))));
     if (r.warnings.length) void vscode.window.showWarningMessage(escapeNotification(inVsCodeTerms(r.warnings.join('; '))));
-    void showInfo(`Build integration installed in env:${t.env.name}: the next build links ${names.join(', ')} at fixed addresses and splits them out.`, 'Open platformio.ini')
-      .then((a) => { if (a) void vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)); });
+    void showInfo(
+      `Build integration installed in env:${t.env.name}: the next build links ${names.join(', ')} at fixed addresses and splits them out.`,
+      'Open platformio.ini',
+    ).then((a) => {
+      if (a) void vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath));
+    });
     await ctx.reloadProjects();
     if (deviceLibraryOutdated(r.device.plan)) void offerDeviceLibraryUpdate(ctx, t, describePlan(r.device.plan));
   } catch (e) {
-    return showError(`Installing the build integration failed: ${errorText(e)}`,
-      { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) });
+    return showError(`Installing the build integration failed: ${errorText(e)}`, {
+      title: 'Open platformio.ini',
+      run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)),
+    });
   }
 }
 
 async function offerDeviceLibraryUpdate(ctx: Ctx, t: Target, plan: string): Promise<void> {
-  const where = path.relative(t.project.root, path.join(libDir(t), DEVICE_LIBRARY)).split(path.sep).join('/');
-  const pick = await showInfo(`The device library in ${where} is older than the one this extension brings (${plan}). Update it?`, 'Update Device Library');
+  const where = path
+    .relative(t.project.root, path.join(libDir(t), DEVICE_LIBRARY))
+    .split(path.sep)
+    .join('/');
+  const pick = await showInfo(
+    `The device library in ${where} is older than the one this extension brings (${plan}). Update it?`,
+    'Update Device Library',
+  );
   if (!pick) return;
   try {
     const done = await updateDeviceLibrary(t.project.pio);

@@ -16,7 +16,9 @@ export async function revealLibrary(ctx: Ctx, name: string): Promise<void> {
   const source = ctx.sources[name] ?? librarySources([{ name, archive: `lib${name}.a` }], sourceRoots(t))[name];
   if (!source) {
     const libs = path.relative(t.project.root, libDir(t)).split(path.sep).join('/') || '.';
-    void showInfo(`${name} has no folder in this project: it comes from the framework or a package. Only folders in ${libs}/ can be made dynamic.`);
+    void showInfo(
+      `${name} has no folder in this project: it comes from the framework or a package. Only folders in ${libs}/ can be made dynamic.`,
+    );
     return;
   }
   const uri = vscode.Uri.file(source);

@@ -22,12 +22,17 @@ export const splitCommand = (ctx: Ctx) => () => split(ctx);
 export async function split(ctx: Ctx, t = ctx.requireTarget()): Promise<void> {
   if (!t) return;
   const key = `split:${t.project.root}:${t.env.name}`;
-  if (ctx.busy.has(key)) { void showInfo('A split of this environment is already running.'); return; }
+  if (ctx.busy.has(key)) {
+    void showInfo('A split of this environment is already running.');
+    return;
+  }
   const libs = dynamicLibraryNames(t);
   const elf = firmwareElf(t);
   if (!libs.length) {
-    return showError(`No dynamic libraries chosen for env:${t.env.name}. Add custom_mm_libs = <lib folder names> to its section in platformio.ini, rebuild, then split.`,
-      { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) });
+    return showError(
+      `No dynamic libraries chosen for env:${t.env.name}. Add custom_mm_libs = <lib folder names> to its section in platformio.ini, rebuild, then split.`,
+      { title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) },
+    );
   }
   if (!fs.existsSync(elf)) {
     return showError(`Build env:${t.env.name} first: ${vscode.workspace.asRelativePath(elf)} does not exist.`);
@@ -39,12 +44,26 @@ export async function split(ctx: Ctx, t = ctx.requireTarget()): Promise<void> {
   try {
     const r = await withProgress(`Memory Manager: splitting ${t.env.name}`, async (report, signal) => {
       try {
-        return await splitBuild({ elf, outDir, libs, again: true, signal, onPhase: (phase) => { const s = splitStep(phase, libs); report(s.message, s.fraction); } });
+        return await splitBuild({
+          elf,
+          outDir,
+          libs,
+          again: true,
+          signal,
+          onPhase: (phase) => {
+            const s = splitStep(phase, libs);
+            report(s.message, s.fraction);
+          },
+        });
       } finally {
         ctx.ownWrites.set(elf, mtimeOf(elf));
       }
     });
-    ctx.diagnostics.set(t, 'split', r.warnings.map((w) => ({ message: inVsCodeTerms(w.message), library: w.library, severity: 'warning' as const })));
+    ctx.diagnostics.set(
+      t,
+      'split',
+      r.warnings.map((w) => ({ message: inVsCodeTerms(w.message), library: w.library, severity: 'warning' as const })),
+    );
     const files = r.libraries.flatMap((l) => l.files.map((f) => path.join(outDir, f.file)));
     const saved = r.loadableBytesBefore - r.loadableBytesAfter;
     const summary = `${files.length} files in ${path.basename(path.dirname(outDir))}/${path.basename(outDir)}, flash image ${r.loadableBytesBefore} → ${r.loadableBytesAfter} bytes (${saved} saved)`;
@@ -55,13 +74,21 @@ export async function split(ctx: Ctx, t = ctx.requireTarget()): Promise<void> {
     // SCons relinks an ELF changed behind its back): only the hook makes flashing use the split.
     if (buildHookRuns(t)) void showInfo(done);
     else {
-      void showInfo(`${done}. This build's firmware.bin still holds them: Memory Manager: Install Build Integration makes every build split before firmware.bin.`, 'Install Build Integration')
-        .then((a) => { if (a) void installIntegration(ctx); });
+      void showInfo(
+        `${done}. This build's firmware.bin still holds them: Memory Manager: Install Build Integration makes every build split before firmware.bin.`,
+        'Install Build Integration',
+      ).then((a) => {
+        if (a) void installIntegration(ctx);
+      });
     }
     await ctx.refresh();
     if (settings.autoUpload) await upload(ctx, t, storageOf(t, settings) === 'sd' ? 'sd' : 'fs');
   } catch (e) {
-    if (isCancel(e)) { log.info('Split cancelled; the previous outputs are unchanged.'); void showInfo('Split cancelled; the previous files are unchanged.'); return; }
+    if (isCancel(e)) {
+      log.info('Split cancelled; the previous outputs are unchanged.');
+      void showInfo('Split cancelled; the previous files are unchanged.');
+      return;
+    }
     const retry = retryHelps(e) ? [{ title: 'Retry', run: () => split(ctx, t) }] : [];
     return showError(`Split failed: ${errorText(e)}`, ...retry);
   } finally {

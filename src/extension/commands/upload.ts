@@ -19,7 +19,10 @@ type Where = 'sd' | 'fs';
 
 export const uploadCommand = (ctx: Ctx, where?: Where) => () => upload(ctx, undefined, where);
 
-const openIni = (t: Target) => ({ title: 'Open platformio.ini', run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)) });
+const openIni = (t: Target) => ({
+  title: 'Open platformio.ini',
+  run: () => vscode.window.showTextDocument(vscode.Uri.file(t.project.iniPath)),
+});
 
 export async function upload(ctx: Ctx, t = ctx.requireTarget(), where?: Where, ignoreBuildId = false): Promise<void> {
   if (!t) return;
@@ -28,14 +31,22 @@ export async function upload(ctx: Ctx, t = ctx.requireTarget(), where?: Where, i
   where ??= storage === 'sd' ? 'sd' : 'fs';
   if ((where === 'sd') !== (storage === 'sd')) {
     const wanted = where === 'sd' ? 'sd' : 'spiffs or littlefs';
-    return showError(`env:${t.env.name} keeps its libraries on ${storage === 'sd' ? 'the SD card' : storage} (custom_mm_storage = ${storage}), ` +
-      `so the device looks for them there. To use ${where === 'sd' ? 'an SD card' : 'the flash file system'}, set custom_mm_storage = ${wanted} in platformio.ini (or the esp32mm.storage setting), rebuild and split.`,
+    return showError(
+      `env:${t.env.name} keeps its libraries on ${storage === 'sd' ? 'the SD card' : storage} (custom_mm_storage = ${storage}), ` +
+        `so the device looks for them there. To use ${where === 'sd' ? 'an SD card' : 'the flash file system'}, set custom_mm_storage = ${wanted} in platformio.ini (or the esp32mm.storage setting), rebuild and split.`,
       openIni(t),
-      { title: storage === 'sd' ? 'Upload to SD Card' : 'Upload to SPIFFS/LittleFS', run: () => upload(ctx, t, storage === 'sd' ? 'sd' : 'fs') });
+      {
+        title: storage === 'sd' ? 'Upload to SD Card' : 'Upload to SPIFFS/LittleFS',
+        run: () => upload(ctx, t, storage === 'sd' ? 'sd' : 'fs'),
+      },
+    );
   }
   if (!dynamicLibraryNames(t).length) {
-    return showError(`Nothing to upload: env:${t.env.name} has no dynamic libraries. Choose them with Memory Manager: Install Build Integration (or custom_mm_libs in platformio.ini), build, then split.`,
-      { title: 'Install Build Integration', run: () => installIntegration(ctx) }, openIni(t));
+    return showError(
+      `Nothing to upload: env:${t.env.name} has no dynamic libraries. Choose them with Memory Manager: Install Build Integration (or custom_mm_libs in platformio.ini), build, then split.`,
+      { title: 'Install Build Integration', run: () => installIntegration(ctx) },
+      openIni(t),
+    );
   }
   const dir = outputDir(t, settings);
   let set: FileSet | undefined;
@@ -44,12 +55,17 @@ export async function upload(ctx: Ctx, t = ctx.requireTarget(), where?: Where, i
       set = collectFiles([dir]);
     } catch (e) {
       // A damaged manifest, or a file it lists that is gone: the split writes them again.
-      return showError(`Cannot upload ${vscode.workspace.asRelativePath(dir)}: ${errorText(e)}`, { title: 'Split Libraries', run: () => split(ctx, t) });
+      return showError(`Cannot upload ${vscode.workspace.asRelativePath(dir)}: ${errorText(e)}`, {
+        title: 'Split Libraries',
+        run: () => split(ctx, t),
+      });
     }
   }
   if (!set?.manifest) {
-    return showError(`Nothing to upload: ${vscode.workspace.asRelativePath(dir)} has no library files. Run Memory Manager: Split Libraries first.`,
-      { title: 'Split Libraries', run: () => split(ctx, t) });
+    return showError(
+      `Nothing to upload: ${vscode.workspace.asRelativePath(dir)} has no library files. Run Memory Manager: Split Libraries first.`,
+      { title: 'Split Libraries', run: () => split(ctx, t) },
+    );
   }
   const port = ctx.port(t) || (await selectPort(ctx, t)) || '';
   if (!port) return;
@@ -59,14 +75,30 @@ export async function upload(ctx: Ctx, t = ctx.requireTarget(), where?: Where, i
   const t0 = Date.now();
   try {
     const outcome = await withProgress(`Memory Manager: uploading to the ${medium} on ${port}`, (report, signal) =>
-      uploadFileSet({ port, baudRate: baudRateOf(t, settings), deviceFolder: folder, set, ignoreBuildId, onLog: (text) => log.info(`[board] ${text.trimEnd()}`) }, report, signal));
+      uploadFileSet(
+        {
+          port,
+          baudRate: baudRateOf(t, settings),
+          deviceFolder: folder,
+          set,
+          ignoreBuildId,
+          onLog: (text) => log.info(`[board] ${text.trimEnd()}`),
+        },
+        report,
+        signal,
+      ),
+    );
     for (const w of outcome.warnings) log.warn(w);
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     const n = outcome.uploaded.length;
-    const text = `Uploaded ${n} file${n === 1 ? '' : 's'} (${kib(outcome.bytes)}) to ${folder} on ${port} in ${secs} s` +
+    const text =
+      `Uploaded ${n} file${n === 1 ? '' : 's'} (${kib(outcome.bytes)}) to ${folder} on ${port} in ${secs} s` +
       (outcome.skipped.length ? `; ${outcome.skipped.length} unchanged` : '');
     ctx.lastUpload = { ok: true, text, at: Date.now() };
-    await ctx.rememberUploaded(t, set.files.map((f) => ({ local: f.local, ...fileStamp(f.local) })));
+    await ctx.rememberUploaded(
+      t,
+      set.files.map((f) => ({ local: f.local, ...fileStamp(f.local) })),
+    );
     log.info(text);
     void showInfo(text + (outcome.warnings.length ? ` — warning: ${outcome.warnings[0]}` : ''));
   } catch (e) {
@@ -78,9 +110,11 @@ export async function upload(ctx: Ctx, t = ctx.requireTarget(), where?: Where, i
     } else if (isTransferError(e, 'WRONG_BUILD_ID')) {
       void showError(errorText(e), { title: 'Upload Anyway', run: () => upload(ctx, t, where, true) });
     } else if (isTransferError(e, 'NO_AGENT') && where === 'fs') {
-      void showError(`${errorText(e)} Without the agent, PlatformIO can write the whole file-system image (data/).`,
+      void showError(
+        `${errorText(e)} Without the agent, PlatformIO can write the whole file-system image (data/).`,
         { title: 'Write File-System Image (uploadfs)', run: () => writeFilesystemImage(ctx, t, port) },
-        { title: 'Select Serial Port', run: () => selectPort(ctx, t) });
+        { title: 'Select Serial Port', run: () => selectPort(ctx, t) },
+      );
     } else {
       const retry = retryHelps(e) ? [{ title: 'Retry', run: () => upload(ctx, t, where, ignoreBuildId) }] : [];
       void showError(`Upload to ${port} failed: ${errorText(e)}`, ...retry, { title: 'Select Serial Port', run: () => selectPort(ctx, t) });
@@ -100,7 +134,8 @@ function fileStamp(file: string): { size: number; mtimeMs: number } {
 async function writeFilesystemImage(ctx: Ctx, t: Target, port: string): Promise<void> {
   try {
     await withProgress(`Memory Manager: PlatformIO writes the file-system image of env:${t.env.name}`, (report, signal) =>
-      uploadFilesystemImage({ projectRoot: t.project.root, env: t.env.name, port }, report, signal));
+      uploadFilesystemImage({ projectRoot: t.project.root, env: t.env.name, port }, report, signal),
+    );
     ctx.lastUpload = { ok: true, text: `File-system image written on ${port}`, at: Date.now() };
     void showInfo(ctx.lastUpload.text);
   } catch (e) {

@@ -28,6 +28,6 @@ int all_headers_c(mm_loader_t *ld, mm_agent_t *agent) {
     mm_flash_image_info_t info;
     if (mm_flash_image_info(ld, "Demo", &info) == MM_OK) status += (int)info.writes;
     mm_lazy_unload();
-    return mm_lazy_load(1) + mm_lazy_verify(2) + mm_lazy_require("x") + (int)mm_build_id[0] +
-           (int)mm_crc32(0, "", 0) + MM_BUILD_ID_LEN;
+    return mm_lazy_load(1) + mm_lazy_verify(2) + mm_lazy_require("x") + (int)mm_build_id[0] + (int)mm_crc32(0, "", 0) +
+           MM_BUILD_ID_LEN;
 }

@@ -62,7 +62,7 @@ static int fm_program(void *ctx, uint32_t off, const void *buf, uint32_t n) {
     for (uint32_t i = from; i < to; i++) {
         uint8_t v = d[i];
         if (fm.stuck_at >= 0 && off + i == (uint32_t)fm.stuck_at) v |= 1; /* stays 1 */
-        fm.bytes[off + i] &= v; /* NOR: programming only clears bits */
+        fm.bytes[off + i] &= v;                                           /* NOR: programming only clears bits */
     }
     fm.programs++, fm.program_bytes += to - from;
     return p == 2 ? -1 : 0;
@@ -75,16 +75,23 @@ mm_partition_t fm_partition(void) {
 
 /* ---- MMU ---- */
 static const mm_mmu_chip_t *chip_desc(chip_t c) {
-    return c == CHIP_ESP32 ? &mm_mmu_esp32 : c == CHIP_S3 ? &mm_mmu_esp32s3 : c == CHIP_C3 ? &mm_mmu_esp32c3 : &mm_mmu_esp32c6;
+    return c == CHIP_ESP32 ? &mm_mmu_esp32
+           : c == CHIP_S3  ? &mm_mmu_esp32s3
+           : c == CHIP_C3  ? &mm_mmu_esp32c3
+                           : &mm_mmu_esp32c6;
 }
 /* Independent of the ports: the entry layout per chip (ESP-IDF soc/<chip>/ext_mem_defs.h,
  * hal/<chip>/mmu_ll.h). Returns the flash page, or -1 for invalid / not flash. */
 static long decode(uint32_t v) {
     switch (mmu.chip) {
-    case CHIP_ESP32: return (v & 0x100u) ? -1 : (long)(v & 0xFFu);             /* BIT(8) invalid */
-    case CHIP_S3: return (v & 0x4000u) || (v & 0x8000u) ? -1 : (long)(v & 0x3FFFu); /* BIT(14) invalid, BIT(15) PSRAM */
-    case CHIP_C3: return (v & 0x100u) ? -1 : (long)(v & 0xFFu);
-    case CHIP_C6: return (v & 0x200u) ? (long)(v & 0x1FFu) : -1;               /* BIT(9) valid */
+    case CHIP_ESP32:
+        return (v & 0x100u) ? -1 : (long)(v & 0xFFu); /* BIT(8) invalid */
+    case CHIP_S3:
+        return (v & 0x4000u) || (v & 0x8000u) ? -1 : (long)(v & 0x3FFFu); /* BIT(14) invalid, BIT(15) PSRAM */
+    case CHIP_C3:
+        return (v & 0x100u) ? -1 : (long)(v & 0xFFu);
+    case CHIP_C6:
+        return (v & 0x200u) ? (long)(v & 0x1FFu) : -1; /* BIT(9) valid */
     }
     return -1;
 }

@@ -15,24 +15,24 @@
 #include <stdint.h>
 #include "mm_mmu_chip.h"
 
-#define FM_SIZE 0x100000u      /* partition: 1 MB */
-#define FM_BASE 0x200000u      /* its physical flash address */
+#define FM_SIZE    0x100000u /* partition: 1 MB */
+#define FM_BASE    0x200000u /* its physical flash address */
 #define FM_SECTORS (FM_SIZE / 0x1000u)
 
 typedef struct {
     uint8_t bytes[FM_SIZE];
     unsigned erases, programs, program_bytes, ops;
     unsigned sector_erases[FM_SECTORS];
-    long cut_after;            /* -1: no power cut; else ops that still complete */
+    long cut_after; /* -1: no power cut; else ops that still complete */
     int torn, dead;
-    long stuck_at;             /* -1, or an offset whose bit 0 never programs (worn cell) */
+    long stuck_at; /* -1, or an offset whose bit 0 never programs (worn cell) */
 } flash_model_t;
 
 extern flash_model_t fm;
-void fm_reset(void);            /* erased partition, counters 0, no cut */
-void fm_counters_reset(void);   /* keep the contents */
+void fm_reset(void);          /* erased partition, counters 0, no cut */
+void fm_counters_reset(void); /* keep the contents */
 void fm_power_cut_after(long n, int torn);
-void fm_power_on(void);         /* power back: contents kept, counters kept */
+void fm_power_on(void); /* power back: contents kept, counters kept */
 mm_partition_t fm_partition(void);
 
 /* ---- MMU model ---- */
@@ -42,7 +42,7 @@ typedef struct {
     uint32_t table[512];
     unsigned writes;
     unsigned syncs;
-    mm_mmu_table_t port;        /* the writer the loader's mm_mmu_t goes through */
+    mm_mmu_table_t port; /* the writer the loader's mm_mmu_t goes through */
 } mmu_model_t;
 extern mmu_model_t mmu;
 void mmu_reset(chip_t chip, uintptr_t floor); /* every entry invalid (as after unmap_all) */

@@ -57,8 +57,10 @@ int run_tests(int argc, char **argv, const test_t *tests, size_t n, void (*setup
         failure[0] = 0;
         int ok = tests[i].fn();
         ran++;
-        if (ok) printf("ok - %s\n", tests[i].name);
-        else printf("not ok - %s: %s\n", tests[i].name, failure), failed++;
+        if (ok)
+            printf("ok - %s\n", tests[i].name);
+        else
+            printf("not ok - %s: %s\n", tests[i].name, failure), failed++;
         fflush(stdout);
     }
     printf("# %d tests, %d failed\n", ran, failed);

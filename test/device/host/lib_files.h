@@ -12,16 +12,16 @@ extern uint8_t fw_id[32]; /* the firmware build id the files are written for */
 extern char dir[512];     /* the scratch folder the files go to */
 extern char failure[512];
 
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            snprintf(failure, sizeof failure, __VA_ARGS__);                     \
-            return 0;                                                          \
-        }                                                                      \
+#define CHECK(cond, ...)                                    \
+    do {                                                    \
+        if (!(cond)) {                                      \
+            snprintf(failure, sizeof failure, __VA_ARGS__); \
+            return 0;                                       \
+        }                                                   \
     } while (0)
-#define CHECK_ERR(expr, want)                                                  \
-    do {                                                                       \
-        mm_err_t got_ = (expr);                                                \
+#define CHECK_ERR(expr, want)                                                                    \
+    do {                                                                                         \
+        mm_err_t got_ = (expr);                                                                  \
         CHECK(got_ == (want), "%s: got %s, want %s", #expr, mm_errname(got_), mm_errname(want)); \
     } while (0)
 
@@ -42,7 +42,11 @@ void put32(uint8_t *p, uint32_t v);
 spec_t spec(const char *name, uint8_t kind, uint32_t load, const uint8_t *payload, uint32_t len);
 void write_spec(const char *file, const spec_t *s);
 
-typedef struct { const char *name; int (*fn)(void); } test_t;
-#define T(f) {#f + 2, f}
+typedef struct {
+    const char *name;
+    int (*fn)(void);
+} test_t;
+#define T(f) \
+    { #f + 2, f }
 int run_tests(int argc, char **argv, const test_t *tests, size_t n, void (*setup)(void));
 #endif

@@ -4,7 +4,10 @@
 #include <string.h>
 
 model_t model;
-static struct { uint32_t addr; void (*fn)(uint32_t); } hooks[32];
+static struct {
+    uint32_t addr;
+    void (*fn)(uint32_t);
+} hooks[32];
 static unsigned nhooks;
 
 static void fault(const char *what, uintptr_t addr, uint32_t len) {

@@ -15,9 +15,9 @@
 typedef struct {
     uint8_t iram[IRAM_SIZE];
     uint8_t dram[DRAM_SIZE];
-    unsigned writes;          /* write_code/write_data/zero_data calls */
+    unsigned writes; /* write_code/write_data/zero_data calls */
     unsigned syncs;
-    uintptr_t calls[64];      /* constructor addresses called, in order */
+    uintptr_t calls[64]; /* constructor addresses called, in order */
     unsigned ncalls;
     mm_err_t code_region_answer; /* what check_code_region returns */
 } model_t;

@@ -14,15 +14,15 @@
 #include "mm_storage.h"
 
 /* ---- the firmware's layout: flash slot "fx" (ESP32-S3 window) with Fa and Fb ---------- */
-#define FLOOR 0x42400000u       /* first address above the app's own flash mapping */
-#define FX_TEXT 0x42400000u
+#define FLOOR       0x42400000u /* first address above the app's own flash mapping */
+#define FX_TEXT     0x42400000u
 #define FX_TEXT_END 0x42430000u /* 3 pages: the larger member, Fa */
-#define FX_DATA 0x3FFD0C00u
+#define FX_DATA     0x3FFD0C00u
 #define FX_DATA_END 0x3FFD0E00u
-#define FA_OFFSET 0x10000u
-#define FB_OFFSET 0x30000u      /* FA_OFFSET + ALIGN(Fa's code, 64 KB) */
-#define FA_LEN 0x18A40u         /* 100,928 bytes: 25 sectors, the last one partial */
-#define FB_LEN 0xA000u
+#define FA_OFFSET   0x10000u
+#define FB_OFFSET   0x30000u /* FA_OFFSET + ALIGN(Fa's code, 64 KB) */
+#define FA_LEN      0x18A40u /* 100,928 bytes: 25 sectors, the last one partial */
+#define FB_LEN      0xA000u
 
 static mm_slot_t slot_fx = {"fx", FX_TEXT, FX_TEXT_END, FX_DATA, FX_DATA_END, 0, 0, 0, 0, 1};
 static mm_library_t lib_fa = {"Fa", &slot_fx, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}, FA_OFFSET};
@@ -128,13 +128,13 @@ static int t_first_load_writes_and_maps(void) {
     CHECK(window_equals(FX_TEXT, fa_code, FA_LEN), "window does not show Fa's code");
     CHECK(mem_equals_data(FX_DATA, fa_data, sizeof fa_data), "data not copied");
     /* S3: entry 64 (0x42400000) -> flash page 0x21 (0x200000 + 0x10000), valid, flash */
-    CHECK(mmu.table[64] == 0x21 && mmu.table[65] == 0x22 && mmu.table[66] == 0x4000,
-          "entries %x %x %x", mmu.table[64], mmu.table[65], mmu.table[66]);
+    CHECK(mmu.table[64] == 0x21 && mmu.table[65] == 0x22 && mmu.table[66] == 0x4000, "entries %x %x %x", mmu.table[64],
+          mmu.table[65], mmu.table[66]);
     CHECK(header_valid(0) && header_matches_image(0), "header not valid or not the image");
     mm_flash_image_info_t info;
     CHECK_ERR(mm_flash_image_info(&ld, "Fa", &info), MM_OK);
-    CHECK(info.index == 0 && info.writes == 1 && info.valid && info.current && info.mapped &&
-          info.length == FA_LEN && info.offset == FA_OFFSET && info.write_limit == MM_FLASH_WRITE_LIMIT,
+    CHECK(info.index == 0 && info.writes == 1 && info.valid && info.current && info.mapped && info.length == FA_LEN &&
+              info.offset == FA_OFFSET && info.write_limit == MM_FLASH_WRITE_LIMIT,
           "info: index %u writes %u valid %u", info.index, info.writes, info.valid);
     return 1;
 }
@@ -147,7 +147,8 @@ static int t_second_load_writes_nothing(void) {
     CHECK(fm.erases == 0 && fm.programs == 0, "reload wrote: %u erases, %u programs", fm.erases, fm.programs);
     reboot();
     CHECK_ERR(mm_load(&ld, "Fa"), MM_OK);
-    CHECK(fm.erases == 0 && fm.programs == 0, "load after restart wrote: %u erases, %u programs", fm.erases, fm.programs);
+    CHECK(fm.erases == 0 && fm.programs == 0, "load after restart wrote: %u erases, %u programs", fm.erases,
+          fm.programs);
     CHECK(window_equals(FX_TEXT, fa_code, FA_LEN), "window after restart");
     CHECK(writes_of("Fa") == 1, "writes %u", writes_of("Fa"));
     return 1;
@@ -187,7 +188,8 @@ static int t_changed_library_rewrites_only_changed_sectors(void) {
     CHECK_ERR(mm_load(&ld, "Fa"), MM_OK);
     CHECK(fm.erases == 3, "erases %u, want header + 2 sectors", fm.erases);
     CHECK(fm.sector_erases[0] == 1 && fm.sector_erases[(FA_OFFSET + 0x5000u) / 0x1000u] == 1 &&
-          fm.sector_erases[(FA_OFFSET + 0x12000u) / 0x1000u] == 1, "wrong sectors erased");
+              fm.sector_erases[(FA_OFFSET + 0x12000u) / 0x1000u] == 1,
+          "wrong sectors erased");
     CHECK(fm.programs == 5, "programs %u: tally + 2 sectors + header + valid", fm.programs);
     CHECK(window_equals(FX_TEXT, fa_code, FA_LEN), "window does not show the changed code");
     CHECK(writes_of("Fa") == 2, "writes %u", writes_of("Fa"));
@@ -202,8 +204,8 @@ static int t_new_firmware_build_rewrites_header_only(void) {
     init_loader(0);
     fm_counters_reset();
     CHECK_ERR(mm_load(&ld, "Fa"), MM_OK);
-    CHECK(fm.erases == 1 && fm.sector_erases[0] == 1 && fm.programs == 3,
-          "erases %u programs %u, want the header only", fm.erases, fm.programs);
+    CHECK(fm.erases == 1 && fm.sector_erases[0] == 1 && fm.programs == 3, "erases %u programs %u, want the header only",
+          fm.erases, fm.programs);
     CHECK(window_equals(FX_TEXT, fa_code, FA_LEN), "window");
     return 1;
 }
@@ -290,29 +292,36 @@ static int t_unmap_makes_window_unreadable(void) {
 }
 
 /* ---- entry values: an independent table from the ESP-IDF HAL / TRM facts ---------------- */
-typedef struct { const mm_mmu_chip_t *chip; uint32_t vaddr, index; } index_row_t;
-typedef struct { const mm_mmu_chip_t *chip; uint32_t paddr, flash, psram; } value_row_t;
+typedef struct {
+    const mm_mmu_chip_t *chip;
+    uint32_t vaddr, index;
+} index_row_t;
+typedef struct {
+    const mm_mmu_chip_t *chip;
+    uint32_t paddr, flash, psram;
+} value_row_t;
 static int t_entry_values_match_trm_table(void) {
     static const index_row_t idx[] = {
         /* ESP32: IRAM0 entries start at 64; 0x400D0000 is (0xD0000 >> 16) = 13 in */
-        {&mm_mmu_esp32, 0x400D0000u, 77}, {&mm_mmu_esp32, 0x400E0000u, 78},
-        {&mm_mmu_esp32, 0x40200000u, 96}, {&mm_mmu_esp32, 0x403F0000u, 127},
-        {&mm_mmu_esp32s3, 0x42000000u, 0}, {&mm_mmu_esp32s3, 0x42400000u, 64},
-        {&mm_mmu_esp32s3, 0x43FF0000u, 511},
-        {&mm_mmu_esp32c3, 0x42000000u, 0}, {&mm_mmu_esp32c3, 0x42010000u, 1},
-        {&mm_mmu_esp32c3, 0x427F0000u, 127},
-        {&mm_mmu_esp32c6, 0x42000000u, 0}, {&mm_mmu_esp32c6, 0x42800000u, 128},
+        {&mm_mmu_esp32, 0x400D0000u, 77},    {&mm_mmu_esp32, 0x400E0000u, 78},  {&mm_mmu_esp32, 0x40200000u, 96},
+        {&mm_mmu_esp32, 0x403F0000u, 127},   {&mm_mmu_esp32s3, 0x42000000u, 0}, {&mm_mmu_esp32s3, 0x42400000u, 64},
+        {&mm_mmu_esp32s3, 0x43FF0000u, 511}, {&mm_mmu_esp32c3, 0x42000000u, 0}, {&mm_mmu_esp32c3, 0x42010000u, 1},
+        {&mm_mmu_esp32c3, 0x427F0000u, 127}, {&mm_mmu_esp32c6, 0x42000000u, 0}, {&mm_mmu_esp32c6, 0x42800000u, 128},
         {&mm_mmu_esp32c6, 0x42FF0000u, 255},
     };
     static const value_row_t val[] = {
-        {&mm_mmu_esp32, 0x000000u, 0x00, 0}, {&mm_mmu_esp32, 0x210000u, 0x21, 0},
+        {&mm_mmu_esp32, 0x000000u, 0x00, 0},
+        {&mm_mmu_esp32, 0x210000u, 0x21, 0},
         {&mm_mmu_esp32, 0xFF0000u, 0xFF, 0},
         /* S3: valid is 0, BIT(15) selects PSRAM */
-        {&mm_mmu_esp32s3, 0x210000u, 0x21, 0x8021}, {&mm_mmu_esp32s3, 0x000000u, 0x0000, 0x8000},
+        {&mm_mmu_esp32s3, 0x210000u, 0x21, 0x8021},
+        {&mm_mmu_esp32s3, 0x000000u, 0x0000, 0x8000},
         {&mm_mmu_esp32s3, 0x3FF0000u, 0x3FF, 0x83FF},
-        {&mm_mmu_esp32c3, 0x210000u, 0x21, 0}, {&mm_mmu_esp32c3, 0xFF0000u, 0xFF, 0},
+        {&mm_mmu_esp32c3, 0x210000u, 0x21, 0},
+        {&mm_mmu_esp32c3, 0xFF0000u, 0xFF, 0},
         /* C6: BIT(9) is valid */
-        {&mm_mmu_esp32c6, 0x000000u, 0x200, 0}, {&mm_mmu_esp32c6, 0x210000u, 0x221, 0},
+        {&mm_mmu_esp32c6, 0x000000u, 0x200, 0},
+        {&mm_mmu_esp32c6, 0x210000u, 0x221, 0},
         {&mm_mmu_esp32c6, 0xFF0000u, 0x2FF, 0},
     };
     for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++)
@@ -320,17 +329,20 @@ static int t_entry_values_match_trm_table(void) {
               idx[i].chip->name, idx[i].vaddr, idx[i].chip->entry_index(idx[i].vaddr), idx[i].index);
     for (size_t i = 0; i < sizeof val / sizeof val[0]; i++) {
         const mm_mmu_chip_t *c = val[i].chip;
-        CHECK(c->flash_entry(val[i].paddr) == val[i].flash, "%s: flash entry of 0x%x is 0x%x, want 0x%x",
-              c->name, val[i].paddr, c->flash_entry(val[i].paddr), val[i].flash);
-        if (val[i].psram) CHECK(c->psram_entry && c->psram_entry(val[i].paddr) == val[i].psram, "%s: PSRAM entry", c->name);
+        CHECK(c->flash_entry(val[i].paddr) == val[i].flash, "%s: flash entry of 0x%x is 0x%x, want 0x%x", c->name,
+              val[i].paddr, c->flash_entry(val[i].paddr), val[i].flash);
+        if (val[i].psram)
+            CHECK(c->psram_entry && c->psram_entry(val[i].paddr) == val[i].psram, "%s: PSRAM entry", c->name);
     }
     CHECK(!mm_mmu_esp32.psram_entry && !mm_mmu_esp32c3.psram_entry && !mm_mmu_esp32c6.psram_entry,
           "only the S3 runs code from PSRAM");
     CHECK(mm_mmu_esp32.invalid_entry == 0x100 && mm_mmu_esp32s3.invalid_entry == 0x4000 &&
-          mm_mmu_esp32c3.invalid_entry == 0x100 && mm_mmu_esp32c6.invalid_entry == 0, "invalid entries");
+              mm_mmu_esp32c3.invalid_entry == 0x100 && mm_mmu_esp32c6.invalid_entry == 0,
+          "invalid entries");
     CHECK(mm_mmu_esp32.window_start == 0x400D0000u && mm_mmu_esp32.window_end == 0x40400000u &&
-          mm_mmu_esp32s3.window_end == 0x44000000u && mm_mmu_esp32c3.window_end == 0x42800000u &&
-          mm_mmu_esp32c6.window_end == 0x43000000u, "windows");
+              mm_mmu_esp32s3.window_end == 0x44000000u && mm_mmu_esp32c3.window_end == 0x42800000u &&
+              mm_mmu_esp32c6.window_end == 0x43000000u,
+          "windows");
     return 1;
 }
 
@@ -408,15 +420,22 @@ static int t_error_texts_for_flash(void) {
 }
 
 static const test_t tests[] = {
-    T(t_first_load_writes_and_maps), T(t_second_load_writes_nothing),
-    T(t_switch_between_libraries_remaps_only), T(t_changed_library_rewrites_only_changed_sectors),
-    T(t_new_firmware_build_rewrites_header_only), T(t_power_cut_at_every_point_of_a_rewrite),
-    T(t_power_cut_at_every_point_of_a_first_write), T(t_write_limit_enforced),
-    T(t_unmap_makes_window_unreadable), T(t_entry_values_match_trm_table), T(t_esp32_window),
-    T(t_refuse_without_flash), T(t_refuse_bad_offsets), T(t_refuse_below_the_floor),
-    T(t_verify_failure_leaves_image_invalid), T(t_error_texts_for_flash),
+    T(t_first_load_writes_and_maps),
+    T(t_second_load_writes_nothing),
+    T(t_switch_between_libraries_remaps_only),
+    T(t_changed_library_rewrites_only_changed_sectors),
+    T(t_new_firmware_build_rewrites_header_only),
+    T(t_power_cut_at_every_point_of_a_rewrite),
+    T(t_power_cut_at_every_point_of_a_first_write),
+    T(t_write_limit_enforced),
+    T(t_unmap_makes_window_unreadable),
+    T(t_entry_values_match_trm_table),
+    T(t_esp32_window),
+    T(t_refuse_without_flash),
+    T(t_refuse_bad_offsets),
+    T(t_refuse_below_the_floor),
+    T(t_verify_failure_leaves_image_invalid),
+    T(t_error_texts_for_flash),
 };
 
-int main(int argc, char **argv) {
-    return run_tests(argc, argv, tests, sizeof tests / sizeof tests[0], setup);
-}
+int main(int argc, char **argv) { return run_tests(argc, argv, tests, sizeof tests / sizeof tests[0], setup); }

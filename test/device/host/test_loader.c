@@ -16,20 +16,21 @@
 #include "mm_storage.h"
 
 /* ---- the firmware's layout: slot "ai" with Alpha and Beta, slot "solo" with Gamma ---- */
-#define AI_TEXT 0x40090000u
-#define AI_TEXT_END 0x40091000u
-#define AI_DATA 0x3FFD0000u
-#define AI_DATA_END 0x3FFD0800u
-#define SOLO_TEXT 0x40091000u
+#define AI_TEXT       0x40090000u
+#define AI_TEXT_END   0x40091000u
+#define AI_DATA       0x3FFD0000u
+#define AI_DATA_END   0x3FFD0800u
+#define SOLO_TEXT     0x40091000u
 #define SOLO_TEXT_END 0x40091400u
-#define SOLO_DATA 0x3FFD0800u
+#define SOLO_DATA     0x3FFD0800u
 #define SOLO_DATA_END 0x3FFD0A00u
 
 static mm_slot_t slot_ai = {"ai", AI_TEXT, AI_TEXT_END, AI_DATA, AI_DATA_END, 0, 0, 0, 0, 0};
 /* solo bounds its bss separately (like a linker script whose data range excludes bss) */
-#define SOLO_BSS 0x3FFD0A00u
+#define SOLO_BSS     0x3FFD0A00u
 #define SOLO_BSS_END 0x3FFD0A40u
-static mm_slot_t slot_solo = {"solo", SOLO_TEXT, SOLO_TEXT_END, SOLO_DATA, SOLO_DATA_END, SOLO_BSS, SOLO_BSS_END, 0, 0, 0};
+static mm_slot_t slot_solo = {"solo", SOLO_TEXT, SOLO_TEXT_END, SOLO_DATA, SOLO_DATA_END, SOLO_BSS, SOLO_BSS_END, 0,
+                              0,      0};
 static mm_library_t lib_alpha = {"Alpha", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}, 0};
 static mm_library_t lib_beta = {"Beta", &slot_ai, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}, 0};
 static mm_library_t lib_gamma = {"Gamma", &slot_solo, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0, 0}}, 0};
@@ -42,7 +43,7 @@ static uint8_t alpha_code[256], beta_code[128], gamma_code[64];
 static uint8_t alpha_data[24], beta_data[13], gamma_data[8];
 #define ALPHA_CTOR1 (AI_TEXT + 0x10)
 #define ALPHA_CTOR2 (AI_TEXT + 0x40)
-#define ALPHA_BSS (AI_DATA + 0x100)
+#define ALPHA_BSS   (AI_DATA + 0x100)
 
 static void fill(uint8_t *p, uint32_t n, uint8_t seed) {
     for (uint32_t i = 0; i < n; i++) p[i] = (uint8_t)(seed + i * 7);
@@ -80,8 +81,14 @@ static void write_good_files(void) {
 /* destructor bookkeeping */
 static char dtor_log[64];
 static void dtor(void *arg) { strncat(dtor_log, (const char *)arg, sizeof dtor_log - strlen(dtor_log) - 1); }
-static void alpha_ctor1(uint32_t a) { (void)a; mm_register_destructor(dtor, "a1"); }
-static void alpha_ctor2(uint32_t a) { (void)a; mm_register_destructor(dtor, "a2"); }
+static void alpha_ctor1(uint32_t a) {
+    (void)a;
+    mm_register_destructor(dtor, "a1");
+}
+static void alpha_ctor2(uint32_t a) {
+    (void)a;
+    mm_register_destructor(dtor, "a2");
+}
 
 static void setup(void) {
     model_reset();
@@ -200,24 +207,69 @@ static int refused(const char *file, const spec_t *s, mm_err_t want, const char 
     CHECK(model.writes == writes, "memory written before the checks passed");
     CHECK(model.ncalls == calls, "a constructor was called");
     CHECK(!mm_is_loaded(lib), "refused library marked loaded");
-    CHECK(mm_is_loaded("Beta") && mem_equals(AI_TEXT, beta_code, sizeof beta_code),
-          "previous occupant lost");
+    CHECK(mm_is_loaded("Beta") && mem_equals(AI_TEXT, beta_code, sizeof beta_code), "previous occupant lost");
     CHECK_ERR(mm_verify(&ld, lib), want);
     return 1;
 }
 
-static int t_refuse_bad_magic(void) { spec_t s = alpha_e(); s.flip_header_byte = 0; return refused("Alpha_e", &s, MM_ERR_MAGIC, "Alpha"); }
-static int t_refuse_version(void) { spec_t s = alpha_e(); s.version = 2; return refused("Alpha_e", &s, MM_ERR_VERSION, "Alpha"); }
-static int t_refuse_kind(void) { spec_t s = alpha_d(); return refused("Alpha_e", &s, MM_ERR_KIND, "Alpha"); }
-static int t_refuse_header_size(void) { spec_t s = alpha_e(); s.header_size = 64; return refused("Alpha_e", &s, MM_ERR_HEADER_SIZE, "Alpha"); }
-static int t_refuse_header_crc(void) { spec_t s = alpha_e(); s.flip_header_byte = 13; return refused("Alpha_e", &s, MM_ERR_HEADER_CRC, "Alpha"); }
-static int t_refuse_other_name(void) { spec_t s = gamma_e(); return refused("Alpha_e", &s, MM_ERR_NAME, "Alpha"); }
-static int t_refuse_build_id(void) { spec_t s = alpha_d(); s.build_id[31] ^= 0x80; return refused("Alpha_d", &s, MM_ERR_BUILD_ID, "Alpha"); }
-static int t_refuse_truncated(void) { spec_t s = alpha_e(); s.cut = 4; return refused("Alpha_e", &s, MM_ERR_TRUNCATED, "Alpha"); }
-static int t_refuse_header_only_truncated(void) { spec_t s = alpha_e(); s.cut = 256 + 60; return refused("Alpha_e", &s, MM_ERR_TRUNCATED, "Alpha"); }
-static int t_refuse_trailing_bytes(void) { spec_t s = alpha_d(); s.extra = 1; return refused("Alpha_d", &s, MM_ERR_FILE_SIZE, "Alpha"); }
-static int t_refuse_payload_crc_one_byte(void) { spec_t s = alpha_e(); s.flip_payload_byte = 200; return refused("Alpha_e", &s, MM_ERR_PAYLOAD_CRC, "Alpha"); }
-static int t_refuse_data_payload_crc(void) { spec_t s = alpha_d(); s.flip_payload_byte = 3; return refused("Alpha_d", &s, MM_ERR_PAYLOAD_CRC, "Alpha"); }
+static int t_refuse_bad_magic(void) {
+    spec_t s = alpha_e();
+    s.flip_header_byte = 0;
+    return refused("Alpha_e", &s, MM_ERR_MAGIC, "Alpha");
+}
+static int t_refuse_version(void) {
+    spec_t s = alpha_e();
+    s.version = 2;
+    return refused("Alpha_e", &s, MM_ERR_VERSION, "Alpha");
+}
+static int t_refuse_kind(void) {
+    spec_t s = alpha_d();
+    return refused("Alpha_e", &s, MM_ERR_KIND, "Alpha");
+}
+static int t_refuse_header_size(void) {
+    spec_t s = alpha_e();
+    s.header_size = 64;
+    return refused("Alpha_e", &s, MM_ERR_HEADER_SIZE, "Alpha");
+}
+static int t_refuse_header_crc(void) {
+    spec_t s = alpha_e();
+    s.flip_header_byte = 13;
+    return refused("Alpha_e", &s, MM_ERR_HEADER_CRC, "Alpha");
+}
+static int t_refuse_other_name(void) {
+    spec_t s = gamma_e();
+    return refused("Alpha_e", &s, MM_ERR_NAME, "Alpha");
+}
+static int t_refuse_build_id(void) {
+    spec_t s = alpha_d();
+    s.build_id[31] ^= 0x80;
+    return refused("Alpha_d", &s, MM_ERR_BUILD_ID, "Alpha");
+}
+static int t_refuse_truncated(void) {
+    spec_t s = alpha_e();
+    s.cut = 4;
+    return refused("Alpha_e", &s, MM_ERR_TRUNCATED, "Alpha");
+}
+static int t_refuse_header_only_truncated(void) {
+    spec_t s = alpha_e();
+    s.cut = 256 + 60;
+    return refused("Alpha_e", &s, MM_ERR_TRUNCATED, "Alpha");
+}
+static int t_refuse_trailing_bytes(void) {
+    spec_t s = alpha_d();
+    s.extra = 1;
+    return refused("Alpha_d", &s, MM_ERR_FILE_SIZE, "Alpha");
+}
+static int t_refuse_payload_crc_one_byte(void) {
+    spec_t s = alpha_e();
+    s.flip_payload_byte = 200;
+    return refused("Alpha_e", &s, MM_ERR_PAYLOAD_CRC, "Alpha");
+}
+static int t_refuse_data_payload_crc(void) {
+    spec_t s = alpha_d();
+    s.flip_payload_byte = 3;
+    return refused("Alpha_d", &s, MM_ERR_PAYLOAD_CRC, "Alpha");
+}
 static int t_refuse_code_too_big(void) {
     static uint8_t big[AI_TEXT_END - AI_TEXT + 4];
     spec_t s = spec("Alpha", 'E', AI_TEXT, big, sizeof big);
@@ -228,14 +280,47 @@ static int t_refuse_data_too_big(void) {
     spec_t s = spec("Alpha", 'D', AI_DATA, big, sizeof big);
     return refused("Alpha_d", &s, MM_ERR_TOO_BIG, "Alpha");
 }
-static int t_refuse_code_outside_slot(void) { spec_t s = alpha_e(); s.load = SOLO_TEXT; return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
-static int t_refuse_code_straddling_slot_end(void) { spec_t s = alpha_e(); s.load = AI_TEXT_END - 128; return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
-static int t_refuse_code_wraparound(void) { spec_t s = alpha_e(); s.load = 0xFFFFFF00u; return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
-static int t_refuse_data_outside_slot(void) { spec_t s = alpha_d(); s.load = AI_DATA - 4; s.ctor_count = 0; return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
-static int t_refuse_bss_outside_slot(void) { spec_t s = alpha_d(); s.bss_addr = AI_DATA_END - 16; return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha"); }
-static int t_refuse_bss_past_separate_bss_range(void) { spec_t s = gamma_d(); s.bss_len = 0x44; return refused("Gamma_d", &s, MM_ERR_OUT_OF_SLOT, "Gamma"); }
-static int t_refuse_unaligned_code(void) { spec_t s = alpha_e(); s.load = AI_TEXT + 2; return refused("Alpha_e", &s, MM_ERR_ALIGN, "Alpha"); }
-static int t_refuse_ctor_table_outside_payload(void) { spec_t s = alpha_d(); s.ctor_addr = AI_DATA + 20; return refused("Alpha_d", &s, MM_ERR_CTOR_RANGE, "Alpha"); }
+static int t_refuse_code_outside_slot(void) {
+    spec_t s = alpha_e();
+    s.load = SOLO_TEXT;
+    return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha");
+}
+static int t_refuse_code_straddling_slot_end(void) {
+    spec_t s = alpha_e();
+    s.load = AI_TEXT_END - 128;
+    return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha");
+}
+static int t_refuse_code_wraparound(void) {
+    spec_t s = alpha_e();
+    s.load = 0xFFFFFF00u;
+    return refused("Alpha_e", &s, MM_ERR_OUT_OF_SLOT, "Alpha");
+}
+static int t_refuse_data_outside_slot(void) {
+    spec_t s = alpha_d();
+    s.load = AI_DATA - 4;
+    s.ctor_count = 0;
+    return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha");
+}
+static int t_refuse_bss_outside_slot(void) {
+    spec_t s = alpha_d();
+    s.bss_addr = AI_DATA_END - 16;
+    return refused("Alpha_d", &s, MM_ERR_OUT_OF_SLOT, "Alpha");
+}
+static int t_refuse_bss_past_separate_bss_range(void) {
+    spec_t s = gamma_d();
+    s.bss_len = 0x44;
+    return refused("Gamma_d", &s, MM_ERR_OUT_OF_SLOT, "Gamma");
+}
+static int t_refuse_unaligned_code(void) {
+    spec_t s = alpha_e();
+    s.load = AI_TEXT + 2;
+    return refused("Alpha_e", &s, MM_ERR_ALIGN, "Alpha");
+}
+static int t_refuse_ctor_table_outside_payload(void) {
+    spec_t s = alpha_d();
+    s.ctor_addr = AI_DATA + 20;
+    return refused("Alpha_d", &s, MM_ERR_CTOR_RANGE, "Alpha");
+}
 static int t_refuse_missing_file(void) {
     char p[600];
     CHECK_ERR(mm_load(&ld, "Beta"), MM_OK);
@@ -366,7 +451,10 @@ static int t_file_changed_between_verify_and_copy(void) {
 }
 
 static int lazy_calls;
-static int fake_lib_fn(int a) { lazy_calls++; return a + 1; }
+static int fake_lib_fn(int a) {
+    lazy_calls++;
+    return a + 1;
+}
 MM_LAZY(Gamma, int, fake_lib_fn, (int a), (a), -1)
 /* a library function named like our API: its wrapper is mm_lazy_load, not mm_load */
 static int load(int a) { return a * 2; }
@@ -419,24 +507,47 @@ static int t_model_faults_on_byte_store_to_iram(void) {
 }
 
 static const test_t tests[] = {
-    T(t_load_copies_code_data_zeroes_bss_runs_ctors), T(t_ctors_table_reversed_flag),
-    T(t_ctors_markers_skipped), T(t_slot_eviction_and_swap_back),
-    T(t_unload_runs_destructors_and_poisons_code), T(t_refuse_bad_magic), T(t_refuse_version),
-    T(t_refuse_kind), T(t_refuse_header_size), T(t_refuse_header_crc), T(t_refuse_other_name),
-    T(t_refuse_build_id), T(t_refuse_truncated), T(t_refuse_header_only_truncated),
-    T(t_refuse_trailing_bytes), T(t_refuse_payload_crc_one_byte), T(t_refuse_data_payload_crc),
-    T(t_refuse_code_too_big), T(t_refuse_data_too_big), T(t_refuse_code_outside_slot),
-    T(t_refuse_code_straddling_slot_end), T(t_refuse_code_wraparound),
-    T(t_refuse_data_outside_slot), T(t_refuse_bss_outside_slot), T(t_refuse_bss_past_separate_bss_range), T(t_refuse_unaligned_code),
-    T(t_refuse_ctor_table_outside_payload), T(t_refuse_missing_file), T(t_refuse_unknown_library),
-    T(t_refuse_when_firmware_not_split), T(t_refuse_code_region_of_chip),
-    T(t_refuse_ctor_pointing_outside_code), T(t_refuse_ctor_outside_code_in_unaligned_payload),
-    T(t_refuse_ctors_without_call_hook), T(t_markers_only_load_without_call_hook),
-    T(t_folder_too_long_is_an_error), T(t_short_reads_load_correctly),
-    T(t_file_changed_between_verify_and_copy), T(t_lazy_wrapper_loads_on_first_call),
-    T(t_error_texts), T(t_model_faults_on_byte_store_to_iram),
+    T(t_load_copies_code_data_zeroes_bss_runs_ctors),
+    T(t_ctors_table_reversed_flag),
+    T(t_ctors_markers_skipped),
+    T(t_slot_eviction_and_swap_back),
+    T(t_unload_runs_destructors_and_poisons_code),
+    T(t_refuse_bad_magic),
+    T(t_refuse_version),
+    T(t_refuse_kind),
+    T(t_refuse_header_size),
+    T(t_refuse_header_crc),
+    T(t_refuse_other_name),
+    T(t_refuse_build_id),
+    T(t_refuse_truncated),
+    T(t_refuse_header_only_truncated),
+    T(t_refuse_trailing_bytes),
+    T(t_refuse_payload_crc_one_byte),
+    T(t_refuse_data_payload_crc),
+    T(t_refuse_code_too_big),
+    T(t_refuse_data_too_big),
+    T(t_refuse_code_outside_slot),
+    T(t_refuse_code_straddling_slot_end),
+    T(t_refuse_code_wraparound),
+    T(t_refuse_data_outside_slot),
+    T(t_refuse_bss_outside_slot),
+    T(t_refuse_bss_past_separate_bss_range),
+    T(t_refuse_unaligned_code),
+    T(t_refuse_ctor_table_outside_payload),
+    T(t_refuse_missing_file),
+    T(t_refuse_unknown_library),
+    T(t_refuse_when_firmware_not_split),
+    T(t_refuse_code_region_of_chip),
+    T(t_refuse_ctor_pointing_outside_code),
+    T(t_refuse_ctor_outside_code_in_unaligned_payload),
+    T(t_refuse_ctors_without_call_hook),
+    T(t_markers_only_load_without_call_hook),
+    T(t_folder_too_long_is_an_error),
+    T(t_short_reads_load_correctly),
+    T(t_file_changed_between_verify_and_copy),
+    T(t_lazy_wrapper_loads_on_first_call),
+    T(t_error_texts),
+    T(t_model_faults_on_byte_store_to_iram),
 };
 
-int main(int argc, char **argv) {
-    return run_tests(argc, argv, tests, sizeof tests / sizeof tests[0], setup);
-}
+int main(int argc, char **argv) { return run_tests(argc, argv, tests, sizeof tests / sizeof tests[0], setup); }

@@ -77,15 +77,24 @@ static void puthex(uint32_t u) {
 /* ---- the card, counting the bytes the loader reads from it ---------------------------- */
 static mm_storage_t card;
 static uint32_t card_bytes;
-static void *card_open(void *ctx, const char *path) { (void)ctx; return card.ops->open(card.ctx, path); }
-static int32_t card_size(void *ctx, void *f) { (void)ctx; return card.ops->size(card.ctx, f); }
+static void *card_open(void *ctx, const char *path) {
+    (void)ctx;
+    return card.ops->open(card.ctx, path);
+}
+static int32_t card_size(void *ctx, void *f) {
+    (void)ctx;
+    return card.ops->size(card.ctx, f);
+}
 static int32_t card_read(void *ctx, void *f, void *buf, uint32_t n) {
     (void)ctx;
     int32_t got = card.ops->read(card.ctx, f, buf, n);
     if (got > 0) card_bytes += (uint32_t)got;
     return got;
 }
-static void card_close(void *ctx, void *f) { (void)ctx; card.ops->close(card.ctx, f); }
+static void card_close(void *ctx, void *f) {
+    (void)ctx;
+    card.ops->close(card.ctx, f);
+}
 static const mm_storage_ops_t counting_ops = {card_open, card_size, card_read, card_close};
 
 static mm_flash_semihost_t sh;
@@ -93,8 +102,11 @@ static mm_loader_t ld;
 
 typedef unsigned (*entry_fn)(unsigned);
 static entry_fn entry_of(const char *lib) {
-    return str_eq(lib, "BigModel") ? big_entry : str_eq(lib, "Small") ? small_entry : str_eq(lib, "RamModel") ? ram_entry
-         : str_eq(lib, "RamOther") ? ram_other_entry : 0;
+    return str_eq(lib, "BigModel")   ? big_entry
+           : str_eq(lib, "Small")    ? small_entry
+           : str_eq(lib, "RamModel") ? ram_entry
+           : str_eq(lib, "RamOther") ? ram_other_entry
+                                     : 0;
 }
 
 static void load(const char *lib) {
@@ -148,7 +160,8 @@ int main(void) {
     card = mm_storage_semihost();
     mm_storage_t counting = {&counting_ops, 0};
     puts_("init: "), puts_(mm_errname(mm_loader_init(&ld, &counting, "mm", 0, 0))), puts_("\n");
-    mm_err_t e = mm_flash_semihost_init(&sh, "mmlib.bin", (uintptr_t)fw_flash_window_start, (uintptr_t)fw_flash_window_end);
+    mm_err_t e =
+        mm_flash_semihost_init(&sh, "mmlib.bin", (uintptr_t)fw_flash_window_start, (uintptr_t)fw_flash_window_end);
     puts_("flash: "), puts_(mm_errname(e)), puts_(" window "), puthex((uint32_t)(uintptr_t)fw_flash_window_start);
     puts_("-"), puthex((uint32_t)(uintptr_t)fw_flash_window_end), puts_("\n");
     puts_("attach: "), puts_(mm_errname(mm_loader_attach_flash(&ld, &sh.flash))), puts_("\n");

@@ -10,7 +10,7 @@
 #include "mm_loader.h"
 #include "mm_storage.h"
 
-#define WINDOW 0x80800000u /* 64 KB aligned RAM of the virt board, above the firmware */
+#define WINDOW     0x80800000u /* 64 KB aligned RAM of the virt board, above the firmware */
 #define WINDOW_END (WINDOW + 0x40000u)
 
 static uint8_t slot_data[64];

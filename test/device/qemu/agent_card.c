@@ -8,16 +8,16 @@
 #include "mm_semihost.h"
 #include <stdint.h>
 
-#define FD_OF(file) ((int32_t)(intptr_t)(file) - 1) /* fd 0 is valid: store fd + 1 */
+#define FD_OF(file) ((int32_t)(intptr_t)(file)-1) /* fd 0 is valid: store fd + 1 */
 #define FILE_OF(fd) ((void *)(intptr_t)((fd) + 1))
 
 static int32_t h_open(const char *path, int mode) {
     return mm_sh_open(path, mode == MM_FS_READ ? MM_SH_READ : mode == MM_FS_WRITE ? MM_SH_WRITE : MM_SH_APPEND);
 }
-#define h_read mm_sh_read
+#define h_read  mm_sh_read
 #define h_write mm_sh_write
 #define h_close mm_sh_close
-#define h_size mm_sh_size
+#define h_size  mm_sh_size
 
 static int h_remove(const char *path) {
     if (MM_SH_HAS_RENAME) return mm_sh_remove(path) == 0 ? 0 : -MM_AGENT_IO;
@@ -95,7 +95,7 @@ static int card_df(void *ctx, uint64_t *total, uint64_t *used) {
     return 0;
 }
 
-static const mm_agent_fs_t card = {0, card_open, card_read, card_write, card_close, card_stat,
-                                   card_remove, card_rename, card_mkdir, card_list, card_df};
+static const mm_agent_fs_t card = {0,           card_open,   card_read,  card_write, card_close, card_stat,
+                                   card_remove, card_rename, card_mkdir, card_list,  card_df};
 
 const mm_agent_fs_t *agent_card_semihost(void) { return &card; }

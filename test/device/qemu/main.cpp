@@ -250,9 +250,14 @@ extern "C" int main(void) {
     fw_puts("scenario ");
     fw_puts(scenario);
     fw_puts("\n");
-    int rc = eq(scenario, "basic") ? basic() : eq(scenario, "swap") ? swap() : eq(scenario, "cpp") ? cpp()
-           : eq(scenario, "noload") ? noload() : eq(scenario, "after_unload") ? after_unload()
-           : eq(scenario, "refuse") ? refuse() : eq(scenario, "upload") ? upload() : 2;
+    int rc = eq(scenario, "basic")          ? basic()
+             : eq(scenario, "swap")         ? swap()
+             : eq(scenario, "cpp")          ? cpp()
+             : eq(scenario, "noload")       ? noload()
+             : eq(scenario, "after_unload") ? after_unload()
+             : eq(scenario, "refuse")       ? refuse()
+             : eq(scenario, "upload")       ? upload()
+                                            : 2;
     fw_puts("exit ");
     fw_putnum(rc);
     fw_puts("\n");

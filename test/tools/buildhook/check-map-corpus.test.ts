@@ -4,7 +4,7 @@
 // else a component archive no ESP-IDF placement rule names) it warns truly and still exits 0.
 // (An archive ESP-IDF keeps in IRAM, such as freertos, is refused: see test/tools/link.)
 import { describe, expect, it } from 'vitest';
-import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases, reportMissingCorpus } from '../../helpers/corpus';
 import { esp32mm } from '../../helpers/tools';
 import { readFileSync } from 'node:fs';
 
@@ -14,7 +14,9 @@ import { readFileSync } from 'node:fs';
  */
 function linkedFlashLibrary(map: string): string {
   if (map.includes('libmain.a(')) return 'main';
-  const candidate = ['vfs', 'nvs_flash', 'console', 'cxx', 'pthread', 'driver'].find((n) => map.includes(`lib${n}.a(`) && !map.includes(`*lib${n}.a:`));
+  const candidate = ['vfs', 'nvs_flash', 'console', 'cxx', 'pthread', 'driver'].find(
+    (n) => map.includes(`lib${n}.a(`) && !map.includes(`*lib${n}.a:`),
+  );
   if (!candidate) throw new Error('no flash-only component archive in this map');
   return candidate;
 }

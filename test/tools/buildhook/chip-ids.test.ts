@@ -19,7 +19,19 @@ afterAll(() => {
 
 const fragmentFor = (chip: string) => {
   const out = join(work, `fragment-${chip.replace(/\W/g, '_')}.ld`);
-  const r = esp32mm(['fragment', '--chip', chip, '--libs', HOOK_LIBS.join(','), '--slot', 'ai: TinyClassifier ImageFilters', '--ctors', 'ctors', '-o', out]);
+  const r = esp32mm([
+    'fragment',
+    '--chip',
+    chip,
+    '--libs',
+    HOOK_LIBS.join(','),
+    '--slot',
+    'ai: TinyClassifier ImageFilters',
+    '--ctors',
+    'ctors',
+    '-o',
+    out,
+  ]);
   expect(r.status, r.stderr).toBe(0);
   return readFileSync(out, 'utf8');
 };

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newProject, scons } from './scons-run';
 import { removeScratch } from './xtensa';
 
-const MEMPROT_ON = '#pragma once\n#define CONFIG_IDF_TARGET "esp32"\n#define CONFIG_ESP_SYSTEM_MEMPROT_FEATURE 1\n#define CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK 1\n';
+const MEMPROT_ON =
+  '#pragma once\n#define CONFIG_IDF_TARGET "esp32"\n#define CONFIG_ESP_SYSTEM_MEMPROT_FEATURE 1\n#define CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK 1\n';
 const MEMPROT_OFF = '#pragma once\n#define CONFIG_IDF_TARGET "esp32"\n';
 
 function useFramework(project: string, framework: string): void {
@@ -31,7 +32,9 @@ describe('the build doctor in the hook', () => {
     expect(r.status, out).not.toBe(0);
     expect(existsSync(join(project, '.pio/build/esp32dev/firmware.elf'))).toBe(true); // linked first
     expect(out).toContain(`sdkconfig: ${join(config, 'sdkconfig.h')}`);
-    expect(out).toMatch(/error: ESP32: memory protection is on \(CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=y, locked by CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK=y/);
+    expect(out).toMatch(
+      /error: ESP32: memory protection is on \(CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=y, locked by CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK=y/,
+    );
     expect(out).toContain('fix: turn CONFIG_ESP_SYSTEM_MEMPROT_FEATURE off');
     expect(out).toContain('"# CONFIG_ESP_SYSTEM_MEMPROT_FEATURE is not set" to sdkconfig.defaults');
     expect(r.stderr).toContain('esp32mm: error: the build doctor (esp32mm doctor) failed');
@@ -48,7 +51,7 @@ describe('the build doctor in the hook', () => {
     expect(existsSync(join(project, 'sd/mm/TinyClassifier_e'))).toBe(true);
   });
 
-  it("Arduino: the precompiled sdkconfig.h found through the include path (the first folder that has one); the fix says what still works", () => {
+  it('Arduino: the precompiled sdkconfig.h found through the include path (the first folder that has one); the fix says what still works', () => {
     const project = newProject();
     const [sdk, other] = ['sdk/include/config', 'sdk/include/other'].map((d) => join(project, d));
     mkdirSync(sdk, { recursive: true });
@@ -84,11 +87,16 @@ describe('the build doctor in the hook', () => {
     writeFileSync(join(flags, 'includes'), `"-I${join(sdk, 'include/none')}" @"${join(flags, 'more includes')}"\n`);
     writeFileSync(join(flags, 'more includes'), '-iwithprefixbefore esp_system/config\n');
     mkdirSync(join(sdk, 'include/none'), { recursive: true });
-    const r = scons(project, { MM_CCFLAGS: JSON.stringify([`-iprefix${join(sdk, 'include')}/`, `@${join(flags, 'includes')}`]), MM_CPPPATH: decoy });
+    const r = scons(project, {
+      MM_CCFLAGS: JSON.stringify([`-iprefix${join(sdk, 'include')}/`, `@${join(flags, 'includes')}`]),
+      MM_CPPPATH: decoy,
+    });
     const out = r.stdout + r.stderr;
     expect(r.status, out).not.toBe(0);
     expect(out).toContain(`--sdkconfig "${join(config, 'sdkconfig.h')}"`); // quoted: the path has a space
-    expect(out).toContain(`memory protection is on (CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=y, locked by CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK=y, ${join(config, 'sdkconfig.h')})`);
+    expect(out).toContain(
+      `memory protection is on (CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=y, locked by CONFIG_ESP_SYSTEM_MEMPROT_FEATURE_LOCK=y, ${join(config, 'sdkconfig.h')})`,
+    );
   });
 
   it('Arduino without any sdkconfig.h on the include path: builds, and says memory protection was not checked', () => {

@@ -17,26 +17,61 @@ afterAll(removeScratch);
 const FRAMEWORK = join(REPO, 'examples/esp32cam-ai/tools/framework-sim');
 const DEFINES = 'ARDUINO_ESP32CAM ARDUINO_ARCH_ESP32 ESP32 ESP_PLATFORM ARDUINO=10812 MM_NO_STDIO';
 const EXAMPLES = [
-  { dir: 'examples/esp32cam-ai', libs: ['TinyClassifier', 'ImageFilters'], init: ['--slot', 'ai:TinyClassifier,ImageFilters'], includes: 'response' },
+  {
+    dir: 'examples/esp32cam-ai',
+    libs: ['TinyClassifier', 'ImageFilters'],
+    init: ['--slot', 'ai:TinyClassifier,ImageFilters'],
+    includes: 'response',
+  },
   { dir: 'firmware/examples/SdCardClassifier', libs: ['TinyClassifier'], init: [], includes: 'cpppath' },
 ];
 
 describe.each(EXAMPLES)('$dir: init, then a build', ({ dir, libs, init, includes }) => {
   const project = scratch('esp32mm-example-build-');
-  cpSync(join(REPO, dir), project, { recursive: true, filter: (p) => !p.includes('/.pio') && !p.includes('/tools/') && !p.endsWith('/sd') });
+  cpSync(join(REPO, dir), project, {
+    recursive: true,
+    filter: (p) => !p.includes('/.pio') && !p.includes('/tools/') && !p.endsWith('/sd'),
+  });
   let build: ReturnType<typeof scons>;
 
   it('init accepts the example and vendors the device library', () => {
-    const r = esp32mm(['init', project, '--env', 'esp32cam', '--libs', libs.join(','), ...init, '--storage', 'sd', '--code', 'iram', '--data', 'dram', '--dir', '/mm']);
+    const r = esp32mm([
+      'init',
+      project,
+      '--env',
+      'esp32cam',
+      '--libs',
+      libs.join(','),
+      ...init,
+      '--storage',
+      'sd',
+      '--code',
+      'iram',
+      '--data',
+      'dram',
+      '--dir',
+      '/mm',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(project, 'lib/ESP32MemoryManager/src/mm_loader.c'))).toBe(true);
   });
 
   it(`builds with the ${includes === 'response' ? 'include folders in a response file' : 'include folders in CPPPATH'}: links, runs the doctor, splits every library into sd/mm`, () => {
-    build = scons(project, { MM_ENV: 'esp32cam', MM_FRAMEWORK: FRAMEWORK, MM_LD_DIR: undefined, MM_CPPDEFINES: DEFINES, MM_INCLUDES_VIA: includes });
+    build = scons(project, {
+      MM_ENV: 'esp32cam',
+      MM_FRAMEWORK: FRAMEWORK,
+      MM_LD_DIR: undefined,
+      MM_CPPDEFINES: DEFINES,
+      MM_INCLUDES_VIA: includes,
+    });
     expect(build.status, build.stdout + build.stderr).toBe(0);
-    for (const lib of libs) for (const suffix of ['_e', '_d']) expect(existsSync(join(project, 'sd/mm', lib + suffix)), lib + suffix).toBe(true);
-    expect(JSON.parse(readFileSync(join(project, 'sd/mm/manifest.json'), 'utf8')).libraries.map((l: { name: string }) => l.name).sort()).toEqual([...libs].sort());
+    for (const lib of libs)
+      for (const suffix of ['_e', '_d']) expect(existsSync(join(project, 'sd/mm', lib + suffix)), lib + suffix).toBe(true);
+    expect(
+      JSON.parse(readFileSync(join(project, 'sd/mm/manifest.json'), 'utf8'))
+        .libraries.map((l: { name: string }) => l.name)
+        .sort(),
+    ).toEqual([...libs].sort());
     expect(build.stdout).toContain(`--sdkconfig ${join(FRAMEWORK, 'include/sdkconfig.h')}`);
     if (includes === 'response') {
       expect(build.stdout).toMatch(new RegExp(`-iprefix${FRAMEWORK}/ @\\S+/flags/includes`));
@@ -44,7 +79,7 @@ describe.each(EXAMPLES)('$dir: init, then a build', ({ dir, libs, init, includes
     }
   });
 
-  it('compiled the device library from the project\'s lib/ESP32MemoryManager/src, linked as loose objects (libArchive: false)', () => {
+  it("compiled the device library from the project's lib/ESP32MemoryManager/src, linked as loose objects (libArchive: false)", () => {
     const compiled = build.stdout.split('\n').filter((l) => l.includes('mm_loader.c') && / -c /.test(l));
     expect(compiled).toHaveLength(1);
     // SCons runs in the project folder and names sources relative to it: the project's copy.

@@ -7,7 +7,10 @@ import { REPO, esp32mm, tempDir } from '../../helpers/tools';
 
 const HOOK_TEMPLATE = join(REPO, 'firmware/extra_script/memory_manager.py');
 const EXAMPLES = [
-  { dir: 'examples/esp32cam-ai', init: ['--env', 'esp32cam', '--libs', 'TinyClassifier,ImageFilters', '--slot', 'ai:TinyClassifier,ImageFilters'] },
+  {
+    dir: 'examples/esp32cam-ai',
+    init: ['--env', 'esp32cam', '--libs', 'TinyClassifier,ImageFilters', '--slot', 'ai:TinyClassifier,ImageFilters'],
+  },
   { dir: 'firmware/examples/SdCardClassifier', init: ['--env', 'esp32cam', '--libs', 'TinyClassifier'] },
 ];
 const work = tempDir('esp32mm-examples-init-');

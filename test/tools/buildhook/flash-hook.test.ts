@@ -14,11 +14,26 @@ const TABLE = 'nvs, data, nvs, 0x9000, 0x6000,\nphy_init, data, phy, 0xf000, 0x1
 function flashProject(): string {
   const dir = scratch('esp32mm-flashhook-');
   cpSync(PROJECT, dir, { recursive: true });
-  const ini = readFileSync(join(LD_DIR, '../platformio/hook-esp32.ini'), 'utf8')
-    .replace('board = esp32dev', 'board = esp32dev\nboard_build.partitions = partitions.csv\nboard_upload.flash_size = 4MB');
+  const ini = readFileSync(join(LD_DIR, '../platformio/hook-esp32.ini'), 'utf8').replace(
+    'board = esp32dev',
+    'board = esp32dev\nboard_build.partitions = partitions.csv\nboard_upload.flash_size = 4MB',
+  );
   writeFileSync(join(dir, 'platformio.ini'), ini);
   writeFileSync(join(dir, 'partitions.csv'), TABLE);
-  const r = esp32mm(['init', dir, '--env', 'esp32dev', '--libs', HOOK_LIBS.join(','), '--storage', 'sd', '--slot', 'ai(flash):TinyClassifier,ImageFilters', '--chip', 'esp32']);
+  const r = esp32mm([
+    'init',
+    dir,
+    '--env',
+    'esp32dev',
+    '--libs',
+    HOOK_LIBS.join(','),
+    '--storage',
+    'sd',
+    '--slot',
+    'ai(flash):TinyClassifier,ImageFilters',
+    '--chip',
+    'esp32',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   expect(r.stdout).toContain('Added the library partition for flash slots');
   return dir;
@@ -39,7 +54,9 @@ describe('build hook with a flash slot', () => {
     expect(secs.get('.mm.TinyClassifier.text')!.vma).toBe(0x400d0000 + 0x180000); // 0x40250000
     expect(secs.get('.mm.ImageFilters.text')!.vma).toBe(0x40250000);
     expect(secs.get('.mm.Filters.text')!.vma).toBeLessThan(0x400d0000); // its own RAM slot
-    const manifest = JSON.parse(readFileSync(join(dir, 'sd/mm/manifest.json'), 'utf8')) as { libraries: { name: string; code?: string; flashOffset?: string }[] };
+    const manifest = JSON.parse(readFileSync(join(dir, 'sd/mm/manifest.json'), 'utf8')) as {
+      libraries: { name: string; code?: string; flashOffset?: string }[];
+    };
     expect(manifest.libraries.find((l) => l.name === 'TinyClassifier')).toMatchObject({ code: 'flash', flashOffset: '0x00010000' });
     expect(manifest.libraries.find((l) => l.name === 'Filters')).not.toHaveProperty('code');
   });

@@ -27,7 +27,6 @@ beforeAll(() => {
 
 const archives = () => [built.main, ...LIBS.map((l) => built.archives[l])];
 
-
 afterAll(removeScratch);
 describe('fragment given first (-T esp32mm.ld -T memory.ld -T sections.ld)', () => {
   let elf: string;
@@ -36,7 +35,9 @@ describe('fragment given first (-T esp32mm.ld -T memory.ld -T sections.ld)', () 
     const r = link(work, 'fw', [fragment, 'memory.ld', 'sections.ld'], archives());
     expect(r.status, r.stderr).toBe(0);
     // The only complaints: regions named before memory.ld declares them (harmless).
-    const other = r.stderr.split('\n').filter((l) => l.trim() && !/memory region `\w+' not declared|redeclaration of memory region/.test(l));
+    const other = r.stderr
+      .split('\n')
+      .filter((l) => l.trim() && !/memory region `\w+' not declared|redeclaration of memory region/.test(l));
     expect(other).toEqual([]);
     ({ elf, map } = r);
   });
@@ -116,7 +117,14 @@ describe('fragment given first (-T esp32mm.ld -T memory.ld -T sections.ld)', () 
     for (const name of loadableMm) {
       const rows = mapping.filter((l) => l.split(/\s+/).includes(name));
       expect(rows.length, name).toBe(1);
-      expect(rows[0].trim().split(/\s+/).slice(1).filter((n) => secs.get(n)?.loadable), rows[0]).toEqual([name]);
+      expect(
+        rows[0]
+          .trim()
+          .split(/\s+/)
+          .slice(1)
+          .filter((n) => secs.get(n)?.loadable),
+        rows[0],
+      ).toEqual([name]);
     }
   });
 
@@ -127,10 +135,18 @@ describe('fragment given first (-T esp32mm.ld -T memory.ld -T sections.ld)', () 
     writeFileSync(extra, 'int iram_value __attribute__((used, section(".iram.data"))) = 42;\n');
     runOk(`${X}gcc`, ['-c', extra, '-o', join(work, 'iram_data.o')]);
     // Also without the framework's empty .iram0.text_end marker in between.
-    const noMarker = readFileSync(join(LD_DIR, 'sections.ld'), 'utf8').replace(/\.iram0\.text_end \(NOLOAD\) :\s*\{[^}]*\} > iram0_0_seg/, '');
+    const noMarker = readFileSync(join(LD_DIR, 'sections.ld'), 'utf8').replace(
+      /\.iram0\.text_end \(NOLOAD\) :\s*\{[^}]*\} > iram0_0_seg/,
+      '',
+    );
     writeFileSync(join(work, 'sections-nomarker.ld'), noMarker);
     for (const sections of ['sections.ld', join(work, 'sections-nomarker.ld')]) {
-      const r = link(work, 'fw-iramdata', [fragment, 'memory.ld', sections], [...archives(), join(work, 'iram_data.o'), '-Wl,--undefined=iram_value']);
+      const r = link(
+        work,
+        'fw-iramdata',
+        [fragment, 'memory.ld', sections],
+        [...archives(), join(work, 'iram_data.o'), '-Wl,--undefined=iram_value'],
+      );
       expect(r.status, r.stderr).toBe(0);
       const secs = sectionsOf(r.elf);
       const iramData = secs.get('.iram0.data')!;
@@ -173,7 +189,12 @@ describe('when a rule loses', () => {
   });
 
   it('reports a library that is not in the link at all', () => {
-    const r = link(work, 'nolib', [fragment, 'memory.ld', 'sections.ld'], [built.main, built.archives.TinyClassifier, built.archives.ImageFilters, built.archives.Filters]);
+    const r = link(
+      work,
+      'nolib',
+      [fragment, 'memory.ld', 'sections.ld'],
+      [built.main, built.archives.TinyClassifier, built.archives.ImageFilters, built.archives.Filters],
+    );
     const w = checkLinkMap(readFileSync(r.map, 'utf8'), [...LIBS, 'Missing']).filter((x) => x.kind === 'not-linked');
     expect(w.map((x) => x.lib)).toEqual(['Missing']);
   });
@@ -209,7 +230,8 @@ describe('data in PSRAM behind an S3-style .ext_ram.dummy', () => {
   it('comes after the skipped flash-rodata window', () => {
     // ESP32-S2/S3 scripts first skip the part of the shared window used by flash rodata.
     const s3 = join(work, 'sections-s3.ld');
-    const dummy = '  .ext_ram.dummy (NOLOAD) :\n  {\n    . = ORIGIN(extern_ram_seg);\n    . = . + 0x10000;\n  } > extern_ram_seg\n\n  .ext_ram.bss (NOLOAD) :';
+    const dummy =
+      '  .ext_ram.dummy (NOLOAD) :\n  {\n    . = ORIGIN(extern_ram_seg);\n    . = . + 0x10000;\n  } > extern_ram_seg\n\n  .ext_ram.bss (NOLOAD) :';
     writeFileSync(s3, readFileSync(join(LD_DIR, 'sections.ld'), 'utf8').replace('  .ext_ram.bss (NOLOAD) :', dummy));
     const psram = join(work, 'esp32mm-psram-s3.ld');
     writeFileSync(psram, generateFragment(validateLinkConfig({ chip: 'esp32s3', libs: LIBS, data: 'psram' })));
@@ -228,15 +250,27 @@ describe('static destructors (the build hook links with --wrap=__cxa_atexit)', (
     const dir = join(work, 'dtors');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'logger.cpp'), 'struct Logger { int open; Logger() : open(1) {} ~Logger() { open = 0; } };\nLogger logger;\n');
-    writeFileSync(join(dir, 'libc.c'), 'void *__dso_handle;\nint __cxa_atexit(void (*fn)(void *), void *arg, void *dso) { (void)fn; (void)arg; (void)dso; return 0; }\n');
-    runOk(`${X}g++`, ['-mlongcalls', '-fuse-cxa-atexit', '-fno-exceptions', '-fno-rtti', '-c', join(dir, 'logger.cpp'), '-o', join(dir, 'logger.o')]);
+    writeFileSync(
+      join(dir, 'libc.c'),
+      'void *__dso_handle;\nint __cxa_atexit(void (*fn)(void *), void *arg, void *dso) { (void)fn; (void)arg; (void)dso; return 0; }\n',
+    );
+    runOk(`${X}g++`, [
+      '-mlongcalls',
+      '-fuse-cxa-atexit',
+      '-fno-exceptions',
+      '-fno-rtti',
+      '-c',
+      join(dir, 'logger.cpp'),
+      '-o',
+      join(dir, 'logger.o'),
+    ]);
     runOk(`${X}gcc`, ['-mlongcalls', '-c', join(dir, 'libc.c'), '-o', join(dir, 'libc.o')]);
     runOk(`${X}ar`, ['rcs', join(dir, 'libcstub.a'), join(dir, 'libc.o')]);
     expect(runOk(`${X}nm`, [join(dir, 'logger.o')])).toMatch(/U __cxa_atexit/);
     inputs = [...archives(), join(dir, 'logger.o'), join(dir, 'libcstub.a'), '-Wl,--wrap=__cxa_atexit'];
   });
 
-  it('without the device library, the wrapper is the C library\'s __cxa_atexit and the link succeeds', () => {
+  it("without the device library, the wrapper is the C library's __cxa_atexit and the link succeeds", () => {
     const r = link(work, 'dtors-plain', [fragment, 'memory.ld', 'sections.ld'], inputs);
     expect(r.status, r.stderr).toBe(0);
     const syms = symbolsOf(r.elf);
@@ -244,9 +278,12 @@ describe('static destructors (the build hook links with --wrap=__cxa_atexit)', (
     expect(syms.get('__wrap___cxa_atexit')).toBe(syms.get('__cxa_atexit'));
   });
 
-  it('the device library\'s __wrap___cxa_atexit, when linked, wins over the fallback', () => {
+  it("the device library's __wrap___cxa_atexit, when linked, wins over the fallback", () => {
     const wrapper = join(work, 'dtors', 'wrap.c');
-    writeFileSync(wrapper, 'int __wrap___cxa_atexit(void (*fn)(void *), void *arg, void *dso) { (void)fn; (void)arg; (void)dso; return 1; }\n');
+    writeFileSync(
+      wrapper,
+      'int __wrap___cxa_atexit(void (*fn)(void *), void *arg, void *dso) { (void)fn; (void)arg; (void)dso; return 1; }\n',
+    );
     runOk(`${X}gcc`, ['-mlongcalls', '-c', wrapper, '-o', `${wrapper}.o`]);
     const r = link(work, 'dtors-wrapped', [fragment, 'memory.ld', 'sections.ld'], [...inputs, `${wrapper}.o`]);
     expect(r.status, r.stderr).toBe(0);

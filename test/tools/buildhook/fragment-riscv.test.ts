@@ -11,7 +11,15 @@ import { run, runOk } from '../../helpers/tools';
 import { LD_DIR, PROJECT, removeScratch, scratch } from './xtensa';
 
 const R = 'riscv64-unknown-elf-';
-const CFLAGS = ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '-msmall-data-limit=8', '-ffunction-sections', '-fdata-sections', '-Os'];
+const CFLAGS = [
+  '-misa-spec=2.2',
+  '-march=rv32imac',
+  '-mabi=ilp32',
+  '-msmall-data-limit=8',
+  '-ffunction-sections',
+  '-fdata-sections',
+  '-Os',
+];
 const LIBS = ['TinyClassifier', 'Filters'];
 const I_D_OFFSET = 0x700000; // C3: IRAM address = DRAM address + 0x700000
 
@@ -32,7 +40,6 @@ function sections(elf: string): Map<string, { addr: number; size: number }> {
   }
   return m;
 }
-
 
 afterAll(removeScratch);
 describe('ESP32-C3 (RISC-V) fragment with the real riscv ld', () => {
@@ -61,7 +68,23 @@ describe('ESP32-C3 (RISC-V) fragment with the real riscv ld', () => {
     writeFileSync(fragment, generateFragment(validateLinkConfig({ chip: 'esp32c3', libs: LIBS, slots: ['ai: TinyClassifier Filters'] })));
     elf = join(work, 'fw.elf');
     map = join(work, 'fw.map');
-    const r = run(`${R}gcc`, [...CFLAGS, '-nostdlib', '-Wl,--gc-sections', `-Wl,-Map=${map}`, `-L${join(LD_DIR, 'riscv')}`, '-T', fragment, '-T', 'memory.ld', '-T', 'sections.ld', ...objs, ...archives, '-o', elf]);
+    const r = run(`${R}gcc`, [
+      ...CFLAGS,
+      '-nostdlib',
+      '-Wl,--gc-sections',
+      `-Wl,-Map=${map}`,
+      `-L${join(LD_DIR, 'riscv')}`,
+      '-T',
+      fragment,
+      '-T',
+      'memory.ld',
+      '-T',
+      'sections.ld',
+      ...objs,
+      ...archives,
+      '-o',
+      elf,
+    ]);
     expect(r.status, r.stderr).toBe(0);
   });
 

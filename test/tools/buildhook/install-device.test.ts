@@ -13,9 +13,27 @@ afterAll(removeScratch);
 
 const ARDUINO_STUB = join(REPO, 'test/tools/transfer/arduino-stub');
 const PROJECTS = [
-  { name: 'examples/esp32cam-ai', src: join(REPO, 'examples/esp32cam-ai'), args: ['--env', 'esp32cam', '--libs', 'TinyClassifier,ImageFilters', '--slot', 'ai:TinyClassifier,ImageFilters'], libInc: ['lib/TinyClassifier/src', 'lib/ImageFilters/src'], calls: 'mm_lazy_if_last_histogram();' },
-  { name: 'firmware/examples/SdCardClassifier', src: join(REPO, 'firmware/examples/SdCardClassifier'), args: ['--env', 'esp32cam', '--libs', 'TinyClassifier'], libInc: ['lib/TinyClassifier'], calls: '' },
-  { name: 'a fresh project', src: PROJECT, args: ['--env', 'esp32dev', '--libs', 'ImageFilters,Filters'], libInc: ['lib/ImageFilters', 'lib/Filters'], calls: '' },
+  {
+    name: 'examples/esp32cam-ai',
+    src: join(REPO, 'examples/esp32cam-ai'),
+    args: ['--env', 'esp32cam', '--libs', 'TinyClassifier,ImageFilters', '--slot', 'ai:TinyClassifier,ImageFilters'],
+    libInc: ['lib/TinyClassifier/src', 'lib/ImageFilters/src'],
+    calls: 'mm_lazy_if_last_histogram();',
+  },
+  {
+    name: 'firmware/examples/SdCardClassifier',
+    src: join(REPO, 'firmware/examples/SdCardClassifier'),
+    args: ['--env', 'esp32cam', '--libs', 'TinyClassifier'],
+    libInc: ['lib/TinyClassifier'],
+    calls: '',
+  },
+  {
+    name: 'a fresh project',
+    src: PROJECT,
+    args: ['--env', 'esp32dev', '--libs', 'ImageFilters,Filters'],
+    libInc: ['lib/ImageFilters', 'lib/Filters'],
+    calls: '',
+  },
 ];
 
 function copyOf(src: string, fresh: boolean): string {
@@ -27,10 +45,28 @@ function copyOf(src: string, fresh: boolean): string {
 
 /** The sketch and a second unit, both including mm_libraries.h, compiled with xtensa-lx106-elf-g++ against the Arduino stubs. */
 function compileWithHeader(dir: string, libInc: string[], calls: string): { status: number; stderr: string } {
-  writeFileSync(join(dir, 'SD.h'), '#pragma once\n#include <FS.h>\nnamespace fs { class SDFS : public FS { public: bool begin(); }; }\nextern fs::SDFS SD;\n');
-  writeFileSync(join(dir, 'sketch.cpp'), `#define MM_LIBRARIES_REGISTER\n#include "mm_libraries.h"\nvoid setup() { SD.begin(); mm.begin(); mmAgent.begin(); ${calls} }\nvoid loop() { mmAgent.poll(); }\n`);
+  writeFileSync(
+    join(dir, 'SD.h'),
+    '#pragma once\n#include <FS.h>\nnamespace fs { class SDFS : public FS { public: bool begin(); }; }\nextern fs::SDFS SD;\n',
+  );
+  writeFileSync(
+    join(dir, 'sketch.cpp'),
+    `#define MM_LIBRARIES_REGISTER\n#include "mm_libraries.h"\nvoid setup() { SD.begin(); mm.begin(); mmAgent.begin(); ${calls} }\nvoid loop() { mmAgent.poll(); }\n`,
+  );
   writeFileSync(join(dir, 'other.cpp'), '#include "mm_libraries.h"\nbool loaded() { return mm.isLoaded("x"); }\n');
-  const flags = ['-mlongcalls', '-std=gnu++17', '-Wall', '-Wextra', '-Werror', '-DARDUINO=10819', `-I${dir}`, `-I${ARDUINO_STUB}`, `-I${join(dir, 'include')}`, `-I${join(dir, 'lib/ESP32MemoryManager/src')}`, ...libInc.map((l) => `-I${join(dir, l)}`)];
+  const flags = [
+    '-mlongcalls',
+    '-std=gnu++17',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-DARDUINO=10819',
+    `-I${dir}`,
+    `-I${ARDUINO_STUB}`,
+    `-I${join(dir, 'include')}`,
+    `-I${join(dir, 'lib/ESP32MemoryManager/src')}`,
+    ...libInc.map((l) => `-I${join(dir, l)}`),
+  ];
   for (const unit of ['sketch.cpp', 'other.cpp']) {
     const r = run('xtensa-lx106-elf-g++', [...flags, '-c', join(dir, unit), '-o', join(dir, `${unit}.o`)]);
     if (r.status !== 0) return r;

@@ -21,7 +21,6 @@ function sectionBytes(elf: string, section: string, work: string): Buffer {
   return readFileSync(out);
 }
 
-
 afterAll(removeScratch);
 describe('PlatformIO-like scons build with the installed hook', () => {
   let project: string;
@@ -141,12 +140,20 @@ describe('a build that already writes a map: every form of the flag is found, no
     { form: '-Wl,--Map,<p>', items: ['-Wl,--Map,$BUILD_DIR/comma2.map'], map: 'comma2.map' },
     { form: '-Map=<p> (given to ld with -Xlinker)', items: ['-Xlinker', '-Map=$BUILD_DIR/xlinker.map'], map: 'xlinker.map' },
     { form: '--Map=<p> (given to ld with -Xlinker)', items: ['-Xlinker', '--Map=$BUILD_DIR/xlinker2.map'], map: 'xlinker2.map' },
-    { form: '-Map <p> as two items (-Xlinker -Map -Xlinker <p>)', items: ['-Xlinker', '-Map', '-Xlinker', '$BUILD_DIR/two.map'], map: 'two.map' },
+    {
+      form: '-Map <p> as two items (-Xlinker -Map -Xlinker <p>)',
+      items: ['-Xlinker', '-Map', '-Xlinker', '$BUILD_DIR/two.map'],
+      map: 'two.map',
+    },
     { form: '-Wl,-Map <p> as two items', items: ['-Wl,-Map', '$BUILD_DIR/wl-two.map'], map: 'wl-two.map' },
     { form: 'arduino-esp32: \'-Wl,-Map="%s"\' % join("$BUILD_DIR", …)', items: ['-Wl,-Map="%s"'], map: 'arduino' },
     { form: "-Wl,-Map='<p>' (single quotes)", items: ["-Wl,-Map='${BUILD_DIR}/single.map'"], map: 'single.map' },
     { form: 'the whole item quoted', items: ['"-Wl,-Map=$BUILD_DIR/whole.map"'], map: 'whole.map' },
-    { form: 'a relative path (from the folder the link runs in)', items: ['-Wl,-Map=.pio/build/esp32dev/relative.map'], map: 'relative.map' },
+    {
+      form: 'a relative path (from the folder the link runs in)',
+      items: ['-Wl,-Map=.pio/build/esp32dev/relative.map'],
+      map: 'relative.map',
+    },
     { form: 'with other ld options in the same -Wl,', items: ['-Wl,--cref,-Map=$BUILD_DIR/cref.map,--no-warn-mismatch'], map: 'cref.map' },
     { form: '$TARGET in the path (substituted for the ELF)', items: ['-Wl,-Map=${TARGET.base}.target.map'], map: 'firmware.target.map' },
   ];
@@ -190,7 +197,9 @@ describe('several environments, and the hook listed twice', () => {
     expect(second.status, second.stdout + second.stderr).toBe(0);
     const [a, b] = ['esp32dev', 'second'].map((e) => join(project, '.pio/build', e));
     expect(mapFlags(linkLineOf(second.stdout))).toHaveLength(1);
-    expect(second.stdout).toContain(`esp32mm: fragment --check-map ${join(b, 'second_project.map')} --elf ${join(b, 'firmware.elf')} --libs `);
+    expect(second.stdout).toContain(
+      `esp32mm: fragment --check-map ${join(b, 'second_project.map')} --elf ${join(b, 'firmware.elf')} --libs `,
+    );
     expect(buildInfo(a)).toEqual({ elf: join(a, 'firmware.elf'), map: join(a, 'firmware.map'), partitions: null });
     expect(buildInfo(b)).toEqual({ elf: join(b, 'firmware.elf'), map: join(b, 'second_project.map'), partitions: null });
     expect(existsSync(join(b, 'firmware.map'))).toBe(false);
@@ -199,7 +208,13 @@ describe('several environments, and the hook listed twice', () => {
   it('a hook that runs twice in one environment sets up the link once', () => {
     const project = newProject();
     const ini = join(project, 'platformio.ini');
-    writeFileSync(ini, readFileSync(ini, 'utf8').replace('extra_scripts = post:memory_manager.py', 'extra_scripts = post:memory_manager.py, post:memory_manager.py'));
+    writeFileSync(
+      ini,
+      readFileSync(ini, 'utf8').replace(
+        'extra_scripts = post:memory_manager.py',
+        'extra_scripts = post:memory_manager.py, post:memory_manager.py',
+      ),
+    );
     const r = scons(project);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const line = linkLineOf(r.stdout);
@@ -242,8 +257,14 @@ describe('failures stop the build', () => {
     writeFileSync(main, readFileSync(main, 'utf8').replace('    app_main();', '    app_main();\n    sink = tc_classify(7);'));
     const r = scons(project);
     expect(r.status).not.toBe(0);
-    expect(linkLineOf(r.stdout).split(' ').filter((a) => a === '-Wl,--emit-relocs')).toHaveLength(1);
-    expect(r.stdout + r.stderr).toMatch(/error: TinyClassifier: boot code refers into the slot of TinyClassifier: call_start_cpu0 \(main\.c\.o[^)]*\) → tc_classify/);
+    expect(
+      linkLineOf(r.stdout)
+        .split(' ')
+        .filter((a) => a === '-Wl,--emit-relocs'),
+    ).toHaveLength(1);
+    expect(r.stdout + r.stderr).toMatch(
+      /error: TinyClassifier: boot code refers into the slot of TinyClassifier: call_start_cpu0 \(main\.c\.o[^)]*\) → tc_classify/,
+    );
     expect(existsSync(join(project, 'sd', 'mm', 'TinyClassifier_e'))).toBe(false);
   });
 
@@ -282,7 +303,6 @@ describe('failures stop the build', () => {
   });
 });
 
-
 // A teammate or CI gets memory_manager.py from git: the path of the CLI that installed it
 // does not exist on their machine. The project's own npm install must be found instead.
 describe('finding esp32mm without the path init recorded', () => {
@@ -294,7 +314,10 @@ describe('finding esp32mm without the path init recorded', () => {
   const npmInstallInto = (project: string) => {
     const bin = join(project, 'node_modules/.bin');
     mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'esp32mm'), `#!/bin/sh\necho "$@" >> "${join(project, 'local-cli-ran')}"\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+    writeFileSync(
+      join(bin, 'esp32mm'),
+      `#!/bin/sh\necho "$@" >> "${join(project, 'local-cli-ran')}"\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+    );
     chmodSync(join(bin, 'esp32mm'), 0o755);
   };
 
@@ -346,7 +369,12 @@ describe('the hook acts on esp32mm config --json', () => {
   it('data_dir and the storage come from the CLI: the split writes <data_dir>/mm; config is asked once and its fragment arguments are run', () => {
     const project = newProject();
     const ini = join(project, 'platformio.ini');
-    writeFileSync(ini, readFileSync(ini, 'utf8').replace('[platformio]\n', '[platformio]\ndata_dir = fsimage\n').replace('custom_mm_storage = sd', 'custom_mm_storage = littlefs'));
+    writeFileSync(
+      ini,
+      readFileSync(ini, 'utf8')
+        .replace('[platformio]\n', '[platformio]\ndata_dir = fsimage\n')
+        .replace('custom_mm_storage = sd', 'custom_mm_storage = littlefs'),
+    );
     const r = scons(project, { ESP32MM_CLI: loggingCli(project) });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(existsSync(join(project, 'fsimage/mm/TinyClassifier_e'))).toBe(true);
@@ -361,7 +389,7 @@ describe('the hook acts on esp32mm config --json', () => {
     expect(calls.find((c) => c.startsWith('split '))).toContain(`--out ${join(project, 'fsimage/mm')}`);
   });
 
-  it('a bad option stops the build before anything is compiled, with the CLI\'s message', () => {
+  it("a bad option stops the build before anything is compiled, with the CLI's message", () => {
     const project = newProject();
     const ini = join(project, 'platformio.ini');
     writeFileSync(ini, readFileSync(ini, 'utf8').replace('custom_mm_storage = sd', 'custom_mm_storage = eeprom'));

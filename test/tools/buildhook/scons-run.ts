@@ -12,7 +12,11 @@ export const HARNESS = join(REPO, 'test/tools/buildhook/scons');
 const INI = join(REPO, 'test/fixtures/platformio/hook-esp32.ini');
 export const HOOK_LIBS = ['TinyClassifier', 'ImageFilters', 'Filters'];
 
-export interface SconsRun { status: number; stdout: string; stderr: string }
+export interface SconsRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** One `scons` build of the project's environment (MM_ENV, default esp32dev); extraEnv: the SConstruct's MM_* knobs. */
 export function scons(project: string, extraEnv: Record<string, string | undefined> = {}): SconsRun {
@@ -27,7 +31,11 @@ export function scons(project: string, extraEnv: Record<string, string | undefin
     ...extraEnv,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const r = spawnSync('scons', ['-Q', '-f', join(HARNESS, 'SConstruct')], { cwd: project, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const r = spawnSync('scons', ['-Q', '-f', join(HARNESS, 'SConstruct')], {
+    cwd: project,
+    env: env as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+  });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -37,7 +45,20 @@ export function newProject(): string {
   const dir = scratch('esp32mm-hook-');
   cpSync(PROJECT, dir, { recursive: true });
   cpSync(INI, join(dir, 'platformio.ini'));
-  const r = esp32mm(['init', dir, '--env', 'esp32dev', '--libs', HOOK_LIBS.join(','), '--storage', 'sd', '--slot', 'ai:TinyClassifier,ImageFilters', '--chip', 'esp32']);
+  const r = esp32mm([
+    'init',
+    dir,
+    '--env',
+    'esp32dev',
+    '--libs',
+    HOOK_LIBS.join(','),
+    '--storage',
+    'sd',
+    '--slot',
+    'ai:TinyClassifier,ImageFilters',
+    '--chip',
+    'esp32',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   return dir;
 }

@@ -49,7 +49,16 @@ export interface LinkResult {
 export function link(work: string, name: string, scripts: string[], inputs: string[]): LinkResult {
   const elf = join(work, `${name}.elf`);
   const map = join(work, `${name}.map`);
-  const args = ['-nostdlib', '-Wl,--gc-sections', `-Wl,-Map=${map}`, `-L${LD_DIR}`, ...scripts.flatMap((s) => ['-T', s]), ...inputs, '-o', elf];
+  const args = [
+    '-nostdlib',
+    '-Wl,--gc-sections',
+    `-Wl,-Map=${map}`,
+    `-L${LD_DIR}`,
+    ...scripts.flatMap((s) => ['-T', s]),
+    ...inputs,
+    '-o',
+    elf,
+  ];
   const r = run(`${X}gcc`, args, { cwd: work });
   return { status: r.status, stderr: r.stderr, elf, map };
 }
@@ -59,7 +68,13 @@ export function copyInto(src: string, dst: string): string {
   return dst;
 }
 
-export interface ObjdumpSection { name: string; size: number; vma: number; lma: number; loadable: boolean }
+export interface ObjdumpSection {
+  name: string;
+  size: number;
+  vma: number;
+  lma: number;
+  loadable: boolean;
+}
 
 /** `objdump -h`: every section with its VMA and LMA. */
 export function sectionsOf(elf: string): Map<string, ObjdumpSection> {
@@ -67,7 +82,14 @@ export function sectionsOf(elf: string): Map<string, ObjdumpSection> {
   const map = new Map<string, ObjdumpSection>();
   for (const line of out.split('\n')) {
     const m = /^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s.*?\s(\S*)$/.exec(line);
-    if (m) map.set(m[1], { name: m[1], size: parseInt(m[2], 16), vma: parseInt(m[3], 16), lma: parseInt(m[4], 16), loadable: /\bLOAD\b/.test(line) });
+    if (m)
+      map.set(m[1], {
+        name: m[1],
+        size: parseInt(m[2], 16),
+        vma: parseInt(m[3], 16),
+        lma: parseInt(m[4], 16),
+        loadable: /\bLOAD\b/.test(line),
+      });
   }
   return map;
 }

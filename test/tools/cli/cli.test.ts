@@ -74,7 +74,9 @@ describe('esp32mm CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/fastmath: code \d+ B @ 0x40090000/);
     expect(readdirSync(join(dir, 'mm')).sort()).toEqual(['fastmath_d', 'fastmath_e', 'manifest.json']);
-    const left = readelfSections(join(dir, 'firmware.elf')).filter((s) => s.name.startsWith('.mm.')).map((s) => s.name);
+    const left = readelfSections(join(dir, 'firmware.elf'))
+      .filter((s) => s.name.startsWith('.mm.'))
+      .map((s) => s.name);
     expect(left).toContain('.mm.shapes.text');
     expect(left.some((n) => n.startsWith('.mm.fastmath'))).toBe(false);
   });

@@ -33,13 +33,27 @@ describe('esp32mm doctor', () => {
     expect(json.inputs.elf).toBe(join(dir, '.pio/build/esp32cam/firmware.elf'));
   });
 
-  it("a real S3 sdkconfig with memory protection on: exit 1, the option and the fix named (--json too)", () => {
+  it('a real S3 sdkconfig with memory protection on: exit 1, the option and the fix named (--json too)', () => {
     const sdkconfig = join(CORPUS_DIR, 'esp32s3_idf_oled/sdkconfig.esp32-s3-devkitc-1');
     if (!existsSync(sdkconfig)) throw new Error(`corpus file missing: ${sdkconfig}`);
     const dir = exampleCopy();
     const ini = join(dir, 'platformio.ini');
-    writeFileSync(ini, readFileSync(ini, 'utf8').replace('board = esp32cam', 'board = esp32-s3-devkitc-1').replace('framework = arduino', 'framework = espidf'));
-    const r = esp32mm(['doctor', dir, '--env', 'esp32cam', '--sdkconfig', sdkconfig, '--elf', join(REPO, 'examples/esp32cam-ai/.pio/build/esp32cam/firmware.elf')]);
+    writeFileSync(
+      ini,
+      readFileSync(ini, 'utf8')
+        .replace('board = esp32cam', 'board = esp32-s3-devkitc-1')
+        .replace('framework = arduino', 'framework = espidf'),
+    );
+    const r = esp32mm([
+      'doctor',
+      dir,
+      '--env',
+      'esp32cam',
+      '--sdkconfig',
+      sdkconfig,
+      '--elf',
+      join(REPO, 'examples/esp32cam-ai/.pio/build/esp32cam/firmware.elf'),
+    ]);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('error: ESP32-S3: memory protection is on (CONFIG_ESP_SYSTEM_MEMPROT_FEATURE=y');
     expect(r.stdout).toContain('"# CONFIG_ESP_SYSTEM_MEMPROT_FEATURE is not set" to sdkconfig.defaults');
@@ -51,11 +65,21 @@ describe('esp32mm doctor', () => {
     const project = newProject();
     const work = scratch('esp32mm-doctor-link-');
     const built = compileFixture(work);
-    const config = validateLinkConfig({ chip: 'esp32', libs: ['TinyClassifier', 'ImageFilters', 'Filters'], slots: ['ai: TinyClassifier ImageFilters'], ctors: 'ctors' });
+    const config = validateLinkConfig({
+      chip: 'esp32',
+      libs: ['TinyClassifier', 'ImageFilters', 'Filters'],
+      slots: ['ai: TinyClassifier ImageFilters'],
+      ctors: 'ctors',
+    });
     writeFileSync(join(work, 'esp32mm.ld'), generateFragment(config));
     // ESP32's memory.ld with a 64-byte IRAM: the slots (0x6c bytes of code) cannot fit.
     writeFileSync(join(work, 'memory.ld'), readFileSync(join(LD_DIR, 'memory.ld'), 'utf8').replace('len = 0x20000', 'len = 0x40'));
-    const linked = link(work, 'fw', [join(work, 'esp32mm.ld'), join(work, 'memory.ld'), 'sections.ld'], [built.main, ...Object.values(built.archives)]);
+    const linked = link(
+      work,
+      'fw',
+      [join(work, 'esp32mm.ld'), join(work, 'memory.ld'), 'sections.ld'],
+      [built.main, ...Object.values(built.archives)],
+    );
     expect(linked.status).not.toBe(0);
     expect(linked.stderr).toMatch(/region `iram0_0_seg' overflowed by \d+ bytes/);
     expect(existsSync(linked.map)).toBe(true);
@@ -64,7 +88,9 @@ describe('esp32mm doctor', () => {
     const fits = JSON.parse(r.stdout).findings.filter((f: { check: string }) => f.check === 'slot-fit');
     expect(fits.length).toBeGreaterThan(0);
     // TinyClassifier (72 B, the larger of slot ai) starts after 12 B of the firmware's .iram0.text: 52 B left, 20 B over.
-    expect(fits[0].message).toContain('needs 72 B of IRAM for its text at 0x4008000c, 20 B more than the 52 B the firmware leaves there (IRAM is 64 B, map:iram0_0_seg)');
+    expect(fits[0].message).toContain(
+      'needs 72 B of IRAM for its text at 0x4008000c, 20 B more than the 52 B the firmware leaves there (IRAM is 64 B, map:iram0_0_seg)',
+    );
   });
 
   it('bad usage and bad input', () => {

@@ -78,11 +78,15 @@ describe('the same fault, the same exit code in every command', () => {
 });
 
 describe('a reader that stops early', () => {
-  it('esp32mm fragment … | head -c 10: quiet, the command\'s own exit code', () => {
+  it("esp32mm fragment … | head -c 10: quiet, the command's own exit code", () => {
     // A fragment for 2,000 libraries is far more than a pipe buffer: once head exits after
     // 10 bytes, the rest of the output hits EPIPE.
     const libs = Array.from({ length: 2000 }, (_, i) => `Lib${i}`).join(',');
-    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" fragment --chip esp32 --libs ${libs} | head -c 10 >/dev/null`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" fragment --chip esp32 --libs ${libs} | head -c 10 >/dev/null`],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

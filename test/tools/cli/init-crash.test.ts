@@ -13,7 +13,8 @@ import { esp32mm, tempDir } from '../../helpers/tools';
 
 const RUNS = 100;
 const SEED = 0x14b8;
-const INI = '; a project someone cloned\n[env:esp32cam]\nplatform = espressif32\nboard = esp32cam\nframework = arduino\nmonitor_speed = 115200\n';
+const INI =
+  '; a project someone cloned\n[env:esp32cam]\nplatform = espressif32\nboard = esp32cam\nframework = arduino\nmonitor_speed = 115200\n';
 
 function oldState(): string {
   const dir = tempDir('esp32mm-init-crash-');
@@ -27,7 +28,12 @@ const initArgs = (dir: string) => ['init', dir, '--env', 'esp32cam', '--libs', '
 
 /** Every folder of the project: the commit may have written into any of them. */
 function folders(dir: string): string[] {
-  return [dir, ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((p) => statSync(p).isDirectory())];
+  return [
+    dir,
+    ...readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .map((f) => join(dir, f))
+      .filter((p) => statSync(p).isDirectory()),
+  ];
 }
 
 describe('kill -9 during init', () => {
@@ -53,15 +59,21 @@ describe('kill -9 during init', () => {
       await killAtStep(initArgs(dir), at);
       await recoverPendingCommits(folders(dir));
       const state = snapshot(dir);
-      const which = JSON.stringify(state) === JSON.stringify(before) ? 'old' : JSON.stringify(state) === JSON.stringify(after) ? 'new' : undefined;
-      expect(which, `run ${run}: killed at step ${at} (${traced.steps[at]}), state is a mix:\n${JSON.stringify(state, null, 1)}`).toBeDefined();
+      const which =
+        JSON.stringify(state) === JSON.stringify(before) ? 'old' : JSON.stringify(state) === JSON.stringify(after) ? 'new' : undefined;
+      expect(
+        which,
+        `run ${run}: killed at step ${at} (${traced.steps[at]}), state is a mix:\n${JSON.stringify(state, null, 1)}`,
+      ).toBeDefined();
       outcomes[which!]++;
       const next = esp32mm(initArgs(dir));
       expect(next.status, `run ${run}: ${next.stderr}`).toBe(0);
       expect(snapshot(dir), `run ${run}`).toEqual(after);
       expect(leftovers(dir), `run ${run}`).toEqual([]);
     }
-    console.log(`${RUNS} kill -9 runs at seeded points among the ${traced.steps.length} commit steps of init (seed ${SEED}): ${outcomes.old} rolled back, ${outcomes.new} rolled forward`);
+    console.log(
+      `${RUNS} kill -9 runs at seeded points among the ${traced.steps.length} commit steps of init (seed ${SEED}): ${outcomes.old} rolled back, ${outcomes.new} rolled forward`,
+    );
     expect(outcomes.old).toBeGreaterThan(10);
     expect(outcomes.new).toBeGreaterThan(10);
   });

@@ -25,7 +25,7 @@ const LIB = 'lib/ESP32MemoryManager';
 const HEADER = 'include/mm_libraries.h';
 
 describe('init --uninstall and the vendored files', () => {
-  it('removes them when unchanged, with the folders they leave empty; the project\'s own library stays', () => {
+  it("removes them when unchanged, with the folders they leave empty; the project's own library stays", () => {
     const dir = installed();
     const r = esp32mm(['init', dir, '--uninstall']);
     expect(r.status, r.stderr).toBe(0);
@@ -42,7 +42,9 @@ describe('init --uninstall and the vendored files', () => {
     writeFileSync(join(dir, LIB, 'src/local.c'), 'int local;\n');
     const r = esp32mm(['init', dir, '--uninstall']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`warning: kept ${join(dir, LIB)}: edited since init wrote them: src/mm_loader.c; not written by init: src/local.c`);
+    expect(r.stderr).toContain(
+      `warning: kept ${join(dir, LIB)}: edited since init wrote them: src/mm_loader.c; not written by init: src/local.c`,
+    );
     expect(readFileSync(loader, 'utf8')).toContain('local fix');
     expect(existsSync(join(dir, LIB, 'library.json'))).toBe(true);
     expect(existsSync(join(dir, HEADER))).toBe(false);
@@ -53,13 +55,17 @@ describe('init --uninstall and the vendored files', () => {
     writeFileSync(join(dir, HEADER), readFileSync(join(dir, HEADER), 'utf8') + '/* mine */\n');
     const r = esp32mm(['init', dir, '--uninstall']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`warning: kept ${join(dir, HEADER)}: it differs from what init writes for [env:cam] (edited, or the libraries' headers or options changed since)`);
+    expect(r.stderr).toContain(
+      `warning: kept ${join(dir, HEADER)}: it differs from what init writes for [env:cam] (edited, or the libraries' headers or options changed since)`,
+    );
     expect(existsSync(join(dir, HEADER))).toBe(true);
     expect(existsSync(join(dir, LIB))).toBe(false);
   });
 
   it('leaves everything while another environment still uses the integration', () => {
-    const dir = installed('[env:cam]\nplatform = espressif32\nboard = esp32dev\n\n[env:s3]\nplatform = espressif32\nboard = esp32-s3-devkitc-1\n');
+    const dir = installed(
+      '[env:cam]\nplatform = espressif32\nboard = esp32dev\n\n[env:s3]\nplatform = espressif32\nboard = esp32-s3-devkitc-1\n',
+    );
     const r = esp32mm(['init', dir, '--uninstall', '--env', 'cam']);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(dir, LIB, 'library.json'))).toBe(true);

@@ -12,8 +12,11 @@ import { REPO, esp32mm, run, tempDir } from '../../helpers/tools';
 
 const ARDUINO_SIM = join(REPO, 'examples/esp32cam-ai/tools/framework-sim/include');
 const EXAMPLES = [
-  { dir: 'examples/esp32cam-ai', libInc: ['lib/TinyClassifier/src', 'lib/ImageFilters/src'],
-    init: ['--env', 'esp32cam', '--libs', 'TinyClassifier,ImageFilters', '--slot', 'ai:TinyClassifier,ImageFilters'] },
+  {
+    dir: 'examples/esp32cam-ai',
+    libInc: ['lib/TinyClassifier/src', 'lib/ImageFilters/src'],
+    init: ['--env', 'esp32cam', '--libs', 'TinyClassifier,ImageFilters', '--slot', 'ai:TinyClassifier,ImageFilters'],
+  },
   { dir: 'firmware/examples/SdCardClassifier', libInc: ['lib/TinyClassifier'], init: ['--env', 'esp32cam', '--libs', 'TinyClassifier'] },
 ];
 const COMPILERS = ['xtensa-lx106-elf-g++', 'riscv64-unknown-elf-g++'];
@@ -24,7 +27,9 @@ describe.each(EXAMPLES)('$dir after Install', ({ dir, init, libInc }) => {
   const source = join(REPO, dir);
   const copy = tempDir('esp32mm-example-');
   const objects = tempDir('esp32mm-example-obj-');
-  afterAll(() => { for (const d of [copy, objects]) rmSync(d, { recursive: true, force: true }); });
+  afterAll(() => {
+    for (const d of [copy, objects]) rmSync(d, { recursive: true, force: true });
+  });
   cpSync(source, copy, { recursive: true, filter: (p) => !p.includes('/.pio') });
   const installed = esp32mm(['init', copy, ...init, '--storage', 'sd', '--code', 'iram', '--data', 'dram', '--dir', '/mm']);
 
@@ -35,7 +40,7 @@ describe.each(EXAMPLES)('$dir after Install', ({ dir, init, libInc }) => {
     expect(readFileSync(join(copy, 'include/mm_libraries.h'), 'utf8')).toBe(readFileSync(join(source, 'include/mm_libraries.h'), 'utf8'));
   });
 
-  it('main.cpp uses the header\'s registrations, mm_lazy_ wrappers, a factory and the upload agent', () => {
+  it("main.cpp uses the header's registrations, mm_lazy_ wrappers, a factory and the upload agent", () => {
     const main = readFileSync(join(source, 'src/main.cpp'), 'utf8');
     expect(main).toMatch(/#define MM_LIBRARIES_REGISTER\n#include "mm_libraries.h"/);
     expect(main).not.toMatch(/^(MM_SLOT|MM_LIBRARY|MM_LAZY|MemoryManager mm)/m);
@@ -45,9 +50,22 @@ describe.each(EXAMPLES)('$dir after Install', ({ dir, init, libInc }) => {
   it.each(COMPILERS)('main.cpp and the Arduino glue compile with %s -Wall -Wextra -Werror', (cxx) => {
     const mmSrc = join(copy, 'lib/ESP32MemoryManager/src');
     expect(readdirSync(mmSrc)).toEqual(expect.arrayContaining(ARDUINO_UNITS));
-    const flags = ['-Os', '-std=gnu++17', '-fno-exceptions', '-fno-rtti', '-Wall', '-Wextra', '-Werror', '-DARDUINO=10812', '-DMM_NO_STDIO',
+    const flags = [
+      '-Os',
+      '-std=gnu++17',
+      '-fno-exceptions',
+      '-fno-rtti',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-DARDUINO=10812',
+      '-DMM_NO_STDIO',
       ...(cxx.startsWith('xtensa') ? ['-mlongcalls'] : ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs']),
-      `-I${ARDUINO_SIM}`, `-I${join(copy, 'include')}`, `-I${mmSrc}`, ...libInc.map((l) => `-I${join(copy, l)}`)];
+      `-I${ARDUINO_SIM}`,
+      `-I${join(copy, 'include')}`,
+      `-I${mmSrc}`,
+      ...libInc.map((l) => `-I${join(copy, l)}`),
+    ];
     const out = join(objects, cxx);
     mkdirSync(out);
     for (const unit of [join(copy, 'src/main.cpp'), ...ARDUINO_UNITS.map((u) => join(mmSrc, u))]) {

@@ -13,28 +13,47 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { decodeLibraryFile } from '../../../src/core/split/format';
 import {
-  FLASH_ARCHES, buildFlashFirmware, erasedPartition, generateLibrary, parseLoad, readManifest, runFlashFirmware,
+  FLASH_ARCHES,
+  buildFlashFirmware,
+  erasedPartition,
+  generateLibrary,
+  parseLoad,
+  readManifest,
+  runFlashFirmware,
   type FlashFirmware,
 } from '../../helpers/flashFirmware';
 import { esp32mm, readelfSections, runOk, tempDir } from '../../helpers/tools';
 
-const PAGE = 0x10000, SECTOR = 0x1000;
+const PAGE = 0x10000,
+  SECTOR = 0x1000;
 const pages = (n: number) => Math.ceil(n / PAGE);
 const sectors = (n: number) => Math.ceil(n / SECTOR);
 const hex = (n: number) => '0x' + n.toString(16).padStart(8, '0');
 
-const LIBS = [generateLibrary('BigModel', 'big_entry', 450, 17), generateLibrary('Small', 'small_entry', 4, 18), generateLibrary('RamModel', 'ram_entry', 4, 19),
-  generateLibrary('RamOther', 'ram_other_entry', 2, 20)];
+const LIBS = [
+  generateLibrary('BigModel', 'big_entry', 450, 17),
+  generateLibrary('Small', 'small_entry', 4, 18),
+  generateLibrary('RamModel', 'ram_entry', 4, 19),
+  generateLibrary('RamOther', 'ram_other_entry', 2, 20),
+];
 const [BIG, SMALL, RAM] = LIBS;
 const work = tempDir('esp32mm-flash-e2e-');
-afterAll(() => { if (!process.env.ESP32MM_KEEP_TEST_DIRS) rmSync(work, { recursive: true, force: true }); });
+afterAll(() => {
+  if (!process.env.ESP32MM_KEEP_TEST_DIRS) rmSync(work, { recursive: true, force: true });
+});
 
 describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, the loader writing the partition, switch, fault', (arch) => {
   let fw: FlashFirmware;
   const run = join(work, arch.name, 'run');
   const sizeOf = (name: string) => readelfSections(fw.elf.replace(/\.elf$/, '.full.elf')).find((s) => s.name === name)!;
-  const nm = () => new Map(runOk(`${arch.prefix}nm`, [fw.elf]).split('\n').map((l) => /^([0-9a-f]+) \S (\S+)$/.exec(l))
-    .filter((m) => m).map((m) => [m![2], parseInt(m![1], 16)]));
+  const nm = () =>
+    new Map(
+      runOk(`${arch.prefix}nm`, [fw.elf])
+        .split('\n')
+        .map((l) => /^([0-9a-f]+) \S (\S+)$/.exec(l))
+        .filter((m) => m)
+        .map((m) => [m![2], parseInt(m![1], 16)]),
+    );
   const call = (lib: typeof BIG, i: number) => `${lib.name}(${i}) = ${hex(lib.predict(i))}`;
 
   beforeAll(() => {
@@ -45,7 +64,9 @@ describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, t
   });
 
   it('links a library of ≥ 200 KB code into the flash slot at the window address; the manifest marks it flash', () => {
-    const big = sizeOf('.mm.BigModel.text'), small = sizeOf('.mm.Small.text'), ram = sizeOf('.mm.RamModel.text');
+    const big = sizeOf('.mm.BigModel.text'),
+      small = sizeOf('.mm.Small.text'),
+      ram = sizeOf('.mm.RamModel.text');
     expect(big.size).toBeGreaterThanOrEqual(200 * 1024);
     expect(big.addr).toBe(arch.flashCodeAddr);
     expect(small.addr).toBe(arch.flashCodeAddr);
@@ -63,11 +84,19 @@ describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, t
     const r = esp32mm(['map', fw.elf, '--map', fw.map, '--partitions', fw.partitions, '--chip', arch.chip, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const { flashSlots } = JSON.parse(r.stdout);
-    const big = sizeOf('.mm.BigModel.text'), small = sizeOf('.mm.Small.text');
+    const big = sizeOf('.mm.BigModel.text'),
+      small = sizeOf('.mm.Small.text');
     const symbols = nm();
     expect(flashSlots.window).toEqual(arch.window);
-    expect(flashSlots.slots).toEqual([{ name: 'model', libraries: ['BigModel', 'Small'], start: symbols.get('_mm_slot_model_text_start'),
-      size: symbols.get('_mm_slot_model_text_end')! - symbols.get('_mm_slot_model_text_start')!, reserved: pages(big.size) * PAGE }]);
+    expect(flashSlots.slots).toEqual([
+      {
+        name: 'model',
+        libraries: ['BigModel', 'Small'],
+        start: symbols.get('_mm_slot_model_text_start'),
+        size: symbols.get('_mm_slot_model_text_end')! - symbols.get('_mm_slot_model_text_start')!,
+        reserved: pages(big.size) * PAGE,
+      },
+    ]);
     expect(flashSlots.slots[0].start).toBe(big.addr);
     expect(flashSlots.images).toEqual([
       { library: 'BigModel', offset: symbols.get('_mm_BigModel_flash_offset'), size: big.size, reserved: pages(big.size) * PAGE },
@@ -76,20 +105,54 @@ describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, t
     expect(flashSlots.partition).toMatchObject({ name: 'mmlib', size: 0x100000, used: 0x10000 + (pages(big.size) + 1) * PAGE });
   });
 
-  it('first boot: the loader writes each image once; switches between the slot\'s libraries only remap', () => {
-    const big = sizeOf('.mm.BigModel.text'), small = sizeOf('.mm.Small.text');
-    const r = runFlashFirmware(arch, fw, run, ['load BigModel', 'call BigModel 0', 'call BigModel 449', 'load Small', 'call Small 3',
-      'load BigModel', 'call BigModel 123', 'load Small', 'call Small 1', 'load RamModel', 'call RamModel 2']);
+  it("first boot: the loader writes each image once; switches between the slot's libraries only remap", () => {
+    const big = sizeOf('.mm.BigModel.text'),
+      small = sizeOf('.mm.Small.text');
+    const r = runFlashFirmware(arch, fw, run, [
+      'load BigModel',
+      'call BigModel 0',
+      'call BigModel 449',
+      'load Small',
+      'call Small 3',
+      'load BigModel',
+      'call BigModel 123',
+      'load Small',
+      'call Small 1',
+      'load RamModel',
+      'call RamModel 2',
+    ]);
     expect(r.status, r.out).toBe(0);
     const loads = r.lines.filter((l) => l.startsWith('load ')).map(parseLoad);
     const window = `${hex(nm().get('fw_flash_window_start')!)}-${hex(nm().get('fw_flash_window_end')!)}`;
-    expect(r.lines.filter((l) => !l.startsWith('load '))).toEqual(['init: OK', `flash: OK window ${window}`, 'attach: OK',
-      call(BIG, 0), call(BIG, 449), call(SMALL, 3), call(BIG, 123), call(SMALL, 1), call(RAM, 2), 'done']);
+    expect(r.lines.filter((l) => !l.startsWith('load '))).toEqual([
+      'init: OK',
+      `flash: OK window ${window}`,
+      'attach: OK',
+      call(BIG, 0),
+      call(BIG, 449),
+      call(SMALL, 3),
+      call(BIG, 123),
+      call(SMALL, 1),
+      call(RAM, 2),
+      'done',
+    ]);
     // a first write: per image its header sector and its data sectors erased; programmed:
     // the tally bit, the data sectors, the header, its valid word
-    expect(loads[0]).toMatchObject({ result: 'OK', erases: 1 + sectors(big.size), programs: 3 + sectors(big.size), mapped: pages(big.size), unmapped: 0 });
+    expect(loads[0]).toMatchObject({
+      result: 'OK',
+      erases: 1 + sectors(big.size),
+      programs: 3 + sectors(big.size),
+      mapped: pages(big.size),
+      unmapped: 0,
+    });
     expect(loads[0].programmed).toBeGreaterThanOrEqual(big.size);
-    expect(loads[1]).toMatchObject({ result: 'OK', erases: 1 + sectors(small.size), programs: 3 + sectors(small.size), mapped: 1, unmapped: pages(big.size) });
+    expect(loads[1]).toMatchObject({
+      result: 'OK',
+      erases: 1 + sectors(small.size),
+      programs: 3 + sectors(small.size),
+      mapped: 1,
+      unmapped: pages(big.size),
+    });
     // switches: nothing erased or programmed, only the pages remapped
     expect(loads[2]).toMatchObject({ result: 'OK', erases: 0, programs: 0, programmed: 0, mapped: pages(big.size), unmapped: 1 });
     expect(loads[3]).toMatchObject({ result: 'OK', erases: 0, programs: 0, programmed: 0, mapped: 1, unmapped: pages(big.size) });
@@ -108,16 +171,31 @@ describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, t
 
   it('second boot on the same partition: nothing written, the right results; a call after unload faults', () => {
     const before = readFileSync(join(run, 'mmlib.bin'));
-    const r = runFlashFirmware(arch, fw, run, ['load Small', 'call Small 2', 'load BigModel', 'call BigModel 7', 'call BigModel 250',
-      'unload BigModel', 'stale BigModel']);
+    const r = runFlashFirmware(arch, fw, run, [
+      'load Small',
+      'call Small 2',
+      'load BigModel',
+      'call BigModel 7',
+      'call BigModel 250',
+      'unload BigModel',
+      'stale BigModel',
+    ]);
     const loads = r.lines.filter((l) => l.startsWith('load ')).map(parseLoad);
-    expect(loads.map((l) => [l.result, l.erases, l.programs])).toEqual([['OK', 0, 0], ['OK', 0, 0]]);
+    expect(loads.map((l) => [l.result, l.erases, l.programs])).toEqual([
+      ['OK', 0, 0],
+      ['OK', 0, 0],
+    ]);
     const bigEntry = nm().get('big_entry')!;
-    expect(r.lines.filter((l) => !l.startsWith('load ')).slice(3)).toEqual([call(SMALL, 2), call(BIG, 7), call(BIG, 250),
-      'unload BigModel: OK', `calling BigModel at ${hex(bigEntry)} unloaded`,
+    expect(r.lines.filter((l) => !l.startsWith('load ')).slice(3)).toEqual([
+      call(SMALL, 2),
+      call(BIG, 7),
+      call(BIG, 250),
+      'unload BigModel: OK',
+      `calling BigModel at ${hex(bigEntry)} unloaded`,
       // the fault handlers end the run with 99: the unmapped window holds zeros, an illegal
       // instruction (Xtensa: the vectors exit silently; RISC-V: machine mode says where)
-      ...(arch.name === 'riscv' ? [`TRAP mcause=2 mepc=${hex(bigEntry)}`] : [])]);
+      ...(arch.name === 'riscv' ? [`TRAP mcause=2 mepc=${hex(bigEntry)}`] : []),
+    ]);
     expect(bigEntry).toBeGreaterThanOrEqual(arch.flashCodeAddr);
     expect(r.status).toBe(99);
     expect(r.out).not.toContain('stale call returned');

@@ -32,13 +32,35 @@ function writeLibrary(dir: string, name: string, result: number) {
 describe('flash-slot test back end under qemu-system-riscv32 (semihosting partition, RAM window)', () => {
   const elf = join(work, 'fw.elf');
   const build = run('riscv64-unknown-elf-gcc', [
-    '-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32', '--specs=picolibc.specs', '--oslib=semihost', '--crt0=semihost',
-    '-Os', '-Wall', '-Wextra', '-Werror', '-DMM_SEMIHOSTING', `-I${SRC}`, join(REPO, 'test/device/qemu-flash/main.c'),
-    ...['mm_loader.c', 'mm_crc32.c', 'mm_build_id.c', 'mm_port_generic.c', 'mm_storage_semihost.c', 'mm_flash.c', 'mm_flash_semihost.c']
-      .map((f) => join(SRC, f)),
+    '-misa-spec=2.2',
+    '-march=rv32imac',
+    '-mabi=ilp32',
+    '--specs=picolibc.specs',
+    '--oslib=semihost',
+    '--crt0=semihost',
+    '-Os',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-DMM_SEMIHOSTING',
+    `-I${SRC}`,
+    join(REPO, 'test/device/qemu-flash/main.c'),
+    ...[
+      'mm_loader.c',
+      'mm_crc32.c',
+      'mm_build_id.c',
+      'mm_port_generic.c',
+      'mm_storage_semihost.c',
+      'mm_flash.c',
+      'mm_flash_semihost.c',
+    ].map((f) => join(SRC, f)),
     // picolibc.ld's regions: the firmware in the first 6 MB of virt's RAM, below the window
-    '-Wl,--defsym=__flash=0x80000000', '-Wl,--defsym=__flash_size=0x400000',
-    '-Wl,--defsym=__ram=0x80400000', '-Wl,--defsym=__ram_size=0x200000', '-o', elf,
+    '-Wl,--defsym=__flash=0x80000000',
+    '-Wl,--defsym=__flash_size=0x400000',
+    '-Wl,--defsym=__ram=0x80400000',
+    '-Wl,--defsym=__ram_size=0x200000',
+    '-o',
+    elf,
   ]);
 
   it('builds with the cross compiler', () => {
@@ -51,19 +73,46 @@ describe('flash-slot test back end under qemu-system-riscv32 (semihosting partit
     writeLibrary(join(work, 'mm'), 'La', 42);
     writeLibrary(join(work, 'mm'), 'Lb', 7);
     writeFileSync(join(work, 'mmlib.bin'), new Uint8Array(0x40000).fill(0xff));
-    const r = run('qemu-system-riscv32', ['-M', 'virt', '-bios', 'none', '-display', 'none', '-monitor', 'none', '-serial', 'none',
-      '-semihosting-config', 'enable=on,target=native', '-kernel', elf], { cwd: work });
+    const r = run(
+      'qemu-system-riscv32',
+      [
+        '-M',
+        'virt',
+        '-bios',
+        'none',
+        '-display',
+        'none',
+        '-monitor',
+        'none',
+        '-serial',
+        'none',
+        '-semihosting-config',
+        'enable=on,target=native',
+        '-kernel',
+        elf,
+      ],
+      { cwd: work },
+    );
     const out = r.stdout + r.stderr;
     const lines = out.split('\n');
     const upTo = lines.indexOf('calling the unmapped window');
     expect(lines.slice(0, upTo + 1)).toEqual([
-      'init: OK', 'attach: OK',
-      'load La: OK', 'La() = 42', 'load Lb: OK', 'Lb() = 7',
+      'init: OK',
+      'attach: OK',
+      'load La: OK',
+      'La() = 42',
+      'load Lb: OK',
+      'Lb() = 7',
       // per image: header sector + 2 data sectors; tally + 2 sectors + header + valid word
       'round 1: 6 erases, 10 programs',
-      'load La: OK', 'La() = 42', 'load Lb: OK', 'Lb() = 7',
+      'load La: OK',
+      'La() = 42',
+      'load Lb: OK',
+      'Lb() = 7',
       'round 2: 0 erases, 0 programs',
-      'unload Lb: OK', 'window word after unload: 00000000', 'calling the unmapped window',
+      'unload Lb: OK',
+      'window word after unload: 00000000',
+      'calling the unmapped window',
     ]);
     expect(out).not.toContain('stale call returned');
     expect(out).toMatch(/mepc:\s+0x80800000/);

@@ -23,13 +23,32 @@ const toolchains: { name: string; cc: string; cxx: string; flags: string[] }[] =
 describe('every public device header in one translation unit', () => {
   for (const tc of toolchains) {
     it(`C (${tc.cc}, -std=c11)`, () => {
-      const r = run(tc.cc, [...tc.flags, '-std=c11', ...STRICT, `-I${SRC}`, '-c', join(TUS, 'all_headers.c'), '-o', join(work, `${tc.name}-c.o`)]);
+      const r = run(tc.cc, [
+        ...tc.flags,
+        '-std=c11',
+        ...STRICT,
+        `-I${SRC}`,
+        '-c',
+        join(TUS, 'all_headers.c'),
+        '-o',
+        join(work, `${tc.name}-c.o`),
+      ]);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     });
     it(`C++ with the Arduino headers (${tc.cxx}, -std=gnu++17)`, () => {
-      const r = run(tc.cxx, [...tc.flags, '-std=gnu++17', ...STRICT, '-DARDUINO=10819', `-I${ARDUINO_STUB}`, `-I${SRC}`,
-        '-c', join(TUS, 'all_headers.cpp'), '-o', join(work, `${tc.name}-cxx.o`)]);
+      const r = run(tc.cxx, [
+        ...tc.flags,
+        '-std=gnu++17',
+        ...STRICT,
+        '-DARDUINO=10819',
+        `-I${ARDUINO_STUB}`,
+        `-I${SRC}`,
+        '-c',
+        join(TUS, 'all_headers.cpp'),
+        '-o',
+        join(work, `${tc.name}-cxx.o`),
+      ]);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     });

@@ -11,9 +11,18 @@ const HOST = join(REPO, 'test/device/host');
 const work = tempDir('esp32mm-device-host-');
 
 const SANITIZED = [
-  '-std=c11', '-D_DEFAULT_SOURCE', '-Wall', '-Wextra', '-Werror', '-g', '-O1',
-  '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer',
-  `-I${SRC}`, `-I${HOST}`,
+  '-std=c11',
+  '-D_DEFAULT_SOURCE',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  '-g',
+  '-O1',
+  '-fsanitize=address,undefined',
+  '-fno-sanitize-recover=all',
+  '-fno-omit-frame-pointer',
+  `-I${SRC}`,
+  `-I${HOST}`,
 ];
 const CORE = ['mm_loader.c', 'mm_crc32.c', 'mm_storage_posix.c', 'mm_port_generic.c', 'mm_build_id.c'];
 const FLASH = ['mm_flash.c', 'mm_mmu_table.c', 'mm_mmu_esp32.c', 'mm_mmu_esp32s3.c', 'mm_mmu_esp32c3.c', 'mm_mmu_esp32c6.c'];
@@ -22,8 +31,15 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /* Build one C test program, run it, and make each of its "ok - name" lines a vitest test. */
 function hostSuite(title: string, program: string, sources: string[], hostFiles: string[], atLeast: number) {
   const exe = join(work, program);
-  const build = run('gcc', [...SANITIZED, ...sources.map((f) => join(SRC, f)), ...hostFiles.map((f) => join(HOST, f)),
-    join(HOST, `${program}.c`), '-lz', '-o', exe]);
+  const build = run('gcc', [
+    ...SANITIZED,
+    ...sources.map((f) => join(SRC, f)),
+    ...hostFiles.map((f) => join(HOST, f)),
+    join(HOST, `${program}.c`),
+    '-lz',
+    '-o',
+    exe,
+  ]);
   const result = build.status === 0 ? run(exe, [work]) : undefined;
   const lines = result ? result.stdout.split('\n').filter((l) => /^(not )?ok - /.test(l)) : [];
 
@@ -49,24 +65,51 @@ function hostSuite(title: string, program: string, sources: string[], hostFiles:
   });
 }
 
-hostSuite('device loader core on the host (gcc, ASan + UBSan, IRAM word-only model)', 'test_loader',
-  [...CORE, 'mm_cxa_atexit.c'], ['memory_model.c', 'lib_files.c'], 35);
-hostSuite('flash slots on the host (gcc, ASan + UBSan, NOR-flash and MMU models)', 'test_flash',
-  [...CORE, ...FLASH], ['memory_model.c', 'lib_files.c', 'flash_model.c'], 16);
+hostSuite(
+  'device loader core on the host (gcc, ASan + UBSan, IRAM word-only model)',
+  'test_loader',
+  [...CORE, 'mm_cxa_atexit.c'],
+  ['memory_model.c', 'lib_files.c'],
+  35,
+);
+hostSuite(
+  'flash slots on the host (gcc, ASan + UBSan, NOR-flash and MMU models)',
+  'test_flash',
+  [...CORE, ...FLASH],
+  ['memory_model.c', 'lib_files.c', 'flash_model.c'],
+  16,
+);
 
 describe('C++ API on the host (MemoryManager.cpp over the loader, ASan + UBSan)', () => {
   it('a folder of 32 characters or more is an error from begin() and load(), never shortened', () => {
     const cxxWork = tempDir('esp32mm-device-cxx-');
     onTestFinished(() => rmSync(cxxWork, { recursive: true, force: true }));
     const bin = join(cxxWork, 'test_memory_manager');
-    const common = ['-D_DEFAULT_SOURCE', '-Wall', '-Wextra', '-Werror', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', `-I${SRC}`];
+    const common = [
+      '-D_DEFAULT_SOURCE',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-g',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=all',
+      `-I${SRC}`,
+    ];
     const objects = ['mm_loader.c', 'mm_crc32.c', 'mm_storage_posix.c', 'mm_port_generic.c', 'mm_build_id.c'].map((f) => {
       const o = join(cxxWork, `${f}.o`);
       const c = run('gcc', ['-std=c11', ...common, '-c', join(SRC, f), '-o', o]);
       expect(c.stderr).toBe('');
       return o;
     });
-    const b = run('g++', ['-std=c++17', ...common, join(HOST, 'test_memory_manager.cpp'), join(SRC, 'MemoryManager.cpp'), ...objects, '-o', bin]);
+    const b = run('g++', [
+      '-std=c++17',
+      ...common,
+      join(HOST, 'test_memory_manager.cpp'),
+      join(SRC, 'MemoryManager.cpp'),
+      ...objects,
+      '-o',
+      bin,
+    ]);
     expect(b.stderr).toBe('');
     const r = run(bin, []);
     expect(r.stdout).toMatch(/# 0 failed/);
@@ -76,14 +119,33 @@ describe('C++ API on the host (MemoryManager.cpp over the loader, ASan + UBSan)'
 
 describe('device sources that cannot run here still compile', () => {
   it('C++ API (MemoryManager.h, factories) with g++ -Wall -Wextra -Werror', () => {
-    const r = run('g++', ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${SRC}`, `-I${HOST}`, join(HOST, 'cxx_api_check.cpp')]);
+    const r = run('g++', [
+      '-std=c++17',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fsyntax-only',
+      `-I${SRC}`,
+      `-I${HOST}`,
+      join(HOST, 'cxx_api_check.cpp'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
 
   it('Arduino fs::FS backend against the FS.h API signatures (declarations only; no Arduino core here)', () => {
-    const r = run('g++', ['-std=gnu++17', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', '-DARDUINO=10819', '-DESP_PLATFORM',
-      `-I${join(HOST, 'arduino_stub')}`, `-I${SRC}`, join(SRC, 'mm_storage_arduino.cpp')]);
+    const r = run('g++', [
+      '-std=gnu++17',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fsyntax-only',
+      '-DARDUINO=10819',
+      '-DESP_PLATFORM',
+      `-I${join(HOST, 'arduino_stub')}`,
+      `-I${SRC}`,
+      join(SRC, 'mm_storage_arduino.cpp'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
@@ -110,8 +172,21 @@ describe('device sources that cannot run here still compile', () => {
       const out = tempDir('esp32mm-flash-cross-');
       onTestFinished(() => rmSync(out, { recursive: true, force: true }));
       for (const f of [...FLASH, 'mm_flash_semihost.c']) {
-        const r = run(cc, [...flags, '-std=gnu11', '-Os', '-Wall', '-Wextra', '-Werror', '-ffreestanding', '-DMM_SEMIHOSTING', `-I${SRC}`,
-          '-c', join(SRC, f), '-o', join(out, `${f}.o`)]);
+        const r = run(cc, [
+          ...flags,
+          '-std=gnu11',
+          '-Os',
+          '-Wall',
+          '-Wextra',
+          '-Werror',
+          '-ffreestanding',
+          '-DMM_SEMIHOSTING',
+          `-I${SRC}`,
+          '-c',
+          join(SRC, f),
+          '-o',
+          join(out, `${f}.o`),
+        ]);
         expect(r.stderr, `${target} ${f}`).toBe('');
         expect(r.status).toBe(0);
       }
@@ -121,8 +196,21 @@ describe('device sources that cannot run here still compile', () => {
     it(`chip port for ${target} (mm_port_esp.c) with ${cc}`, () => {
       const inc = tempDir('esp32mm-sdkconfig-');
       writeFileSync(join(inc, 'sdkconfig.h'), `#define CONFIG_IDF_TARGET_${target} 1\n`);
-      const r = run(cc, [...flags, '-std=gnu11', '-Os', '-Wall', '-Wextra', '-Werror', '-DESP_PLATFORM', `-I${inc}`, `-I${SRC}`,
-        '-c', join(SRC, 'mm_port_esp.c'), '-o', join(inc, 'port.o')]);
+      const r = run(cc, [
+        ...flags,
+        '-std=gnu11',
+        '-Os',
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-DESP_PLATFORM',
+        `-I${inc}`,
+        `-I${SRC}`,
+        '-c',
+        join(SRC, 'mm_port_esp.c'),
+        '-o',
+        join(inc, 'port.o'),
+      ]);
       rmSync(inc, { recursive: true, force: true });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readElf } from '../../../src/core/elf/reader';
 import { SymbolType } from '../../../src/core/elf/types';
-import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases, reportMissingCorpus } from '../../helpers/corpus';
 import { readCorpusTables, rebuildCorpusElfDetails, sectionFlagsFromLetters } from '../../helpers/corpus-elf';
 import { binutilsFor, runOk, tempDir } from '../../helpers/tools';
 
@@ -61,8 +61,10 @@ describe('corpus ELF rebuild matches readelf of the original', () => {
       const moved = rebuilt.moved.map((m) => m.name);
 
       it('string tables fit where they were', () => {
-        console.log(`${c.name}: ${rebuilt.stringTables.map((s) => `${s.name} ${s.ours}/${s.original} B`).join(', ')}`
-          + (moved.length ? `; moved to the end: ${moved.join(', ')}` : ''));
+        console.log(
+          `${c.name}: ${rebuilt.stringTables.map((s) => `${s.name} ${s.ours}/${s.original} B`).join(', ')}` +
+            (moved.length ? `; moved to the end: ${moved.join(', ')}` : ''),
+        );
         expect(rebuilt.moved).toEqual([]);
         expect(rebuilt.bytes.length).toBe(Number(readFileSync(join(c.dir, 'elf-bytes.txt'), 'utf8').trim()));
       });
@@ -85,18 +87,41 @@ describe('corpus ELF rebuild matches readelf of the original', () => {
         expect(elf.header.machine).toBe(tables.header.machine);
         expect(elf.header.entry).toBe(tables.header.entry);
         expect(elf.header.flags).toBe(tables.header.flags);
-        expect(elf.sections.map((s) => ({ index: s.index, name: s.name, type: s.type, flags: s.flags, addr: s.addr, offset: s.offset,
-          size: s.size, entsize: s.entsize, link: s.link, info: s.info, align: s.addralign })))
-          .toEqual(tables.sections.map((s) => {
+        expect(
+          elf.sections.map((s) => ({
+            index: s.index,
+            name: s.name,
+            type: s.type,
+            flags: s.flags,
+            addr: s.addr,
+            offset: s.offset,
+            size: s.size,
+            entsize: s.entsize,
+            link: s.link,
+            info: s.info,
+            align: s.addralign,
+          })),
+        ).toEqual(
+          tables.sections.map((s) => {
             const m = movedTo.get(s.name);
             return { ...s, offset: m ? m.offset[1] : s.offset, size: m ? m.size[1] : s.size };
-          }));
+          }),
+        );
         expect(elf.segments.map(({ index: _, ...p }) => p)).toEqual(tables.segments);
         const syms = elf.symbols();
         expect(syms.length).toBe(tables.symbols.length - 1);
-        expect(syms.map((s) => ({ index: s.index, name: s.type === SymbolType.SECTION && s.name === '' ? elf.sections[s.shndx].name : s.name,
-          value: s.value, size: s.size, type: s.type, bind: s.binding, other: s.other, shndx: s.shndx })))
-          .toEqual(tables.symbols.slice(1));
+        expect(
+          syms.map((s) => ({
+            index: s.index,
+            name: s.type === SymbolType.SECTION && s.name === '' ? elf.sections[s.shndx].name : s.name,
+            value: s.value,
+            size: s.size,
+            type: s.type,
+            bind: s.binding,
+            other: s.other,
+            shndx: s.shndx,
+          })),
+        ).toEqual(tables.symbols.slice(1));
       });
     });
   }

@@ -8,12 +8,26 @@ import { readElf } from '../../../src/core/elf/reader';
 import { SectionType } from '../../../src/core/elf/types';
 import { fixtureElfs, readelfSections, readelfSegments, readelfSymbols, runOk, tempDir } from '../../helpers/tools';
 
-const SEGMENT_TYPES: Record<number, string> = { 1: 'LOAD', 2: 'DYNAMIC', 3: 'INTERP', 4: 'NOTE', 6: 'PHDR', 7: 'TLS',
-  0x70000003: 'RISCV_ATTRIBUT', 0x6474e550: 'GNU_EH_FRAME', 0x6474e551: 'GNU_STACK', 0x6474e552: 'GNU_RELRO', 0x6474e553: 'GNU_PROPERTY' };
+const SEGMENT_TYPES: Record<number, string> = {
+  1: 'LOAD',
+  2: 'DYNAMIC',
+  3: 'INTERP',
+  4: 'NOTE',
+  6: 'PHDR',
+  7: 'TLS',
+  0x70000003: 'RISCV_ATTRIBUT',
+  0x6474e550: 'GNU_EH_FRAME',
+  0x6474e551: 'GNU_STACK',
+  0x6474e552: 'GNU_RELRO',
+  0x6474e553: 'GNU_PROPERTY',
+};
 
 function extraElfs(): string[] {
   const dir = tempDir('esp32mm-elf64-');
-  writeFileSync(join(dir, 'hello.c'), 'int counter; const char msg[] = "hi"; int add(int a, int b) { return a + b + counter; }\nint main(void) { return add(1, 2); }\n');
+  writeFileSync(
+    join(dir, 'hello.c'),
+    'int counter; const char msg[] = "hi"; int add(int a, int b) { return a + b + counter; }\nint main(void) { return add(1, 2); }\n',
+  );
   runOk('gcc', ['-O1', '-o', join(dir, 'hello64'), join(dir, 'hello.c')]);
   // Big-endian ELF32 and ELF64 (PowerPC relocatables) made by binutils-multiarch's objcopy.
   writeFileSync(join(dir, 'blob.bin'), Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff)));
@@ -35,13 +49,40 @@ describe('ELF reader agrees with readelf', () => {
       const elf = readElf(new Uint8Array(readFileSync(file)));
 
       it('sections', () => {
-        const ours = elf.sections.slice(1).map((s) => ({ index: s.index, name: s.name, addr: s.addr, offset: s.offset, size: s.size, link: s.link, info: s.info, align: s.addralign }));
-        const theirs = readelfSections(file).map((s) => ({ index: s.index, name: s.name, addr: s.addr, offset: s.offset, size: s.size, link: s.link, info: s.info, align: s.align }));
+        const ours = elf.sections
+          .slice(1)
+          .map((s) => ({
+            index: s.index,
+            name: s.name,
+            addr: s.addr,
+            offset: s.offset,
+            size: s.size,
+            link: s.link,
+            info: s.info,
+            align: s.addralign,
+          }));
+        const theirs = readelfSections(file).map((s) => ({
+          index: s.index,
+          name: s.name,
+          addr: s.addr,
+          offset: s.offset,
+          size: s.size,
+          link: s.link,
+          info: s.info,
+          align: s.align,
+        }));
         expect(ours).toEqual(theirs);
       });
 
       it('segments', () => {
-        const ours = elf.segments.map((p) => ({ type: SEGMENT_TYPES[p.type] ?? `0x${p.type.toString(16)}`, offset: p.offset, vaddr: p.vaddr, paddr: p.paddr, filesz: p.filesz, memsz: p.memsz }));
+        const ours = elf.segments.map((p) => ({
+          type: SEGMENT_TYPES[p.type] ?? `0x${p.type.toString(16)}`,
+          offset: p.offset,
+          vaddr: p.vaddr,
+          paddr: p.paddr,
+          filesz: p.filesz,
+          memsz: p.memsz,
+        }));
         expect(ours).toEqual(readelfSegments(file));
       });
 

@@ -38,7 +38,9 @@ SECTIONS {
 
 function build(order: string[]) {
   const dir = tempDir('esp32mm-layout-');
-  const [lib, fw] = SOURCE.trim().split('\nint fw_value').map((s, i) => (i ? 'int fw_value' + s : s));
+  const [lib, fw] = SOURCE.trim()
+    .split('\nint fw_value')
+    .map((s, i) => (i ? 'int fw_value' + s : s));
   writeFileSync(join(dir, 'lib.c'), lib + '\n');
   writeFileSync(join(dir, 'fw.c'), 'extern int lib_fn(int);\n' + fw + '\n');
   writeFileSync(join(dir, 'fw.ld'), script(order));
@@ -83,7 +85,9 @@ describe('writer: removed sections at segment edges and in the middle (xtensa ld
     checkClean(b.stripped);
     const lib = b.original.section('.mm.lib.text')!;
     expect(b.result.holes).toEqual([{ section: '.mm.lib.text', segment: 0, fileBytes: lib.size }]);
-    expect(b.result.warnings.map((w) => w.message).join('\n')).toMatch(/\.mm\.lib\.text sat inside a firmware segment: its \d+ bytes were zeroed/);
+    expect(b.result.warnings.map((w) => w.message).join('\n')).toMatch(
+      /\.mm\.lib\.text sat inside a firmware segment: its \d+ bytes were zeroed/,
+    );
     // the warning names its library (the extension marks it on custom_mm_libs)
     expect(b.result.warnings.find((w) => /sat inside/.test(w.message))?.library).toBe('lib');
     const stripped = readElf(new Uint8Array(readFileSync(b.stripped)));
@@ -91,6 +95,7 @@ describe('writer: removed sections at segment edges and in the middle (xtensa ld
     const at = code.offset + (lib.addr - code.vaddr);
     expect(stripped.bytes.subarray(at, at + lib.size).every((x) => x === 0)).toBe(true);
     // The firmware's own code on both sides of the hole is untouched.
-    for (const name of ['.fw.a', '.fw.b']) expect(stripped.sectionData(stripped.section(name)!)).toEqual(b.original.sectionData(b.original.section(name)!));
+    for (const name of ['.fw.a', '.fw.b'])
+      expect(stripped.sectionData(stripped.section(name)!)).toEqual(b.original.sectionData(b.original.section(name)!));
   });
 });

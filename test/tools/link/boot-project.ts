@@ -64,13 +64,33 @@ export function writeBootFragment(tc: Toolchain, work: string, name = 'esp32mm.l
   return path;
 }
 
-export interface Linked { elf: string; map: string }
+export interface Linked {
+  elf: string;
+  map: string;
+}
 
 export function linkBoot(tc: Toolchain, work: string, name: string, fragment: string, built: BootBuild, extra: string[] = []): Linked {
   const elf = join(work, `${name}.elf`);
   const map = join(work, `${name}.map`);
-  const args = [...tc.cflags, '-nostdlib', '-Wl,--gc-sections', '-Wl,-u,call_start_cpu0', `-Wl,-Map=${map}`, `-L${tc.scripts}`,
-    '-T', fragment, '-T', 'memory.ld', '-T', 'sections.ld', ...extra, built.main, ...built.archives, '-o', elf];
+  const args = [
+    ...tc.cflags,
+    '-nostdlib',
+    '-Wl,--gc-sections',
+    '-Wl,-u,call_start_cpu0',
+    `-Wl,-Map=${map}`,
+    `-L${tc.scripts}`,
+    '-T',
+    fragment,
+    '-T',
+    'memory.ld',
+    '-T',
+    'sections.ld',
+    ...extra,
+    built.main,
+    ...built.archives,
+    '-o',
+    elf,
+  ];
   const r = run(`${tc.prefix}gcc`, args, { cwd: work });
   if (r.status !== 0) throw new Error(`link ${name} failed:\n${r.stderr}`);
   return { elf, map };

@@ -13,20 +13,42 @@ const PAGE = 0x10000;
 const APP = 0x140000; // the largest app partition of the table below
 const align = (n: number) => Math.ceil(n / PAGE) * PAGE;
 
-const TABLE = (mmlibSize: string | undefined) => [
-  'nvs,      data, nvs,    0x9000,   0x5000,',
-  'otadata,  data, ota,    0xe000,   0x2000,',
-  'app0,     app,  ota_0,  0x10000,  0x140000,',
-  'app1,     app,  ota_1,  0x150000, 0x140000,',
-  ...(mmlibSize ? [`mmlib,    data, 0x40,   0x290000, ${mmlibSize},`] : []),
-  '',
-].join('\n');
+const TABLE = (mmlibSize: string | undefined) =>
+  [
+    'nvs,      data, nvs,    0x9000,   0x5000,',
+    'otadata,  data, ota,    0xe000,   0x2000,',
+    'app0,     app,  ota_0,  0x10000,  0x140000,',
+    'app1,     app,  ota_1,  0x150000, 0x140000,',
+    ...(mmlibSize ? [`mmlib,    data, 0x40,   0x290000, ${mmlibSize},`] : []),
+    '',
+  ].join('\n');
 
-interface Toolchain { name: string; prefix: string; cflags: string[]; scripts: string; chip: string; window: [number, number] }
+interface Toolchain {
+  name: string;
+  prefix: string;
+  cflags: string[];
+  scripts: string;
+  chip: string;
+  window: [number, number];
+}
 
 const TOOLCHAINS: Toolchain[] = [
-  { name: 'Xtensa (ESP32)', prefix: 'xtensa-lx106-elf-', cflags: ['-mlongcalls'], scripts: join(REPO, 'test/fixtures/esp32-ld'), chip: 'esp32', window: [0x400d0000, 0x40400000] },
-  { name: 'RISC-V (ESP32-C3)', prefix: 'riscv64-unknown-elf-', cflags: ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32'], scripts: join(REPO, 'test/fixtures/esp32-ld/riscv'), chip: 'esp32c3', window: [0x42000000, 0x42800000] },
+  {
+    name: 'Xtensa (ESP32)',
+    prefix: 'xtensa-lx106-elf-',
+    cflags: ['-mlongcalls'],
+    scripts: join(REPO, 'test/fixtures/esp32-ld'),
+    chip: 'esp32',
+    window: [0x400d0000, 0x40400000],
+  },
+  {
+    name: 'RISC-V (ESP32-C3)',
+    prefix: 'riscv64-unknown-elf-',
+    cflags: ['-misa-spec=2.2', '-march=rv32imac', '-mabi=ilp32'],
+    scripts: join(REPO, 'test/fixtures/esp32-ld/riscv'),
+    chip: 'esp32c3',
+    window: [0x42000000, 0x42800000],
+  },
 ];
 
 /**
@@ -36,11 +58,15 @@ const TOOLCHAINS: Toolchain[] = [
 function bigLibrary(functions: number): string {
   const rnd = seededRandom(17);
   const k = () => 1 + Math.floor(rnd() * 0x7fff);
-  const body = (i: number) => Array.from({ length: 24 }, () => `  x = (x * ${k()} + ${k()}) ^ (x >> ${1 + (k() % 13)});`).join('\n') + `\n  return x + ${i};`;
+  const body = (i: number) =>
+    Array.from({ length: 24 }, () => `  x = (x * ${k()} + ${k()}) ^ (x >> ${1 + (k() % 13)});`).join('\n') + `\n  return x + ${i};`;
   const fns = Array.from({ length: functions }, (_, i) => `int big_fn_${i}(int x) {\n${body(i)}\n}`);
-  return [...fns, `int (*const big_table[${functions}])(int) = { ${fns.map((_, i) => `big_fn_${i}`).join(', ')} };`,
+  return [
+    ...fns,
+    `int (*const big_table[${functions}])(int) = { ${fns.map((_, i) => `big_fn_${i}`).join(', ')} };`,
     // no division: the lx106 has none and the link has no libgcc
-    `int big_entry(int i) { return big_table[(unsigned)i < ${functions}u ? i : 0](i); }`].join('\n');
+    `int big_entry(int i) { return big_table[(unsigned)i < ${functions}u ? i : 0](i); }`,
+  ].join('\n');
 }
 
 const SOURCES: Record<string, string> = {
@@ -57,10 +83,15 @@ void call_start_cpu0(void) { app_main(); for (;;) {} }
 const LIBS = ['BigModel', 'Small', 'Other', 'Ram'];
 const SLOTS = ['model(flash): BigModel Small', 'other (flash): Other'];
 
-interface Build { dir: string; archives: string[]; main: string }
+interface Build {
+  dir: string;
+  archives: string[];
+  main: string;
+}
 
 function compile(tc: Toolchain, dir: string): Build {
-  const cc = (src: string, out: string) => runOk(`${tc.prefix}gcc`, [...tc.cflags, '-Os', '-ffunction-sections', '-fdata-sections', '-c', src, '-o', out]);
+  const cc = (src: string, out: string) =>
+    runOk(`${tc.prefix}gcc`, [...tc.cflags, '-Os', '-ffunction-sections', '-fdata-sections', '-c', src, '-o', out]);
   const archives = LIBS.map((lib, i) => {
     const libDir = join(dir, `lib${(0xf10 + i).toString(16)}`);
     mkdirSync(libDir, { recursive: true });
@@ -77,19 +108,53 @@ function compile(tc: Toolchain, dir: string): Build {
 
 function fragment(dir: string, tc: Toolchain, partitions: string, extra: string[] = []) {
   const out = join(dir, 'esp32mm.ld');
-  const r = esp32mm(['fragment', '--chip', tc.chip, '--libs', LIBS.join(','), ...SLOTS.flatMap((s) => ['--slot', s]), '--partitions', partitions, ...extra, '-o', out]);
+  const r = esp32mm([
+    'fragment',
+    '--chip',
+    tc.chip,
+    '--libs',
+    LIBS.join(','),
+    ...SLOTS.flatMap((s) => ['--slot', s]),
+    '--partitions',
+    partitions,
+    ...extra,
+    '-o',
+    out,
+  ]);
   return { ...r, path: out };
 }
 
 function link(tc: Toolchain, b: Build, script: string, name = 'fw') {
-  const elf = join(b.dir, `${name}.elf`), map = join(b.dir, `${name}.map`);
-  const r = run(`${tc.prefix}gcc`, [...tc.cflags, '-nostdlib', '-Wl,--gc-sections', `-Wl,-Map=${map}`, `-L${tc.scripts}`,
-    '-T', script, '-T', 'memory.ld', '-T', 'sections.ld', b.main, ...b.archives, '-o', elf], { cwd: b.dir });
+  const elf = join(b.dir, `${name}.elf`),
+    map = join(b.dir, `${name}.map`);
+  const r = run(
+    `${tc.prefix}gcc`,
+    [
+      ...tc.cflags,
+      '-nostdlib',
+      '-Wl,--gc-sections',
+      `-Wl,-Map=${map}`,
+      `-L${tc.scripts}`,
+      '-T',
+      script,
+      '-T',
+      'memory.ld',
+      '-T',
+      'sections.ld',
+      b.main,
+      ...b.archives,
+      '-o',
+      elf,
+    ],
+    { cwd: b.dir },
+  );
   return { ...r, elf, map };
 }
 
 const dirs: string[] = [];
-afterAll(() => { if (!process.env.ESP32MM_KEEP_TEST_DIRS) dirs.forEach((d) => rmSync(d, { recursive: true, force: true })); });
+afterAll(() => {
+  if (!process.env.ESP32MM_KEEP_TEST_DIRS) dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 
 describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
   let b: Build;
@@ -116,9 +181,11 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
     ({ elf, map } = l);
   });
 
-  it('puts each flash slot on a 64 KB page in the instruction window, above the app\'s reach', () => {
+  it("puts each flash slot on a 64 KB page in the instruction window, above the app's reach", () => {
     const reach = tc.window[0] + APP;
-    const big = section('.mm.BigModel.text'), small = section('.mm.Small.text'), other = section('.mm.Other.text');
+    const big = section('.mm.BigModel.text'),
+      small = section('.mm.Small.text'),
+      other = section('.mm.Other.text');
     expect(big.size).toBeGreaterThan(PAGE); // the next offset and slot are past a page
     expect(big.addr).toBe(align(reach));
     expect(small.addr).toBe(big.addr); // one slot: an overlay
@@ -142,8 +209,15 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
   });
 
   it('defines the slot symbols and the image offsets ld computed from the section sizes (nm)', () => {
-    const nm = new Map(runOk(`${tc.prefix}nm`, [elf]).split('\n').map((l) => /^([0-9a-f]+) (\S) (\S+)$/.exec(l)).filter((m) => m).map((m) => [m![3], { value: parseInt(m![1], 16), type: m![2] }]));
-    const big = section('.mm.BigModel.text'), small = section('.mm.Small.text');
+    const nm = new Map(
+      runOk(`${tc.prefix}nm`, [elf])
+        .split('\n')
+        .map((l) => /^([0-9a-f]+) (\S) (\S+)$/.exec(l))
+        .filter((m) => m)
+        .map((m) => [m![3], { value: parseInt(m![1], 16), type: m![2] }]),
+    );
+    const big = section('.mm.BigModel.text'),
+      small = section('.mm.Small.text');
     expect(nm.get('_mm_slot_model_flash')).toEqual({ value: 1, type: 'A' });
     expect(nm.get('_mm_slot_other_flash')).toEqual({ value: 1, type: 'A' });
     expect(nm.has('_mm_slot_Ram_flash')).toBe(false);
@@ -165,7 +239,9 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
     writeFileSync(small, TABLE('0x30000'));
     const tooSmall = esp32mm(['fragment', '--check-map', map, '--libs', LIBS.join(','), '--chip', tc.chip, '--partitions', small]);
     expect(tooSmall.status).toBe(1);
-    expect(tooSmall.stderr).toContain(`error: ${small}: the mmlib partition (196608 bytes) is too small for the flash-slot library images: they need ${need} bytes`);
+    expect(tooSmall.stderr).toContain(
+      `error: ${small}: the mmlib partition (196608 bytes) is too small for the flash-slot library images: they need ${need} bytes`,
+    );
     const none = join(b.dir, 'none.csv');
     writeFileSync(none, TABLE(undefined));
     const missing = esp32mm(['fragment', '--check-map', map, '--libs', LIBS.join(','), '--chip', tc.chip, '--partitions', none]);
@@ -174,7 +250,9 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
     // not checked: a warning (exit 1 only with --strict)
     const blind = esp32mm(['fragment', '--check-map', map, '--libs', LIBS.join(',')]);
     expect(blind.status).toBe(0);
-    expect(blind.stderr).toMatch(/warning: BigModel, Small, Other are linked into flash slots, which cannot be checked without the chip and the partition table/);
+    expect(blind.stderr).toMatch(
+      /warning: BigModel, Small, Other are linked into flash slots, which cannot be checked without the chip and the partition table/,
+    );
     expect(esp32mm(['fragment', '--check-map', map, '--libs', LIBS.join(','), '--strict']).status).toBe(1);
   });
 
@@ -186,7 +264,9 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
     const out = join(b.dir, 'mm');
     const r = esp32mm(['split', full, '--out', out, '--libs', LIBS.join(',')]);
     expect(r.status, r.stderr).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { libraries: { name: string; code?: string; flashOffset?: string }[] };
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      libraries: { name: string; code?: string; flashOffset?: string }[];
+    };
     for (const lib of LIBS) {
       const e = readFileSync(join(out, `${lib}_e`));
       const text = sections.get(`.mm.${lib}.text`)!;
@@ -200,10 +280,21 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
   });
 
   it('shows the window, the slots and the mmlib use in the memory map, from the ELF and from the map alone', () => {
-    const big = section('.mm.BigModel.text'), small = section('.mm.Small.text'), other = section('.mm.Other.text');
+    const big = section('.mm.BigModel.text'),
+      small = section('.mm.Small.text'),
+      other = section('.mm.Other.text');
     const images = [big, small, other].map((t) => align(t.size));
     // Map only, a slot is named after its first library: the slot symbols are the ELF's.
-    for (const [args, names] of [[[elf, '--map', map], ['model', 'other']], [['--map', map], ['BigModel', 'Other']]]) {
+    for (const [args, names] of [
+      [
+        [elf, '--map', map],
+        ['model', 'other'],
+      ],
+      [
+        ['--map', map],
+        ['BigModel', 'Other'],
+      ],
+    ]) {
       const r = esp32mm(['map', ...args, '--chip', tc.chip, '--partitions', table, '--json']);
       expect(r.status, r.stderr).toBe(0);
       const m = JSON.parse(r.stdout) as { flashSlots: Record<string, unknown>; slots: { name: string; flash?: true }[] };
@@ -211,7 +302,13 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
         window: { start: tc.window[0], end: tc.window[1] },
         appReach: tc.window[0] + APP,
         slots: [
-          { name: names[0], libraries: ['BigModel', 'Small'], start: big.addr, size: Math.max(big.size, small.size), reserved: align(Math.max(big.size, small.size)) },
+          {
+            name: names[0],
+            libraries: ['BigModel', 'Small'],
+            start: big.addr,
+            size: Math.max(big.size, small.size),
+            reserved: align(Math.max(big.size, small.size)),
+          },
           { name: names[1], libraries: ['Other'], start: other.addr, size: other.size, reserved: align(other.size) },
         ],
         images: [
@@ -219,7 +316,14 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
           { library: 'Small', offset: 0x10000 + images[0], size: small.size, reserved: images[1] },
           { library: 'Other', offset: 0x10000 + images[0] + images[1], size: other.size, reserved: images[2] },
         ],
-        partition: { name: 'mmlib', offset: 0x290000, size: 0x100000, used: 0x10000 + images[0] + images[1] + images[2], free: 0x100000 - 0x10000 - images[0] - images[1] - images[2], sizeSource: 'partition-table' },
+        partition: {
+          name: 'mmlib',
+          offset: 0x290000,
+          size: 0x100000,
+          used: 0x10000 + images[0] + images[1] + images[2],
+          free: 0x100000 - 0x10000 - images[0] - images[1] - images[2],
+          sizeSource: 'partition-table',
+        },
       });
       expect(m.slots.filter((s) => s.flash).map((s) => s.name)).toEqual(names);
     }
@@ -231,7 +335,9 @@ describe.each(TOOLCHAINS)('flash slots linked by $name', (tc) => {
   it('refuses an explicit address the app could reach, and ld refuses slots past the window', () => {
     const low = fragment(b.dir, tc, table, ['--flash-code-addr', '0x' + (tc.window[0] + 0x100000).toString(16)]);
     expect(low.status).toBe(2);
-    expect(low.stderr).toMatch(/custom_mm_flash_code_addr \(--flash-code-addr\) 0x[0-9A-F]+ is inside the part .* the app's own code can reach/);
+    expect(low.stderr).toMatch(
+      /custom_mm_flash_code_addr \(--flash-code-addr\) 0x[0-9A-F]+ is inside the part .* the app's own code can reach/,
+    );
     const high = fragment(b.dir, tc, table, ['--flash-code-addr', '0x' + (tc.window[1] - PAGE).toString(16)]);
     expect(high.status, high.stderr).toBe(0);
     const l = link(tc, b, high.path, 'overflow');

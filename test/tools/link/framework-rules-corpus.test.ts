@@ -5,7 +5,7 @@
 // src/core/link/ldgen.ts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases, reportMissingCorpus } from '../../helpers/corpus';
 import { esp32mm } from '../../helpers/tools';
 
 /** Archive → rule lines (trimmed) under output sections outside flash. */
@@ -19,7 +19,12 @@ function residentRules(text: string): Map<string, string[]> {
     if (/^\.\S/.test(line)) section = line.split(/\s+/)[0];
     const m = /^ \*lib(\S+?)\.a:\S*?\((.*)\)$/.exec(line);
     // Rules that take code or data the fragment would move (not e.g. .wifirxiram).
-    if (!m || section.startsWith('.flash') || !/(^|\s)\.(literal|text|data|rodata|bss|sbss|sdata|srodata)(\s|\.|$)|COMMON/.test(m[2].replace(/EXCLUDE_FILE\([^)]*\)/g, ''))) continue;
+    if (
+      !m ||
+      section.startsWith('.flash') ||
+      !/(^|\s)\.(literal|text|data|rodata|bss|sbss|sdata|srodata)(\s|\.|$)|COMMON/.test(m[2].replace(/EXCLUDE_FILE\([^)]*\)/g, ''))
+    )
+      continue;
     out.set(m[1], [...(out.get(m[1]) ?? []), line.trim()]);
   }
   return out;
@@ -54,7 +59,9 @@ if (!corpusAvailable()) {
 
     it('an archive ESP-IDF leaves in flash gets no such error', () => {
       const text = readFileSync(c.mapPath, 'latin1');
-      const flashOnly = ['main', 'json', 'nvs_flash', 'wpa_supplicant', 'console'].find((l) => text.includes(`lib${l}.a(`) && !rules.has(l));
+      const flashOnly = ['main', 'json', 'nvs_flash', 'wpa_supplicant', 'console'].find(
+        (l) => text.includes(`lib${l}.a(`) && !rules.has(l),
+      );
       if (!flashOnly) return;
       const r = esp32mm(['fragment', '--check-map', c.mapPath, '--libs', flashOnly]);
       expect(r.stderr).not.toContain('ESP-IDF places');

@@ -12,7 +12,11 @@ import { REPO, runOk, tempDir } from '../../helpers/tools';
 const tmp = tempDir('esp32mm-defs-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Symbol { name: string; kind: 'function' | 'variable'; section: string }
+interface Symbol {
+  name: string;
+  kind: 'function' | 'variable';
+  section: string;
+}
 
 /** FUNC and OBJECT symbols defined in the object, with the section each lies in. */
 function definedSymbols(obj: string): Symbol[] {
@@ -44,7 +48,7 @@ function variableLines(obj: string): Map<string, number> {
   for (const { tag, text } of dies.values()) {
     if (tag !== 'DW_TAG_variable' || !/DW_AT_location/.test(text)) continue;
     const spec = /DW_AT_specification:\s*<0x([0-9a-f]+)>/.exec(text)?.[1];
-    const decl = spec ? dies.get(spec)?.text ?? '' : '';
+    const decl = spec ? (dies.get(spec)?.text ?? '') : '';
     const name = attr(text, 'linkage_name') ?? attr(text, 'name') ?? attr(decl, 'linkage_name') ?? attr(decl, 'name');
     const line = attr(text, 'decl_line') ?? attr(decl, 'decl_line');
     if (name && line) lines.set(name, Number(line));
@@ -66,7 +70,7 @@ const cases = [
   { file: 'examples/esp32cam-ai/lib/ImageFilters/src/ImageFilters.c', cc: 'gcc' },
 ];
 
-describe('definition lines against the compiler\'s debug info', () => {
+describe("definition lines against the compiler's debug info", () => {
   for (const c of cases) {
     it(c.file, () => {
       const src = join(REPO, c.file);
@@ -77,7 +81,7 @@ describe('definition lines against the compiler\'s debug info', () => {
       let compared = 0;
       for (const s of definedSymbols(obj)) {
         if (GENERATED.test(s.name) || !symbolName(s.name)) continue; // templates and the like: the view shows no link
-        const expected = s.kind === 'function' ? functionLine(obj, s.section) : vars.get(s.name) ?? vars.get(symbolName(s.name)!.name);
+        const expected = s.kind === 'function' ? functionLine(obj, s.section) : (vars.get(s.name) ?? vars.get(symbolName(s.name)!.name));
         if (expected === undefined) continue;
         expect(definitionLine(text, s.name, s.kind), `${s.name} (${s.kind})`).toBe(expected);
         compared++;

@@ -16,12 +16,22 @@ import { FIXTURES, abs } from '../../unit/memmap/fixtures';
 import { checkInvariants } from '../../unit/memmap/invariants';
 
 const SIZE = { xtensa: 'xtensa-lx106-elf-size', riscv: 'riscv64-unknown-elf-size' };
-const CHIP_ARCH: Record<string, 'xtensa' | 'riscv'> = { esp32: 'xtensa', esp32s2: 'xtensa', esp32s3: 'xtensa', esp32c3: 'riscv', esp32c6: 'riscv' };
+const CHIP_ARCH: Record<string, 'xtensa' | 'riscv'> = {
+  esp32: 'xtensa',
+  esp32s2: 'xtensa',
+  esp32s3: 'xtensa',
+  esp32c3: 'riscv',
+  esp32c6: 'riscv',
+};
 
 /** `size -A -d`: name, size, address of every section binutils sees. */
 function sizeA(tool: string, elf: string): { name: string; size: number; address: number }[] {
   const out = execFileSync(tool, ['-A', '-d', elf], { encoding: 'utf8' });
-  return out.split('\n').slice(2).map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 3 && f[0] !== 'Total')
+  return out
+    .split('\n')
+    .slice(2)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 3 && f[0] !== 'Total')
     .map(([name, size, address]) => ({ name, size: Number(size), address: Number(address) }));
 }
 
@@ -29,12 +39,18 @@ function checkAgainstSize(model: MemoryMapModel, tool: string, elf: string): voi
   const bin = sizeA(tool, elf);
   // Every section of the model has the size and address `size -A` prints ...
   for (const s of model.sections) {
-    expect(bin.find((b) => b.name === s.name && b.address === s.address), s.name).toEqual({ name: s.name, size: s.size, address: s.address });
+    expect(
+      bin.find((b) => b.name === s.name && b.address === s.address),
+      s.name,
+    ).toEqual({ name: s.name, size: s.size, address: s.address });
   }
   // ... and every non-empty section `size -A` shows at an address is in the model, except
   // the split's placeholders (no image bytes, no firmware memory: their library is loaded).
   for (const b of bin.filter((x) => x.address !== 0 && x.size > 0 && !isPlaceholderSection(x.name))) {
-    expect(model.sections.some((s) => s.name === b.name), b.name).toBe(true);
+    expect(
+      model.sections.some((s) => s.name === b.name),
+      b.name,
+    ).toBe(true);
   }
 }
 
@@ -69,12 +85,16 @@ describe('fresh link of the chip fixtures', () => {
 
 describe('esp32mm map', () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'mm-mapcli-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mm-mapcli-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function run(...args: string[]): Promise<{ code: number; out: string }> {
     const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { lines.push(a.join(' ')); });
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      lines.push(a.join(' '));
+    });
     try {
       const { positionals, values } = parseCommandArgs(mapCommand, args);
       const code = await mapCommand.run(positionals, values);
@@ -117,7 +137,12 @@ describe('esp32mm map', () => {
     checkAgainstSize(model.before!, SIZE.xtensa, join(dir, 'fw.full.elf'));
     // size -A shows each library section's placeholder; the model counts none of them.
     const placeholders = sizeA(SIZE.xtensa, join(dir, 'fw.elf')).filter((b) => isPlaceholderSection(b.name));
-    expect(placeholders.map((b) => b.name).sort()).toEqual(model.before!.sections.filter((x) => x.library).map((x) => x.name.replace(/^\.mm\./, '.esp32mm.')).sort());
+    expect(placeholders.map((b) => b.name).sort()).toEqual(
+      model
+        .before!.sections.filter((x) => x.library)
+        .map((x) => x.name.replace(/^\.mm\./, '.esp32mm.'))
+        .sort(),
+    );
     expect(model.sections.some((x) => isPlaceholderSection(x.name))).toBe(false);
     expect(model.imageBytes).toBe(split.loadableBytesAfter);
     const table = (await run(join(dir, 'fw.elf'))).out;
@@ -130,6 +155,8 @@ describe('esp32mm map', () => {
   });
 
   it('a missing --map file is a clear error', async () => {
-    await expect(run(join(dir, 'fw.elf'), '--map', join(dir, 'nope.map'))).rejects.toThrow(/cannot read the map file .*nope\.map: no such file/);
+    await expect(run(join(dir, 'fw.elf'), '--map', join(dir, 'nope.map'))).rejects.toThrow(
+      /cannot read the map file .*nope\.map: no such file/,
+    );
   });
 });

@@ -12,10 +12,24 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, binutilsFor, esp32mm, readelfSections, readelfSegments, readelfSymbols, run, runOk, tempDir, type ReadelfSection } from '../../helpers/tools';
+import {
+  REPO,
+  binutilsFor,
+  esp32mm,
+  readelfSections,
+  readelfSegments,
+  readelfSymbols,
+  run,
+  runOk,
+  tempDir,
+  type ReadelfSection,
+} from '../../helpers/tools';
 
 const COMPILERS = ['xtensa-lx106-elf-gcc', 'xtensa-lx106-elf-g++', 'riscv64-unknown-elf-gcc', 'riscv64-unknown-elf-g++'];
-const VARIANTS = (['xtensa', 'riscv'] as const).flatMap((arch) => [{ arch, emitRelocs: false }, { arch, emitRelocs: true }]);
+const VARIANTS = (['xtensa', 'riscv'] as const).flatMap((arch) => [
+  { arch, emitRelocs: false },
+  { arch, emitRelocs: true },
+]);
 
 /** build.sh into `out` with every compile and link given -g (and the hook's --emit-relocs), the link's --strip-debug dropped. */
 function buildWithDebugInfo(out: string, emitRelocs: boolean): void {
@@ -23,7 +37,10 @@ function buildWithDebugInfo(out: string, emitRelocs: boolean): void {
   mkdirSync(bin, { recursive: true });
   for (const cc of COMPILERS) {
     const real = runOk('sh', ['-c', `command -v ${cc}`]).trim();
-    writeFileSync(join(bin, cc), `#!/bin/sh\nfor a in "$@"; do shift; [ "$a" = "-Wl,--strip-debug" ] || set -- "$@" "$a"; done\nexec ${real} -g${emitRelocs ? ' -Wl,--emit-relocs' : ''} "$@"\n`);
+    writeFileSync(
+      join(bin, cc),
+      `#!/bin/sh\nfor a in "$@"; do shift; [ "$a" = "-Wl,--strip-debug" ] || set -- "$@" "$a"; done\nexec ${real} -g${emitRelocs ? ' -Wl,--emit-relocs' : ''} "$@"\n`,
+    );
     chmodSync(join(bin, cc), 0o755);
   }
   const r = run('sh', ['-c', `PATH="${bin}:$PATH" exec "$0" --out "$1"`, join(REPO, 'test/fixtures/firmware/build.sh'), out]);
@@ -41,7 +58,12 @@ function gdb(elf: string, commands: string[]): string {
   return r.stdout;
 }
 
-interface Built { full: string; stripped: string; libraryText: ReadelfSection[]; functions: { name: string; at: number; section: string }[] }
+interface Built {
+  full: string;
+  stripped: string;
+  libraryText: ReadelfSection[];
+  functions: { name: string; at: number; section: string }[];
+}
 
 describe.each(VARIANTS)('crash decoding after the split, $arch, --emit-relocs $emitRelocs', ({ arch, emitRelocs }) => {
   const b = {} as Built;
@@ -58,7 +80,8 @@ describe.each(VARIANTS)('crash decoding after the split, $arch, --emit-relocs $e
     }
     b.libraryText = sections.filter((s) => /^\.mm\..+\.text$/.test(s.name));
     // A point inside each library function (past its first instruction).
-    b.functions = readelfSymbols(b.stripped).filter((s) => s.type === 'FUNC' && s.size >= 4)
+    b.functions = readelfSymbols(b.stripped)
+      .filter((s) => s.type === 'FUNC' && s.size >= 4)
       .flatMap((s) => {
         const section = b.libraryText.find((t) => String(t.index) === s.ndx);
         return section ? [{ name: s.name, at: s.value + 2, section: section.name }] : [];
@@ -87,7 +110,7 @@ describe.each(VARIANTS)('crash decoding after the split, $arch, --emit-relocs $e
     }
   });
 
-  it('GDB: info symbol names the function in its library\'s placeholder, info line the source line', () => {
+  it("GDB: info symbol names the function in its library's placeholder, info line the source line", () => {
     const unique = b.functions.filter((f) => !sharedAddress(b, f.at));
     expect(unique.length).toBeGreaterThan(0);
     const commands = unique.flatMap((f) => [`info symbol 0x${f.at.toString(16)}`, `info line *0x${f.at.toString(16)}`]);
@@ -118,14 +141,16 @@ function sharedAddress(b: Built, at: number): boolean {
 /** Each PT_LOAD as a loader (QEMU, esptool --use_segments) takes it: addresses, sizes, file bytes. */
 function loadImage(elf: string) {
   const bytes = readFileSync(elf);
-  return readelfSegments(elf).filter((p) => p.type === 'LOAD')
+  return readelfSegments(elf)
+    .filter((p) => p.type === 'LOAD')
     .map((p) => ({ vaddr: p.vaddr, paddr: p.paddr, memsz: p.memsz, bytes: bytes.subarray(p.offset, p.offset + p.filesz).toString('hex') }));
 }
 
 /** The allocated sections with contents, as esptool elf2image copies them by default. */
 function allocatedContents(elf: string) {
   const bytes = readFileSync(elf);
-  return readelfSections(elf).filter((s) => s.flags.includes('A') && s.type !== 'NOBITS' && s.size > 0)
+  return readelfSections(elf)
+    .filter((s) => s.flags.includes('A') && s.type !== 'NOBITS' && s.size > 0)
     .map((s) => ({ name: s.name, addr: s.addr, bytes: bytes.subarray(s.offset, s.offset + s.size).toString('hex') }));
 }
 

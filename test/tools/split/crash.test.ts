@@ -62,7 +62,8 @@ describe('kill -9 during a split', () => {
       await killAtStep(splitArgs(dir), at);
       await recoverPendingCommits([join(dir, 'out'), join(dir, 'build')]);
       const state = snapshot(dir);
-      const which = JSON.stringify(state) === JSON.stringify(before) ? 'old' : JSON.stringify(state) === JSON.stringify(after) ? 'new' : undefined;
+      const which =
+        JSON.stringify(state) === JSON.stringify(before) ? 'old' : JSON.stringify(state) === JSON.stringify(after) ? 'new' : undefined;
       expect(which, `run ${run}: killed at step ${at} (${steps[at]}), state is a mix:\n${JSON.stringify(state, null, 1)}`).toBeDefined();
       outcomes[which!]++;
       const next = esp32mm(splitArgs(dir));
@@ -70,7 +71,9 @@ describe('kill -9 during a split', () => {
       expect(snapshot(dir), `run ${run}`).toEqual(after);
       expect(leftovers(dir), `run ${run}`).toEqual([]);
     }
-    console.log(`${RUNS} kill -9 runs at seeded points among the ${steps.length} commit steps (seed ${SEED}): ${outcomes.old} rolled back, ${outcomes.new} rolled forward`);
+    console.log(
+      `${RUNS} kill -9 runs at seeded points among the ${steps.length} commit steps (seed ${SEED}): ${outcomes.old} rolled back, ${outcomes.new} rolled forward`,
+    );
     // Both sides of the marker were hit.
     expect(outcomes.old).toBeGreaterThan(10);
     expect(outcomes.new).toBeGreaterThan(10);

@@ -32,7 +32,9 @@ describe('a library name from the ELF that is a path', () => {
     const before = tree(root);
     const r = esp32mm(['split', elf, '--out', join(project, 'out')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/library name "\.\.\/\.\.\/\.\.\/x\/PWNED" \(from ELF section "\.mm\.\.\.\/\.\.\/\.\.\/x\/PWNED\.text"\) cannot be used/);
+    expect(r.stderr).toMatch(
+      /library name "\.\.\/\.\.\/\.\.\/x\/PWNED" \(from ELF section "\.mm\.\.\.\/\.\.\/\.\.\/x\/PWNED\.text"\) cannot be used/,
+    );
     expect(tree(root)).toEqual(before);
     expect(existsSync(join(root, 'x'))).toBe(false);
   });
@@ -40,8 +42,16 @@ describe('a library name from the ELF that is a path', () => {
   it('names differing only in case are refused: their files would be one on Windows and macOS', () => {
     const dir = tempDir('esp32mm-case-');
     const elf = join(dir, 'fw.elf');
-    runOk('xtensa-lx106-elf-objcopy', ['--rename-section', '.mm.shapes.text=.mm.FastMath.text', '--rename-section', '.mm.shapes.data=.mm.FastMath.data',
-      '--rename-section', '.mm.shapes.bss=.mm.FastMath.bss', FIXTURE, elf]);
+    runOk('xtensa-lx106-elf-objcopy', [
+      '--rename-section',
+      '.mm.shapes.text=.mm.FastMath.text',
+      '--rename-section',
+      '.mm.shapes.data=.mm.FastMath.data',
+      '--rename-section',
+      '.mm.shapes.bss=.mm.FastMath.bss',
+      FIXTURE,
+      elf,
+    ]);
     const r = esp32mm(['split', elf, '--out', join(dir, 'out')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/libraries "\w+" and "\w+" differ only in case/);
@@ -52,13 +62,16 @@ describe('a library name from the ELF that is a path', () => {
 // A plain ld link: no mutation. The library's bss opens a NOBITS-only segment that the
 // firmware's .bss shares, and in the second layout it sits between firmware data and bss.
 const LIB = 'int lib_buf[16];\nint lib_fn(int x) { return x * 3 + lib_buf[x & 15]; }\n';
-const FW = 'extern int lib_fn(int);\nint fw_buf[8];\nint fw_value = 11;\nvoid _start(void) { for (;;) fw_value = lib_fn(fw_value) + fw_buf[1]; }\n';
+const FW =
+  'extern int lib_fn(int);\nint fw_buf[8];\nint fw_value = 11;\nvoid _start(void) { for (;;) fw_value = lib_fn(fw_value) + fw_buf[1]; }\n';
 
 function link(dataSections: string): { dir: string; elf: string } {
   const dir = tempDir('esp32mm-bss-');
   writeFileSync(join(dir, 'lib.c'), LIB);
   writeFileSync(join(dir, 'fw.c'), FW);
-  writeFileSync(join(dir, 'fw.ld'), `ENTRY(_start)
+  writeFileSync(
+    join(dir, 'fw.ld'),
+    `ENTRY(_start)
 MEMORY { iram (RX) : org = 0x40080000, len = 0x10000
          dram (RW) : org = 0x3FFB0000, len = 0x10000 }
 PHDRS { code PT_LOAD; lib PT_LOAD; data PT_LOAD; bss PT_LOAD; }
@@ -67,7 +80,8 @@ SECTIONS {
   .mm.lib.text : { *lib.o(.literal .text .literal.* .text.*) . = ALIGN(4); } > iram :lib
   ${dataSections}
   /DISCARD/ : { *(.comment) *(.xtensa.info) *(.xt.*) }
-}`);
+}`,
+  );
   const cc = ['-Os', '-mlongcalls', '-ffunction-sections', '-fdata-sections', '-fno-common', '-nostdlib', '-c'];
   runOk('xtensa-lx106-elf-gcc', [...cc, 'lib.c', '-o', 'lib.o'], { cwd: dir });
   runOk('xtensa-lx106-elf-gcc', [...cc, 'fw.c', '-o', 'fw.o'], { cwd: dir });
@@ -119,10 +133,16 @@ describe('inputs that are not regular files', () => {
   ];
   for (const [name, message] of cases) {
     it(`split, inspect and map refuse ${name} at once`, () => {
-      for (const args of [['split', join(dir, name), '--out', join(dir, 'mm')], ['inspect', join(dir, name)], ['map', join(dir, name)]]) {
+      for (const args of [
+        ['split', join(dir, name), '--out', join(dir, 'mm')],
+        ['inspect', join(dir, name)],
+        ['map', join(dir, name)],
+      ]) {
         const r = esp32mm(args);
         expect(r.status, `${args[0]}: ${r.stderr}`).toBeGreaterThan(0);
-        expect(r.stderr, args[0]).toMatch(args[0] === 'split' ? message : new RegExp(message.source.replace(/ \\\(build the project first\\\)/, '')));
+        expect(r.stderr, args[0]).toMatch(
+          args[0] === 'split' ? message : new RegExp(message.source.replace(/ \\\(build the project first\\\)/, '')),
+        );
       }
       expect(existsSync(join(dir, 'mm'))).toBe(false);
     });

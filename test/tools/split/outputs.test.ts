@@ -13,10 +13,14 @@ describe('fragment -o', () => {
   it('refuses a device node and a FIFO, and leaves them as they were', () => {
     const dir = tempDir('esp32mm-out-');
     const device = join(dir, 'full');
-    if (process.getuid?.() === 0) execFileSync('mknod', [device, 'c', '1', '7']); // the /dev/full device, in our folder
+    if (process.getuid?.() === 0)
+      execFileSync('mknod', [device, 'c', '1', '7']); // the /dev/full device, in our folder
     else symlinkSync('/dev/full', device);
     execFileSync('mkfifo', [join(dir, 'fifo.ld')]);
-    for (const [name, kind] of [['full', 'a character device'], ['fifo.ld', 'a FIFO']]) {
+    for (const [name, kind] of [
+      ['full', 'a character device'],
+      ['fifo.ld', 'a FIFO'],
+    ]) {
       const r = fragment(join(dir, name));
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`refusing to write .*${name}: it is ${kind}`));
@@ -26,7 +30,7 @@ describe('fragment -o', () => {
     expect(lstatSync(join(dir, 'fifo.ld')).isFIFO()).toBe(true);
   });
 
-  it('writes through a symlink and keeps the file\'s mode', () => {
+  it("writes through a symlink and keeps the file's mode", () => {
     const dir = tempDir('esp32mm-out-');
     mkdirSync(join(dir, 'shared'));
     writeFileSync(join(dir, 'shared', 'esp32mm.ld'), 'old');

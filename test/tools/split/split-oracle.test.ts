@@ -8,10 +8,21 @@ import { readElf } from '../../../src/core/elf/reader';
 import { decodeLibraryFile } from '../../../src/core/split/format';
 import { crc32 } from '../../../src/core/util/crc32';
 import {
-  EXAMPLE_ELF, binutilsFor, esp32mm, fixtureElfs, readelfSections, readelfSegments, readelfSymbols, run, runOk, tempDir,
+  EXAMPLE_ELF,
+  binutilsFor,
+  esp32mm,
+  fixtureElfs,
+  readelfSections,
+  readelfSegments,
+  readelfSymbols,
+  run,
+  runOk,
+  tempDir,
 } from '../../helpers/tools';
 
-const withLibraries = [...fixtureElfs(), EXAMPLE_ELF].filter((f) => existsSync(f) && readElf(new Uint8Array(readFileSync(f))).sections.some((s) => s.name.startsWith('.mm.')));
+const withLibraries = [...fixtureElfs(), EXAMPLE_ELF].filter(
+  (f) => existsSync(f) && readElf(new Uint8Array(readFileSync(f))).sections.some((s) => s.name.startsWith('.mm.')),
+);
 
 function objcopySection(elf: string, section: string): Buffer {
   const out = join(tempDir('esp32mm-objcopy-'), 'section.bin');
@@ -75,13 +86,26 @@ describe('split checked by the cross binutils', () => {
         }
       });
 
-      it('every symbol survives with its value; library symbols sit in their library\'s placeholder', () => {
-        const key = (x: { name: string; value: number; size: number; type: string; bind: string }) => `${x.name}|${x.value}|${x.size}|${x.type}|${x.bind}`;
-        expect(readelfSymbols(s.elf).filter((x) => x.type !== 'SECTION').map(key).sort())
-          .toEqual(readelfSymbols(original).filter((x) => x.type !== 'SECTION').map(key).sort());
-        const sectionName = (sections: { index: number; name: string }[], ndx: string) => sections.find((x) => String(x.index) === ndx)?.name;
+      it("every symbol survives with its value; library symbols sit in their library's placeholder", () => {
+        const key = (x: { name: string; value: number; size: number; type: string; bind: string }) =>
+          `${x.name}|${x.value}|${x.size}|${x.type}|${x.bind}`;
+        expect(
+          readelfSymbols(s.elf)
+            .filter((x) => x.type !== 'SECTION')
+            .map(key)
+            .sort(),
+        ).toEqual(
+          readelfSymbols(original)
+            .filter((x) => x.type !== 'SECTION')
+            .map(key)
+            .sort(),
+        );
+        const sectionName = (sections: { index: number; name: string }[], ndx: string) =>
+          sections.find((x) => String(x.index) === ndx)?.name;
         const after = readelfSections(s.elf);
-        const libSymbols = readelfSymbols(original).filter((x) => libSections.some((l) => String(l.index) === x.ndx) && x.type !== 'SECTION');
+        const libSymbols = readelfSymbols(original).filter(
+          (x) => libSections.some((l) => String(l.index) === x.ndx) && x.type !== 'SECTION',
+        );
         expect(libSymbols.length).toBeGreaterThan(0);
         // No symbol is dropped, so each keeps its index (names repeat across overlay members).
         const stripped = readelfSymbols(s.elf);
@@ -117,7 +141,10 @@ describe('split checked by the cross binutils', () => {
         const libs = [...new Set(libSections.map((x) => x.name.split('.')[2]))];
         expect(manifest.libraries.map((l: { name: string }) => l.name).sort()).toEqual(libs.sort());
         for (const lib of libs) {
-          for (const [suffix, section] of [['_e', 'text'], ['_d', 'data']]) {
+          for (const [suffix, section] of [
+            ['_e', 'text'],
+            ['_d', 'data'],
+          ]) {
             const file = readFileSync(join(s.out, lib + suffix));
             const { header, payload } = decodeLibraryFile(new Uint8Array(file));
             const sec = before.find((x) => x.name === `.mm.${lib}.${section}`);
@@ -125,7 +152,9 @@ describe('split checked by the cross binutils', () => {
             expect(Buffer.from(payload).equals(expected), `${lib}${suffix}`).toBe(true);
             expect(header.loadAddress).toBe(sec?.addr ?? 0);
             expect(Buffer.from(header.buildId).toString('hex')).toBe(manifest.buildId);
-            const entry = manifest.libraries.find((l: { name: string }) => l.name === lib).files.find((f: { file: string }) => f.file === lib + suffix);
+            const entry = manifest.libraries
+              .find((l: { name: string }) => l.name === lib)
+              .files.find((f: { file: string }) => f.file === lib + suffix);
             expect(entry.size).toBe(file.length);
             expect(parseInt(entry.crc32, 16)).toBe(crc32(file));
           }

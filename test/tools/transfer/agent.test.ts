@@ -6,7 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SerialPort } from 'serialport';
-import { AgentClient, FrameSplitter, FrameType, TransferError, collectFiles, connectAgent, encodeFrame, helloPayload, openSerialLink, uploadFiles, Status, type Frame } from '../../../src/core/transfer';
+import {
+  AgentClient,
+  FrameSplitter,
+  FrameType,
+  TransferError,
+  collectFiles,
+  connectAgent,
+  encodeFrame,
+  helloPayload,
+  openSerialLink,
+  uploadFiles,
+  Status,
+  type Frame,
+} from '../../../src/core/transfer';
 import { crc32 } from '../../../src/core/util/crc32';
 import { type AgentProcess, type PtyPair, buildAgent, proxiedAgent, ptyPair, seededBytes, startAgent, within } from './harness';
 
@@ -29,8 +42,14 @@ beforeAll(async () => {
   card = mkdtempSync(join(tmpdir(), 'mm-card-'));
   await restartAgent();
 });
-afterEach(async () => { await client?.close(); client = undefined; });
-afterAll(async () => { await agent?.stop(); pty?.stop(); });
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+});
+afterAll(async () => {
+  await agent?.stop();
+  pty?.stop();
+});
 
 const mm = (...p: string[]) => join(card, 'mm', ...p);
 
@@ -38,7 +57,9 @@ const mm = (...p: string[]) => join(card, 'mm', ...p);
 function splitFolder(buildId: string, seed: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mm-split-'));
   const files = ['Lib_e', 'Lib_d'].map((file, i) => {
-    const data = createHash('sha512').update(seed + i).digest();
+    const data = createHash('sha512')
+      .update(seed + i)
+      .digest();
     const big = Buffer.concat(Array.from({ length: 40 + i * 30 }, () => data));
     writeFileSync(join(dir, file), big);
     return { file, kind: i ? 'data' : 'code', size: big.length, crc32: '0x' + crc32(big).toString(16).padStart(8, '0') };
@@ -84,7 +105,8 @@ describe('agent over a socat pty pair', () => {
 
     const listing = await client.list('/mm');
     expect(listing.map((e) => [e.name, e.size]).sort()).toEqual(
-      ['Lib_e', 'Lib_d', 'manifest.json'].map((n) => [n, statSync(mm(n)).size]).sort());
+      ['Lib_e', 'Lib_d', 'manifest.json'].map((n) => [n, statSync(mm(n)).size]).sort(),
+    );
 
     const df1 = await client.df();
     expect(df1.total).toBeGreaterThan(0);
@@ -94,7 +116,11 @@ describe('agent over a socat pty pair', () => {
     expect(existsSync(mm('Lib_d'))).toBe(false);
     await expect(client.remove('/mm/Lib_d')).rejects.toMatchObject({ status: Status.NOT_FOUND });
     expect(await client.stat('Lib_d')).toBeUndefined();
-    expect(await client.stat('Lib_e', true)).toEqual({ kind: 'file', size: statSync(mm('Lib_e')).size, crc: crc32(readFileSync(mm('Lib_e'))) });
+    expect(await client.stat('Lib_e', true)).toEqual({
+      kind: 'file',
+      size: statSync(mm('Lib_e')).size,
+      crc: crc32(readFileSync(mm('Lib_e'))),
+    });
   });
 
   it('lists a directory larger than one frame page by page', async () => {
@@ -111,17 +137,28 @@ describe('agent over a socat pty pair', () => {
     const log: string[] = [];
     const heartbeats = () => [...log.join('').matchAll(/\[app\] heartbeat (\d+)\r\n/g)].map((m) => Number(m[1]));
     let onLine = () => undefined as void;
-    client = await connectAgent(pty.a, 921600, { onLog: (t) => { log.push(t); onLine(); } });
+    client = await connectAgent(pty.a, 921600, {
+      onLog: (t) => {
+        log.push(t);
+        onLine();
+      },
+    });
     const data = seededBytes(200_000, 1);
     await client.upload('/mm/logged.bin', data);
     expect(readFileSync(mm('logged.bin'))).toEqual(data);
     // No frame comes after the upload, but the board keeps printing every 20 ms: a line it
     // prints now must still come through (a silence timer would hold it back for good).
     const last = Math.max(-1, ...heartbeats());
-    await within(4000, `a heartbeat after #${last}, printed after the last frame`, new Promise<void>((resolve) => {
-      onLine = () => { if (Math.max(-1, ...heartbeats()) > last) resolve(); };
-      onLine();
-    }));
+    await within(
+      4000,
+      `a heartbeat after #${last}, printed after the last frame`,
+      new Promise<void>((resolve) => {
+        onLine = () => {
+          if (Math.max(-1, ...heartbeats()) > last) resolve();
+        };
+        onLine();
+      }),
+    );
     await client.close();
     client = undefined;
     await restartAgent();
@@ -129,14 +166,25 @@ describe('agent over a socat pty pair', () => {
 
   it('refuses wrong build ids, paths outside the root, long names, big files; writes nothing outside', async () => {
     client = await connectAgent(pty.a);
-    await expect(uploadFiles(client, collectFiles([splitFolder(OTHER_ID, 'x')]), { dest: '/mm' }))
-      .rejects.toMatchObject({ code: 'WRONG_BUILD_ID', message: expect.stringMatching(/Flash the matching firmware/) });
+    await expect(uploadFiles(client, collectFiles([splitFolder(OTHER_ID, 'x')]), { dest: '/mm' })).rejects.toMatchObject({
+      code: 'WRONG_BUILD_ID',
+      message: expect.stringMatching(/Flash the matching firmware/),
+    });
     const before = snapshot(card);
     const bad: [string, number][] = [
-      ['/etc/passwd', Status.REFUSED], ['../escape', Status.REFUSED], ['/mm/../escape', Status.REFUSED],
-      ['/mm/a/../../escape', Status.REFUSED], ['/mmx/a', Status.REFUSED], ['a//b', Status.REFUSED],
-      ['./a', Status.REFUSED], ['a\\..\\b', Status.REFUSED], ['x.part', Status.REFUSED], ['/mm', Status.REFUSED],
-      ['', Status.REFUSED], ['a\nb', Status.REFUSED], ['n'.repeat(65), Status.NAME_TOO_LONG],
+      ['/etc/passwd', Status.REFUSED],
+      ['../escape', Status.REFUSED],
+      ['/mm/../escape', Status.REFUSED],
+      ['/mm/a/../../escape', Status.REFUSED],
+      ['/mmx/a', Status.REFUSED],
+      ['a//b', Status.REFUSED],
+      ['./a', Status.REFUSED],
+      ['a\\..\\b', Status.REFUSED],
+      ['x.part', Status.REFUSED],
+      ['/mm', Status.REFUSED],
+      ['', Status.REFUSED],
+      ['a\nb', Status.REFUSED],
+      ['n'.repeat(65), Status.NAME_TOO_LONG],
     ];
     for (const [path, status] of bad) {
       const err = await client.upload(path, seededBytes(10, 2)).catch((e: unknown) => e);
@@ -154,7 +202,10 @@ describe('agent over a socat pty pair', () => {
     client = await connectAgent(pty.a);
     writeFileSync(mm('keep.bin'), 'old');
     // Refused up front: the free space does not cover the file.
-    await expect(client.upload('/mm/keep.bin', seededBytes(60_000, 3))).rejects.toMatchObject({ status: Status.FULL, message: /card is full/ });
+    await expect(client.upload('/mm/keep.bin', seededBytes(60_000, 3))).rejects.toMatchObject({
+      status: Status.FULL,
+      message: /card is full/,
+    });
     expect(readFileSync(mm('keep.bin'), 'utf8')).toBe('old');
     await client.close();
     client = undefined;
@@ -164,7 +215,10 @@ describe('agent over a socat pty pair', () => {
   it('answers BUSY while the application holds the card, and lists meanwhile', async () => {
     await restartAgent(['--busy', '1']);
     client = await connectAgent(pty.a);
-    await expect(client.upload('/mm/b.bin', seededBytes(100, 4))).rejects.toMatchObject({ status: Status.BUSY, message: /application on the board has the filesystem in use/ });
+    await expect(client.upload('/mm/b.bin', seededBytes(100, 4))).rejects.toMatchObject({
+      status: Status.BUSY,
+      message: /application on the board has the filesystem in use/,
+    });
     await expect(client.remove('/mm/keep.bin')).rejects.toMatchObject({ status: Status.BUSY });
     expect(Array.isArray(await client.list('/mm'))).toBe(true);
     await client.close();
@@ -173,7 +227,9 @@ describe('agent over a socat pty pair', () => {
   });
 
   it('says clearly when the port is busy (held by a serial monitor) and when no agent answers', async () => {
-    const monitor = await new Promise<SerialPort>((r, j) => { const p = new SerialPort({ path: pty.a, baudRate: 115200, lock: true }, (e) => (e ? j(e) : r(p))); });
+    const monitor = await new Promise<SerialPort>((r, j) => {
+      const p = new SerialPort({ path: pty.a, baudRate: 115200, lock: true }, (e) => (e ? j(e) : r(p)));
+    });
     const err = await connectAgent(pty.a).catch((e: unknown) => e);
     await new Promise((r) => monitor.close(r));
     expect(err).toMatchObject({ code: 'PORT_BUSY', message: expect.stringMatching(/in use by another program.*It is open in: \d+/s) });
@@ -193,9 +249,13 @@ describe('agent over a socat pty pair', () => {
       const data = seededBytes(120_000, 5);
       const c1 = await connectAgent(proxied.port, 921600, { linkLostMs: 500 });
       let lineBack: Promise<void> | undefined;
-      const err = await c1.upload('/mm/big.bin', data, {
-        onProgress: (p) => { if (!lineBack && p.done > 40_000) lineBack = proxied.proxy.hangup(1500); },
-      }).catch((e: unknown) => e);
+      const err = await c1
+        .upload('/mm/big.bin', data, {
+          onProgress: (p) => {
+            if (!lineBack && p.done > 40_000) lineBack = proxied.proxy.hangup(1500);
+          },
+        })
+        .catch((e: unknown) => e);
       await c1.close();
       expect(err).toMatchObject({ code: 'LINK_LOST', message: expect.stringMatching(/upload again to resume/) });
       expect(readFileSync(mm('big.bin'), 'utf8')).toBe('previous version');
@@ -219,9 +279,14 @@ describe('agent over a socat pty pair', () => {
       writeFileSync(mm('c.bin'), 'old');
       const c = await connectAgent(proxied.port);
       const ac = new AbortController();
-      const err = await c.upload('/mm/c.bin', seededBytes(100_000, 6), {
-        signal: ac.signal, onProgress: (p) => { if (p.done > 20_000) ac.abort(); },
-      }).catch((e: unknown) => e);
+      const err = await c
+        .upload('/mm/c.bin', seededBytes(100_000, 6), {
+          signal: ac.signal,
+          onProgress: (p) => {
+            if (p.done > 20_000) ac.abort();
+          },
+        })
+        .catch((e: unknown) => e);
       await c.close();
       expect(err).toMatchObject({ code: 'CANCELLED' });
       expect(readFileSync(mm('c.bin'), 'utf8')).toBe('old');
@@ -238,7 +303,8 @@ function snapshot(dir: string): Record<string, number> {
     for (const n of readdirSync(d)) {
       const p = join(d, n);
       const st = statSync(p);
-      if (st.isDirectory()) walk(p); else out[p] = st.size;
+      if (st.isDirectory()) walk(p);
+      else out[p] = st.size;
     }
   };
   walk(dir);

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { connectAgent } from '../../../src/core/transfer';
 
 const [port, file, remote] = process.argv.slice(2);
-connectAgent(port).then(async (c) => {
-  await c.upload(remote, new Uint8Array(readFileSync(file)), { onProgress: (p) => process.stdout.write(`done ${p.done}\n`) });
-  await c.close();
-}).catch((e: Error) => { console.error(e.message); process.exit(1); });
+connectAgent(port)
+  .then(async (c) => {
+    await c.upload(remote, new Uint8Array(readFileSync(file)), { onProgress: (p) => process.stdout.write(`done ${p.done}\n`) });
+    await c.close();
+  })
+  .catch((e: Error) => {
+    console.error(e.message);
+    process.exit(1);
+  });

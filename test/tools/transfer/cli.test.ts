@@ -30,19 +30,37 @@ async function esp32mm(...args: string[]) {
 
 beforeAll(async () => {
   buildAgent();
-  await build({ entryPoints: [join(REPO, 'src/cli.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['serialport', 'vscode'], outfile: CLI, logLevel: 'error' });
+  await build({
+    entryPoints: [join(REPO, 'src/cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    external: ['serialport', 'vscode'],
+    outfile: CLI,
+    logLevel: 'error',
+  });
   pty = await ptyPair();
   card = mkdtempSync(join(tmpdir(), 'mm-cli-'));
   agent = await startAgent(pty.b, card, ['--build-id', BUILD_ID, '--log-every', '200']);
 });
-afterAll(async () => { await agent?.stop(); pty?.stop(); });
+afterAll(async () => {
+  await agent?.stop();
+  pty?.stop();
+});
 
 describe('esp32mm upload / ls / rm / df', () => {
   it('uploads a split folder, skips it the second time, lists, removes and reports free space', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mm-cli-split-'));
     const body = Buffer.alloc(30_000, 7);
     writeFileSync(join(dir, 'Cam_e'), body);
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 1, buildId: BUILD_ID, libraries: [{ name: 'Cam', files: [{ file: 'Cam_e', kind: 'code', size: body.length, crc32: '0x' + crc32(body).toString(16) }] }] }));
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify({
+        format: 1,
+        buildId: BUILD_ID,
+        libraries: [{ name: 'Cam', files: [{ file: 'Cam_e', kind: 'code', size: body.length, crc32: '0x' + crc32(body).toString(16) }] }],
+      }),
+    );
 
     const up = await esp32mm('upload', '--port', pty.a, '--dest', '/mm', dir);
     expect(up.code, up.err).toBe(0);
@@ -82,7 +100,9 @@ describe('esp32mm upload / ls / rm / df', () => {
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 1, buildId: 'ab'.repeat(32), libraries: [] }));
     const stale = await esp32mm('upload', '--port', pty.a, dir);
     expect(stale.code).toBe(1);
-    expect(stale.err).toMatch(/the board runs firmware .* but these files were split from firmware abababab.*Flash the matching firmware first/);
+    expect(stale.err).toMatch(
+      /the board runs firmware .* but these files were split from firmware abababab.*Flash the matching firmware first/,
+    );
 
     const pio = await esp32mm('upload', '--uploadfs', '--env', 'esp32cam', '--project', dir);
     expect(pio.code).toBe(1);
@@ -107,9 +127,20 @@ describe('esp32mm upload, Ctrl+C', () => {
       const progress = link.proxy.acked(16_384);
       const child = spawn(process.execPath, [CLI, 'upload', '--port', link.port, f], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
-      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
       const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-      const acked = await within(60_000, 'the board to acknowledge 16 KiB of big_e', Promise.race([progress, exited.then(() => { throw new Error(`the CLI exited before the upload got going: ${err}`); })]));
+      const acked = await within(
+        60_000,
+        'the board to acknowledge 16 KiB of big_e',
+        Promise.race([
+          progress,
+          exited.then(() => {
+            throw new Error(`the CLI exited before the upload got going: ${err}`);
+          }),
+        ]),
+      );
       child.kill('SIGINT');
       const code = await exited;
       expect(code, err).toBe(1);

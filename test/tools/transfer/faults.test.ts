@@ -22,7 +22,9 @@ describe('fault injection', () => {
     card = mkdtempSync(join(tmpdir(), 'mm-faults-'));
     link = await proxiedAgent(card, { corrupt: 0.01, drop: 0.002, seed: 42 });
   });
-  afterAll(async () => { await link?.stop(); });
+  afterAll(async () => {
+    await link?.stop();
+  });
 
   it('≥ 200 transfers with 1 % corruption, drops and hang-ups: zero corrupted files, old versions intact', async () => {
     const names = Array.from({ length: 8 }, (_, i) => `lib${i}_e`);
@@ -34,13 +36,17 @@ describe('fault injection', () => {
     const total = Number(process.env.MM_FAULT_TRANSFERS ?? 200);
     const rnd = seededRandom(Number(process.env.MM_FAULT_SEED ?? 7)); // file sizes and contents
     while (counts.attempts < total) {
-      if (counts.attempts % 20 === 0) console.log(`[faults] ${counts.attempts} ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(counts)}`);
+      if (counts.attempts % 20 === 0)
+        console.log(`[faults] ${counts.attempts} ${((Date.now() - t0) / 1000).toFixed(1)} s ${JSON.stringify(counts)}`);
       if (!client) {
         client = await connectAgent(link.port, 921600, FAULTY).catch(() => undefined);
         if (!client) continue;
       }
       // After a cut upload, the same file again: it must resume from the .part.
-      const { name, data } = retry ?? { name: names[counts.attempts % names.length], data: seededBytes(256 + Math.floor(rnd() * 3 * 1024), rnd) };
+      const { name, data } = retry ?? {
+        name: names[counts.attempts % names.length],
+        data: seededBytes(256 + Math.floor(rnd() * 3 * 1024), rnd),
+      };
       retry = undefined;
       const hangHere = counts.attempts % 15 === 7;
       let hung = false;
@@ -48,7 +54,11 @@ describe('fault injection', () => {
       try {
         const r = await client.upload(`/mm/${name}`, data, {
           onProgress: (p) => {
-            if (hangHere && !hung && p.done > data.length / 3) { hung = true; counts.hangups++; void link.proxy.hangup(1300); }
+            if (hangHere && !hung && p.done > data.length / 3) {
+              hung = true;
+              counts.hangups++;
+              void link.proxy.hangup(1300);
+            }
           },
         });
         counts.completed++;
@@ -65,7 +75,10 @@ describe('fault injection', () => {
           await client.close().catch(() => undefined);
           client = undefined;
         }
-        if (hung) { retry = { name, data }; await link.proxy.lineUp(); }
+        if (hung) {
+          retry = { name, data };
+          await link.proxy.lineUp();
+        }
       }
       // After every attempt: the final name holds a complete version, never a mix.
       const onCard = existsSync(join(card, 'mm', name)) ? readFileSync(join(card, 'mm', name)) : undefined;
@@ -74,7 +87,9 @@ describe('fault injection', () => {
       else expect(onCard, name).toBeUndefined();
     }
     await client?.close();
-    process.stderr.write(`[faults] ${JSON.stringify(counts)} proxy=${JSON.stringify(link.proxy.stats)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `[faults] ${JSON.stringify(counts)} proxy=${JSON.stringify(link.proxy.stats)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
     expect(counts.attempts).toBeGreaterThanOrEqual(200);
     expect(counts.completed).toBeGreaterThan(150);
     expect(counts.failed).toBeGreaterThan(0); // the hang-ups did cut uploads
@@ -82,7 +97,11 @@ describe('fault injection', () => {
     expect(link.proxy.stats.corrupted).toBeGreaterThan(1000);
     // Final state: every name holds exactly its last completed version.
     for (const [name, data] of current) expect(readFileSync(join(card, 'mm', name)).equals(data), name).toBe(true);
-    expect(readdirSync(join(card, 'mm')).filter((n) => !n.endsWith('.part')).sort()).toEqual([...current.keys()].sort());
+    expect(
+      readdirSync(join(card, 'mm'))
+        .filter((n) => !n.endsWith('.part'))
+        .sort(),
+    ).toEqual([...current.keys()].sort());
   });
 });
 
@@ -97,21 +116,43 @@ describe('killing the client process mid-upload', () => {
       const data = seededBytes(300_000, 8);
       writeFileSync(file, data);
       const child = join(REPO, 'build/test/child-upload.cjs');
-      await build({ entryPoints: [join(__dirname, 'child-upload.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['serialport'], outfile: child, logLevel: 'error', absWorkingDir: REPO, nodePaths: [join(REPO, 'node_modules')] });
-      const proc = spawn(process.execPath, [child, link.port, file, '/mm/App_e'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') } });
+      await build({
+        entryPoints: [join(__dirname, 'child-upload.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        external: ['serialport'],
+        outfile: child,
+        logLevel: 'error',
+        absWorkingDir: REPO,
+        nodePaths: [join(REPO, 'node_modules')],
+      });
+      const proc = spawn(process.execPath, [child, link.port, file, '/mm/App_e'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
+      });
       const exited = new Promise<NodeJS.Signals | null>((r) => proc.on('exit', (_code, sig) => r(sig)));
       // SIGKILL once the child has seen more than 100 kB acknowledged (its own progress lines).
-      const killedAt = await within(60_000, 'the child to report 100 kB acknowledged', new Promise<number>((resolve, reject) => {
-        let out = '';
-        proc.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const lines = out.split('\n');
-          out = lines.pop() ?? ''; // a partial line waits for its end
-          const done = Math.max(0, ...lines.map((l) => Number(/^done (\d+)$/.exec(l)?.[1] ?? 0)));
-          if (done > 100_000 && proc.exitCode === null && !proc.killed) { proc.kill('SIGKILL'); resolve(done); }
-        });
-        void exited.then((sig) => { if (sig !== 'SIGKILL') reject(new Error(`child ended before the kill (${sig})`)); });
-      }));
+      const killedAt = await within(
+        60_000,
+        'the child to report 100 kB acknowledged',
+        new Promise<number>((resolve, reject) => {
+          let out = '';
+          proc.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            const lines = out.split('\n');
+            out = lines.pop() ?? ''; // a partial line waits for its end
+            const done = Math.max(0, ...lines.map((l) => Number(/^done (\d+)$/.exec(l)?.[1] ?? 0)));
+            if (done > 100_000 && proc.exitCode === null && !proc.killed) {
+              proc.kill('SIGKILL');
+              resolve(done);
+            }
+          });
+          void exited.then((sig) => {
+            if (sig !== 'SIGKILL') reject(new Error(`child ended before the kill (${sig})`));
+          });
+        }),
+      );
       expect(await exited).toBe('SIGKILL');
       expect(readFileSync(join(card, 'mm', 'App_e'), 'utf8')).toBe('previous version');
       expect(existsSync(join(card, 'mm', 'App_e.part'))).toBe(true);

@@ -23,7 +23,11 @@ export function buildAgent(): void {
   if (!existsSync(AGENT) || !existsSync(AGENT_ASAN)) throw new Error('npm run build:agent did not produce the agent binaries');
 }
 
-export interface PtyPair { a: string; b: string; stop(): void }
+export interface PtyPair {
+  a: string;
+  b: string;
+  stop(): void;
+}
 
 /** `socat -d -d pty,raw,echo=0 pty,raw,echo=0`: two connected pseudo-terminals. */
 export function ptyPair(): Promise<PtyPair> {
@@ -35,7 +39,13 @@ export function ptyPair(): Promise<PtyPair> {
       err += d.toString();
       for (const m of d.toString().matchAll(/PTY is (\S+)/g)) ptys.push(m[1]);
       if (/starting data transfer loop/.test(err) && ptys.length === 2) {
-        resolvePair({ a: ptys[0], b: ptys[1], stop: () => { if (p.exitCode === null) p.kill('SIGTERM'); } });
+        resolvePair({
+          a: ptys[0],
+          b: ptys[1],
+          stop: () => {
+            if (p.exitCode === null) p.kill('SIGTERM');
+          },
+        });
       }
     });
     p.on('error', reject);
@@ -43,7 +53,11 @@ export function ptyPair(): Promise<PtyPair> {
   });
 }
 
-export interface AgentProcess { proc: ChildProcess; stderr: () => string; stop(): Promise<void> }
+export interface AgentProcess {
+  proc: ChildProcess;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
 
 export function startAgent(tty: string, card: string, extra: string[] = [], binary = AGENT_ASAN): Promise<AgentProcess> {
   return new Promise((res, reject) => {
@@ -52,18 +66,24 @@ export function startAgent(tty: string, card: string, extra: string[] = [], bina
     const handle: AgentProcess = {
       proc,
       stderr: () => err,
-      stop: () => new Promise((done) => {
-        if (proc.exitCode !== null) { done(); return; }
-        proc.once('exit', () => done());
-        proc.kill('SIGTERM');
-      }),
+      stop: () =>
+        new Promise((done) => {
+          if (proc.exitCode !== null) {
+            done();
+            return;
+          }
+          proc.once('exit', () => done());
+          proc.kill('SIGTERM');
+        }),
     };
     proc.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       if (/serving /.test(err)) res(handle);
     });
     proc.on('error', reject);
-    proc.on('exit', (code) => { if (!/serving /.test(err)) reject(new Error(`mm-agent exited (${code}): ${err}`)); });
+    proc.on('exit', (code) => {
+      if (!/serving /.test(err)) reject(new Error(`mm-agent exited (${code}): ${err}`));
+    });
   });
 }
 
@@ -85,10 +105,11 @@ export { seededBytes, seededRandom } from '../../helpers/random';
 /** `promise`, or a rejection naming `what` when it has not settled within `ms` (the test fails, it does not hang). */
 export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
-
 
 /**
  * Forwards bytes between the client's pty pair (end `hostSide`) and the agent's pty pair
@@ -101,25 +122,34 @@ export class FaultProxy {
   private ports: SerialPort[] = [];
   private busyUntil = [0, 0];
 
-  constructor(public opts: ProxyOptions = {}) { this.rnd = seededRandom(opts.seed ?? 1); }
+  constructor(public opts: ProxyOptions = {}) {
+    this.rnd = seededRandom(opts.seed ?? 1);
+  }
 
   async start(hostSide: string, deviceSide: string): Promise<void> {
-    const open = (path: string) => new Promise<SerialPort>((res, rej) => {
-      const p = new SerialPort({ path, baudRate: 921600, lock: false }, (e) => (e ? rej(e) : res(p)));
-    });
+    const open = (path: string) =>
+      new Promise<SerialPort>((res, rej) => {
+        const p = new SerialPort({ path, baudRate: 921600, lock: false }, (e) => (e ? rej(e) : res(p)));
+      });
     const [h, d] = [await open(hostSide), await open(deviceSide)];
     this.ports = [h, d];
     h.on('data', (b: Buffer) => this.forward(b, d, 0));
-    d.on('data', (b: Buffer) => { this.fromDevice.push(b); this.forward(b, h, 1); });
+    d.on('data', (b: Buffer) => {
+      this.fromDevice.push(b);
+      this.forward(b, h, 1);
+    });
   }
 
   private ackWaiters: { min: number; resolve: (next: number) => void }[] = [];
   /** Watches what the agent sends: resolves the `acked()` waiters on a DATA ACK. */
-  private fromDevice = new FrameSplitter((f) => {
-    if (f.type !== (FrameType.DATA | FrameType.RESPONSE) || f.status !== Status.OK) return;
-    const next = ackOffset(f.payload);
-    this.ackWaiters = this.ackWaiters.filter((w) => (next >= w.min ? (w.resolve(next), false) : true));
-  }, () => undefined);
+  private fromDevice = new FrameSplitter(
+    (f) => {
+      if (f.type !== (FrameType.DATA | FrameType.RESPONSE) || f.status !== Status.OK) return;
+      const next = ackOffset(f.payload);
+      this.ackWaiters = this.ackWaiters.filter((w) => (next >= w.min ? (w.resolve(next), false) : true));
+    },
+    () => undefined,
+  );
 
   /** Resolves with the offset once the agent has acknowledged at least `min` bytes of a file. */
   acked(min: number): Promise<number> {
@@ -132,28 +162,48 @@ export class FaultProxy {
   hangup(ms: number): Promise<void> {
     this.down = true;
     this.stats.hangups++;
-    this.back = new Promise<void>((resolve) => setTimeout(() => { this.down = false; resolve(); }, ms));
+    this.back = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        this.down = false;
+        resolve();
+      }, ms),
+    );
     return this.back;
   }
 
   /** Resolves when the line is up (at once unless a hang-up is in progress). */
-  lineUp(): Promise<void> { return this.back; }
+  lineUp(): Promise<void> {
+    return this.back;
+  }
 
   private forward(chunk: Buffer, to: SerialPort, dir: number): void {
-    if (this.down) { this.stats.dropped += chunk.length; return; }
+    if (this.down) {
+      this.stats.dropped += chunk.length;
+      return;
+    }
     const { corrupt = 0, drop = 0, bytesPerSecond = 0, latencyMs = 0 } = this.opts;
     let out = chunk;
     if (corrupt || drop) {
       const bytes: number[] = [];
       for (const b of chunk) {
-        if (drop && this.rnd() < drop) { this.stats.dropped++; continue; }
-        if (corrupt && this.rnd() < corrupt) { this.stats.corrupted++; bytes.push(b ^ (1 + Math.floor(this.rnd() * 255))); continue; }
+        if (drop && this.rnd() < drop) {
+          this.stats.dropped++;
+          continue;
+        }
+        if (corrupt && this.rnd() < corrupt) {
+          this.stats.corrupted++;
+          bytes.push(b ^ (1 + Math.floor(this.rnd() * 255)));
+          continue;
+        }
         bytes.push(b);
       }
       out = Buffer.from(bytes);
     }
     this.stats.bytes += chunk.length;
-    if (!bytesPerSecond && !latencyMs) { to.write(out); return; }
+    if (!bytesPerSecond && !latencyMs) {
+      to.write(out);
+      return;
+    }
     // The line sends one byte after the other: each slice arrives when its last byte has
     // been sent (+ latency). Slices of 64 bytes keep the store-and-forward delay small; one
     // FIFO per direction keeps them in order (separate timers could fire out of order).
@@ -173,16 +223,19 @@ export class FaultProxy {
 
   private schedule(dir: number): void {
     if (this.timers[dir] || !this.queues[dir].length) return;
-    this.timers[dir] = setTimeout(() => {
-      this.timers[dir] = undefined;
-      const q = this.queues[dir];
-      const now = performance.now();
-      while (q.length && q[0].due <= now + 0.5) {
-        const item = q.shift()!;
-        if (!this.down) item.to.write(item.bytes);
-      }
-      this.schedule(dir);
-    }, Math.max(0, this.queues[dir][0].due - performance.now()));
+    this.timers[dir] = setTimeout(
+      () => {
+        this.timers[dir] = undefined;
+        const q = this.queues[dir];
+        const now = performance.now();
+        while (q.length && q[0].due <= now + 0.5) {
+          const item = q.shift()!;
+          if (!this.down) item.to.write(item.bytes);
+        }
+        this.schedule(dir);
+      },
+      Math.max(0, this.queues[dir][0].due - performance.now()),
+    );
   }
 
   async stop(): Promise<void> {
@@ -199,7 +252,14 @@ export async function proxiedAgent(card: string, proxyOpts: ProxyOptions, agentA
   await proxy.start(client.b, device.a);
   const agent = await startAgent(device.b, card, agentArgs, binary);
   return {
-    port: client.a, proxy, agent,
-    stop: async () => { await agent.stop(); await proxy.stop(); client.stop(); device.stop(); },
+    port: client.a,
+    proxy,
+    agent,
+    stop: async () => {
+      await agent.stop();
+      await proxy.stop();
+      client.stop();
+      device.stop();
+    },
   };
 }

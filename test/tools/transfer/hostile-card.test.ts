@@ -7,7 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentClient, FrameType, Status, closePayload, connectAgent, dataPayload, openPayload, removePayload } from '../../../src/core/transfer';
+import {
+  type AgentClient,
+  FrameType,
+  Status,
+  closePayload,
+  connectAgent,
+  dataPayload,
+  openPayload,
+  removePayload,
+} from '../../../src/core/transfer';
 import { crc32 } from '../../../src/core/util/crc32';
 import { type AgentProcess, type PtyPair, buildAgent, ptyPair, seededBytes, startAgent, within } from './harness';
 import { RawSession } from './raw-session';
@@ -37,8 +46,10 @@ beforeAll(async () => {
   agent = await startAgent(pty.b, card, ['--build-id', BUILD_ID]);
 });
 afterEach(async () => {
-  await client?.close(); client = undefined;
-  await raw?.close(); raw = undefined;
+  await client?.close();
+  client = undefined;
+  await raw?.close();
+  raw = undefined;
 });
 afterAll(async () => {
   await agent?.stop();
@@ -48,10 +59,18 @@ afterAll(async () => {
 
 /** Every file outside the card with its contents: proof that nothing there changed. */
 function outsideState(): Record<string, string> {
-  return Object.fromEntries(readdirSync(outside, { recursive: true, encoding: 'utf8' }).sort().map((n) => {
-    const p = join(outside, n);
-    try { return [n, readFileSync(p, 'utf8')]; } catch { return [n, '<folder>']; }
-  }));
+  return Object.fromEntries(
+    readdirSync(outside, { recursive: true, encoding: 'utf8' })
+      .sort()
+      .map((n) => {
+        const p = join(outside, n);
+        try {
+          return [n, readFileSync(p, 'utf8')];
+        } catch {
+          return [n, '<folder>'];
+        }
+      }),
+  );
 }
 
 describe('symbolic links in the card are not followed', () => {
@@ -102,7 +121,9 @@ describe('symbolic links in the card are not followed', () => {
     execFileSync('mkfifo', [mm('fifo')]);
     client = await connectAgent(pty.a);
     await expect(within(5000, 'STAT of a FIFO', client.stat('/mm/fifo', true))).rejects.toMatchObject({ status: Status.REFUSED });
-    await expect(within(5000, 'upload onto a FIFO .part', client.upload('/mm/fifo', seededBytes(10, 5)))).resolves.toMatchObject({ resumedFrom: 0 });
+    await expect(within(5000, 'upload onto a FIFO .part', client.upload('/mm/fifo', seededBytes(10, 5)))).resolves.toMatchObject({
+      resumedFrom: 0,
+    });
   });
 });
 

@@ -1,7 +1,17 @@
 // Frames by hand at the agent, below the client: requests the client would never send
 // (REMOVE in the middle of an upload, DATA longer than announced, random bytes), and a
 // record of every byte the agent sent back, so a test can check that each was a valid frame.
-import { type ByteLink, type Frame, FrameSplitter, FrameType, encodeFrame, helloPayload, openSerialLink, parseCapabilities, type Capabilities } from '../../../src/core/transfer';
+import {
+  type ByteLink,
+  type Frame,
+  FrameSplitter,
+  FrameType,
+  encodeFrame,
+  helloPayload,
+  openSerialLink,
+  parseCapabilities,
+  type Capabilities,
+} from '../../../src/core/transfer';
 import { within } from './harness';
 
 export class RawSession {
@@ -13,7 +23,10 @@ export class RawSession {
   private seq = 1;
 
   private constructor(private readonly link: ByteLink) {
-    const splitter = new FrameSplitter((f) => this.onFrame(f), (t) => this.junk.push(t));
+    const splitter = new FrameSplitter(
+      (f) => this.onFrame(f),
+      (t) => this.junk.push(t),
+    );
     link.onData((b) => splitter.push(b));
   }
 
@@ -44,7 +57,11 @@ export class RawSession {
   }
 
   /** Raw bytes, framed or not. */
-  write(bytes: Uint8Array): void { this.link.write(bytes); }
+  write(bytes: Uint8Array): void {
+    this.link.write(bytes);
+  }
 
-  close(): Promise<void> { return this.link.close(); }
+  close(): Promise<void> {
+    return this.link.close();
+  }
 }

@@ -23,7 +23,9 @@ describe('chip tables (docs/design.md §8)', () => {
     expect(range('esp32', 'Flash Code')).toEqual([0x400d0000, 0x40400000]);
     expect(range('esp32', 'Flash Data')).toEqual([0x3f400000, 0x3f800000]);
     expect(range('esp32', 'PSRAM')).toEqual([0x3f800000, 0x3fc00000]);
-    expect(CHIPS.esp32.aliases).toEqual([{ instruction: { start: 0x400a0000, end: 0x400c0000 }, data: { start: 0x3ffe0000, end: 0x40000000 }, inverted: true }]);
+    expect(CHIPS.esp32.aliases).toEqual([
+      { instruction: { start: 0x400a0000, end: 0x400c0000 }, data: { start: 0x3ffe0000, end: 0x40000000 }, inverted: true },
+    ]);
     expect(range('esp32s2', 'IRAM')).toEqual([0x40020000, 0x40070000]);
     expect(range('esp32s2', 'Flash Code')).toEqual([0x40080000, 0x40800000]);
     expect(range('esp32s2', 'PSRAM')).toEqual([0x3f500000, 0x3ff80000]);

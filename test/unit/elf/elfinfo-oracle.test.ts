@@ -18,11 +18,15 @@ describe('ELF reader agrees with elfinfo', () => {
       const theirs = await open(bytes);
       expect(theirs.success).toBe(true);
       const t = theirs.elf!;
-      expect(ours.sections.slice(1).map((s) => [s.name, s.type, s.flags, s.addr, s.offset, s.size, s.link, s.info]))
-        .toEqual(t.sections.slice(1).map((s) => [s.name, s.type, num(s.flags), num(s.addr), num(s.offset), num(s.size), s.link, s.info]));
-      expect(ours.segments.map((p) => [p.type, p.offset, p.vaddr, p.paddr, p.filesz, p.memsz, p.flags]))
-        .toEqual(t.segments.map((p) => [p.type, num(p.offset), num(p.vaddr), num(p.paddr), num(p.filesz), num(p.memsz), p.flags]));
-      const symtab = t.sections.find((s) => s.name === '.symtab') as unknown as { symbols: { name: string; value: number | bigint; size: number | bigint; shndx: number; type: number; binding: number }[] };
+      expect(ours.sections.slice(1).map((s) => [s.name, s.type, s.flags, s.addr, s.offset, s.size, s.link, s.info])).toEqual(
+        t.sections.slice(1).map((s) => [s.name, s.type, num(s.flags), num(s.addr), num(s.offset), num(s.size), s.link, s.info]),
+      );
+      expect(ours.segments.map((p) => [p.type, p.offset, p.vaddr, p.paddr, p.filesz, p.memsz, p.flags])).toEqual(
+        t.segments.map((p) => [p.type, num(p.offset), num(p.vaddr), num(p.paddr), num(p.filesz), num(p.memsz), p.flags]),
+      );
+      const symtab = t.sections.find((s) => s.name === '.symtab') as unknown as {
+        symbols: { name: string; value: number | bigint; size: number | bigint; shndx: number; type: number; binding: number }[];
+      };
       const theirSymbols = symtab.symbols.slice(1).map((s) => [s.name, num(s.value), num(s.size), s.shndx, s.type, s.binding]);
       expect(ours.symbols().map((s) => [s.name, s.value, s.size, s.shndx, s.type, s.binding])).toEqual(theirSymbols);
       // The prefix lookup (the memory map's path), on a fresh reader so no full decode is cached.

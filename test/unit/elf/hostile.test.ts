@@ -22,7 +22,8 @@ function withSectionField(name: string, fieldOffset: number, value: number): Uin
   new DataView(copy.buffer).setUint32(h.shoff + s.index * h.shentsize + fieldOffset, value, true);
   return copy;
 }
-const SH_OFFSET = 16, SH_ADDRALIGN = 32;
+const SH_OFFSET = 16,
+  SH_ADDRALIGN = 32;
 
 function elfError(f: () => unknown): ElfError {
   try {
@@ -59,10 +60,13 @@ describe('ELF input the writer must not trust', () => {
     // A pinned alignment keeps every old file offset, so the output may be the input plus
     // what the split writes anew (symbol and string tables, placeholder names, the marker);
     // a huge alignment honoured would add hundreds of MiB.
-    const rebuilt = (e: ReturnType<typeof readElf>) => e.sections.filter((s) => ['.symtab', '.strtab', '.shstrtab', '.esp32mm'].includes(s.name))
-      .reduce((n, s) => n + s.size, e.header.shnum * e.header.shentsize);
+    const rebuilt = (e: ReturnType<typeof readElf>) =>
+      e.sections
+        .filter((s) => ['.symtab', '.strtab', '.shstrtab', '.esp32mm'].includes(s.name))
+        .reduce((n, s) => n + s.size, e.header.shnum * e.header.shentsize);
     const growth = Math.max(0, rebuilt(readElf(splitFirmware(original).strippedElf)) - rebuilt(elf));
-    const cases: Uint8Array[] = elf.sections.filter((s) => s.index > 0 && !['.symtab', '.strtab', '.shstrtab'].includes(s.name))
+    const cases: Uint8Array[] = elf.sections
+      .filter((s) => s.index > 0 && !['.symtab', '.strtab', '.shstrtab'].includes(s.name))
       .map((s) => withSectionField(s.name, SH_ADDRALIGN, 0x40000000));
     for (const p of elf.segments) {
       const copy = original.slice();

@@ -51,9 +51,21 @@ describe('malformed ELF input', () => {
   const h = elf.header;
 
   it('truncated at every header and table boundary: ElfError naming an offset', () => {
-    const cuts = [0, 1, 4, 15, 16, 51, h.phoff, h.phoff + h.phentsize, h.phoff + h.phnum * h.phentsize - 1,
-      h.shoff, h.shoff + h.shentsize, h.shoff + h.shnum * h.shentsize - 1,
-      ...elf.sections.filter((s) => s.size > 0 && s.type !== 8).map((s) => s.offset + s.size - 1)];
+    const cuts = [
+      0,
+      1,
+      4,
+      15,
+      16,
+      51,
+      h.phoff,
+      h.phoff + h.phentsize,
+      h.phoff + h.phnum * h.phentsize - 1,
+      h.shoff,
+      h.shoff + h.shentsize,
+      h.shoff + h.shnum * h.shentsize - 1,
+      ...elf.sections.filter((s) => s.size > 0 && s.type !== 8).map((s) => s.offset + s.size - 1),
+    ];
     for (const cut of cuts) {
       expect(() => exercise(original.subarray(0, cut)), `cut at ${cut}`).toThrow(ElfError);
     }
@@ -66,17 +78,53 @@ describe('malformed ELF input', () => {
   });
 
   it('wrong magic, class, byte order and version are named', () => {
-    expect(() => readElf(mutate(original, (b) => { b[1] = 0x58; }))).toThrow(/not an ELF file/);
-    expect(() => readElf(mutate(original, (b) => { b[4] = 3; }))).toThrow(/unknown ELF class 3/);
-    expect(() => readElf(mutate(original, (b) => { b[5] = 0; }))).toThrow(/unknown byte order 0/);
-    expect(() => readElf(mutate(original, (b) => { b[6] = 2; }))).toThrow(/identification version/);
+    expect(() =>
+      readElf(
+        mutate(original, (b) => {
+          b[1] = 0x58;
+        }),
+      ),
+    ).toThrow(/not an ELF file/);
+    expect(() =>
+      readElf(
+        mutate(original, (b) => {
+          b[4] = 3;
+        }),
+      ),
+    ).toThrow(/unknown ELF class 3/);
+    expect(() =>
+      readElf(
+        mutate(original, (b) => {
+          b[5] = 0;
+        }),
+      ),
+    ).toThrow(/unknown byte order 0/);
+    expect(() =>
+      readElf(
+        mutate(original, (b) => {
+          b[6] = 2;
+        }),
+      ),
+    ).toThrow(/identification version/);
     // Byte order flipped: the header fields now read as huge values pointing outside the file.
-    expect(() => readElf(mutate(original, (b) => { b[5] = 2; }))).toThrow(ElfError);
+    expect(() =>
+      readElf(
+        mutate(original, (b) => {
+          b[5] = 2;
+        }),
+      ),
+    ).toThrow(ElfError);
   });
 
   it('tables outside the file are reported with their offset', () => {
     const shoffAt = 32;
-    const e = (() => { try { readElf(mutate(original, (_b, v) => v.setUint32(shoffAt, original.length + 100, true))); } catch (x) { return x as ElfError; } })();
+    const e = (() => {
+      try {
+        readElf(mutate(original, (_b, v) => v.setUint32(shoffAt, original.length + 100, true)));
+      } catch (x) {
+        return x as ElfError;
+      }
+    })();
     expect(e).toBeInstanceOf(ElfError);
     expect(e!.offset).toBe(original.length + 100);
     expect(e!.message).toMatch(/section header 0 .* runs past the end of the file/);
@@ -87,7 +135,8 @@ describe('malformed ELF input', () => {
   });
 
   it('equal addresses are legal (overlays), overlapping file ranges are not', () => {
-    const codec = elf.section('.mm.codec.text')!, filters = elf.section('.mm.filters.text')!;
+    const codec = elf.section('.mm.codec.text')!,
+      filters = elf.section('.mm.filters.text')!;
     expect(codec.addr).toBe(filters.addr);
     const at = h.shoff + codec.index * h.shentsize + 16; // sh_offset of .mm.codec.text
     const bad = mutate(original, (_b, v) => v.setUint32(at, filters.offset + 4, true));
@@ -96,7 +145,9 @@ describe('malformed ELF input', () => {
 
   it('a string index out of range names the section or symbol', () => {
     const nameAt = h.shoff + 1 * h.shentsize; // sh_name of section 1
-    expect(() => readElf(mutate(original, (_b, v) => v.setUint32(nameAt, 0xfffff, true)))).toThrow(/section 1 name index 1048575 is outside/);
+    expect(() => readElf(mutate(original, (_b, v) => v.setUint32(nameAt, 0xfffff, true)))).toThrow(
+      /section 1 name index 1048575 is outside/,
+    );
     const symtab = elf.sections.find((s) => s.name === '.symtab')!;
     const bad = mutate(original, (_b, v) => v.setUint32(symtab.offset + 16 * 3, 0xfffff, true));
     expect(() => readElf(bad).symbols()).toThrow(/symbol 3 name index/);
@@ -115,7 +166,9 @@ describe('malformed ELF input', () => {
       for (let k = 0; k < flips; k++) {
         const inHeaders = random() < 0.5;
         const pos = inHeaders
-          ? (random() < 0.5 ? Math.floor(random() * tableZone[1]) : tableZone[2] + Math.floor(random() * (tableZone[3] - tableZone[2])))
+          ? random() < 0.5
+            ? Math.floor(random() * tableZone[1])
+            : tableZone[2] + Math.floor(random() * (tableZone[3] - tableZone[2]))
           : Math.floor(random() * bytes.length);
         bytes[pos] = Math.floor(random() * 256);
       }

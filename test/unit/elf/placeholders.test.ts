@@ -20,7 +20,12 @@ describe('removeSections with placeholders', () => {
     for (const name of removed) {
       const old = elf.section(name)!;
       const p = out.section(names.get(name)!)!;
-      expect({ type: p.type, addr: p.addr, size: p.size, flags: p.flags }).toEqual({ type: SectionType.NOBITS, addr: old.addr, size: old.size, flags: old.flags });
+      expect({ type: p.type, addr: p.addr, size: p.size, flags: p.flags }).toEqual({
+        type: SectionType.NOBITS,
+        addr: old.addr,
+        size: old.size,
+        flags: old.flags,
+      });
       expect(out.segments.filter((s) => out.sectionsInSegment(s).includes(p))).toEqual([]);
     }
     expect(stubbed.placeholders.map((s) => s.name)).toEqual([...names.values()]);
@@ -40,9 +45,9 @@ describe('removeSections with placeholders', () => {
   });
 
   it('refuses a placeholder name that a kept section has', () => {
-    expect(() => removeSections(elf, removed, [], [], { placeholders: new Map([['.mm.fastmath.text', '.flash.text']]) }))
-      .toThrow(ElfError);
-    expect(() => removeSections(elf, removed, [], [], { placeholders: new Map([['.mm.fastmath.text', '.flash.text']]) }))
-      .toThrow(/placeholder \.flash\.text for \.mm\.fastmath\.text would have the name of a section that stays/);
+    expect(() => removeSections(elf, removed, [], [], { placeholders: new Map([['.mm.fastmath.text', '.flash.text']]) })).toThrow(ElfError);
+    expect(() => removeSections(elf, removed, [], [], { placeholders: new Map([['.mm.fastmath.text', '.flash.text']]) })).toThrow(
+      /placeholder \.flash\.text for \.mm\.fastmath\.text would have the name of a section that stays/,
+    );
   });
 });

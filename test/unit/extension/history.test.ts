@@ -8,9 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BuildHistory } from '../../../src/extension/history';
 import type { MemoryMapModel } from '../../../webview-ui/model';
 
-const model = (used: number) => ({ regions: [{ name: 'IRAM', used, size: 1000 }], libraries: [], slots: [], notes: [] }) as unknown as MemoryMapModel;
+const model = (used: number) =>
+  ({ regions: [{ name: 'IRAM', used, size: 1000 }], libraries: [], slots: [], notes: [] }) as unknown as MemoryMapModel;
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'esp32mm-history-')); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'esp32mm-history-'));
+});
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('BuildHistory', () => {

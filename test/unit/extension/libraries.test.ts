@@ -8,7 +8,9 @@ import { collectLibraries } from '../../../src/extension/libraries';
 import type { MemoryMapModel } from '../../../webview-ui/model';
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function outDir(files: Record<string, number>): string {
   const d = mkdtempSync(join(tmpdir(), 'mm-libs-'));
@@ -28,15 +30,28 @@ const model = {
 describe('collectLibraries', () => {
   it('lists ini names before a split, with slots from the model and no files', () => {
     const libs = collectLibraries(['ImageFilters', 'TinyClassifier'], model, join(tmpdir(), 'does-not-exist-mm'), () => false);
-    expect(libs.map((l) => [l.name, l.slot, l.files.length])).toEqual([['ImageFilters', 'ai', 0], ['TinyClassifier', 'ai', 0]]);
+    expect(libs.map((l) => [l.name, l.slot, l.files.length])).toEqual([
+      ['ImageFilters', 'ai', 0],
+      ['TinyClassifier', 'ai', 0],
+    ]);
   });
 
   it('finds the _e/_d files with sizes, ignores other files, and marks what was uploaded', () => {
-    const d = outDir({ TinyClassifier_e: 1200, TinyClassifier_d: 28000, ImageFilters_e: 700, 'manifest.json': 10, Orphan_d: 5, notes_txt: 1 });
+    const d = outDir({
+      TinyClassifier_e: 1200,
+      TinyClassifier_d: 28000,
+      ImageFilters_e: 700,
+      'manifest.json': 10,
+      Orphan_d: 5,
+      notes_txt: 1,
+    });
     const libs = collectLibraries(['TinyClassifier', 'ImageFilters'], model, d, (file) => file.endsWith('TinyClassifier_d'));
     expect(libs.map((l) => l.name)).toEqual(['ImageFilters', 'Orphan', 'TinyClassifier']);
     const tc = libs.find((l) => l.name === 'TinyClassifier')!;
-    expect(tc.files.map((f) => [f.name, f.size, f.uploaded])).toEqual([['TinyClassifier_e', 1200, false], ['TinyClassifier_d', 28000, true]]);
+    expect(tc.files.map((f) => [f.name, f.size, f.uploaded])).toEqual([
+      ['TinyClassifier_e', 1200, false],
+      ['TinyClassifier_d', 28000, true],
+    ]);
     expect(libs.find((l) => l.name === 'Orphan')!.slot).toBeUndefined();
   });
 });

@@ -7,16 +7,26 @@ import { join } from 'node:path';
 
 const REPO = join(__dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
-const code = readdirSync(join(REPO, 'src', 'extension'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
-  .map((f) => readFileSync(join(REPO, 'src', 'extension', f), 'utf8')).join('\n');
+const code = readdirSync(join(REPO, 'src', 'extension'), { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => readFileSync(join(REPO, 'src', 'extension', f), 'utf8'))
+  .join('\n');
 
 describe('extension manifest', () => {
   const commands: { command: string; title: string; category: string }[] = pkg.contributes.commands;
 
   it('has the commands of issue 7 in the "Memory Manager" category', () => {
     const titles = commands.map((c) => `${c.category}: ${c.title}`);
-    for (const t of ['Split Libraries', 'Show Memory Map', 'Upload Libraries to SD Card', 'Upload Libraries to SPIFFS/LittleFS',
-      'Select Serial Port', 'Select Environment', 'Install Build Integration', 'Show Log']) {
+    for (const t of [
+      'Split Libraries',
+      'Show Memory Map',
+      'Upload Libraries to SD Card',
+      'Upload Libraries to SPIFFS/LittleFS',
+      'Select Serial Port',
+      'Select Environment',
+      'Install Build Integration',
+      'Show Log',
+    ]) {
       expect(titles).toContain(`Memory Manager: ${t}`);
     }
     for (const c of commands) expect(c.category).toBe('Memory Manager');

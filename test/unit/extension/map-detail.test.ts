@@ -27,11 +27,18 @@ beforeAll(async () => {
   const elf = join(project, '.pio/build/esp32cam/firmware.elf');
   await splitFile(elf, join(project, 'sd/mm'));
   after = await loadMemoryMap({ elf });
-  const roots = { projectRoot: project, srcDir: join(project, 'src'), libDir: join(project, 'lib'), libdepsDir: join(project, '.pio/libdeps/esp32cam') };
+  const roots = {
+    projectRoot: project,
+    srcDir: join(project, 'src'),
+    libDir: join(project, 'lib'),
+    libdepsDir: join(project, '.pio/libdeps/esp32cam'),
+  };
   details = new MapDetails(after, after.before!, librarySources([...after.libraries, ...after.before!.libraries], roots));
 });
 
-afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('MapDetails on the split example', () => {
   it('the unsplit firmware: a dynamic library has its object files (= filesView of the unsplit model)', () => {
@@ -55,10 +62,12 @@ describe('MapDetails on the split example', () => {
     const file = join(project, 'lib/TinyClassifier/src/TinyClassifier.cpp');
     expect(rows.source).toBe(file);
     const text = readFileSync(file, 'utf8');
-    const expected = Object.fromEntries(rows.symbols.flatMap((s) => {
-      const line = definitionLine(text, s.name, s.type === 'FUNC' ? 'function' : 'variable');
-      return line === undefined ? [] : [[s.name, line]];
-    }));
+    const expected = Object.fromEntries(
+      rows.symbols.flatMap((s) => {
+        const line = definitionLine(text, s.name, s.type === 'FUNC' ? 'function' : 'variable');
+        return line === undefined ? [] : [[s.name, line]];
+      }),
+    );
     expect(rows.lines).toEqual(expected);
     expect(Object.keys(expected).length).toBeGreaterThan(3);
     const framework = details.drill('FrameworkArduino', undefined, 'before');

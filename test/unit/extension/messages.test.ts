@@ -18,7 +18,8 @@ const CLI_FLAG = /(?<!-Wl,)--[a-z]/;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** A character before `/` after which it starts a regular expression, not a division. */
@@ -33,8 +34,15 @@ export function stringLiterals(src: string): { text: string; line: number }[] {
   let prev = '';
   for (let i = 0; i < src.length;) {
     const c = src[i];
-    if (c === '/' && src[i + 1] === '/') { i = src.indexOf('\n', i); if (i < 0) break; continue; }
-    if (c === '/' && src[i + 1] === '*') { i = src.indexOf('*/', i + 2) + 2; continue; }
+    if (c === '/' && src[i + 1] === '/') {
+      i = src.indexOf('\n', i);
+      if (i < 0) break;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '*') {
+      i = src.indexOf('*/', i + 2) + 2;
+      continue;
+    }
     if (c === '/' && REGEX_BEFORE.has(prev)) {
       let j = i + 1;
       for (let inClass = false; j < src.length && (inClass || src[j] !== '/'); j++) {
@@ -50,18 +58,29 @@ export function stringLiterals(src: string): { text: string; line: number }[] {
       let j = i + 1;
       let text = '';
       while (j < src.length && src[j] !== c) {
-        if (src[j] === '\\') { text += src[j + 1]; j += 2; continue; }
+        if (src[j] === '\\') {
+          text += src[j + 1];
+          j += 2;
+          continue;
+        }
         if (c === '`' && src[j] === '$' && src[j + 1] === '{') {
           let depth = 1;
           j += 2;
-          while (j < src.length && depth) { if (src[j] === '{') depth++; else if (src[j] === '}') depth--; j++; }
+          while (j < src.length && depth) {
+            if (src[j] === '{') depth++;
+            else if (src[j] === '}') depth--;
+            j++;
+          }
           text += '‹…›';
           continue;
         }
         text += src[j++];
       }
       const last = found[found.length - 1];
-      if (last && /^\s*\+\s*$/.test(src.slice(last.end, i))) { last.text += text; last.end = j + 1; } else found.push({ text, start: i, end: j + 1 });
+      if (last && /^\s*\+\s*$/.test(src.slice(last.end, i))) {
+        last.text += text;
+        last.end = j + 1;
+      } else found.push({ text, start: i, end: j + 1 });
       i = j + 1;
       prev = c;
       continue;
@@ -76,9 +95,11 @@ export function stringLiterals(src: string): { text: string; line: number }[] {
 const isArgument = (s: string) => /^--[a-z][a-z-]*$/.test(s);
 
 function flagged(files: string[], translate: (s: string) => string): string[] {
-  return files.flatMap((f) => stringLiterals(readFileSync(f, 'utf8'))
-    .filter((l) => !isArgument(l.text) && CLI_FLAG.test(translate(l.text)))
-    .map((l) => `${relative(REPO, f)}:${l.line}: ${translate(l.text).slice(0, 160)}`));
+  return files.flatMap((f) =>
+    stringLiterals(readFileSync(f, 'utf8'))
+      .filter((l) => !isArgument(l.text) && CLI_FLAG.test(translate(l.text)))
+      .map((l) => `${relative(REPO, f)}:${l.line}: ${translate(l.text).slice(0, 160)}`),
+  );
 }
 
 /** Core literals that never reach a VS Code message, with why. */
@@ -110,7 +131,9 @@ describe('messages name VS Code commands and settings, never CLI flags', () => {
 
   it('every core message literal is in VS Code terms once the extension shows it', () => {
     const core = tsFiles(join(REPO, 'src', 'core'));
-    const withFlags = core.flatMap((f) => stringLiterals(readFileSync(f, 'utf8')).filter((l) => !isArgument(l.text) && CLI_FLAG.test(l.text)));
+    const withFlags = core.flatMap((f) =>
+      stringLiterals(readFileSync(f, 'utf8')).filter((l) => !isArgument(l.text) && CLI_FLAG.test(l.text)),
+    );
     expect(withFlags.length).toBeGreaterThan(10); // the scan sees core's CLI hints at all
     const left = flagged(core, inVsCodeTerms).filter((l) => !NOT_SHOWN.some((p) => p.test(l.replace(/^[^:]+:\d+: /, ''))));
     expect(left).toEqual([]);
@@ -118,7 +141,11 @@ describe('messages name VS Code commands and settings, never CLI flags', () => {
 
   it('real core errors read in VS Code terms', async () => {
     let text = '';
-    try { chooseEnv(parseIni('[env:a]\n[env:b]\n')); } catch (e) { text = inVsCodeTerms((e as Error).message); }
+    try {
+      chooseEnv(parseIni('[env:a]\n[env:b]\n'));
+    } catch (e) {
+      text = inVsCodeTerms((e as Error).message);
+    }
     expect(text).toBe('platformio.ini has several environments (a, b): choose one with Memory Manager: Select Environment');
     const port = inVsCodeTerms(explainOpenError('/dev/ttyUSB9', 'ENOENT: no such file', []).message);
     expect(port).toContain('Memory Manager: Select Serial Port');

@@ -20,7 +20,15 @@ describe('progress increments', () => {
       const steps: ProgressStep[] = [];
       const p = progressSteps((s) => steps.push(s));
       const libs = ['fastmath', 'shapes'];
-      await splitBuild({ elf, outDir: join(dir, 'out'), libs, onPhase: (phase) => { const s = splitStep(phase, libs); p.report(s.message, s.fraction); } });
+      await splitBuild({
+        elf,
+        outDir: join(dir, 'out'),
+        libs,
+        onPhase: (phase) => {
+          const s = splitStep(phase, libs);
+          p.report(s.message, s.fraction);
+        },
+      });
       p.finish();
       expect(steps.map((s) => s.increment)).toEqual([10, 20, 70]);
       expect(steps[1].message).toBe('cutting out fastmath, shapes');

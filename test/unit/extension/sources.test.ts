@@ -24,13 +24,23 @@ describe('librarySources', () => {
     const loader = file('.pio/libdeps/env1/ESP32MemoryManager/src/mm_loader.c');
     file('lib/Bar/src/main.cpp'); // the same name further down: the project's src/ wins
     const roots = { projectRoot: root, srcDir: join(root, 'src'), libDir: join(root, 'lib'), libdepsDir: join(root, '.pio/libdeps/env1') };
-    const got = librarySources([
-      { name: 'main.cpp', archive: 'main.cpp.o' }, { name: 'Foo', archive: 'libFoo.a' }, { name: 'mm_loader.c', archive: 'mm_loader.c.o' },
-      { name: 'ESP32MemoryManager', archive: 'libESP32MemoryManager.a' }, { name: 'driver', archive: 'libdriver.a' },
-      { name: '(global symbols)', archive: '' }, { name: '(linker)', archive: '' }, { name: 'gone.c', archive: 'gone.c.o' },
-    ], roots);
+    const got = librarySources(
+      [
+        { name: 'main.cpp', archive: 'main.cpp.o' },
+        { name: 'Foo', archive: 'libFoo.a' },
+        { name: 'mm_loader.c', archive: 'mm_loader.c.o' },
+        { name: 'ESP32MemoryManager', archive: 'libESP32MemoryManager.a' },
+        { name: 'driver', archive: 'libdriver.a' },
+        { name: '(global symbols)', archive: '' },
+        { name: '(linker)', archive: '' },
+        { name: 'gone.c', archive: 'gone.c.o' },
+      ],
+      roots,
+    );
     expect(got).toEqual({
-      'main.cpp': main, Foo: join(root, 'lib', 'Foo'), 'mm_loader.c': loader,
+      'main.cpp': main,
+      Foo: join(root, 'lib', 'Foo'),
+      'mm_loader.c': loader,
       ESP32MemoryManager: join(root, '.pio/libdeps/env1/ESP32MemoryManager'),
     });
   });

@@ -5,10 +5,24 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { installIntegration } from '../../../src/core/platformio/install';
 import type { Settings } from '../../../src/extension/config';
-import { baudRateOf, buildHookRuns, chipOption, libDir, loadProject, outputDir, serialPortOf, sourceRoots, storageOf, usesMemoryManager, type Target } from '../../../src/extension/target';
+import {
+  baudRateOf,
+  buildHookRuns,
+  chipOption,
+  libDir,
+  loadProject,
+  outputDir,
+  serialPortOf,
+  sourceRoots,
+  storageOf,
+  usesMemoryManager,
+  type Target,
+} from '../../../src/extension/target';
 
 const roots: string[] = [];
-afterAll(() => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 
 function project(ini: string): (env: string) => Target {
   const root = mkdtempSync(join(tmpdir(), 'esp32mm-target-'));
@@ -20,14 +34,24 @@ function project(ini: string): (env: string) => Target {
 }
 
 const settings = (over: Partial<Settings> = {}): Settings => ({
-  serialPort: '', baudRate: { default: 921600 }, storage: 'auto', deviceFolder: '', mapFile: '', autoSplit: false, autoUpload: false, ...over,
+  serialPort: '',
+  baudRate: { default: 921600 },
+  storage: 'auto',
+  deviceFolder: '',
+  mapFile: '',
+  autoSplit: false,
+  autoUpload: false,
+  ...over,
 });
 
-const BASE = '[env:plain]\nboard = esp32dev\n\n[env:hooked]\nboard = esp32dev\nextra_scripts = pre:other.py\n    post:memory_manager.py\nupload_port = /dev/ttyUSB*\nmonitor_port = /dev/ttyACM3\nmonitor_speed = 115200\n';
+const BASE =
+  '[env:plain]\nboard = esp32dev\n\n[env:hooked]\nboard = esp32dev\nextra_scripts = pre:other.py\n    post:memory_manager.py\nupload_port = /dev/ttyUSB*\nmonitor_port = /dev/ttyACM3\nmonitor_speed = 115200\n';
 
 describe('target', () => {
-  it('the chip by core\'s one rule: custom_mm_chip in any spelling, then board_build.mcu, then the board; an unknown one as written', () => {
-    const t = project('[env:a]\nboard = esp32dev\ncustom_mm_chip = s3\n[env:b]\nboard = esp32dev\nboard_build.mcu = esp32c3\n[env:c]\nboard = esp32-s2-saola-1\n[env:d]\ncustom_mm_chip = esp8266\n[env:e]\nboard = my_own_board\n');
+  it("the chip by core's one rule: custom_mm_chip in any spelling, then board_build.mcu, then the board; an unknown one as written", () => {
+    const t = project(
+      '[env:a]\nboard = esp32dev\ncustom_mm_chip = s3\n[env:b]\nboard = esp32dev\nboard_build.mcu = esp32c3\n[env:c]\nboard = esp32-s2-saola-1\n[env:d]\ncustom_mm_chip = esp8266\n[env:e]\nboard = my_own_board\n',
+    );
     expect(['a', 'b', 'c', 'd', 'e'].map((e) => chipOption(t(e)))).toEqual(['esp32s3', 'esp32c3', 'esp32s2', 'esp8266', undefined]);
   });
 

@@ -26,8 +26,15 @@ describe('webview formatting', () => {
 });
 
 describe('library table sorting', () => {
-  const lib = (name: string, total: number, iram = 0): MapLibrary =>
-    ({ name, archive: `lib${name}.a`, dynamic: false, total, byRegion: iram ? { IRAM: iram } : {}, byKind: {}, bySection: {} });
+  const lib = (name: string, total: number, iram = 0): MapLibrary => ({
+    name,
+    archive: `lib${name}.a`,
+    dynamic: false,
+    total,
+    byRegion: iram ? { IRAM: iram } : {},
+    byKind: {},
+    bySection: {},
+  });
   const libs = [lib('b', 10, 5), lib('A', 30), lib('c', 20, 7)];
 
   it('sorts by name (case-insensitive), total and a region column, both directions', () => {

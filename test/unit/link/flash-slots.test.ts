@@ -9,7 +9,8 @@ import type { MapFile } from '../../../src/core/mapfile/parse';
 import { type Partition, parsePartitionCsv } from '../../../src/core/platformio/partitions';
 
 const APP_1M25 = 0x140000;
-const flash = (input: Partial<LinkConfigInput>) => validateLinkConfig({ chip: 'esp32', libs: ['A', 'B', 'C'], largestAppPartition: APP_1M25, ...input });
+const flash = (input: Partial<LinkConfigInput>) =>
+  validateLinkConfig({ chip: 'esp32', libs: ['A', 'B', 'C'], largestAppPartition: APP_1M25, ...input });
 
 describe('flash slot configuration', () => {
   it.each(['ai(flash): A B', 'ai (flash): A B', 'ai( flash ):A,B'])('reads the slot kind in %j', (spec) => {
@@ -18,13 +19,18 @@ describe('flash slot configuration', () => {
 
   it('makes one slot a flash slot and leaves the others in RAM', () => {
     const c = flash({ slots: ['ai(flash): A B'] });
-    expect(c.slots).toEqual([{ name: 'ai', libs: ['A', 'B'], code: 'flash' }, { name: 'C', libs: ['C'], code: 'iram' }]);
+    expect(c.slots).toEqual([
+      { name: 'ai', libs: ['A', 'B'], code: 'flash' },
+      { name: 'C', libs: ['C'], code: 'iram' },
+    ]);
   });
 
   it('takes 15 flash-slot libraries, the directory of the mmlib partition, and refuses a 16th', () => {
     const libs = (n: number) => Array.from({ length: n }, (_, i) => `L${i}`);
     expect(validateLinkConfig({ chip: 'esp32', libs: libs(15), code: 'flash', largestAppPartition: APP_1M25 }).slots).toHaveLength(15);
-    expect(() => validateLinkConfig({ chip: 'esp32', libs: libs(16), code: 'flash', largestAppPartition: APP_1M25 })).toThrow(/16 libraries are in flash slots, at most 15/);
+    expect(() => validateLinkConfig({ chip: 'esp32', libs: libs(16), code: 'flash', largestAppPartition: APP_1M25 })).toThrow(
+      /16 libraries are in flash slots, at most 15/,
+    );
     // in RAM slots there is no such limit
     expect(validateLinkConfig({ chip: 'esp32', libs: libs(16) }).slots).toHaveLength(16);
   });
@@ -37,7 +43,9 @@ describe('flash slot configuration', () => {
     expect(flash({ code: 'flash' }).flashCodeAddress).toBe(0x400d0000 + APP_1M25);
     // 0x1F0000 + 0x400D0000 = 0x402C0000 is aligned already; 0x1F1000 is rounded up
     expect(flash({ code: 'flash', largestAppPartition: 0x1f1000 }).flashCodeAddress).toBe(0x402d0000);
-    expect(validateLinkConfig({ chip: 'esp32c3', libs: ['A'], code: 'flash', largestAppPartition: 0x300000 }).flashCodeAddress).toBe(0x42300000);
+    expect(validateLinkConfig({ chip: 'esp32c3', libs: ['A'], code: 'flash', largestAppPartition: 0x300000 }).flashCodeAddress).toBe(
+      0x42300000,
+    );
   });
 
   it('takes an explicit address that is aligned, in the window and above the app', () => {
@@ -51,12 +59,32 @@ describe('flash slot configuration', () => {
 
   it.each<[string, Partial<LinkConfigInput>, RegExp]>([
     ['an unknown slot kind', { slots: ['ai(rom): A'] }, /slot 'ai' has the kind 'rom': the only kind a slot can be given is flash/],
-    ['no partition table and no address', { code: 'flash', largestAppPartition: undefined }, /flash slots need the partition table .*--partitions.* or an explicit custom_mm_flash_code_addr/],
-    ['an address not on 64 KB', { code: 'flash', flashCodeAddress: 0x40301000 }, /custom_mm_flash_code_addr \(--flash-code-addr\) 0x40301000 is not on a 64 KB boundary.*use e.g. 0x40310000/],
-    ['an address outside the window', { code: 'flash', flashCodeAddress: 0x40400000 }, /0x40400000 is outside the esp32's instruction window 0x400D0000–0x40400000/],
+    [
+      'no partition table and no address',
+      { code: 'flash', largestAppPartition: undefined },
+      /flash slots need the partition table .*--partitions.* or an explicit custom_mm_flash_code_addr/,
+    ],
+    [
+      'an address not on 64 KB',
+      { code: 'flash', flashCodeAddress: 0x40301000 },
+      /custom_mm_flash_code_addr \(--flash-code-addr\) 0x40301000 is not on a 64 KB boundary.*use e.g. 0x40310000/,
+    ],
+    [
+      'an address outside the window',
+      { code: 'flash', flashCodeAddress: 0x40400000 },
+      /0x40400000 is outside the esp32's instruction window 0x400D0000–0x40400000/,
+    ],
     ['an address below the window', { code: 'flash', flashCodeAddress: 0x40080000 }, /is outside the esp32's instruction window/],
-    ['an address the app can reach', { code: 'flash', flashCodeAddress: 0x40200000 }, /0x40200000 is inside the part .* the app's own code can reach \(up to 0x40210000.*use 0x40210000 or above/],
-    ['an app partition filling the window', { code: 'flash', largestAppPartition: 0x330000 }, /no room for flash slots: the largest app partition/],
+    [
+      'an address the app can reach',
+      { code: 'flash', flashCodeAddress: 0x40200000 },
+      /0x40200000 is inside the part .* the app's own code can reach \(up to 0x40210000.*use 0x40210000 or above/,
+    ],
+    [
+      'an app partition filling the window',
+      { code: 'flash', largestAppPartition: 0x330000 },
+      /no room for flash slots: the largest app partition/,
+    ],
   ])('refuses %s, naming the option', (_name, input, message) => {
     expect(() => flash(input)).toThrow(message);
   });
@@ -65,9 +93,11 @@ describe('flash slot configuration', () => {
 describe('flash slot fragment', () => {
   const f = generateFragment(flash({ slots: ['ai(flash): A B', 'solo(flash): C'] }));
 
-  it('declares the flash slots\' region from the start address to the window\'s end', () => {
+  it("declares the flash slots' region from the start address to the window's end", () => {
     const end = instructionWindow('esp32').end;
-    expect(f).toContain(`mm_flash_code_seg (RX) : org = 0x40210000, len = 0x${(end - 0x40210000).toString(16).toUpperCase().padStart(8, '0')}`);
+    expect(f).toContain(
+      `mm_flash_code_seg (RX) : org = 0x40210000, len = 0x${(end - 0x40210000).toString(16).toUpperCase().padStart(8, '0')}`,
+    );
   });
 
   it('puts the first flash slot at the region origin, the next on the 64 KB page after it, loading in mm_load_seg', () => {
@@ -100,7 +130,10 @@ describe('flash slot fragment', () => {
 // A map as src/core/mapfile reads it: the fragment's region and the .mm text sections.
 function linkedMap(sections: { name: string; address: number; size: number }[], origin = 0x40210000): MapFile {
   return {
-    archiveMembers: [], discarded: [], lines: 0, carefulLines: 0,
+    archiveMembers: [],
+    discarded: [],
+    lines: 0,
+    carefulLines: 0,
     memory: [{ name: 'mm_flash_code_seg', origin, length: 0x40400000 - origin, attributes: 'xr' }],
     sections: sections.map((s) => ({ ...s, line: 1, inputs: [] })),
   };
@@ -135,7 +168,9 @@ describe('flash slot link check', () => {
   it('refuses an mmlib partition too small for the directory and the aligned images', () => {
     const [p] = checkFlashSlots(map, ['A', 'B', 'C'], { chip: 'esp32', partitions: table() });
     expect(p.severity).toBe('error');
-    expect(p.message).toMatch(/the mmlib partition \(196608 bytes\) is too small .* they need 262144 bytes \(64 KB directory \+ A 131072 \+ B 65536\)/);
+    expect(p.message).toMatch(
+      /the mmlib partition \(196608 bytes\) is too small .* they need 262144 bytes \(64 KB directory \+ A 131072 \+ B 65536\)/,
+    );
   });
 
   it('refuses a missing mmlib partition and prints the line to add', () => {
@@ -148,15 +183,22 @@ describe('flash slot link check', () => {
     expect(p.message).toMatch(/partition "mmlib" has type data and subtype spiffs: .* need type data, subtype 0x40/);
   });
 
-  it('refuses a slot the app\'s own flash code could reach', () => {
+  it("refuses a slot the app's own flash code could reach", () => {
     const low = linkedMap([{ name: '.mm.A.text', address: 0x40200000, size: 0x100 }], 0x40200000);
     const [p] = checkFlashSlots(low, ['A'], { chip: 'esp32', partitions: table() });
-    expect(p.message).toMatch(/A: its flash slot at 0x40200000 is within the reach of the app's own flash code .*"app0", 0x00140000 bytes = 0x40210000.* to 0x40210000 or above/);
+    expect(p.message).toMatch(
+      /A: its flash slot at 0x40200000 is within the reach of the app's own flash code .*"app0", 0x00140000 bytes = 0x40210000.* to 0x40210000 or above/,
+    );
   });
 
   it('refuses a slot outside the instruction window and one off a 64 KB boundary', () => {
-    const out = linkedMap([{ name: '.mm.A.text', address: 0x403f0000, size: 0x20000 }, { name: '.mm.B.text', address: 0x40221000, size: 4 }]);
-    const messages = checkFlashSlots(out, ['A', 'B'], { chip: 'esp32', partitions: table(TABLE.replace('0x30000', '0x100000')) }).map((p) => p.message);
+    const out = linkedMap([
+      { name: '.mm.A.text', address: 0x403f0000, size: 0x20000 },
+      { name: '.mm.B.text', address: 0x40221000, size: 4 },
+    ]);
+    const messages = checkFlashSlots(out, ['A', 'B'], { chip: 'esp32', partitions: table(TABLE.replace('0x30000', '0x100000')) }).map(
+      (p) => p.message,
+    );
     expect(messages[0]).toMatch(/A: its flash slot 0x403F0000..0x40410000 is outside esp32's instruction window 0x400D0000..0x40400000/);
     expect(messages[1]).toMatch(/B: its flash slot starts at 0x40221000, not on a 64 KB boundary/);
   });
@@ -164,11 +206,16 @@ describe('flash slot link check', () => {
   it('asks for the chip and the partition table when flash slots are linked', () => {
     const [p] = checkFlashSlots(map, ['A', 'B'], {});
     expect(p.severity).toBe('warning'); // not checked is not known to be wrong
-    expect(p.message).toMatch(/A, B are linked into flash slots, which cannot be checked without the chip and the partition table: give --chip and --partitions/);
+    expect(p.message).toMatch(
+      /A, B are linked into flash slots, which cannot be checked without the chip and the partition table: give --chip and --partitions/,
+    );
   });
 
   it('refuses an mmlib partition off a 64 KB boundary (its images are mapped as whole pages)', () => {
-    const [p] = checkFlashSlots(map, ['A', 'B'], { chip: 'esp32', partitions: table(TABLE.replace('0x290000, 0x30000', '0x291000, 0x100000')) });
+    const [p] = checkFlashSlots(map, ['A', 'B'], {
+      chip: 'esp32',
+      partitions: table(TABLE.replace('0x290000, 0x30000', '0x291000, 0x100000')),
+    });
     expect(p.message).toMatch(/the mmlib partition starts at 0x00291000, not on a 64 KB boundary: .* move it to 0x002A0000/);
   });
 

@@ -10,7 +10,10 @@ describe('link config', () => {
   it('gives every library not named in a slot its own slot, named after it', () => {
     const c = validateLinkConfig({ chip: 'ESP32-S3', libs: ['A', 'B', 'C'], slots: ['ai: A, B'] });
     expect(c.chip).toBe('esp32s3');
-    expect(c.slots).toEqual([{ name: 'ai', libs: ['A', 'B'], code: 'iram' }, { name: 'C', libs: ['C'], code: 'iram' }]);
+    expect(c.slots).toEqual([
+      { name: 'ai', libs: ['A', 'B'], code: 'iram' },
+      { name: 'C', libs: ['C'], code: 'iram' },
+    ]);
     expect(c).toMatchObject({ code: 'iram', data: 'dram', ctors: 'ctors' }); // Xtensa toolchains emit .ctors
     expect(validateLinkConfig({ chip: 'esp32c6', libs: ['A'] }).ctors).toBe('init_array');
   });
@@ -18,17 +21,33 @@ describe('link config', () => {
   it.each<[string, LinkConfigInput, RegExp]>([
     ['unknown chip', { chip: 'esp8266', libs: ['A'] }, /unknown chip 'esp8266': use one of esp32, esp32s2/],
     ['no libraries', { chip: 'esp32', libs: [] }, /no libraries given/],
-    ['name with a character no archive name may have', { chip: 'esp32', libs: ['Tiny.Classifier'] }, /library name 'Tiny.Classifier' cannot be used.*letters, digits, _ and -/],
+    [
+      'name with a character no archive name may have',
+      { chip: 'esp32', libs: ['Tiny.Classifier'] },
+      /library name 'Tiny.Classifier' cannot be used.*letters, digits, _ and -/,
+    ],
     ['name starting with -', { chip: 'esp32', libs: ['-tls'] }, /library name '-tls' cannot be used/],
-    ['two names with one identifier', { chip: 'esp32', libs: ['esp-tls', 'esp_tls'] }, /'esp-tls' and 'esp_tls' cannot both be dynamic: both become the identifier 'esp_tls'/],
-    ['a hyphenated library whose own slot clashes with a slot', { chip: 'esp32', libs: ['esp-tls', 'B'], slots: ['esp_tls: B'] }, /library 'esp-tls' has no slot of its own but a slot with that name exists/],
+    [
+      'two names with one identifier',
+      { chip: 'esp32', libs: ['esp-tls', 'esp_tls'] },
+      /'esp-tls' and 'esp_tls' cannot both be dynamic: both become the identifier 'esp_tls'/,
+    ],
+    [
+      'a hyphenated library whose own slot clashes with a slot',
+      { chip: 'esp32', libs: ['esp-tls', 'B'], slots: ['esp_tls: B'] },
+      /library 'esp-tls' has no slot of its own but a slot with that name exists/,
+    ],
     ['library in two slots', { chip: 'esp32', libs: ['A', 'B'], slots: ['x: A', 'y: A B'] }, /'A' is in two slots \('x' and 'y'\)/],
     ['slot names an unknown library', { chip: 'esp32', libs: ['A'], slots: ['x: A Z'] }, /names 'Z', which is not in the library list/],
     ['slot without colon', { chip: 'esp32', libs: ['A'], slots: ['x A'] }, /has no ':'/],
     ['PSRAM data without PSRAM', { chip: 'esp32c3', libs: ['A'], data: 'psram' }, /esp32c3 has no PSRAM/],
     ['PSRAM code on the ESP32', { chip: 'esp32', libs: ['A'], code: 'psram' }, /cannot execute code from PSRAM/],
     ['PSRAM code without address', { chip: 'esp32s3', libs: ['A'], code: 'psram' }, /needs the execution address/],
-    ['an unknown code placement', { chip: 'esp32', libs: ['A'], code: 'rom' }, /code placement 'rom' is not supported: use iram, psram or flash/],
+    [
+      'an unknown code placement',
+      { chip: 'esp32', libs: ['A'], code: 'rom' },
+      /code placement 'rom' is not supported: use iram, psram or flash/,
+    ],
   ])('refuses %s with a message saying what to do', (_name, input, message) => {
     expect(() => validateLinkConfig(input)).toThrow(message);
   });
@@ -44,10 +63,15 @@ describe('hyphenated library names (ESP-IDF components such as esp-tls)', () => 
     expect(f).toContain('_mm_esp_tls_text_start = ABSOLUTE(.);');
     expect(f).toContain('_mm_slot_net_text_end = MAX(_mm_esp_tls_text_end, _mm_protobuf_c_text_end);');
     // No symbol or section name keeps a hyphen (ld would read `a-b` in an expression as a minus).
-    expect(f.replace(/\/\*[\s\S]*?\*\//g, '').replace(/lib[\w-]+\.a/g, '').match(/[\w.]+-[\w.]+/g)).toBeNull();
+    expect(
+      f
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/lib[\w-]+\.a/g, '')
+        .match(/[\w.]+-[\w.]+/g),
+    ).toBeNull();
   });
 
-  it('names a library\'s own slot by its identifier', () => {
+  it("names a library's own slot by its identifier", () => {
     expect(validateLinkConfig({ chip: 'esp32', libs: ['esp-tls'] }).slots).toEqual([{ name: 'esp_tls', libs: ['esp-tls'], code: 'iram' }]);
   });
 });
@@ -93,7 +117,7 @@ describe('fragment text', () => {
     expect(f).not.toContain('INSERT AFTER .dram0.data;');
   });
 
-  it('captures the library\'s destructor tables (.dtors, .fini_array) in its data, with bounds', () => {
+  it("captures the library's destructor tables (.dtors, .fini_array) in its data, with bounds", () => {
     const f = gen({ chip: 'esp32', libs: ['A'] });
     expect(f).toContain('KEEP(*[/\\\\]libA.a:*(SORT_BY_INIT_PRIORITY(.fini_array.*) .fini_array SORT(.dtors.*) .dtors))');
     expect(f.indexOf('_mm_A_dtors_start = ABSOLUTE(.);')).toBeGreaterThan(f.indexOf('_mm_A_ctors_end'));
@@ -106,7 +130,14 @@ describe('fragment text', () => {
 
   it('is what the committed test maps were linked with (rerun test/fixtures/esp32-ld/build-maps.sh if not)', () => {
     const committed = readFileSync(join(__dirname, '../../fixtures/esp32-ld/maps/esp32mm.ld'), 'utf8');
-    expect(gen({ chip: 'esp32', libs: ['TinyClassifier', 'ImageFilters', 'Filters'], slots: ['ai:TinyClassifier,ImageFilters'], ctors: 'ctors' })).toBe(committed);
+    expect(
+      gen({
+        chip: 'esp32',
+        libs: ['TinyClassifier', 'ImageFilters', 'Filters'],
+        slots: ['ai:TinyClassifier,ImageFilters'],
+        ctors: 'ctors',
+      }),
+    ).toBe(committed);
   });
 
   it('is what the bundled example was linked with (copy it to examples/esp32cam-ai/tools/framework-sim/ld and rebuild the example if not)', () => {
@@ -114,7 +145,7 @@ describe('fragment text', () => {
     expect(gen({ chip: 'esp32', libs: ['TinyClassifier', 'ImageFilters'], slots: ['ai:TinyClassifier,ImageFilters'] })).toBe(committed);
   });
 
-  it('falls back to the C library\'s __cxa_atexit when the device library\'s wrapper is not linked', () => {
+  it("falls back to the C library's __cxa_atexit when the device library's wrapper is not linked", () => {
     expect(gen({ chip: 'esp32', libs: ['A'] })).toContain('PROVIDE(__wrap___cxa_atexit = __real___cxa_atexit);');
   });
 });

@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkLinkMap } from '../../../src/core/link/mapcheck';
 import { baseName, decodeMapFile, parseMapFile } from '../../../src/core/mapfile/parse';
-import { corpusAvailable, corpusCases, corpusExpected , reportMissingCorpus } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases, corpusExpected, reportMissingCorpus } from '../../helpers/corpus';
 
-interface IndependentCount { libraries: Record<string, { bySection: Record<string, number> }> }
+interface IndependentCount {
+  libraries: Record<string, { bySection: Record<string, number> }>;
+}
 
 if (!corpusAvailable()) {
   reportMissingCorpus();
@@ -31,7 +33,8 @@ if (!corpusAvailable()) {
     it('bytes per output section are those of the independent count, for every library', () => {
       for (const lib of libs) {
         const ours: Record<string, number> = {};
-        for (const w of warnings.filter((x) => x.lib === lib)) for (const s of w.sections ?? []) ours[s.section] = (ours[s.section] ?? 0) + s.bytes;
+        for (const w of warnings.filter((x) => x.lib === lib))
+          for (const s of w.sections ?? []) ours[s.section] = (ours[s.section] ?? 0) + s.bytes;
         expect(ours, lib).toEqual(counted[`lib${lib}.a`]?.bySection ?? {});
       }
     });

@@ -10,7 +10,12 @@ const LIBS = ['TinyClassifier', 'ImageFilters', 'Filters'];
 
 /** The same map as a Windows build prints it: drive letter, backslashes, CRLF. */
 function windowsMap(text: string): string {
-  return text.replace(/(^|\s)build\/([^\s]+)/gm, (_m, pre: string, rest: string) => `${pre}C:\\Users\\dev\\proj\\.pio\\build\\${rest.replace(/\//g, '\\')}`).replace(/\n/g, '\r\n');
+  return text
+    .replace(
+      /(^|\s)build\/([^\s]+)/gm,
+      (_m, pre: string, rest: string) => `${pre}C:\\Users\\dev\\proj\\.pio\\build\\${rest.replace(/\//g, '\\')}`,
+    )
+    .replace(/\n/g, '\r\n');
 }
 
 describe('scanMemoryMap', () => {
@@ -32,8 +37,12 @@ describe('scanMemoryMap', () => {
   it('reads a Windows map (drive letters, backslashes, CRLF) the same way', () => {
     const unix = scanMemoryMap(map('fw.map'));
     const win = scanMemoryMap(windowsMap(map('fw.map')));
-    expect(win.map((s) => [s.name, s.address, s.size, s.inputs.length])).toEqual(unix.map((s) => [s.name, s.address, s.size, s.inputs.length]));
-    expect(win.find((s) => s.name === '.mm.Filters.text')!.inputs[0].file).toMatch(/^C:\\Users\\dev\\proj\\\.pio\\build\\liba12\\libFilters\.a\(filters_base\.c\.o\)$/);
+    expect(win.map((s) => [s.name, s.address, s.size, s.inputs.length])).toEqual(
+      unix.map((s) => [s.name, s.address, s.size, s.inputs.length]),
+    );
+    expect(win.find((s) => s.name === '.mm.Filters.text')!.inputs[0].file).toMatch(
+      /^C:\\Users\\dev\\proj\\\.pio\\build\\liba12\\libFilters\.a\(filters_base\.c\.o\)$/,
+    );
   });
 });
 
@@ -64,7 +73,14 @@ describe('checkLinkMap', () => {
 
   it('a library that is not linked at all', () => {
     const w = checkLinkMap(map('fw.map'), ['Camera']);
-    expect(w).toEqual([{ kind: 'not-linked', severity: 'warning', lib: 'Camera', message: expect.stringContaining('nothing from libCamera.a is in the link map') }]);
+    expect(w).toEqual([
+      {
+        kind: 'not-linked',
+        severity: 'warning',
+        lib: 'Camera',
+        message: expect.stringContaining('nothing from libCamera.a is in the link map'),
+      },
+    ]);
     expect(w[0].message).toMatch(/^Camera: not linked \(removed by --gc-sections or unused\): /);
   });
 
@@ -72,17 +88,27 @@ describe('checkLinkMap', () => {
     expect(libraryOfInput('build/x/libImageFilters.a(f.o)', ['Filters'])).toBeUndefined();
     expect(libraryOfInput('build\\x\\libFilters.a(f.o)', ['Filters'])).toEqual({ lib: 'Filters', loose: false });
     expect(libraryOfInput('.pio/build/e/lib1a2/Filters/f.c.o', ['Filters'])).toEqual({ lib: 'Filters', loose: true, pioLib: true });
-    expect(libraryOfInput('.pio\\build\\e\\lib1a2\\Filters\\src\\f.c.o', ['Filters'])).toEqual({ lib: 'Filters', loose: true, pioLib: true });
+    expect(libraryOfInput('.pio\\build\\e\\lib1a2\\Filters\\src\\f.c.o', ['Filters'])).toEqual({
+      lib: 'Filters',
+      loose: true,
+      pioLib: true,
+    });
     expect(libraryOfInput('.pio/build/e/src/main.c.o', ['Filters'])).toBeUndefined();
   });
 
-  it('loose objects: PlatformIO\'s lib<hash>/<Name>/ or a folder <Name> right above the file, no other folder of the path', () => {
+  it("loose objects: PlatformIO's lib<hash>/<Name>/ or a folder <Name> right above the file, no other folder of the path", () => {
     // The project's own source folder (PlatformIO with src_dir = main).
     expect(libraryOfInput('.pio/build/esp32dev/main/app_main.c.o', ['main'])).toEqual({ lib: 'main', loose: true, pioLib: false });
     // A build folder named after the environment, the toolchain's lib/gcc/: not libraries.
     expect(libraryOfInput('.pio/build/esp32/src/main.cpp.o', ['esp32'])).toBeUndefined();
-    expect(libraryOfInput('c:/users/x/.platformio/packages/toolchain-xtensa32/bin/../lib/gcc/xtensa-esp32-elf/8.4.0/crti.o', ['gcc'])).toBeUndefined();
-    expect(libraryOfInput('c:/users/x/.platformio/packages/toolchain-xtensa32/bin/../lib/gcc/xtensa-esp32-elf/8.4.0/libgcc.a(_divsf3.o)', ['gcc'])).toEqual({ lib: 'gcc', loose: false });
+    expect(
+      libraryOfInput('c:/users/x/.platformio/packages/toolchain-xtensa32/bin/../lib/gcc/xtensa-esp32-elf/8.4.0/crti.o', ['gcc']),
+    ).toBeUndefined();
+    expect(
+      libraryOfInput('c:/users/x/.platformio/packages/toolchain-xtensa32/bin/../lib/gcc/xtensa-esp32-elf/8.4.0/libgcc.a(_divsf3.o)', [
+        'gcc',
+      ]),
+    ).toEqual({ lib: 'gcc', loose: false });
   });
 
   it('no libraries: nothing to warn about, but the map must still be a map', () => {
@@ -96,7 +122,10 @@ function tinyMap(opts: { sections: string; members?: string[]; discarded?: strin
   const text = [
     'Archive member included to satisfy reference by file (symbol)',
     '',
-    ...(opts.members ?? []).flatMap((m) => [m.length >= 30 ? m : m.padEnd(30) + 'build/src/main.c.o (ref)', ...(m.length >= 30 ? ['                              build/src/main.c.o (ref)'] : [])]),
+    ...(opts.members ?? []).flatMap((m) => [
+      m.length >= 30 ? m : m.padEnd(30) + 'build/src/main.c.o (ref)',
+      ...(m.length >= 30 ? ['                              build/src/main.c.o (ref)'] : []),
+    ]),
     '',
     'Discarded input sections',
     '',
@@ -151,8 +180,13 @@ describe('checkLinkMap on maps of builds without the fragment (real ESP-IDF shap
     for (const crlf of [false, true]) {
       const w = checkLinkMap(tinyMap({ sections, crlf }), ['main']);
       expect(w.map((x) => x.kind)).toEqual(['no-fragment', 'other-resident']);
-      expect(w[0].sections).toEqual([{ section: '.flash.rodata', bytes: 8 + 0x20 }, { section: '.flash.text', bytes: 0x40 }]);
-      expect(w[0].message).toMatch(/^main is not in its \.mm sections: 40 B in \.flash\.rodata \(\.rodata\.blink\.str1\.4, \.rodata\.table\); 64 B in \.flash\.text \(app_main\)/);
+      expect(w[0].sections).toEqual([
+        { section: '.flash.rodata', bytes: 8 + 0x20 },
+        { section: '.flash.text', bytes: 0x40 },
+      ]);
+      expect(w[0].message).toMatch(
+        /^main is not in its \.mm sections: 40 B in \.flash\.rodata \(\.rodata\.blink\.str1\.4, \.rodata\.table\); 64 B in \.flash\.text \(app_main\)/,
+      );
       expect(w[0].message).toContain('the map has no .mm.main.* section, so this link did not use an esp32mm fragment that names main');
       expect(w[1].sections).toEqual([{ section: '.iram0.vectors', bytes: 0x10 }]);
       expect(w[1].message).toContain('(_WindowOverflow4)');
@@ -163,14 +197,20 @@ describe('checkLinkMap on maps of builds without the fragment (real ESP-IDF shap
     const text = tinyMap({
       sections,
       members: ['esp-idf/mbedtls/libmbedcrypto.a(sha256.c.obj)'],
-      discarded: [' .text.mbedtls_sha256', '                0x0000000000000000       0x2a esp-idf/mbedtls/libmbedcrypto.a(sha256.c.obj)'].join('\n'),
+      discarded: [
+        ' .text.mbedtls_sha256',
+        '                0x0000000000000000       0x2a esp-idf/mbedtls/libmbedcrypto.a(sha256.c.obj)',
+      ].join('\n'),
     });
     const w = checkLinkMap(text, ['mbedcrypto', 'camera']);
-    expect(w.map((x) => [x.kind, x.lib])).toEqual([['gc-discarded', 'mbedcrypto'], ['not-linked', 'camera']]);
+    expect(w.map((x) => [x.kind, x.lib])).toEqual([
+      ['gc-discarded', 'mbedcrypto'],
+      ['not-linked', 'camera'],
+    ]);
     expect(w[0].message).toContain('libmbedcrypto.a is in the link, but ld discarded all of it (1 input sections, --gc-sections)');
   });
 
-  it('the project\'s own loose objects: no lib_archive hint (that is for lib/ folders)', () => {
+  it("the project's own loose objects: no lib_archive hint (that is for lib/ folders)", () => {
     const loose = sections.replaceAll(`${MAIN}(main.c.obj)`, '.pio/build/esp32dev/main/app_main.c.o');
     const withFragment = loose.replace('.debug_info ', '.mm.main.text   0x0000000040080010        0x0\n\n.debug_info ');
     const [w] = checkLinkMap(tinyMap({ sections: withFragment }), ['main']);

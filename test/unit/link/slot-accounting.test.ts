@@ -24,6 +24,9 @@ describe('slot accounting on examples/esp32cam-ai', () => {
   });
 
   it('lists the text and the data + bss range once each', () => {
-    expect(slot.ranges.map((r) => [r.kind, r.region, r.size])).toEqual([['text', 'IRAM', 652], ['data', 'DRAM', 30120]]);
+    expect(slot.ranges.map((r) => [r.kind, r.region, r.size])).toEqual([
+      ['text', 'IRAM', 652],
+      ['data', 'DRAM', 30120],
+    ]);
   });
 });

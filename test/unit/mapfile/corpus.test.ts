@@ -6,8 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseName, decodeMapFile, parseMapFile, splitArchiveMember, type MapFile, type MapOutputSection } from '../../../src/core/mapfile/parse';
-import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase , reportMissingCorpus } from '../../helpers/corpus';
+import {
+  baseName,
+  decodeMapFile,
+  parseMapFile,
+  splitArchiveMember,
+  type MapFile,
+  type MapOutputSection,
+} from '../../../src/core/mapfile/parse';
+import { corpusAvailable, corpusCases, corpusExpected, type CorpusCase, reportMissingCorpus } from '../../helpers/corpus';
 
 interface IndependentCount {
   sections: Record<string, { addr: number; size: number; inputs: number; fill: number; data: number }>;
@@ -88,17 +95,30 @@ if (!corpusAvailable()) {
     const got = countRecords(map, counted);
 
     it('has each output section the independent count lists, once', () => {
-      for (const name of counted) expect(map.sections.filter((s) => s.name === name), name).toHaveLength(1);
+      for (const name of counted)
+        expect(
+          map.sections.filter((s) => s.name === name),
+          name,
+        ).toHaveLength(1);
     });
 
     it('adds up per output section: input sections, *fill* and data statements', () => {
-      const want = Object.fromEntries(Object.entries(expected.sections).map(([name, s]) => [name, { address: s.addr, size: s.size, inputs: s.inputs, fill: s.fill, data: s.data }]));
+      const want = Object.fromEntries(
+        Object.entries(expected.sections).map(([name, s]) => [
+          name,
+          { address: s.addr, size: s.size, inputs: s.inputs, fill: s.fill, data: s.data },
+        ]),
+      );
       expect(got.sections).toEqual(want);
     });
 
     it('adds up per archive (base name, `/` and `\\` alike) and output section', () => {
       const want = Object.fromEntries(Object.entries(expected.libraries).map(([lib, l]) => [lib, nonZero(l.bySection)]));
-      const have = Object.fromEntries(Object.entries(got.libraries).map(([lib, t]) => [lib, nonZero(t.bytes)]).filter(([, b]) => Object.keys(b).length > 0));
+      const have = Object.fromEntries(
+        Object.entries(got.libraries)
+          .map(([lib, t]) => [lib, nonZero(t.bytes)])
+          .filter(([, b]) => Object.keys(b).length > 0),
+      );
       expect(have).toEqual(want);
     });
 
@@ -109,7 +129,11 @@ if (!corpusAvailable()) {
     it("has every allocated section of the build's ELF at its address with its size", () => {
       const sections = elfAllocatedSections(c);
       expect(sections.length).toBeGreaterThan(3);
-      for (const s of sections) expect(map.sections.find((o) => o.name === s.name), s.name).toMatchObject({ address: s.address, size: s.size });
+      for (const s of sections)
+        expect(
+          map.sections.find((o) => o.name === s.name),
+          s.name,
+        ).toMatchObject({ address: s.address, size: s.size });
     });
 
     it('names the symbol that pulled in each archive member, and the file when there is one', () => {

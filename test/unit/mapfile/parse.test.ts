@@ -23,7 +23,10 @@ describe.each(FIXTURES)('map file of $name', (f) => {
         const next = out!.inputs[k + 1]?.address ?? s.addr + s.size;
         return /\.(str|cst)\d+(\.\d+)?$/.test(i.name) ? Math.min(i.size, Math.max(0, next - i.address)) : i.size;
       });
-      expect(owned.reduce((a, b) => a + b, 0), s.name).toBe(s.size);
+      expect(
+        owned.reduce((a, b) => a + b, 0),
+        s.name,
+      ).toBe(s.size);
     }
     expect(map.memory.some((m) => m.name === '*default*')).toBe(true);
   });
@@ -35,16 +38,39 @@ describe('GNU ld 2.40 map details (xtensa fixture)', () => {
   const lines = source.split('\n');
 
   it('reads archive members with the file and symbol that pulled them in', () => {
-    expect(map.archiveMembers[0]).toEqual({ archive: 'lib/libfastmath.a', member: 'fastmath.o', referencedBy: 'obj/main.o', symbol: 'fm_isqrt', line: 3 });
+    expect(map.archiveMembers[0]).toEqual({
+      archive: 'lib/libfastmath.a',
+      member: 'fastmath.o',
+      referencedBy: 'obj/main.o',
+      symbol: 'fm_isqrt',
+      line: 3,
+    });
     expect(map.archiveMembers.find((a) => a.member === 'libc_machine_xtensa_memcpy.S.o')).toMatchObject({
-      archive: '/usr/lib/gcc/xtensa-lx106-elf/12.2.0/../../../xtensa-lx106-elf/lib/libc.a', referencedBy: 'obj/main.o', symbol: 'memcpy',
+      archive: '/usr/lib/gcc/xtensa-lx106-elf/12.2.0/../../../xtensa-lx106-elf/lib/libc.a',
+      referencedBy: 'obj/main.o',
+      symbol: 'memcpy',
     });
     expect(map.archiveMembers).toHaveLength(6);
   });
 
   it('reads the memory configuration', () => {
-    expect(map.memory.find((m) => m.name === 'iram0_0_seg')).toEqual({ name: 'iram0_0_seg', origin: 0x40080000, length: 0x10000, attributes: 'xr' });
-    expect(map.memory.map((m) => m.name)).toEqual(['drom0_0_seg', 'dram0_0_seg', 'dram_mm_seg', 'iram0_0_seg', 'iram_mm_seg', 'iram0_2_seg', 'mm_load_seg', 'resetv_seg', '*default*']);
+    expect(map.memory.find((m) => m.name === 'iram0_0_seg')).toEqual({
+      name: 'iram0_0_seg',
+      origin: 0x40080000,
+      length: 0x10000,
+      attributes: 'xr',
+    });
+    expect(map.memory.map((m) => m.name)).toEqual([
+      'drom0_0_seg',
+      'dram0_0_seg',
+      'dram_mm_seg',
+      'iram0_0_seg',
+      'iram_mm_seg',
+      'iram0_2_seg',
+      'mm_load_seg',
+      'resetv_seg',
+      '*default*',
+    ]);
   });
 
   it('reads names wrapped onto their own line (output and input sections)', () => {
@@ -85,8 +111,14 @@ describe('Windows paths', () => {
   const windows = text('test/fixtures/mapfiles/variants/windows.map');
 
   it('splits archive(member) and base names with drive letters, backslashes, spaces and parentheses', () => {
-    expect(splitArchiveMember('C:\\Users\\Jane Doe\\.platformio\\lib\\libsensor.a(sensor.o)')).toEqual({ path: 'C:\\Users\\Jane Doe\\.platformio\\lib\\libsensor.a', member: 'sensor.o' });
-    expect(splitArchiveMember('C:\\Program Files (x86)\\sdk\\libc.a(lib_a-memcpy.o)')).toEqual({ path: 'C:\\Program Files (x86)\\sdk\\libc.a', member: 'lib_a-memcpy.o' });
+    expect(splitArchiveMember('C:\\Users\\Jane Doe\\.platformio\\lib\\libsensor.a(sensor.o)')).toEqual({
+      path: 'C:\\Users\\Jane Doe\\.platformio\\lib\\libsensor.a',
+      member: 'sensor.o',
+    });
+    expect(splitArchiveMember('C:\\Program Files (x86)\\sdk\\libc.a(lib_a-memcpy.o)')).toEqual({
+      path: 'C:\\Program Files (x86)\\sdk\\libc.a',
+      member: 'lib_a-memcpy.o',
+    });
     expect(splitArchiveMember('.pio\\build\\esp32dev\\src\\main.cpp.o')).toEqual({ path: '.pio\\build\\esp32dev\\src\\main.cpp.o' });
     expect(baseName('.pio\\build\\esp32dev\\lib4a1\\libmodel.a')).toBe('libmodel.a');
     expect(baseName('C:/mixed\\sep/libx.a')).toBe('libx.a');
@@ -96,14 +128,22 @@ describe('Windows paths', () => {
     expect(windows.includes('\r\n')).toBe(true);
     const w = parseMapFile(windows);
     const u = parseMapFile(unix);
-    const shape = (m: typeof w) => m.sections.map((s) => [s.name, s.address, s.size, s.inputs.map((i) => [i.kind, i.name, i.address, i.size])]);
+    const shape = (m: typeof w) =>
+      m.sections.map((s) => [s.name, s.address, s.size, s.inputs.map((i) => [i.kind, i.name, i.address, i.size])]);
     expect(shape(w)).toEqual(shape(u));
     expect(w.archiveMembers.map((a) => [a.archive, a.member, a.referencedBy, a.symbol])).toEqual([
-      ['C:\\Users\\Jane Doe\\.platformio\\packages\\framework-arduinoespressif32\\tools\\sdk\\esp32\\lib\\libsensor.a', 'sensor.o', '.pio\\build\\esp32dev\\src\\app.o', 'sensor_read'],
+      [
+        'C:\\Users\\Jane Doe\\.platformio\\packages\\framework-arduinoespressif32\\tools\\sdk\\esp32\\lib\\libsensor.a',
+        'sensor.o',
+        '.pio\\build\\esp32dev\\src\\app.o',
+        'sensor_read',
+      ],
       ['.pio\\build\\esp32dev\\lib4a1\\libmodel.a', 'model.o', '.pio\\build\\esp32dev\\src\\app.o', 'model_infer'],
     ]);
     const input = w.sections.find((s) => s.name === '.flash.text')!.inputs.find((i) => i.file?.includes('libsensor'))!;
-    expect(input.file).toBe('C:\\Users\\Jane Doe\\.platformio\\packages\\framework-arduinoespressif32\\tools\\sdk\\esp32\\lib\\libsensor.a(sensor.o)');
+    expect(input.file).toBe(
+      'C:\\Users\\Jane Doe\\.platformio\\packages\\framework-arduinoespressif32\\tools\\sdk\\esp32\\lib\\libsensor.a(sensor.o)',
+    );
   });
 
   it('gives the same memory map as the Unix map', () => {

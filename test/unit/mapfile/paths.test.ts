@@ -43,12 +43,14 @@ describe('fast and careful paths read the same records', () => {
   const maps = committedMaps();
 
   it('finds the committed maps', () => {
-    expect(maps.map((m) => m.name)).toEqual(expect.arrayContaining([
-      'test/fixtures/mapfiles/variants/windows.map',
-      'test/fixtures/mapfiles/quirks/sixty-four-bit-numbers.map',
-      'test/fixtures/firmware/out/xtensa/fw.map',
-      EXAMPLE_MAP,
-    ]));
+    expect(maps.map((m) => m.name)).toEqual(
+      expect.arrayContaining([
+        'test/fixtures/mapfiles/variants/windows.map',
+        'test/fixtures/mapfiles/quirks/sixty-four-bit-numbers.map',
+        'test/fixtures/firmware/out/xtensa/fw.map',
+        EXAMPLE_MAP,
+      ]),
+    );
   });
 
   it.each(maps)('$name', ({ path }) => {

@@ -3,15 +3,44 @@
 // records the parser must read from it. The real maps these quirks come from are checked in
 // corpus.test.ts when the corpus is present; these tests need nothing outside the repository.
 import { describe, expect, it } from 'vitest';
-import { MapFileError, baseName, parseMapFile, splitArchiveMember, type MapFile, type MapInput, type MapOutputSection } from '../../../src/core/mapfile/parse';
+import {
+  MapFileError,
+  baseName,
+  parseMapFile,
+  splitArchiveMember,
+  type MapFile,
+  type MapInput,
+  type MapOutputSection,
+} from '../../../src/core/mapfile/parse';
 import { text } from '../memmap/fixtures';
 
 const quirk = (name: string) => text(`test/fixtures/mapfiles/quirks/${name}.map`);
 
-const input = (name: string, address: number, size: number, file: string, line: number): MapInput => ({ kind: 'input', name, address, size, file, line });
-const fill = (address: number, size: number, line: number): MapInput => ({ kind: 'fill', name: '*fill*', address, size, file: undefined, line });
+const input = (name: string, address: number, size: number, file: string, line: number): MapInput => ({
+  kind: 'input',
+  name,
+  address,
+  size,
+  file,
+  line,
+});
+const fill = (address: number, size: number, line: number): MapInput => ({
+  kind: 'fill',
+  name: '*fill*',
+  address,
+  size,
+  file: undefined,
+  line,
+});
 const data = (name: string, address: number, size: number, line: number): MapInput => ({ kind: 'data', name, address, size, line });
-const section = (name: string, address: number, size: number, line: number, inputs: MapInput[] = []): MapOutputSection => ({ name, address, size, loadAddress: undefined, line, inputs });
+const section = (name: string, address: number, size: number, line: number, inputs: MapInput[] = []): MapOutputSection => ({
+  name,
+  address,
+  size,
+  loadAddress: undefined,
+  line,
+  inputs,
+});
 
 function failure(run: () => unknown): MapFileError {
   try {
@@ -63,12 +92,11 @@ describe('64-bit numbers (GCC ≤ 12 writes 32-bit values in 16 digits)', () => 
         data('LONG', 0x3ffb0004, 4, 51),
         input('.data', 0x3ffb0008, 8, log, 52),
       ]),
-      section('.flash.rodata', 0x3f400020, 0x18, 54, [
-        input('.rodata.main.str1.1', 0x3f400020, 0x15, main, 56),
-        fill(0x3f400035, 3, 58),
-      ]),
+      section('.flash.rodata', 0x3f400020, 0x18, 54, [input('.rodata.main.str1.1', 0x3f400020, 0x15, main, 56), fill(0x3f400035, 3, 58)]),
     ]);
-    expect(map.archiveMembers).toEqual([{ archive: '.pio/build/esp32dev/esp-idf/log/liblog.a', member: 'log.c.o', referencedBy: main, symbol: 'esp_log_write', line: 3 }]);
+    expect(map.archiveMembers).toEqual([
+      { archive: '.pio/build/esp32dev/esp-idf/log/liblog.a', member: 'log.c.o', referencedBy: main, symbol: 'esp_log_write', line: 3 },
+    ]);
   });
 
   it('reads the 16-digit records and symbols on the fast path', () => {
@@ -135,7 +163,8 @@ describe('Windows paths (PlatformIO on Windows) and CRLF line ends', () => {
   const pio = '.pio\\build\\esp32dev';
   const freertos = `${pio}\\esp-idf\\freertos\\libfreertos.a`;
   const xtHal = 'C:/Users/dev/.platformio/packages/framework-espidf/components/xtensa/esp32\\libxt_hal.a';
-  const noRtti = 'c:/users/dev/.platformio/packages/toolchain-xtensa-esp32/bin/../lib/gcc/xtensa-esp32-elf/8.4.0/../../../../xtensa-esp32-elf/lib/no-rtti';
+  const noRtti =
+    'c:/users/dev/.platformio/packages/toolchain-xtensa-esp32/bin/../lib/gcc/xtensa-esp32-elf/8.4.0/../../../../xtensa-esp32-elf/lib/no-rtti';
   const wifi = 'C:\\Users\\Dev User\\.platformio\\packages\\framework-espidf\\components\\esp_wifi\\lib\\esp32\\libnet80211.a';
 
   it('is a CRLF file', () => {
@@ -193,14 +222,32 @@ describe('what pulled each archive member in', () => {
   it('reads `file (symbol)` on the same line or the next, the file an object or an archive member', () => {
     expect(map.archiveMembers.slice(2, 4)).toEqual([
       { archive: 'lib/libled.a', member: 'led.o', referencedBy: 'main/main.c.obj', symbol: 'led_on', line: 7 },
-      { archive: 'esp-idf/driver/libdriver.a', member: 'gpio.c.obj', referencedBy: 'lib/libled.a(led.o)', symbol: 'gpio_set_level', line: 8 },
+      {
+        archive: 'esp-idf/driver/libdriver.a',
+        member: 'gpio.c.obj',
+        referencedBy: 'lib/libled.a(led.o)',
+        symbol: 'gpio_set_level',
+        line: 8,
+      },
     ]);
   });
 
   it('keeps the blanks and parentheses of a demangled C++ name or a path in their part', () => {
     expect(map.archiveMembers.slice(4)).toEqual([
-      { archive: 'esp-idf/cxx/libstdcxx.a', member: 'functional.cpp.obj', referencedBy: 'main/events.cpp.obj', symbol: 'Events::on(int, std::function<void (int)>)', line: 10 },
-      { archive: 'C:\\Program Files (x86)\\esp\\lib\\libm.a', member: 'lib_a-s_sin.o', referencedBy: 'C:\\Program Files (x86)\\esp\\proj\\main.o', symbol: 'sin', line: 12 },
+      {
+        archive: 'esp-idf/cxx/libstdcxx.a',
+        member: 'functional.cpp.obj',
+        referencedBy: 'main/events.cpp.obj',
+        symbol: 'Events::on(int, std::function<void (int)>)',
+        line: 10,
+      },
+      {
+        archive: 'C:\\Program Files (x86)\\esp\\lib\\libm.a',
+        member: 'lib_a-s_sin.o',
+        referencedBy: 'C:\\Program Files (x86)\\esp\\proj\\main.o',
+        symbol: 'sin',
+        line: 12,
+      },
     ]);
   });
 });
@@ -227,7 +274,9 @@ describe('the cross-reference table (ld --cref) after OUTPUT(...)', () => {
 
   it('ends the map: its rows are not read as sections or records', () => {
     expect(map.sections).toEqual([
-      section('.iram0.text', 0x40380000, 0x30, 11, [input('.text.blink_task', 0x40380000, 0x30, 'esp-idf/main/libmain.a(blink.c.obj)', 12)]),
+      section('.iram0.text', 0x40380000, 0x30, 11, [
+        input('.text.blink_task', 0x40380000, 0x30, 'esp-idf/main/libmain.a(blink.c.obj)', 12),
+      ]),
     ]);
     expect(map.lines).toBe(source.split('\n').indexOf('Cross Reference Table'));
   });

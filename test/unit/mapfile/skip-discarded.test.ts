@@ -9,7 +9,9 @@ import { corpusCases } from '../../helpers/corpus';
 import { abs } from '../memmap/fixtures';
 
 const committed = [
-  ...readdirSync(abs('test/fixtures'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map')).map((f) => join(abs('test/fixtures'), f)),
+  ...readdirSync(abs('test/fixtures'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.map'))
+    .map((f) => join(abs('test/fixtures'), f)),
   abs('examples/esp32cam-ai/.pio/build/esp32cam/firmware.map'),
 ];
 const maps = [...committed, ...corpusCases().map((c) => c.mapPath)];
@@ -28,12 +30,18 @@ describe('skipping the discarded list', () => {
   it('an error after the skipped list names the right line', () => {
     const path = abs('test/fixtures/firmware/out/xtensa/fw.map');
     const lines = readFileSync(path, 'utf8').split('\n');
-    const at = lines.findIndex((l) => /^ \.text\s+0x[0-9a-f]+\s+0x[0-9a-f]+ /.test(l) && lines.indexOf('Linker script and memory map') < lines.indexOf(l));
+    const at = lines.findIndex(
+      (l) => /^ \.text\s+0x[0-9a-f]+\s+0x[0-9a-f]+ /.test(l) && lines.indexOf('Linker script and memory map') < lines.indexOf(l),
+    );
     expect(at).toBeGreaterThan(0);
     lines[at] = lines[at].replace(/0x([0-9a-f]+)(\s+0x[0-9a-f]+ )/, '0xZZ$2');
     const damaged = lines.join('\n');
     const error = (options: { skipDiscarded?: boolean }) => {
-      try { parseMapFile(damaged, undefined, options); } catch (e) { return e as MapFileError; }
+      try {
+        parseMapFile(damaged, undefined, options);
+      } catch (e) {
+        return e as MapFileError;
+      }
       throw new Error('expected an error');
     };
     expect(error({ skipDiscarded: true }).line).toBe(at + 1);

@@ -20,7 +20,11 @@ function readelfSymbols(path: string): Map<string, number[]> {
     const m = /^\s*\d+:\s+([0-9a-f]+)\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S+)/.exec(line);
     if (m) rows.push([m[2], parseInt(m[1], 16)]);
   }
-  const demangled = execFileSync('c++filt', { input: rows.map(([name]) => name).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 }).split('\n');
+  const demangled = execFileSync('c++filt', {
+    input: rows.map(([name]) => name).join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  }).split('\n');
   const out = new Map<string, number[]>();
   const add = (name: string, value: number) => out.set(name, [...(out.get(name) ?? []), value]);
   rows.forEach(([name, value], i) => {
@@ -33,7 +37,10 @@ function readelfSymbols(path: string): Map<string, number[]> {
 const listed = (map: MapFile) => map.sections.flatMap((s) => s.inputs.map((i) => i.symbols));
 
 describe('symbols under the input records', () => {
-  if (!corpusAvailable()) { reportMissingCorpus(); return; }
+  if (!corpusAvailable()) {
+    reportMissingCorpus();
+    return;
+  }
   it.each(corpusCases())('corpus: $name', (c) => {
     const text = decodeMapFile(readFileSync(c.mapPath));
     const map = parseMapFile(text, undefined, { symbols: true });
@@ -47,7 +54,10 @@ describe('symbols under the input records', () => {
         for (const name of input.symbols ?? []) {
           const values = elf.get(name) ?? [];
           const inside = values.some((v) => v >= input.address && v <= input.address + input.size);
-          expect(inside, `${name} under ${input.name} (0x${input.address.toString(16)}, ${input.size} bytes, map line ${input.line}): readelf has ${values.map((v) => '0x' + v.toString(16)).join(', ') || 'no such symbol'}`).toBe(true);
+          expect(
+            inside,
+            `${name} under ${input.name} (0x${input.address.toString(16)}, ${input.size} bytes, map line ${input.line}): readelf has ${values.map((v) => '0x' + v.toString(16)).join(', ') || 'no such symbol'}`,
+          ).toBe(true);
           checked++;
         }
       }

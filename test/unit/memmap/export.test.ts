@@ -21,24 +21,46 @@ describe('export of the libraries', () => {
         const [regions, libs, ...rest] = parseMarkdownTables(exportText(m, 'md'));
         expect(rest).toEqual([]);
         expect(regions.header).toEqual(['Region', 'In use', 'Size', 'Free']);
-        expect(regions.rows).toEqual(m.regions.map((r) => [r.name, String(r.used + (m.split && !r.flash ? r.slotReserved ?? 0 : 0)), String(r.size), r.flash ? '' : String(r.free)]));
+        expect(regions.rows).toEqual(
+          m.regions.map((r) => [
+            r.name,
+            String(r.used + (m.split && !r.flash ? (r.slotReserved ?? 0) : 0)),
+            String(r.size),
+            r.flash ? '' : String(r.free),
+          ]),
+        );
         expect(libs.header).toEqual(['Library', 'Archive', 'Dynamic', 'Total', ...used.map((r) => r.name)]);
         expect(libs.align).toEqual(['---', '---', '---', ...libs.header.slice(3).map(() => '---:')]);
         const fill = libs.rows.at(-1)!;
         expect(fill).toEqual(['linker fill', '', '', String(m.fill), ...used.map((r) => String(r.fill))]);
         const rows = libs.rows.slice(0, -1).map(([name, archive, dynamic, total, ...perRegion]) => ({
-          name, archive, dynamic: dynamic === 'yes', total: Number(total), byRegion: Object.fromEntries(used.map((r, i) => [r.name, Number(perRegion[i])]).filter(([, n]) => n !== 0)),
+          name,
+          archive,
+          dynamic: dynamic === 'yes',
+          total: Number(total),
+          byRegion: Object.fromEntries(used.map((r, i) => [r.name, Number(perRegion[i])]).filter(([, n]) => n !== 0)),
         }));
-        expect(rows).toEqual(m.libraries.map((l) => ({
-          name: l.name, archive: l.archive, dynamic: l.dynamic, total: l.total,
-          byRegion: Object.fromEntries(Object.entries(l.byRegion).filter(([r, n]) => n !== 0 && used.some((u) => u.name === r))),
-        })));
+        expect(rows).toEqual(
+          m.libraries.map((l) => ({
+            name: l.name,
+            archive: l.archive,
+            dynamic: l.dynamic,
+            total: l.total,
+            byRegion: Object.fromEntries(Object.entries(l.byRegion).filter(([r, n]) => n !== 0 && used.some((u) => u.name === r))),
+          })),
+        );
         // every byte of a library is in a column: regions nothing lives in have none
-        for (const l of m.libraries) expect(used.reduce((s, r) => s + (l.byRegion[r.name] ?? 0), 0), l.name).toBe(l.total);
+        for (const l of m.libraries)
+          expect(
+            used.reduce((s, r) => s + (l.byRegion[r.name] ?? 0), 0),
+            l.name,
+          ).toBe(l.total);
       });
 
-      it('JSON: the model\'s exported fields, nothing else', () => {
-        const json = JSON.parse(exportText({ ...m, inputs: { map: { path: '/home/someone/fw.map', how: 'given' } } } as MemoryMapModel, 'json'));
+      it("JSON: the model's exported fields, nothing else", () => {
+        const json = JSON.parse(
+          exportText({ ...m, inputs: { map: { path: '/home/someone/fw.map', how: 'given' } } } as MemoryMapModel, 'json'),
+        );
         const expected = Object.fromEntries(EXPORTED_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]));
         expect(json).toEqual(JSON.parse(JSON.stringify(expected)));
         expect(Object.keys(json)).not.toContain('inputs');
@@ -65,16 +87,23 @@ describe('export of a comparison', () => {
   const reference = model(fixture('xtensa/fw_nomm'));
   const d = diffView(current, reference);
 
-  it('Markdown: one table whose rows are the diff view\'s (regions, archives by change, fill, image)', () => {
+  it("Markdown: one table whose rows are the diff view's (regions, archives by change, fill, image)", () => {
     const [t, ...rest] = parseMarkdownTables(exportText(current, 'md', d));
     expect(rest).toEqual([]);
     expect(t.header).toEqual(['Kind', 'Name', 'Archive', 'This build', 'Reference', 'Change']);
-    const row = (kind: string, name: string, archive: string, x: { current: number; reference: number; change: number }) =>
-      [kind, name, archive, String(x.current), String(x.reference), String(x.change)];
+    const row = (kind: string, name: string, archive: string, x: { current: number; reference: number; change: number }) => [
+      kind,
+      name,
+      archive,
+      String(x.current),
+      String(x.reference),
+      String(x.change),
+    ];
     expect(t.rows).toEqual([
       ...d.regions.map((r) => row('region', r.name, '', r)),
       ...d.archives.map((a) => row('archive', a.name, a.archive, a)),
-      row('fill', 'linker fill', '', d.fill), row('image', 'image', '', d.imageBytes),
+      row('fill', 'linker fill', '', d.fill),
+      row('image', 'image', '', d.imageBytes),
     ]);
     expect(d.archives.some((a) => a.change !== 0)).toBe(true);
   });

@@ -4,7 +4,10 @@ import type { MemoryMapModel } from '../../../src/core/memmap/model';
 
 /** Bytes covered by the union of [address, address + size) ranges — written independently of the model's. */
 export function union(ranges: { address: number; size: number }[]): number {
-  const points = ranges.filter((r) => r.size > 0).map((r) => [r.address, r.address + r.size]).sort((a, b) => a[0] - b[0]);
+  const points = ranges
+    .filter((r) => r.size > 0)
+    .map((r) => [r.address, r.address + r.size])
+    .sort((a, b) => a[0] - b[0]);
   let total = 0;
   let [curStart, curEnd] = [NaN, NaN];
   for (const [s, e] of points) {
@@ -36,8 +39,14 @@ export function checkInvariants(m: MemoryMapModel): void {
     expect(region.free).toBeGreaterThanOrEqual(0);
   }
   for (const lib of m.libraries) {
-    expect(Object.values(lib.byRegion).reduce((a, b) => a + b, 0), lib.name).toBe(lib.total);
-    expect(Object.values(lib.byKind).reduce((a, b) => a + (b ?? 0), 0), lib.name).toBe(lib.total);
+    expect(
+      Object.values(lib.byRegion).reduce((a, b) => a + b, 0),
+      lib.name,
+    ).toBe(lib.total);
+    expect(
+      Object.values(lib.byKind).reduce((a, b) => a + (b ?? 0), 0),
+      lib.name,
+    ).toBe(lib.total);
   }
   // Every section is in a listed region.
   for (const s of m.sections) expect(m.regions.map((r) => r.name)).toContain(s.region);

@@ -31,7 +31,9 @@ describe('loadMemoryMap', () => {
     writeFileSync(join(dir, 'partitions.bin'), bytes);
     const m = await loadMemoryMap({ elf: join(dir, 'firmware.elf') });
     expect(m.appPartition).toBeUndefined();
-    expect(m.inputs!.partitionTable).toEqual({ problem: expect.stringMatching(/partitions\.bin cannot be read: partition table: entry 2 at offset 0x40/) });
+    expect(m.inputs!.partitionTable).toEqual({
+      problem: expect.stringMatching(/partitions\.bin cannot be read: partition table: entry 2 at offset 0x40/),
+    });
     expect(m.regions.find((r) => r.name === 'DRAM')!.size).toBe(180736);
   });
 });

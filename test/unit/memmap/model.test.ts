@@ -12,7 +12,9 @@ import { checkInvariants } from './invariants';
 async function oracleSections(path: string) {
   const r = await open(bytes(path));
   expect(r.success, r.errors.join('; ')).toBe(true);
-  return r.elf!.sections.filter((s) => (s.flags & 2) !== 0 && s.size > 0).map((s) => ({ name: s.name, address: Number(s.addr), size: s.size }));
+  return r
+    .elf!.sections.filter((s) => (s.flags & 2) !== 0 && s.size > 0)
+    .map((s) => ({ name: s.name, address: Number(s.addr), size: s.size }));
 }
 
 describe.each(FIXTURES)('memory map of $name', (f) => {
@@ -56,7 +58,11 @@ describe('dynamic libraries and slots (xtensa fixture)', () => {
 
   it('shows each library in its slot with the flash it saves', () => {
     const m = buildMemoryMap({ elf: elfBytes, mapText });
-    expect(m.slots.map((s) => [s.name, s.libraries])).toEqual([['fastmath', ['fastmath']], ['shapes', ['shapes']], ['dsp', ['filters', 'codec']]]);
+    expect(m.slots.map((s) => [s.name, s.libraries])).toEqual([
+      ['fastmath', ['fastmath']],
+      ['shapes', ['shapes']],
+      ['dsp', ['filters', 'codec']],
+    ]);
     for (const name of ['fastmath', 'shapes', 'filters', 'codec']) {
       const lib = m.libraries.find((l) => l.name === name)!;
       expect(lib.dynamic).toBe(true);
@@ -87,7 +93,12 @@ describe('dynamic libraries and slots (xtensa fixture)', () => {
     expect(after.sections.some((s) => s.name.startsWith('.mm.'))).toBe(false);
     // The moved libraries are still listed, in their slots, with nothing left in the image.
     const fastmath = after.libraries.find((l) => l.name === 'fastmath')!;
-    expect(fastmath).toMatchObject({ dynamic: true, total: 0, slot: 'fastmath', flashSaved: size('.mm.fastmath.text') + size('.mm.fastmath.data') });
+    expect(fastmath).toMatchObject({
+      dynamic: true,
+      total: 0,
+      slot: 'fastmath',
+      flashSaved: size('.mm.fastmath.text') + size('.mm.fastmath.data'),
+    });
     expect(after.slots.map((s) => s.name)).toEqual(['fastmath', 'shapes', 'dsp']);
     const iram = (m: typeof after) => m.regions.find((r) => r.name === 'IRAM')!;
     expect(iram(after).used).toBeLessThan(iram(after.before!).used);
@@ -101,7 +112,11 @@ describe('dynamic libraries and slots (xtensa fixture)', () => {
     // Without the map, the original ELF still tells which libraries were moved and where.
     const noMap = buildMemoryMap({ elf: split.strippedElf, fullElf: elfBytes });
     expect(noMap.slots).toEqual(after.slots);
-    expect(noMap.libraries.find((l) => l.name === 'codec')).toMatchObject({ dynamic: true, slot: 'dsp', flashSaved: size('.mm.codec.text') + size('.mm.codec.data') });
+    expect(noMap.libraries.find((l) => l.name === 'codec')).toMatchObject({
+      dynamic: true,
+      slot: 'dsp',
+      flashSaved: size('.mm.codec.text') + size('.mm.codec.data'),
+    });
   });
 });
 
@@ -118,7 +133,11 @@ describe('chip choice', () => {
   });
   it('places PSRAM, RTC and IRAM_ATTR sections in their regions on every chip', () => {
     for (const id of ['esp32', 'esp32s2', 'esp32s3', 'esp32c3', 'esp32c6']) {
-      const m = buildMemoryMap({ elf: bytes(`test/fixtures/mapfiles/out/${id}/fw.elf`), mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`), chip: id });
+      const m = buildMemoryMap({
+        elf: bytes(`test/fixtures/mapfiles/out/${id}/fw.elf`),
+        mapText: text(`test/fixtures/mapfiles/out/${id}/fw.map`),
+        chip: id,
+      });
       const region = (name: string) => m.sections.find((s) => s.name === name)?.region;
       expect(region('.iram0.text'), id).toBe('IRAM');
       expect(region('.dram0.data'), id).toBe('DRAM');
@@ -126,12 +145,18 @@ describe('chip choice', () => {
       expect(region('.flash.rodata'), id).toBe('Flash Data');
       expect(region('.rtc.data'), id).toBe(id === 'esp32' || id === 'esp32s2' ? 'RTC Slow' : id === 'esp32s3' ? 'RTC Fast' : 'RTC Fast');
       if (id === 'esp32' || id === 'esp32s2' || id === 'esp32s3') expect(region('.ext_ram.bss'), id).toBe('PSRAM');
-      expect(m.notes.filter((n) => /outside/.test(n)), id).toEqual([]);
+      expect(
+        m.notes.filter((n) => /outside/.test(n)),
+        id,
+      ).toEqual([]);
       expect(m.libraries.find((l) => l.name === 'app')!.byRegion.IRAM, `${id}: IRAM_ATTR function`).toBeGreaterThan(0);
     }
   });
   it('computes free space from the boundary symbols and, for one SRAM seen twice, for the pool', () => {
-    const c3 = buildMemoryMap({ elf: bytes('test/fixtures/mapfiles/out/esp32c3/fw.elf'), mapText: text('test/fixtures/mapfiles/out/esp32c3/fw.map') });
+    const c3 = buildMemoryMap({
+      elf: bytes('test/fixtures/mapfiles/out/esp32c3/fw.elf'),
+      mapText: text('test/fixtures/mapfiles/out/esp32c3/fw.map'),
+    });
     const elf = readElf(bytes('test/fixtures/mapfiles/out/esp32c3/fw.elf'));
     const heapStart = elf.symbol('_heap_start')!.value;
     const iram = c3.regions.find((r) => r.name === 'IRAM')!;
@@ -143,7 +168,10 @@ describe('chip choice', () => {
     expect(iram.free).toBe(dram.free);
     expect(iram.pool).toEqual({ name: 'SRAM', size: 0x10000 });
     expect([iram.sizeSource, dram.sizeSource]).toEqual(['map:iram0_0_seg', 'map:dram0_0_seg']);
-    const esp32 = buildMemoryMap({ elf: bytes('test/fixtures/mapfiles/out/esp32/fw.elf'), mapText: text('test/fixtures/mapfiles/out/esp32/fw.map') });
+    const esp32 = buildMemoryMap({
+      elf: bytes('test/fixtures/mapfiles/out/esp32/fw.elf'),
+      mapText: text('test/fixtures/mapfiles/out/esp32/fw.map'),
+    });
     const iramEnd = readElf(bytes('test/fixtures/mapfiles/out/esp32/fw.elf')).symbol('_iram_end')!.value;
     // The fixture's script gives IRAM 64 KB (iram0_0_seg 0x40080000, length 0x10000).
     expect(esp32.regions.find((r) => r.name === 'IRAM')!.free).toBe(0x40090000 - iramEnd);
@@ -156,8 +184,12 @@ describe('merged string sections (example project)', () => {
     const map = text(`${dir}/firmware.map`);
     // ld lists a_list's strings (own size 0x2, all merged into earlier ones) with 0x8 at the
     // address of the next record, a_open's 0x4; and fs_open's at the address of fs_ops.
-    expect(map).toMatch(/ \.rodata\._ZN12_GLOBAL__N_16a_listEPvPKcjP13mm_fs_entry_t\.str1\.1\n\s+0x3f400134\s+0x8 [^\n]+\n\s+0x2 \(size before relaxing\)\n \.rodata\._ZN12_GLOBAL__N_16a_openEPvPKciPS0_\.str1\.1\n\s+0x3f400134\s+0x4 /);
-    expect(map).toMatch(/ \.rodata\._ZN12_GLOBAL__N_17fs_openEPvPKc\.str1\.1\n\s+0x3f400b64\s+0x2 [^\n]+\n \.rodata\._ZN12_GLOBAL__N_1L6fs_opsE\n\s+0x3f400b64\s+0x10 /);
+    expect(map).toMatch(
+      / \.rodata\._ZN12_GLOBAL__N_16a_listEPvPKcjP13mm_fs_entry_t\.str1\.1\n\s+0x3f400134\s+0x8 [^\n]+\n\s+0x2 \(size before relaxing\)\n \.rodata\._ZN12_GLOBAL__N_16a_openEPvPKciPS0_\.str1\.1\n\s+0x3f400134\s+0x4 /,
+    );
+    expect(map).toMatch(
+      / \.rodata\._ZN12_GLOBAL__N_17fs_openEPvPKc\.str1\.1\n\s+0x3f400b64\s+0x2 [^\n]+\n \.rodata\._ZN12_GLOBAL__N_1L6fs_opsE\n\s+0x3f400b64\s+0x10 /,
+    );
     const m = buildMemoryMap({ elf: bytes(`${dir}/firmware.elf`), mapText: map });
     expect(m.libraries.find((l) => l.archive === 'mm_agent_arduino.cpp.o')!.byRegion['Flash Data']).toBe(0x4);
     expect(m.libraries.find((l) => l.archive === 'mm_storage_arduino.cpp.o')!.byRegion['Flash Data']).toBe(0x10);

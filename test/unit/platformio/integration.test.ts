@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isInstalled } from '../../../src/core/platformio/install';
 import {
-  compareVersions, deviceLibraryOutdated, deviceLibraryPlan, hookRuns, installProjectIntegration, updateDeviceLibrary, usesMemoryManager,
+  compareVersions,
+  deviceLibraryOutdated,
+  deviceLibraryPlan,
+  hookRuns,
+  installProjectIntegration,
+  updateDeviceLibrary,
+  usesMemoryManager,
 } from '../../../src/core/platformio/integration';
 import { loadProject } from '../../../src/core/platformio/project';
 import { DEVICE_LIBRARY, VERSION_FILE, bundledDeviceLibrary } from '../../../src/core/platformio/vendor';
@@ -45,7 +51,9 @@ describe('installProjectIntegration', () => {
     const r = await installProjectIntegration(dir, { env: 'cam', libs: ['Filters', 'Ghost'], storage: 'sd' });
     expect(r.warnings.join('\n')).toMatch(/no folder .*Ghost/);
     writeFileSync(r.scriptPath, '# my own script\n');
-    await expect(installProjectIntegration(dir, { env: 'cam', libs: ['Filters'], storage: 'sd' })).rejects.toThrow(/was not written by esp32mm: rename it/);
+    await expect(installProjectIntegration(dir, { env: 'cam', libs: ['Filters'], storage: 'sd' })).rejects.toThrow(
+      /was not written by esp32mm: rename it/,
+    );
   });
 
   it('an older vendored library is outdated and updated to the bundled one; an equal or newer one is not', async () => {

@@ -8,19 +8,35 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  firstAppPartition, parseCsvNumber, parsePartitionCsv, parsePartitionTable, PartitionTableError, type Partition,
+  firstAppPartition,
+  parseCsvNumber,
+  parsePartitionCsv,
+  parsePartitionTable,
+  PartitionTableError,
+  type Partition,
 } from '../../../src/core/platformio/partitions';
-import { corpusAvailable, corpusCases , reportMissingCorpus } from '../../helpers/corpus';
+import { corpusAvailable, corpusCases, reportMissingCorpus } from '../../helpers/corpus';
 
 // --- A binary table writer of our own (numbers written out here, not taken from the product)
 
-interface RawEntry { label: string | Uint8Array; type: number; subtype: number; offset: number; size: number; flags?: number }
+interface RawEntry {
+  label: string | Uint8Array;
+  type: number;
+  subtype: number;
+  offset: number;
+  size: number;
+  flags?: number;
+}
 
 function entry(e: RawEntry): Uint8Array {
   const b = new Uint8Array(32);
   const v = new DataView(b.buffer);
-  b[0] = 0xaa; b[1] = 0x50; b[2] = e.type; b[3] = e.subtype;
-  v.setUint32(4, e.offset, true); v.setUint32(8, e.size, true);
+  b[0] = 0xaa;
+  b[1] = 0x50;
+  b[2] = e.type;
+  b[3] = e.subtype;
+  v.setUint32(4, e.offset, true);
+  v.setUint32(8, e.size, true);
   b.set(typeof e.label === 'string' ? new TextEncoder().encode(e.label) : e.label, 12);
   v.setUint32(28, e.flags ?? 0, true);
   return b;
@@ -32,7 +48,8 @@ function table(entries: Uint8Array[], opts: { md5?: boolean; fill?: boolean } = 
   const parts: Uint8Array[] = [body];
   if (opts.md5 ?? true) {
     const m = new Uint8Array(32).fill(0xff);
-    m[0] = 0xeb; m[1] = 0xeb;
+    m[0] = 0xeb;
+    m[1] = 0xeb;
     m.set(createHash('md5').update(body).digest(), 16);
     parts.push(m);
   }
@@ -65,14 +82,27 @@ for data in ([open(f, 'rb').read() for f in sys.argv[1:]] or [sys.stdin.buffer.r
     print(json.dumps(decode(data)))
 `;
 
-interface PyPart { label: string; type: number; subtype: number; offset: number; size: number; flags: number }
-interface PyTable { parts: PyPart[]; md5: boolean | null }
+interface PyPart {
+  label: string;
+  type: number;
+  subtype: number;
+  offset: number;
+  size: number;
+  flags: number;
+}
+interface PyTable {
+  parts: PyPart[];
+  md5: boolean | null;
+}
 
 function python(args: string[], input?: Uint8Array): PyTable[] {
   const r = spawnSync('python3', ['-c', PY_DECODER, ...args], { input, encoding: 'utf8' });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`python decoder failed: ${r.stderr}`);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as PyTable);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as PyTable);
 }
 
 const pythonDecode = (bytes: Uint8Array): PyTable => python([], bytes)[0];
@@ -80,8 +110,19 @@ const pythonDecode = (bytes: Uint8Array): PyTable => python([], bytes)[0];
 // Type and subtype codes as the ESP-IDF documentation lists them (our own copy for the check)
 const TYPE_CODE: Record<string, number> = { app: 0, data: 1 };
 const SUBTYPE_CODE: Record<string, number> = {
-  'app/factory': 0, 'app/test': 0x20, 'data/ota': 0, 'data/phy': 1, 'data/nvs': 2, 'data/coredump': 3, 'data/nvs_keys': 4,
-  'data/efuse': 5, 'data/undefined': 6, 'data/esphttpd': 0x80, 'data/fat': 0x81, 'data/spiffs': 0x82, 'data/littlefs': 0x83,
+  'app/factory': 0,
+  'app/test': 0x20,
+  'data/ota': 0,
+  'data/phy': 1,
+  'data/nvs': 2,
+  'data/coredump': 3,
+  'data/nvs_keys': 4,
+  'data/efuse': 5,
+  'data/undefined': 6,
+  'data/esphttpd': 0x80,
+  'data/fat': 0x81,
+  'data/spiffs': 0x82,
+  'data/littlefs': 0x83,
 };
 for (let n = 0; n < 16; n++) SUBTYPE_CODE[`app/ota_${n}`] = 0x10 + n;
 
@@ -93,12 +134,15 @@ function codes(p: Partition): { type: number; subtype: number } {
 }
 
 function toEntries(parts: Partition[]): Uint8Array[] {
-  return parts.map((p) => entry({ label: p.label, ...codes(p), offset: p.offset, size: p.size,
-    flags: (p.encrypted ? 1 : 0) | (p.readonly ? 2 : 0) }));
+  return parts.map((p) =>
+    entry({ label: p.label, ...codes(p), offset: p.offset, size: p.size, flags: (p.encrypted ? 1 : 0) | (p.readonly ? 2 : 0) }),
+  );
 }
 
 function errorOf(f: () => unknown): PartitionTableError {
-  try { f(); } catch (e) {
+  try {
+    f();
+  } catch (e) {
     expect(e).toBeInstanceOf(PartitionTableError);
     return e as PartitionTableError;
   }
@@ -121,8 +165,14 @@ coredump,  data, coredump, ,       64K,
 custom,    0x40, 7,        ,       100,
 `;
 
-const p = (label: string, type: Partition['type'], subtype: Partition['subtype'], offset: number, size: number, flags: Partial<Partition> = {}): Partition =>
-  ({ label, type, subtype, offset, size, encrypted: false, readonly: false, ...flags });
+const p = (
+  label: string,
+  type: Partition['type'],
+  subtype: Partition['subtype'],
+  offset: number,
+  size: number,
+  flags: Partial<Partition> = {},
+): Partition => ({ label, type, subtype, offset, size, encrypted: false, readonly: false, ...flags });
 
 // Worked out by hand: data on the next 4 KB sector, apps on the next 64 KB boundary, the first at 0x8000 + 0x1000
 const EXPECTED: Partition[] = [
@@ -144,28 +194,45 @@ describe('partition CSV', () => {
   });
 
   it('keeps given offsets, CRLF lines, numbers for type and subtype, and case-insensitive names', () => {
-    const csv = 'nvs, DATA, NVS, 0x9000, 24K\r\nphy_init, 1, 1, 61440, 0x1000\r\nfactory, 0, 0, 0x10000, 1M\r\nspiffs, data, spiffs, , 0x30000\r\n';
+    const csv =
+      'nvs, DATA, NVS, 0x9000, 24K\r\nphy_init, 1, 1, 61440, 0x1000\r\nfactory, 0, 0, 0x10000, 1M\r\nspiffs, data, spiffs, , 0x30000\r\n';
     expect(parsePartitionCsv(csv)).toEqual([
-      p('nvs', 'data', 'nvs', 0x9000, 0x6000), p('phy_init', 'data', 'phy', 0xf000, 0x1000),
-      p('factory', 'app', 'factory', 0x10000, 0x100000), p('spiffs', 'data', 'spiffs', 0x110000, 0x30000),
+      p('nvs', 'data', 'nvs', 0x9000, 0x6000),
+      p('phy_init', 'data', 'phy', 0xf000, 0x1000),
+      p('factory', 'app', 'factory', 0x10000, 0x100000),
+      p('spiffs', 'data', 'spiffs', 0x110000, 0x30000),
     ]);
   });
 
   it('starts one sector after a moved table and truncates names to 16 bytes', () => {
     const parts = parsePartitionCsv('a_very_long_partition_name, data, nvs, , 4K\napp, app, factory, , 64K\n', { tableOffset: 0x10000 });
-    expect(parts.map((x) => [x.label, x.offset])).toEqual([['a_very_long_part', 0x11000], ['app', 0x20000]]);
+    expect(parts.map((x) => [x.label, x.offset])).toEqual([
+      ['a_very_long_part', 0x11000],
+      ['app', 0x20000],
+    ]);
   });
 
   it('reads numbers the way the CSV writes them', () => {
-    expect([parseCsvNumber('0x9000'), parseCsvNumber('36864'), parseCsvNumber('24K'), parseCsvNumber('1m'), parseCsvNumber('0x10K'), parseCsvNumber('1.5M'), parseCsvNumber('')])
-      .toEqual([0x9000, 0x9000, 0x6000, 0x100000, 0x4000, undefined, undefined]);
+    expect([
+      parseCsvNumber('0x9000'),
+      parseCsvNumber('36864'),
+      parseCsvNumber('24K'),
+      parseCsvNumber('1m'),
+      parseCsvNumber('0x10K'),
+      parseCsvNumber('1.5M'),
+      parseCsvNumber(''),
+    ]).toEqual([0x9000, 0x9000, 0x6000, 0x100000, 0x4000, undefined, undefined]);
   });
 
   const bad: [string, string, RegExp][] = [
     ['unaligned app', 'factory, app, factory, 0x18000, 1M', /line 1: offset 0x18000 of app partition "factory" is not aligned to 0x10000/],
     ['unaligned data', 'nvs, data, nvs, 0x9800, 4K', /not aligned to 0x1000/],
     ['overlapping the table', 'nvs, data, nvs, 0x8000, 4K', /first partition "nvs" overlaps the partition table \(it ends at 0x9000\)/],
-    ['overlapping the previous', 'nvs, data, nvs, , 0x8000\nphy, data, phy, 0xa000, 4K', /line 2: offset 0xa000 of "phy" overlaps "nvs" \(line 1\), which ends at 0x11000/],
+    [
+      'overlapping the previous',
+      'nvs, data, nvs, , 0x8000\nphy, data, phy, 0xa000, 4K',
+      /line 2: offset 0xa000 of "phy" overlaps "nvs" \(line 1\), which ends at 0x11000/,
+    ],
     ['unknown type', 'x, code, 0, , 4K', /type "code" is not app, data or a number/],
     ['unknown subtype', 'x, app, ota_16, , 64K', /subtype "ota_16" is not a subtype of app/],
     ['missing size', 'x, data, nvs, ,', /has no size|expected Name/],
@@ -187,7 +254,9 @@ describe('partition CSV', () => {
   it('refuses a partition beyond the flash when the flash size is given', () => {
     const csv = 'factory, app, factory, 0x10000, 4M';
     expect(parsePartitionCsv(csv)).toHaveLength(1);
-    expect(errorOf(() => parsePartitionCsv(csv, { flashSize: 4 * 1024 * 1024 })).message).toMatch(/ends at 0x410000, beyond the 4 MB flash/);
+    expect(errorOf(() => parsePartitionCsv(csv, { flashSize: 4 * 1024 * 1024 })).message).toMatch(
+      /ends at 0x410000, beyond the 4 MB flash/,
+    );
   });
 });
 
@@ -198,8 +267,15 @@ describe('binary partition table', () => {
     expect(parsePartitionTable(good)).toEqual(EXPECTED);
     const py = pythonDecode(good);
     expect(py.md5).toBe(true);
-    expect(py.parts).toEqual(EXPECTED.map((x) => ({ label: x.label, ...codes(x), offset: x.offset, size: x.size,
-      flags: (x.encrypted ? 1 : 0) | (x.readonly ? 2 : 0) })));
+    expect(py.parts).toEqual(
+      EXPECTED.map((x) => ({
+        label: x.label,
+        ...codes(x),
+        offset: x.offset,
+        size: x.size,
+        flags: (x.encrypted ? 1 : 0) | (x.readonly ? 2 : 0),
+      })),
+    );
   });
 
   it('reads a table without MD5 entry, and one cut right after the end marker', () => {
@@ -213,7 +289,9 @@ describe('binary partition table', () => {
     bad[0x4c] ^= 0x01; // a size byte of entry 2
     const e = errorOf(() => parsePartitionTable(bad));
     expect(e.offset).toBe(10 * 32);
-    expect(e.message).toMatch(/^partition table: entry 10 at offset 0x140: the MD5 entry \([0-9a-f]{32}\) does not match the 10 entries before it \([0-9a-f]{32}\): the table is damaged; rebuild it/);
+    expect(e.message).toMatch(
+      /^partition table: entry 10 at offset 0x140: the MD5 entry \([0-9a-f]{32}\) does not match the 10 entries before it \([0-9a-f]{32}\): the table is damaged; rebuild it/,
+    );
     expect(pythonDecode(bad).md5).toBe(false); // the independent decoder agrees it is wrong
   });
 
@@ -222,19 +300,26 @@ describe('binary partition table', () => {
     expect(e.message).toMatch(/^partition table: entry 2 at offset 0x40: the file ends after 80 bytes, before the end marker .*truncated/);
     expect(errorOf(() => parsePartitionTable(new Uint8Array(0))).message).toMatch(/entry 0 at offset 0x0: the file ends after 0 bytes/);
     // entries and MD5 but no end marker and shorter than the table area
-    expect(errorOf(() => parsePartitionTable(table(toEntries(EXPECTED), { fill: false }))).message).toMatch(/entry 11 at offset 0x160: the file ends/);
+    expect(errorOf(() => parsePartitionTable(table(toEntries(EXPECTED), { fill: false }))).message).toMatch(
+      /entry 11 at offset 0x160: the file ends/,
+    );
   });
 
   it('says a file that is no table is no table', () => {
-    const elf = new Uint8Array(64); elf.set([0x7f, 0x45, 0x4c, 0x46]);
-    expect(errorOf(() => parsePartitionTable(elf)).message).toBe('partition table: entry 0 at offset 0x0: starts 7F 45, not the entry magic AA 50: not an ESP-IDF partition table');
+    const elf = new Uint8Array(64);
+    elf.set([0x7f, 0x45, 0x4c, 0x46]);
+    expect(errorOf(() => parsePartitionTable(elf)).message).toBe(
+      'partition table: entry 0 at offset 0x0: starts 7F 45, not the entry magic AA 50: not an ESP-IDF partition table',
+    );
     expect(errorOf(() => parsePartitionTable(new Uint8Array(0xc00).fill(0xff))).message).toMatch(/no partitions \(erased flash\?\)/);
   });
 
   it('names the entry whose magic is broken', () => {
     const bad = good.slice();
     bad[0x60] = 0x00;
-    expect(errorOf(() => parsePartitionTable(bad)).message).toMatch(/^partition table: entry 3 at offset 0x60: starts 00 50, not the entry magic AA 50: not an ESP-IDF partition table, or it is damaged; rebuild/);
+    expect(errorOf(() => parsePartitionTable(bad)).message).toMatch(
+      /^partition table: entry 3 at offset 0x60: starts 00 50, not the entry magic AA 50: not an ESP-IDF partition table, or it is damaged; rebuild/,
+    );
   });
 
   describe('hostile tables', () => {
@@ -242,21 +327,28 @@ describe('binary partition table', () => {
 
     it('a partition past the 4 GB address space', () => {
       const t = table([nvs, entry({ label: 'big', type: 1, subtype: 0x82, offset: 0xfffff000, size: 0x10000 })]);
-      expect(errorOf(() => parsePartitionTable(t)).message).toMatch(/entry 1 at offset 0x20: partition "big" \(0xfffff000 \+ 0x10000\) runs past the 4 GB/);
+      expect(errorOf(() => parsePartitionTable(t)).message).toMatch(
+        /entry 1 at offset 0x20: partition "big" \(0xfffff000 \+ 0x10000\) runs past the 4 GB/,
+      );
     });
 
     it('offsets beyond 16 MB: kept (big flash chips exist), refused against a given flash size', () => {
       const t = table([nvs, entry({ label: 'far', type: 0, subtype: 0, offset: 0x1800000, size: 0x100000 })]);
       expect(parsePartitionTable(t)[1]).toMatchObject({ label: 'far', offset: 0x1800000 });
-      expect(errorOf(() => parsePartitionTable(t, { flashSize: 16 * 1024 * 1024 })).message)
-        .toMatch(/entry 1 at offset 0x20: partition "far" ends at 0x1900000, beyond the 16 MB flash/);
+      expect(errorOf(() => parsePartitionTable(t, { flashSize: 16 * 1024 * 1024 })).message).toMatch(
+        /entry 1 at offset 0x20: partition "far" ends at 0x1900000, beyond the 16 MB flash/,
+      );
     });
 
     it('overlapping entries', () => {
-      const t = table([nvs, entry({ label: 'factory', type: 0, subtype: 0, offset: 0x10000, size: 0x100000 }),
-        entry({ label: 'spiffs', type: 1, subtype: 0x82, offset: 0x100000, size: 0x10000 })]);
-      expect(errorOf(() => parsePartitionTable(t)).message)
-        .toMatch(/entry 2 at offset 0x40: partition "spiffs" \(0x100000\.\.0x110000\) overlaps "factory" of entry 1 \(0x10000\.\.0x110000\)/);
+      const t = table([
+        nvs,
+        entry({ label: 'factory', type: 0, subtype: 0, offset: 0x10000, size: 0x100000 }),
+        entry({ label: 'spiffs', type: 1, subtype: 0x82, offset: 0x100000, size: 0x10000 }),
+      ]);
+      expect(errorOf(() => parsePartitionTable(t)).message).toMatch(
+        /entry 2 at offset 0x40: partition "spiffs" \(0x100000\.\.0x110000\) overlaps "factory" of entry 1 \(0x10000\.\.0x110000\)/,
+      );
     });
 
     it('a 16-character label without NUL is read whole; control characters are refused', () => {
@@ -268,15 +360,25 @@ describe('binary partition table', () => {
     });
 
     it('an app partition off its 64 KB boundary, a zero size, an entry after the MD5 entry', () => {
-      expect(errorOf(() => parsePartitionTable(table([entry({ label: 'factory', type: 0, subtype: 0, offset: 0x11000, size: 0x1000 })]))).message)
-        .toMatch(/not on a 64 KB boundary/);
-      expect(errorOf(() => parsePartitionTable(table([entry({ label: 'z', type: 1, subtype: 2, offset: 0x9000, size: 0 })]))).message).toMatch(/size 0/);
-      const after = Buffer.concat([table([nvs], { fill: false }), entry({ label: 'late', type: 1, subtype: 1, offset: 0xf000, size: 0x1000 }), new Uint8Array(32).fill(0xff)]);
+      expect(
+        errorOf(() => parsePartitionTable(table([entry({ label: 'factory', type: 0, subtype: 0, offset: 0x11000, size: 0x1000 })])))
+          .message,
+      ).toMatch(/not on a 64 KB boundary/);
+      expect(
+        errorOf(() => parsePartitionTable(table([entry({ label: 'z', type: 1, subtype: 2, offset: 0x9000, size: 0 })]))).message,
+      ).toMatch(/size 0/);
+      const after = Buffer.concat([
+        table([nvs], { fill: false }),
+        entry({ label: 'late', type: 1, subtype: 1, offset: 0xf000, size: 0x1000 }),
+        new Uint8Array(32).fill(0xff),
+      ]);
       expect(errorOf(() => parsePartitionTable(after)).message).toMatch(/entry 2 at offset 0x40: an entry after the MD5 entry at 0x20/);
     });
 
     it('96 entries fill the table area without an end marker; entries past 0xC00 are not read', () => {
-      const many = Array.from({ length: 96 }, (_, i) => entry({ label: `d${i}`, type: 1, subtype: 0x81, offset: 0x9000 + i * 0x1000, size: 0x1000 }));
+      const many = Array.from({ length: 96 }, (_, i) =>
+        entry({ label: `d${i}`, type: 1, subtype: 0x81, offset: 0x9000 + i * 0x1000, size: 0x1000 }),
+      );
       const bytes = Buffer.concat([...many, entry({ label: 'beyond', type: 1, subtype: 1, offset: 0x800000, size: 0x1000 })]);
       const parts = parsePartitionTable(bytes);
       expect(parts).toHaveLength(96);
@@ -284,8 +386,14 @@ describe('binary partition table', () => {
     });
 
     it('unknown type and subtype numbers stay numbers', () => {
-      const t = table([entry({ label: 'x', type: 0x40, subtype: 0x21, offset: 0x9000, size: 0x1000 }), entry({ label: 'y', type: 0, subtype: 0x21, offset: 0x10000, size: 0x10000 })]);
-      expect(parsePartitionTable(t).map((x) => [x.type, x.subtype])).toEqual([[0x40, 0x21], ['app', 0x21]]);
+      const t = table([
+        entry({ label: 'x', type: 0x40, subtype: 0x21, offset: 0x9000, size: 0x1000 }),
+        entry({ label: 'y', type: 0, subtype: 0x21, offset: 0x10000, size: 0x10000 }),
+      ]);
+      expect(parsePartitionTable(t).map((x) => [x.type, x.subtype])).toEqual([
+        [0x40, 0x21],
+        ['app', 0x21],
+      ]);
     });
   });
 });
@@ -295,7 +403,11 @@ describe('firstAppPartition', () => {
     expect(firstAppPartition(EXPECTED)?.label).toBe('factory');
   });
   it('else the lowest OTA slot, else the test app, else the first app', () => {
-    const ota = [p('nvs', 'data', 'nvs', 0x9000, 0x6000), p('b', 'app', 'ota_1', 0x10000, 0x10000), p('a', 'app', 'ota_0', 0x20000, 0x10000)];
+    const ota = [
+      p('nvs', 'data', 'nvs', 0x9000, 0x6000),
+      p('b', 'app', 'ota_1', 0x10000, 0x10000),
+      p('a', 'app', 'ota_0', 0x20000, 0x10000),
+    ];
     expect(firstAppPartition(ota)?.label).toBe('a');
     expect(firstAppPartition([p('b', 'app', 'ota_3', 0x10000, 0x10000), p('c', 'app', 'ota_2', 0x20000, 0x10000)])?.label).toBe('c');
     expect(firstAppPartition([p('t', 'app', 'test', 0x10000, 0x10000), p('n', 'app', 0x21, 0x20000, 0x10000)])?.label).toBe('t');
@@ -323,12 +435,15 @@ describe('partition tables of the real-builds corpus', () => {
       const ours = parsePartitionTable(bytes);
       const py = decoded.get(c.name)!;
       expect(py.md5).not.toBe(false);
-      expect(ours.map((x) => ({ label: x.label, ...codes(x), offset: x.offset, size: x.size })))
-        .toEqual(py.parts.map((x) => ({ label: x.label, type: x.type, subtype: x.subtype, offset: x.offset, size: x.size })));
+      expect(ours.map((x) => ({ label: x.label, ...codes(x), offset: x.offset, size: x.size }))).toEqual(
+        py.parts.map((x) => ({ label: x.label, type: x.type, subtype: x.subtype, offset: x.offset, size: x.size })),
+      );
       const app = firstAppPartition(ours);
       expect(app).toBeDefined();
       boots.push(`${app!.subtype} ${app!.size === 0x100000 ? '1 MB' : `${app!.size} B`} at 0x${app!.offset.toString(16)}`);
-      console.log(`${c.name}: ${ours.map((x) => `${x.label} ${x.type}/${x.subtype} 0x${x.offset.toString(16)}+0x${x.size.toString(16)}`).join(', ')}; boots ${boots[boots.length - 1]}`);
+      console.log(
+        `${c.name}: ${ours.map((x) => `${x.label} ${x.type}/${x.subtype} 0x${x.offset.toString(16)}+0x${x.size.toString(16)}`).join(', ')}; boots ${boots[boots.length - 1]}`,
+      );
     });
   }
 

@@ -19,6 +19,10 @@ describe('custom_mm_libs from a cloned project', () => {
   });
 
   it('keeps ordinary and ESP-IDF-style names', () => {
-    expect(readMmOptions(projectWith('TinyClassifier, esp-tls, image_filters'), 'cam').libs).toEqual(['TinyClassifier', 'esp-tls', 'image_filters']);
+    expect(readMmOptions(projectWith('TinyClassifier, esp-tls, image_filters'), 'cam').libs).toEqual([
+      'TinyClassifier',
+      'esp-tls',
+      'image_filters',
+    ]);
   });
 });

@@ -6,8 +6,20 @@ import { crc32 } from '../../../src/core/util/crc32';
 
 const buildId = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const payload = Uint8Array.from({ length: 40 }, (_, i) => (i * 13) & 0xff);
-const file = encodeLibraryFile({ kind: 'data', flags: 1, loadAddress: 0x3ffd0000, bssAddress: 0x3ffd0028, bssLength: 64,
-  ctorAddress: 0x3ffd0020, ctorCount: 2, name: 'TinyClassifier', buildId }, payload);
+const file = encodeLibraryFile(
+  {
+    kind: 'data',
+    flags: 1,
+    loadAddress: 0x3ffd0000,
+    bssAddress: 0x3ffd0028,
+    bssLength: 64,
+    ctorAddress: 0x3ffd0020,
+    ctorCount: 2,
+    name: 'TinyClassifier',
+    buildId,
+  },
+  payload,
+);
 
 describe('library file format', () => {
   it('crc32 matches zlib', () => {
@@ -28,7 +40,9 @@ describe('library file format', () => {
     expect(v.getUint32(12, true)).toBe(0x3ffd0000);
     expect(v.getUint32(16, true)).toBe(40);
     expect(v.getUint32(20, true)).toBe(zlibCrc32(payload));
-    expect([v.getUint32(24, true), v.getUint32(28, true), v.getUint32(32, true), v.getUint32(36, true)]).toEqual([0x3ffd0028, 64, 0x3ffd0020, 2]);
+    expect([v.getUint32(24, true), v.getUint32(28, true), v.getUint32(32, true), v.getUint32(36, true)]).toEqual([
+      0x3ffd0028, 64, 0x3ffd0020, 2,
+    ]);
     expect(new TextDecoder().decode(file.subarray(48, 62))).toBe('TinyClassifier');
     expect(file.subarray(62, 80).every((b) => b === 0)).toBe(true);
     expect(file.subarray(80, 112)).toEqual(buildId);
@@ -38,17 +52,43 @@ describe('library file format', () => {
 
   it('decodes what it encodes', () => {
     const { header, payload: p } = decodeLibraryFile(file);
-    expect(header).toMatchObject({ kind: 'data', name: 'TinyClassifier', loadAddress: 0x3ffd0000, payloadLength: 40, bssLength: 64, ctorCount: 2 });
+    expect(header).toMatchObject({
+      kind: 'data',
+      name: 'TinyClassifier',
+      loadAddress: 0x3ffd0000,
+      payloadLength: 40,
+      bssLength: 64,
+      ctorCount: 2,
+    });
     expect(p).toEqual(payload);
   });
 
   it('rejects damaged files with the reason', () => {
-    const flip = (at: number) => { const c = file.slice(); c[at] ^= 0x01; return c; };
+    const flip = (at: number) => {
+      const c = file.slice();
+      c[at] ^= 0x01;
+      return c;
+    };
     expect(() => decodeLibraryFile(file.subarray(0, 100))).toThrow(/shorter than the 128-byte header/);
     expect(() => decodeLibraryFile(flip(0))).toThrow(/bad magic/);
     expect(() => decodeLibraryFile(flip(12))).toThrow(/header CRC/);
     expect(() => decodeLibraryFile(flip(130))).toThrow(/payload CRC/);
     expect(() => decodeLibraryFile(file.subarray(0, file.length - 1))).toThrow(/does not match the file size/);
-    expect(() => encodeLibraryFile({ kind: 'code', flags: 0, loadAddress: 0, bssAddress: 0, bssLength: 0, ctorAddress: 0, ctorCount: 0, name: 'x'.repeat(32), buildId }, payload)).toThrow(FormatError);
+    expect(() =>
+      encodeLibraryFile(
+        {
+          kind: 'code',
+          flags: 0,
+          loadAddress: 0,
+          bssAddress: 0,
+          bssLength: 0,
+          ctorAddress: 0,
+          ctorCount: 0,
+          name: 'x'.repeat(32),
+          buildId,
+        },
+        payload,
+      ),
+    ).toThrow(FormatError);
   });
 });

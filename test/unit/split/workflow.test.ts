@@ -39,7 +39,9 @@ describe('splitBuild', () => {
     await splitBuild({ elf, outDir: out() });
     const stamp = readdirSync(out()).map((f) => [f, statSync(join(out(), f)).mtimeMs]);
     const before = readFileSync(elf);
-    await expect(splitBuild({ elf, outDir: out() })).rejects.toThrow(/already split .*split the original .*firmware\.full\.elf.* or rebuild/);
+    await expect(splitBuild({ elf, outDir: out() })).rejects.toThrow(
+      /already split .*split the original .*firmware\.full\.elf.* or rebuild/,
+    );
     expect(readFileSync(elf).equals(before)).toBe(true);
     expect(readdirSync(out()).map((f) => [f, statSync(join(out(), f)).mtimeMs])).toEqual(stamp);
   });

@@ -16,24 +16,41 @@ function capsPayload(): Uint8Array {
 /** A board that answers HELLO and otherwise prints whatever the test makes it print. */
 function fakeBoard() {
   let listener: (b: Uint8Array) => void = () => undefined;
-  const fromHost = new FrameSplitter((f) => {
-    if (f.type === FrameType.HELLO && Buffer.from(f.payload).toString('latin1').startsWith(HELLO_MAGIC)) {
-      queueMicrotask(() => listener(encodeFrame({ type: FrameType.HELLO | FrameType.RESPONSE, status: Status.OK, seq: f.seq, payload: capsPayload() })));
-    }
-  }, () => undefined);
+  const fromHost = new FrameSplitter(
+    (f) => {
+      if (f.type === FrameType.HELLO && Buffer.from(f.payload).toString('latin1').startsWith(HELLO_MAGIC)) {
+        queueMicrotask(() =>
+          listener(encodeFrame({ type: FrameType.HELLO | FrameType.RESPONSE, status: Status.OK, seq: f.seq, payload: capsPayload() })),
+        );
+      }
+    },
+    () => undefined,
+  );
   const link: ByteLink = {
     write: (b) => fromHost.push(b),
-    onData: (l) => { listener = l; },
+    onData: (l) => {
+      listener = l;
+    },
     close: async () => undefined,
   };
   return { link, print: (s: string | Uint8Array) => listener(typeof s === 'string' ? Buffer.from(s) : s) };
 }
 
-const ack = (seq: number, next: number) => encodeFrame({ type: FrameType.DATA | FrameType.RESPONSE, status: Status.OK, seq, payload: Uint8Array.of(next & 0xff, (next >> 8) & 0xff, 0, 0) });
+const ack = (seq: number, next: number) =>
+  encodeFrame({
+    type: FrameType.DATA | FrameType.RESPONSE,
+    status: Status.OK,
+    seq,
+    payload: Uint8Array.of(next & 0xff, (next >> 8) & 0xff, 0, 0),
+  });
 
 describe('AgentClient: the application log that shares the port', () => {
-  beforeEach(() => { vi.useFakeTimers(); });
-  afterEach(() => { vi.useRealTimers(); });
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('passes a heartbeat line on at once while the board prints one every 20 ms', async () => {
     const board = fakeBoard();
@@ -53,7 +70,10 @@ describe('AgentClient: the application log that shares the port', () => {
     const log: string[] = [];
     await AgentClient.connect(board.link, { onLog: (t) => log.push(t) });
     board.print('formatting card');
-    for (let i = 0; i < 4; i++) { vi.advanceTimersByTime(20); board.print('.'); }
+    for (let i = 0; i < 4; i++) {
+      vi.advanceTimersByTime(20);
+      board.print('.');
+    }
     expect(log).toEqual([]);
     vi.advanceTimersByTime(20);
     expect(log).toEqual(['formatting card....']);

@@ -17,20 +17,37 @@ describe('port discovery and open errors', () => {
       { path: '/dev/ttyACM9', vendorId: '2341', productId: '0043', manufacturer: 'Arduino' },
     ]);
     expect(r.filter((p) => p.known).map((p) => p.description)).toEqual([
-      'Silicon Labs CP210x', 'Espressif USB-JTAG/serial', 'WCH CH9102', 'FTDI FT231X', 'WCH CH340', 'FTDI FT232R']);
+      'Silicon Labs CP210x',
+      'Espressif USB-JTAG/serial',
+      'WCH CH9102',
+      'FTDI FT231X',
+      'WCH CH340',
+      'FTDI FT232R',
+    ]);
     expect(r.slice(-2).map((p) => p.path)).toEqual(['/dev/ttyS0', '/dev/ttyACM9']);
   });
 
   it('turns lock / busy / missing / permission errors into advice', () => {
-    expect(explainOpenError('/dev/ttyUSB0', 'Error Resource temporarily unavailable Cannot lock port', ['4242 (python3 pio device monitor)']))
-      .toMatchObject({ code: 'PORT_BUSY', message: expect.stringMatching(/PlatformIO's serial monitor.*4242 \(python3 pio device monitor\).*Close it/s) });
+    expect(
+      explainOpenError('/dev/ttyUSB0', 'Error Resource temporarily unavailable Cannot lock port', ['4242 (python3 pio device monitor)']),
+    ).toMatchObject({
+      code: 'PORT_BUSY',
+      message: expect.stringMatching(/PlatformIO's serial monitor.*4242 \(python3 pio device monitor\).*Close it/s),
+    });
     expect(explainOpenError('COM3', 'Opening COM3: Access denied', [])).toMatchObject({ code: 'PORT_BUSY' });
-    expect(explainOpenError('/dev/ttyUSB9', 'Error: No such file or directory, cannot open /dev/ttyUSB9', [])).toMatchObject({ code: 'PORT_NOT_FOUND' });
-    expect(explainOpenError('/dev/ttyUSB0', 'Error: Permission denied, cannot open', [])).toMatchObject({ code: 'PORT_ERROR', message: expect.stringMatching(/dialout/) });
+    expect(explainOpenError('/dev/ttyUSB9', 'Error: No such file or directory, cannot open /dev/ttyUSB9', [])).toMatchObject({
+      code: 'PORT_NOT_FOUND',
+    });
+    expect(explainOpenError('/dev/ttyUSB0', 'Error: Permission denied, cannot open', [])).toMatchObject({
+      code: 'PORT_ERROR',
+      message: expect.stringMatching(/dialout/),
+    });
   });
 
   it('device statuses carry their name and what to do', () => {
-    expect(deviceError('upload /mm/a', Status.FULL).message).toBe('upload /mm/a: FULL — the card is full: remove files (esp32mm rm) or use a larger card');
+    expect(deviceError('upload /mm/a', Status.FULL).message).toBe(
+      'upload /mm/a: FULL — the card is full: remove files (esp32mm rm) or use a larger card',
+    );
   });
 });
 
@@ -48,7 +65,15 @@ describe('destination folder', () => {
 
 describe('uploadfs bootstrap', () => {
   it('builds the pio command line', () => {
-    expect(uploadFsArgs({ project: '/p', env: 'esp32cam' })).toEqual(['run', '--target', 'uploadfs', '--environment', 'esp32cam', '--project-dir', '/p']);
+    expect(uploadFsArgs({ project: '/p', env: 'esp32cam' })).toEqual([
+      'run',
+      '--target',
+      'uploadfs',
+      '--environment',
+      'esp32cam',
+      '--project-dir',
+      '/p',
+    ]);
     expect(uploadFsArgs({ project: '/p', env: 'e', port: '/dev/ttyUSB0' }).slice(-2)).toEqual(['--upload-port', '/dev/ttyUSB0']);
   });
 
@@ -68,21 +93,38 @@ Writing at 0x0029c000... (53 %)
 Writing at 0x002fe000... (100 %)
 Wrote 1507328 bytes (11612 compressed) at 0x00290000 in 2.4 seconds (effective 5007.5 kbit/s)...
 Hash of data verified.
-Hard resetting via RTS pin...`.split('\n').map(parseUploadFsLine);
+Hard resetting via RTS pin...`
+      .split('\n')
+      .map(parseUploadFsLine);
     expect(v4.filter((e) => e?.kind === 'progress')).toEqual([
-      { kind: 'progress', percent: 7, address: 0x290000 }, { kind: 'progress', percent: 53, address: 0x29c000 }, { kind: 'progress', percent: 100, address: 0x2fe000 }]);
-    expect(v4.filter((e) => e?.kind === 'phase').map((e) => e?.kind === 'phase' && e.phase)).toEqual(['build-image', 'connect', 'connect', 'connect', 'write', 'verify', 'done']);
+      { kind: 'progress', percent: 7, address: 0x290000 },
+      { kind: 'progress', percent: 53, address: 0x29c000 },
+      { kind: 'progress', percent: 100, address: 0x2fe000 },
+    ]);
+    expect(v4.filter((e) => e?.kind === 'phase').map((e) => e?.kind === 'phase' && e.phase)).toEqual([
+      'build-image',
+      'connect',
+      'connect',
+      'connect',
+      'write',
+      'verify',
+      'done',
+    ]);
     // esptool v5 progress bar.
-    expect(parseUploadFsLine('Writing at 0x00290000 [==========>                   ]  35.2% 4096/11612 bytes...'))
-      .toEqual({ kind: 'progress', percent: 35.2, address: 0x290000 });
+    expect(parseUploadFsLine('Writing at 0x00290000 [==========>                   ]  35.2% 4096/11612 bytes...')).toEqual({
+      kind: 'progress',
+      percent: 35.2,
+      address: 0x290000,
+    });
   });
 
   it('says how to install pio when it is missing, and explains a busy port', async () => {
     expect(findPio('/opt/pio/bin/pio')).toBe('/opt/pio/bin/pio');
     const err = await runUploadFs({ project: '/tmp', env: 'x', pio: '/nonexistent/pio' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PIO_MISSING', message: expect.stringMatching(/pip install --user -U platformio/) });
-    expect(explainUploadFsFailure(1, ['A fatal error occurred: Could not open /dev/ttyUSB0, the port is busy or doesn\'t exist.']))
-      .toMatchObject({ code: 'PORT_BUSY' });
+    expect(
+      explainUploadFsFailure(1, ["A fatal error occurred: Could not open /dev/ttyUSB0, the port is busy or doesn't exist."]),
+    ).toMatchObject({ code: 'PORT_BUSY' });
   });
 });
 

@@ -1,12 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import {
-  FrameSplitter, FrameType, Status, cobsDecode, cobsEncode, decodeFrame, encodeFrame, helloPayload,
-  parseCapabilities, parseListReply, type Frame,
+  FrameSplitter,
+  FrameType,
+  Status,
+  cobsDecode,
+  cobsEncode,
+  decodeFrame,
+  encodeFrame,
+  helloPayload,
+  parseCapabilities,
+  parseListReply,
+  type Frame,
 } from '../../../src/core/transfer/frame';
 import { crc32 } from '../../../src/core/util/crc32';
 
-const hex = (s: string) => Uint8Array.from(s.split(' ').filter(Boolean).map((b) => parseInt(b, 16)));
+const hex = (s: string) =>
+  Uint8Array.from(
+    s
+      .split(' ')
+      .filter(Boolean)
+      .map((b) => parseInt(b, 16)),
+  );
 
 describe('COBS', () => {
   // Vectors from the COBS paper / Wikipedia's table.
@@ -71,20 +86,39 @@ describe('frames', () => {
 
   it('parses the HELLO capabilities layout of protocol.md §3', () => {
     const p: number[] = [1, 64, 0x00, 0x04, 0x00, 0x20, 0, 0, 0, 0, 0, 1];
-    const u64 = (n: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return [...b]; };
+    const u64 = (n: number) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(n));
+      return [...b];
+    };
     p.push(...u64(64 * 2 ** 30), ...u64(2 ** 33 + 5));
     p.push(...Array.from({ length: 32 }, (_, i) => i));
     for (const s of ['esp32s3', 'sd,littlefs', '/mm']) p.push(s.length, ...Buffer.from(s));
     expect(parseCapabilities(Uint8Array.from(p))).toEqual({
-      version: 1, maxPath: 64, maxData: 1024, window: 8192, maxFile: 16 * 2 ** 20, total: 64 * 2 ** 30, free: 2 ** 33 + 5,
-      buildId: Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('hex'), chip: 'esp32s3', filesystems: ['sd', 'littlefs'], root: '/mm',
+      version: 1,
+      maxPath: 64,
+      maxData: 1024,
+      window: 8192,
+      maxFile: 16 * 2 ** 20,
+      total: 64 * 2 ** 30,
+      free: 2 ** 33 + 5,
+      buildId: Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('hex'),
+      chip: 'esp32s3',
+      filesystems: ['sd', 'littlefs'],
+      root: '/mm',
     });
     expect(() => parseCapabilities(Uint8Array.from(p.slice(0, 40)))).toThrow(/malformed response/);
   });
 
   it('parses LIST pages', () => {
     const p = [2, 0, 1, 1, 10, 0, 0, 0, 3, ...Buffer.from('a_e'), 2, 0, 0, 0, 0, 3, ...Buffer.from('sub')];
-    expect(parseListReply(Uint8Array.from(p))).toEqual({ more: true, entries: [{ name: 'a_e', kind: 'file', size: 10 }, { name: 'sub', kind: 'dir', size: 0 }] });
+    expect(parseListReply(Uint8Array.from(p))).toEqual({
+      more: true,
+      entries: [
+        { name: 'a_e', kind: 'file', size: 10 },
+        { name: 'sub', kind: 'dir', size: 0 },
+      ],
+    });
   });
 
   it('HELLO carries the magic and the version', () => {
@@ -96,13 +130,24 @@ describe('FrameSplitter: frames and the application log on one port', () => {
   const collect = () => {
     const frames: Frame[] = [];
     const logs: string[] = [];
-    const s = new FrameSplitter((f) => frames.push(f), (t) => logs.push(Buffer.from(t).toString()));
+    const s = new FrameSplitter(
+      (f) => frames.push(f),
+      (t) => logs.push(Buffer.from(t).toString()),
+    );
     return { s, frames, logs };
   };
-  const ack = (seq: number) => encodeFrame({ type: FrameType.DATA | FrameType.RESPONSE, status: Status.OK, seq, payload: Uint8Array.from([4, 0, 0, 0]) });
+  const ack = (seq: number) =>
+    encodeFrame({ type: FrameType.DATA | FrameType.RESPONSE, status: Status.OK, seq, payload: Uint8Array.from([4, 0, 0, 0]) });
 
   it('separates log lines before, between and after frames, in any chunking', () => {
-    const stream = Buffer.concat([Buffer.from('boot: hello\r\n'), ack(1), Buffer.from('[app] tick 1\n'), ack(2), ack(3), Buffer.from('tail')]);
+    const stream = Buffer.concat([
+      Buffer.from('boot: hello\r\n'),
+      ack(1),
+      Buffer.from('[app] tick 1\n'),
+      ack(2),
+      ack(3),
+      Buffer.from('tail'),
+    ]);
     for (const step of [1, 3, 7, stream.length]) {
       const { s, frames, logs } = collect();
       for (let i = 0; i < stream.length; i += step) s.push(stream.subarray(i, i + step));
@@ -139,11 +184,17 @@ describe('FrameSplitter: frames and the application log on one port', () => {
     const timer = (ms: number, fire: () => void) => {
       const t = { at: now + ms, fire, live: true };
       due.push(t);
-      return () => { t.live = false; };
+      return () => {
+        t.live = false;
+      };
     };
     const advance = (ms: number) => {
       now += ms;
-      for (const t of due) if (t.live && t.at <= now) { t.live = false; t.fire(); }
+      for (const t of due)
+        if (t.live && t.at <= now) {
+          t.live = false;
+          t.fire();
+        }
     };
     return { timer, advance, started: () => due.length };
   };
@@ -160,10 +211,17 @@ describe('FrameSplitter: frames and the application log on one port', () => {
   it('holds a partial line at most maxHoldMs from its first byte, however often more bytes come', () => {
     const clock = fakeTimer();
     const logs: string[] = [];
-    const s = new FrameSplitter(() => undefined, (t) => logs.push(Buffer.from(t).toString()), { maxHoldMs: 100, timer: clock.timer });
+    const s = new FrameSplitter(
+      () => undefined,
+      (t) => logs.push(Buffer.from(t).toString()),
+      { maxHoldMs: 100, timer: clock.timer },
+    );
     s.push(ack(1));
     s.push(Buffer.from('flashing'));
-    for (let i = 0; i < 4; i++) { clock.advance(20); s.push(Buffer.from('.')); }
+    for (let i = 0; i < 4; i++) {
+      clock.advance(20);
+      s.push(Buffer.from('.'));
+    }
     expect(logs).toEqual([]);
     clock.advance(20); // 100 ms after 'f'
     expect(logs).toEqual(['flashing....']);
@@ -178,7 +236,11 @@ describe('FrameSplitter: frames and the application log on one port', () => {
     const clock = fakeTimer();
     const frames: Frame[] = [];
     const logs: Uint8Array[] = [];
-    const s = new FrameSplitter((f) => frames.push(f), (t) => logs.push(t), { maxChunk: 16, maxHoldMs: 100, timer: clock.timer });
+    const s = new FrameSplitter(
+      (f) => frames.push(f),
+      (t) => logs.push(t),
+      { maxChunk: 16, maxHoldMs: 100, timer: clock.timer },
+    );
     const w = encodeFrame({ type: FrameType.LIST | FrameType.RESPONSE, status: 0, seq: 3, payload: Buffer.from('a\nb') });
     s.push(w.subarray(0, 6)); // the lone 0x00 and a newline-free start: a frame, not text
     clock.advance(500);

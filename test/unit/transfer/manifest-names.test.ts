@@ -22,14 +22,27 @@ function splitFolder(file: string, manifest?: string): string {
 }
 
 function refusal(dir: string): TransferError {
-  try { collectFiles([dir]); } catch (e) { return e as TransferError; }
+  try {
+    collectFiles([dir]);
+  } catch (e) {
+    return e as TransferError;
+  }
   throw new Error('collectFiles accepted the folder');
 }
 
 describe('manifest.json file names', () => {
   it.each([
-    ['../../../secret'], ['../../../../secret'], ['sub/../../../../secret'], ['/etc/passwd'], ['..'], ['.'], [''],
-    ['a\\..\\..\\secret'], ['C:secret'], ['Lib_e\n'], ['Lib_e\u0000'],
+    ['../../../secret'],
+    ['../../../../secret'],
+    ['sub/../../../../secret'],
+    ['/etc/passwd'],
+    ['..'],
+    ['.'],
+    [''],
+    ['a\\..\\..\\secret'],
+    ['C:secret'],
+    ['Lib_e\n'],
+    ['Lib_e\u0000'],
   ])('refuses %j before reading anything', (name) => {
     const e = refusal(splitFolder(name));
     expect(e).toBeInstanceOf(TransferError);
@@ -56,7 +69,10 @@ describe('manifest.json file names', () => {
   it('still takes the plain names a split writes', () => {
     const dir = splitFolder('Lib_e');
     const body = Buffer.alloc(16, 1);
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ libraries: [{ name: 'Lib', files: [{ file: 'Lib_e', size: 16, crc32: '0x' + crc32(body).toString(16) }] }] }));
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ libraries: [{ name: 'Lib', files: [{ file: 'Lib_e', size: 16, crc32: '0x' + crc32(body).toString(16) }] }] }),
+    );
     expect(collectFiles([dir]).files.map((f) => f.name)).toEqual(['Lib_e', 'manifest.json']);
   });
 });

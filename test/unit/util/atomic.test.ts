@@ -3,7 +3,18 @@
 // left (journals written here by hand, as a killed commit leaves them; the kill -9 runs
 // of the real CLI are in test/tools/split/crash.test.ts).
 import { spawnSync, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommitError, recoverPendingCommits, writeFilesAtomically } from '../../../src/core/util/atomic';
@@ -37,9 +48,18 @@ describe('writeFilesAtomically: targets', () => {
     execFileSync('mkfifo', [join(dir, 'fifo.ld')]);
     mkdirSync(join(dir, 'folder.ld'));
     symlinkSync('/dev/null', join(dir, 'null.ld'));
-    for (const [name, kind] of [['fifo.ld', 'a FIFO'], ['folder.ld', 'a folder'], ['null.ld', 'a character device']]) {
-      const files = [{ path: join(dir, 'first.txt'), data: 'x' }, { path: join(dir, name), data: 'x' }];
-      await expect(writeFilesAtomically(files)).rejects.toThrow(new RegExp(`refusing to write .*${name}: it is ${kind}.*, not a regular file`));
+    for (const [name, kind] of [
+      ['fifo.ld', 'a FIFO'],
+      ['folder.ld', 'a folder'],
+      ['null.ld', 'a character device'],
+    ]) {
+      const files = [
+        { path: join(dir, 'first.txt'), data: 'x' },
+        { path: join(dir, name), data: 'x' },
+      ];
+      await expect(writeFilesAtomically(files)).rejects.toThrow(
+        new RegExp(`refusing to write .*${name}: it is ${kind}.*, not a regular file`),
+      );
       await expect(writeFilesAtomically(files)).rejects.toBeInstanceOf(CommitError);
     }
     expect(readdirSync(dir).sort()).toEqual(['fifo.ld', 'folder.ld', 'null.ld']);
@@ -53,7 +73,8 @@ describe('writeFilesAtomically: targets', () => {
     writeFileSync(join(dir, 'fw.elf'), 'a');
     chmodSync(join(dir, 'fw.elf'), 0o755);
     await writeFilesAtomically([
-      { path: join(dir, 'secret.ini'), data: 'b' }, { path: join(dir, 'fw.elf'), data: 'b' },
+      { path: join(dir, 'secret.ini'), data: 'b' },
+      { path: join(dir, 'fw.elf'), data: 'b' },
       { path: join(dir, 'fw.full.elf'), data: 'b', mode: 0o751 },
     ]);
     expect([mode(join(dir, 'secret.ini')), mode(join(dir, 'fw.elf')), mode(join(dir, 'fw.full.elf'))]).toEqual([0o600, 0o755, 0o751]);
@@ -63,7 +84,12 @@ describe('writeFilesAtomically: targets', () => {
     const dir = tempDir('esp32mm-atomic-');
     writeFileSync(join(dir, 'a'), 'old a');
     const long = 'x'.repeat(240); // the file fits in 255 bytes, its temporary name does not
-    await expect(writeFilesAtomically([{ path: join(dir, 'a'), data: 'new a' }, { path: join(dir, long), data: 'new' }])).rejects.toThrow(/ENAMETOOLONG/);
+    await expect(
+      writeFilesAtomically([
+        { path: join(dir, 'a'), data: 'new a' },
+        { path: join(dir, long), data: 'new' },
+      ]),
+    ).rejects.toThrow(/ENAMETOOLONG/);
     expect(readdirSync(dir)).toEqual(['a']);
     expect(read(join(dir, 'a'))).toBe('old a');
   });
@@ -83,14 +109,22 @@ describe('recovery of a commit whose process died', () => {
 
   it('marker present: the renames are finished (roll forward) in every folder of the change', async () => {
     const root = tempDir('esp32mm-atomic-');
-    const out = join(root, 'out'), build = join(root, 'build');
-    mkdirSync(out); mkdirSync(build);
+    const out = join(root, 'out'),
+      build = join(root, 'build');
+    mkdirSync(out);
+    mkdirSync(build);
     writeFileSync(join(out, 'Lib_e'), 'old e');
     writeFileSync(join(build, 'fw.elf'), 'new elf'); // already switched before the kill
     const t = tx();
     const marker = join(build, `.esp32mm-${t}.commit`);
-    writeFileSync(join(out, `.esp32mm-${t}.intent`), JSON.stringify({ format: 1, marker: `../build/.esp32mm-${t}.commit`, entries: [{ name: 'Lib_e', existed: true }] }));
-    writeFileSync(join(build, `.esp32mm-${t}.intent`), JSON.stringify({ format: 1, marker: `.esp32mm-${t}.commit`, entries: [{ name: 'fw.elf', existed: true }] }));
+    writeFileSync(
+      join(out, `.esp32mm-${t}.intent`),
+      JSON.stringify({ format: 1, marker: `../build/.esp32mm-${t}.commit`, entries: [{ name: 'Lib_e', existed: true }] }),
+    );
+    writeFileSync(
+      join(build, `.esp32mm-${t}.intent`),
+      JSON.stringify({ format: 1, marker: `.esp32mm-${t}.commit`, entries: [{ name: 'fw.elf', existed: true }] }),
+    );
     writeFileSync(join(out, `.Lib_e.${t}.esp32mm-new`), 'new e');
     writeFileSync(join(out, `.Lib_e.${t}.esp32mm-old`), 'old e');
     writeFileSync(join(build, `.fw.elf.${t}.esp32mm-old`), 'old elf');
@@ -112,8 +146,18 @@ describe('recovery of a commit whose process died', () => {
     writeFileSync(join(dir, 'Lib_e'), 'new e'); // a new file, switched in
     writeFileSync(join(dir, `.fw.elf.${t}.esp32mm-new`), 'new elf');
     writeFileSync(join(dir, 'fw.elf'), 'old elf');
-    writeFileSync(join(dir, `.esp32mm-${t}.intent`), JSON.stringify({ format: 1, marker: `.esp32mm-${t}.commit`,
-      entries: [{ name: 'manifest.json', existed: true }, { name: 'Lib_e', existed: false }, { name: 'fw.elf', existed: true }] }));
+    writeFileSync(
+      join(dir, `.esp32mm-${t}.intent`),
+      JSON.stringify({
+        format: 1,
+        marker: `.esp32mm-${t}.commit`,
+        entries: [
+          { name: 'manifest.json', existed: true },
+          { name: 'Lib_e', existed: false },
+          { name: 'fw.elf', existed: true },
+        ],
+      }),
+    );
     await recoverPendingCommits([dir]);
     expect(readdirSync(dir).sort()).toEqual(['fw.elf', 'manifest.json']);
     expect([read(join(dir, 'manifest.json')), read(join(dir, 'fw.elf'))]).toEqual(['old m', 'old elf']);
@@ -125,8 +169,17 @@ describe('recovery of a commit whose process died', () => {
     mkdirSync(dir);
     writeFileSync(join(root, 'victim'), 'keep');
     const t = tx();
-    writeFileSync(join(dir, `.esp32mm-${t}.intent`), JSON.stringify({ format: 1, marker: '../../../etc/passwd',
-      entries: [{ name: '../victim', existed: false }, { name: '/etc/hostname', existed: false }] }));
+    writeFileSync(
+      join(dir, `.esp32mm-${t}.intent`),
+      JSON.stringify({
+        format: 1,
+        marker: '../../../etc/passwd',
+        entries: [
+          { name: '../victim', existed: false },
+          { name: '/etc/hostname', existed: false },
+        ],
+      }),
+    );
     await recoverPendingCommits([dir]);
     expect(read(join(root, 'victim'))).toBe('keep');
     expect(readdirSync(dir)).toEqual([]);

@@ -41,7 +41,10 @@ describe('readInputFile', () => {
   });
 
   it('refuses a character device behind a symlink, a FIFO and a folder, naming each', async () => {
-    expect(await problem('zero.elf')).toEqual(['not-regular', `the map file ${join(dir, 'zero.elf')} is a character device, not a regular file: give the path of the map file itself`]);
+    expect(await problem('zero.elf')).toEqual([
+      'not-regular',
+      `the map file ${join(dir, 'zero.elf')} is a character device, not a regular file: give the path of the map file itself`,
+    ]);
     expect((await problem('fifo.map'))[1]).toMatch(/fifo\.map is a FIFO \(named pipe\), not a regular file/);
     expect((await problem('folder'))[1]).toMatch(/folder is a folder, not a regular file/);
   });
@@ -53,7 +56,9 @@ describe('readInputFile', () => {
   });
 
   it('a missing file and a symlink loop say so, with the hint', async () => {
-    expect((await problem('nope.elf', { ...opts, missingHint: 'build the project first' }))[1]).toMatch(/cannot read the map file .*nope\.elf: no such file \(build the project first\)/);
+    expect((await problem('nope.elf', { ...opts, missingHint: 'build the project first' }))[1]).toMatch(
+      /cannot read the map file .*nope\.elf: no such file \(build the project first\)/,
+    );
     expect((await problem('loop-a'))[1]).toMatch(/a loop of symbolic links/);
   });
 });

@@ -35,11 +35,11 @@ static void classify() {
         Serial.printf("label: %s\n", c->label(c->classify(kSample)));
         c->~Classifier();
     }
-    mm.unload("TinyClassifier");  // frees the IRAM/DRAM slot for another library
+    mm.unload("TinyClassifier"); // frees the IRAM/DRAM slot for another library
 }
 
 void setup() {
-    Serial.setRxBufferSize(10 * 1024);   // the agent's window + one frame, before begin()
+    Serial.setRxBufferSize(10 * 1024); // the agent's window + one frame, before begin()
     Serial.begin(115200);
     if (!SD.begin()) Serial.println("SD card not found");
     // False until the firmware was split (esp32mm split writes the build id into it).
@@ -50,7 +50,7 @@ void setup() {
 void loop() {
     mmAgent.poll();
     bool session = mmAgent.sessionActive();
-    if (uploading && !session) nextAt = millis();   // new files: classify with them now
+    if (uploading && !session) nextAt = millis(); // new files: classify with them now
     uploading = session;
     if (uploading || static_cast<long>(millis() - nextAt) < 0) return;
     classify();

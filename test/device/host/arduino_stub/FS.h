@@ -9,7 +9,7 @@
 
 namespace fs {
 class File {
-public:
+  public:
     size_t read(uint8_t *buf, size_t size);
     size_t size() const;
     void close();
@@ -18,11 +18,11 @@ public:
 };
 
 class FS {
-public:
+  public:
     File open(const char *path, const char *mode = FILE_READ, const bool create = false);
     bool exists(const char *path);
 };
-}  // namespace fs
+} // namespace fs
 
 using fs::File;
 using fs::FS;

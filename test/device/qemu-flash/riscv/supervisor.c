@@ -9,8 +9,8 @@
 
 extern char fw_flash_window_start[], FW_WINDOW_RAM[];
 
-#define PTE_LEAF 0xCFu                 /* V R W X A D: a supervisor page, accessed and dirty */
-#define MEGA 0x400000u                 /* an Sv32 level-1 page: 4 MB */
+#define PTE_LEAF 0xCFu     /* V R W X A D: a supervisor page, accessed and dirty */
+#define MEGA     0x400000u /* an Sv32 level-1 page: 4 MB */
 static uint32_t root[1024] __attribute__((aligned(4096)));
 
 static uint32_t leaf(uint32_t pa) { return (pa >> 12) << 10 | PTE_LEAF; }
@@ -19,20 +19,19 @@ void fw_platform_init(void) {
     for (uint32_t pa = 0x80000000u; pa < 0x88000000u; pa += MEGA) root[pa >> 22] = leaf(pa);
     root[(uint32_t)(uintptr_t)fw_flash_window_start >> 22] = leaf((uint32_t)(uintptr_t)FW_WINDOW_RAM);
     uint32_t satp = 1u << 31 | (uint32_t)(uintptr_t)root >> 12; /* MODE = Sv32 */
-    __asm__ volatile(
-        "csrw pmpaddr0, %1\n\t"
-        "csrw pmpcfg0, %2\n\t"
-        "csrw satp, %0\n\t"
-        "sfence.vma\n\t"
-        "li t0, 0x1800\n\t"            /* mstatus.MPP = S */
-        "csrc mstatus, t0\n\t"
-        "li t0, 0x0800\n\t"
-        "csrs mstatus, t0\n\t"
-        "la t0, 1f\n\t"
-        "csrw mepc, t0\n\t"
-        "mret\n"
-        "1:\n\t"
-        :
-        : "r"(satp), "r"(0xFFFFFFFFu), "r"(0x1Fu) /* pmp0: NAPOT over everything, R W X */
-        : "t0", "memory");
+    __asm__ volatile("csrw pmpaddr0, %1\n\t"
+                     "csrw pmpcfg0, %2\n\t"
+                     "csrw satp, %0\n\t"
+                     "sfence.vma\n\t"
+                     "li t0, 0x1800\n\t" /* mstatus.MPP = S */
+                     "csrc mstatus, t0\n\t"
+                     "li t0, 0x0800\n\t"
+                     "csrs mstatus, t0\n\t"
+                     "la t0, 1f\n\t"
+                     "csrw mepc, t0\n\t"
+                     "mret\n"
+                     "1:\n\t"
+                     :
+                     : "r"(satp), "r"(0xFFFFFFFFu), "r"(0x1Fu) /* pmp0: NAPOT over everything, R W X */
+                     : "t0", "memory");
 }

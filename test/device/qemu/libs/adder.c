@@ -14,8 +14,8 @@
 #define ADDER_BONUS 0
 #endif
 
-int adder_scale = ADDER_SCALE;    /* .data */
-static int calls;                 /* .bss */
+int adder_scale = ADDER_SCALE;             /* .data */
+static int calls;                          /* .bss */
 static const char msg[] = "Adder: adding"; /* .rodata */
 
 int adder_calc(int a, int b) {

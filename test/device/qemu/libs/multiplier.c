@@ -2,8 +2,8 @@
 #include "multiplier.h"
 #include "fw_api.h"
 
-int multiplier_offset = 1000;     /* .data */
-static int calls;                 /* .bss */
+int multiplier_offset = 1000;                   /* .data */
+static int calls;                               /* .bss */
 static const int table[4] = {0, 100, 200, 300}; /* .rodata */
 
 int multiplier_calc(int a, int b) {

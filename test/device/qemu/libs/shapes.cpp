@@ -16,7 +16,7 @@ const char *Square::name() const { return "square"; }
 namespace {
 /* Dynamic initialisation: runs from the library's constructor table after load. */
 class Registry {
-public:
+  public:
     Registry() : n_(0), a_(2, 3), b_(4) {
         items_[n_++] = &a_;
         items_[n_++] = &b_;
@@ -24,7 +24,8 @@ public:
     }
     int size() const { return n_; }
     const Shape *at(int i) const { return items_[i]; }
-private:
+
+  private:
     int n_;
     Rect a_;
     Square b_;
@@ -38,7 +39,7 @@ struct Farewell {
     ~Farewell() { fw_log("Shapes: destructor ran"); }
 };
 Farewell farewell;
-}  // namespace
+} // namespace
 
 extern "C" int shapes_registry_size(void) { return registry.size(); }
 extern "C" int shapes_total_area(void) {

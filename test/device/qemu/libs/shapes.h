@@ -5,25 +5,26 @@
 #define SHAPES_H
 
 class Shape {
-public:
+  public:
     virtual int area() const = 0;
     virtual const char *name() const;
     int scaled_area() const; /* area() * shapes_scale, non-virtual, in the library */
-protected:
+  protected:
     ~Shape() {}
 };
 
 class Rect : public Shape {
-public:
+  public:
     Rect(int w, int h); /* defined in the library: constructing one calls into it */
     int area() const override;
     const char *name() const override;
-private:
+
+  private:
     int w_, h_;
 };
 
 class Square : public Rect {
-public:
+  public:
     explicit Square(int s);
     const char *name() const override;
 };

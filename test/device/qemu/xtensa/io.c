@@ -14,7 +14,8 @@ void fw_write(const char *s, int len) { simcall(4 /* write */, 1, (int)(intptr_t
 
 void fw_exit(int code) {
     simcall(1 /* exit */, code, 0, 0);
-    for (;;) {}
+    for (;;) {
+    }
 }
 
 /* No libgcc atexit on this bare target; C++ globals compiled with -fuse-cxa-atexit

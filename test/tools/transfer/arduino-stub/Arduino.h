@@ -4,5 +4,10 @@
 #include <stdint.h>
 #include <stddef.h>
 unsigned long millis();
-class Stream { public: int available(); size_t readBytes(uint8_t *b, size_t n); size_t write(const uint8_t *b, size_t n); };
+class Stream {
+  public:
+    int available();
+    size_t readBytes(uint8_t *b, size_t n);
+    size_t write(const uint8_t *b, size_t n);
+};
 extern Stream Serial;

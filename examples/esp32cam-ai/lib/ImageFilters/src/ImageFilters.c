@@ -2,19 +2,19 @@
  * every scale is a multiply and a shift. */
 #include "ImageFilters.h"
 
-static uint32_t histogram[256];        /* .bss */
-static uint8_t equalise_lut[256];      /* .bss */
-static uint8_t line_buf[3][160];       /* .bss: three equalised rows for Sobel */
-static uint16_t block_sum[16][16];     /* .bss */
-int if_frames;                         /* .bss */
-int if_edge_gain = 3;                  /* .data */
+static uint32_t histogram[256];    /* .bss */
+static uint8_t equalise_lut[256];  /* .bss */
+static uint8_t line_buf[3][160];   /* .bss: three equalised rows for Sobel */
+static uint16_t block_sum[16][16]; /* .bss */
+int if_frames;                     /* .bss */
+int if_edge_gain = 3;              /* .data */
 
 /* sqrt-free edge magnitude: |gx| + |gy| saturated, then gamma-shaped by this table */
-static const uint8_t gamma_lut[64] = {  /* .rodata */
-    0, 16, 23, 28, 32, 36, 39, 42, 45, 48, 50, 53, 55, 58, 60, 62,
-    64, 66, 68, 70, 71, 73, 75, 77, 78, 80, 81, 83, 84, 86, 87, 89,
-    90, 92, 93, 94, 96, 97, 98, 100, 101, 102, 103, 105, 106, 107, 108, 109,
-    111, 112, 113, 114, 115, 116, 117, 118, 119, 121, 122, 123, 124, 125, 126, 127,
+static const uint8_t gamma_lut[64] = {
+    /* .rodata */
+    0,   16,  23,  28,  32,  36,  39,  42,  45,  48,  50,  53,  55,  58,  60,  62,  64,  66,  68,  70,  71,  73,
+    75,  77,  78,  80,  81,  83,  84,  86,  87,  89,  90,  92,  93,  94,  96,  97,  98,  100, 101, 102, 103, 105,
+    106, 107, 108, 109, 111, 112, 113, 114, 115, 116, 117, 118, 119, 121, 122, 123, 124, 125, 126, 127,
 };
 
 static void build_histogram(const uint8_t *f, int n) {
@@ -27,7 +27,10 @@ static uint32_t div_u32(uint32_t num, uint32_t den) {
     uint32_t q = 0, rem = 0;
     for (int b = 31; b >= 0; b--) {
         rem = (rem << 1) | ((num >> b) & 1u);
-        if (rem >= den) { rem -= den; q |= 1u << b; }
+        if (rem >= den) {
+            rem -= den;
+            q |= 1u << b;
+        }
     }
     return q;
 }
@@ -58,18 +61,27 @@ int if_extract_features(const uint8_t *frame, int w, int h, uint8_t features[IF_
     for (int by = 0; by < 16; by++)
         for (int bx = 0; bx < 16; bx++) block_sum[by][bx] = 0;
     int bw = w >> 4, bh = h >> 4;
-    int ra = 0, rb = 1, rc = 2;   /* ring of three rows: oldest, middle, newest */
+    int ra = 0, rb = 1, rc = 2; /* ring of three rows: oldest, middle, newest */
     for (int y = 0; y < h; y++) {
-        int t = ra; ra = rb; rb = rc; rc = t;
+        int t = ra;
+        ra = rb;
+        rb = rc;
+        rc = t;
         uint8_t *row = line_buf[rc];
         for (int x = 0; x < w; x++) row[x] = equalise_lut[frame[y * w + x]];
         if (y < 2) continue;
         const uint8_t *a = line_buf[ra], *b = line_buf[rb], *c = row;
         int by = 0, yy = y - 1;
-        while (yy >= bh) { yy -= bh; by++; }
+        while (yy >= bh) {
+            yy -= bh;
+            by++;
+        }
         for (int x = 1; x + 1 < w; x++) {
             int bx = 0, xx = x;
-            while (xx >= bw) { xx -= bw; bx++; }
+            while (xx >= bw) {
+                xx -= bw;
+                bx++;
+            }
             block_sum[by][bx] += (uint16_t)sobel(a, b, c, x);
         }
     }

@@ -7,7 +7,7 @@
 extern "C" {
 #endif
 
-#define IF_FEATURES 256   /* 16 x 16 */
+#define IF_FEATURES 256 /* 16 x 16 */
 
 /* Equalise, edge-detect and downscale a w x h frame (w, h multiples of 16, at most 160)
  * to 16 x 16 features. Returns the mean edge strength, or -1 for a bad size. */

@@ -4,20 +4,20 @@
 #pragma once
 #include <stdint.h>
 
-#define TC_INPUTS 256
+#define TC_INPUTS  256
 #define TC_HIDDEN1 96
 #define TC_HIDDEN2 32
 #define TC_CLASSES 4
 
 class Classifier {
-public:
+  public:
     explicit Classifier(int minScore = 0);
     // Index of the best class, or -1 if its score is below minScore.
     virtual int classify(const uint8_t features[TC_INPUTS]) const;
     virtual const char *label(int cls) const;
     int lastScore() const { return lastScore_; }
 
-protected:
+  protected:
     int minScore_;
     mutable int lastScore_;
 };

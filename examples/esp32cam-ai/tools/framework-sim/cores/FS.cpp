@@ -7,4 +7,4 @@ bool FS::remove(const char *path) { return impl_ && impl_->remove(path); }
 bool FS::rename(const char *from, const char *to) { return impl_ && impl_->rename(from, to); }
 bool FS::mkdir(const char *path) { return impl_ && impl_->mkdir(path); }
 bool FS::rmdir(const char *path) { return impl_ && impl_->rmdir(path); }
-}  // namespace fs
+} // namespace fs

@@ -7,7 +7,7 @@
 
 namespace {
 class NoFatImpl : public fs::FSImpl {
-public:
+  public:
     fs::FileImpl *open(const char *, const char *) override { return nullptr; }
     bool exists(const char *) override { return false; }
     bool remove(const char *) override { return false; }
@@ -16,7 +16,7 @@ public:
     bool rmdir(const char *) override { return false; }
 };
 NoFatImpl noFat;
-}  // namespace
+} // namespace
 
 fs::SDFS SD(&noFat);
 

@@ -27,7 +27,8 @@ unsigned long millis(void) { return micros() >> 10; /* ~ms; Arduino uses esp_tim
 
 void delay(uint32_t ms) {
     unsigned long start = micros();
-    while (micros() - start < (unsigned long)ms * 1000u) {}
+    while (micros() - start < (unsigned long)ms * 1000u) {
+    }
 }
 
 void pinMode(uint8_t pin, uint8_t mode) { gpio_hw_set_direction(pin, mode == OUTPUT); }

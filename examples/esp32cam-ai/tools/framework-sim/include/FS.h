@@ -4,14 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FILE_READ "r"
-#define FILE_WRITE "w"
+#define FILE_READ   "r"
+#define FILE_WRITE  "w"
 #define FILE_APPEND "a"
 
 namespace fs {
 
 class FileImpl {
-public:
+  public:
     virtual size_t read(uint8_t *buf, size_t n) = 0;
     virtual size_t write(const uint8_t *buf, size_t n) = 0;
     virtual void flush() = 0;
@@ -23,24 +23,29 @@ public:
 };
 
 class File {
-public:
+  public:
     File(FileImpl *impl = nullptr) : impl_(impl) {}
     explicit operator bool() const { return impl_ != nullptr; }
     size_t read(uint8_t *buf, size_t n) { return impl_ ? impl_->read(buf, n) : 0; }
     size_t write(const uint8_t *buf, size_t n) { return impl_ ? impl_->write(buf, n) : 0; }
-    void flush() { if (impl_) impl_->flush(); }
+    void flush() {
+        if (impl_) impl_->flush();
+    }
     size_t size() const { return impl_ ? impl_->size() : 0; }
     const char *name() const { return impl_ ? impl_->name() : ""; }
     bool isDirectory() const { return impl_ && impl_->isDirectory(); }
     File openNextFile() { return File(impl_ ? impl_->openNextFile() : nullptr); }
-    void close() { if (impl_) impl_->close(); impl_ = nullptr; }
+    void close() {
+        if (impl_) impl_->close();
+        impl_ = nullptr;
+    }
 
-private:
+  private:
     FileImpl *impl_;
 };
 
 class FSImpl {
-public:
+  public:
     virtual FileImpl *open(const char *path, const char *mode) = 0;
     virtual bool exists(const char *path) = 0;
     virtual bool remove(const char *path) = 0;
@@ -50,7 +55,7 @@ public:
 };
 
 class FS {
-public:
+  public:
     explicit FS(FSImpl *impl) : impl_(impl) {}
     File open(const char *path, const char *mode = FILE_READ);
     bool exists(const char *path);
@@ -59,11 +64,11 @@ public:
     bool mkdir(const char *path);
     bool rmdir(const char *path);
 
-protected:
+  protected:
     FSImpl *impl_;
 };
 
-}  // namespace fs
+} // namespace fs
 
 using fs::File;
 using fs::FS;

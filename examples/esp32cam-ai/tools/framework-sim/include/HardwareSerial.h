@@ -2,7 +2,7 @@
 #include "Stream.h"
 
 class HardwareSerial : public Stream {
-public:
+  public:
     explicit HardwareSerial(int uart) : uart_(uart) {}
     void begin(unsigned long baud);
     // Arduino-ESP32 sizes the UART driver's ring buffer; the simulation reads the
@@ -14,7 +14,7 @@ public:
     size_t write(const uint8_t *buf, size_t n) override;
     using Print::write;
 
-private:
+  private:
     int uart_;
 };
 

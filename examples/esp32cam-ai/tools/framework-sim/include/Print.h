@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 class Print {
-public:
+  public:
     virtual size_t write(uint8_t c) = 0;
     virtual size_t write(const uint8_t *buf, size_t n);
     size_t print(const char *s);

@@ -3,15 +3,15 @@
 
 namespace fs {
 class SDFS : public FS {
-public:
+  public:
     explicit SDFS(FSImpl *impl) : FS(impl) {}
     // The ESP32-CAM wires the card to the SDMMC pins; in 1-bit SPI mode CS is GPIO 13.
     bool begin(uint8_t ssPin = 13);
     bool cardPresent() const { return ready_; }
 
-private:
+  private:
     bool ready_ = false;
 };
-}  // namespace fs
+} // namespace fs
 
 extern fs::SDFS SD;

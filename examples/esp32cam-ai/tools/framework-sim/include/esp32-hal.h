@@ -24,7 +24,7 @@ int sdspi_hw_card_init(int ss_pin);
 #ifdef __cplusplus
 }
 #endif
-#define LOW 0
-#define HIGH 1
-#define INPUT 0x01
+#define LOW    0
+#define HIGH   1
+#define INPUT  0x01
 #define OUTPUT 0x03

@@ -4,7 +4,7 @@ namespace {
 // rodata + data: loaded from TinyClassifier_d
 const int16_t kWeights[3][4] = {{3, -1, 0, 2}, {-2, 4, 1, 0}, {0, 0, 5, -3}};
 const char *const kLabels[3] = {"idle", "walking", "running"};
-int calls;  // bss: zeroed at load
+int calls; // bss: zeroed at load
 
 // A global with a constructor: runs when the library is loaded, not at boot.
 struct Bias {
@@ -18,7 +18,7 @@ int score(int cls, const int16_t f[4]) {
     for (int i = 0; i < 4; i++) s += kWeights[cls][i] * f[i];
     return s;
 }
-}  // namespace
+} // namespace
 
 extern "C" int tiny_classify(const int16_t features[4]) {
     calls++;

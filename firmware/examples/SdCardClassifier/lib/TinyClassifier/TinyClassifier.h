@@ -7,11 +7,12 @@ extern "C" int tiny_classify(const int16_t features[4]);
 
 // C++ API: objects of this class are created with mm.create<Classifier>("TinyClassifier").
 class Classifier {
-public:
+  public:
     explicit Classifier(int threshold);
     virtual ~Classifier();
     virtual int classify(const int16_t features[4]) const;
     virtual const char *label(int cls) const;
-private:
+
+  private:
     int threshold_;
 };
