@@ -42,26 +42,22 @@ async function show(after: MemoryMapModel, before: MemoryMapModel | null, source
 
 type Seg = { kind: string; name: string; bytes: number; cls: string };
 const segments = (region: string) =>
-  page
-    .locator(`.region[data-region="${region}"] .bar .seg`)
-    .evaluateAll((els) =>
-      els.map((e) => ({
-        kind: e.getAttribute('data-kind')!,
-        name: e.getAttribute('data-name')!,
-        bytes: Number(e.getAttribute('data-bytes')),
-        cls: e.className,
-      })),
-    );
+  page.locator(`.region[data-region="${region}"] .bar .seg`).evaluateAll((els) =>
+    els.map((e) => ({
+      kind: e.getAttribute('data-kind')!,
+      name: e.getAttribute('data-name')!,
+      bytes: Number(e.getAttribute('data-bytes')),
+      cls: e.className,
+    })),
+  );
 const legend = (region: string) =>
-  page
-    .locator(`.region[data-region="${region}"] .legend-item`)
-    .evaluateAll((els) =>
-      els.map((e) => ({
-        kind: e.getAttribute('data-kind')!,
-        name: e.getAttribute('data-name')!,
-        bytes: Number(e.getAttribute('data-bytes')),
-      })),
-    );
+  page.locator(`.region[data-region="${region}"] .legend-item`).evaluateAll((els) =>
+    els.map((e) => ({
+      kind: e.getAttribute('data-kind')!,
+      name: e.getAttribute('data-name')!,
+      bytes: Number(e.getAttribute('data-bytes')),
+    })),
+  );
 
 /**
  * What the page cuts off or draws past its width: elements outside the viewport sideways,

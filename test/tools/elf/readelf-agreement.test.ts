@@ -49,18 +49,16 @@ describe('ELF reader agrees with readelf', () => {
       const elf = readElf(new Uint8Array(readFileSync(file)));
 
       it('sections', () => {
-        const ours = elf.sections
-          .slice(1)
-          .map((s) => ({
-            index: s.index,
-            name: s.name,
-            addr: s.addr,
-            offset: s.offset,
-            size: s.size,
-            link: s.link,
-            info: s.info,
-            align: s.addralign,
-          }));
+        const ours = elf.sections.slice(1).map((s) => ({
+          index: s.index,
+          name: s.name,
+          addr: s.addr,
+          offset: s.offset,
+          size: s.size,
+          link: s.link,
+          info: s.info,
+          align: s.addralign,
+        }));
         const theirs = readelfSections(file).map((s) => ({
           index: s.index,
           name: s.name,
