@@ -10,10 +10,11 @@ import { uploadCommand } from './cli/upload';
 import { lsCommand } from './cli/ls';
 import { rmCommand } from './cli/rm';
 import { dfCommand } from './cli/df';
+import { flashSlotsCommand } from './cli/flash-slots';
 import { doctorCommand } from './cli/doctor';
 import { configCommand } from './cli/config';
 
-const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand, doctorCommand, configCommand];
+const COMMANDS: Command[] = [splitCommand, inspectCommand, fragmentCommand, initCommand, mapCommand, uploadCommand, lsCommand, rmCommand, dfCommand, flashSlotsCommand, doctorCommand, configCommand];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -4,9 +4,9 @@
 import { crc32 } from '../util/crc32';
 import { TransferError, deviceError } from './errors';
 import {
-  type Capabilities, type DirEntry, type Frame, FrameSplitter, FrameType, Status, abortPayload,
+  type Capabilities, type DirEntry, type FlashImage, type Frame, FrameSplitter, FrameType, Status, abortPayload,
   PROTOCOL_VERSION, ackOffset, closePayload, dataPayload, encodeFrame, helloPayload, listPayload, openPayload,
-  parseCapabilities, parseDfReply, parseListReply, parseOpenReply, parseStatReply, removePayload,
+  flashSlotsPayload, parseCapabilities, parseDfReply, parseFlashSlotsReply, parseListReply, parseOpenReply, parseStatReply, removePayload,
   statPayload,
 } from './frame';
 
@@ -175,6 +175,22 @@ export class AgentClient {
 
   async df() {
     return parseDfReply((await this.ok('df', FrameType.DF, new Uint8Array(0))).payload);
+  }
+
+  /** The flash slots' images with their write counts; empty when the firmware has none. */
+  async flashSlots(): Promise<FlashImage[]> {
+    const all: FlashImage[] = [];
+    for (;;) {
+      const f = await this.request(FrameType.FLASH_SLOTS, flashSlotsPayload(all.length));
+      // Protocol version 1 agents from before FLASH_SLOTS answer any unknown type this way.
+      if (f.status === Status.PROTOCOL) {
+        throw new TransferError('AGENT_TOO_OLD', 'this firmware\'s agent is older and cannot report flash slots: update the device library (firmware/) and flash the board again');
+      }
+      if (f.status !== Status.OK) throw deviceError('flash slots', f.status);
+      const r = parseFlashSlotsReply(f.payload);
+      all.push(...r.images);
+      if (!r.more || r.images.length === 0) return all;
+    }
   }
 
   /**

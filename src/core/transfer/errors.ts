@@ -5,7 +5,7 @@ import { STATUS_NAMES, Status } from './frame';
 
 export type TransferErrorCode =
   | 'PORT_BUSY' | 'PORT_NOT_FOUND' | 'PORT_ERROR' | 'NO_AGENT' | 'LINK_LOST' | 'CANCELLED'
-  | 'WRONG_BUILD_ID' | 'VERSION' | 'DEVICE' | 'PIO_MISSING' | 'PIO_FAILED' | 'LOCAL_FILE' | 'BAD_DEST';
+  | 'WRONG_BUILD_ID' | 'VERSION' | 'AGENT_TOO_OLD' | 'DEVICE' | 'PIO_MISSING' | 'PIO_FAILED' | 'LOCAL_FILE' | 'BAD_DEST';
 
 export class TransferError extends Esp32mmError {
   constructor(
