@@ -52,7 +52,7 @@ function hostSuite(title: string, program: string, sources: string[], hostFiles:
 hostSuite('device loader core on the host (gcc, ASan + UBSan, IRAM word-only model)', 'test_loader',
   [...CORE, 'mm_cxa_atexit.c'], ['memory_model.c', 'lib_files.c'], 35);
 hostSuite('flash slots on the host (gcc, ASan + UBSan, NOR-flash and MMU models)', 'test_flash',
-  [...CORE, ...FLASH], ['memory_model.c', 'lib_files.c', 'flash_model.c'], 16);
+  [...CORE, ...FLASH, 'mm_agent.c', 'mm_agent_flash.c'], ['memory_model.c', 'lib_files.c', 'flash_model.c'], 17);
 
 describe('C++ API on the host (MemoryManager.cpp over the loader, ASan + UBSan)', () => {
   it('a folder of 32 characters or more is an error from begin() and load(), never shortened', () => {
@@ -109,7 +109,7 @@ describe('device sources that cannot run here still compile', () => {
     it(`flash slots (${FLASH.join(', ')}, mm_flash_semihost.c) with ${cc}`, () => {
       const out = tempDir('esp32mm-flash-cross-');
       onTestFinished(() => rmSync(out, { recursive: true, force: true }));
-      for (const f of [...FLASH, 'mm_flash_semihost.c']) {
+      for (const f of [...FLASH, 'mm_flash_semihost.c', 'mm_agent_flash.c']) {
         const r = run(cc, [...flags, '-std=gnu11', '-Os', '-Wall', '-Wextra', '-Werror', '-ffreestanding', '-DMM_SEMIHOSTING', `-I${SRC}`,
           '-c', join(SRC, f), '-o', join(out, `${f}.o`)]);
         expect(r.stderr, `${target} ${f}`).toBe('');
