@@ -1,19 +1,21 @@
-// `esp32mm flash-slots` as a user runs it: the bundled CLI in a child process against the
+// `esp32mm flash-slots` as a user runs it: the built CLI in a child process against the
 // host agent on a socat pty pair. The agent's flash-info provider serves a fixed table
 // (--flash-slot), the oracle the CLI's output is compared with; an agent without a
 // provider and a real agent from before FLASH_SLOTS (built from the last commit without
 // it) show the two other answers.
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esp32mm as esp32mmSync } from '../../helpers/tools';
 import { type AgentProcess, type PtyPair, REPO, buildAgent, ptyPair, startAgent } from './harness';
 
-const run = promisify(execFile);
-const CLI = join(REPO, 'build/test/esp32mm-cli-flash-slots.cjs');
+/** The built CLI (dist/cli.js) in a child process; the agent and socat are processes of their own. */
+const esp32mm = (...args: string[]) => {
+  const r = esp32mmSync(args, { cwd: REPO });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
 /** The last commit whose agent does not know FLASH_SLOTS. */
 const BEFORE_FLASH_SLOTS = '723520b4990508fe082753ceeecb0016887702bf';
 
@@ -25,19 +27,9 @@ const TABLE = [
 ];
 const flashArgs = TABLE.flatMap((t) => ['--flash-slot', `${t.library}:0x${t.offset.toString(16)}:${t.size}:${t.writes}:${t.limit}:${t.flags}`]);
 
-async function esp32mm(...args: string[]) {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, PATH: '/usr/bin:/bin' } });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
-
 /** Builds the host agent as it was at `commit`, from git's own copy of the sources. */
 function olderAgent(commit: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mm-old-agent-'));
+  const dir = tempDir('mm-old-agent-');
   const files = ['firmware/src/mm_agent.c', 'firmware/src/mm_agent.h', 'firmware/src/mm_crc32.c', 'firmware/src/mm_crc32.h',
     'firmware/src/mm_common.h', 'firmware/host-agent/mm_agent_host.c'];
   for (const f of files) {
@@ -51,34 +43,34 @@ function olderAgent(commit: string): string {
 }
 
 const agents: AgentProcess[] = [];
+const dirs: string[] = [];
+const tempDir = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix)); dirs.push(d); return d; };
 const ptys: PtyPair[] = [];
 async function agentOnPty(extra: string[], binary?: string): Promise<string> {
   const pty = await ptyPair();
   ptys.push(pty);
-  agents.push(await startAgent(pty.b, mkdtempSync(join(tmpdir(), 'mm-fs-card-')), extra, binary));
+  agents.push(await startAgent(pty.b, tempDir('mm-fs-card-'), extra, binary));
   return pty.a;
 }
 
-beforeAll(async () => {
-  buildAgent();
-  await build({ entryPoints: [join(REPO, 'src/cli.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['serialport', 'vscode'], outfile: CLI, logLevel: 'error' });
-});
+beforeAll(() => { buildAgent(); });
 afterAll(async () => {
   for (const a of agents) await a.stop();
   for (const p of ptys) p.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('esp32mm flash-slots', () => {
   it('prints what the agent\'s provider reports, with a warning above 80 % of the limit', async () => {
     const port = await agentOnPty(flashArgs);
-    const json = await esp32mm('flash-slots', '--port', port, '--json');
+    const json = esp32mm('flash-slots', '--port', port, '--json');
     expect(json.code, json.err).toBe(0);
     expect(JSON.parse(json.out)).toEqual(TABLE.map((t, index) => ({
       index, library: t.library, offset: t.offset, size: t.size, writes: t.writes, limit: t.limit,
       valid: !!(t.flags & 1), mapped: !!(t.flags & 2), current: !!(t.flags & 4),
     })));
 
-    const table = await esp32mm('flash-slots', '--port', port);
+    const table = esp32mm('flash-slots', '--port', port);
     expect(table.code, table.err).toBe(0);
     const lines = table.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^idx +library +offset +size +writes \/ limit +state$/);
@@ -92,20 +84,20 @@ describe('esp32mm flash-slots', () => {
 
   it('says "no flash slots" when the firmware registered no provider', async () => {
     const port = await agentOnPty([]);
-    const out = await esp32mm('flash-slots', '--port', port);
+    const out = esp32mm('flash-slots', '--port', port);
     expect(out.code, out.err).toBe(0);
     expect(out.out).toMatch(/^no flash slots: the firmware on host reports no flash-slot images$/m);
-    const json = await esp32mm('flash-slots', '--port', port, '--json');
+    const json = esp32mm('flash-slots', '--port', port, '--json');
     expect(JSON.parse(json.out)).toEqual([]);
   });
 
   it('tells the user to update the device library when the agent predates FLASH_SLOTS', async () => {
     const port = await agentOnPty([], olderAgent(BEFORE_FLASH_SLOTS));
-    const out = await esp32mm('flash-slots', '--port', port);
+    const out = esp32mm('flash-slots', '--port', port);
     expect(out.code).toBe(1);
     expect(out.err).toMatch(/this firmware's agent is older and cannot report flash slots: update the device library/);
     // The older agent still serves everything else in the same protocol version.
-    const df = await esp32mm('df', '--port', port, '--json');
+    const df = esp32mm('df', '--port', port, '--json');
     expect(df.code, df.err).toBe(0);
   });
 });
