@@ -10,6 +10,7 @@ import { uploadCommand } from './cli/upload';
 import { lsCommand } from './cli/ls';
 import { rmCommand } from './cli/rm';
 import { dfCommand } from './cli/df';
+import { flashSlotsCommand } from './cli/flash-slots';
 import { doctorCommand } from './cli/doctor';
 import { configCommand } from './cli/config';
 
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   lsCommand,
   rmCommand,
   dfCommand,
+  flashSlotsCommand,
   doctorCommand,
   configCommand,
 ];

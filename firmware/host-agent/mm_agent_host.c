@@ -322,10 +322,45 @@ static int parse_hex(const char *s, uint8_t out[32]) {
     return 0;
 }
 
+/* --flash-slot: the test's fixed table of flash-slot images, served by a provider the way
+ * an application's glue serves mm_flash_image_info (the tools test compares the CLI's
+ * output with it). */
+static mm_agent_flash_image_t flash_table[16];
+static uint32_t flash_count;
+
+static int parse_flash_slot(const char *v) {
+    mm_agent_flash_image_t *e = &flash_table[flash_count];
+    const char *colon = strchr(v, ':');
+    if (flash_count >= 16 || !colon || (size_t)(colon - v) > MM_AGENT_MAX_LIBRARY_NAME) return -1;
+    uint32_t f[5];
+    char *end = (char *)colon;
+    for (int k = 0; k < 5; k++) {
+        if (*end != ':') return -1;
+        f[k] = (uint32_t)strtoul(end + 1, &end, 0); /* 0x... offsets or decimal */
+    }
+    if (*end) return -1;
+    memcpy(e->name, v, (size_t)(colon - v));
+    e->index = flash_count;
+    e->offset = f[0];
+    e->size = f[1];
+    e->writes = f[2];
+    e->limit = f[3];
+    e->flags = (uint8_t)f[4];
+    flash_count++;
+    return 0;
+}
+
+static int table_flash_info(void *ctx, uint32_t i, mm_agent_flash_image_t *out) {
+    (void)ctx;
+    if (i >= flash_count) return 0;
+    *out = flash_table[i];
+    return 1;
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: mm-agent --tty <path> --root <card-dir> [--build-id <64 hex digits>] "
                     "[--free <bytes>] [--root-name /mm] [--max-file <bytes>] [--window <bytes>] "
-                    "[--log-every <ms>] [--busy 1]\n");
+                    "[--log-every <ms>] [--busy 1] [--flash-slot <lib>:<offset>:<size>:<writes>:<limit>:<flags>]...\n");
     exit(2);
 }
 
@@ -361,7 +396,13 @@ int main(int argc, char **argv) {
             log_every = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(argv[i], "--busy"))
             busy = !strcmp(v, "1"); /* the app holds the card */
-        else if (!strcmp(argv[i], "--build-id")) {
+        else if (!strcmp(argv[i], "--flash-slot")) {
+            if (parse_flash_slot(v) < 0) {
+                fprintf(stderr,
+                        "mm-agent: --flash-slot needs <lib>:<offset>:<size>:<writes>:<limit>:<flags> (at most 16)\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--build-id")) {
             if (parse_hex(v, cfg.build_id) < 0) {
                 fprintf(stderr, "mm-agent: --build-id needs 64 hex digits\n");
                 return 2;
@@ -391,6 +432,7 @@ int main(int argc, char **argv) {
     cfg.passthrough = console_input;
     mm_agent_init(&agent, &cfg);
     mm_agent_set_busy(&agent, busy);
+    if (flash_count) mm_agent_set_flash_info(&agent, table_flash_info, NULL);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     fprintf(stderr, "mm-agent: serving %s%s on %s\n", g.card, cfg.root, tty);

@@ -464,6 +464,47 @@ static int on_df(mm_agent_t *a, size_t *len) {
     return MM_AGENT_OK;
 }
 
+void mm_agent_set_flash_info(mm_agent_t *a, mm_agent_flash_info_fn fn, void *ctx) {
+    a->flash_info = fn;
+    a->flash_info_ctx = ctx;
+}
+
+/* FLASH_SLOTS start:u8 -> count:u8 more:u8 entries, as many as fit one frame. */
+static int on_flash_slots(mm_agent_t *a, const uint8_t *p, size_t n, size_t *len) {
+    if (n < 1) return MM_AGENT_PROTOCOL;
+    uint8_t *o = a->body + 4;
+    size_t k = 2;
+    uint32_t count = 0, i = p[0];
+    o[1] = 0;
+    for (; a->flash_info && count < 255 && i < 256; i++) {
+        mm_agent_flash_image_t e;
+        memset(&e, 0, sizeof e);
+        int r = a->flash_info(a->flash_info_ctx, i, &e);
+        if (r < 0) return -r;
+        if (r == 0) break;
+        size_t nl = 0;
+        while (nl < MM_AGENT_MAX_LIBRARY_NAME && e.name[nl]) nl++;
+        size_t need = 19 + nl; /* index:u8, offset, size, writes, limit: u32, flags:u8, name */
+        if (k + need > MM_AGENT_MAX_DATA) {
+            o[1] = 1;
+            break;
+        }
+        o[k] = (uint8_t)e.index;
+        wr32(o + k + 1, e.offset);
+        wr32(o + k + 5, e.size);
+        wr32(o + k + 9, e.writes);
+        wr32(o + k + 13, e.limit);
+        o[k + 17] = e.flags;
+        o[k + 18] = (uint8_t)nl;
+        memcpy(o + k + 19, e.name, nl);
+        k += need;
+        count++;
+    }
+    o[0] = (uint8_t)count;
+    *len = k;
+    return MM_AGENT_OK;
+}
+
 /* ---- dispatch ---- */
 static void on_frame(mm_agent_t *a, const uint8_t *f, size_t n, uint32_t now_ms) {
     uint8_t type = f[0];
@@ -513,6 +554,9 @@ static void on_frame(mm_agent_t *a, const uint8_t *f, size_t n, uint32_t now_ms)
         break;
     case MM_FT_DF:
         status = on_df(a, &len);
+        break;
+    case MM_FT_FLASH_SLOTS:
+        status = on_flash_slots(a, p, pn, &len);
         break;
     case MM_FT_BYE:
         status = MM_AGENT_OK;

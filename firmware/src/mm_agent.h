@@ -53,6 +53,7 @@ enum {
     MM_FT_REMOVE,
     MM_FT_DF,
     MM_FT_BYE,
+    MM_FT_FLASH_SLOTS,
     MM_FT_RESPONSE = 0x80
 };
 
@@ -100,6 +101,24 @@ typedef struct {
     void *passthrough_ctx;
 } mm_agent_config_t;
 
+/* One flash-slot image as the FLASH_SLOTS request reports it (protocol.md §2). */
+#define MM_AGENT_FLASH_VALID      1u /* the header is valid */
+#define MM_AGENT_FLASH_MAPPED     2u /* the library is loaded (its pages are mapped) */
+#define MM_AGENT_FLASH_CURRENT    4u /* the valid header is this firmware's build */
+#define MM_AGENT_MAX_LIBRARY_NAME 32
+typedef struct {
+    uint32_t index;  /* header sector */
+    uint32_t offset; /* partition offset of the image */
+    uint32_t size;   /* bytes the valid header describes; 0 if not valid */
+    uint32_t writes, limit;
+    uint8_t flags; /* MM_AGENT_FLASH_* */
+    char name[MM_AGENT_MAX_LIBRARY_NAME + 1];
+} mm_agent_flash_image_t;
+/* The application's flash-slot provider: fills the i-th image (0-based) and returns 1,
+ * 0 when there are no more, or a negative status. Registered with mm_agent_set_flash_info
+ * so the agent itself never depends on the flash-slot code. */
+typedef int (*mm_agent_flash_info_fn)(void *ctx, uint32_t i, mm_agent_flash_image_t *out);
+
 #define MM_AGENT_BODY_MAX (8 + MM_AGENT_MAX_DATA + 4)
 #define MM_AGENT_WIRE_MAX (MM_AGENT_BODY_MAX + MM_AGENT_BODY_MAX / 254 + 4)
 
@@ -128,6 +147,8 @@ typedef struct {
     char part_path[MM_AGENT_FULL_PATH];
     char final_path[MM_AGENT_FULL_PATH];
     char scratch[MM_AGENT_FULL_PATH];
+    mm_agent_flash_info_fn flash_info; /* NULL: the firmware has no flash slots */
+    void *flash_info_ctx;
 } mm_agent_t;
 
 void mm_agent_init(mm_agent_t *a, const mm_agent_config_t *cfg);
@@ -137,6 +158,9 @@ void mm_agent_feed(mm_agent_t *a, const uint8_t *bytes, size_t n, uint32_t now_m
 void mm_agent_tick(mm_agent_t *a, uint32_t now_ms);
 /* While busy, the agent answers OPEN/REMOVE with MM_AGENT_BUSY (e.g. the loader is reading). */
 void mm_agent_set_busy(mm_agent_t *a, int busy);
+/* Lets FLASH_SLOTS report the flash slots' images (e.g. through mm_flash_image_info).
+ * Call after mm_agent_init. Without it the agent answers that there are none. */
+void mm_agent_set_flash_info(mm_agent_t *a, mm_agent_flash_info_fn fn, void *ctx);
 /* Closes an open .part (kept for resume) and goes dormant. */
 void mm_agent_end_session(mm_agent_t *a);
 

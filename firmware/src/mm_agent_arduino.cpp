@@ -117,6 +117,7 @@ void MMAgent::begin(const char *chip, const char *filesystems, uint32_t window) 
     cfg.passthrough = a_console;
     cfg.passthrough_ctx = this;
     mm_agent_init(&agent_, &cfg);
+    mm_agent_set_flash_info(&agent_, flash_info_, flash_ctx_); /* init cleared it */
 }
 
 void MMAgent::poll() {

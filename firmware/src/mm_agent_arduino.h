@@ -42,6 +42,14 @@ class MMAgent {
     /* A host is connected (from its HELLO to its BYE or the idle timeout). When a session
    * ends, files may be new: unload the libraries so the next call loads them again. */
     bool sessionActive() const { return agent_.active != 0; }
+    /* Lets `esp32mm flash-slots` see the flash slots' write counts; with the loader's
+   * provider (mm_agent_flash.h): setFlashInfo(mm_agent_flash_info, mm.loader()). Before
+   * or after begin(). Without it the agent reports no flash slots. */
+    void setFlashInfo(mm_agent_flash_info_fn fn, void *ctx) {
+        flash_info_ = fn;
+        flash_ctx_ = ctx;
+        mm_agent_set_flash_info(&agent_, fn, ctx);
+    }
 
     /* used by the C callbacks */
     fs::FS &fs() { return *fs_; }
@@ -55,6 +63,8 @@ class MMAgent {
     const char *root_;
     mm_agent_fs_t ops_;
     mm_agent_t agent_;
+    mm_agent_flash_info_fn flash_info_ = nullptr;
+    void *flash_ctx_ = nullptr;
 };
 #endif
 #endif

@@ -171,12 +171,20 @@ export function buildFlashFirmware(arch: FlashArch, dir: string, libraries: Gene
     runOk(`${arch.prefix}ar`, ['rcs', archive, join(libDir, `${lib.name}.o`)]);
     return archive;
   });
-  const objects = ['mm_loader', 'mm_crc32', 'mm_build_id', 'mm_port_generic', 'mm_storage_semihost', 'mm_flash', 'mm_flash_semihost'].map(
-    (m) => {
-      cc(join(src, `${m}.c`), join(dir, 'obj', `${m}.o`));
-      return join(dir, 'obj', `${m}.o`);
-    },
-  );
+  const objects = [
+    'mm_loader',
+    'mm_crc32',
+    'mm_build_id',
+    'mm_port_generic',
+    'mm_storage_semihost',
+    'mm_flash',
+    'mm_flash_semihost',
+    'mm_agent',
+    'mm_agent_flash',
+  ].map((m) => {
+    cc(join(src, `${m}.c`), join(dir, 'obj', `${m}.o`));
+    return join(dir, 'obj', `${m}.o`);
+  });
   cc(join(here, 'e2e.c'), join(dir, 'obj', 'e2e.o'));
   const starts = arch.starts.map((f, i) => {
     cc(f, join(dir, 'obj', `start${i}.o`));

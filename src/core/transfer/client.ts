@@ -6,6 +6,7 @@ import { TransferError, deviceError } from './errors';
 import {
   type Capabilities,
   type DirEntry,
+  type FlashImage,
   type Frame,
   FrameSplitter,
   FrameType,
@@ -19,8 +20,10 @@ import {
   helloPayload,
   listPayload,
   openPayload,
+  flashSlotsPayload,
   parseCapabilities,
   parseDfReply,
+  parseFlashSlotsReply,
   parseListReply,
   parseOpenReply,
   parseStatReply,
@@ -232,6 +235,25 @@ export class AgentClient {
 
   async df() {
     return parseDfReply((await this.ok('df', FrameType.DF, new Uint8Array(0))).payload);
+  }
+
+  /** The flash slots' images with their write counts; empty when the firmware has none. */
+  async flashSlots(): Promise<FlashImage[]> {
+    const all: FlashImage[] = [];
+    for (;;) {
+      const f = await this.request(FrameType.FLASH_SLOTS, flashSlotsPayload(all.length));
+      // Protocol version 1 agents from before FLASH_SLOTS answer any unknown type this way.
+      if (f.status === Status.PROTOCOL) {
+        throw new TransferError(
+          'AGENT_TOO_OLD',
+          "this firmware's agent is older and cannot report flash slots: update the device library (firmware/) and flash the board again",
+        );
+      }
+      if (f.status !== Status.OK) throw deviceError('flash slots', f.status);
+      const r = parseFlashSlotsReply(f.payload);
+      all.push(...r.images);
+      if (!r.more || r.images.length === 0) return all;
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ export type TransferErrorCode =
   | 'CANCELLED'
   | 'WRONG_BUILD_ID'
   | 'VERSION'
+  | 'AGENT_TOO_OLD'
   | 'DEVICE'
   | 'PIO_MISSING'
   | 'PIO_FAILED'

@@ -16,6 +16,7 @@ export const FrameType = {
   REMOVE: 0x08,
   DF: 0x09,
   BYE: 0x0a,
+  FLASH_SLOTS: 0x0b,
   RESPONSE: 0x80,
 } as const;
 
@@ -369,4 +370,53 @@ export function parseDfReply(p: Uint8Array) {
   const total = r.u64();
   const used = r.u64();
   return { total, used, free: Math.max(0, total - used) };
+}
+
+export const flashSlotsPayload = (start: number) => new Writer().u8(start).done();
+
+/** One flash-slot image as the device's partition describes it (protocol §2, FLASH_SLOTS). */
+export interface FlashImage {
+  index: number;
+  library: string;
+  /** Offset of the image in the library partition. */
+  offset: number;
+  /** Bytes the valid header describes; 0 if the header is not valid. */
+  size: number;
+  writes: number;
+  limit: number;
+  valid: boolean;
+  mapped: boolean;
+  /** The valid header is this firmware's build of the library. */
+  current: boolean;
+}
+
+/** Above this share of its write limit an image is worth a warning: NOR flash wears out. */
+export const WRITE_WARNING_SHARE = 0.8;
+export const nearWriteLimit = (i: FlashImage) => i.limit > 0 && i.writes > WRITE_WARNING_SHARE * i.limit;
+
+export function parseFlashSlotsReply(p: Uint8Array): { images: FlashImage[]; more: boolean } {
+  const r = new Reader(p);
+  const count = r.u8();
+  const more = r.u8() === 1;
+  const images: FlashImage[] = [];
+  for (let i = 0; i < count; i++) {
+    const index = r.u8();
+    const offset = r.u32();
+    const size = r.u32();
+    const writes = r.u32();
+    const limit = r.u32();
+    const flags = r.u8();
+    images.push({
+      index,
+      library: r.str(),
+      offset,
+      size,
+      writes,
+      limit,
+      valid: !!(flags & 1),
+      mapped: !!(flags & 2),
+      current: !!(flags & 4),
+    });
+  }
+  return { images, more };
 }

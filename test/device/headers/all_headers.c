@@ -9,6 +9,7 @@
 #include "mm_port.h"
 #include "mm_agent.h"
 #include "mm_flash.h"
+#include "mm_agent_flash.h"
 #include "mm_mmu_chip.h"
 
 int load(int a);
@@ -25,6 +26,7 @@ int all_headers_c(mm_loader_t *ld, mm_agent_t *agent) {
     mm_err_t e = mm_load(ld, "Demo");
     int status = e == MM_OK ? MM_AGENT_OK : MM_AGENT_IO;
     mm_agent_set_busy(agent, status != MM_AGENT_OK);
+    mm_agent_set_flash_info(agent, mm_agent_flash_info, ld);
     mm_flash_image_info_t info;
     if (mm_flash_image_info(ld, "Demo", &info) == MM_OK) status += (int)info.writes;
     mm_lazy_unload();

@@ -9,6 +9,7 @@
 #include "mm_port.h"
 #include "mm_agent.h"
 #include "mm_flash.h"
+#include "mm_agent_flash.h"
 #include "mm_mmu_chip.h"
 #include "MemoryManager.h"
 #if defined(ARDUINO)
@@ -35,6 +36,7 @@ int all_headers_cpp(MemoryManager &mm) {
 
 #if defined(ARDUINO)
 int all_headers_arduino(MMAgent &agent) {
+    agent.setFlashInfo(mm_agent_flash_info, nullptr);
     agent.poll();
     return MM_AGENT_OK;
 }

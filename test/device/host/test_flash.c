@@ -8,6 +8,9 @@
 #include "flash_model.h"
 #include "lib_files.h"
 #include "memory_model.h"
+#include "mm_agent.h"
+#include "mm_agent_flash.h"
+#include "mm_crc32.h"
 #include "mm_flash.h"
 #include "mm_loader.h"
 #include "mm_mmu_chip.h"
@@ -419,6 +422,89 @@ static int t_error_texts_for_flash(void) {
     return 1;
 }
 
+/* ---- the agent's FLASH_SLOTS request answered through mm_agent_flash_info ---------- */
+static uint8_t agent_out[2048];
+static size_t agent_out_len;
+static void agent_output(void *ctx, const uint8_t *b, size_t n) {
+    (void)ctx;
+    if (agent_out_len + n <= sizeof agent_out) memcpy(agent_out + agent_out_len, b, n), agent_out_len += n;
+}
+static int no_space(void *ctx, uint64_t *total, uint64_t *used) {
+    (void)ctx, *total = *used = 0;
+    return 0;
+}
+
+/* Sends one request frame (protocol.md §1), each with a new seq (a repeated one would be
+ * answered with the previous response), and returns the response's decoded body. */
+static size_t agent_request(mm_agent_t *a, uint8_t type, const uint8_t *payload, size_t n, uint8_t *body) {
+    static uint8_t seq;
+    uint8_t frame[64], wire[80];
+    frame[0] = type, frame[1] = 0, frame[2] = ++seq, frame[3] = 0;
+    memcpy(frame + 4, payload, n);
+    uint32_t crc = mm_crc32(0, frame, 4 + n);
+    for (int k = 0; k < 4; k++) frame[4 + n + (size_t)k] = (uint8_t)(crc >> (8 * k));
+    wire[0] = 0;
+    size_t w = 1 + mm_cobs_encode(frame, 8 + n, wire + 1);
+    wire[w++] = 0;
+    agent_out_len = 0;
+    mm_agent_feed(a, wire, w, 0);
+    if (agent_out_len < 3 || agent_out[0] != 0 || agent_out[agent_out_len - 1] != 0) return 0;
+    size_t len = mm_cobs_decode(agent_out + 1, agent_out_len - 2, body);
+    return len == (size_t)-1 ? 0 : len;
+}
+
+static uint32_t le32_at(const uint8_t *p) {
+    return p[0] | (p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static int t_agent_reports_flash_slots(void) {
+    CHECK_ERR(mm_load(&ld, "Fa"), MM_OK);
+    CHECK_ERR(mm_load(&ld, "Fb"), MM_OK); /* Fb mapped, Fa not; one write each */
+    static mm_agent_t agent;
+    static const mm_agent_fs_t fs = {.df = no_space};
+    mm_agent_config_t cfg = {.fs = &fs, .output = agent_output};
+    mm_agent_init(&agent, &cfg);
+    mm_agent_set_flash_info(&agent, mm_agent_flash_info, &ld);
+    uint8_t body[1100];
+    static const uint8_t hello[8] = {'E', 'S', 'P', '3', '2', 'M', 'M', 1};
+    CHECK(agent_request(&agent, MM_FT_HELLO, hello, sizeof hello, body) > 4 && body[1] == MM_AGENT_OK,
+          "HELLO not answered");
+    const uint8_t start = 0;
+    size_t n = agent_request(&agent, MM_FT_FLASH_SLOTS, &start, 1, body);
+    CHECK(n > 10 && body[0] == (MM_FT_FLASH_SLOTS | MM_FT_RESPONSE) && body[1] == MM_AGENT_OK, "FLASH_SLOTS status %u",
+          n ? body[1] : 255);
+    const uint8_t *p = body + 4;
+    CHECK(p[0] == 2 && p[1] == 0, "count %u more %u", p[0], p[1]);
+    const char *names[2] = {"Fa", "Fb"};
+    p += 2;
+    for (int k = 0; k < 2; k++) {
+        mm_flash_image_info_t info;
+        CHECK_ERR(mm_flash_image_info(&ld, names[k], &info), MM_OK);
+        uint8_t want_flags = (uint8_t)(info.valid | info.mapped << 1 | info.current << 2);
+        CHECK(p[0] == info.index && le32_at(p + 1) == info.offset && le32_at(p + 5) == info.length &&
+                  le32_at(p + 9) == info.writes && le32_at(p + 13) == info.write_limit && p[17] == want_flags,
+              "image %d: index %u offset %x size %u writes %u flags %u", k, p[0], le32_at(p + 1), le32_at(p + 5),
+              le32_at(p + 9), p[17]);
+        CHECK(p[18] == 2 && memcmp(p + 19, names[k], 2) == 0, "image %d name", k);
+        p += 19 + p[18];
+    }
+    CHECK(le32_at(body + 4 + 2 + 5) == FA_LEN && (body[4 + 2 + 17] & MM_AGENT_FLASH_MAPPED) == 0 &&
+              (body[4 + 2 + 21 + 17] & MM_AGENT_FLASH_MAPPED) != 0,
+          "Fa's size or the mapped flags");
+    /* From the second image on: Fb only. */
+    const uint8_t one = 1;
+    n = agent_request(&agent, MM_FT_FLASH_SLOTS, &one, 1, body);
+    CHECK(n > 6 && body[4] == 1 && body[6] == 1 && body[6 + 19] == 'F' && body[6 + 20] == 'b', "start 1");
+    /* A loader without a partition has no flash slots: count 0. */
+    mm_storage_t st = mm_storage_posix();
+    mm_memory_t mem = model_memory();
+    mm_loader_init(&ld, &st, dir, &mem, fw_id);
+    n = agent_request(&agent, MM_FT_FLASH_SLOTS, &start, 1, body);
+    CHECK(n == 10 && body[1] == MM_AGENT_OK && body[4] == 0 && body[5] == 0, "without flash: n %zu count %u", n,
+          body[4]);
+    return 1;
+}
+
 static const test_t tests[] = {
     T(t_first_load_writes_and_maps),
     T(t_second_load_writes_nothing),
@@ -436,6 +522,7 @@ static const test_t tests[] = {
     T(t_refuse_below_the_floor),
     T(t_verify_failure_leaves_image_invalid),
     T(t_error_texts_for_flash),
+    T(t_agent_reports_flash_slots),
 };
 
 int main(int argc, char **argv) { return run_tests(argc, argv, tests, sizeof tests / sizeof tests[0], setup); }

@@ -21,6 +21,8 @@
  * Every line printed is checked by test/tools/device/flash-e2e.test.ts or read by
  * bench/flash-slots.ts. No stdio (the lx106 target has none) and no division. */
 #include <stdint.h>
+#include "mm_agent.h"
+#include "mm_agent_flash.h"
 #include "mm_flash.h"
 #include "mm_loader.h"
 #include "mm_semihost.h"
@@ -118,6 +120,37 @@ static void load(const char *lib) {
     puts_(" unmapped="), putdec(sh.pages_unmapped), puts_("\n");
 }
 
+/* ---- the agent: the file `frames` (encoded by the test with the client's encoder) is fed
+ * to the device agent, whose FLASH_SLOTS answers come from mm_agent_flash_info over this
+ * loader; its answers go to the file `replies`. The agent serves no card here (FLASH_SLOTS
+ * needs none): HELLO's free-space query says "unknown". */
+static mm_agent_t agent;
+static int32_t replies_fd = -1;
+static void agent_output(void *ctx, const uint8_t *b, size_t n) { (void)ctx, mm_sh_write(replies_fd, b, (uint32_t)n); }
+static int no_space(void *ctx, uint64_t *total, uint64_t *used) {
+    (void)ctx, *total = *used = 0;
+    return 0;
+}
+static uint8_t frames[512];
+
+static void agent_session(void) {
+    static const mm_agent_fs_t fs = {.df = no_space};
+    mm_agent_config_t cfg = {.fs = &fs, .chip = "qemu", .output = agent_output};
+    int32_t in = mm_sh_open("frames", MM_SH_READ);
+    int32_t n = in < 0 ? -1 : mm_sh_read(in, frames, sizeof frames);
+    replies_fd = mm_sh_open("replies", MM_SH_WRITE);
+    if (n <= 0 || replies_fd < 0) {
+        puts_("agent: no frames file\n");
+        fw_exit(2);
+    }
+    mm_sh_close(in);
+    mm_agent_init(&agent, &cfg);
+    mm_agent_set_flash_info(&agent, mm_agent_flash_info, &ld);
+    mm_agent_feed(&agent, frames, (size_t)n, 0);
+    mm_sh_close(replies_fd);
+    puts_("agent: fed "), putdec((uint32_t)n), puts_(" bytes\n");
+}
+
 /* ---- the scenario -------------------------------------------------------------------- */
 static char scenario[2048];
 
@@ -145,6 +178,8 @@ static void run_line(char *line) {
         uint32_t n = parse_dec(word[2]);
         uint32_t r = fn(n);
         puts_(lib), puts_("("), putdec(n), puts_(") = "), puthex(r), puts_("\n");
+    } else if (str_eq(cmd, "agent")) {
+        agent_session();
     } else if (str_eq(cmd, "stale") && fn) {
         puts_("calling "), puts_(lib), puts_(" at "), puthex((uint32_t)(uintptr_t)fn), puts_(" unloaded\n");
         fn(0);

@@ -70,11 +70,14 @@ describe('the same fault, the same exit code in every command', () => {
     expect(r.status).toBe(1);
   });
 
-  it.each(['split', 'inspect', 'map', 'fragment', 'init', 'upload', 'ls', 'rm', 'df'])('an unknown option: %s exits 2', (name) => {
-    const r = esp32mm([name, '--no-such-option']);
-    expect(r.stderr).toMatch(/Unknown option '--no-such-option'/);
-    expect(r.status).toBe(2);
-  });
+  it.each(['split', 'inspect', 'map', 'fragment', 'init', 'upload', 'ls', 'rm', 'df', 'flash-slots'])(
+    'an unknown option: %s exits 2',
+    (name) => {
+      const r = esp32mm([name, '--no-such-option']);
+      expect(r.stderr).toMatch(/Unknown option '--no-such-option'/);
+      expect(r.status).toBe(2);
+    },
+  );
 });
 
 describe('a reader that stops early', () => {

@@ -8,10 +8,22 @@
 // mapping (test/device/qemu-flash/<arch>/base.ld; firmware/README.md "Flash slots" says what
 // that leaves to a real board). Oracles: the JavaScript twin of the generated functions,
 // readelf and nm of the ELF, the split files' payloads against the partition file's bytes.
+// The device agent, cross-compiled into the same firmware, answers FLASH_SLOTS from the
+// loader (mm_agent_flash_info); its answer is checked against nm and the split files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLibraryFile } from '../../../src/core/split/format';
+import {
+  type Frame,
+  FrameSplitter,
+  FrameType,
+  Status,
+  encodeFrame,
+  flashSlotsPayload,
+  helloPayload,
+  parseFlashSlotsReply,
+} from '../../../src/core/transfer/frame';
 import {
   FLASH_ARCHES,
   buildFlashFirmware,
@@ -41,6 +53,24 @@ const work = tempDir('esp32mm-flash-e2e-');
 afterAll(() => {
   if (!process.env.ESP32MM_KEEP_TEST_DIRS) rmSync(work, { recursive: true, force: true });
 });
+
+/** HELLO, FLASH_SLOTS from the first image, BYE: what `esp32mm flash-slots` sends. */
+const slotsRequest = () =>
+  Buffer.concat([
+    encodeFrame({ type: FrameType.HELLO, status: 0, seq: 1, payload: helloPayload() }),
+    encodeFrame({ type: FrameType.FLASH_SLOTS, status: 0, seq: 2, payload: flashSlotsPayload(0) }),
+    encodeFrame({ type: FrameType.BYE, status: 0, seq: 3, payload: new Uint8Array(0) }),
+  ]);
+function replies(bytes: Uint8Array): Frame[] {
+  const frames: Frame[] = [];
+  const splitter = new FrameSplitter(
+    (f) => frames.push(f),
+    () => undefined,
+  );
+  splitter.push(bytes);
+  splitter.flushIdle();
+  return frames;
+}
 
 describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, the loader writing the partition, switch, fault', (arch) => {
   let fw: FlashFirmware;
@@ -200,5 +230,35 @@ describe.each(FLASH_ARCHES)('flash slots end to end in $qemu: fragment, split, t
     expect(r.status).toBe(99);
     expect(r.out).not.toContain('stale call returned');
     expect(Buffer.compare(readFileSync(join(run, 'mmlib.bin')), before)).toBe(0);
+  });
+
+  it('the device agent reports both images through mm_agent_flash_info: offsets, sizes, one write each, which is mapped', () => {
+    writeFileSync(join(run, 'frames'), slotsRequest());
+    const r = runFlashFirmware(arch, fw, run, ['load BigModel', 'agent']);
+    expect(r.status, r.out).toBe(0);
+    expect(r.lines).toContain(`agent: fed ${slotsRequest().length} bytes`);
+    const frames = replies(new Uint8Array(readFileSync(join(run, 'replies'))));
+    expect(frames.map((f) => [f.type, f.status])).toEqual([
+      [0x81, Status.OK],
+      [0x8b, Status.OK],
+      [0x8a, Status.OK],
+    ]);
+    const symbols = nm();
+    const image = (lib: string, index: number, mapped: boolean) => ({
+      index,
+      library: lib,
+      offset: symbols.get(`_mm_${lib}_flash_offset`)!,
+      size: decodeLibraryFile(new Uint8Array(readFileSync(join(fw.mm, `${lib}_e`)))).payload.length,
+      // written once on the first boot (the test above), never since; the default limit
+      writes: 1,
+      limit: 1000,
+      valid: true,
+      current: true,
+      mapped,
+    });
+    expect(parseFlashSlotsReply(frames[1].payload)).toEqual({
+      more: false,
+      images: [image('BigModel', 0, true), image('Small', 1, false)],
+    });
   });
 });

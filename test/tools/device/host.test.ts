@@ -75,9 +75,9 @@ hostSuite(
 hostSuite(
   'flash slots on the host (gcc, ASan + UBSan, NOR-flash and MMU models)',
   'test_flash',
-  [...CORE, ...FLASH],
+  [...CORE, ...FLASH, 'mm_agent.c', 'mm_agent_flash.c'],
   ['memory_model.c', 'lib_files.c', 'flash_model.c'],
-  16,
+  17,
 );
 
 describe('C++ API on the host (MemoryManager.cpp over the loader, ASan + UBSan)', () => {
@@ -171,7 +171,7 @@ describe('device sources that cannot run here still compile', () => {
     it(`flash slots (${FLASH.join(', ')}, mm_flash_semihost.c) with ${cc}`, () => {
       const out = tempDir('esp32mm-flash-cross-');
       onTestFinished(() => rmSync(out, { recursive: true, force: true }));
-      for (const f of [...FLASH, 'mm_flash_semihost.c']) {
+      for (const f of [...FLASH, 'mm_flash_semihost.c', 'mm_agent_flash.c']) {
         const r = run(cc, [
           ...flags,
           '-std=gnu11',

@@ -9,7 +9,9 @@ import {
   decodeFrame,
   encodeFrame,
   helloPayload,
+  nearWriteLimit,
   parseCapabilities,
+  parseFlashSlotsReply,
   parseListReply,
   type Frame,
 } from '../../../src/core/transfer/frame';
@@ -249,5 +251,34 @@ describe('FrameSplitter: frames and the application log on one port', () => {
     expect(logs).toEqual([]);
     s.push(Uint8Array.of(0, ...Buffer.from('x'.repeat(40)))); // after a lone 0x00: held until the cap
     expect(logs.map((t) => t.length)).toEqual([16, 16]);
+  });
+});
+
+describe('FLASH_SLOTS reply', () => {
+  const image = (writes: number, limit: number) => ({
+    index: 0,
+    library: 'Cam',
+    offset: 0x10000,
+    size: 1,
+    writes,
+    limit,
+    valid: true,
+    mapped: false,
+    current: true,
+  });
+
+  it('decodes count, more and each image (protocol §2)', () => {
+    const p = Uint8Array.from([1, 1, 3, 0, 0, 1, 0, 0x10, 0, 0, 0, 5, 0, 0, 0, 0xe8, 3, 0, 0, 6, 3, ...Buffer.from('Fft')]);
+    expect(parseFlashSlotsReply(p)).toEqual({
+      more: true,
+      images: [{ index: 3, library: 'Fft', offset: 0x10000, size: 16, writes: 5, limit: 1000, valid: false, mapped: true, current: true }],
+    });
+    expect(() => parseFlashSlotsReply(p.subarray(0, p.length - 1))).toThrow();
+  });
+
+  it('warns above 80 % of the limit, not at it, and never for an image without a limit', () => {
+    expect(nearWriteLimit(image(800, 1000))).toBe(false);
+    expect(nearWriteLimit(image(801, 1000))).toBe(true);
+    expect(nearWriteLimit(image(5, 0))).toBe(false);
   });
 });
