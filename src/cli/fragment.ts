@@ -41,7 +41,7 @@ files use the name with each '-' written as '_' (.mm.esp_tls.text, _mm_esp_tls_t
 esp_tls_e); two names that become the same are refused.
 
 Options:
-  --chip <id>              esp32, esp32s2, esp32s3, esp32c3, esp32c6          [required]
+  --chip <id>              ${CHIP_IDS.join(', ')}  [required]
   --libs A,B               the dynamic libraries (lib/ folder names)          [required]
   --slot <name>:A,B        libraries sharing one address range (repeatable);
                            <name>(flash):A,B makes it a flash slot

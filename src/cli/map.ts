@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { CHIP_IDS } from '../core/chips/chips';
 import { readElf } from '../core/elf/reader';
 import { decodeMapFile } from '../core/mapfile/parse';
 import { type BuildInput, type MemoryMapModel } from '../core/memmap/model';
@@ -322,7 +323,7 @@ Options:
                        bytes are attributed by symbols, which is coarser)
   --partitions <file>  partition table, .bin or .csv (default: partitions.bin in the build folder)
   --sdkconfig <file>   the build's sdkconfig (default: sdkconfig.<env> / sdkconfig of the project)
-  --chip <id>          esp32 | esp32s2 | esp32s3 | esp32c2 | esp32c3 | esp32c6 | esp32h2
+  --chip <id>          ${CHIP_IDS.join(' | ')}
                        (default: detected from the build; with --diff, for both builds)
   --board <id>         PlatformIO board id (esp32dev, esp32-s3-devkitc-1, ...) to choose the chip
   --format <f>         table (default), json (the summary: the model of docs/memmap-json.md;

@@ -2,6 +2,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHIP_IDS } from '../../../src/core/chips/chips';
 import { esp32mm, fixtureElfs, readelfSections, tempDir } from '../../helpers/tools';
 
 const FW = fixtureElfs().find((f) => f.endsWith('xtensa/fw.elf'))!;
@@ -28,6 +29,11 @@ describe('esp32mm CLI', () => {
       expect(r.status, name).toBe(0);
       expect(r.stdout, name).toMatch(new RegExp(`Usage: esp32mm ${name}`));
     }
+  });
+
+  it.each(['map', 'fragment'])('%s --help names every chip of the chip table', (cmd) => {
+    const help = esp32mm([cmd, '--help']).stdout;
+    for (const id of CHIP_IDS) expect(help, id).toContain(id);
   });
 
   it('unknown command and unknown option exit 2 with the reason', () => {
