@@ -68,13 +68,15 @@ export const firmwareElf = (t: Target) => t.env.outputs.elf;
 /** The original ELF the splitter keeps (docs/design.md §5). */
 export const fullElf = (t: Target) => t.env.outputs.fullElf;
 /**
- * The environment's chip by core's one rule (custom_mm_chip, board_build.mcu, the board; the
- * build's own evidence decides when none is set). A custom_mm_chip core does not know is
- * passed on as written, so the memory map says what is wrong with it.
+ * The chip platformio.ini names for the environment, by core's one rule: custom_mm_chip (any
+ * spelling), else board_build.mcu. The board itself goes to the memory map as the board (so
+ * the model says the chip came from it); the build's own evidence decides when none is set.
+ * A custom_mm_chip core does not know is passed on as written, so the map says what is wrong.
  */
 export function chipOption(t: Target): string | undefined {
   try {
-    return envChip(t.project.pio, t.env.name)?.chip;
+    const named = envChip(t.project.pio, t.env.name);
+    return named && (named.source === 'custom_mm_chip' || named.source === 'board_build.mcu') ? named.chip : undefined;
   } catch {
     return envOption(t.project.pio.doc, t.env.name, 'custom_mm_chip');
   }

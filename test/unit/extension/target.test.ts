@@ -48,11 +48,11 @@ const BASE =
   '[env:plain]\nboard = esp32dev\n\n[env:hooked]\nboard = esp32dev\nextra_scripts = pre:other.py\n    post:memory_manager.py\nupload_port = /dev/ttyUSB*\nmonitor_port = /dev/ttyACM3\nmonitor_speed = 115200\n';
 
 describe('target', () => {
-  it("the chip by core's one rule: custom_mm_chip in any spelling, then board_build.mcu, then the board; an unknown one as written", () => {
+  it('the chip platformio.ini names: custom_mm_chip in any spelling, then board_build.mcu (the board goes to the map as the board); an unknown one as written', () => {
     const t = project(
       '[env:a]\nboard = esp32dev\ncustom_mm_chip = s3\n[env:b]\nboard = esp32dev\nboard_build.mcu = esp32c3\n[env:c]\nboard = esp32-s2-saola-1\n[env:d]\ncustom_mm_chip = esp8266\n[env:e]\nboard = my_own_board\n',
     );
-    expect(['a', 'b', 'c', 'd', 'e'].map((e) => chipOption(t(e)))).toEqual(['esp32s3', 'esp32c3', 'esp32s2', 'esp8266', undefined]);
+    expect(['a', 'b', 'c', 'd', 'e'].map((e) => chipOption(t(e)))).toEqual(['esp32s3', 'esp32c3', undefined, 'esp8266', undefined]);
   });
 
   it('uses the Memory Manager: libraries, the installed block, or the hook alone; not a plain env', () => {

@@ -185,10 +185,10 @@ describe('merged string sections (example project)', () => {
     // ld lists a_list's strings (own size 0x2, all merged into earlier ones) with 0x8 at the
     // address of the next record, a_open's 0x4; and fs_open's at the address of fs_ops.
     expect(map).toMatch(
-      / \.rodata\._ZN12_GLOBAL__N_16a_listEPvPKcjP13mm_fs_entry_t\.str1\.1\n\s+0x3f400134\s+0x8 [^\n]+\n\s+0x2 \(size before relaxing\)\n \.rodata\._ZN12_GLOBAL__N_16a_openEPvPKciPS0_\.str1\.1\n\s+0x3f400134\s+0x4 /,
+      / \.rodata\._ZN12_GLOBAL__N_16a_listEPvPKcjP13mm_fs_entry_t\.str1\.1\n\s+(0x[0-9a-f]+)\s+0x8 [^\n]+\n\s+0x2 \(size before relaxing\)\n \.rodata\._ZN12_GLOBAL__N_16a_openEPvPKciPS0_\.str1\.1\n\s+\1\s+0x4 /,
     );
     expect(map).toMatch(
-      / \.rodata\._ZN12_GLOBAL__N_17fs_openEPvPKc\.str1\.1\n\s+0x3f400b64\s+0x2 [^\n]+\n \.rodata\._ZN12_GLOBAL__N_1L6fs_opsE\n\s+0x3f400b64\s+0x10 /,
+      / \.rodata\._ZN12_GLOBAL__N_17fs_openEPvPKc\.str1\.1\n\s+(0x[0-9a-f]+)\s+0x2 [^\n]+\n \.rodata\._ZN12_GLOBAL__N_1L6fs_opsE\n\s+\1\s+0x10 /,
     );
     const m = buildMemoryMap({ elf: bytes(`${dir}/firmware.elf`), mapText: map });
     expect(m.libraries.find((l) => l.archive === 'mm_agent_arduino.cpp.o')!.byRegion['Flash Data']).toBe(0x4);
