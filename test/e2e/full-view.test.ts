@@ -290,8 +290,14 @@ describe('Open Memory Map (editor tab)', () => {
     await frame.locator(`button[data-export="${format}"]`).click();
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
+    // code-server's save dialog fills in its default path once it has read the folder, which
+    // can come after our fill: fill again until the dialog holds our path
     await input.fill(target);
-    await waitFor('the dialog to hold the path', async () => (await input.inputValue()) === target);
+    await waitFor('the dialog to hold the path', async () => {
+      if ((await input.inputValue()) === target) return true;
+      await input.fill(target);
+      return false;
+    });
     await shot(page, `full-6-save-dialog-${format}`);
     await page.keyboard.press('Enter');
     try {
